@@ -1,0 +1,182 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set with -ldflags "-X main.version=…"; go install fills it
+// from the module version.
+var version = ""
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitChanges = 1
+	exitError   = 2
+)
+
+// exitCode carries a status out of a command without printing anything.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func commonFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "unsafe", Usage: "also apply unsafe fixes (they change what the image contains)"},
+		&cli.StringFlag{Name: "select", Usage: "run only these rules (comma-separated, `all` for every rule)"},
+		&cli.StringFlag{Name: "ignore", Usage: "do not run these rules (comma-separated, `all` runs none)"},
+		&cli.StringFlag{Name: "context", Usage: "build context `DIR` (default: each Dockerfile's folder)"},
+		&cli.StringFlag{Name: "syntax", Value: "auto", Usage: "add `# syntax=docker/dockerfile:1`: auto|always|never"},
+		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "files processed in parallel"},
+	}
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:            "dfopt",
+		Usage:           "rewrite Dockerfiles so they build fast and cache well",
+		Version:         versionString(),
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err.Error()}
+		},
+		Commands: []*cli.Command{
+			{
+				Name:      "fix",
+				Usage:     "apply fixes: print the result (one file), or write, diff or list",
+				ArgsUsage: "PATH...",
+				Flags: append(commonFlags(),
+					&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the result to the file"},
+					&cli.BoolFlag{Name: "diff", Aliases: []string{"d"}, Usage: "print a unified diff"},
+					&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list files that would change"},
+				),
+				Action: func(c *cli.Context) error { return process(c, modeFix) },
+			},
+			{
+				Name:      "diff",
+				Usage:     "print unified diffs; exit 1 when a file would change",
+				ArgsUsage: "PATH...",
+				Flags:     commonFlags(),
+				Action:    func(c *cli.Context) error { return process(c, modeDiff) },
+			},
+			{
+				Name:      "check",
+				Usage:     "print findings; exit 1 when there are any",
+				ArgsUsage: "PATH...",
+				Flags: append(commonFlags(),
+					&cli.BoolFlag{Name: "statistics", Usage: "print files and findings per rule"},
+				),
+				Action: func(c *cli.Context) error { return process(c, modeCheck) },
+			},
+			{
+				Name:   "rules",
+				Usage:  "list every rule",
+				Action: listRules,
+			},
+			{
+				Name:  "version",
+				Usage: "print dfopt's version",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintf(c.App.Writer, "dfopt %s\n", versionString())
+					return nil
+				},
+			},
+		},
+	}
+	return app
+}
+
+// run is main without os.Exit, for tests.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := newApp(stdin, stdout, stderr)
+	err := app.Run(permuteArgs(app, args))
+	var code exitCode
+	var usage usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return int(code)
+	case errors.As(err, &usage):
+		fmt.Fprintf(stderr, "dfopt: %s\n", usage.msg)
+		return exitError
+	default:
+		fmt.Fprintf(stderr, "dfopt: %s\n", strings.TrimSpace(err.Error()))
+		return exitError
+	}
+}
+
+// permuteArgs moves flags written after paths in front of them, so that
+// `dfopt fix Dockerfile --write` works: urfave/cli stops at the first
+// argument that is not a flag.
+func permuteArgs(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	var cmd *cli.Command
+	for _, c := range app.Commands {
+		if c.HasName(args[1]) {
+			cmd = c
+		}
+	}
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, paths []string
+	rest := args[2:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			paths = append(paths, rest[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			paths = append(paths, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(rest) {
+			i++
+			flags = append(flags, rest[i])
+		}
+	}
+	out := append([]string{args[0], args[1]}, flags...)
+	if len(paths) > 0 {
+		out = append(append(out, "--"), paths...)
+	}
+	return out
+}

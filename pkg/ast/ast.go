@@ -1,0 +1,306 @@
+// Package ast is dfopt's lossless model of a Dockerfile.
+//
+// A Document keeps the bytes it was read from; every Instruction knows its
+// exact byte span in those bytes. Nothing is ever printed back from the
+// model: transforms compute byte-range edits against Document.Src.
+package ast
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// Span is a half-open byte range [Start, End) in Document.Src.
+type Span struct{ Start, End int }
+
+// Len is the number of bytes in the span.
+func (s Span) Len() int { return s.End - s.Start }
+
+// Line is one physical line: its text is Src[Start:End] (without the line
+// terminator); the terminator is Src[End:Next].
+type Line struct{ Start, End, Next int }
+
+// Directive is a parser directive (`# syntax=`, `# escape=`, `# check=`).
+type Directive struct {
+	Name  string // lower-case
+	Value string
+	Line  int // 1-based
+	Span  Span
+}
+
+// Flag is one `--name=value` flag of an instruction.
+type Flag struct {
+	Name  string // without the leading dashes
+	Value string // value after '=', unquoted as BuildKit reads it
+	Raw   string // what BuildKit hands the instruction parser
+	Span  Span   // the flag's text in Src (may span continuation lines)
+}
+
+// Heredoc is one here-document of an instruction.
+type Heredoc struct {
+	Name    string
+	Expand  bool
+	Chomp   bool
+	Content string
+	Body    Span // the body lines, terminator excluded
+	Term    Span // the terminator line's text
+}
+
+// Instruction is one Dockerfile instruction with its exact source.
+type Instruction struct {
+	Keyword    string // as spelled in the file
+	Cmd        string // lower-case keyword
+	StartLine  int    // 1-based, as BuildKit counts
+	EndLine    int    // last line, heredoc terminators included
+	Span       Span   // first byte of the first line .. end of the last line's text
+	Next       int    // end of the last line's terminator
+	KeywordPos Span
+	Flags      []Flag
+	Args       []string // BuildKit's argument values
+	ArgsStart  int      // offset in Src where the arguments (after the flags) begin
+	JSON       bool     // exec (JSON) form
+	Heredocs   []Heredoc
+	Stage      int // index into Document.Stages, -1 before the first FROM
+	Index      int // index into Document.Instructions
+	Node       *parser.Node
+	Command    instructions.Command // BuildKit's typed instruction (nil for FROM/ONBUILD meta)
+
+	joined joinedText
+}
+
+// Flag returns the first flag with that name, or nil.
+func (ins *Instruction) Flag(name string) *Flag {
+	for i := range ins.Flags {
+		if ins.Flags[i].Name == name {
+			return &ins.Flags[i]
+		}
+	}
+	return nil
+}
+
+// Stage is one build stage, opened by a FROM.
+type Stage struct {
+	Index        int
+	Name         string // lower-cased `AS` name, "" when unnamed
+	Base         string // the FROM image reference as written
+	Platform     string
+	From         *Instruction
+	Instructions []*Instruction // FROM included, in order
+}
+
+// Document is a parsed Dockerfile that keeps its original bytes.
+type Document struct {
+	Path         string
+	Src          []byte
+	BOM          bool
+	CRLF         bool // the file's line-ending style
+	FinalNewline bool
+	Escape       rune
+	Lines        []Line
+	Directives   []Directive
+	Instructions []*Instruction
+	Stages       []*Stage
+	Warnings     []string
+}
+
+// ErrBinary and friends describe input that is not a Dockerfile.
+var (
+	ErrBinary  = errors.New("binary data, not a text file")
+	ErrNotUTF8 = errors.New("not valid UTF-8 text")
+)
+
+// Parse reads a Dockerfile. It fails on anything BuildKit would reject.
+func Parse(path string, src []byte) (doc *Document, err error) {
+	if bytes.IndexByte(src, 0) >= 0 {
+		return nil, ErrBinary
+	}
+	if !utf8.Valid(src) {
+		return nil, ErrNotUTF8
+	}
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return nil, cleanErr(err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("BuildKit's instruction parser panicked: %v", r)
+		}
+	}()
+	lint := linter.New(&linter.Config{})
+	doc = &Document{Path: path, Src: src, Escape: res.EscapeToken}
+	doc.BOM = bytes.HasPrefix(src, []byte("\xef\xbb\xbf"))
+	doc.FinalNewline = len(src) > 0 && src[len(src)-1] == '\n'
+	doc.Lines = splitLines(src)
+	if len(doc.Lines) > 0 {
+		l := doc.Lines[0]
+		doc.CRLF = l.Next-l.End == 2
+	}
+	doc.parseDirectives()
+	for _, w := range res.Warnings {
+		doc.Warnings = append(doc.Warnings, w.Short)
+	}
+	stage := -1
+	for i, n := range res.AST.Children {
+		ins, err := doc.newInstruction(n, i)
+		if err != nil {
+			return nil, err
+		}
+		cmd, err := instructions.ParseInstructionWithLinter(n, lint)
+		if err != nil {
+			return nil, cleanErr(parser.WithLocation(err, n.Location()))
+		}
+		switch c := cmd.(type) {
+		case *instructions.Stage:
+			stage++
+			doc.Stages = append(doc.Stages, &Stage{
+				Index:    stage,
+				Name:     c.Name,
+				Base:     c.BaseName,
+				Platform: c.Platform,
+				From:     ins,
+			})
+		case instructions.Command:
+			ins.Command = c
+			if stage < 0 && ins.Cmd != "arg" {
+				return nil, cleanErr(parser.WithLocation(errors.New("no build stage in current context"), n.Location()))
+			}
+		}
+		ins.Stage = stage
+		if stage >= 0 {
+			st := doc.Stages[stage]
+			st.Instructions = append(st.Instructions, ins)
+		}
+		doc.Instructions = append(doc.Instructions, ins)
+	}
+	if len(doc.Stages) == 0 {
+		return nil, errors.New("no FROM instruction")
+	}
+	return doc, nil
+}
+
+// cleanErr turns BuildKit's errors into one line without a stack.
+func cleanErr(err error) error {
+	msg := err.Error()
+	var loc *parser.LocationError
+	if errors.As(err, &loc) && len(loc.Locations) > 0 && len(loc.Locations[0]) > 0 {
+		line := loc.Locations[0][0].Start.Line
+		if line > 0 && !strings.Contains(msg, "line ") {
+			msg = fmt.Sprintf("line %d: %s", line, msg)
+		}
+	}
+	msg = strings.TrimPrefix(msg, "dockerfile parse error on ")
+	return errors.New(strings.SplitN(msg, "\n", 2)[0])
+}
+
+func splitLines(src []byte) []Line {
+	lines := make([]Line, 0, bytes.Count(src, []byte{'\n'})+1)
+	start := 0
+	for start < len(src) {
+		i := bytes.IndexByte(src[start:], '\n')
+		next := len(src)
+		if i >= 0 {
+			next = start + i + 1
+		}
+		end := next
+		for end > start && (src[end-1] == '\n' || src[end-1] == '\r') {
+			end--
+		}
+		lines = append(lines, Line{Start: start, End: end, Next: next})
+		start = next
+	}
+	return lines
+}
+
+func (d *Document) parseDirectives() {
+	var dp parser.DirectiveParser
+	for i, l := range d.Lines {
+		text := d.Src[l.Start:l.End]
+		start := l.Start
+		if i == 0 && d.BOM {
+			text = text[3:]
+			start += 3
+		}
+		trimmed := bytes.TrimLeft(text, " \t")
+		dir, err := dp.ParseLine(trimmed)
+		if err != nil || dir == nil {
+			return
+		}
+		d.Directives = append(d.Directives, Directive{
+			Name: dir.Name, Value: dir.Value, Line: i + 1,
+			Span: Span{start, l.End},
+		})
+	}
+}
+
+// Directive returns the directive with that name, or nil.
+func (d *Document) Directive(name string) *Directive {
+	for i := range d.Directives {
+		if d.Directives[i].Name == name {
+			return &d.Directives[i]
+		}
+	}
+	return nil
+}
+
+// ContentStart is the first byte after the BOM.
+func (d *Document) ContentStart() int {
+	if d.BOM {
+		return 3
+	}
+	return 0
+}
+
+// EOL is the file's line terminator.
+func (d *Document) EOL() string {
+	if d.CRLF {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// LineText is the text of a 1-based line without its terminator.
+func (d *Document) LineText(n int) string {
+	l := d.Lines[n-1]
+	return string(d.Src[l.Start:l.End])
+}
+
+// Text is the instruction's source, without the last line's terminator.
+func (ins *Instruction) Text(d *Document) string {
+	return string(d.Src[ins.Span.Start:ins.Span.End])
+}
+
+// Indent is the leading white space of the line at offset off.
+func (d *Document) Indent(off int) string {
+	for _, l := range d.Lines {
+		if off >= l.Start && off <= l.Next {
+			s := l.Start
+			if s == 0 && d.BOM {
+				s = 3
+			}
+			e := s
+			for e < l.End && (d.Src[e] == ' ' || d.Src[e] == '\t') {
+				e++
+			}
+			return string(d.Src[s:e])
+		}
+	}
+	return ""
+}
+
+// StageByName finds a stage by its name or index ("0", "1", …).
+func (d *Document) StageByName(ref string) *Stage {
+	ref = strings.ToLower(ref)
+	for _, s := range d.Stages {
+		if s.Name == ref || fmt.Sprint(s.Index) == ref {
+			return s
+		}
+	}
+	return nil
+}

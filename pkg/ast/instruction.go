@@ -1,0 +1,198 @@
+package ast
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// joinedText is an instruction's logical line as BuildKit sees it
+// (continuations removed, comment and empty continuation lines dropped),
+// with the Src offset of every byte. off has one more entry than text: the
+// offset just after the last byte.
+type joinedText struct {
+	text []byte
+	off  []int
+}
+
+func (j *joinedText) add(src []byte, start, end int) {
+	for i := start; i < end; i++ {
+		j.text = append(j.text, src[i])
+		j.off = append(j.off, i)
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' }
+
+func trimLeftSpace(src []byte, s, e int) int {
+	for s < e && isSpace(src[s]) {
+		s++
+	}
+	return s
+}
+
+// isCommentLine reports whether a line is a comment, as BuildKit decides.
+func isCommentLine(src []byte, s, e int) bool {
+	s = trimLeftSpace(src, s, e)
+	return s < e && src[s] == '#'
+}
+
+// continuation reports whether text[s:e] ends with the escape character
+// (trailing blanks allowed) and, if so, where the kept text ends.
+func continuation(src []byte, s, e int, escape byte) (int, bool) {
+	t := e
+	for t > s && (src[t-1] == ' ' || src[t-1] == '\t') {
+		t--
+	}
+	if t == s || src[t-1] != escape {
+		return e, false
+	}
+	if t-1 > s && src[t-2] == escape {
+		return e, false
+	}
+	return t - 1, true
+}
+
+func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, error) {
+	if n.StartLine < 1 || n.EndLine > len(d.Lines) || n.StartLine > n.EndLine {
+		return nil, fmt.Errorf("line %d: instruction outside the file", n.StartLine)
+	}
+	first := d.Lines[n.StartLine-1]
+	last := d.Lines[n.EndLine-1]
+	ins := &Instruction{
+		Cmd:       strings.ToLower(n.Value),
+		StartLine: n.StartLine,
+		EndLine:   n.EndLine,
+		Span:      Span{first.Start, last.End},
+		Next:      last.Next,
+		JSON:      n.Attributes["json"],
+		Stage:     -1,
+		Index:     index,
+		Node:      n,
+	}
+	for a := n.Next; a != nil; a = a.Next {
+		ins.Args = append(ins.Args, a.Value)
+	}
+	esc := byte(d.Escape)
+	src := d.Src
+	j := &ins.joined
+	li := n.StartLine - 1
+	s := first.Start
+	if li == 0 && d.BOM {
+		s += 3
+	}
+	s = trimLeftSpace(src, s, first.End)
+	cut, more := continuation(src, s, first.End, esc)
+	j.add(src, s, cut)
+	li++
+	for more && li < n.EndLine {
+		l := d.Lines[li]
+		li++
+		if isCommentLine(src, l.Start, l.End) || trimLeftSpace(src, l.Start, l.End) == l.End {
+			continue
+		}
+		cut, more = continuation(src, l.Start, l.End, esc)
+		j.add(src, l.Start, cut)
+	}
+	j.off = append(j.off, d.Lines[li-1].End)
+
+	// Heredoc bodies follow the logical line.
+	for _, h := range n.Heredocs {
+		hd := Heredoc{Name: h.Name, Expand: h.Expand, Chomp: h.Chomp, Content: h.Content}
+		if li >= n.EndLine {
+			return nil, fmt.Errorf("line %d: heredoc %q has no body", n.StartLine, h.Name)
+		}
+		hd.Body.Start = d.Lines[li].Start
+		for li < n.EndLine {
+			l := d.Lines[li]
+			li++
+			t := src[l.Start:l.End]
+			if h.Chomp {
+				t = bytes.TrimLeft(t, "\t")
+			}
+			if string(t) == h.Name {
+				hd.Body.End = l.Start
+				hd.Term = Span{l.Start, l.End}
+				break
+			}
+		}
+		ins.Heredocs = append(ins.Heredocs, hd)
+	}
+
+	// Keyword, then flags, then arguments.
+	t := j.text
+	p := 0
+	for p < len(t) && !isSpace(t[p]) {
+		p++
+	}
+	ins.Keyword = string(t[:p])
+	ins.KeywordPos = Span{j.off[0], j.off[p]}
+	p = ins.scanFlags(p, esc)
+	ins.ArgsStart = j.off[p]
+	return ins, nil
+}
+
+// scanFlags follows BuildKit's extractBuilderFlags over the joined text,
+// recording each flag's span, and returns where the arguments begin.
+func (ins *Instruction) scanFlags(p int, esc byte) int {
+	t := ins.joined.text
+	raw := ins.Node.Flags
+	for {
+		for p < len(t) && isSpace(t[p]) {
+			p++
+		}
+		if p+1 >= len(t) || t[p] != '-' || t[p+1] != '-' {
+			return p
+		}
+		start := p
+		var quote byte
+		for p < len(t) {
+			c := t[p]
+			if quote != 0 {
+				if c == quote {
+					quote = 0
+				} else if c == esc {
+					p++
+				}
+				p++
+				continue
+			}
+			if isSpace(c) {
+				break
+			}
+			if c == '\'' || c == '"' {
+				quote = c
+			} else if c == esc {
+				p++
+			}
+			p++
+		}
+		if p > len(t) {
+			p = len(t)
+		}
+		word := string(t[start:p])
+		if word == "--" {
+			for p < len(t) && isSpace(t[p]) {
+				p++
+			}
+			return p
+		}
+		f := Flag{Span: Span{ins.joined.off[start], ins.joined.off[p-1] + 1}}
+		if k := len(ins.Flags); k < len(raw) {
+			f.Raw = raw[k]
+		} else {
+			f.Raw = word
+		}
+		name, value, _ := strings.Cut(strings.TrimPrefix(f.Raw, "--"), "=")
+		f.Name, f.Value = strings.ToLower(name), value
+		ins.Flags = append(ins.Flags, f)
+	}
+}
+
+// Logical is the instruction's logical line as BuildKit reads it.
+func (ins *Instruction) Logical() string { return string(ins.joined.text) }
+
+// Orig maps an offset in Logical() to its offset in Src.
+func (ins *Instruction) Orig(i int) int { return ins.joined.off[i] }

@@ -1,0 +1,220 @@
+package ast
+
+import (
+	"path"
+	"regexp"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Word is one shell word of a simple command.
+type Word struct {
+	Value string // the word's value when Lit, else its text as written
+	Lit   bool   // no expansions: Value is exactly what the command receives
+	Span  Span   // in Document.Src
+}
+
+// Command is one simple command a RUN executes.
+type Command struct {
+	Name    string   // Args[0].Value
+	Args    []Word   // Args[0] is the command name
+	Assigns []string // NAME=value prefixes, as written
+	Span    Span     // from the first assignment or word to the last word
+	Call    *syntax.CallExpr
+}
+
+// Script is the shell analysis of a RUN.
+type Script struct {
+	Text     string // exactly what the shell sees
+	File     *syntax.File
+	Commands []Command
+	off      []int
+}
+
+// Orig maps a syntax position to its offset in Document.Src.
+func (s *Script) Orig(p syntax.Pos) int {
+	o := int(p.Offset())
+	if o >= len(s.off) {
+		o = len(s.off) - 1
+	}
+	return s.off[o]
+}
+
+// SpanOf returns the Src span of any syntax node.
+func (s *Script) SpanOf(n syntax.Node) Span {
+	end := int(n.End().Offset())
+	if end == 0 {
+		return Span{s.Orig(n.Pos()), s.Orig(n.Pos())}
+	}
+	return Span{s.Orig(n.Pos()), s.off[end-1] + 1}
+}
+
+var windowsImage = regexp.MustCompile(`(?i)(windows|nanoserver|servercore)`)
+
+// ShellOf is the shell a shell-form instruction runs under: the stage's
+// SHELL, inherited through `FROM <stage>`, or the platform default.
+func (d *Document) ShellOf(ins *Instruction) []string {
+	if ins.Stage < 0 {
+		return []string{"/bin/sh", "-c"}
+	}
+	return d.stageShell(d.Stages[ins.Stage], ins.Index, 0)
+}
+
+func (d *Document) stageShell(st *Stage, before int, depth int) []string {
+	for i := len(st.Instructions) - 1; i >= 0; i-- {
+		in := st.Instructions[i]
+		if in.Index < before && in.Cmd == "shell" {
+			return in.Args
+		}
+	}
+	if parent := d.StageByName(st.Base); parent != nil && parent.Index < st.Index && depth < 64 {
+		return d.stageShell(parent, 1<<30, depth+1)
+	}
+	if windowsImage.MatchString(st.Base) {
+		return []string{"cmd", "/S", "/C"}
+	}
+	return []string{"/bin/sh", "-c"}
+}
+
+// IsPOSIX reports whether the instruction's shell is a POSIX shell.
+func (d *Document) IsPOSIX(ins *Instruction) bool {
+	sh := d.ShellOf(ins)
+	if len(sh) == 0 {
+		return false
+	}
+	switch strings.ToLower(path.Base(sh[0])) {
+	case "sh", "bash", "ash", "dash", "ksh", "zsh", "mksh", "busybox":
+		return true
+	}
+	return false
+}
+
+var scriptHeredoc = regexp.MustCompile(`^<<-?(["']?)([A-Za-z0-9_.-]+)(["']?)$`)
+
+// Shell analyses a shell-form RUN under a POSIX shell. It returns nil when
+// there is nothing a transform may touch: JSON form, a non-POSIX SHELL, a
+// script run by another interpreter, or shell text that does not parse.
+func (d *Document) Shell(ins *Instruction) *Script {
+	if ins.Cmd != "run" || ins.JSON || !d.IsPOSIX(ins) {
+		return nil
+	}
+	j := &ins.joined
+	k := 0
+	for k < len(j.text) && j.off[k] < ins.ArgsStart {
+		k++
+	}
+	sc := &Script{}
+	var text []byte
+	args := strings.TrimSpace(string(j.text[k:]))
+	if len(ins.Heredocs) == 1 && scriptHeredoc.MatchString(args) {
+		// RUN <<EOF: the body is the script.
+		h := ins.Heredocs[0]
+		body := d.Src[h.Body.Start:h.Body.End]
+		if strings.HasPrefix(string(body), "#!") {
+			first, _, _ := strings.Cut(string(body), "\n")
+			if !strings.Contains(first, "sh") {
+				return nil
+			}
+		}
+		for i := h.Body.Start; i < h.Body.End; i++ {
+			text = append(text, d.Src[i])
+			sc.off = append(sc.off, i)
+		}
+		sc.off = append(sc.off, h.Body.End)
+	} else {
+		text = append(text, j.text[k:]...)
+		sc.off = append(sc.off, j.off[k:len(j.text)]...)
+		if len(ins.Heredocs) > 0 {
+			nl := j.off[len(j.text)]
+			text = append(text, '\n')
+			sc.off = append(sc.off, nl)
+			hs := ins.Heredocs[0].Body.Start
+			he := ins.Heredocs[len(ins.Heredocs)-1].Term.End
+			for i := hs; i < he; i++ {
+				text = append(text, d.Src[i])
+				sc.off = append(sc.off, i)
+			}
+			text = append(text, '\n')
+			sc.off = append(sc.off, he, he)
+		} else {
+			sc.off = append(sc.off, j.off[len(j.text)])
+		}
+	}
+	sc.Text = string(text)
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(sc.Text), "")
+	if err != nil {
+		return nil
+	}
+	sc.File = f
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 {
+			sc.Commands = append(sc.Commands, sc.command(c))
+		}
+		return true
+	})
+	return sc
+}
+
+func (s *Script) command(c *syntax.CallExpr) Command {
+	cmd := Command{Call: c}
+	for _, a := range c.Assigns {
+		cmd.Assigns = append(cmd.Assigns, s.Text[a.Pos().Offset():a.End().Offset()])
+	}
+	for _, w := range c.Args {
+		cmd.Args = append(cmd.Args, s.word(w))
+	}
+	cmd.Name = cmd.Args[0].Value
+	start := c.Args[0].Pos()
+	if len(c.Assigns) > 0 {
+		start = c.Assigns[0].Pos()
+	}
+	cmd.Span = Span{s.Orig(start), s.SpanOf(c.Args[len(c.Args)-1]).End}
+	return cmd
+}
+
+func (s *Script) word(w *syntax.Word) Word {
+	out := Word{Span: s.SpanOf(w), Lit: true}
+	var b strings.Builder
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			b.WriteString(unescape(p.Value))
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				out.Lit = false
+			}
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if l, ok := q.(*syntax.Lit); ok {
+					b.WriteString(l.Value)
+				} else {
+					out.Lit = false
+				}
+			}
+		default:
+			out.Lit = false
+		}
+	}
+	if out.Lit {
+		out.Value = b.String()
+	} else {
+		out.Value = s.Text[w.Pos().Offset():w.End().Offset()]
+	}
+	return out
+}
+
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,177 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+)
+
+// Reported is a finding as the user sees it: located in the original file.
+type Reported struct {
+	Finding
+	Applied bool // its edits are in the output
+}
+
+// Result is what the chain did to one file.
+type Result struct {
+	Path     string
+	Src      []byte // the input
+	Out      []byte // the output (== Src when nothing changed)
+	Findings []Reported
+}
+
+// Changed reports whether the output differs from the input.
+func (r *Result) Changed() bool { return string(r.Src) != string(r.Out) }
+
+// Chain runs a fixed sequence of transforms.
+type Chain struct {
+	Transforms []*Transform
+	Options    Options
+}
+
+// ChainError is a transform that broke the file: the file must be left alone.
+type ChainError struct {
+	Rule string
+	Err  error
+}
+
+func (e *ChainError) Error() string { return fmt.Sprintf("rule %s: %v (file left unchanged; please report this)", e.Rule, e.Err) }
+
+// layer is one applied set of edits: the document they were made against.
+type layer struct {
+	doc   *ast.Document
+	edits []emit.Edit
+}
+
+// Run applies the chain to one file. An error from ast.Parse means bad
+// input; a *ChainError means a transform misbehaved.
+func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error) {
+	doc, err := ast.Parse(path, src)
+	if err != nil {
+		return nil, err
+	}
+	res, out, err := c.run(doc, bctx)
+	if err != nil || !res.Changed() {
+		return res, err
+	}
+	// A second run must change nothing.
+	again, _, err := c.run(out, bctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range again.Findings {
+		if f.Applied {
+			return nil, &ChainError{Rule: f.Rule, Err: fmt.Errorf("not idempotent: a second run changes line %d again", f.Line)}
+		}
+	}
+	return res, nil
+}
+
+// run applies the transforms once and returns the result and the parsed output.
+func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Document, error) {
+	res := &Result{Path: doc.Path, Src: doc.Src}
+	var layers []layer
+	cur := doc
+	for _, t := range c.Transforms {
+		if fileIgnores(cur, t.Name) {
+			continue
+		}
+		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options})
+		if err != nil {
+			return nil, nil, err
+		}
+		var edits []emit.Edit
+		for _, f := range findings {
+			if f.Rule == "" {
+				f.Rule = t.Name
+			}
+			if ignoredAt(cur, f.Line, f.Rule) {
+				continue
+			}
+			r := Reported{Finding: f}
+			if f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe)) {
+				r.Applied = true
+				edits = append(edits, f.Edits...)
+			}
+			r.Line = originalLine(layers, cur, f.Line)
+			if f.EndLine > 0 {
+				r.EndLine = originalLine(layers, cur, f.EndLine)
+			}
+			r.Edits = nil // edits refer to an intermediate text
+			res.Findings = append(res.Findings, r)
+		}
+		if len(edits) == 0 {
+			continue
+		}
+		out, err := emit.Apply(cur.Src, edits)
+		if err != nil {
+			return nil, nil, &ChainError{Rule: t.Name, Err: err}
+		}
+		next, err := ast.Parse(doc.Path, out)
+		if err != nil {
+			return nil, nil, &ChainError{Rule: t.Name, Err: fmt.Errorf("output does not parse: %v", err)}
+		}
+		layers = append(layers, layer{doc: cur, edits: edits})
+		cur = next
+	}
+	res.Out = cur.Src
+	sort.SliceStable(res.Findings, func(i, j int) bool { return res.Findings[i].Line < res.Findings[j].Line })
+	return res, cur, nil
+}
+
+func runOne(t *Transform, p *Pass) (fs []Finding, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &ChainError{Rule: t.Name, Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	return t.Run(p), nil
+}
+
+// originalLine maps a line of the current document back through every
+// applied layer to the input file. A line inside inserted text maps to the
+// line where the insertion happened.
+func originalLine(layers []layer, cur *ast.Document, line int) int {
+	if line < 1 || len(cur.Lines) == 0 {
+		return line
+	}
+	if line > len(cur.Lines) {
+		line = len(cur.Lines)
+	}
+	off := cur.Lines[line-1].Start
+	d := cur
+	for i := len(layers) - 1; i >= 0; i-- {
+		off = mapBack(layers[i].edits, off)
+		d = layers[i].doc
+	}
+	return lineAt(d, off)
+}
+
+// mapBack maps an offset in the edited text to the text before the edits.
+func mapBack(edits []emit.Edit, off int) int {
+	sorted := append([]emit.Edit(nil), edits...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	delta := 0
+	for _, e := range sorted {
+		newStart := e.Start + delta
+		newEnd := newStart + len(e.New)
+		if off < newStart {
+			break
+		}
+		if off < newEnd {
+			return e.Start
+		}
+		delta += len(e.New) - (e.End - e.Start)
+	}
+	return off - delta
+}
+
+func lineAt(d *ast.Document, off int) int {
+	i := sort.Search(len(d.Lines), func(i int) bool { return d.Lines[i].Next > off })
+	if i >= len(d.Lines) {
+		return len(d.Lines)
+	}
+	return i + 1
+}

@@ -1,0 +1,85 @@
+package transform
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+// BuildContext is the build context on disk, with its ignore file applied
+// the way BuildKit applies it.
+type BuildContext struct {
+	Dir        string // absolute folder
+	IgnoreFile string // the ignore file in force ("" when none)
+	Patterns   []string
+	matcher    *patternmatcher.PatternMatcher
+}
+
+// NewBuildContext opens the context folder dir for the Dockerfile at
+// dockerfile. BuildKit's rule: a file named `<Dockerfile>.dockerignore`
+// beside the Dockerfile wins over `.dockerignore` at the context root.
+func NewBuildContext(dir, dockerfile string) (*BuildContext, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &BuildContext{Dir: abs}
+	var candidates []string
+	if dockerfile != "" && dockerfile != "-" {
+		candidates = append(candidates, dockerfile+".dockerignore")
+	}
+	candidates = append(candidates, filepath.Join(abs, ".dockerignore"))
+	for _, f := range candidates {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		pats, err := ignorefile.ReadAll(strings.NewReader(string(data)))
+		if err != nil {
+			return nil, err
+		}
+		m, err := patternmatcher.New(pats)
+		if err != nil {
+			return nil, err
+		}
+		c.IgnoreFile, c.Patterns, c.matcher = f, pats, m
+		break
+	}
+	return c, nil
+}
+
+// Clean turns a context path as written in a COPY into a slash path
+// relative to the context root ("" for the root itself).
+func Clean(p string) string {
+	p = path.Clean("/" + filepath.ToSlash(p))
+	return strings.TrimPrefix(p, "/")
+}
+
+// Excluded reports whether the ignore file excludes rel.
+func (c *BuildContext) Excluded(rel string) bool {
+	if c == nil || c.matcher == nil {
+		return false
+	}
+	ok, err := c.matcher.MatchesOrParentMatches(Clean(rel))
+	return err == nil && ok
+}
+
+// Exists reports whether rel exists in the context and is not excluded.
+func (c *BuildContext) Exists(rel string) bool {
+	if c == nil {
+		return false
+	}
+	if _, err := os.Lstat(filepath.Join(c.Dir, filepath.FromSlash(Clean(rel)))); err != nil {
+		return false
+	}
+	return !c.Excluded(rel)
+}
+
+// ReadFile reads a file of the context (ignoring the ignore file).
+func (c *BuildContext) ReadFile(rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(c.Dir, filepath.FromSlash(Clean(rel))))
+}

@@ -1,0 +1,137 @@
+// Package transform holds dfopt's transforms and the chain that runs them.
+//
+// A Transform is a named, documented value whose Run reads a document (and,
+// where it needs it, the build context) and returns findings, each with the
+// byte edits that fix it. Transforms never mutate the document; the Chain
+// applies their edits and parses the result again before the next one runs.
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+)
+
+// Transform is one rule of dfopt.
+type Transform struct {
+	Name   string
+	Doc    string // one line
+	Unsafe bool   // every fix of this rule changes the image
+	Order  int    // position in the chain (lower runs first)
+	Run    func(*Pass) []Finding
+}
+
+// Finding is what a transform reports, with the edits that fix it (none
+// when it only reports).
+type Finding struct {
+	Rule    string
+	Message string
+	Line    int // 1-based line in the document the transform saw
+	EndLine int
+	Edits   []emit.Edit
+	Unsafe  bool // this fix is unsafe even if the rule is safe
+}
+
+// HasFix reports whether the finding carries edits.
+func (f Finding) HasFix() bool { return len(f.Edits) > 0 }
+
+// Options are the user's choices that transforms read.
+type Options struct {
+	Unsafe bool
+	Syntax string // auto (default), always, never
+	// RuleOptions holds per-rule settings (rule name → key → value).
+	RuleOptions map[string]map[string]string
+}
+
+// Pass is what a transform receives.
+type Pass struct {
+	Doc     *ast.Document
+	Context *BuildContext // nil when there is no context on disk
+	Options *Options
+}
+
+// Finding builds a finding located at an instruction.
+func (p *Pass) Finding(rule string, ins *ast.Instruction, msg string, edits ...emit.Edit) Finding {
+	return Finding{Rule: rule, Message: msg, Line: ins.StartLine, EndLine: ins.EndLine, Edits: edits}
+}
+
+var (
+	registryMu sync.Mutex
+	registry   []*Transform
+)
+
+// Register adds a transform to the registry; transforms call it from init.
+func Register(t *Transform) *Transform {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	for _, r := range registry {
+		if r.Name == t.Name {
+			panic("transform: duplicate rule " + t.Name)
+		}
+	}
+	registry = append(registry, t)
+	sort.SliceStable(registry, func(i, j int) bool { return registry[i].Order < registry[j].Order })
+	return t
+}
+
+// All returns every registered transform in chain order.
+func All() []*Transform {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	return append([]*Transform(nil), registry...)
+}
+
+// Lookup finds a transform by name.
+func Lookup(name string) *Transform {
+	for _, t := range All() {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Select picks transforms: those named in sel (or all when sel is empty or
+// contains "all"), minus those named in ignore ("all" ignores everything).
+// Unknown names are an error.
+func Select(sel, ignore []string) ([]*Transform, error) {
+	in := func(list []string, name string) bool {
+		for _, s := range list {
+			if s == name || s == "all" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range append(append([]string(nil), sel...), ignore...) {
+		if n != "all" && Lookup(n) == nil {
+			return nil, fmt.Errorf("unknown rule %q (see `dfopt rules`)", n)
+		}
+	}
+	var out []*Transform
+	for _, t := range All() {
+		if len(sel) > 0 && !in(sel, t.Name) {
+			continue
+		}
+		if in(ignore, t.Name) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// SplitList splits "a,b, c" into names.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
