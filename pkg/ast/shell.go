@@ -29,6 +29,9 @@ type Script struct {
 	Text     string // exactly what the shell sees
 	File     *syntax.File
 	Commands []Command
+	// Comments reports a shell comment in the text: appending to such a
+	// text can end up inside the comment.
+	Comments bool
 	off      []int
 }
 
@@ -142,14 +145,19 @@ func (d *Document) Shell(ins *Instruction) *Script {
 		}
 	}
 	sc.Text = string(text)
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(sc.Text), "")
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true)).Parse(strings.NewReader(sc.Text), "")
 	if err != nil {
 		return nil
 	}
 	sc.File = f
 	syntax.Walk(f, func(n syntax.Node) bool {
-		if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 {
-			sc.Commands = append(sc.Commands, sc.command(c))
+		switch n := n.(type) {
+		case *syntax.CallExpr:
+			if len(n.Args) > 0 {
+				sc.Commands = append(sc.Commands, sc.command(n))
+			}
+		case *syntax.Comment:
+			sc.Comments = true
 		}
 		return true
 	})

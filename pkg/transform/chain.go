@@ -37,7 +37,9 @@ type ChainError struct {
 	Err  error
 }
 
-func (e *ChainError) Error() string { return fmt.Sprintf("rule %s: %v (file left unchanged; please report this)", e.Rule, e.Err) }
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("rule %s: %v (file left unchanged; please report this)", e.Rule, e.Err)
+}
 
 // layer is one applied set of edits: the document they were made against.
 type layer struct {

@@ -1,0 +1,84 @@
+package transform_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/stretchr/testify/require"
+)
+
+// corpusFiles lists the shared corpus (../shared/corpus beside the
+// checkout, or $DFOPT_CORPUS); the test skips when it is absent.
+func corpusFiles(t testing.TB) []string {
+	dir := os.Getenv("DFOPT_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Skipf("corpus not present at %s", dir)
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && !strings.HasSuffix(e.Name(), ".tsv") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		t.Skipf("corpus at %s is empty", dir)
+	}
+	return files
+}
+
+func defaultChain(t testing.TB) *transform.Chain {
+	rules, err := transform.Select(nil, nil)
+	require.NoError(t, err)
+	return &transform.Chain{Transforms: rules, Options: transform.Options{Syntax: "auto"}}
+}
+
+// TestCorpus: for every file BuildKit parses, no transform is identity and
+// the default chain's output parses and is idempotent (Chain.Run checks
+// both and fails otherwise); files BuildKit rejects give a clean error.
+func TestCorpus(t *testing.T) {
+	files := corpusFiles(t)
+	for _, unsafe := range []bool{false, true} {
+		chain := defaultChain(t)
+		chain.Options.Unsafe = unsafe
+		none := &transform.Chain{Options: chain.Options}
+		parsed, changed := 0, 0
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			require.NoError(t, err)
+			if _, err := ast.Parse(f, src); err != nil {
+				require.NotContains(t, err.Error(), "\n", "%s: one-line error", f)
+				_, err2 := chain.Run(f, src, nil)
+				require.Error(t, err2, f)
+				continue
+			}
+			parsed++
+			same, err := none.Run(f, src, nil)
+			require.NoError(t, err, f)
+			require.Equal(t, string(src), string(same.Out), "%s: identity", f)
+
+			// No context on disk: the corpus holds Dockerfiles only, so the
+			// rules act as they do on standard input.
+			var ctx *transform.BuildContext
+			res, err := chain.Run(f, src, ctx)
+			require.NoError(t, err, "%s (unsafe=%v)", f, unsafe)
+			if res.Changed() {
+				changed++
+				_, err := ast.Parse(f, res.Out)
+				require.NoError(t, err, "%s: output parses", f)
+				again, err := chain.Run(f, res.Out, ctx)
+				require.NoError(t, err, f)
+				require.Equal(t, string(res.Out), string(again.Out), "%s: idempotent", f)
+			}
+		}
+		t.Logf("unsafe=%v: %d files, %d parsed, %d changed", unsafe, len(files), parsed, changed)
+		require.Greater(t, parsed, len(files)*9/10, "most corpus files parse")
+	}
+}

@@ -1,0 +1,93 @@
+package transform
+
+import (
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// JoinRuns returns the edit that turns consecutive shell-form RUNs of one
+// stage into one RUN: the first RUN is kept as written, every later body
+// is appended after ` && \` and a new line, indented like the file, its
+// text untouched. Comment lines between the RUNs stay, as comment lines
+// inside the continuation; blank lines between them are dropped (BuildKit
+// warns about empty continuation lines). A later body that is not a single
+// and-or list (`a; b`, several lines, a trailing `&`) is wrapped in
+// `{ …; }` so that `&&` guards all of it. The caller decides whether the
+// RUNs may be merged at all; JoinRuns refuses (ok == false) only when the
+// text cannot be joined safely: JSON form, heredocs, a non-POSIX shell, a
+// body that does not parse.
+func JoinRuns(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool) {
+	if len(runs) < 2 {
+		return emit.Edit{}, false
+	}
+	for _, r := range runs {
+		if r.Cmd != "run" || r.JSON || len(r.Heredocs) > 0 {
+			return emit.Edit{}, false
+		}
+		if s := d.Shell(r); s == nil || s.Comments {
+			return emit.Edit{}, false
+		}
+	}
+	eol := d.EOL()
+	esc := string(d.Escape)
+	indent := ContinuationIndent(d)
+	var b strings.Builder
+	b.WriteString(runs[0].Text(d))
+	for i := 1; i < len(runs); i++ {
+		prev, cur := runs[i-1], runs[i]
+		b.WriteString(" && " + esc + eol)
+		// Comment lines between the two instructions.
+		for n := prev.EndLine + 1; n < cur.StartLine; n++ {
+			line := d.LineText(n)
+			if strings.TrimSpace(line) != "" {
+				b.WriteString(line + eol)
+			}
+		}
+		body := string(d.Src[cur.ArgsStart:cur.Span.End])
+		b.WriteString(indent)
+		if needsGroup(d.Shell(cur)) {
+			b.WriteString("{ " + body + "; }")
+		} else {
+			b.WriteString(body)
+		}
+	}
+	last := runs[len(runs)-1]
+	return emit.Edit{Start: runs[0].Span.Start, End: last.Span.End, New: b.String()}, true
+}
+
+// needsGroup reports whether a body must be wrapped in { …; } to sit
+// after `&&`: anything but a single foreground and-or list.
+func needsGroup(s *ast.Script) bool {
+	if len(s.File.Stmts) != 1 {
+		return true
+	}
+	st := s.File.Stmts[0]
+	return st.Background || st.Coprocess || st.Negated && isAndOr(st.Cmd)
+}
+
+func isAndOr(c syntax.Command) bool {
+	b, ok := c.(*syntax.BinaryCmd)
+	return ok && (b.Op == syntax.AndStmt || b.Op == syntax.OrStmt)
+}
+
+// ContinuationIndent is the indentation the file uses on continuation
+// lines (the first one found), or four spaces.
+func ContinuationIndent(d *ast.Document) string {
+	for _, ins := range d.Instructions {
+		if ins.EndLine > ins.StartLine && len(ins.Heredocs) == 0 {
+			for n := ins.StartLine + 1; n <= ins.EndLine; n++ {
+				line := d.LineText(n)
+				trimmed := strings.TrimLeft(line, " \t")
+				if trimmed != "" && !strings.HasPrefix(trimmed, "#") {
+					if ind := line[:len(line)-len(trimmed)]; ind != "" {
+						return ind
+					}
+				}
+			}
+		}
+	}
+	return "    "
+}
