@@ -183,18 +183,19 @@ func processOne(stdin io.Reader, chain *transform.Chain, in input, ctxDir string
 }
 
 func readFile(path string) ([]byte, error) {
+	// Stat first: opening a FIFO would block.
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, cleanPathErr(err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, cleanPathErr(err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
 	return io.ReadAll(io.LimitReader(f, maxFileSize+1))
 }
 

@@ -126,7 +126,7 @@ func Unified(oldPath, newPath string, a, b []byte) []byte {
 			}
 			out.WriteString(op.text)
 			if !strings.HasSuffix(op.text, "\n") {
-				out.WriteString("\n")
+				out.WriteString(noNewline)
 			}
 		}
 		i = stop
