@@ -1,0 +1,2 @@
+const ms = require("ms");
+console.log("up in", ms(1500));

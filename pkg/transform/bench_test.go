@@ -1,0 +1,64 @@
+package transform_test
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+func loadCorpus(b *testing.B) [][]byte {
+	var out [][]byte
+	for _, f := range corpusFiles(b) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+func report(b *testing.B, n int) {
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkBuildKitParser is the yardstick: BuildKit's parser alone.
+func BenchmarkBuildKitParser(b *testing.B) {
+	files := loadCorpus(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, src := range files {
+			parser.Parse(bytes.NewReader(src))
+		}
+	}
+	report(b, len(files))
+}
+
+// BenchmarkParse is dfopt's lossless model (BuildKit's parser and
+// instruction parser, line table, spans).
+func BenchmarkParse(b *testing.B) {
+	files := loadCorpus(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, src := range files {
+			ast.Parse("Dockerfile", src)
+		}
+	}
+	report(b, len(files))
+}
+
+// BenchmarkChain is the full default chain, idempotence check included.
+func BenchmarkChain(b *testing.B) {
+	files := loadCorpus(b)
+	chain := defaultChain(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, src := range files {
+			chain.Run("Dockerfile", src, nil)
+		}
+	}
+	report(b, len(files))
+}
