@@ -20,10 +20,11 @@ type Result struct {
 	Src      []byte // the input
 	Out      []byte // the output (== Src when nothing changed)
 	Findings []Reported
+	Files    []FileChange // other files to create or replace
 }
 
 // Changed reports whether the output differs from the input.
-func (r *Result) Changed() bool { return string(r.Src) != string(r.Out) }
+func (r *Result) Changed() bool { return string(r.Src) != string(r.Out) || len(r.Files) > 0 }
 
 // Chain runs a fixed sequence of transforms.
 type Chain struct {
@@ -58,8 +59,8 @@ func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error
 	if err != nil || !res.Changed() {
 		return res, err
 	}
-	// A second run must change nothing.
-	again, _, err := c.run(out, bctx)
+	// A second run must change nothing; it sees the other files as written.
+	again, _, err := c.run(out, bctx.withFiles(res.Files))
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +97,13 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Docume
 			if f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe)) {
 				r.Applied = true
 				edits = append(edits, f.Edits...)
+				res.Files = append(res.Files, f.Files...)
 			}
 			r.Line = originalLine(layers, cur, f.Line)
 			if f.EndLine > 0 {
 				r.EndLine = originalLine(layers, cur, f.EndLine)
 			}
-			r.Edits = nil // edits refer to an intermediate text
+			r.Edits, r.Files = nil, nil // edits refer to an intermediate text
 			res.Findings = append(res.Findings, r)
 		}
 		if len(edits) == 0 {

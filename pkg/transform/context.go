@@ -17,6 +17,33 @@ type BuildContext struct {
 	IgnoreFile string // the ignore file in force ("" when none)
 	Patterns   []string
 	matcher    *patternmatcher.PatternMatcher
+	// files overlays files that a fix creates or replaces (absolute path →
+	// content), so that a second run sees them as written.
+	files map[string][]byte
+}
+
+// withFiles returns a copy of c that sees the changed files.
+func (c *BuildContext) withFiles(changes []FileChange) *BuildContext {
+	if c == nil || len(changes) == 0 {
+		return c
+	}
+	cp := *c
+	cp.files = map[string][]byte{}
+	for k, v := range c.files {
+		cp.files[k] = v
+	}
+	for _, f := range changes {
+		cp.files[f.Path] = f.New
+	}
+	return &cp
+}
+
+// ReadAbs reads a file by absolute path, through the overlay of changed files.
+func (c *BuildContext) ReadAbs(path string) ([]byte, error) {
+	if data, ok := c.files[path]; ok {
+		return data, nil
+	}
+	return os.ReadFile(path)
 }
 
 // NewBuildContext opens the context folder dir for the Dockerfile at
@@ -81,5 +108,5 @@ func (c *BuildContext) Exists(rel string) bool {
 
 // ReadFile reads a file of the context (ignoring the ignore file).
 func (c *BuildContext) ReadFile(rel string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(c.Dir, filepath.FromSlash(Clean(rel))))
+	return c.ReadAbs(filepath.Join(c.Dir, filepath.FromSlash(Clean(rel))))
 }

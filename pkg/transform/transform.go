@@ -34,10 +34,20 @@ type Finding struct {
 	EndLine int
 	Edits   []emit.Edit
 	Unsafe  bool // this fix is unsafe even if the rule is safe
+	// Files are changes to files other than the Dockerfile (a
+	// .dockerignore), applied together with Edits.
+	Files []FileChange
+}
+
+// FileChange creates or replaces a file beside the Dockerfile.
+type FileChange struct {
+	Path string // absolute path on disk
+	Old  []byte // current content; nil when the file does not exist
+	New  []byte
 }
 
 // HasFix reports whether the finding carries edits.
-func (f Finding) HasFix() bool { return len(f.Edits) > 0 }
+func (f Finding) HasFix() bool { return len(f.Edits) > 0 || len(f.Files) > 0 }
 
 // Options are the user's choices that transforms read.
 type Options struct {
