@@ -7,6 +7,11 @@
 //	flags        optional: --unsafe, --select=R1,R2, --ignore=R, --syntax=MODE,
 //	             --option=RULE.KEY=VALUE (one per line or space-separated)
 //	context/     optional: the build context (otherwise there is none, as with stdin)
+//	expected-files/
+//	             optional: the other files the chain creates or replaces (an
+//	             ignore file), each at its path relative to the case folder
+//	             (expected-files/context/.dockerignore); without this folder
+//	             the chain must write no other file
 //
 // `go test ./golden -update` rewrites expected and findings; review the
 // diff by reading it before committing.
@@ -112,13 +117,18 @@ func TestGolden(t *testing.T) {
 				bctx, err = transform.NewBuildContext(filepath.Join(c.Dir, "context"), filepath.Join(c.Dir, "Dockerfile"))
 				require.NoError(t, err)
 			}
-			res, err := chain.Run("Dockerfile", src, bctx)
+			// The real path: rules that write files beside the Dockerfile
+			// (`Dockerfile.dockerignore`) need it.
+			dfPath := filepath.Join(c.Dir, "Dockerfile")
+			res, err := chain.Run(dfPath, src, bctx)
 			require.NoError(t, err)
 			got, gotFindings := res.Out, formatFindings(res)
+			gotFiles := otherFiles(t, c.Dir, res)
 			wantPath, findPath := filepath.Join(c.Dir, "expected"), filepath.Join(c.Dir, "findings")
 			if *update {
 				require.NoError(t, os.WriteFile(wantPath, got, 0o644))
 				require.NoError(t, os.WriteFile(findPath, []byte(gotFindings), 0o644))
+				writeExpectedFiles(t, c.Dir, gotFiles)
 				return
 			}
 			want, err := os.ReadFile(wantPath)
@@ -127,19 +137,106 @@ func TestGolden(t *testing.T) {
 			wantFindings, err := os.ReadFile(findPath)
 			require.NoError(t, err)
 			require.Equal(t, string(wantFindings), gotFindings, "findings")
+			require.Equal(t, readExpectedFiles(t, c.Dir), gotFiles, "other files (expected-files/)")
 
 			// Every output parses and a second run changes nothing.
 			_, err = ast.Parse("Dockerfile", got)
 			require.NoError(t, err, "output parses")
-			again, err := chain.Run("Dockerfile", got, bctx)
+			again, err := chain.Run(dfPath, got, bctx)
 			require.NoError(t, err)
 			require.Equal(t, string(got), string(again.Out), "idempotent")
+			if len(gotFiles) > 0 {
+				secondRunWithFiles(t, c.Dir, chain, got, gotFiles)
+			}
 
 			// With no transform at all, the input comes back byte for byte.
 			none := &transform.Chain{Options: chain.Options}
-			same, err := none.Run("Dockerfile", src, bctx)
+			same, err := none.Run(dfPath, src, bctx)
 			require.NoError(t, err)
 			require.Equal(t, string(src), string(same.Out), "identity")
 		})
 	}
+}
+
+// otherFiles maps the files a chain run writes besides the Dockerfile to
+// their content, by slash path relative to the case folder.
+func otherFiles(t *testing.T, dir string, res *transform.Result) map[string]string {
+	abs, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, f := range res.Files {
+		rel, err := filepath.Rel(abs, f.Path)
+		require.NoError(t, err)
+		require.False(t, rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)), "%s: written outside the case folder", f.Path)
+		old, err := os.ReadFile(f.Path)
+		if os.IsNotExist(err) {
+			require.Nil(t, f.Old, "%s: Old is nil for a new file", rel)
+		} else {
+			require.NoError(t, err)
+			require.Equal(t, string(old), string(f.Old), "%s: Old is the current content", rel)
+		}
+		out[filepath.ToSlash(rel)] = string(f.New)
+	}
+	return out
+}
+
+// readExpectedFiles reads expected-files/ (empty when absent).
+func readExpectedFiles(t *testing.T, dir string) map[string]string {
+	out := map[string]string{}
+	root := filepath.Join(dir, "expected-files")
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && p == root {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		out[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+func writeExpectedFiles(t *testing.T, dir string, files map[string]string) {
+	root := filepath.Join(dir, "expected-files")
+	require.NoError(t, os.RemoveAll(root))
+	for rel, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+}
+
+// secondRunWithFiles copies the case to a temporary folder, writes the
+// files the chain created there, and checks that the chain then has
+// nothing left to do: neither the Dockerfile nor the files change.
+func secondRunWithFiles(t *testing.T, dir string, chain *transform.Chain, out []byte, files map[string]string) {
+	tmp := t.TempDir()
+	require.NoError(t, os.CopyFS(tmp, os.DirFS(dir)))
+	require.NoError(t, os.RemoveAll(filepath.Join(tmp, "expected-files")))
+	for rel, content := range files {
+		p := filepath.Join(tmp, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	df := filepath.Join(tmp, "Dockerfile")
+	require.NoError(t, os.WriteFile(df, out, 0o644))
+	bctx, err := transform.NewBuildContext(filepath.Join(tmp, "context"), df)
+	require.NoError(t, err)
+	again, err := chain.Run(df, out, bctx)
+	require.NoError(t, err)
+	require.Equal(t, string(out), string(again.Out), "idempotent with the files written")
+	require.Empty(t, again.Files, "no other file changes once the files are written")
 }

@@ -20,6 +20,9 @@ type BuildContext struct {
 	// files overlays files that a fix creates or replaces (absolute path →
 	// content), so that a second run sees them as written.
 	files map[string][]byte
+	// ignoreCandidates are the ignore files BuildKit looks for, first
+	// found wins: `<Dockerfile>.dockerignore`, then `.dockerignore`.
+	ignoreCandidates []string
 }
 
 // withFiles returns a copy of c that sees the changed files.
@@ -32,8 +35,18 @@ func (c *BuildContext) withFiles(changes []FileChange) *BuildContext {
 	for k, v := range c.files {
 		cp.files[k] = v
 	}
+	reload := false
 	for _, f := range changes {
 		cp.files[f.Path] = f.New
+		for _, c := range c.ignoreCandidates {
+			reload = reload || c == f.Path
+		}
+	}
+	if reload {
+		// A fix wrote an ignore file: the second run sees its patterns.
+		if err := cp.loadIgnore(); err != nil {
+			cp.IgnoreFile, cp.Patterns, cp.matcher = c.IgnoreFile, c.Patterns, c.matcher
+		}
 	}
 	return &cp
 }
@@ -55,28 +68,38 @@ func NewBuildContext(dir, dockerfile string) (*BuildContext, error) {
 		return nil, err
 	}
 	c := &BuildContext{Dir: abs}
-	var candidates []string
 	if dockerfile != "" && dockerfile != "-" {
-		candidates = append(candidates, dockerfile+".dockerignore")
+		if df, err := filepath.Abs(dockerfile + ".dockerignore"); err == nil {
+			c.ignoreCandidates = append(c.ignoreCandidates, df)
+		}
 	}
-	candidates = append(candidates, filepath.Join(abs, ".dockerignore"))
-	for _, f := range candidates {
-		data, err := os.ReadFile(f)
+	c.ignoreCandidates = append(c.ignoreCandidates, filepath.Join(abs, ".dockerignore"))
+	if err := c.loadIgnore(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loadIgnore reads the first ignore file found (through the overlay).
+func (c *BuildContext) loadIgnore() error {
+	c.IgnoreFile, c.Patterns, c.matcher = "", nil, nil
+	for _, f := range c.ignoreCandidates {
+		data, err := c.ReadAbs(f)
 		if err != nil {
 			continue
 		}
 		pats, err := ignorefile.ReadAll(strings.NewReader(string(data)))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m, err := patternmatcher.New(pats)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.IgnoreFile, c.Patterns, c.matcher = f, pats, m
 		break
 	}
-	return c, nil
+	return nil
 }
 
 // Clean turns a context path as written in a COPY into a slash path
