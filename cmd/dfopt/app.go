@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"runtime/debug"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/report"
 	"github.com/urfave/cli/v2"
 )
 
@@ -23,6 +23,12 @@ func versionString() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// tool describes dfopt in SARIF reports; rule help links point at the
+// README's section for each rule.
+func tool() report.Tool {
+	return report.Tool{Name: "dfopt", Version: versionString(), InformationURI: "https://github.com/dfopt/dfopt"}
 }
 
 // Exit codes.
@@ -42,6 +48,7 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// commonFlags are the flags of fix, diff and check.
 func commonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "unsafe", Usage: "also apply unsafe fixes (they change what the image contains)"},
@@ -49,12 +56,73 @@ func commonFlags() []cli.Flag {
 		&cli.StringFlag{Name: "ignore", Usage: "do not run these rules (comma-separated, `all` runs none)"},
 		&cli.StringFlag{Name: "context", Usage: "build context `DIR` (default: each Dockerfile's folder)"},
 		&cli.StringFlag{Name: "syntax", Value: "auto", Usage: "add `# syntax=docker/dockerfile:1`: auto|always|never"},
-		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "files processed in parallel"},
+		&cli.StringSliceFlag{Name: "option", Usage: "a rule option `RULE.KEY=VALUE`, as under `rules:` in .dfopt.yaml (repeatable)"},
+		&cli.StringSliceFlag{Name: "runtime-image", Usage: "runtime image of the multi-stage rule for an ecosystem, `PATTERN=IMAGE` (repeatable)"},
+		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, EnvVars: []string{"DFOPT_JOBS"}, Usage: "files processed in parallel (default: the number of CPUs)"},
+		&cli.StringFlag{Name: "config", EnvVars: []string{"DFOPT_CONFIG"}, Usage: "use the configuration `FILE` for every Dockerfile (default: the nearest .dfopt.yaml)"},
+		&cli.BoolFlag{Name: "no-config", Usage: "read no configuration file"},
+		&cli.StringSliceFlag{Name: "exclude", Usage: "skip files and folders matching `GLOB` when searching folders (gitignore syntax, ** included; repeatable)"},
+		&cli.BoolFlag{Name: "no-gitignore", Usage: "also search files that git ignores"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
+		&cli.BoolFlag{Name: "summary", Usage: "print the summary on standard error even when it is not a terminal"},
 	}
 }
 
+func colorFlag() cli.Flag {
+	return &cli.StringFlag{Name: "color", Value: "auto", Usage: "color the diff: auto|always|never (auto: on a terminal, unless NO_COLOR is set)"}
+}
+
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	app := &cli.App{
+	commands := []*cli.Command{
+		{
+			Name:      "fix",
+			Usage:     "apply fixes: print the result (one file), or write, diff or list",
+			ArgsUsage: "PATH...",
+			Flags: append(commonFlags(),
+				&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the result to the file"},
+				&cli.BoolFlag{Name: "diff", Aliases: []string{"d"}, Usage: "print a unified diff"},
+				&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list files that would change"},
+				colorFlag(),
+			),
+			Action: func(c *cli.Context) error { return process(c, modeFix) },
+		},
+		{
+			Name:      "diff",
+			Usage:     "print unified diffs; exit 1 when a file would change",
+			ArgsUsage: "PATH...",
+			Flags: append(commonFlags(),
+				colorFlag(),
+				&cli.BoolFlag{Name: "stat", Usage: "print a diffstat instead of the diffs"},
+			),
+			Action: func(c *cli.Context) error { return process(c, modeDiff) },
+		},
+		{
+			Name:      "check",
+			Usage:     "print findings; exit 1 when there are any",
+			ArgsUsage: "PATH...",
+			Flags: append(commonFlags(),
+				&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text|json|sarif|github"},
+				&cli.BoolFlag{Name: "statistics", Usage: "print files and findings per rule, most findings first"},
+			),
+			Action: func(c *cli.Context) error { return process(c, modeCheck) },
+		},
+		verifyCommand(),
+		explainCommand(),
+		{
+			Name:   "rules",
+			Usage:  "list every rule",
+			Action: listRules,
+		},
+		{
+			Name:  "version",
+			Usage: "print dfopt's version",
+			Action: func(c *cli.Context) error {
+				fmt.Fprintf(c.App.Writer, "dfopt %s\n", versionString())
+				return nil
+			},
+		},
+	}
+	return &cli.App{
 		Name:            "dfopt",
 		Usage:           "rewrite Dockerfiles so they build fast and cache well",
 		Version:         versionString(),
@@ -62,54 +130,15 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes
+		// Repeatable flags keep each value whole: a glob or an image
+		// reference may hold a comma.
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {}, // run() maps errors to exit codes
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err.Error()}
 		},
-		Commands: []*cli.Command{
-			{
-				Name:      "fix",
-				Usage:     "apply fixes: print the result (one file), or write, diff or list",
-				ArgsUsage: "PATH...",
-				Flags: append(commonFlags(),
-					&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the result to the file"},
-					&cli.BoolFlag{Name: "diff", Aliases: []string{"d"}, Usage: "print a unified diff"},
-					&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list files that would change"},
-				),
-				Action: func(c *cli.Context) error { return process(c, modeFix) },
-			},
-			{
-				Name:      "diff",
-				Usage:     "print unified diffs; exit 1 when a file would change",
-				ArgsUsage: "PATH...",
-				Flags:     commonFlags(),
-				Action:    func(c *cli.Context) error { return process(c, modeDiff) },
-			},
-			{
-				Name:      "check",
-				Usage:     "print findings; exit 1 when there are any",
-				ArgsUsage: "PATH...",
-				Flags: append(commonFlags(),
-					&cli.BoolFlag{Name: "statistics", Usage: "print files and findings per rule"},
-				),
-				Action: func(c *cli.Context) error { return process(c, modeCheck) },
-			},
-			{
-				Name:   "rules",
-				Usage:  "list every rule",
-				Action: listRules,
-			},
-			{
-				Name:  "version",
-				Usage: "print dfopt's version",
-				Action: func(c *cli.Context) error {
-					fmt.Fprintf(c.App.Writer, "dfopt %s\n", versionString())
-					return nil
-				},
-			},
-		},
+		Commands: commands,
 	}
-	return app
 }
 
 // run is main without os.Exit, for tests.

@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"runtime"
 	"strings"
-	"sync"
 
-	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/config"
+	"github.com/dfopt/dfopt/pkg/discover"
+	"github.com/dfopt/dfopt/pkg/report"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/urfave/cli/v2"
 )
@@ -26,160 +28,326 @@ const (
 // maxFileSize guards against reading huge non-Dockerfiles.
 const maxFileSize = 16 << 20
 
-// job is one file's outcome.
+// runner is one fix, diff or check run: what the flags asked for.
+type runner struct {
+	mode              mode
+	write, diff, list bool
+	stat, color       bool
+	format            string // check
+	ctxDir            string
+	stdin             io.Reader
+	loader            *config.Loader
+}
+
+// job is one file's outcome, kept only until it is printed: the file's
+// text is not kept, only what goes out.
 type job struct {
-	in     input
-	res    *transform.Result
-	err    error
-	output []byte // what goes to stdout for this file, in order
+	path     string
+	err      error
+	output   []byte       // for stdout, in order
+	report   *report.File // check
+	stat     report.DiffStat
+	changed  bool
+	findings []transform.Reported
 }
 
 func process(c *cli.Context, m mode) error {
-	opts := transform.Options{
-		Unsafe: c.Bool("unsafe"),
-		Syntax: c.String("syntax"),
+	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context")}
+	if m == modeFix {
+		r.write, r.diff, r.list = c.Bool("write"), c.Bool("diff"), c.Bool("list")
 	}
-	switch opts.Syntax {
-	case "auto", "always", "never":
-	default:
-		return usageError{fmt.Sprintf("--syntax must be auto, always or never, not %q", opts.Syntax)}
+	cliLayer, err := commandLineSettings(c)
+	if err != nil {
+		return err
 	}
-	rules, err := transform.Select(transform.SplitList(c.String("select")), transform.SplitList(c.String("ignore")))
+	r.loader, err = config.NewLoader(c.String("config"), c.Bool("no-config"), cliLayer)
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	exclude, err := discover.CompileGlobs(c.StringSlice("exclude"))
+	if err != nil {
+		return usageError{"--exclude: " + err.Error()}
+	}
+	stdout, stderr := c.App.Writer, c.App.ErrWriter
+	if m == modeDiff || r.diff {
+		r.color, err = colorWanted(c.String("color"), stdout)
+		if err != nil {
+			return err
+		}
+		r.stat = m == modeDiff && c.Bool("stat")
 	}
 	paths := c.Args().Slice()
 	if len(paths) == 0 {
 		return usageError{"no PATH given (use - for standard input)"}
 	}
-	write, diff, list := m == modeFix && c.Bool("write"), m == modeFix && c.Bool("diff"), m == modeFix && c.Bool("list")
-	inputs := discover(paths)
-	if m == modeFix && !write && !diff && !list && (len(inputs) != 1 || isDir(paths[0])) {
+	if m == modeFix && !r.write && !r.diff && !r.list && (len(paths) != 1 || isDir(paths[0])) {
 		return usageError{"fix on several files needs --write, --diff or --list"}
 	}
-	chain := &transform.Chain{Transforms: rules, Options: opts}
+	var rep report.Writer // last: it starts writing (the SARIF head)
+	if m == modeCheck {
+		r.format = c.String("format")
+		if rep, err = report.NewWriter(r.format, stdout, tool()); err != nil {
+			return usageError{err.Error()}
+		}
+	}
 	jobs := c.Int("jobs")
 	if jobs < 1 {
-		jobs = 1
+		jobs = runtime.NumCPU()
 	}
-	ctxDir := c.String("context")
 
-	stdout, stderr := c.App.Writer, c.App.ErrWriter
-	changed, failed, findings := false, false, false
-	stats := newStatistics()
-	each(inputs, jobs, func(j *job) {
-		j.res, j.err = processOne(c.App.Reader, chain, j.in, ctxDir)
-		if j.err != nil || j.res == nil {
-			return
-		}
-		r := j.res
-		switch {
-		case m == modeCheck:
-			j.output = formatFindings(r)
-		case m == modeDiff || diff:
-			j.output = emit.Unified(diffPath(j.in.path), diffPath(j.in.path), r.Src, r.Out)
-		case m == modeFix && !write && !list:
-			j.output = r.Out
-		}
-		if write && r.Changed() {
-			if j.in.path == "-" {
-				j.output = r.Out
-			} else if err := writeAtomic(j.in.path, r.Src, r.Out); err != nil {
-				j.err = err
-			}
-		}
-		if list && r.Changed() {
-			j.output = append([]byte(displayPath(j.in.path)+"\n"), j.output...)
-		}
-	}, func(j *job) {
-		if j.err != nil {
-			failed = true
-			fmt.Fprintf(stderr, "%s: %s\n", displayPath(j.in.path), oneLine(j.err))
-			return
-		}
-		stdout.Write(j.output)
-		if j.res.Changed() {
-			changed = true
-		}
-		if len(j.res.Findings) > 0 {
-			findings = true
-		}
-		stats.add(j.res)
-	})
+	walkOpts := discover.Options{Exclude: exclude, NoGitignore: c.Bool("no-gitignore")}
+	prog := newProgress(stderr, c.Bool("quiet"))
+	prog.count(paths, walkOpts)
+	files := make(chan discover.File)
+	go func() {
+		discover.Walk(paths, walkOpts, func(f discover.File) bool {
+			files <- f
+			return true
+		})
+		close(files)
+	}()
+
+	out := &collector{
+		stdout: stdout, stderr: stderr, rep: rep, prog: prog, stdoutOnTerminal: isTerminal(stdout),
+		badConfigs: map[string]bool{}, stats: report.NewStatistics(), summary: report.NewSummary(),
+	}
+	ordered(files, jobs, 4*jobs, r.work, out.done)
+	prog.finish()
+	if rep != nil {
+		out.check(rep.Close())
+	}
 	if m == modeCheck && c.Bool("statistics") {
-		stats.print(stdout)
+		// Statistics follow the findings in text; they would break a JSON,
+		// SARIF or annotation stream, so they go to stderr there.
+		w := stdout
+		if r.format != "text" {
+			w = stderr
+		}
+		out.check(out.stats.Write(w))
+	}
+	if r.stat {
+		out.check(out.diffstat.Write(stdout, r.color))
+	}
+	// The summary is for people: on standard error, when it is a terminal
+	// and the run covered several files, or when asked for with --summary.
+	if !c.Bool("quiet") && (c.Bool("summary") || (isTerminal(stderr) && out.summary.Files > 1)) {
+		out.summary.Write(stderr, r.write)
 	}
 	switch {
-	case failed:
+	case out.writeErr != nil:
+		fmt.Fprintf(stderr, "dfopt: writing output: %s\n", oneLine(out.writeErr))
 		return exitCode(exitError)
-	case m == modeDiff && changed, m == modeFix && list && changed, m == modeCheck && findings:
+	case out.failed:
+		return exitCode(exitError)
+	case m == modeDiff && out.changed, m == modeFix && r.list && out.changed, m == modeCheck && out.findings:
 		return exitCode(exitChanges)
 	}
 	return nil
 }
 
-// each runs work on a pool of n workers and calls done for every job in
-// input order, as soon as that job and all before it are finished.
-func each(inputs []input, n int, work func(*job), done func(*job)) {
-	ready := make([]chan *job, len(inputs))
-	for i := range ready {
-		ready[i] = make(chan *job, 1)
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < n; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := &job{in: inputs[i]}
-				if j.in.err != nil {
-					j.err = j.in.err
-				} else {
-					work(j)
-				}
-				ready[i] <- j
-			}
-		}()
-	}
-	go func() {
-		for i := range inputs {
-			next <- i
-		}
-		close(next)
-	}()
-	for i := range inputs {
-		done(<-ready[i])
-		ready[i] = nil
-	}
-	wg.Wait()
+// collector prints each file's outcome, in order, on the goroutine that
+// runs the pool, and keeps the run's totals.
+type collector struct {
+	stdout, stderr   io.Writer
+	rep              report.Writer // check
+	prog             *progress
+	stdoutOnTerminal bool
+
+	failed, changed, findings bool
+	badConfigs                map[string]bool // config files already reported
+	stats                     *report.Statistics
+	summary                   *report.Summary
+	diffstat                  report.DiffStat
+	writeErr                  error // the first failed write to stdout
 }
 
-func processOne(stdin io.Reader, chain *transform.Chain, in input, ctxDir string) (*transform.Result, error) {
+func (o *collector) check(err error) {
+	if err != nil && o.writeErr == nil {
+		o.writeErr = err
+	}
+}
+
+func (o *collector) done(j *job) {
+	defer o.prog.step()
+	if j.err != nil || (o.stdoutOnTerminal && (len(j.output) > 0 || j.report != nil)) {
+		o.prog.clear() // take the bar off the line before printing
+	}
+	if j.err != nil {
+		o.failed = true
+		line := displayPath(j.path) + ": " + oneLine(j.err)
+		var cfgErr *config.Error
+		if errors.As(j.err, &cfgErr) {
+			// A broken config file is reported once, not for every
+			// Dockerfile under it; those are not processed.
+			line = displayPath(j.path) + ": not processed: invalid configuration " + cfgErr.Path
+			if !o.badConfigs[cfgErr.Path] {
+				o.badConfigs[cfgErr.Path] = true
+				fmt.Fprintf(o.stderr, "dfopt: %s\n", oneLine(cfgErr))
+			}
+		} else {
+			fmt.Fprintln(o.stderr, line)
+		}
+		o.summary.AddError(line)
+		return
+	}
+	_, err := o.stdout.Write(j.output)
+	o.check(err)
+	if o.rep != nil && j.report != nil {
+		o.check(o.rep.File(j.report))
+	}
+	o.diffstat.Merge(&j.stat)
+	o.changed = o.changed || j.changed
+	o.findings = o.findings || len(j.findings) > 0
+	o.stats.Add(j.findings)
+	o.summary.AddResult(j.changed, j.findings)
+}
+
+// commandLineSettings is the command line's layer over the configuration
+// files: only what was given on the command line.
+func commandLineSettings(c *cli.Context) (*config.Settings, error) {
+	s := &config.Settings{}
+	if c.IsSet("select") {
+		s.Select = transform.SplitList(c.String("select")) // "" leaves the selection as it is
+	}
+	if c.IsSet("ignore") {
+		s.Ignore = transform.SplitList(c.String("ignore"))
+	}
+	if _, err := transform.Select(s.Select, s.Ignore); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if c.IsSet("unsafe") {
+		u := c.Bool("unsafe")
+		s.Unsafe = &u
+	}
+	if c.IsSet("syntax") {
+		s.Syntax = c.String("syntax")
+		switch s.Syntax {
+		case "auto", "always", "never":
+		default:
+			return nil, usageError{fmt.Sprintf("--syntax must be auto, always or never, not %q", s.Syntax)}
+		}
+	}
+	set := func(rule, key, value string) {
+		if s.Rules == nil {
+			s.Rules = map[string]map[string]string{}
+		}
+		if s.Rules[rule] == nil {
+			s.Rules[rule] = map[string]string{}
+		}
+		s.Rules[rule][key] = value
+	}
+	for _, o := range c.StringSlice("option") {
+		rk, v, ok := strings.Cut(o, "=")
+		rule, key, ok2 := strings.Cut(rk, ".")
+		if !ok || !ok2 || rule == "" || key == "" {
+			return nil, usageError{fmt.Sprintf("--option %q: want RULE.KEY=VALUE", o)}
+		}
+		if transform.Lookup(rule) == nil {
+			return nil, usageError{fmt.Sprintf("--option %q: unknown rule %q (see `dfopt rules`)", o, rule)}
+		}
+		set(rule, key, v)
+	}
+	for _, o := range c.StringSlice("runtime-image") {
+		pat, img, ok := strings.Cut(o, "=")
+		if !ok || pat == "" || img == "" {
+			return nil, usageError{fmt.Sprintf("--runtime-image %q: want PATTERN=IMAGE", o)}
+		}
+		set("multi-stage", "runtime-image."+pat, img)
+	}
+	return s, nil
+}
+
+// colorWanted decides whether diffs are colored: always, never, or (auto)
+// when stdout is a terminal, NO_COLOR is unset or empty and TERM is not
+// dumb. --color=always beats NO_COLOR, as no-color.org asks.
+func colorWanted(flag string, stdout io.Writer) (bool, error) {
+	switch flag {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		return os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(stdout), nil
+	}
+	return false, usageError{fmt.Sprintf("--color must be auto, always or never, not %q", flag)}
+}
+
+// work processes one file on a worker.
+func (r *runner) work(f discover.File) *job {
+	j := &job{path: f.Path, err: f.Err}
+	if j.err != nil {
+		return j
+	}
+	chain, _, err := r.loader.Chain(f.Path)
+	if err != nil {
+		j.err = err
+		return j
+	}
+	res, bctx, err := r.processOne(chain, f.Path)
+	if err != nil {
+		j.err = err
+		return j
+	}
+	j.changed, j.findings = res.Changed(), res.Findings
+	name := diffPath
+	switch {
+	case r.mode == modeCheck:
+		j.report = &report.File{Path: displayPath(f.Path), URI: diffPath(f.Path), Findings: res.Findings}
+		if r.format == "json" {
+			j.report.Fixes = report.FindingFixes(res, chain, bctx, name)
+		}
+	case r.stat:
+		j.stat.AddResult(res, name)
+	case r.mode == modeDiff || r.diff:
+		j.output = report.Diff(res, name)
+		if r.color {
+			j.output = report.ColorDiff(j.output)
+		}
+	case r.mode == modeFix && !r.write && !r.list:
+		j.output = res.Out // one file: the Dockerfile only
+	}
+	if r.write && res.Changed() {
+		if f.Path == "-" {
+			j.output = res.Out
+		} else if err := writeResult(res); err != nil {
+			j.err = err
+			return j
+		}
+	}
+	if r.list && res.Changed() {
+		j.output = append([]byte(displayPath(f.Path)+"\n"), j.output...)
+	}
+	return j
+}
+
+// processOne reads a file and runs the chain; it also returns the build
+// context it used (nil for standard input without --context).
+func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Result, *transform.BuildContext, error) {
 	var src []byte
 	var err error
-	if in.path == "-" {
-		src, err = io.ReadAll(io.LimitReader(stdin, maxFileSize+1))
+	if path == "-" {
+		src, err = io.ReadAll(io.LimitReader(r.stdin, maxFileSize+1))
 	} else {
-		src, err = readFile(in.path)
+		src, err = readFile(path)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(src) > maxFileSize {
-		return nil, fmt.Errorf("file larger than %d MiB: not a Dockerfile", maxFileSize>>20)
+		return nil, nil, fmt.Errorf("file larger than %d MiB: not a Dockerfile", maxFileSize>>20)
 	}
 	var bctx *transform.BuildContext
 	switch {
-	case ctxDir != "":
-		bctx, err = transform.NewBuildContext(ctxDir, in.path)
-	case in.path != "-":
-		bctx, err = transform.NewBuildContext(filepath.Dir(in.path), in.path)
+	case r.ctxDir != "":
+		bctx, err = transform.NewBuildContext(r.ctxDir, path)
+	case path != "-":
+		bctx, err = transform.NewBuildContext(filepath.Dir(path), path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("build context: %v", err)
+		return nil, nil, fmt.Errorf("build context: %v", err)
 	}
-	return chain.Run(in.path, src, bctx)
+	res, err := chain.Run(path, src, bctx)
+	return res, bctx, err
 }
 
 func readFile(path string) ([]byte, error) {
@@ -202,6 +370,14 @@ func readFile(path string) ([]byte, error) {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+func cleanPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func oneLine(err error) string {
@@ -234,64 +410,4 @@ func diffPath(p string) string {
 		}
 	}
 	return filepath.ToSlash(filepath.Clean(p))
-}
-
-func formatFindings(r *transform.Result) []byte {
-	var b strings.Builder
-	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "%s:%d: %s: %s (%s)\n", displayPath(r.Path), f.Line, f.Rule, f.Message, fixClass(f))
-	}
-	return []byte(b.String())
-}
-
-func fixClass(f transform.Reported) string {
-	switch {
-	case !f.HasFix() && !f.Applied:
-		return "no fix"
-	case f.Unsafe || isUnsafeRule(f.Rule):
-		return "unsafe fix"
-	}
-	return "safe fix"
-}
-
-func isUnsafeRule(name string) bool {
-	t := transform.Lookup(name)
-	return t != nil && t.Unsafe
-}
-
-// statistics counts findings and files per rule.
-type statistics struct {
-	files, findings map[string]int
-}
-
-func newStatistics() *statistics {
-	return &statistics{files: map[string]int{}, findings: map[string]int{}}
-}
-
-func (s *statistics) add(r *transform.Result) {
-	seen := map[string]bool{}
-	for _, f := range r.Findings {
-		s.findings[f.Rule]++
-		if !seen[f.Rule] {
-			seen[f.Rule] = true
-			s.files[f.Rule]++
-		}
-	}
-}
-
-func (s *statistics) print(w io.Writer) {
-	var rules []string
-	for r := range s.findings {
-		rules = append(rules, r)
-	}
-	sort.Slice(rules, func(i, j int) bool {
-		if s.findings[rules[i]] != s.findings[rules[j]] {
-			return s.findings[rules[i]] > s.findings[rules[j]]
-		}
-		return rules[i] < rules[j]
-	})
-	fmt.Fprintf(w, "%-24s %8s %8s\n", "rule", "files", "findings")
-	for _, r := range rules {
-		fmt.Fprintf(w, "%-24s %8d %8d\n", r, s.files[r], s.findings[r])
-	}
 }

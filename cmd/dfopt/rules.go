@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/urfave/cli/v2"
 )
 
+// listRules prints every rule: name, safe or unsafe, its doc, and the
+// hadolint checks whose `# hadolint ignore=` pragmas switch it off.
 func listRules(c *cli.Context) error {
 	w := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 	for _, t := range transform.All() {
@@ -15,7 +18,11 @@ func listRules(c *cli.Context) error {
 		if t.Unsafe {
 			class = "unsafe"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, class, t.Doc)
+		doc := t.Doc
+		if codes := transform.HadolintCodes(t.Name); len(codes) > 0 {
+			doc += " (hadolint " + strings.Join(codes, ", ") + ")"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, class, doc)
 	}
 	return w.Flush()
 }

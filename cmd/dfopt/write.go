@@ -6,7 +6,61 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+
+	"github.com/dfopt/dfopt/pkg/transform"
 )
+
+// writeResult writes what a fix changed: the other files first (the new
+// Dockerfile may rely on them, as on a new .dockerignore), then the
+// Dockerfile. Nothing is written when the Dockerfile changed on disk
+// since it was read.
+func writeResult(r *transform.Result) error {
+	if now, err := os.ReadFile(r.Path); err != nil {
+		return cleanPathErr(err)
+	} else if !bytes.Equal(now, r.Src) {
+		return errChanged
+	}
+	for _, f := range r.Files {
+		if err := writeFileChange(f); err != nil {
+			return fmt.Errorf("%s: %v", displayPath(diffPath(f.Path)), err)
+		}
+	}
+	if bytes.Equal(r.Src, r.Out) {
+		return nil
+	}
+	return writeAtomic(r.Path, r.Src, r.Out)
+}
+
+var errChanged = errors.New("file changed on disk since it was read; not overwritten")
+
+// fileLocks serialise writes to the same other file: two Dockerfiles in
+// one folder may both want the same .dockerignore.
+var fileLocks sync.Map // path → *sync.Mutex
+
+// writeFileChange creates or replaces a file beside a Dockerfile. When the
+// file already holds the new content (another Dockerfile's fix wrote it)
+// there is nothing to do; when it holds anything else than what the fix
+// was made against, it is left alone.
+func writeFileChange(f transform.FileChange) error {
+	mu, _ := fileLocks.LoadOrStore(f.Path, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	now, err := os.ReadFile(f.Path)
+	switch {
+	case err == nil && bytes.Equal(now, f.New):
+		return nil
+	case err == nil && f.Old == nil:
+		return errors.New("file appeared on disk since dfopt looked; not overwritten")
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return cleanPathErr(err)
+	case err != nil && f.Old != nil:
+		return errors.New("file disappeared since it was read; not written")
+	case f.Old == nil:
+		return replaceAtomic(f.Path, f.New, 0o644)
+	}
+	return writeAtomic(f.Path, f.Old, f.New)
+}
 
 // writeAtomic replaces path with data: a temporary file in the same folder,
 // fsync, the original mode, rename. It refuses when the file on disk no
@@ -25,10 +79,16 @@ func writeAtomic(path string, orig, data []byte) error {
 		return err
 	}
 	if !bytes.Equal(now, orig) {
-		return errors.New("file changed on disk since it was read; not overwritten")
+		return errChanged
 	}
-	dir := filepath.Dir(real)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(real)+".dfopt-*")
+	return replaceAtomic(real, data, st.Mode().Perm())
+}
+
+// replaceAtomic writes data to path through a temporary file in the same
+// folder: written, given mode, synced, renamed over path.
+func replaceAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".dfopt-*")
 	if err != nil {
 		return err
 	}
@@ -42,7 +102,7 @@ func writeAtomic(path string, orig, data []byte) error {
 	if _, err := tmp.Write(data); err != nil {
 		return err
 	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -51,7 +111,7 @@ func writeAtomic(path string, orig, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), real); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("rename: %w", err)
 	}
 	done = true

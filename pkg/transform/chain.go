@@ -12,6 +12,7 @@ import (
 type Reported struct {
 	Finding
 	Applied bool // its edits are in the output
+	Fixable bool // it came with a fix (applied or not: unsafe fixes wait for --unsafe)
 }
 
 // Result is what the chain did to one file.
@@ -81,23 +82,25 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Docume
 		if fileIgnores(cur, t.Name) {
 			continue
 		}
-		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options})
+		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, Rules: c.Transforms})
 		if err != nil {
 			return nil, nil, err
 		}
 		var edits []emit.Edit
+		var wrote []FileChange
 		for _, f := range findings {
 			if f.Rule == "" {
 				f.Rule = t.Name
 			}
-			if ignoredAt(cur, f.Line, f.Rule) {
+			if ignoredAt(cur, f.Line, f.EndLine, f.Rule) {
 				continue
 			}
-			r := Reported{Finding: f}
+			r := Reported{Finding: f, Fixable: f.HasFix()}
 			if f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe)) {
 				r.Applied = true
 				edits = append(edits, f.Edits...)
 				res.Files = append(res.Files, f.Files...)
+				wrote = append(wrote, f.Files...)
 			}
 			r.Line = originalLine(layers, cur, f.Line)
 			if f.EndLine > 0 {
@@ -106,6 +109,9 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Docume
 			r.Edits, r.Files = nil, nil // edits refer to an intermediate text
 			res.Findings = append(res.Findings, r)
 		}
+		// The next transforms see the files this one wrote (an ignore
+		// file), as they see its edits.
+		bctx = bctx.withFiles(wrote)
 		if len(edits) == 0 {
 			continue
 		}

@@ -10,13 +10,23 @@ import (
 
 // Inline pragmas:
 //
-//	# dfopt:ignore=rule[,rule]       on the comment line(s) directly before an instruction
-//	# dfopt:ignore-file[=rule,...]   anywhere in the file (no rules: every rule)
+//	# dfopt:ignore=rule[,rule]          on the comment line(s) directly before an instruction
+//	# dfopt:ignore-file[=rule,...]      anywhere in the file (no rules: every rule)
+//	# hadolint ignore=DL3059[,DL3009]   like dfopt:ignore, for the rules the codes map to
+//	# hadolint global ignore=DL3059     like dfopt:ignore-file, for the rules the codes map to
+//
+// A line pragma also counts when it stands on a comment line inside the
+// finding's own lines: a merge-runs finding that spans three RUNs is off
+// when `# hadolint ignore=DL3059` sits above the second one, where hadolint
+// reports it.
 var (
-	ignoreLine = regexp.MustCompile(`^\s*#\s*dfopt:ignore=([A-Za-z0-9_,\s-]+?)\s*$`)
-	ignoreFile = regexp.MustCompile(`^\s*#\s*dfopt:ignore-file(?:=([A-Za-z0-9_,\s-]+?))?\s*$`)
+	ignoreLine   = regexp.MustCompile(`^\s*#\s*dfopt:ignore=([A-Za-z0-9_,\s-]+?)\s*$`)
+	ignoreFile   = regexp.MustCompile(`^\s*#\s*dfopt:ignore-file(?:=([A-Za-z0-9_,\s-]+?))?\s*$`)
+	hadolintLine = regexp.MustCompile(`^\s*#\s*hadolint\s+ignore=([A-Za-z0-9_,\s]+?)\s*$`)
+	hadolintFile = regexp.MustCompile(`^\s*#\s*hadolint\s+global\s+ignore=([A-Za-z0-9_,\s]+?)\s*$`)
 )
 
+// listHas reports whether a comma-separated list of rule names names rule.
 func listHas(list, rule string) bool {
 	for _, r := range SplitList(list) {
 		if r == rule || r == "all" {
@@ -26,14 +36,38 @@ func listHas(list, rule string) bool {
 	return false
 }
 
-// fileIgnores reports whether `# dfopt:ignore-file` switches rule off.
+// codesHave reports whether a comma-separated list of hadolint codes maps
+// to rule.
+func codesHave(list, rule string) bool {
+	for _, c := range SplitList(list) {
+		if HadolintRule(strings.ToUpper(c)) == rule {
+			return true
+		}
+	}
+	return false
+}
+
+func pragmaText(d *ast.Document, n int) string {
+	return strings.TrimPrefix(d.LineText(n), "\ufeff")
+}
+
+// fileIgnores reports whether `# dfopt:ignore-file` or
+// `# hadolint global ignore=` switches rule off.
 func fileIgnores(d *ast.Document, rule string) bool {
-	if !bytes.Contains(d.Src, []byte("dfopt:ignore-file")) {
+	dfopt := bytes.Contains(d.Src, []byte("dfopt:ignore-file"))
+	hadolint := bytes.Contains(d.Src, []byte("hadolint"))
+	if !dfopt && !hadolint {
 		return false
 	}
 	for n := 1; n <= len(d.Lines); n++ {
-		if m := ignoreFile.FindStringSubmatch(d.LineText(n)); m != nil {
-			if m[1] == "" || listHas(m[1], rule) {
+		text := pragmaText(d, n)
+		if dfopt {
+			if m := ignoreFile.FindStringSubmatch(text); m != nil && (m[1] == "" || listHas(m[1], rule)) {
+				return true
+			}
+		}
+		if hadolint {
+			if m := hadolintFile.FindStringSubmatch(text); m != nil && codesHave(m[1], rule) {
 				return true
 			}
 		}
@@ -41,15 +75,37 @@ func fileIgnores(d *ast.Document, rule string) bool {
 	return false
 }
 
-// ignoredAt reports whether the comment lines directly above line switch
-// rule off.
-func ignoredAt(d *ast.Document, line int, rule string) bool {
-	for n := line - 1; n >= 1; n-- {
-		text := d.LineText(n)
-		if !strings.HasPrefix(strings.TrimLeft(text, " \t\ufeff"), "#") {
-			return false
+// lineIgnores reports whether line n is a line pragma that switches rule
+// off.
+func lineIgnores(d *ast.Document, n int, rule string) bool {
+	text := pragmaText(d, n)
+	if m := ignoreLine.FindStringSubmatch(text); m != nil && listHas(m[1], rule) {
+		return true
+	}
+	if m := hadolintLine.FindStringSubmatch(text); m != nil && codesHave(m[1], rule) {
+		return true
+	}
+	return false
+}
+
+func isComment(d *ast.Document, n int) bool {
+	return strings.HasPrefix(strings.TrimLeft(d.LineText(n), " \t\ufeff"), "#")
+}
+
+// ignoredAt reports whether a finding of rule on lines line..endLine is
+// switched off: by a pragma in the comment lines directly above line, or
+// by one on a comment line inside the finding's lines.
+func ignoredAt(d *ast.Document, line, endLine int, rule string) bool {
+	if line < 1 || line > len(d.Lines) {
+		return false
+	}
+	for n := line - 1; n >= 1 && isComment(d, n); n-- {
+		if lineIgnores(d, n, rule) {
+			return true
 		}
-		if m := ignoreLine.FindStringSubmatch(text); m != nil && listHas(m[1], rule) {
+	}
+	for n := line + 1; n <= endLine && n <= len(d.Lines); n++ {
+		if isComment(d, n) && lineIgnores(d, n, rule) {
 			return true
 		}
 	}

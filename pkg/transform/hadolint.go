@@ -1,0 +1,60 @@
+package transform
+
+import "sort"
+
+// HadolintMapping names the dfopt rule that does the work a hadolint check
+// asks for. `# hadolint ignore=CODE` above an instruction (and
+// `# hadolint global ignore=CODE` anywhere) switches that dfopt rule off,
+// so a team moving from hadolint keeps its decisions.
+type HadolintMapping struct {
+	Code string // DL3059
+	Rule string // merge-runs
+	Why  string // what the hadolint check asks for
+}
+
+// hadolintTable is the mapping. Only checks whose concern is what a dfopt
+// rule rewrites are mapped: an ignore for a check that dfopt does not act
+// on (pinning versions, `cd` in RUN, …) must not switch off unrelated
+// fixes.
+var hadolintTable = []HadolintMapping{
+	{"DL3009", "apt-hygiene", "delete the apt lists after installing"},
+	{"DL3014", "apt-hygiene", "apt-get install -y"},
+	{"DL3015", "apt-hygiene", "apt-get install --no-install-recommends"},
+	{"DL3019", "apt-hygiene", "apk add --no-cache"},
+	{"DL3032", "apt-hygiene", "yum clean all after yum install"},
+	{"DL3036", "apt-hygiene", "zypper clean after zypper install"},
+	{"DL3040", "apt-hygiene", "dnf clean all after dnf install"},
+	{"DL3042", "cache-mounts", "pip install --no-cache-dir"},
+	{"DL3060", "cache-mounts", "yarn cache clean after yarn install"},
+	{"DL3059", "merge-runs", "consolidate consecutive RUN instructions"},
+}
+
+var hadolintIndex = func() map[string]string {
+	m := make(map[string]string, len(hadolintTable))
+	for _, h := range hadolintTable {
+		m[h.Code] = h.Rule
+	}
+	return m
+}()
+
+// HadolintTable returns the mapping, sorted by code.
+func HadolintTable() []HadolintMapping {
+	out := append([]HadolintMapping(nil), hadolintTable...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// HadolintRule returns the dfopt rule a hadolint code maps to ("" when
+// none).
+func HadolintRule(code string) string { return hadolintIndex[code] }
+
+// HadolintCodes returns the hadolint codes that map to rule, sorted.
+func HadolintCodes(rule string) []string {
+	var out []string
+	for _, h := range HadolintTable() {
+		if h.Rule == rule {
+			out = append(out, h.Code)
+		}
+	}
+	return out
+}
