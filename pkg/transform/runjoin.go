@@ -23,11 +23,17 @@ func JoinRuns(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool
 	if len(runs) < 2 {
 		return emit.Edit{}, false
 	}
-	for _, r := range runs {
+	for i, r := range runs {
 		if r.Cmd != "run" || r.JSON || len(r.Heredocs) > 0 {
 			return emit.Edit{}, false
 		}
-		if s := d.Shell(r); s == nil || s.Comments {
+		s := d.Shell(r)
+		if s == nil || s.Comments || len(s.File.Stmts) == 0 {
+			return emit.Edit{}, false
+		}
+		// The first body is kept as written: ` && ` cannot follow its own
+		// trailing `;` or `&`.
+		if i == 0 && s.File.Stmts[len(s.File.Stmts)-1].Semicolon.IsValid() {
 			return emit.Edit{}, false
 		}
 	}
@@ -41,21 +47,31 @@ func JoinRuns(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool
 		b.WriteString(" && " + esc + eol)
 		// Comment lines between the two instructions.
 		for n := prev.EndLine + 1; n < cur.StartLine; n++ {
-			line := d.LineText(n)
-			if strings.TrimSpace(line) != "" {
-				b.WriteString(line + eol)
+			if line := strings.TrimSpace(d.LineText(n)); line != "" {
+				b.WriteString(indent + line + eol)
 			}
 		}
 		body := string(d.Src[cur.ArgsStart:cur.Span.End])
 		b.WriteString(indent)
 		if needsGroup(d.Shell(cur)) {
-			b.WriteString("{ " + body + "; }")
+			b.WriteString(groupBody(body))
 		} else {
 			b.WriteString(body)
 		}
 	}
 	last := runs[len(runs)-1]
 	return emit.Edit{Start: runs[0].Span.Start, End: last.Span.End, New: b.String()}, true
+}
+
+// groupBody wraps a body in `{ …; }`. A body that already ends with its
+// own `;` or `&` gets no second terminator: `{ a; b;; }` and `{ a &; }`
+// are syntax errors.
+func groupBody(body string) string {
+	t := strings.TrimRight(body, " \t")
+	if (strings.HasSuffix(t, ";") && !strings.HasSuffix(t, ";;")) || (strings.HasSuffix(t, "&") && !strings.HasSuffix(t, "&&")) {
+		return "{ " + t + " }"
+	}
+	return "{ " + body + "; }"
 }
 
 // needsGroup reports whether a body must be wrapped in { …; } to sit
@@ -65,7 +81,7 @@ func needsGroup(s *ast.Script) bool {
 		return true
 	}
 	st := s.File.Stmts[0]
-	return st.Background || st.Coprocess || st.Negated && isAndOr(st.Cmd)
+	return st.Background || st.Coprocess || st.Semicolon.IsValid() || st.Negated && isAndOr(st.Cmd)
 }
 
 func isAndOr(c syntax.Command) bool {

@@ -62,6 +62,11 @@ type Pass struct {
 	Doc     *ast.Document
 	Context *BuildContext // nil when there is no context on disk
 	Options *Options
+	// Rules are the transforms of the chain this pass belongs to, in
+	// order (nil when a transform runs alone). A transform whose fix
+	// changes what an earlier one would do needs them to keep the chain
+	// idempotent (merge-runs).
+	Rules []*Transform
 }
 
 // Finding builds a finding located at an instruction.

@@ -1,0 +1,491 @@
+package transform
+
+import (
+	"path"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Shared knowledge about RUN bodies: what shell state a body leaves behind,
+// what kind of work it does, and how its text splits into steps.
+
+// scripts caches the shell analysis of a document's RUNs for one pass, so
+// that no RUN is parsed twice.
+type scripts struct {
+	d *ast.Document
+	m map[*ast.Instruction]*ast.Script
+}
+
+func newScripts(d *ast.Document) *scripts {
+	return &scripts{d: d, m: map[*ast.Instruction]*ast.Script{}}
+}
+
+func (s *scripts) of(ins *ast.Instruction) *ast.Script {
+	if sc, ok := s.m[ins]; ok {
+		return sc
+	}
+	sc := s.d.Shell(ins)
+	s.m[ins] = sc
+	return sc
+}
+
+// litWord returns a shell word's value when it has no expansions.
+func litWord(w *syntax.Word) (string, bool) {
+	var b strings.Builder
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			b.WriteString(unescapeLit(p.Value))
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				return "", false
+			}
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				l, ok := q.(*syntax.Lit)
+				if !ok {
+					return "", false
+				}
+				b.WriteString(l.Value)
+			}
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+func unescapeLit(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// rawWord is a word's text as written.
+func rawWord(sc *ast.Script, n syntax.Node) string {
+	return sc.Text[n.Pos().Offset():n.End().Offset()]
+}
+
+// hasGlob reports whether an unquoted part of the word holds a glob
+// character.
+func hasGlob(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		if l, ok := p.(*syntax.Lit); ok && strings.ContainsAny(l.Value, "*?[") {
+			return true
+		}
+	}
+	return false
+}
+
+// callName is the command a call runs, after wrappers such as `sudo`,
+// `env VAR=x`, `command` and `nice`; args[0] is the name. ok is false when
+// the name is not a literal word.
+func callName(c *syntax.CallExpr) (name string, args []*syntax.Word, ok bool) {
+	args = c.Args
+	for len(args) > 0 {
+		n, lit := litWord(args[0])
+		if !lit {
+			return "", args, false
+		}
+		base := path.Base(n)
+		switch base {
+		case "sudo", "env", "nice", "command", "builtin", "stdbuf", "ionice":
+			if base == "command" && len(args) > 1 {
+				if v, _ := litWord(args[1]); v == "-v" || v == "-V" {
+					return "command", args, true
+				}
+			}
+			i := 1
+			for i < len(args) {
+				v, _ := litWord(args[i])
+				if strings.HasPrefix(v, "-") || (base == "env" && strings.Contains(v, "=")) {
+					if base == "sudo" && (v == "-u" || v == "-g") {
+						i++
+					}
+					i++
+					continue
+				}
+				break
+			}
+			args = args[i:]
+			continue
+		}
+		return base, args, true
+	}
+	return "", nil, false
+}
+
+// stateBuiltins change the state of the shell that runs them.
+var stateBuiltins = map[string]bool{
+	"cd": true, "pushd": true, "popd": true, "chdir": true,
+	"export": true, "unset": true, "set": true, "shopt": true, "setopt": true,
+	"source": true, ".": true, "umask": true, "exec": true, "ulimit": true,
+	"exit": true, "return": true, "logout": true, "trap": true,
+	"alias": true, "unalias": true, "eval": true, "readonly": true,
+	"declare": true, "typeset": true, "local": true, "hash": true,
+	"enable": true, "shift": true, "read": true, "getopts": true,
+	"mapfile": true, "readarray": true, "let": true, "disown": true,
+}
+
+// daemonStarters start services that outlive the command: in separate
+// RUNs they stop with the first one, merged they would keep running.
+var daemonStarters = map[string]bool{
+	"service": true, "systemctl": true, "start-stop-daemon": true, "setsid": true,
+	"nohup": true, "daemonize": true, "rc-service": true, "supervisord": true,
+	"mysqld_safe": true, "pg_ctl": true, "pg_ctlcluster": true, "dockerd": true,
+	"Xvfb": true, "redis-server": true, "mongod": true, "apachectl": true, "nginx": true,
+}
+
+// ShellStateChange reports why running a script changes shell state that
+// a command appended to it would inherit: a directory change, a variable,
+// an option, a function, a trap, an exit, a background job. It returns ""
+// when the script leaves no such state behind.
+func ShellStateChange(sc *ast.Script) string {
+	why := ""
+	// A background job outlives its statement wherever it starts.
+	syntax.Walk(sc.File, func(n syntax.Node) bool {
+		if s, ok := n.(*syntax.Stmt); ok && (s.Background || s.Coprocess || s.Disown) && why == "" {
+			why = "a background job (`&`)"
+		}
+		return why == ""
+	})
+	if why != "" {
+		return why
+	}
+	for _, s := range sc.File.Stmts {
+		if why = stmtState(s); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// stmtState looks at a statement that runs in the main shell.
+func stmtState(s *syntax.Stmt) string {
+	if s == nil {
+		return ""
+	}
+	for _, r := range s.Redirs {
+		if w := wordsState(r.Word); w != "" {
+			return w
+		}
+	}
+	stmts := func(list []*syntax.Stmt) string {
+		for _, x := range list {
+			if w := stmtState(x); w != "" {
+				return w
+			}
+		}
+		return ""
+	}
+	switch c := s.Cmd.(type) {
+	case *syntax.CallExpr:
+		if len(c.Args) == 0 {
+			if len(c.Assigns) > 0 {
+				return "a variable assignment"
+			}
+			return ""
+		}
+		name, args, ok := callName(c)
+		if !ok {
+			return "a command whose name is not literal"
+		}
+		if stateBuiltins[name] {
+			return "`" + name + "`"
+		}
+		if full, _ := litWord(args[0]); daemonStarters[name] || strings.HasPrefix(full, "/etc/init.d/") {
+			return "`" + name + "`, which may leave a service running"
+		}
+		if name == ":" && len(c.Assigns) > 0 {
+			return "a variable assignment"
+		}
+		if name == "printf" && len(args) > 1 {
+			if v, _ := litWord(args[1]); v == "-v" {
+				return "`printf -v`"
+			}
+		}
+		for _, a := range c.Assigns {
+			if a.Value != nil {
+				if w := wordsState(a.Value); w != "" {
+					return w
+				}
+			}
+		}
+		return wordsState(c.Args...)
+	case *syntax.DeclClause:
+		return "`" + c.Variant.Value + "`"
+	case *syntax.LetClause, *syntax.ArithmCmd:
+		return "an arithmetic assignment"
+	case *syntax.FuncDecl:
+		return "a function definition"
+	case *syntax.ForClause:
+		return "a `for` loop variable"
+	case *syntax.CoprocClause:
+		return "a coprocess"
+	case *syntax.BinaryCmd:
+		// Pipeline parts run in subshells in most shells, but not the last
+		// one in every shell: treat them all as the main shell.
+		if w := stmtState(c.X); w != "" {
+			return w
+		}
+		return stmtState(c.Y)
+	case *syntax.Block:
+		return stmts(c.Stmts)
+	case *syntax.IfClause:
+		for ic := c; ic != nil; ic = ic.Else {
+			if w := stmts(ic.Cond); w != "" {
+				return w
+			}
+			if w := stmts(ic.Then); w != "" {
+				return w
+			}
+		}
+		return ""
+	case *syntax.WhileClause:
+		if w := stmts(c.Cond); w != "" {
+			return w
+		}
+		return stmts(c.Do)
+	case *syntax.CaseClause:
+		for _, it := range c.Items {
+			if w := stmts(it.Stmts); w != "" {
+				return w
+			}
+		}
+		return wordsState(c.Word)
+	case *syntax.TimeClause:
+		return stmtState(c.Stmt)
+	case *syntax.Subshell, *syntax.TestClause, nil:
+		return ""
+	}
+	return "a shell construct dfopt does not analyse"
+}
+
+// wordsState finds `${x:=y}`-style assignments in words (command
+// substitutions run in subshells and do not count).
+func wordsState(words ...*syntax.Word) string {
+	why := ""
+	for _, w := range words {
+		if w == nil {
+			continue
+		}
+		syntax.Walk(w, func(n syntax.Node) bool {
+			switch n := n.(type) {
+			case *syntax.CmdSubst, *syntax.ProcSubst:
+				return false
+			case *syntax.ParamExp:
+				if n.Exp != nil && (n.Exp.Op == syntax.AssignUnset || n.Exp.Op == syntax.AssignUnsetOrNull) {
+					why = "a `${var:=value}` assignment"
+				}
+			}
+			return why == ""
+		})
+	}
+	return why
+}
+
+// WorkKind is the kind of work a RUN does. merge-runs keeps different
+// kinds in separate layers: they change at different rates.
+type WorkKind int
+
+// The kinds of work.
+const (
+	KindOther  WorkKind = iota // anything else: files, users, downloads
+	KindSystem                 // system packages (apt-get, apk, dnf, …)
+	KindDeps                   // language dependencies (pip, npm, go mod download, …)
+	KindBuild                  // building the project (make, go build, npm run build, …)
+	KindMixed                  // more than one of the above
+)
+
+func (k WorkKind) String() string {
+	return [...]string{"other", "system packages", "language dependencies", "build", "mixed"}[k]
+}
+
+var systemTools = map[string]bool{
+	"apt-get": true, "apt": true, "aptitude": true, "apk": true, "dnf": true,
+	"yum": true, "microdnf": true, "tdnf": true, "zypper": true, "pacman": true,
+	"apt-key": true, "add-apt-repository": true, "emerge": true, "xbps-install": true,
+}
+
+var buildTools = map[string]bool{
+	"make": true, "cmake": true, "ninja": true, "meson": true, "gcc": true, "g++": true,
+	"cc": true, "c++": true, "clang": true, "clang++": true, "javac": true, "tsc": true,
+	"webpack": true, "vite": true, "rollup": true, "esbuild": true, "ant": true,
+	"sbt": true, "npx": true, "msbuild": true, "scons": true, "bazel": true,
+}
+
+// RunKind classifies a RUN by the commands it runs in statement position
+// (command substitutions such as `$(dpkg --print-architecture)` do not
+// count).
+func RunKind(sc *ast.Script) WorkKind {
+	seen := map[WorkKind]bool{}
+	var visit func(n syntax.Node)
+	visit = func(n syntax.Node) {
+		syntax.Walk(n, func(n syntax.Node) bool {
+			switch n := n.(type) {
+			case *syntax.CmdSubst, *syntax.ProcSubst:
+				return false
+			case *syntax.CallExpr:
+				if k := callKind(n); k != KindOther {
+					seen[k] = true
+				}
+			}
+			return true
+		})
+	}
+	visit(sc.File)
+	switch len(seen) {
+	case 0:
+		return KindOther
+	case 1:
+		for k := range seen {
+			return k
+		}
+	}
+	return KindMixed
+}
+
+// firstArg is the first argument of a command line that is not an option.
+func firstArg(args []*syntax.Word) string {
+	for _, a := range args[1:] {
+		v, ok := litWord(a)
+		if !ok {
+			return ""
+		}
+		if !strings.HasPrefix(v, "-") {
+			return v
+		}
+	}
+	return ""
+}
+
+func callKind(c *syntax.CallExpr) WorkKind {
+	name, args, ok := callName(c)
+	if !ok {
+		return KindOther
+	}
+	sub := firstArg(args)
+	switch {
+	case systemTools[name]:
+		return KindSystem
+	case name == "dpkg" || name == "rpm":
+		for _, a := range args[1:] {
+			v, _ := litWord(a)
+			switch v {
+			case "-i", "--install", "-r", "--remove", "-P", "--purge", "--configure", "-U", "-e", "--erase", "--import", "-Uvh", "-ivh":
+				return KindSystem
+			}
+		}
+		return KindOther
+	case buildTools[name]:
+		return KindBuild
+	case name == "rm":
+		// Removing package-manager caches is part of installing packages.
+		paths := 0
+		for _, a := range args[1:] {
+			v, ok := litWord(a)
+			if !ok {
+				return KindOther
+			}
+			if strings.HasPrefix(v, "-") {
+				continue
+			}
+			if !systemPath(path.Clean(strings.TrimRight(v, "*"))) {
+				return KindOther
+			}
+			paths++
+		}
+		if paths > 0 {
+			return KindSystem
+		}
+		return KindOther
+	}
+	if eco := ecosystemOfTool(name); eco != nil {
+		return eco.Kind(name, args, sub)
+	}
+	switch name {
+	case "gem", "cpanm", "cpan", "luarocks", "conda", "mamba", "micromamba":
+		if sub == "install" || sub == "create" || sub == "update" || name == "cpanm" {
+			return KindDeps
+		}
+	case "python", "python3", "python2":
+		if sub == "setup.py" {
+			return KindBuild
+		}
+		for i, a := range args {
+			if v, _ := litWord(a); v == "-m" && i+1 < len(args) {
+				m, _ := litWord(args[i+1])
+				switch m {
+				case "pip":
+					if i+2 < len(args) {
+						if s, _ := litWord(args[i+2]); s == "install" || s == "download" || s == "wheel" {
+							return KindDeps
+						}
+					}
+				case "build", "compileall":
+					return KindBuild
+				}
+				break
+			}
+		}
+	}
+	return KindOther
+}
+
+// step is one element of a RUN body's top-level `&&`/`;` sequence.
+type step struct {
+	stmt *syntax.Stmt
+	sep  string // the operator before it: "", "&&" or ";"
+}
+
+// topSteps splits a script into the statements of its top-level `&&` and
+// `;` sequence. Anything else (`||`, pipes, blocks) stays one step.
+func topSteps(f *syntax.File) []step {
+	var out []step
+	var add func(s *syntax.Stmt, sep string)
+	add = func(s *syntax.Stmt, sep string) {
+		if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.AndStmt && !s.Negated && !s.Background && len(s.Redirs) == 0 {
+			add(b.X, sep)
+			add(b.Y, "&&")
+			return
+		}
+		out = append(out, step{stmt: s, sep: sep})
+	}
+	for i, s := range f.Stmts {
+		sep := ""
+		if i > 0 {
+			sep = ";"
+		}
+		add(s, sep)
+	}
+	return out
+}
+
+// stmtSpan is a statement's Src span without its trailing `;` or `&`.
+func stmtSpan(sc *ast.Script, s *syntax.Stmt) ast.Span {
+	end := s.Position
+	if s.Cmd != nil {
+		end = s.Cmd.End()
+	}
+	for _, r := range s.Redirs {
+		if r.End().Offset() > end.Offset() {
+			end = r.End()
+		}
+	}
+	sp := sc.SpanOf(s)
+	if end.Offset() > 0 {
+		sp.End = sc.Orig(syntax.NewPos(end.Offset()-1, 0, 0)) + 1
+	}
+	return sp
+}
