@@ -1,0 +1,86 @@
+package transform
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseImageRef(t *testing.T) {
+	const dg = "sha256:640a234f4bea3e399c056b7b8f9c667c4939befae8db2f14e9785e16eccd4205"
+	tests := []struct {
+		in                          string
+		registry, path, tag, digest string
+		official, prefix            string
+		vars                        bool
+	}{
+		{in: "golang", path: "golang", official: "golang"},
+		{in: "golang:1.22", path: "golang", tag: "1.22", official: "golang"},
+		{in: "golang:1.22-bookworm", path: "golang", tag: "1.22-bookworm", official: "golang"},
+		{in: "golang:1.22-alpine3.19", path: "golang", tag: "1.22-alpine3.19", official: "golang"},
+		{in: "library/golang:1.22", path: "library/golang", tag: "1.22", official: "golang", prefix: "library/"},
+		{in: "docker.io/library/golang:1.22@" + dg, registry: "docker.io", path: "library/golang", tag: "1.22", digest: dg, official: "golang", prefix: "docker.io/library/"},
+		{in: "docker.io/golang@" + dg, registry: "docker.io", path: "golang", digest: dg, official: "golang", prefix: "docker.io/"},
+		{in: "public.ecr.aws/docker/library/rust:1.78-slim", registry: "public.ecr.aws", path: "docker/library/rust", tag: "1.78-slim", official: "rust", prefix: "public.ecr.aws/docker/library/"},
+		{in: "mcr.microsoft.com/dotnet/sdk:8.0", registry: "mcr.microsoft.com", path: "dotnet/sdk", tag: "8.0"},
+		{in: "localhost:5000/team/app:v1", registry: "localhost:5000", path: "team/app", tag: "v1"},
+		{in: "localhost/app", registry: "localhost", path: "app"},
+		{in: "circleci/golang:1.11.4", path: "circleci/golang", tag: "1.11.4"},
+		{in: "registry.example.com:5000/golang", registry: "registry.example.com:5000", path: "golang"},
+		{in: "golang:${GO_VERSION}-alpine", path: "golang", tag: "${GO_VERSION}-alpine", official: "golang", vars: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			r, err := ParseImageRef(tt.in)
+			require.NoError(t, err)
+			require.Equal(t, tt.registry, r.Registry, "registry")
+			require.Equal(t, tt.path, r.Path, "path")
+			require.Equal(t, tt.tag, r.Tag, "tag")
+			require.Equal(t, tt.digest, r.Digest, "digest")
+			require.Equal(t, tt.vars, r.Vars, "vars")
+			name, prefix, ok := r.Official()
+			require.Equal(t, tt.official, name, "official")
+			require.Equal(t, tt.official != "", ok)
+			require.Equal(t, tt.prefix, prefix, "prefix")
+			require.Equal(t, tt.in, r.String())
+		})
+	}
+}
+
+func TestParseImageRefErrors(t *testing.T) {
+	for _, in := range []string{"", "Golang:1.22", "golang:", "golang:-x", "golang@sha256:xyz", "golang@", "a//b", "golang:1 .2", "-golang"} {
+		_, err := ParseImageRef(in)
+		require.Error(t, err, in)
+	}
+}
+
+func TestTagInfo(t *testing.T) {
+	tests := []struct {
+		tag                  string
+		version, os, release string
+		slim                 bool
+		rest                 []string
+	}{
+		{tag: "1.22", version: "1.22"},
+		{tag: "1.22-bookworm", version: "1.22", os: "debian", release: "bookworm"},
+		{tag: "1.78-slim-bookworm", version: "1.78", os: "debian", release: "bookworm", slim: true},
+		{tag: "1.22-alpine3.19", version: "1.22", os: "alpine", release: "3.19"},
+		{tag: "1.22-alpine", version: "1.22", os: "alpine"},
+		{tag: "alpine", os: "alpine"},
+		{tag: "latest"},
+		{tag: "3.12-slim", version: "3.12", slim: true},
+		{tag: "8.0-jammy", version: "8.0", os: "ubuntu", release: "jammy"},
+		{tag: "1.9-nanoserver", version: "1.9", os: "windows", rest: []string{"nanoserver"}},
+		{tag: "3.9-eclipse-temurin-17", version: "3.9", rest: []string{"eclipse", "temurin", "17"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tag, func(t *testing.T) {
+			ti := parseImageTag(tt.tag)
+			require.Equal(t, tt.version, ti.Version, "version")
+			require.Equal(t, tt.os, ti.OS, "os")
+			require.Equal(t, tt.release, ti.Release, "release")
+			require.Equal(t, tt.slim, ti.Slim, "slim")
+			require.Equal(t, tt.rest, ti.Rest, "rest")
+		})
+	}
+}
