@@ -66,8 +66,9 @@ type install struct {
 	same bool
 	// dep builds the dependency-only command from the original statement.
 	dep func(t *textOf) string
-	// lockOnly: a `npm ci`-like install that writes nothing but its
-	// outputs; with its lock file present it can move instead of repeat.
+	// lockOnly: an install (`npm ci`, `pip install -r`) that reads only its
+	// manifests and writes nothing the COPY of the source brings; with its
+	// manifests present in the context it can move instead of repeat.
 	lockOnly bool
 	// lock is the lock file a lockOnly install needs.
 	lock []string
@@ -554,6 +555,12 @@ func matchPip(_ string, args []*syntax.Word) *install {
 	}
 	if len(in.named) == 0 && in.source == "" {
 		return nil // packages named on the command line: not a manifest install
+	}
+	// Installing from requirement files writes only to site-packages (and
+	// the scripts folder): with the files checked in the context it can
+	// move above the COPY instead of running twice.
+	if in.source == "" && !cl.has("-t", "--target", "--prefix", "--root", "--src", "--user") {
+		in.lockOnly, in.lock = true, in.named
 	}
 	return in
 }

@@ -403,7 +403,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 	}
 	moved := false
 	if in.lockOnly && h.p.Context != nil && len(steps) == 1 && cdPrefix == "" && hasAny(files, in.lock) {
-		// `npm ci` writes nothing that the COPY brings: it moves.
+		// The install writes nothing that the COPY brings: it moves.
 		del, text := moveOut(d, r)
 		b.WriteString(text)
 		edits = append(edits, del)
