@@ -72,7 +72,9 @@ type Instruction struct {
 	Node       *parser.Node
 	Command    instructions.Command // BuildKit's typed instruction (nil for FROM/ONBUILD meta)
 
-	joined joinedText
+	joined    joinedText
+	script    *Script // memoized Document.Shell
+	shellDone bool
 }
 
 // Flag returns the first flag with that name, or nil.

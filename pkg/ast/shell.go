@@ -98,7 +98,18 @@ var scriptHeredoc = regexp.MustCompile(`^<<-?(["']?)([A-Za-z0-9_.-]+)(["']?)$`)
 // Shell analyses a shell-form RUN under a POSIX shell. It returns nil when
 // there is nothing a transform may touch: JSON form, a non-POSIX SHELL, a
 // script run by another interpreter, or shell text that does not parse.
+//
+// The analysis is computed once per instruction; callers must not modify
+// the returned Script.
 func (d *Document) Shell(ins *Instruction) *Script {
+	if !ins.shellDone {
+		ins.script = d.shell(ins)
+		ins.shellDone = true
+	}
+	return ins.script
+}
+
+func (d *Document) shell(ins *Instruction) *Script {
 	if ins.Cmd != "run" || ins.JSON || !d.IsPOSIX(ins) {
 		return nil
 	}
@@ -121,6 +132,9 @@ func (d *Document) Shell(ins *Instruction) *Script {
 			}
 		}
 		for i := h.Body.Start; i < h.Body.End; i++ {
+			if isCR(d.Src, i) {
+				continue // BuildKit hands heredoc lines over without their CR
+			}
 			text = append(text, d.Src[i])
 			sc.off = append(sc.off, i)
 		}
@@ -135,6 +149,9 @@ func (d *Document) Shell(ins *Instruction) *Script {
 			hs := ins.Heredocs[0].Body.Start
 			he := ins.Heredocs[len(ins.Heredocs)-1].Term.End
 			for i := hs; i < he; i++ {
+				if isCR(d.Src, i) {
+					continue
+				}
 				text = append(text, d.Src[i])
 				sc.off = append(sc.off, i)
 			}
@@ -162,6 +179,11 @@ func (d *Document) Shell(ins *Instruction) *Script {
 		return true
 	})
 	return sc
+}
+
+// isCR reports a CR that ends a CRLF line.
+func isCR(src []byte, i int) bool {
+	return src[i] == '\r' && i+1 < len(src) && src[i+1] == '\n'
 }
 
 func (s *Script) command(c *syntax.CallExpr) Command {
