@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/report"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
 )
@@ -91,14 +92,7 @@ func parseFlags(t *testing.T, dir string) (*transform.Chain, error) {
 func formatFindings(r *transform.Result) string {
 	var b strings.Builder
 	for _, f := range r.Findings {
-		class := "no fix"
-		if f.HasFix() || f.Applied {
-			class = "safe fix"
-			if t := transform.Lookup(f.Rule); f.Unsafe || (t != nil && t.Unsafe) {
-				class = "unsafe fix"
-			}
-		}
-		fmt.Fprintf(&b, "%d: %s: %s (%s)\n", f.Line, f.Rule, f.Message, class)
+		fmt.Fprintf(&b, "%d: %s: %s (%s)\n", f.Line, f.Rule, f.Message, report.Class(f))
 	}
 	return b.String()
 }

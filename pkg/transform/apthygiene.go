@@ -1,0 +1,569 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// AptHygiene keeps system package installs correct and small:
+//
+//   - `RUN apt-get update` alone, followed by a RUN that installs: the
+//     two are merged (a cached update layer goes stale and later installs
+//     fail or get old versions);
+//   - an install RUN that downloaded apt's lists, with no cache mount on
+//     them, ends with `rm -rf /var/lib/apt/lists/*` (unless a later RUN
+//     of the stage, or of a stage built on it, installs without updating);
+//     dnf, yum, microdnf and zypper installs end with their `clean all`;
+//     `apk add` gets `--no-cache` instead of `apk update && apk add`;
+//   - `apt-get install` without -y is reported and fixed (the build would
+//     stop at the confirmation prompt);
+//   - unsafe: `--no-install-recommends` is added to `apt-get install`, as
+//     it changes which packages are installed.
+var AptHygiene = Register(&Transform{
+	Name:  aptHygieneRule,
+	Doc:   "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
+	Order: 300,
+	Run:   runAptHygiene,
+})
+
+const aptHygieneRule = "apt-hygiene"
+
+// Subcommands that install packages (and need the lists).
+var (
+	aptInstalls = []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}
+	aptPrompts  = []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall", "remove", "purge", "autoremove", "autopurge"}
+	rpmInstalls = []string{"install", "update", "upgrade", "reinstall", "groupinstall", "builddep", "distro-sync", "localinstall", "downgrade", "swap", "in", "up", "dist-upgrade", "dup", "patch", "source-install", "si"}
+)
+
+type ahRun struct {
+	ins    *ast.Instruction
+	env    *StageState
+	script *ast.Script
+	invs   []*invocation
+	mounts []ast.Mount
+	text   string
+}
+
+type ahPass struct {
+	p    *Pass
+	d    *ast.Document
+	se   *StageEnv
+	runs map[*ast.Instruction]*ahRun
+
+	cm        *cmPass // cache-mounts' plan, when it runs later in the chain
+	cmChecked bool
+}
+
+// cacheMounted reports that cache-mounts, later in the same chain, mounts
+// a cache on one of dirs for the RUN: the cache then stays out of the
+// image without a cleanup command (which cache-mounts would take out).
+func (h *ahPass) cacheMounted(ins *ast.Instruction, dirs ...string) bool {
+	if !h.cmChecked {
+		h.cmChecked = true
+		for _, t := range h.p.Rules {
+			if t.Name == cacheMountsRule && !fileIgnores(h.d, cacheMountsRule) {
+				h.cm = planCacheMounts(h.p)
+			}
+		}
+	}
+	return h.cm != nil && h.cm.willMount(ins, dirs...)
+}
+
+func runAptHygiene(p *Pass) []Finding {
+	h := &ahPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}}
+	var out []Finding
+	merged := map[*ast.Instruction]bool{}
+	for _, ins := range h.d.Instructions {
+		r := h.run(ins)
+		if r == nil {
+			continue
+		}
+		var mergeWith *ast.Instruction
+		if next := h.mergeCandidate(r); next != nil && !merged[ins] {
+			mergeWith = next
+		}
+		if merged[ins] {
+			continue // its fixes were made with the merge
+		}
+		if mergeWith != nil {
+			r2 := h.run(mergeWith)
+			fs, ok := h.merge(r, r2)
+			if ok {
+				merged[mergeWith] = true
+				out = append(out, fs...)
+				continue
+			}
+		}
+		out = append(out, h.fixes(r, false)...)
+	}
+	return out
+}
+
+// run analyses a shell-form RUN with package-manager commands.
+func (h *ahPass) run(ins *ast.Instruction) *ahRun {
+	if r, ok := h.runs[ins]; ok {
+		return r
+	}
+	h.runs[ins] = nil
+	if ins.Cmd != "run" || ins.Stage < 0 || ins.JSON {
+		return nil
+	}
+	s := h.se.Shell(ins)
+	if s == nil {
+		return nil
+	}
+	env := h.se.At(ins)
+	ctx := &managerCtx{pass: h.p, se: h.se, ins: ins, env: env, script: s}
+	invs := findInvocations(ctx, s.Commands)
+	var keep []*invocation
+	for _, inv := range invs {
+		switch inv.m.Name {
+		case "apt", "apk", "dnf", "microdnf", "zypper":
+			keep = append(keep, inv)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	ms, err := h.d.Mounts(ins, env.Expander())
+	if err != nil {
+		return nil
+	}
+	r := &ahRun{ins: ins, env: env, script: s, invs: keep, mounts: ms, text: ins.Text(h.d)}
+	h.runs[ins] = r
+	return r
+}
+
+// mountedAt reports a mount on dir or a folder above it.
+func (r *ahRun) mountedAt(dirs ...string) bool {
+	for _, m := range r.mounts {
+		t := m.TargetIn(r.env.Workdir)
+		for _, d := range dirs {
+			if under(d, t) || under(t, d) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (r *ahRun) mentions(s string) bool { return strings.Contains(r.text, s) }
+
+func (r *ahRun) apt() []*invocation {
+	var out []*invocation
+	for _, inv := range r.invs {
+		if inv.m.Name == "apt" && !inv.isClean() && len(inv.sub) > 0 {
+			out = append(out, inv)
+		}
+	}
+	return out
+}
+
+// updateOnly reports a RUN whose every command is `apt-get update`.
+func (r *ahRun) updateOnly() bool {
+	if len(r.script.Commands) != len(r.invs) {
+		return false
+	}
+	for _, inv := range r.invs {
+		if inv.m.Name != "apt" || len(inv.sub) == 0 || inv.sub[0] != "update" || inv.sudo {
+			return false
+		}
+	}
+	return true
+}
+
+// updates reports an `apt-get update` before the first install.
+func (r *ahRun) updates() bool {
+	for _, inv := range r.apt() {
+		if inv.sub[0] == "update" {
+			return true
+		}
+		if strIn(aptInstalls, inv.sub[0]) {
+			return false
+		}
+	}
+	return false
+}
+
+func (r *ahRun) installs() bool {
+	for _, inv := range r.apt() {
+		if strIn(aptInstalls, inv.sub[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeCandidate: the RUN only updates apt and the next instruction is a
+// RUN of the same stage that installs without updating again.
+func (h *ahPass) mergeCandidate(r *ahRun) *ast.Instruction {
+	if !r.updateOnly() || len(r.ins.Flags) > 0 || r.ins.Index+1 >= len(h.d.Instructions) {
+		return nil
+	}
+	next := h.d.Instructions[r.ins.Index+1]
+	if next.Cmd != "run" || next.Stage != r.ins.Stage || len(next.Flags) > 0 {
+		return nil
+	}
+	r2 := h.run(next)
+	if r2 == nil || !r2.installs() || r2.updates() {
+		return nil
+	}
+	return next
+}
+
+// merge joins a lone update RUN with the install RUN after it. JoinRuns
+// writes the merged text; it is split here into edits outside the second
+// RUN's body, so that the body's own fixes (made in the same pass) fit
+// beside them.
+func (h *ahPass) merge(r1, r2 *ahRun) ([]Finding, bool) {
+	d := h.d
+	edit, ok := JoinRuns(d, []*ast.Instruction{r1.ins, r2.ins})
+	if !ok {
+		return nil, false
+	}
+	t1 := r1.ins.Text(d)
+	body := string(d.Src[r2.ins.ArgsStart:r2.ins.Span.End])
+	if !strings.HasPrefix(edit.New, t1) {
+		return nil, false
+	}
+	rest := edit.New[len(t1):]
+	var between, after string
+	switch {
+	case strings.HasSuffix(rest, "{ "+body+"; }"):
+		between = rest[:len(rest)-len(body)-len("; }")]
+		after = "; }"
+	case strings.HasSuffix(rest, body):
+		between = rest[:len(rest)-len(body)]
+	default:
+		return nil, false
+	}
+	edits := []emit.Edit{{Start: r1.ins.Span.End, End: r2.ins.ArgsStart, New: between}}
+	fs := h.fixes(r2, true)
+	if after != "" {
+		// After any append of the second RUN's own fixes.
+		edits = append(edits, emit.Edit{Start: r2.ins.Span.End, End: r2.ins.Span.End, New: after})
+	}
+	f := h.p.Finding(aptHygieneRule, r1.ins, "`apt-get update` in a RUN of its own goes stale in the build cache: merge it into the install below", edits...)
+	f.EndLine = r2.ins.EndLine
+	return append(fs, f), true
+}
+
+// fixes returns the findings of one RUN. merged: the RUN is being merged
+// after a lone `apt-get update`, so its lists are fresh.
+func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
+	var out []Finding
+	add := func(msg string, unsafe bool, edits ...emit.Edit) {
+		f := h.p.Finding(aptHygieneRule, r.ins, msg, edits...)
+		f.Unsafe = unsafe
+		out = append(out, f)
+	}
+	mentions := func(word string) bool {
+		ctx := &managerCtx{pass: h.p, se: h.se, ins: r.ins, env: r.env, script: r.script}
+		return ctx.lineageMentions(word)
+	}
+	// One finding per RUN and kind, with an edit per command.
+	var yes, recommends []emit.Edit
+	var yesCmd, recCmd string
+	for _, inv := range r.apt() {
+		sub := inv.sub[0]
+		subWord := inv.args[inv.subIdx[0]]
+		if strIn(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
+			yes = append(yes, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " -y"})
+			if yesCmd == "" {
+				yesCmd = progBase(inv.prog) + " " + sub
+			}
+		}
+		if sub == "install" && !hasAnyPrefix(inv.args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {
+			recommends = append(recommends, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " --no-install-recommends"})
+			if recCmd == "" {
+				recCmd = progBase(inv.prog) + " install"
+			}
+		}
+	}
+	if len(yes) > 0 {
+		add(fmt.Sprintf("`%s` without -y: the build stops at the confirmation prompt%s", yesCmd, times(len(yes))), false, yes...)
+	}
+	if len(recommends) > 0 {
+		add(fmt.Sprintf("`%s` without --no-install-recommends also installs recommended packages%s", recCmd, times(len(recommends))), true, recommends...)
+	}
+	if e, ok := h.listsCleanup(r, merged); ok {
+		add("apt's package lists stay in the image: end the RUN with `rm -rf /var/lib/apt/lists/*`", false, e)
+	}
+	if f, ok := h.rpmCleanup(r); ok {
+		out = append(out, f)
+	}
+	out = append(out, h.apkNoCache(r)...)
+	return out
+}
+
+// times notes how many commands a finding covers.
+func times(n int) string {
+	if n < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d commands)", n)
+}
+
+func aptAssumesYes(inv *invocation) bool {
+	q := 0
+	for _, a := range inv.args {
+		v := a.Value
+		switch {
+		case v == "-y" || v == "--yes" || v == "--assume-yes" || v == "-qq" || v == "-q=2" || v == "--quiet=2" || v == "--force-yes":
+			return true
+		case strings.Contains(v, "Assume-Yes") || strings.HasPrefix(v, "-s") || v == "--simulate" || v == "--dry-run" || v == "--just-print":
+			return true
+		case len(v) > 1 && v[0] == '-' && v[1] != '-':
+			if strings.ContainsRune(v[1:], 'y') && !strings.ContainsAny(v[1:], "oct") {
+				return true
+			}
+			q += strings.Count(v[1:], "q")
+		}
+	}
+	return q >= 2
+}
+
+// inPipeFromYes reports `yes | apt-get install …`.
+func inPipeFromYes(s *ast.Script, inv *invocation) bool {
+	found := false
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		b, ok := n.(*syntax.BinaryCmd)
+		if !ok || b.Op != syntax.Pipe || found {
+			return !found
+		}
+		if ce, ok := b.Y.Cmd.(*syntax.CallExpr); ok && ce == inv.cmd.Call {
+			if x, ok := b.X.Cmd.(*syntax.CallExpr); ok && len(x.Args) > 0 {
+				if lit := x.Args[0].Lit(); lit == "yes" || lit == "echo" || lit == "printf" {
+					found = true
+				}
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func hasAnyPrefix(words []ast.Word, subs ...string) bool {
+	for _, w := range words {
+		for _, s := range subs {
+			if strings.Contains(w.Value, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// listsCleanup appends `rm -rf /var/lib/apt/lists/*` where it is safe.
+func (h *ahPass) listsCleanup(r *ahRun, merged bool) (emit.Edit, bool) {
+	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
+		return emit.Edit{}, false
+	}
+	if h.laterAptReader(r) {
+		return emit.Edit{}, false
+	}
+	return appendCommand(h.d, r.ins, r.script, "rm -rf /var/lib/apt/lists/*")
+}
+
+// laterAptReader: a later RUN of the stage, or of a stage built on it,
+// uses apt's lists without updating them first.
+func (h *ahPass) laterAptReader(r *ahRun) bool {
+	for _, ins := range h.d.Instructions {
+		if ins.Index <= r.ins.Index || ins.Cmd != "run" || ins.Stage < 0 {
+			continue
+		}
+		if !h.builtOn(ins.Stage, r.ins.Stage) {
+			continue
+		}
+		r2 := h.run(ins)
+		if r2 == nil {
+			t := strings.Join(ins.Args, " ")
+			if strings.Contains(t, "apt-get") || strings.Contains(t, "apt ") || strings.Contains(t, "apt-cache") {
+				if !strings.Contains(t, "update") {
+					return true
+				}
+			}
+			continue
+		}
+		if strings.Contains(r2.ins.Text(h.d), "apt-cache") && !r2.updates() {
+			return true
+		}
+		if r2.installs() && !r2.updates() && !r2.mountedAt("/var/lib/apt/lists") && !h.mergedAfterUpdate(r2) {
+			return true
+		}
+	}
+	return false
+}
+
+// mergedAfterUpdate: the RUN is merged with a lone `apt-get update` before it.
+func (h *ahPass) mergedAfterUpdate(r *ahRun) bool {
+	if r.ins.Index == 0 {
+		return false
+	}
+	prev := h.run(h.d.Instructions[r.ins.Index-1])
+	return prev != nil && h.mergeCandidate(prev) == r.ins
+}
+
+// builtOn reports whether stage is base or built on it.
+func (h *ahPass) builtOn(stage, base int) bool {
+	for _, s := range h.se.Lineage(h.d.Stages[stage]) {
+		if s.Index == base {
+			return true
+		}
+	}
+	return false
+}
+
+// rpmCleanup appends `dnf clean all` (yum, microdnf; `zypper clean --all`).
+func (h *ahPass) rpmCleanup(r *ahRun) (Finding, bool) {
+	var last *invocation
+	for _, inv := range r.invs {
+		switch inv.m.Name {
+		case "dnf", "microdnf", "zypper":
+			if inv.isClean() {
+				return Finding{}, false
+			}
+			if len(inv.sub) > 0 && strIn(rpmInstalls, inv.sub[0]) {
+				last = inv
+			}
+		}
+	}
+	if last == nil || last.sudo || last.user != "" {
+		return Finding{}, false
+	}
+	prog := progBase(last.prog)
+	dirs := []string{"/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/cache/zypp"}
+	for _, d := range dirs {
+		if r.mentions(d) {
+			return Finding{}, false
+		}
+	}
+	if r.mountedAt(dirs...) || prog == "tdnf" || h.cacheMounted(r.ins, dirs...) {
+		return Finding{}, false
+	}
+	cmd := prog + " clean all"
+	if last.m.Name == "zypper" {
+		cmd = "zypper clean --all"
+	}
+	e, ok := appendCommand(h.d, r.ins, r.script, cmd)
+	if !ok {
+		return Finding{}, false
+	}
+	return h.p.Finding(aptHygieneRule, r.ins, fmt.Sprintf("%s leaves its cache in the image: end the RUN with `%s`", prog, cmd), e), true
+}
+
+// apkNoCache turns `apk update && apk add x` into `apk add --no-cache x`.
+func (h *ahPass) apkNoCache(r *ahRun) []Finding {
+	var adds, updates []*invocation
+	for _, inv := range r.invs {
+		if inv.m.Name != "apk" || len(inv.sub) == 0 {
+			continue
+		}
+		if inv.isClean() {
+			return nil
+		}
+		switch inv.sub[0] {
+		case "add", "upgrade":
+			adds = append(adds, inv)
+		case "update":
+			updates = append(updates, inv)
+		default:
+			if inv.sub[0] != "del" && inv.sub[0] != "info" {
+				return nil
+			}
+		}
+	}
+	if len(adds) == 0 || r.mountedAt("/var/cache/apk", "/etc/apk/cache") || r.mentions("/var/cache/apk") || r.mentions("/etc/apk/cache") || h.cacheMounted(r.ins, "/var/cache/apk") {
+		return nil
+	}
+	var edits []emit.Edit
+	for _, inv := range adds {
+		if inv.sudo || inv.user != "" || hasWord(inv.args, "--no-cache") {
+			continue
+		}
+		if hasAnyPrefix(inv.args, "--cache-dir", "--root", "-p") {
+			return nil
+		}
+		replaced := false
+		for _, a := range inv.args {
+			if a.Value == "--update" || a.Value == "-U" || a.Value == "--update-cache" {
+				edits = append(edits, emit.Edit{Start: a.Span.Start, End: a.Span.End, New: "--no-cache"})
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			w := inv.args[inv.subIdx[0]]
+			edits = append(edits, emit.Edit{Start: w.Span.End, End: w.Span.End, New: " --no-cache"})
+		}
+	}
+	if len(edits) == 0 && len(updates) == 0 {
+		return nil
+	}
+	for _, inv := range updates {
+		e, ok := removeCommand(h.d, r.ins, r.script, inv.cmd.Call)
+		if !ok {
+			return []Finding{h.p.Finding(aptHygieneRule, r.ins, "`apk update` leaves apk's index in the image: use `apk add --no-cache` instead")}
+		}
+		edits = append(edits, e)
+	}
+	if len(edits) == 0 || !editedRunParses(h.d, r.ins, edits) {
+		return nil
+	}
+	msg := "apk keeps its index in the image: use `apk add --no-cache`"
+	if len(updates) > 0 {
+		msg += " instead of `apk update`"
+	}
+	return []Finding{h.p.Finding(aptHygieneRule, r.ins, msg, edits...)}
+}
+
+// appendCommand adds `&& cmd` at the end of a RUN's script: on the same
+// line for a one-line RUN, on a continuation line (indented like the
+// body) otherwise; as a new line of a heredoc script.
+func appendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd string) (emit.Edit, bool) {
+	stmts := s.File.Stmts
+	if len(stmts) == 0 {
+		return emit.Edit{}, false
+	}
+	last := stmts[len(stmts)-1]
+	if last.Background || last.Coprocess {
+		return emit.Edit{}, false
+	}
+	if len(ins.Heredocs) > 0 {
+		if len(ins.Heredocs) != 1 || !strings.HasPrefix(strings.TrimSpace(string(d.Src[ins.ArgsStart:ins.Heredocs[0].Body.Start])), "<<") {
+			return emit.Edit{}, false
+		}
+		h := ins.Heredocs[0]
+		body := string(d.Src[h.Body.Start:h.Body.End])
+		if strings.Contains(body, "<<") || !strings.HasSuffix(body, "\n") {
+			return emit.Edit{}, false
+		}
+		lines := strings.Split(strings.TrimRight(body, "\r\n"), "\n")
+		lastLine := strings.TrimRight(lines[len(lines)-1], "\r")
+		if strings.HasSuffix(lastLine, "\\") || strings.HasSuffix(strings.TrimSpace(lastLine), "&&") || strings.HasSuffix(strings.TrimSpace(lastLine), "|") {
+			return emit.Edit{}, false
+		}
+		indent := lastLine[:len(lastLine)-len(strings.TrimLeft(lastLine, " \t"))]
+		return emit.Edit{Start: h.Body.End, End: h.Body.End, New: indent + cmd + d.EOL()}, true
+	}
+	if s.Comments {
+		return emit.Edit{}, false
+	}
+	at := stmtEnd(s, last)
+	if last.Semicolon.IsValid() {
+		at = s.Orig(last.Semicolon)
+	}
+	sep := " && "
+	if lineOf(d, at) != ins.StartLine {
+		sep = " && " + string(d.Escape) + d.EOL() + bodyIndent(d, ins)
+	}
+	e := emit.Edit{Start: at, End: at, New: sep + cmd}
+	if !editedRunParses(d, ins, []emit.Edit{e}) {
+		return emit.Edit{}, false
+	}
+	return e, true
+}
