@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/verify"
+	"github.com/urfave/cli/v2"
+)
+
+// listFlag collects every value of a repeatable flag as given (urfave's
+// string slices would also split values at commas).
+type listFlag []string
+
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+
+func verifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "build the original and the rewritten Dockerfile with BuildKit, compare the images, measure rebuilds",
+		ArgsUsage: "DOCKERFILE",
+		Description: "Rewrites DOCKERFILE in memory (same rules and flags as fix), builds both versions with\n" +
+			"BuildKit, compares the two final filesystems (a documented list of caches, logs and\n" +
+			"temporary paths may differ), then rebuilds both after a code-only change and after a\n" +
+			"dependency change to show what the rewrite gains.\n\n" +
+			"Exit status: 0 verified; 1 the rewritten file fails to build or a safe rewrite changed\n" +
+			"the image; 2 the daemon cannot be reached, the original does not build, or bad input.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Usage: "BuildKit `ADDRESS` (default: $BUILDKIT_HOST, then " + verify.DefaultAddr + ")"},
+			&cli.StringFlag{Name: "context", Usage: "build context `DIR` (default: the Dockerfile's folder)"},
+			&cli.GenericFlag{Name: "build-context", Value: &listFlag{}, Usage: "map an image or stage `NAME=DIR` (or NAME=oci-layout://DIR[@DIGEST], NAME=docker-image://REF); repeatable"},
+			&cli.BoolFlag{Name: "unsafe", Usage: "also apply unsafe fixes (filesystem differences are then reported, not failed)"},
+			&cli.StringFlag{Name: "select", Usage: "run only these rules (comma-separated, `all` for every rule)"},
+			&cli.StringFlag{Name: "ignore", Usage: "do not run these rules (comma-separated, `all` runs none)"},
+			&cli.StringFlag{Name: "syntax", Value: "auto", Usage: "add `# syntax=docker/dockerfile:1`: auto|always|never"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "report `FORMAT`: text|json"},
+			&cli.GenericFlag{Name: "ignore-path", Value: &listFlag{}, Usage: "also let `PATTERN` (image path, * and **) differ; repeatable"},
+			&cli.StringFlag{Name: "code-file", Usage: "context `FILE` the code-only change modifies (default: picked)"},
+			&cli.StringFlag{Name: "manifest", Usage: "context `FILE` the dependency change modifies (default: picked)"},
+			&cli.StringFlag{Name: "against", Usage: "verify `FILE` as the rewrite instead of running the rules (a hand-made rewrite)"},
+			&cli.BoolFlag{Name: "no-measure", Usage: "only build and compare; skip the rebuild measurements"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on standard error"},
+		},
+		Action: runVerify,
+	}
+}
+
+func runVerify(c *cli.Context) error {
+	stderr := c.App.ErrWriter
+	format := c.String("format")
+	if format != "text" && format != "json" {
+		return usageError{fmt.Sprintf("--format must be text or json, not %q", format)}
+	}
+	syntax := c.String("syntax")
+	switch syntax {
+	case "auto", "always", "never":
+	default:
+		return usageError{fmt.Sprintf("--syntax must be auto, always or never, not %q", syntax)}
+	}
+	if c.NArg() != 1 {
+		return usageError{"verify takes one DOCKERFILE"}
+	}
+	path := c.Args().First()
+	if path == "-" {
+		return usageError{"verify needs a Dockerfile on disk, not standard input"}
+	}
+	var contexts []verify.NamedContext
+	for _, s := range *c.Generic("build-context").(*listFlag) {
+		nc, err := verify.ParseNamedContext(s)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		contexts = append(contexts, nc)
+	}
+	ign, err := verify.NewIgnoreList(*c.Generic("ignore-path").(*listFlag)...)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	rules, err := transform.Select(transform.SplitList(c.String("select")), transform.SplitList(c.String("ignore")))
+	if err != nil {
+		return usageError{err.Error()}
+	}
+
+	// Rewrite in memory, exactly as fix does.
+	src, err := readFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "dfopt: %s: %s\n", path, oneLine(err))
+		return exitCode(exitError)
+	}
+	if len(src) > maxFileSize {
+		fmt.Fprintf(stderr, "dfopt: %s: file larger than %d MiB: not a Dockerfile\n", path, maxFileSize>>20)
+		return exitCode(exitError)
+	}
+	ctxDir := c.String("context")
+	if ctxDir == "" {
+		ctxDir = filepath.Dir(path)
+	}
+	if st, err := os.Stat(ctxDir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "dfopt: build context %s: not a folder\n", ctxDir)
+		return exitCode(exitError)
+	}
+	bctx, err := transform.NewBuildContext(ctxDir, path)
+	if err != nil {
+		fmt.Fprintf(stderr, "dfopt: %s: build context: %s\n", path, oneLine(err))
+		return exitCode(exitError)
+	}
+	unsafe := c.Bool("unsafe")
+	var res *transform.Result
+	var applied []string
+	unsafeApplied := unsafe
+	if against := c.String("against"); against != "" {
+		out, err := readFile(against)
+		if err != nil {
+			fmt.Fprintf(stderr, "dfopt: %s: %s\n", against, oneLine(err))
+			return exitCode(exitError)
+		}
+		res = &transform.Result{Path: path, Src: src, Out: out}
+	} else {
+		chain := &transform.Chain{Transforms: rules, Options: transform.Options{Unsafe: unsafe, Syntax: syntax}}
+		res, err = chain.Run(path, src, bctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "dfopt: %s: %s\n", path, oneLine(err))
+			return exitCode(exitError)
+		}
+		applied, unsafeApplied = appliedRules(res)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	addr := verify.Addr(c.String("addr"))
+	opts := verify.Options{
+		Dockerfile: path,
+		ContextDir: ctxDir,
+		Original:   res.Src,
+		Rewritten:  res.Out,
+		Contexts:   contexts,
+		Unsafe:     unsafeApplied,
+		Ignore:     ign,
+		CodeFile:   c.String("code-file"),
+		Manifest:   c.String("manifest"),
+		NoMeasure:  c.Bool("no-measure"),
+	}
+	for _, f := range res.Files {
+		if opts.Files == nil {
+			opts.Files = map[string][]byte{}
+		}
+		opts.Files[f.Path] = f.New
+	}
+	if !c.Bool("quiet") {
+		opts.Progress = func(s string) { fmt.Fprintf(stderr, "verify: %s\n", s) }
+	}
+
+	var rep *verify.Report
+	if res.Changed() {
+		d, err := verify.Connect(ctx, addr, 15*time.Second)
+		if err != nil {
+			fmt.Fprintf(stderr, "dfopt: %s\n", oneLine(err))
+			return exitCode(exitError)
+		}
+		defer d.Close()
+		rep, err = verify.Run(ctx, d, opts)
+		if err != nil {
+			var ue *verify.UnreachableError
+			if errors.As(err, &ue) || ctx.Err() != nil {
+				fmt.Fprintf(stderr, "dfopt: %s\n", oneLine(err))
+			} else {
+				fmt.Fprintf(stderr, "dfopt: verify %s: %s\n", path, oneLine(err))
+			}
+			return exitCode(exitError)
+		}
+	} else {
+		rep = &verify.Report{Dockerfile: path, Context: ctxDir, Addr: addr, Verdict: verify.VerdictNothingChanged}
+	}
+	if applied != nil {
+		rep.Rules = applied
+	}
+	for i, f := range rep.Files {
+		rep.Files[i] = diffPath(f)
+	}
+
+	if format == "json" {
+		err = rep.WriteJSON(c.App.Writer)
+	} else {
+		err = rep.WriteText(c.App.Writer)
+	}
+	if err != nil {
+		return err
+	}
+	switch rep.Verdict {
+	case verify.VerdictOK, verify.VerdictNothingChanged:
+		return nil
+	case verify.VerdictDiffers, verify.VerdictRewriteFails:
+		return exitCode(exitChanges)
+	default:
+		return exitCode(exitError)
+	}
+}
+
+// appliedRules lists the rules whose fixes are in the output, and whether
+// any of those fixes is unsafe.
+func appliedRules(res *transform.Result) ([]string, bool) {
+	seen := map[string]bool{}
+	unsafe := false
+	for _, f := range res.Findings {
+		if !f.Applied {
+			continue
+		}
+		seen[f.Rule] = true
+		if t := transform.Lookup(f.Rule); f.Unsafe || (t != nil && t.Unsafe) {
+			unsafe = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for r := range seen {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out, unsafe
+}
