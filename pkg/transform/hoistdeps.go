@@ -157,6 +157,9 @@ type fullCopy struct {
 	src     string // context folder ("" = the root)
 	dest    string // resolved destination
 	destRaw string // as written
+	// hoisted are the ecosystems already installed above this COPY in
+	// this pass: a later install of the same ecosystem is covered.
+	hoisted map[*Ecosystem]bool
 }
 
 func (h *hoister) fullCopy(c *ast.Instruction) *fullCopy {
@@ -257,7 +260,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 			}
 		}
 	}
-	if r == nil || in.ignore || h.installedBefore(st, c, in.eco) || ignoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
+	if r == nil || in.ignore || fc.hoisted[in.eco] || h.installedBefore(st, c, in.eco) || ignoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
 		return 0, false
 	}
 	where := insQuote(d, c)
@@ -402,7 +405,8 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 		b.WriteString(indent + line + d.EOL())
 	}
 	moved := false
-	if in.lockOnly && h.p.Context != nil && len(steps) == 1 && cdPrefix == "" && hasAny(files, in.lock) {
+	if in.lockOnly && h.p.Context != nil && len(steps) == 1 && cdPrefix == "" && hasAny(files, in.lock) &&
+		(in.inSync == nil || in.inSync(h.p.Context, files)) {
 		// The install writes nothing that the COPY brings: it moves.
 		del, text := moveOut(d, r)
 		b.WriteString(text)
@@ -429,6 +433,10 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 		msg += "; the original install still runs after it"
 	}
 	h.finding(r, msg, edits...)
+	if fc.hoisted == nil {
+		fc.hoisted = map[*Ecosystem]bool{}
+	}
+	fc.hoisted[in.eco] = true
 	return rIdx + 1, moved
 }
 
