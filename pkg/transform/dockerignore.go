@@ -147,14 +147,17 @@ func runDockerignore(p *Pass) []Finding {
 	if eco["maven"] {
 		add("**/target", "target")
 	}
+	// The Dockerfiles and the ignore file only when no instruction copies
+	// them into the image (leaving them out of a `COPY . .` would change
+	// what the image contains).
 	if dockerfile != "" {
 		for _, f := range append([]string{dockerfile}, siblings...) {
-			if rel, ok := diInside(ctx.Dir, f); ok && !diMentioned(runs, filepath.Base(f)) {
+			if rel, ok := diInside(ctx.Dir, f); ok && !diMentioned(runs, filepath.Base(f)) && !diCopied(d, rel) {
 				add(diLiteral(rel), rel)
 			}
 		}
 	}
-	if rel, ok := diInside(ctx.Dir, target); ok && !diMentioned(runs, filepath.Base(target)) {
+	if rel, ok := diInside(ctx.Dir, target); ok && !diMentioned(runs, filepath.Base(target)) && !diCopied(d, rel) {
 		add(diLiteral(rel), rel)
 	}
 
@@ -620,4 +623,21 @@ func diClassify(words []string, out map[string]bool) {
 			}
 		}
 	}
+}
+
+// diCopied reports whether a COPY or ADD from the context brings the
+// context path rel into the image (its source is rel or a folder above it).
+func diCopied(d *ast.Document, rel string) bool {
+	for _, ins := range d.Instructions {
+		if (ins.Cmd != "copy" && ins.Cmd != "add") || ins.Flag("from") != nil || len(ins.Args) < 2 {
+			continue
+		}
+		for _, src := range ins.Args[:len(ins.Args)-1] {
+			c := Clean(src)
+			if c == "" || c == rel || strings.HasPrefix(rel, c+"/") {
+				return true
+			}
+		}
+	}
+	return false
 }
