@@ -33,7 +33,27 @@ func writeMeasured(file string, rows []row) error {
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s |\n", r.fixture.name, strings.Join(cells(r), " | "))
 	}
-	return os.WriteFile(file, []byte(b.String()), 0o644)
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	return spliceReadme("../README.md", b.String())
+}
+
+// spliceReadme puts the table into the README between the markers
+// `<!-- measured:start -->` and `<!-- measured:end -->`.
+func spliceReadme(readme, table string) error {
+	data, err := os.ReadFile(readme)
+	if err != nil {
+		return err
+	}
+	const start, end = "<!-- measured:start -->\n", "<!-- measured:end -->"
+	s := string(data)
+	i, j := strings.Index(s, start), strings.Index(s, end)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s has no %q … %q block", readme, strings.TrimSpace(start), end)
+	}
+	s = s[:i+len(start)] + table + s[j:]
+	return os.WriteFile(readme, []byte(s), 0o644)
 }
 
 func cells(r row) []string {

@@ -157,8 +157,11 @@ func runDockerignore(p *Pass) []Finding {
 			}
 		}
 	}
-	if rel, ok := diInside(ctx.Dir, target); ok && !diMentioned(runs, filepath.Base(target)) && !diCopied(d, rel) {
-		add(diLiteral(rel), rel)
+	// A new ignore file leaves itself out, so that the image stays as it
+	// was; an existing one only when nothing copies it.
+	targetRel, targetInside := diInside(ctx.Dir, target)
+	if targetInside && !diMentioned(runs, filepath.Base(target)) && (old == nil || !diCopied(d, targetRel)) {
+		add(diLiteral(targetRel), targetRel)
 	}
 
 	// Keep the entries the file lacks and that exclude nothing the
@@ -243,8 +246,20 @@ func runDockerignore(p *Pass) []Finding {
 	if len(kept) > 0 {
 		msg += "; not " + strings.Join(kept, ", ")
 	}
+	// An existing ignore file that a COPY puts in the image: changing it
+	// changes the image.
+	inImage := old != nil && targetInside && diCopied(d, targetRel)
+	if inImage {
+		if ok, _ := existing.MatchesOrParentMatches(targetRel); ok {
+			inImage = false
+		}
+	}
+	if inImage {
+		msg += " (unsafe: " + name + " is itself copied into the image)"
+	}
 	f := p.Finding("dockerignore", whole, msg)
 	f.Files = []FileChange{{Path: target, Old: old, New: out.Bytes()}}
+	f.Unsafe = inImage
 	return []Finding{f}
 }
 

@@ -32,12 +32,17 @@ func diTree(t *testing.T, files map[string]string) string {
 // nothing) and returns the finding's message and the file written.
 func diRun(t *testing.T, dir, dockerfile string) (string, *FileChange) {
 	t.Helper()
+	return diRunOpts(t, dir, dockerfile, false)
+}
+
+func diRunOpts(t *testing.T, dir, dockerfile string, unsafe bool) (string, *FileChange) {
+	t.Helper()
 	df := filepath.Join(dir, dockerfile)
 	src, err := os.ReadFile(df)
 	require.NoError(t, err)
 	bctx, err := NewBuildContext(dir, df)
 	require.NoError(t, err)
-	chain := &Chain{Transforms: []*Transform{Dockerignore}, Options: Options{Syntax: "auto"}}
+	chain := &Chain{Transforms: []*Transform{Dockerignore}, Options: Options{Syntax: "auto", Unsafe: unsafe}}
 	res, err := chain.Run(df, src, bctx)
 	require.NoError(t, err)
 	require.Equal(t, string(src), string(res.Out), "the Dockerfile is not edited")
@@ -46,6 +51,10 @@ func diRun(t *testing.T, dir, dockerfile string) (string, *FileChange) {
 		return "", nil
 	}
 	require.Len(t, res.Findings, 1)
+	if !res.Findings[0].Applied {
+		require.Empty(t, res.Files)
+		return res.Findings[0].Message, nil
+	}
 	require.Len(t, res.Files, 1)
 	return res.Findings[0].Message, &res.Files[0]
 }
@@ -73,8 +82,9 @@ func TestDockerignoreCreates(t *testing.T) {
 	require.Contains(t, msg, "create .dockerignore")
 	require.Equal(t, filepath.Join(dir, ".dockerignore"), f.Path)
 	require.Nil(t, f.Old)
-	// Not the Dockerfile nor the ignore file: `COPY . .` puts them in the image.
-	require.Equal(t, []string{".git", ".vscode", "**/.DS_Store", "**/node_modules"}, diLines(f.New))
+	// Not the Dockerfile (`COPY . .` puts it in the image); the new ignore
+	// file leaves itself out, so the image does not gain it.
+	require.Equal(t, []string{".git", ".vscode", "**/.DS_Store", "**/node_modules", ".dockerignore"}, diLines(f.New))
 }
 
 func TestDockerignoreNothingToDo(t *testing.T) {
@@ -131,7 +141,12 @@ func TestDockerignoreExtendsAndKeepsStyle(t *testing.T) {
 		"Dockerfile":    "FROM rust:1\nCOPY . .\nRUN cargo build --release\n",
 		".dockerignore": "# mine\r\n*.md\r\n!README.md",
 	})
+	// The existing ignore file is copied into the image by `COPY . .`:
+	// extending it changes the image, so the fix is unsafe.
 	msg, f := diRun(t, dir, "Dockerfile")
+	require.Nil(t, f, "not applied without --unsafe")
+	msg, f = diRunOpts(t, dir, "Dockerfile", true)
+	require.Contains(t, msg, "unsafe: .dockerignore is itself copied into the image")
 	require.Contains(t, msg, "extend .dockerignore with target")
 	require.NotContains(t, msg, "Dockerfile,")
 	require.Equal(t, "# mine\r\n*.md\r\n!README.md", string(f.Old))
