@@ -204,7 +204,17 @@ func (s *Script) command(c *syntax.CallExpr) Command {
 }
 
 func (s *Script) word(w *syntax.Word) Word {
-	out := Word{Span: s.SpanOf(w), Lit: true}
+	out := Word{Span: s.SpanOf(w)}
+	out.Value, out.Lit = LitValue(w)
+	if !out.Lit {
+		out.Value = s.Text[w.Pos().Offset():w.End().Offset()]
+	}
+	return out
+}
+
+// LitValue returns what a shell word expands to when it has no expansions
+// (quotes removed, backslash escapes resolved), and false otherwise.
+func LitValue(w *syntax.Word) (string, bool) {
 	var b strings.Builder
 	for _, p := range w.Parts {
 		switch p := p.(type) {
@@ -212,27 +222,22 @@ func (s *Script) word(w *syntax.Word) Word {
 			b.WriteString(unescape(p.Value))
 		case *syntax.SglQuoted:
 			if p.Dollar {
-				out.Lit = false
+				return "", false
 			}
 			b.WriteString(p.Value)
 		case *syntax.DblQuoted:
 			for _, q := range p.Parts {
-				if l, ok := q.(*syntax.Lit); ok {
-					b.WriteString(l.Value)
-				} else {
-					out.Lit = false
+				l, ok := q.(*syntax.Lit)
+				if !ok {
+					return "", false
 				}
+				b.WriteString(l.Value)
 			}
 		default:
-			out.Lit = false
+			return "", false
 		}
 	}
-	if out.Lit {
-		out.Value = b.String()
-	} else {
-		out.Value = s.Text[w.Pos().Offset():w.End().Offset()]
-	}
-	return out
+	return b.String(), true
 }
 
 func unescape(s string) string {

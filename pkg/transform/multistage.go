@@ -627,33 +627,7 @@ func msWordLit(w *syntax.Word) (string, bool) {
 	if w == nil {
 		return "", true
 	}
-	var b strings.Builder
-	for _, p := range w.Parts {
-		switch p := p.(type) {
-		case *syntax.Lit:
-			b.WriteString(p.Value)
-		case *syntax.SglQuoted:
-			if p.Dollar {
-				return "", false
-			}
-			b.WriteString(p.Value)
-		case *syntax.DblQuoted:
-			for _, q := range p.Parts {
-				l, ok := q.(*syntax.Lit)
-				if !ok {
-					return "", false
-				}
-				b.WriteString(l.Value)
-			}
-		default:
-			return "", false
-		}
-	}
-	v := b.String()
-	if strings.Contains(v, `\`) {
-		return "", false
-	}
-	return v, true
+	return ast.LitValue(w)
 }
 
 // ---- classification -------------------------------------------------------
