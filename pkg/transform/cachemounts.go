@@ -297,23 +297,28 @@ func nonRootParents(r *cmRun, u *cmUse) string {
 	if r.script == nil || home == "" || !under(u.key, home) || path.Dir(u.key) == home {
 		return ""
 	}
-	managed := map[int]bool{}
-	for _, inv := range r.invs {
-		managed[inv.call] = true
-	}
-	for i, cmd := range r.script.Commands {
-		if managed[i] {
-			continue
-		}
-		args := stripWrappers(cmd.Args)
-		if len(args) == 0 {
-			continue
-		}
+	for _, args := range r.otherCommands() {
 		if name := progBase(args[0]); !quietCommands[name] {
 			return fmt.Sprintf("the mount would make %s a root-owned folder for the RUN, and `%s` may need to write there", path.Dir(u.key), name)
 		}
 	}
 	return ""
+}
+
+// otherCommands are the RUN's commands, wrappers stripped, that no package
+// manager invocation of the table covers.
+func (r *cmRun) otherCommands() [][]ast.Word {
+	managed := map[int]bool{}
+	for _, inv := range r.invs {
+		managed[inv.call] = true
+	}
+	var out [][]ast.Word
+	for i, cmd := range r.script.Commands {
+		if args := stripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
+			out = append(out, args)
+		}
+	}
+	return out
 }
 
 func userLabel(id RunUser) string {
@@ -920,18 +925,7 @@ func (c *cmPass) mentions(r *cmRun, key string, isUser bool) string {
 		}
 		return ""
 	}
-	managed := map[int]bool{}
-	for _, inv := range r.invs {
-		managed[inv.call] = true
-	}
-	for i, cmd := range r.script.Commands {
-		if managed[i] {
-			continue
-		}
-		args := stripWrappers(cmd.Args)
-		if len(args) == 0 {
-			continue
-		}
+	for _, args := range r.otherCommands() {
 		name := progBase(args[0])
 		if benignCommands[name] || name == "rm" && isUser {
 			continue
