@@ -32,7 +32,9 @@ type Script struct {
 	// Comments reports a shell comment in the text: appending to such a
 	// text can end up inside the comment.
 	Comments bool
-	off      []int
+	// Background reports a command started with `&`.
+	Background bool
+	off        []int
 }
 
 // Orig maps a syntax position to its offset in Document.Src.
@@ -175,6 +177,10 @@ func (d *Document) shell(ins *Instruction) *Script {
 			}
 		case *syntax.Comment:
 			sc.Comments = true
+		case *syntax.Stmt:
+			if n.Background {
+				sc.Background = true
+			}
 		}
 		return true
 	})

@@ -190,6 +190,9 @@ func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
 			}
 		} else {
 			r.invs = findInvocations(r.mctx, r.script.Commands)
+			if len(r.invs) > 0 && r.blocked == "" && r.script.Background {
+				r.blocked = "RUN that starts a command in the background (`&`): not touched"
+			}
 		}
 	}
 	if len(r.invs) == 0 {

@@ -49,8 +49,16 @@ type layer struct {
 	edits []emit.Edit
 }
 
+// maxPasses bounds the chain: a pass whose fixes give a later rule (or the
+// same rule) new work is followed by another, until a pass changes nothing.
+const maxPasses = 3
+
 // Run applies the chain to one file. An error from ast.Parse means bad
 // input; a *ChainError means a transform misbehaved.
+//
+// The chain runs again on its own output until a pass changes nothing, so
+// that the output is a fixed point: a second `dfopt fix` changes nothing.
+// A file that has not settled after maxPasses is left alone with an error.
 func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error) {
 	doc, err := ast.Parse(path, src)
 	if err != nil {
@@ -60,17 +68,55 @@ func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error
 	if err != nil || !res.Changed() {
 		return res, err
 	}
-	// A second run must change nothing; it sees the other files as written.
-	again, _, err := c.run(out, bctx.withFiles(res.Files))
-	if err != nil {
-		return nil, err
+	for pass := 2; ; pass++ {
+		// The next pass sees the other files as written.
+		again, next, err := c.run(out, bctx.withFiles(res.Files))
+		if err != nil {
+			return nil, err
+		}
+		applied := again.Findings[:0:0]
+		for _, f := range again.Findings {
+			if f.Applied {
+				applied = append(applied, f)
+			}
+		}
+		if len(applied) == 0 {
+			return res, nil
+		}
+		if pass == maxPasses {
+			f := applied[0]
+			return nil, &ChainError{Rule: f.Rule, Err: fmt.Errorf("not idempotent: pass %d still changes line %d", pass, f.Line)}
+		}
+		res.merge(again, applied)
+		out = next
 	}
-	for _, f := range again.Findings {
-		if f.Applied {
-			return nil, &ChainError{Rule: f.Rule, Err: fmt.Errorf("not idempotent: a second run changes line %d again", f.Line)}
+}
+
+// merge takes a later pass into the result: its output and files, and the
+// fixes of rules that had reported nothing at that place before (their
+// lines refer to the previous pass's output).
+func (r *Result) merge(later *Result, applied []Reported) {
+	r.Out = later.Out
+	for _, f := range later.Files {
+		replaced := false
+		for i := range r.Files {
+			if r.Files[i].Path == f.Path {
+				r.Files[i].New, replaced = f.New, true
+			}
+		}
+		if !replaced {
+			r.Files = append(r.Files, f)
 		}
 	}
-	return res, nil
+	have := map[string]bool{}
+	for _, f := range r.Findings {
+		have[f.Rule] = true
+	}
+	for _, f := range applied {
+		if !have[f.Rule] {
+			r.Findings = append(r.Findings, f)
+		}
+	}
 }
 
 // run applies the transforms once and returns the result and the parsed output.
