@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
+	"github.com/dfopt/dfopt/internal/corpustest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,29 +21,17 @@ import (
 //
 //	go test -run '^$' -bench BulkDiff -benchtime 3x ./cmd/dfopt   (make bench-bulk)
 func BenchmarkBulkDiff(b *testing.B) {
-	dir := os.Getenv("DFOPT_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		b.Skipf("corpus not present at %s", dir)
-	}
 	var corpus [][]byte
-	for _, e := range entries {
-		if e.Type().IsRegular() && !strings.HasSuffix(e.Name(), ".tsv") {
-			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				b.Fatal(err)
-			}
-			corpus = append(corpus, data)
+	for _, f := range corpustest.Files(b) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
 		}
-	}
-	if len(corpus) == 0 {
-		b.Skipf("corpus at %s is empty", dir)
+		corpus = append(corpus, data)
 	}
 	count := 10000
 	if s := os.Getenv("DFOPT_BULK_FILES"); s != "" {
+		var err error
 		if count, err = strconv.Atoi(s); err != nil {
 			b.Fatal(err)
 		}

@@ -3,10 +3,9 @@ package explain
 import (
 	"bytes"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/dfopt/dfopt/internal/corpustest"
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/stretchr/testify/require"
 )
@@ -16,20 +15,8 @@ import (
 // absent) and renders both views: no file may fail or panic, and every
 // step has a BuildKit vertex name.
 func TestCorpus(t *testing.T) {
-	dir := os.Getenv("DFOPT_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Skipf("corpus not present at %s", dir)
-	}
 	built := 0
-	for _, e := range entries {
-		if e.IsDir() || strings.HasSuffix(e.Name(), ".tsv") {
-			continue
-		}
-		f := filepath.Join(dir, e.Name())
+	for _, f := range corpustest.Files(t) {
 		src, err := os.ReadFile(f)
 		require.NoError(t, err)
 		doc, err := ast.Parse(f, src)

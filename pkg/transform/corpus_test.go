@@ -2,37 +2,15 @@ package transform_test
 
 import (
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/dfopt/dfopt/internal/corpustest"
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
 )
 
-// corpusFiles lists the shared corpus (../shared/corpus beside the
-// checkout, or $DFOPT_CORPUS); the test skips when it is absent.
-func corpusFiles(t testing.TB) []string {
-	dir := os.Getenv("DFOPT_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Skipf("corpus not present at %s", dir)
-	}
-	var files []string
-	for _, e := range entries {
-		if !e.IsDir() && !strings.HasSuffix(e.Name(), ".tsv") {
-			files = append(files, filepath.Join(dir, e.Name()))
-		}
-	}
-	if len(files) == 0 {
-		t.Skipf("corpus at %s is empty", dir)
-	}
-	return files
-}
+func corpusFiles(t testing.TB) []string { return corpustest.Files(t) }
 
 func defaultChain(t testing.TB) *transform.Chain {
 	rules, err := transform.Select(nil, nil)

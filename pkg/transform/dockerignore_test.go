@@ -2,6 +2,7 @@ package transform
 
 import (
 	"errors"
+	"github.com/dfopt/dfopt/internal/corpustest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,14 +207,7 @@ func TestWithFilesReloadsIgnore(t *testing.T) {
 // checks that the ignore file written never excludes a path an instruction
 // of the rewritten Dockerfile names.
 func TestDockerignoreCorpus(t *testing.T) {
-	dir := os.Getenv("DFOPT_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Skipf("corpus not present at %s", dir)
-	}
+	files := corpustest.Files(t)
 	// The rule, and hoist-deps whose manifest COPYs it must not exclude.
 	rules := []*Transform{Dockerignore}
 	if h := Lookup("hoist-deps"); h != nil {
@@ -226,11 +220,8 @@ func TestDockerignoreCorpus(t *testing.T) {
 		"package.json": "{}", "requirements.txt": "x", "go.mod": "module x\n",
 	})
 	written := 0
-	for _, e := range entries {
-		if e.IsDir() || strings.HasSuffix(e.Name(), ".tsv") {
-			continue
-		}
-		src, err := os.ReadFile(filepath.Join(dir, e.Name()))
+	for _, file := range files {
+		src, err := os.ReadFile(file)
 		require.NoError(t, err)
 		if doc, err := ast.Parse("Dockerfile", src); err != nil || diWholeContext(doc) == nil {
 			continue // the rule has nothing to say
@@ -244,15 +235,15 @@ func TestDockerignoreCorpus(t *testing.T) {
 		if errors.As(err, &ce) && ce.Rule != Dockerignore.Name {
 			continue // another rule's trouble: TestCorpus reports it
 		}
-		require.NoError(t, err, e.Name())
+		require.NoError(t, err, file)
 		for _, f := range res.Files {
-			require.Equal(t, filepath.Join(ctx, ".dockerignore"), f.Path, e.Name())
+			require.Equal(t, filepath.Join(ctx, ".dockerignore"), f.Path, file)
 			written++
 			after := bctx.withFiles(res.Files)
 			out, err := ast.Parse("Dockerfile", res.Out)
 			require.NoError(t, err)
 			for _, s := range diNamedSources(out, after) {
-				require.False(t, after.Excluded(s), "%s: the new ignore file excludes %s, which the Dockerfile copies", e.Name(), s)
+				require.False(t, after.Excluded(s), "%s: the new ignore file excludes %s, which the Dockerfile copies", file, s)
 			}
 		}
 	}

@@ -1,0 +1,52 @@
+// Package corpustest finds the shared corpus of real-world Dockerfiles for
+// tests and benchmarks: ../shared/corpus beside the checkout, or
+// $DFOPT_CORPUS. Callers are skipped when it is absent, so that the
+// project's tests pass anywhere.
+package corpustest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Dir is the corpus folder, or "" when there is none.
+func Dir() string {
+	if dir := os.Getenv("DFOPT_CORPUS"); dir != "" {
+		return dir
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(filepath.Dir(d), "shared", "corpus")
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}
+
+// Files lists the corpus's Dockerfiles (MANIFEST.tsv left out), sorted;
+// it skips tb when the corpus is absent or empty.
+func Files(tb testing.TB) []string {
+	tb.Helper()
+	dir := Dir()
+	entries, err := os.ReadDir(dir)
+	if dir == "" || err != nil {
+		tb.Skipf("corpus not present at %q", dir)
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && !strings.HasSuffix(e.Name(), ".tsv") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		tb.Skipf("corpus at %s is empty", dir)
+	}
+	return files
+}
