@@ -150,10 +150,13 @@ func runDockerignore(p *Pass) []Finding {
 	// The Dockerfiles and the ignore file only when no instruction copies
 	// them into the image (leaving them out of a `COPY . .` would change
 	// what the image contains).
+	// Those entries alone are not worth a new file: see below.
+	self := map[string]bool{}
 	if dockerfile != "" {
 		for _, f := range append([]string{dockerfile}, siblings...) {
 			if rel, ok := diInside(ctx.Dir, f); ok && !diMentioned(runs, filepath.Base(f)) && !diCopied(d, rel) {
 				add(diLiteral(rel), rel)
+				self[diLiteral(rel)] = true
 			}
 		}
 	}
@@ -162,6 +165,7 @@ func runDockerignore(p *Pass) []Finding {
 	targetRel, targetInside := diInside(ctx.Dir, target)
 	if targetInside && !diMentioned(runs, filepath.Base(target)) && (old == nil || !diCopied(d, targetRel)) {
 		add(diLiteral(targetRel), targetRel)
+		self[diLiteral(targetRel)] = true
 	}
 
 	// Keep the entries the file lacks and that exclude nothing the
@@ -201,7 +205,13 @@ func runDockerignore(p *Pass) []Finding {
 		}
 		missing = append(missing, e.pattern)
 	}
-	if len(missing) == 0 {
+	// Only the Dockerfiles and the ignore file itself: nothing the build
+	// would gain from.
+	useful := false
+	for _, e := range missing {
+		useful = useful || !self[e]
+	}
+	if !useful {
 		return nil
 	}
 
