@@ -68,17 +68,10 @@ func (v *ctxView) read(rel string) string {
 
 // list returns the names in a context folder that the ignore file keeps.
 func (v *ctxView) list(dir string) []string {
-	if v.c == nil || escapes(dir) {
-		return nil
-	}
-	entries, err := os.ReadDir(filepath.Join(v.c.Dir, filepath.FromSlash(Clean(dir))))
-	if err != nil {
-		return nil
-	}
 	var out []string
-	for _, e := range entries {
-		if !v.c.Excluded(path.Join(dir, e.Name())) {
-			out = append(out, e.Name())
+	for _, name := range v.listAll(dir) {
+		if !v.c.Excluded(path.Join(dir, name)) {
+			out = append(out, name)
 		}
 	}
 	return out
