@@ -787,6 +787,51 @@ func shortValue(v, valued string) (flags string, letter byte, val string) {
 	return v[1:], 0, ""
 }
 
+// option is one option of a curl- or wget-style command line.
+type option struct {
+	name, val string
+	has       bool   // it carries a value
+	vi        int    // the argument holding the value, -1 when attached
+	flags     string // short flags grouped before a valued letter (`-sSLo`)
+}
+
+// readOption reads the option v at args[i] (long `--x=y`/`--x y`, short
+// `-xy`/`-x y` with the valued letters in short) and returns it with the
+// index of its last argument.
+func readOption(args []*syntax.Word, i int, v string, valued map[string]bool, short string) (option, int) {
+	o := option{name: v, vi: -1}
+	if strings.HasPrefix(v, "--") {
+		if k := strings.IndexByte(v, '='); k > 0 {
+			o.name, o.val, o.has = v[:k], v[k+1:], true
+		} else if valued[v] && i+1 < len(args) {
+			i++
+			o.vi, o.has = i, true
+			o.val, _ = litWord(args[i])
+		}
+		return o, i
+	}
+	flags, letter, attached := shortValue(v, short)
+	o.flags = flags
+	if letter != 0 {
+		o.name, o.val, o.has = "-"+string(letter), attached, true
+		if attached == "" && i+1 < len(args) {
+			i++
+			o.vi = i
+			o.val, _ = litWord(args[i])
+		}
+	}
+	return o, i
+}
+
+// pathOption checks the path an option names: the argument itself when
+// the value stands alone, else the attached value.
+func (e freeEnv) pathOption(args []*syntax.Word, o option, cwd string) string {
+	if o.vi >= 0 {
+		return e.path(args[o.vi], cwd)
+	}
+	return e.conflict(e.resolve(o.val, cwd))
+}
+
 var (
 	curlValued = nameSet("-o", "--output", "--output-dir", "-H", "--header", "-A", "--user-agent", "-u", "--user",
 		"-X", "--request", "-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii",
@@ -820,55 +865,30 @@ func (e freeEnv) curl(args []*syntax.Word, cwd string) string {
 			}
 			continue
 		}
-		name, val, has := v, "", false
-		vi := -1
+		o, next := readOption(args, i, v, curlValued, "oHAuXdFTKexmwbcrCyYzEDQ")
+		i = next
 		switch {
-		case strings.HasPrefix(v, "--"):
-			if k := strings.IndexByte(v, '='); k > 0 {
-				name, val, has = v[:k], v[k+1:], true
-			} else if curlValued[v] && i+1 < len(args) {
-				i++
-				vi = i
-				val, _ = litWord(args[i])
-				has = true
-			}
-			if name == "--remote-name" || name == "--remote-name-all" || name == "--remote-header-name" {
-				remote = true
-			}
-		default:
-			flags, letter, attached := shortValue(v, "oHAuXdFTKexmwbcrCyYzEDQ")
-			if strings.ContainsAny(flags, "OJ") {
-				remote = true
-			}
-			if letter != 0 {
-				name, val, has = "-"+string(letter), attached, true
-				if attached == "" && i+1 < len(args) {
-					i++
-					vi = i
-					val, _ = litWord(args[i])
-				}
-			}
+		case o.name == "--remote-name" || o.name == "--remote-name-all" || o.name == "--remote-header-name":
+			remote = true
+		case strings.ContainsAny(o.flags, "OJ"):
+			remote = true
 		}
-		if !has {
+		if !o.has {
 			continue
 		}
-		if name == "--output-dir" {
+		if o.name == "--output-dir" {
 			outDir = true
 		}
-		if curlPaths[name] {
-			if val == "-" {
+		if curlPaths[o.name] {
+			if o.val == "-" {
 				continue
 			}
-			if vi >= 0 {
-				if why := e.path(args[vi], cwd); why != "" {
-					return why
-				}
-			} else if why := e.conflict(e.resolve(val, cwd)); why != "" {
+			if why := e.pathOption(args, o, cwd); why != "" {
 				return why
 			}
 			continue
 		}
-		if strings.HasPrefix(val, "@") || strings.Contains(val, "=@") || strings.Contains(val, "=<") {
+		if strings.HasPrefix(o.val, "@") || strings.Contains(o.val, "=@") || strings.Contains(o.val, "=<") {
 			return "`curl` sends a local file"
 		}
 	}
@@ -907,37 +927,16 @@ func (e freeEnv) wget(args []*syntax.Word, cwd string) string {
 		if !strings.HasPrefix(v, "-") || v == "-" {
 			continue
 		}
-		name, val, has := v, "", false
-		vi := -1
-		if strings.HasPrefix(v, "--") {
-			if k := strings.IndexByte(v, '='); k > 0 {
-				name, val, has = v[:k], v[k+1:], true
-			} else if wgetValued[v] && i+1 < len(args) {
-				i++
-				vi = i
-				val, _ = litWord(args[i])
-				has = true
-			}
-		} else if _, letter, attached := shortValue(v, "OPoaitTUewQBlARDXI"); letter != 0 {
-			name, val, has = "-"+string(letter), attached, true
-			if attached == "" && i+1 < len(args) {
-				i++
-				vi = i
-				val, _ = litWord(args[i])
-			}
-		}
-		if !has {
+		o, next := readOption(args, i, v, wgetValued, "OPoaitTUewQBlARDXI")
+		i = next
+		if !o.has {
 			continue
 		}
-		if name == "-O" || name == "--output-document" || name == "-P" || name == "--directory-prefix" {
+		if o.name == "-O" || o.name == "--output-document" || o.name == "-P" || o.name == "--directory-prefix" {
 			out = true
 		}
-		if wgetPaths[name] && val != "-" {
-			if vi >= 0 {
-				if why := e.path(args[vi], cwd); why != "" {
-					return why
-				}
-			} else if why := e.conflict(e.resolve(val, cwd)); why != "" {
+		if wgetPaths[o.name] && o.val != "-" {
+			if why := e.pathOption(args, o, cwd); why != "" {
 				return why
 			}
 		}
