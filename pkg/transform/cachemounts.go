@@ -2028,13 +2028,31 @@ func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, 
 // removeCommand removes one simple command from a RUN: a command joined
 // by `&&` goes with its operator; a statement of a list goes with its
 // separator. Anything else (pipes, `||`, redirections, the only command of
-// the RUN) is refused.
+// the RUN) is refused. The removal must keep which commands run and the
+// RUN's exit status, the removed command counting as one that succeeds
+// (a cleanup after `;` decides the status: `…; done; rm -rf x`); when it
+// does not, the command is replaced by `true`, and when that does not
+// either, nothing is removed.
 func removeCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *syntax.CallExpr) (emit.Edit, bool) {
 	e, ok := commandSpan(d, ins, s, call)
-	if !ok {
-		return e, false
+	if ok {
+		e, ok = tidyRemoval(d, ins, e)
 	}
-	return tidyRemoval(d, ins, e)
+	if !ok {
+		return emit.Edit{}, false
+	}
+	if keepsBehaviour(d, e) {
+		return e, true
+	}
+	if len(call.Assigns) > 0 {
+		return emit.Edit{}, false
+	}
+	sp := s.SpanOf(call)
+	t := emit.Edit{Start: sp.Start, End: sp.End, New: "true"}
+	if keepsBehaviour(d, t) {
+		return t, true
+	}
+	return emit.Edit{}, false
 }
 
 // tidyRemoval keeps the lines around a removal well formed: a line left

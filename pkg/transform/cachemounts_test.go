@@ -122,15 +122,19 @@ func TestRemoveCommand(t *testing.T) {
 			"RUN a \\\n    && apt-get clean \\\n    && b",
 			"apt-get", "RUN a \\\n    && b",
 		},
-		{"semicolon list, last", "RUN a; apt-get clean", "apt-get", "RUN a"},
+		// The last command decides the status: it becomes `true`.
+		{"semicolon list, last", "RUN a; apt-get clean", "apt-get", "RUN a; true"},
 		{"semicolon list, middle", "RUN a; apt-get clean; b", "apt-get", "RUN a; b"},
 		{
 			"semicolon on its own line",
 			"RUN set -e; \\\n\tapt-get install -y \\\n\t\tx \\\n\t; \\\n\trm -rf /var/lib/apt/lists/*",
 			"rm", "RUN set -e; \\\n\tapt-get install -y \\\n\t\tx",
 		},
-		{"inside a block", "RUN { a; apt-get clean; }", "apt-get", "RUN { a; }"},
-		{"inside if", "RUN if true; then a; apt-get clean; fi", "apt-get", "RUN if true; then a; fi"},
+		{"inside a block", "RUN { a; apt-get clean; }", "apt-get", "RUN { a; true; }"},
+		{"inside a block, not last", "RUN { a; apt-get clean; b; }", "apt-get", "RUN { a; b; }"},
+		{"inside if", "RUN if true; then a; apt-get clean; fi", "apt-get", "RUN if true; then a; true; fi"},
+		{"after a loop", "RUN for f in x y; do t $f; done; rm -rf /var/lib/apt/lists/*", "rm", "RUN for f in x y; do t $f; done; true"},
+		{"after a loop, with set -e", "RUN set -e; for f in x y; do t $f; done; rm -rf /var/lib/apt/lists/*", "rm", "RUN set -e; for f in x y; do t $f; done"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, run := lastRun(t, "FROM debian\n"+tc.src+"\n")

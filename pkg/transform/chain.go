@@ -132,7 +132,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Docume
 		if err != nil {
 			return nil, nil, err
 		}
-		var edits []emit.Edit
+		var fixes []pending
 		var wrote []FileChange
 		for _, f := range findings {
 			if f.Rule == "" {
@@ -144,7 +144,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Docume
 			r := Reported{Finding: f, Fixable: f.HasFix()}
 			if f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe)) {
 				r.Applied = true
-				edits = append(edits, f.Edits...)
+				fixes = append(fixes, pending{at: len(res.Findings), edits: f.Edits})
 				res.Files = append(res.Files, f.Files...)
 				wrote = append(wrote, f.Files...)
 			}
@@ -158,16 +158,12 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Docume
 		// The next transforms see the files this one wrote (an ignore
 		// file), as they see its edits.
 		bctx = bctx.withFiles(wrote)
+		next, edits, err := applyChecked(t.Name, cur, res, fixes)
+		if err != nil {
+			return nil, nil, err
+		}
 		if len(edits) == 0 {
 			continue
-		}
-		out, err := emit.Apply(cur.Src, edits)
-		if err != nil {
-			return nil, nil, &ChainError{Rule: t.Name, Err: err}
-		}
-		next, err := ast.Parse(doc.Path, out)
-		if err != nil {
-			return nil, nil, &ChainError{Rule: t.Name, Err: fmt.Errorf("output does not parse: %v", err)}
 		}
 		layers = append(layers, layer{doc: cur, edits: edits})
 		cur = next

@@ -27,14 +27,17 @@ func runMergeRuns(p *Pass) []Finding {
 	// nothing changes.
 	var out []Finding
 	for _, g := range groups(d) {
-		edit, ok := JoinRuns(d, g.runs(d))
-		if !ok {
-			continue
-		}
+		edit, why := joinRuns(d, g.runs(d))
 		first, last := d.Instructions[g.first], d.Instructions[g.last]
 		next := "the next RUN"
 		if n := g.last - g.first; n > 1 {
 			next = fmt.Sprintf("the next %d RUNs", n)
+		}
+		if why != "" {
+			f := p.Finding("", first, fmt.Sprintf("not merged with %s: %s", next, why))
+			f.EndLine = last.EndLine
+			out = append(out, f)
+			continue
 		}
 		f := p.Finding("", first, fmt.Sprintf("merged with %s into one layer: the same kind of work (%s), the same flags, no shell state carried over", next, g.kind), edit)
 		f.EndLine = last.EndLine

@@ -16,10 +16,29 @@ import (
 // warns about empty continuation lines). A later body that is not a single
 // and-or list (`a; b`, several lines, a trailing `&`) is wrapped in
 // `{ …; }` so that `&&` guards all of it. The caller decides whether the
-// RUNs may be merged at all; JoinRuns refuses (ok == false) only when the
-// text cannot be joined safely: JSON form, heredocs, a non-POSIX shell, a
-// body that does not parse.
+// RUNs may be merged at all; JoinRuns refuses (ok == false) when the
+// text cannot be joined safely (JSON form, heredocs, a non-POSIX shell, a
+// body that does not parse) or when the shell-equivalence check cannot
+// prove that the joined body runs the same commands with the same final
+// status as the RUNs one after another.
 func JoinRuns(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool) {
+	edit, why := joinRuns(d, runs)
+	return edit, why == ""
+}
+
+// joinRuns is JoinRuns with the reason of a refusal.
+func joinRuns(d *ast.Document, runs []*ast.Instruction) (emit.Edit, string) {
+	e, ok := joinText(d, runs)
+	if !ok {
+		return emit.Edit{}, "the RUNs cannot be joined as text"
+	}
+	if v := checkJoin(d, runs, e.New); !v.Same {
+		return emit.Edit{}, v.Reason()
+	}
+	return e, ""
+}
+
+func joinText(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool) {
 	if len(runs) < 2 {
 		return emit.Edit{}, false
 	}
@@ -75,18 +94,30 @@ func groupBody(body string) string {
 }
 
 // needsGroup reports whether a body must be wrapped in { …; } to sit
-// after `&&`: anything but a single foreground and-or list.
+// after `&&`: anything but a single foreground list of pipelines joined
+// by `&&` only. `&&` and `||` bind equally, left to right, so a later body
+// with a top-level `||` would also catch the failure of the bodies before
+// it (`a && b || true`).
 func needsGroup(s *ast.Script) bool {
 	if len(s.File.Stmts) != 1 {
 		return true
 	}
 	st := s.File.Stmts[0]
-	return st.Background || st.Coprocess || st.Semicolon.IsValid() || st.Negated && isAndOr(st.Cmd)
+	return st.Background || st.Coprocess || st.Semicolon.IsValid() || st.Negated && isAndOr(st.Cmd) || hasOr(st.Cmd)
 }
 
 func isAndOr(c syntax.Command) bool {
 	b, ok := c.(*syntax.BinaryCmd)
 	return ok && (b.Op == syntax.AndStmt || b.Op == syntax.OrStmt)
+}
+
+// hasOr reports a `||` in the top-level and-or list of c.
+func hasOr(c syntax.Command) bool {
+	b, ok := c.(*syntax.BinaryCmd)
+	if !ok || !isAndOr(b) {
+		return false
+	}
+	return b.Op == syntax.OrStmt || hasOr(b.X.Cmd) || hasOr(b.Y.Cmd)
 }
 
 // ContinuationIndent is the indentation the file uses on continuation

@@ -1,0 +1,161 @@
+package equiv
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+func prog(t testing.TB, text string, flags ...string) Program {
+	t.Helper()
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(text), "")
+	require.NoError(t, err, text)
+	return Program{File: f, Flags: flags}
+}
+
+func progs(t testing.TB, texts ...string) []Program {
+	var out []Program
+	for _, s := range texts {
+		out = append(out, prog(t, s))
+	}
+	return out
+}
+
+// Joining RUNs: each case is the original RUNs and the merged body.
+func TestJoin(t *testing.T) {
+	cases := []struct {
+		name   string
+		orig   []string
+		merged string
+		same   bool
+	}{
+		{"and chain", []string{"apt-get update", "apt-get install -y curl"}, "apt-get update && apt-get install -y curl", true},
+		{"right body with || swallows the left failure",
+			[]string{"gcc -static a.c -o /bin/a", `[ "$(uname -m)" = x86_64 ] && gcc -m32 b.c -o /bin/b || true`},
+			`gcc -static a.c -o /bin/a && [ "$(uname -m)" = x86_64 ] && gcc -m32 b.c -o /bin/b || true`, false},
+		{"right body grouped",
+			[]string{"gcc -static a.c -o /bin/a", `[ "$(uname -m)" = x86_64 ] && gcc -m32 b.c -o /bin/b || true`},
+			`gcc -static a.c -o /bin/a && { [ "$(uname -m)" = x86_64 ] && gcc -m32 b.c -o /bin/b || true; }`, true},
+		{"left body with || keeps failing", []string{"a || true", "false"}, "a || true && false", true},
+		{"left body ends with a list", []string{"a; b", "c"}, "a; b && c", true},
+		{"right body is a list", []string{"a", "b; c"}, "a && b; c", false},
+		{"right body is a list, grouped", []string{"a", "b; c"}, "a && { b; c; }", true},
+		{"negation", []string{"a", "! b"}, "a && ! b", true},
+		{"exit in the first body", []string{"exit 0", "false"}, "exit 0 && false", false},
+		{"cd carries over", []string{"cd /tmp", "make"}, "cd /tmp && make", false},
+		{"cd in a subshell does not", []string{"(cd /tmp && make)", "make install"}, "(cd /tmp && make) && make install", true},
+		{"export carries over", []string{"export CC=clang", "make"}, "export CC=clang && make", false},
+		{"variable carries over", []string{"V=1", `echo "$V" > /out`}, `V=1 && echo "$V" > /out`, false},
+		{"set -e carries over", []string{"set -e", "a; b"}, "set -e && { a; b; }", false},
+		{"pipeline status", []string{"a", "b | c"}, "a && b | c", true},
+		{"loop", []string{"a", "for f in x y; do g $f; done"}, "a && for f in x y; do g $f; done", true},
+		{"while read terminates", []string{"a", "while read l; do b; done"}, "a && while read l; do b; done", true},
+		{"redirections", []string{"echo hi > /etc/motd", "cat /etc/motd"}, "echo hi > /etc/motd && cat /etc/motd", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := Check(progs(t, c.orig...), progs(t, c.merged))
+			require.Empty(t, v.Unknown)
+			require.Equal(t, c.same, v.Same, v.Diff)
+			if !c.same {
+				require.NotEmpty(t, v.Reason())
+			}
+		})
+	}
+}
+
+func TestPipefail(t *testing.T) {
+	// Under pipefail, `b | c` fails when b does: still the same when merged.
+	orig := []Program{prog(t, "a", "-o", "pipefail"), prog(t, "b | c", "-o", "pipefail")}
+	v := Check(orig, []Program{prog(t, "a && b | c", "-o", "pipefail")})
+	require.True(t, v.Same, v.Diff)
+	// A merge whose two sides run under different options is not.
+	v = Check([]Program{prog(t, "a"), prog(t, "b | c")}, []Program{prog(t, "a && b | c", "-o", "pipefail")})
+	require.False(t, v.Same)
+}
+
+// ident knows commands by the text of their name word, except those
+// listed as removed or added.
+func ident(text string, kinds map[string]Kind) func(syntax.Pos) (string, Kind) {
+	return func(p syntax.Pos) (string, Kind) {
+		rest := text[p.Offset():]
+		name := strings.Fields(rest)[0]
+		if k, ok := kinds[name]; ok {
+			return name, k
+		}
+		return name, Keep
+	}
+}
+
+func TestRemoval(t *testing.T) {
+	cases := []struct {
+		name, orig, rewrite string
+		same                bool
+	}{
+		{"after &&", "apt-get install -y x && rm -rf /var/lib/apt/lists/*", "apt-get install -y x", true},
+		{"after ; following a loop", "for f in a b; do check $f; done; rm -rf /var/lib/apt/lists/*", "for f in a b; do check $f; done", false},
+		{"replaced by true after ;", "for f in a b; do check $f; done; rm -rf /var/lib/apt/lists/*", "for f in a b; do check $f; done; true", true},
+		{"in the middle of &&", "apt-get update && apt-get clean && make", "apt-get update && make", true},
+		{"after ||", "a || rm -rf /x", "a", false},
+		{"two removals after ;", "a; rm -rf /x; rm -rf /y", "a", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := prog(t, c.orig)
+			o.Ident = ident(c.orig, map[string]Kind{"rm": Removed, "apt-get clean": Removed})
+			if strings.Contains(c.orig, "apt-get clean") {
+				o.Ident = func(p syntax.Pos) (string, Kind) {
+					if strings.HasPrefix(c.orig[p.Offset():], "apt-get clean") {
+						return "", Removed
+					}
+					return ident(c.orig, nil)(p)
+				}
+			}
+			r := prog(t, c.rewrite)
+			r.Ident = ident(c.rewrite, map[string]Kind{"true": Added})
+			v := Check([]Program{o}, []Program{r})
+			require.Empty(t, v.Unknown)
+			require.Equal(t, c.same, v.Same, v.Diff)
+		})
+	}
+}
+
+func TestUnknown(t *testing.T) {
+	for _, body := range []string{
+		"while true; do sleep 1; done", // never ends
+		"while :; do :; done",          // never ends, and runs no program
+		"pushd /src && make",           // a directory stack is not followed
+	} {
+		v := Check(progs(t, body), progs(t, body))
+		require.False(t, v.Same, body)
+		require.NotEmpty(t, v.Unknown, body)
+	}
+}
+
+func TestBounds(t *testing.T) {
+	// Twelve independent commands: 2^12 paths is past the bound.
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		b.WriteString("c" + strings.Repeat("x", i) + "; ")
+	}
+	b.WriteString("true")
+	v := Check(progs(t, b.String()), progs(t, b.String()))
+	require.False(t, v.Same)
+	require.Contains(t, v.Unknown, "paths")
+	// Five commands joined by && need six paths.
+	v = Check(progs(t, "a", "b", "c", "d", "e"), progs(t, "a && b && c && d && e"))
+	require.True(t, v.Same)
+	require.Equal(t, 6, v.Paths)
+}
+
+func BenchmarkJoinFive(b *testing.B) {
+	orig := progs(b, "apt-get update", "apt-get install -y curl", "curl -fsSL https://x | sh", "rm -rf /tmp/x", "useradd app")
+	merged := progs(b, "apt-get update && apt-get install -y curl && curl -fsSL https://x | sh && rm -rf /tmp/x && useradd app")
+	for b.Loop() {
+		if !Check(orig, merged).Same {
+			b.Fatal("not the same")
+		}
+	}
+}

@@ -1,0 +1,231 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/equiv"
+	"github.com/dfopt/dfopt/pkg/emit"
+)
+
+// pending is a finding of one rule whose fix the chain is about to apply.
+type pending struct {
+	at    int // index in Result.Findings
+	edits []emit.Edit
+}
+
+// applyChecked applies a rule's fixes to cur and parses the result. Every
+// RUN whose shell body the fixes changed in place is checked: the edited
+// body must run the same commands with the same final status as before,
+// counting a removed command and an added one as succeeding (equiv). The
+// fixes that touch a RUN failing the check are not applied: the finding
+// says why, and the other fixes go ahead. Joins are checked where they
+// are made (JoinRuns), moves by the rules that move.
+func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) (*ast.Document, []emit.Edit, error) {
+	for {
+		var edits []emit.Edit
+		for _, f := range fixes {
+			if res.Findings[f.at].Applied {
+				edits = append(edits, f.edits...)
+			}
+		}
+		if len(edits) == 0 {
+			return cur, nil, nil
+		}
+		out, err := emit.Apply(cur.Src, edits)
+		if err != nil {
+			return nil, nil, &ChainError{Rule: rule, Err: err}
+		}
+		next, err := ast.Parse(cur.Path, out)
+		if err != nil {
+			return nil, nil, &ChainError{Rule: rule, Err: fmt.Errorf("output does not parse: %v", err)}
+		}
+		bad := uncheckedRuns(rule, cur, next, edits)
+		if len(bad) == 0 {
+			return next, edits, nil
+		}
+		withdrawn := false
+		for _, b := range bad {
+			for _, f := range fixes {
+				r := &res.Findings[f.at]
+				if r.Applied && touches(f.edits, b.ins.Span) {
+					r.Applied, r.Fixable, withdrawn = false, false, true
+					r.Message += "; left unchanged: " + b.why
+				}
+			}
+		}
+		if !withdrawn {
+			return nil, nil, &ChainError{Rule: rule, Err: fmt.Errorf("line %d: %s, and no fix to withdraw", bad[0].ins.StartLine, bad[0].why)}
+		}
+	}
+}
+
+func touches(edits []emit.Edit, sp ast.Span) bool {
+	for _, e := range edits {
+		if e.Start < sp.End && e.End > sp.Start || e.Start == e.End && e.Start >= sp.Start && e.Start <= sp.End {
+			return true
+		}
+	}
+	return false
+}
+
+// failedRun is a RUN whose edited body failed the check.
+type failedRun struct {
+	ins *ast.Instruction
+	why string
+	v   equiv.Verdict
+}
+
+// uncheckedRuns pairs each RUN of next with the RUNs of cur it was made
+// from: those between the places its start and end map back to, when its
+// start lies outside every edit (an instruction written anew, as a join
+// by JoinRuns, is checked where it is made). Pairs whose shell text
+// changed are checked.
+func uncheckedRuns(rule string, cur, next *ast.Document, edits []emit.Edit) []failedRun {
+	sorted := append([]emit.Edit(nil), edits...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	var bad []failedRun
+	for _, n := range next.Instructions {
+		if n.Cmd != "run" {
+			continue
+		}
+		start, ok := unmapped(sorted, n.Span.Start)
+		if !ok {
+			continue
+		}
+		olds := runsBetween(cur, start, mapBack(sorted, n.Span.End))
+		if olds == nil {
+			continue
+		}
+		if v, why := checkEdited(rule, cur, olds, next, n, sorted); why != "" {
+			bad = append(bad, failedRun{ins: olds[0], why: why, v: v})
+		}
+	}
+	return bad
+}
+
+// runsBetween returns the instructions of d from the one starting at
+// start to the last ending by end, when all are RUNs of one stage.
+func runsBetween(d *ast.Document, start, end int) []*ast.Instruction {
+	c := instructionAt(d, start)
+	if c == nil || c.Span.Start != start {
+		return nil
+	}
+	var out []*ast.Instruction
+	for i := c.Index; i < len(d.Instructions) && d.Instructions[i].Span.End <= end; i++ {
+		x := d.Instructions[i]
+		if x.Cmd != "run" || x.Stage != c.Stage {
+			return nil
+		}
+		out = append(out, x)
+	}
+	if len(out) == 0 {
+		return []*ast.Instruction{c} // an edit at its end reaches past it
+	}
+	return out
+}
+
+// unmapped maps an offset of the edited text back, unless it lies in
+// inserted text.
+func unmapped(sorted []emit.Edit, off int) (int, bool) {
+	delta := 0
+	for _, e := range sorted {
+		ns := e.Start + delta
+		if off < ns {
+			break
+		}
+		if off < ns+len(e.New) {
+			return 0, false
+		}
+		delta += len(e.New) - (e.End - e.Start)
+	}
+	return off - delta, true
+}
+
+func instructionAt(d *ast.Document, off int) *ast.Instruction {
+	i := sort.Search(len(d.Instructions), func(i int) bool { return d.Instructions[i].Span.End > off })
+	if i < len(d.Instructions) {
+		return d.Instructions[i]
+	}
+	return nil
+}
+
+var editVerdicts sync.Map // string → equiv.Verdict
+
+// checkEdited checks RUNs edited in place (several when the edits join
+// them); why is empty when the edits keep their behaviour.
+func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *ast.Document, n *ast.Instruction, sorted []emit.Edit) (equiv.Verdict, string) {
+	c := olds[0]
+	ns := next.Shell(n)
+	var orig []equiv.Program
+	texts := ""
+	same := len(olds) == 1
+	for _, o := range olds {
+		cs := cur.Shell(o)
+		if cs == nil || ns == nil {
+			// Not a shell body the check can run (JSON form, another
+			// interpreter): only edits outside the body are proven.
+			if len(olds) == 1 && string(cur.Src[o.ArgsStart:o.Span.End]) == string(next.Src[n.ArgsStart:n.Span.End]) {
+				return equiv.Verdict{Same: true}, ""
+			}
+			v := equiv.Verdict{Unknown: "the RUN is not a POSIX shell script the check can run"}
+			return v, v.Reason()
+		}
+		same = same && cs.Text == ns.Text
+		texts += cs.Text + "\x00"
+	}
+	if same {
+		return equiv.Verdict{Same: true}, ""
+	}
+	for _, o := range olds {
+		p := program(cur, o)
+		if p == nil {
+			v := equiv.Verdict{Unknown: "the RUN's SHELL is not one the check knows"}
+			return v, v.Reason()
+		}
+		orig = append(orig, *p)
+	}
+
+	q := program(next, n)
+	if q == nil {
+		v := equiv.Verdict{Unknown: "the RUN's SHELL is not one the check knows"}
+		return v, v.Reason()
+	}
+	end := olds[len(olds)-1].Span.End
+	var rel []string
+	for _, e := range sorted {
+		if e.End >= c.Span.Start && e.Start <= end {
+			rel = append(rel, fmt.Sprintf("%d:%d:%s", e.Start-c.Span.Start, e.End-c.Span.Start, e.New))
+		}
+	}
+	key := strings.Join(orig[0].Flags, " ") + "\x00" + texts + ns.Text + "\x00" + strings.Join(rel, "\x01")
+	v, ok := editVerdicts.Load(key)
+	if !ok {
+		id := editIdent{edits: sorted, base: c.Span.Start}
+		for i, o := range olds {
+			orig[i].Ident = id.before(cur.Shell(o))
+		}
+		q.Ident = id.after(ns)
+		v = equiv.Check(orig, []equiv.Program{*q})
+		editVerdicts.Store(key, v)
+	}
+	verdict := v.(equiv.Verdict)
+	observe(Observation{Kind: "edit", Rule: rule, Line: c.StartLine, Verdict: verdict, Applied: verdict.Same})
+	return verdict, verdict.Reason()
+}
+
+// keepsBehaviour applies edits to d and checks every RUN they change.
+func keepsBehaviour(d *ast.Document, edits ...emit.Edit) bool {
+	out, err := emit.Apply(d.Src, edits)
+	if err != nil {
+		return false
+	}
+	next, err := ast.Parse(d.Path, out)
+	if err != nil {
+		return false
+	}
+	return len(uncheckedRuns("", d, next, edits)) == 0
+}

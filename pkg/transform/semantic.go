@@ -1,0 +1,179 @@
+package transform
+
+import (
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/equiv"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// The semantic checks of edits to RUN bodies (DESIGN.md, "Syntax is not
+// semantics"): joining RUNs and removing or adding commands must run the
+// same commands with the same final status, for every exit status the
+// commands may return. Both go through equiv.Check.
+
+// shellFlags are the options a SHELL passes before -c:
+// ["/bin/bash", "-o", "pipefail", "-c"] → ["-o", "pipefail"]. ok is false
+// for a shell whose options the check does not know.
+func shellFlags(sh []string) ([]string, bool) {
+	if len(sh) == 0 {
+		return nil, false
+	}
+	var out []string
+	for i := 1; i < len(sh); i++ {
+		a := sh[i]
+		switch {
+		case a == "-c":
+			return out, i == len(sh)-1
+		case strings.HasPrefix(a, "-") && strings.HasSuffix(a, "c") && !strings.HasPrefix(a, "--"):
+			// -xec: options, then the command string.
+			if len(a) > 2 {
+				out = append(out, a[:len(a)-1])
+			}
+			return out, i == len(sh)-1
+		case a == "-o" && i+1 < len(sh):
+			out = append(out, a, sh[i+1])
+			i++
+		case strings.HasPrefix(a, "-") && !strings.Contains(a, "c") && len(a) > 1:
+			out = append(out, a)
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// program is a RUN as the checker sees it (nil when it cannot).
+func program(d *ast.Document, ins *ast.Instruction) *equiv.Program {
+	s := d.Shell(ins)
+	if s == nil {
+		return nil
+	}
+	sh := d.ShellOf(ins)
+	flags, ok := shellFlags(sh)
+	if !ok || path.Base(sh[0]) == "zsh" {
+		return nil
+	}
+	return &equiv.Program{File: s.File, Flags: flags}
+}
+
+// joinVerdicts caches the check of a join by the texts involved: the
+// chain's later passes and the idempotence run ask again.
+var joinVerdicts sync.Map // string → equiv.Verdict
+
+// checkJoin proves that the RUN text joined, under the same shell as
+// runs, behaves as runs one after another.
+func checkJoin(d *ast.Document, runs []*ast.Instruction, joined string) equiv.Verdict {
+	var orig []equiv.Program
+	key := strings.Join(d.ShellOf(runs[0]), "\x00")
+	for _, r := range runs {
+		p := program(d, r)
+		if p == nil {
+			return equiv.Verdict{Unknown: "a body is not a POSIX shell script the check can run"}
+		}
+		orig = append(orig, *p)
+		key += "\x01" + d.Shell(r).Text
+	}
+	key += "\x02" + joined
+	cached, ok := joinVerdicts.Load(key)
+	if !ok {
+		v := equiv.Verdict{Unknown: "the joined RUN does not parse"}
+		if s := joinedScript(d, joined); s != nil {
+			v = equiv.Check(orig, []equiv.Program{{File: s.File, Flags: orig[0].Flags}})
+		}
+		joinVerdicts.Store(key, v)
+		cached = v
+	}
+	v := cached.(equiv.Verdict)
+	observe(Observation{Kind: "join", Line: runs[0].StartLine, Verdict: v, Applied: v.Same})
+	return v
+}
+
+// joinedScript is the shell analysis of one RUN instruction's text, read
+// with the document's escape character.
+func joinedScript(d *ast.Document, text string) *ast.Script {
+	pre := "# escape=" + string(d.Escape) + "\nFROM scratch\n"
+	nd, err := ast.Parse(d.Path, []byte(pre+text+"\n"))
+	if err != nil || len(nd.Instructions) != 2 {
+		return nil
+	}
+	return nd.Shell(nd.Instructions[1])
+}
+
+// Observation is one semantic check the chain made, for tests that prove
+// every applied edit was checked.
+type Observation struct {
+	Kind    string // join, edit
+	Rule    string
+	Line    int
+	Verdict equiv.Verdict
+	Applied bool
+}
+
+var (
+	observerMu sync.Mutex
+	observer   func(Observation)
+)
+
+// Observe sets a function that sees every semantic check (nil: none);
+// it returns the previous one. For tests.
+func Observe(f func(Observation)) func(Observation) {
+	observerMu.Lock()
+	defer observerMu.Unlock()
+	old := observer
+	observer = f
+	return old
+}
+
+func observe(o Observation) {
+	observerMu.Lock()
+	f := observer
+	observerMu.Unlock()
+	if f != nil {
+		f(o)
+	}
+}
+
+// editIdent knows the commands of a RUN before and after in-place edits
+// by their offset in the text before: a command whose name an edit
+// replaced or deleted is removed; one whose name lies in inserted text is
+// added.
+type editIdent struct {
+	edits []emit.Edit // against the document before, sorted by Start
+	base  int         // the instruction's start before the edits
+}
+
+func (e editIdent) before(s *ast.Script) func(syntax.Pos) (string, equiv.Kind) {
+	return func(p syntax.Pos) (string, equiv.Kind) {
+		off := s.Orig(p)
+		for _, ed := range e.edits {
+			if ed.Start <= off && off < ed.End {
+				return "", equiv.Removed
+			}
+		}
+		return strconv.Itoa(off - e.base), equiv.Keep
+	}
+}
+
+func (e editIdent) after(s *ast.Script) func(syntax.Pos) (string, equiv.Kind) {
+	return func(p syntax.Pos) (string, equiv.Kind) {
+		off := s.Orig(p)
+		delta := 0
+		for _, ed := range e.edits {
+			ns := ed.Start + delta
+			if off < ns {
+				break
+			}
+			if off < ns+len(ed.New) {
+				return "", equiv.Added
+			}
+			delta += len(ed.New) - (ed.End - ed.Start)
+		}
+		return strconv.Itoa(off - delta - e.base), equiv.Keep
+	}
+}
