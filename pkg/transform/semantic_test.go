@@ -131,7 +131,7 @@ func TestEditCheckWithdraws(t *testing.T) {
 	require.Len(t, res.Findings, 2)
 	require.False(t, res.Findings[0].Applied)
 	require.Contains(t, res.Findings[0].Message, "left unchanged: the same commands would not run with the same exit status")
-	require.Contains(t, res.Findings[0].Message, "`test -e a` fails")
+	require.Contains(t, res.Findings[0].Message, "`test -e b` fails") // the loop's status is its last command's
 	require.True(t, res.Findings[1].Applied)
 	require.True(t, strings.HasPrefix(res.Findings[1].Message, "drop the cleanup"))
 }
