@@ -1581,7 +1581,7 @@ func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
 		}
 		if inv.isClean() {
 			if e, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok {
-				opts = append(opts, opt{e: e, what: commandText(c.d, inv.cmd)})
+				opts = append(opts, opt{e: e, what: removedText(e, commandText(c.d, inv.cmd))})
 			}
 			continue
 		}
@@ -1632,7 +1632,7 @@ func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
 		}
 		if len(hits) == len(rm.args) {
 			if e, ok := removeCommand(c.d, r.ins, r.script, rm.cmd.Call); ok {
-				opts = append(opts, opt{e: e, what: commandText(c.d, rm.cmd), required: required})
+				opts = append(opts, opt{e: e, what: removedText(e, commandText(c.d, rm.cmd)), required: required})
 				continue
 			}
 		}
@@ -2053,6 +2053,15 @@ func removeCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *s
 		return t, true
 	}
 	return emit.Edit{}, false
+}
+
+// removedText is how a finding names a removed command; one replaced by
+// `true` says why.
+func removedText(e emit.Edit, text string) string {
+	if e.New == "true" {
+		return text + " (`true` in its place keeps the RUN's exit status)"
+	}
+	return text
 }
 
 // tidyRemoval keeps the lines around a removal well formed: a line left
