@@ -1448,7 +1448,7 @@ func (c *cmPass) findings(r *cmRun) []Finding {
 	plan := c.editPlan(r, mounted)
 	var out []Finding
 	if len(plan.edits) > 0 {
-		out = append(out, finding(plan.message(), plan.edits...))
+		out = append(out, c.frontendGate(r, plan))
 	}
 	if len(reports) > 0 {
 		out = append(out, finding("cache not mounted: "+strings.Join(dedupe(reports), "; ")))
@@ -1485,18 +1485,23 @@ type cmEdits struct {
 	edits    []emit.Edit
 }
 
+// what names the managers and directories of the added mounts: "go (/go/pkg/mod)".
+func (e *cmEdits) what() string {
+	var targets []string
+	for _, u := range e.added {
+		targets = append(targets, u.key)
+	}
+	return fmt.Sprintf("%s (%s)", strings.Join(dedupe(e.names), ", "), strings.Join(targets, ", "))
+}
+
 func (e *cmEdits) message() string {
 	var b strings.Builder
 	if len(e.added) > 0 {
-		var targets []string
-		for _, u := range e.added {
-			targets = append(targets, u.key)
-		}
 		s := ""
-		if len(targets) > 1 {
+		if len(e.added) > 1 {
 			s = "s"
 		}
-		fmt.Fprintf(&b, "add cache mount%s for %s (%s)", s, strings.Join(dedupe(e.names), ", "), strings.Join(targets, ", "))
+		fmt.Fprintf(&b, "add cache mount%s for %s", s, e.what())
 	}
 	if len(e.removed) > 0 {
 		if b.Len() > 0 {
