@@ -206,7 +206,7 @@ func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
 	}
 	r.existing = ms
 	if r.script != nil {
-		r.rms = findRms(r)
+		r.rms = c.findRms(r)
 	}
 	for _, inv := range r.invs {
 		if inv.isClean() {
@@ -802,6 +802,9 @@ func (c *cmPass) runConflict(r *cmRun, key string) string {
 	if why := c.rmConflict(r, key); why != "" {
 		return why
 	}
+	if why := c.substConflict(r, key); why != "" {
+		return why
+	}
 	return c.mentions(r, key, true)
 }
 
@@ -934,7 +937,7 @@ func (c *cmPass) mentions(r *cmRun, key string, isUser bool) string {
 			continue
 		}
 		for _, w := range args[1:] {
-			if mentionsPath(w.Value, key, r) {
+			if mentionsPath(w.Value, key, r) || c.substMentions(r, w, key) {
 				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, r.ins.StartLine, key)
 			}
 		}
@@ -1331,9 +1334,12 @@ type rmCmd struct {
 type rmArg struct {
 	word ast.Word
 	path string // resolved, cleaned; "" when unknown
+	// A command substitution of manager m whose folder is unknown, and why.
+	why string
+	m   *Manager
 }
 
-func findRms(r *cmRun) []rmCmd {
+func (c *cmPass) findRms(r *cmRun) []rmCmd {
 	var out []rmCmd
 	for i := range r.script.Commands {
 		cmd := &r.script.Commands[i]
@@ -1352,12 +1358,16 @@ func findRms(r *cmRun) []rmCmd {
 				continue
 			}
 			p := expandPathWord(w.Value, r)
-			if strings.ContainsAny(p, "$`") || !path.IsAbs(p) {
+			sp, why, m := c.substPath(r, w)
+			switch {
+			case sp != "":
+				p = sp
+			case strings.ContainsAny(p, "$`") || !path.IsAbs(p):
 				p = ""
-			} else {
+			default:
 				p = path.Clean(p)
 			}
-			rc.args = append(rc.args, rmArg{word: w, path: p})
+			rc.args = append(rc.args, rmArg{word: w, path: p, why: why, m: m})
 		}
 		out = append(out, rc)
 	}
@@ -1445,6 +1455,8 @@ func (c *cmPass) findings(r *cmRun) []Finding {
 		}
 		mounted = append(mounted, u)
 	}
+	mounted, dropped := c.dropRemovedByClean(r, mounted)
+	reports = append(reports, dropped...)
 	plan := c.editPlan(r, mounted)
 	var out []Finding
 	if len(plan.edits) > 0 {
@@ -1585,8 +1597,13 @@ func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
 			continue
 		}
 		if inv.isClean() {
+			// Only when everything it empties is mounted; required when it
+			// removes a mounted directory (see dropRemovedByClean).
+			if !r.cleanMounted(inv, keys) {
+				continue
+			}
 			if e, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok {
-				opts = append(opts, opt{e: e, what: commandText(c.d, inv.cmd)})
+				opts = append(opts, opt{e: e, what: commandText(c.d, inv.cmd), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
 		}
