@@ -46,10 +46,11 @@ type Manager struct {
 	// dir`): `rm -rf "$(pip cache dir)"` removes that directory.
 	DirCmds []DirCmd
 
-	// Runtime lists programs that read a Store cache when the image runs
-	// (`go run`, `mvn spring-boot:run`): a Store cache is not mounted in a
-	// stage an image is made of unless its start command is known and
-	// none of these.
+	// Runtime lists the programs ("prog", or "prog sub" for one of its
+	// subcommands) that read the manager's caches when the image runs
+	// (`go run`, `mvn spring-boot:run`, `npx`): no cache of the manager is
+	// mounted in a stage an image is made of whose start command runs one
+	// (runtimeuse.go).
 	Runtime []string
 
 	// Applies picks between rows that share programs (yarn classic and
@@ -142,6 +143,8 @@ var Managers = []*Manager{
 		DirCmds:    []DirCmd{{Args: "cache dir", Caches: []int{0}}},
 		// Whether `uv cache clean` keeps the cache directory is unknown.
 		Empties: func(*invocation) ([]int, []int) { return []int{0}, []int{0} },
+		// uvx and uv tool run tools from environments kept in the cache.
+		Runtime: subsIn("uvx", "uv tool"),
 	},
 	{
 		Name: "poetry", Family: "poetry/pipenv", Progs: subsIn("poetry"), Module: "poetry",
@@ -172,6 +175,8 @@ var Managers = []*Manager{
 		Caches:    []CacheSpec{{Dirs: subsIn("$npm_config_cache", "$NPM_CONFIG_CACHE", "~/.npm"), Flags: subsIn("--cache")}},
 		Clean:     cleanAny(cleanSub("cache", "clean"), cleanSub("cache", "rm"), cleanSub("cache", "clear")),
 		DirCmds:   []DirCmd{{Args: "config get cache", Caches: []int{0}}, {Args: "c get cache", Caches: []int{0}}, {Args: "get cache", Caches: []int{0}}},
+		// npx installs and runs packages from the cache (its _npx folder).
+		Runtime: subsIn("npx", "npm exec", "npm x"),
 	},
 	{
 		Name: "yarn", Family: "yarn", Progs: subsIn("yarn", "yarnpkg"),
@@ -209,6 +214,7 @@ var Managers = []*Manager{
 		Caches: []CacheSpec{{Dirs: subsIn("$npm_config_store_dir", "$pnpm_config_store_dir", "$PNPM_HOME/store", "$XDG_DATA_HOME/pnpm/store", "~/.local/share/pnpm/store"), Flags: subsIn("--store-dir")}},
 		// `pnpm store path` prints a versioned folder inside it (…/v3).
 		DirCmds: []DirCmd{{Args: "store path", Caches: []int{0}, Inside: true}},
+		Runtime: subsIn("pnpx", "pnpm dlx"),
 	},
 	{
 		Name: "bun", Family: "pnpm/bun", Progs: subsIn("bun"),
@@ -219,6 +225,8 @@ var Managers = []*Manager{
 		DirCmds: []DirCmd{{Args: "pm cache", Caches: []int{0}}},
 		// Whether `bun pm cache rm` keeps the cache directory is unknown.
 		Empties: func(*invocation) ([]int, []int) { return []int{0}, []int{0} },
+		// bunx runs packages from the cache.
+		Runtime: subsIn("bunx", "bun x"),
 	},
 	{
 		Name: "go", Family: "go", Progs: subsIn("go"),
