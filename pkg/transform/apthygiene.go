@@ -360,7 +360,7 @@ func hasAnyPrefix(words []ast.Word, subs ...string) bool {
 
 // listsCleanup appends `rm -rf /var/lib/apt/lists/*` where it is safe.
 func (h *ahPass) listsCleanup(r *ahRun, merged bool) (emit.Edit, bool) {
-	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
+	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || aptCleansLists(r.invs) || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
 		return emit.Edit{}, false
 	}
 	if h.laterAptReader(r) {

@@ -20,8 +20,9 @@ import (
 // another) gets the mount or none does; no COPY, COPY --from, VOLUME or
 // other command reads or writes it; a Store directory (Go modules, the
 // Maven repository, …) is left alone in a stage an image is made of unless
-// its start command is known not to need it. Anything dfopt cannot prove
-// is reported, not changed.
+// its start command is known not to need it, and no cache is mounted that
+// the start command reads at run time (runtimeuse.go). Anything dfopt
+// cannot prove is reported, not changed.
 //
 // Debian and Ubuntu images delete downloaded packages after every dpkg run
 // (/etc/apt/apt.conf.d/docker-clean removes /var/cache/apt/archives/*.deb).
@@ -206,7 +207,7 @@ func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
 	}
 	r.existing = ms
 	if r.script != nil {
-		r.rms = findRms(r)
+		r.rms = c.findRms(r)
 	}
 	for _, inv := range r.invs {
 		if inv.isClean() {
@@ -766,9 +767,9 @@ func (c *cmPass) conflict(key string, comp []*cmUse) string {
 		if why := c.opaqueBuilds(comp, users); why != "" {
 			return why
 		}
-		if why := c.runtimeNeeds(key, comp); why != "" {
-			return why
-		}
+	}
+	if why := c.runtimeNeeds(key, comp); why != "" {
+		return why
 	}
 	if first.spec.Lists {
 		if why := c.listsSafe(comp); why != "" {
@@ -800,6 +801,9 @@ func (c *cmPass) runConflict(r *cmRun, key string) string {
 		}
 	}
 	if why := c.rmConflict(r, key); why != "" {
+		return why
+	}
+	if why := c.substConflict(r, key); why != "" {
 		return why
 	}
 	return c.mentions(r, key, true)
@@ -934,7 +938,7 @@ func (c *cmPass) mentions(r *cmRun, key string, isUser bool) string {
 			continue
 		}
 		for _, w := range args[1:] {
-			if mentionsPath(w.Value, key, r) {
+			if mentionsPath(w.Value, key, r) || c.substMentions(r, w, key) {
 				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, r.ins.StartLine, key)
 			}
 		}
@@ -1030,111 +1034,6 @@ func opaqueDriver(args []ast.Word) string {
 		return w
 	}
 	return ""
-}
-
-// runtimeNeeds checks the images a Store directory's stages end up in.
-func (c *cmPass) runtimeNeeds(key string, comp []*cmUse) string {
-	m := comp[0].m
-	for _, st := range c.d.Stages {
-		if !c.isTarget(st) || !c.builtOnAny(st.Index, comp) {
-			continue
-		}
-		prog, words, line := c.startCommand(st)
-		label := "the final image"
-		if st.Index != len(c.d.Stages)-1 {
-			label = "the image of stage " + stageLabel(st)
-		}
-		if prog == "" {
-			return fmt.Sprintf("%s keeps %s and has no CMD or ENTRYPOINT that shows it does not need them", label, key)
-		}
-		for _, w := range words {
-			b := path.Base(strings.Trim(w, `"'`))
-			if strIn(m.Runtime, b) || strings.HasSuffix(b, ".sh") || strings.Contains(b, "entrypoint") || b == "sh" || b == "bash" || b == "ash" || b == "dash" || b == "zsh" || mentionsPath(w, key, comp[0].run) {
-				return fmt.Sprintf("%s keeps %s, and its start command (line %d) may read it", label, key, line)
-			}
-		}
-	}
-	return ""
-}
-
-func stageLabel(st *ast.Stage) string {
-	if st.Name != "" {
-		return st.Name
-	}
-	return fmt.Sprint(st.Index)
-}
-
-// isTarget reports a stage that can plausibly be built as an image: the
-// last one, or one with its own CMD or ENTRYPOINT.
-func (c *cmPass) isTarget(st *ast.Stage) bool {
-	if st.Index == len(c.d.Stages)-1 {
-		return true
-	}
-	for _, ins := range st.Instructions {
-		if ins.Cmd == "cmd" || ins.Cmd == "entrypoint" {
-			return true
-		}
-	}
-	return false
-}
-
-// startCommand returns the program an image starts and the command words
-// dfopt looks at (ENTRYPOINT, else CMD), through the stages it is built on.
-func (c *cmPass) startCommand(st *ast.Stage) (string, []string, int) {
-	lineage := c.se.Lineage(st)
-	var entry, cmd *ast.Instruction
-	for i := len(lineage) - 1; i >= 0 && (entry == nil || cmd == nil); i-- {
-		ins := lineage[i].Instructions
-		for j := len(ins) - 1; j >= 0; j-- {
-			switch ins[j].Cmd {
-			case "entrypoint":
-				if entry == nil {
-					entry = ins[j]
-				}
-			case "cmd":
-				if cmd == nil && entry == nil {
-					cmd = ins[j]
-				}
-			}
-		}
-	}
-	use := entry
-	if use == nil {
-		use = cmd
-	}
-	if use == nil || len(use.Args) == 0 {
-		return "", nil, 0
-	}
-	var words []string
-	if use.JSON {
-		words = use.Args
-	} else {
-		words = strings.Fields(strings.Join(use.Args, " "))
-	}
-	var progs []string
-	next := true
-	for _, w := range words {
-		switch w {
-		case "&&", "||", ";", "|", "exec", "--", "tini", "/tini", "/sbin/tini", "dumb-init", "/usr/bin/dumb-init", "-c", "-g", "-s":
-			next = true
-			continue
-		}
-		if next {
-			progs = append(progs, w)
-			next = false
-		}
-		if strings.HasSuffix(w, ";") || strings.HasSuffix(w, "&&") {
-			next = true
-		}
-	}
-	if len(progs) == 0 {
-		return "", nil, 0
-	}
-	// A shell's -c string: look at its words too.
-	if b := path.Base(progs[0]); (b == "sh" || b == "bash") && use.JSON && len(words) >= 3 && words[1] == "-c" {
-		progs = append(progs, strings.Fields(words[2])...)
-	}
-	return progs[0], progs, use.StartLine
 }
 
 // listsSafe decides whether apt's lists can be mounted: every RUN of the
@@ -1331,9 +1230,12 @@ type rmCmd struct {
 type rmArg struct {
 	word ast.Word
 	path string // resolved, cleaned; "" when unknown
+	// A command substitution of manager m whose folder is unknown, and why.
+	why string
+	m   *Manager
 }
 
-func findRms(r *cmRun) []rmCmd {
+func (c *cmPass) findRms(r *cmRun) []rmCmd {
 	var out []rmCmd
 	for i := range r.script.Commands {
 		cmd := &r.script.Commands[i]
@@ -1352,12 +1254,16 @@ func findRms(r *cmRun) []rmCmd {
 				continue
 			}
 			p := expandPathWord(w.Value, r)
-			if strings.ContainsAny(p, "$`") || !path.IsAbs(p) {
+			sp, why, m := c.substPath(r, w)
+			switch {
+			case sp != "":
+				p = sp
+			case strings.ContainsAny(p, "$`") || !path.IsAbs(p):
 				p = ""
-			} else {
+			default:
 				p = path.Clean(p)
 			}
-			rc.args = append(rc.args, rmArg{word: w, path: p})
+			rc.args = append(rc.args, rmArg{word: w, path: p, why: why, m: m})
 		}
 		out = append(out, rc)
 	}
@@ -1445,10 +1351,12 @@ func (c *cmPass) findings(r *cmRun) []Finding {
 		}
 		mounted = append(mounted, u)
 	}
+	mounted, dropped := c.dropRemovedByClean(r, mounted)
+	reports = append(reports, dropped...)
 	plan := c.editPlan(r, mounted)
 	var out []Finding
 	if len(plan.edits) > 0 {
-		out = append(out, finding(plan.message(), plan.edits...))
+		out = append(out, c.frontendGate(r, plan))
 	}
 	if len(reports) > 0 {
 		out = append(out, finding("cache not mounted: "+strings.Join(dedupe(reports), "; ")))
@@ -1485,18 +1393,23 @@ type cmEdits struct {
 	edits    []emit.Edit
 }
 
+// what names the managers and directories of the added mounts: "go (/go/pkg/mod)".
+func (e *cmEdits) what() string {
+	var targets []string
+	for _, u := range e.added {
+		targets = append(targets, u.key)
+	}
+	return fmt.Sprintf("%s (%s)", strings.Join(dedupe(e.names), ", "), strings.Join(targets, ", "))
+}
+
 func (e *cmEdits) message() string {
 	var b strings.Builder
 	if len(e.added) > 0 {
-		var targets []string
-		for _, u := range e.added {
-			targets = append(targets, u.key)
-		}
 		s := ""
-		if len(targets) > 1 {
+		if len(e.added) > 1 {
 			s = "s"
 		}
-		fmt.Fprintf(&b, "add cache mount%s for %s (%s)", s, strings.Join(dedupe(e.names), ", "), strings.Join(targets, ", "))
+		fmt.Fprintf(&b, "add cache mount%s for %s", s, e.what())
 	}
 	if len(e.removed) > 0 {
 		if b.Len() > 0 {
@@ -1580,8 +1493,13 @@ func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
 			continue
 		}
 		if inv.isClean() {
+			// Only when everything it empties is mounted; required when it
+			// removes a mounted directory (see dropRemovedByClean).
+			if !r.cleanMounted(inv, keys) {
+				continue
+			}
 			if e, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok {
-				opts = append(opts, opt{e: e, what: removedText(e, commandText(c.d, inv.cmd))})
+				opts = append(opts, opt{e: e, what: removedText(e, commandText(c.d, inv.cmd)), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
 		}

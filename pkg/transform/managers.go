@@ -38,11 +38,19 @@ type Manager struct {
 	NoCache    []string                   // flags that switch the cache off
 	NoCacheEnv []string                   // variables that switch it off: "NAME" (any value) or "NAME=VALUE"
 	Clean      func(inv *invocation) bool // a command that only empties the cache
+	// Empties says which Caches a Clean command empties, and which of
+	// them it removes with the directory itself (which fails on a mount
+	// point); nil: every cache but apt's lists, keeping the directories.
+	Empties func(inv *invocation) (empties, removes []int)
+	// DirCmds are the commands that print a cache directory (`pip cache
+	// dir`): `rm -rf "$(pip cache dir)"` removes that directory.
+	DirCmds []DirCmd
 
-	// Runtime lists programs that read a Store cache when the image runs
-	// (`go run`, `mvn spring-boot:run`): a Store cache is not mounted in a
-	// stage an image is made of unless its start command is known and
-	// none of these.
+	// Runtime lists the programs ("prog", or "prog sub" for one of its
+	// subcommands) that read the manager's caches when the image runs
+	// (`go run`, `mvn spring-boot:run`, `npx`): no cache of the manager is
+	// mounted in a stage an image is made of whose start command runs one
+	// (runtimeuse.go).
 	Runtime []string
 
 	// Applies picks between rows that share programs (yarn classic and
@@ -120,6 +128,7 @@ var Managers = []*Manager{
 		NoCache:    subsIn("--no-cache-dir", "--no-cache"),
 		NoCacheEnv: subsIn("PIP_NO_CACHE_DIR"),
 		Clean:      cleanAny(cleanSub("cache", "purge"), cleanSub("cache", "remove")),
+		DirCmds:    []DirCmd{{Args: "cache dir", Caches: []int{0}}},
 	},
 	{
 		Name: "uv", Family: "uv", Progs: subsIn("uv"),
@@ -131,6 +140,11 @@ var Managers = []*Manager{
 		NoCacheEnv: subsIn("UV_NO_CACHE"),
 		Clean:      cleanSub("cache", "clean"),
 		Veto:       vetoUVSymlinks,
+		DirCmds:    []DirCmd{{Args: "cache dir", Caches: []int{0}}},
+		// Whether `uv cache clean` keeps the cache directory is unknown.
+		Empties: func(*invocation) ([]int, []int) { return []int{0}, []int{0} },
+		// uvx and uv tool run tools from environments kept in the cache.
+		Runtime: subsIn("uvx", "uv tool"),
 	},
 	{
 		Name: "poetry", Family: "poetry/pipenv", Progs: subsIn("poetry"), Module: "poetry",
@@ -145,6 +159,7 @@ var Managers = []*Manager{
 		},
 		NoCache: subsIn("--no-cache"),
 		Clean:   cleanSub("cache", "clear"),
+		DirCmds: []DirCmd{{Args: "config cache-dir", Dirs: subsIn("$POETRY_CACHE_DIR", "$XDG_CACHE_HOME/pypoetry", "~/.cache/pypoetry")}},
 	},
 	{
 		Name: "pipenv", Family: "poetry/pipenv", Progs: subsIn("pipenv"), Module: "pipenv",
@@ -159,6 +174,9 @@ var Managers = []*Manager{
 		ValueOpts: subsIn("--prefix", "-C", "--cache", "--userconfig", "--registry", "-w", "--workspace", "--loglevel"),
 		Caches:    []CacheSpec{{Dirs: subsIn("$npm_config_cache", "$NPM_CONFIG_CACHE", "~/.npm"), Flags: subsIn("--cache")}},
 		Clean:     cleanAny(cleanSub("cache", "clean"), cleanSub("cache", "rm"), cleanSub("cache", "clear")),
+		DirCmds:   []DirCmd{{Args: "config get cache", Caches: []int{0}}, {Args: "c get cache", Caches: []int{0}}, {Args: "get cache", Caches: []int{0}}},
+		// npx installs and runs packages from the cache (its _npx folder).
+		Runtime: subsIn("npx", "npm exec", "npm x"),
 	},
 	{
 		Name: "yarn", Family: "yarn", Progs: subsIn("yarn", "yarnpkg"),
@@ -172,6 +190,8 @@ var Managers = []*Manager{
 		Clean:   cleanSub("cache", "clean"),
 		Applies: func(c *managerCtx) bool { return !c.yarnBerry() },
 		Veto:    vetoYarnFolder,
+		// `yarn cache dir` prints a versioned folder inside it (…/v6).
+		DirCmds: []DirCmd{{Args: "cache dir", Caches: []int{0}, Inside: true}},
 	},
 	{
 		Name: "yarn berry", Family: "yarn", Progs: subsIn("yarn", "yarnpkg"),
@@ -192,6 +212,9 @@ var Managers = []*Manager{
 		// With no store-dir, pnpm keeps the store under its home, on the
 		// same file system as the project: mount the store, not the home.
 		Caches: []CacheSpec{{Dirs: subsIn("$npm_config_store_dir", "$pnpm_config_store_dir", "$PNPM_HOME/store", "$XDG_DATA_HOME/pnpm/store", "~/.local/share/pnpm/store"), Flags: subsIn("--store-dir")}},
+		// `pnpm store path` prints a versioned folder inside it (…/v3).
+		DirCmds: []DirCmd{{Args: "store path", Caches: []int{0}, Inside: true}},
+		Runtime: subsIn("pnpx", "pnpm dlx"),
 	},
 	{
 		Name: "bun", Family: "pnpm/bun", Progs: subsIn("bun"),
@@ -199,6 +222,11 @@ var Managers = []*Manager{
 		Caches:  []CacheSpec{{Dirs: subsIn("$BUN_INSTALL_CACHE_DIR", "$BUN_INSTALL/install/cache", "~/.bun/install/cache"), Flags: subsIn("--cache-dir")}},
 		NoCache: subsIn("--no-cache"),
 		Clean:   cleanSub("pm", "cache", "rm"),
+		DirCmds: []DirCmd{{Args: "pm cache", Caches: []int{0}}},
+		// Whether `bun pm cache rm` keeps the cache directory is unknown.
+		Empties: func(*invocation) ([]int, []int) { return []int{0}, []int{0} },
+		// bunx runs packages from the cache.
+		Runtime: subsIn("bunx", "bun x"),
 	},
 	{
 		Name: "go", Family: "go", Progs: subsIn("go"),
@@ -209,6 +237,12 @@ var Managers = []*Manager{
 			{Dirs: subsIn("$GOCACHE", "$XDG_CACHE_HOME/go-build", "~/.cache/go-build")},
 		},
 		Clean:   goClean,
+		Empties: goCleanEmpties,
+		DirCmds: []DirCmd{
+			{Args: "env GOMODCACHE", Caches: []int{0}},
+			{Args: "env GOCACHE", Caches: []int{1}},
+			{Args: "env GOPATH", Dirs: subsIn("$GOPATH", "~/go")},
+		},
 		Runtime: subsIn("go", "air", "gow", "reflex", "CompileDaemon", "gin", "realize", "fresh", "dlv", "task", "mage", "make", "gowatch", "modd", "watchexec", "nodemon"),
 		Veto:    vetoGoCacheOff,
 	},
@@ -251,6 +285,7 @@ var Managers = []*Manager{
 		Caches:  []CacheSpec{{Dirs: gemCache.Dirs, Flags: subsIn("--install-dir", "-i"), FlagSub: "cache"}},
 		Sharing: "locked",
 		Veto:    vetoGemUser,
+		DirCmds: []DirCmd{{Args: "env gemdir", Dirs: subsIn("$GEM_HOME")}, {Args: "env home", Dirs: subsIn("$GEM_HOME")}},
 	},
 	{
 		Name: "composer", Family: "composer", Progs: subsIn("composer", "composer.phar"),
@@ -268,6 +303,8 @@ var Managers = []*Manager{
 		NoCache:    subsIn("--no-cache"),
 		NoCacheEnv: subsIn("COMPOSER_CACHE_DIR=/dev/null"),
 		Clean:      cleanAny(cleanSub("clear-cache"), cleanSub("clearcache"), cleanSub("cc")),
+		// Composer picks one of its two cache directories at run time.
+		DirCmds: []DirCmd{{Args: "config cache-dir", Caches: []int{0, 1}}, {Args: "global config cache-dir", Caches: []int{0, 1}}},
 	},
 	{
 		Name: "dotnet", Family: "dotnet", Progs: subsIn("dotnet"),
@@ -276,6 +313,8 @@ var Managers = []*Manager{
 		Caches:  []CacheSpec{{Dirs: subsIn("$NUGET_PACKAGES", "~/.nuget/packages"), Store: true}},
 		Clean:   nugetClean,
 		Runtime: subsIn("dotnet"),
+		// Whether `dotnet nuget locals --clear` keeps the folder is unknown.
+		Empties: func(*invocation) ([]int, []int) { return []int{0}, []int{0} },
 	},
 	{
 		Name: "apt", Family: "apt", Progs: subsIn("apt-get", "apt"), System: true, Sharing: "locked",
@@ -285,7 +324,9 @@ var Managers = []*Manager{
 			{Dirs: subsIn("/var/cache/apt")},
 			{Dirs: subsIn("/var/lib/apt/lists"), Lists: true},
 		},
-		Clean: cleanAny(cleanSub("clean"), cleanSub("autoclean")),
+		// apt 3's dist-clean is clean and the removal of the lists.
+		Clean:   cleanAny(cleanSub("clean"), cleanSub("autoclean"), cleanSub("dist-clean"), cleanSub("distclean")),
+		Empties: aptEmpties,
 	},
 	{
 		Name: "apk", Family: "apk", Progs: subsIn("apk"), System: true, Sharing: "locked",
@@ -781,29 +822,7 @@ func (r *rawInvocation) forManager(m *Manager) *invocation {
 	inv := r.invocation
 	inv.m = m
 	inv.args = r.args
-	var pos []int
-	skipNext := false
-	for i, a := range inv.args {
-		if skipNext {
-			skipNext = false
-			continue
-		}
-		v := a.Value
-		if strings.HasPrefix(v, "-") && v != "-" {
-			if !strings.Contains(v, "=") && strIn(m.ValueOpts, v) {
-				skipNext = true
-			}
-			continue
-		}
-		if strings.HasPrefix(v, "+") && m.Name == "cargo" { // cargo +nightly build
-			continue
-		}
-		pos = append(pos, i)
-		if len(pos) == 3 {
-			break
-		}
-	}
-	for _, i := range pos {
+	for _, i := range positionals(m, inv.args, 3) {
 		inv.sub = append(inv.sub, inv.args[i].Value)
 		inv.subIdx = append(inv.subIdx, i)
 	}
@@ -830,6 +849,34 @@ func (r *rawInvocation) forManager(m *Manager) *invocation {
 		}
 	}
 	return &inv
+}
+
+// positionals returns the indices of the first max words of args that
+// are not options (nor the values of the manager's ValueOpts).
+func positionals(m *Manager, args []ast.Word, max int) []int {
+	var pos []int
+	skipNext := false
+	for i, a := range args {
+		if skipNext {
+			skipNext = false
+			continue
+		}
+		v := a.Value
+		if strings.HasPrefix(v, "-") && v != "-" {
+			if !strings.Contains(v, "=") && strIn(m.ValueOpts, v) {
+				skipNext = true
+			}
+			continue
+		}
+		if strings.HasPrefix(v, "+") && m.Name == "cargo" { // cargo +nightly build
+			continue
+		}
+		pos = append(pos, i)
+		if len(pos) == max {
+			break
+		}
+	}
+	return pos
 }
 
 // isClean reports whether the invocation only empties the cache.

@@ -1,60 +1,100 @@
 package transform
 
 import (
+	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 )
 
 // SyntaxLine is the directive syntax-header adds.
-const SyntaxLine = "# syntax=docker/dockerfile:1"
+const SyntaxLine = "# syntax=" + UpgradeSyntax
+
+const syntaxHeaderRule = "syntax-header"
 
 // SyntaxHeader adds `# syntax=docker/dockerfile:1` when the file uses
-// syntax that only BuildKit's Dockerfile frontend understands.
+// syntax that only BuildKit's Dockerfile frontend understands. A file
+// whose `# syntax` pins a release too old for what it uses, or for the
+// cache mounts cache-mounts would add, gets the pin changed to
+// docker/dockerfile:1 as an unsafe fix (a newer frontend may build
+// differently).
 var SyntaxHeader = Register(&Transform{
-	Name:  "syntax-header",
-	Doc:   "add `# syntax=docker/dockerfile:1` when the file uses BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …)",
+	Name:  syntaxHeaderRule,
+	Doc:   "add `# syntax=docker/dockerfile:1` when the file uses BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …); unsafe: update a pin too old for it",
 	Order: 1000, // last: it looks at what the other transforms wrote
 	Run:   runSyntaxHeader,
 })
 
-// buildkitFlags are the instruction flags the classic builder lacks.
-var buildkitFlags = map[string]map[string]bool{
-	"run":  {"mount": true, "network": true, "security": true, "device": true},
-	"copy": {"link": true, "chmod": true, "exclude": true, "parents": true},
-	"add":  {"link": true, "chmod": true, "exclude": true, "checksum": true, "keep-git-dir": true},
-}
-
 var gitURL = regexp.MustCompile(`^(git@[^:]+:|git://|https?://[^ ]+\.git(#.*)?$|https?://[^ ]+\.git/?$)`)
 
-// BuildKitOnly returns the first instruction that needs BuildKit's frontend
-// and why, or nil.
-func BuildKitOnly(d *ast.Document) (*ast.Instruction, string) {
+// featureUse is an instruction that needs a frontend feature.
+type featureUse struct {
+	ins  *ast.Instruction
+	feat *Feature
+	what string // as written: "RUN --mount", "a heredoc"
+}
+
+// buildKitUses lists the BuildKit-only syntax of a document, in order.
+func buildKitUses(d *ast.Document) []featureUse {
+	var out []featureUse
 	for _, ins := range d.Instructions {
 		if len(ins.Heredocs) > 0 {
-			return ins, "a heredoc"
+			out = append(out, featureUse{ins, FeatHeredoc, "a heredoc"})
 		}
 		for _, f := range ins.Flags {
-			if buildkitFlags[ins.Cmd][f.Name] {
-				return ins, ins.Keyword + " --" + f.Name
+			if feat := flagFeatures[ins.Cmd][f.Name]; feat != nil {
+				out = append(out, featureUse{ins, feat, ins.Keyword + " --" + f.Name})
+			}
+			if ins.Cmd == "run" && f.Name == "mount" && cacheMountWithIDs(f.Value) {
+				out = append(out, featureUse{ins, FeatCacheMountIDs, "uid/gid on a cache mount"})
 			}
 		}
 		if ins.Cmd == "add" && len(ins.Args) > 1 {
 			for _, a := range ins.Args[:len(ins.Args)-1] {
 				if gitURL.MatchString(a) {
-					return ins, "ADD of a git repository"
+					out = append(out, featureUse{ins, FeatAddGit, "ADD of a git repository"})
+					break
 				}
 			}
 		}
 	}
-	return nil, ""
+	return out
+}
+
+// cacheMountWithIDs reports a `--mount=type=cache,…` value that sets uid or gid.
+func cacheMountWithIDs(v string) bool {
+	cache, ids := false, false
+	for _, kv := range strings.Split(v, ",") {
+		k, val, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		switch strings.ToLower(k) {
+		case "type":
+			cache = val == "cache"
+		case "uid", "gid":
+			ids = true
+		}
+	}
+	return cache && ids
+}
+
+// BuildKitOnly returns the first instruction that needs BuildKit's frontend
+// and why, or nil.
+func BuildKitOnly(d *ast.Document) (*ast.Instruction, string) {
+	uses := buildKitUses(d)
+	if len(uses) == 0 {
+		return nil, ""
+	}
+	return uses[0].ins, uses[0].what
 }
 
 func runSyntaxHeader(p *Pass) []Finding {
 	d := p.Doc
-	if d.Directive("syntax") != nil || p.Options.Syntax == "never" {
+	if p.Options.Syntax == "never" {
 		return nil
+	}
+	if fe := FrontendOf(d); fe.Dir != nil {
+		return pinTooOld(p, fe)
 	}
 	ins, why := BuildKitOnly(d)
 	msg := "uses " + why + " but has no `# syntax` directive: pin the Dockerfile frontend"
@@ -68,4 +108,61 @@ func runSyntaxHeader(p *Pass) []Finding {
 	}
 	edit := emit.Edit{Start: d.ContentStart(), End: d.ContentStart(), New: SyntaxLine + d.EOL()}
 	return []Finding{{Message: msg, Line: line, EndLine: line, Edits: []emit.Edit{edit}}}
+}
+
+// pinTooOld proposes docker/dockerfile:1 (unsafe) when the pinned release
+// lacks syntax the file uses, or the cache mounts cache-mounts would add.
+func pinTooOld(p *Pass, fe Frontend) []Finding {
+	var at *ast.Instruction
+	var why string
+	for _, u := range buildKitUses(p.Doc) {
+		if knows, ok := fe.Knows(u.feat); ok && !knows {
+			at, why = u.ins, fe.Lacks(u.feat)+", used at line "+fmt.Sprint(u.ins.StartLine)
+			break
+		}
+	}
+	if at == nil {
+		if ins, feat := pinBlockedMount(p, fe); ins != nil {
+			at, why = ins, fe.Lacks(feat)+", which cache-mounts would add at line "+fmt.Sprint(ins.StartLine)
+		}
+	}
+	if at == nil {
+		return nil
+	}
+	edit, ok := pinEdit(p.Doc, fe)
+	if !ok {
+		return []Finding{p.Finding(syntaxHeaderRule, at, why+": pin "+fe.Upgrade())}
+	}
+	f := p.Finding(syntaxHeaderRule, at, why+": pin "+fe.Upgrade()+" (a newer frontend may build the file differently)", edit)
+	f.Unsafe = true
+	return []Finding{f}
+}
+
+// pinEdit replaces the value of the `# syntax` directive.
+func pinEdit(d *ast.Document, fe Frontend) (emit.Edit, bool) {
+	dir := fe.Dir
+	text := string(d.Src[dir.Span.Start:dir.Span.End])
+	i := strings.LastIndex(text, dir.Value)
+	if dir.Value == "" || i < 0 {
+		return emit.Edit{}, false
+	}
+	start := dir.Span.Start + i
+	return emit.Edit{Start: start, End: start + len(dir.Value), New: fe.Upgrade()}, true
+}
+
+// syntaxPinWillUpdate reports that syntax-header runs in this chain and
+// proposes the pin change for a frontend that lacks a feature.
+func syntaxPinWillUpdate(p *Pass, fe Frontend) bool {
+	if fe.Dir == nil || !fe.Known || p.Options == nil || p.Options.Syntax == "never" || fileIgnores(p.Doc, syntaxHeaderRule) {
+		return false
+	}
+	if _, ok := pinEdit(p.Doc, fe); !ok {
+		return false
+	}
+	for _, t := range p.Rules {
+		if t.Name == syntaxHeaderRule {
+			return true
+		}
+	}
+	return false
 }
