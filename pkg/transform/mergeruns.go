@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
 )
 
 // MergeRuns merges consecutive RUNs of a stage into one when that cannot
@@ -27,21 +28,40 @@ func runMergeRuns(p *Pass) []Finding {
 	// nothing changes.
 	var out []Finding
 	for _, g := range groups(d) {
-		edit, why := joinRuns(d, g.runs(d))
-		first, last := d.Instructions[g.first], d.Instructions[g.last]
-		next := "the next RUN"
-		if n := g.last - g.first; n > 1 {
-			next = fmt.Sprintf("the next %d RUNs", n)
+		out = append(out, mergeGroup(p, g)...)
+	}
+	return out
+}
+
+// mergeGroup merges the RUNs of a group, longest provable runs first: a
+// join the equivalence check cannot prove is split, and the RUN that
+// cannot join the next says why.
+func mergeGroup(p *Pass, g group) []Finding {
+	d := p.Doc
+	var out []Finding
+	for i := g.first; i < g.last; {
+		j, edit, why := g.last, emit.Edit{}, ""
+		for ; j > i; j-- {
+			if edit, why = joinRuns(d, d.Instructions[i:j+1]); why == "" {
+				break
+			}
 		}
-		if why != "" {
-			f := p.Finding("", first, fmt.Sprintf("not merged with %s: %s", next, why))
-			f.EndLine = last.EndLine
+		first := d.Instructions[i]
+		if j == i {
+			f := p.Finding("", first, "not merged with the next RUN: "+why)
+			f.EndLine = d.Instructions[i+1].EndLine
 			out = append(out, f)
+			i++
 			continue
 		}
+		next := "the next RUN"
+		if n := j - i; n > 1 {
+			next = fmt.Sprintf("the next %d RUNs", n)
+		}
 		f := p.Finding("", first, fmt.Sprintf("merged with %s into one layer: the same kind of work (%s), the same flags, no shell state carried over", next, g.kind), edit)
-		f.EndLine = last.EndLine
+		f.EndLine = d.Instructions[j].EndLine
 		out = append(out, f)
+		i = j + 1
 	}
 	return out
 }

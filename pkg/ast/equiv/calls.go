@@ -45,7 +45,7 @@ func (st *state) callHandler(p Program) interp.CallHandlerFunc {
 		if !st.count() {
 			return nil, errStop
 		}
-		id, kind := strings.Join(args, " "), Keep
+		id, kind := strings.Join(fifos(args), " "), Keep
 		if p.Ident != nil {
 			// Known by position: an edit may change its arguments and
 			// environment (that is the rule's own business); what runs,
@@ -61,7 +61,7 @@ func (st *state) callHandler(p Program) interp.CallHandlerFunc {
 			st.stop(name + " changes the directory of later commands")
 			return nil, errStop
 		case name == "exec" && len(args) > 1:
-			s := st.scripted(id, args[1:], hc)
+			s := st.scripted(id, args[1:], hc, p.observes(hc.Pos))
 			return []string{"exit", strconv.Itoa(s)}, nil
 		case native[name] || st.funcs[name]:
 			if !silent[name] {
@@ -69,7 +69,7 @@ func (st *state) callHandler(p Program) interp.CallHandlerFunc {
 			}
 			return args, nil
 		}
-		if s := st.scripted(id, args, hc); s != 0 {
+		if s := st.scripted(id, args, hc, p.observes(hc.Pos)); s != 0 {
 			return []string{"false"}, nil
 		}
 		if name == "cd" {
@@ -108,10 +108,12 @@ func (st *state) overLocked(why string) {
 
 // scripted records a command with a scripted status and returns the
 // status: the path's choice, or 0 for a choice point met for the first
-// time (its failure is explored on another path). A command that runs
+// time (its failure is explored on another path). A command whose status
+// does not matter in this program (matters is false) is a choice point
+// only if it matters on the other side. A command that runs
 // more than loopRepeats times fails from then on, which bounds loops
 // that wait for a command to fail (`while read …`).
-func (st *state) scripted(id string, args []string, hc interp.HandlerContext) int {
+func (st *state) scripted(id string, args []string, hc interp.HandlerContext, matters bool) int {
 	ev := event(id, hc)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -128,11 +130,29 @@ func (st *state) scripted(id string, args []string, hc interp.HandlerContext) in
 	if n > loopRepeats {
 		return 1
 	}
-	if !st.met[key] {
+	if matters && !st.met[key] {
 		st.met[key] = true
 		st.free = append(st.free, key)
 	}
 	return 0
+}
+
+// fifos names the pipes of process substitutions (`<(…)`), which the
+// interpreter creates with a new name each run, by what they are.
+func fifos(args []string) []string {
+	var out []string
+	for i, a := range args {
+		if strings.Contains(a, "sh-interp-") {
+			if out == nil {
+				out = append([]string(nil), args...)
+			}
+			out[i] = "<fifo>"
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // label is how a finding names a command: its first words.

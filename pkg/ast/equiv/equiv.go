@@ -64,6 +64,13 @@ type Program struct {
 	// is known by its expanded arguments and exported environment
 	// (joining RUNs keeps every command's text).
 	Ident func(p syntax.Pos) (id string, k Kind)
+
+	observed map[syntax.Pos]bool // nil: every command's status matters
+}
+
+// observes reports whether the status of the command at p may matter.
+func (p *Program) observes(pos syntax.Pos) bool {
+	return p.observed == nil || p.observed[pos]
 }
 
 // Verdict is the answer of Check.
@@ -100,6 +107,17 @@ const (
 // Check compares the original RUNs with the rewrite.
 func Check(orig, rewrite []Program) Verdict {
 	funcs := map[string]bool{}
+	orig, rewrite = slices.Clone(orig), slices.Clone(rewrite)
+	for i := range orig {
+		if orig[i].File != nil {
+			orig[i].observed = observed(orig[i].File, orig[i].Flags)
+		}
+	}
+	for i := range rewrite {
+		if rewrite[i].File != nil {
+			rewrite[i].observed = observed(rewrite[i].File, rewrite[i].Flags)
+		}
+	}
 	for _, p := range append(slices.Clip(orig), rewrite...) {
 		if p.File == nil {
 			return Verdict{Unknown: "a body does not parse"}
@@ -133,7 +151,7 @@ func Check(orig, rewrite []Program) Verdict {
 		}
 		// Branch on every choice point this path met for the first time.
 		prefix := maps(choice)
-		for _, k := range a.free {
+		for _, k := range union(a.free, b.free) {
 			next := maps(prefix)
 			next[k] = 1
 			queue = append(queue, next)
@@ -141,6 +159,16 @@ func Check(orig, rewrite []Program) Verdict {
 		}
 	}
 	return Verdict{Same: true, Paths: paths}
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, k := range b {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func maps(m map[string]int) map[string]int {
