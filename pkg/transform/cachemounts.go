@@ -1584,6 +1584,9 @@ func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
 			continue
 		}
 		if inv.isClean() {
+			if !cleanMounted(r, inv, keys) {
+				continue
+			}
 			if e, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok {
 				opts = append(opts, opt{e: e, what: commandText(c.d, inv.cmd)})
 			}
