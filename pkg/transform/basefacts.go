@@ -21,10 +21,17 @@ func stageImage(st *StageState) (baseimage.Image, string) {
 	}
 	root := st.se.Lineage(st.Stage)[0]
 	im := baseimage.Lookup(root.Base)
-	if strings.Contains(root.Base, "$") && st.Base != "" && st.Base != root.Base {
-		return im, " (the default is " + st.Base + ")"
+	if !strings.Contains(root.Base, "$") {
+		return im, ""
 	}
-	return im, ""
+	// Name the default when every argument the reference uses has one.
+	global := st.se.globalEnv()
+	for _, name := range exprRefs(root.Base) {
+		if v, ok := global.Vars[name]; !ok || !v.Set || v.Value == "" {
+			return im, ""
+		}
+	}
+	return im, " (the default is " + st.Base + ")"
 }
 
 // systemTool is a system package manager's program on the stage's base

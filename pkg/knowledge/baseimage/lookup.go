@@ -50,8 +50,8 @@ func Lookup(ref string) Image {
 	}
 	row := findRow(r)
 	if row == nil {
-		if fam := tagFamily(r); fam != "" {
-			im.Family = fam
+		if fam, major := tagFamily(r); fam != "" {
+			im.Family, im.Major = fam, major
 			return im
 		}
 		im.Why = "dfopt does not know the base image `" + ref + "`"
@@ -81,12 +81,30 @@ func findRow(r Ref) *imageRow {
 }
 
 // tagFamily is the distribution an official image's tag names
-// (python:3.12-alpine, golang:1.22-bookworm).
-func tagFamily(r Ref) string {
+// (python:3.12-alpine, golang:1.22-bookworm), with its release when the
+// tag names one: eclipse-temurin:17-jdk-ubi9-minimal is built on UBI 9,
+// amazoncorretto:21-al2023 on Amazon Linux 2023.
+func tagFamily(r Ref) (string, int) {
 	if _, _, ok := r.Official(); !ok || strings.Contains(r.Tag, "$") {
-		return ""
+		return "", 0
 	}
-	return ParseTag(r.Tag).OS
+	ti := ParseTag(r.Tag)
+	if ti.OS != "" {
+		return ti.OS, 0
+	}
+	for _, w := range ti.Rest {
+		switch {
+		case w == "al2023":
+			return AmazonLinux, 2023
+		case w == "al2":
+			return AmazonLinux, 2
+		case strings.HasPrefix(w, "ubi"):
+			if n, err := strconv.Atoi(w[3:]); err == nil && n > 0 {
+				return EL, n
+			}
+		}
+	}
+	return "", 0
 }
 
 // release reads the release of a recognised image.

@@ -37,6 +37,11 @@ func TestLookupRelease(t *testing.T) {
 		{ref: "public.ecr.aws/amazonlinux/amazonlinux:2023", family: AmazonLinux, major: 2023, minor: -1},
 		{ref: "opensuse/leap:15.6", family: OpenSUSE, minor: -1},
 		{ref: "python:3.12-alpine", family: Alpine, minor: -1},
+		{ref: "eclipse-temurin:17-jdk-ubi9-minimal", family: EL, major: 9, minor: -1},
+		{ref: "amazoncorretto:25-al2023", family: AmazonLinux, major: 2023, minor: -1},
+		{ref: "amazoncorretto:17-al2-native-jdk", family: AmazonLinux, major: 2, minor: -1},
+		{ref: "amazoncorretto:17", minor: -1, why: true},
+		{ref: "example.com/x:17-ubi9", minor: -1, why: true},
 		{ref: "${BASE}", minor: -1, why: true},
 		{ref: "registry.example.com/base/rhel9:1.0", minor: -1, why: true},
 	}
