@@ -257,11 +257,11 @@ func systemCacheDirs(st *StageState, prog string) (dirs, candidates []string) {
 	return candidates, candidates
 }
 
-// cleanMounted: a cleaning command of a system manager whose cache
+// cleanOwnDirMounted: a cleaning command of a system manager whose cache
 // depends on the image (`dnf5 clean all` beside a mounted dnf 4 cache)
 // empties a mounted directory, and may go; one whose directory is not
 // mounted, or unknown, keeps the cache out of the image and stays.
-func cleanMounted(r *cmRun, inv *invocation, keys []string) bool {
+func cleanOwnDirMounted(r *cmRun, inv *invocation, keys []string) bool {
 	for _, spec := range inv.m.Caches {
 		if spec.Path == nil {
 			continue

@@ -1584,7 +1584,7 @@ func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
 			continue
 		}
 		if inv.isClean() {
-			if !cleanMounted(r, inv, keys) {
+			if !cleanOwnDirMounted(r, inv, keys) {
 				continue
 			}
 			if e, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok {
