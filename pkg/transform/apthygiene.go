@@ -436,9 +436,11 @@ func (h *ahPass) rpmCleanup(r *ahRun) (Finding, bool) {
 		return Finding{}, false
 	}
 	prog := progBase(last.prog)
-	dirs := []string{"/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/cache/zypp"}
-	for _, d := range dirs {
-		if r.mentions(d) {
+	// The script handling a cache directory itself (the --mount flags are
+	// checked against the directory the manager really uses).
+	dirs, candidates := systemCacheDirs(r.env, prog)
+	for _, d := range candidates {
+		if strings.Contains(r.script.Text, d) {
 			return Finding{}, false
 		}
 	}

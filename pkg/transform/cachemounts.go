@@ -395,7 +395,11 @@ func (c *cmPass) cacheDir(r *cmRun, inv *invocation, spec *CacheSpec) (v EnvValu
 		}
 	}
 	if spec.Path != nil {
-		return litValue(spec.Path(r.env, progBase(inv.prog))), false, ""
+		dir, why := spec.Path(r.env, progBase(inv.prog))
+		if why != "" {
+			return EnvValue{}, false, why
+		}
+		return litValue(dir), false, ""
 	}
 	// A command-line option wins.
 	if len(spec.Flags) > 0 {
@@ -1493,9 +1497,10 @@ func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
 			continue
 		}
 		if inv.isClean() {
-			// Only when everything it empties is mounted; required when it
-			// removes a mounted directory (see dropRemovedByClean).
-			if !r.cleanMounted(inv, keys) {
+			// Only when everything it empties is mounted, its own directory
+			// included; required when it removes a mounted directory (see
+			// dropRemovedByClean).
+			if !r.cleanMounted(inv, keys) || !cleanOwnDirMounted(r, inv, keys) {
 				continue
 			}
 			if e, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok {
@@ -1652,8 +1657,9 @@ func commandText(d *ast.Document, cmd *ast.Command) string {
 }
 
 // managerOptions adds the options some managers need for the mount to
-// keep anything: apt (docker-clean, apt's own deletion), apk (a cache
-// directory), dnf and yum (keepcache).
+// keep anything and keep it fresh: apt (docker-clean, apt's own
+// deletion), apk (a cache directory, --update-cache), dnf, yum and
+// microdnf (keepcache, --refresh): see basefacts.go.
 func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, string)) string {
 	if r.script == nil {
 		return ""
@@ -1696,45 +1702,11 @@ func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, str
 				add(emit.Edit{Start: insertAt, End: insertAt, New: " " + strings.Join(o, " ")}, "")
 			}
 		case "apk":
-			dir := ""
-			switch {
-			case has("/var/cache/apk"):
-				dir = "/var/cache/apk"
-			case has("/etc/apk/cache"):
-			default:
-				continue
+			c.apkOptions(r, inv, has, add)
+		case "dnf", "microdnf":
+			if n := c.rpmOptions(r, inv, has, add); n != "" && n != note {
+				note = strings.TrimPrefix(note+"; "+n, "; ")
 			}
-			if !strIn([]string{"add", "upgrade", "fix"}, inv.sub[0]) && !hasWord(inv.args, "--no-cache") {
-				continue
-			}
-			replaced := false
-			for _, a := range inv.args {
-				if a.Value != "--no-cache" {
-					continue
-				}
-				if dir == "" || strings.Contains(argsText, "--cache-dir") {
-					if e, ok := removeWord(c.d, r.ins, a.Span); ok {
-						add(e, "remove --no-cache")
-					}
-				} else {
-					add(emit.Edit{Start: a.Span.Start, End: a.Span.End, New: "--cache-dir " + dir}, "replace --no-cache with --cache-dir "+dir+" (apk keeps packages only in a cache directory it is given)")
-				}
-				replaced = true
-			}
-			if !replaced && dir != "" && !strings.Contains(argsText, "--cache-dir") {
-				at := inv.args[inv.subIdx[0]].Span.End
-				add(emit.Edit{Start: at, End: at, New: " --cache-dir " + dir}, "use apk add --cache-dir "+dir+" (apk keeps packages only in a cache directory it is given)")
-			}
-		case "dnf":
-			prog := progBase(inv.prog)
-			if prog == "tdnf" || !strIn([]string{"install", "update", "upgrade", "reinstall", "groupinstall", "group", "groups", "builddep", "distro-sync", "module", "localinstall", "downgrade", "swap", "in"}, inv.sub[0]) {
-				continue
-			}
-			if strings.Contains(argsText, "keepcache") || mentions("keepcache") {
-				continue
-			}
-			add(emit.Edit{Start: insertAt, End: insertAt, New: " --setopt=keepcache=1"}, "")
-			note = prog + " keeps the downloaded packages (keepcache)"
 		}
 	}
 	return note

@@ -81,8 +81,8 @@ type CacheSpec struct {
 	// (Go modules, the Maven repository), not a pure download cache.
 	Store bool
 	// Path computes a system manager's path from the stage and the program
-	// name (nil: Dirs).
-	Path func(st *StageState, prog string) string
+	// name, or says why it is unknown (nil: Dirs).
+	Path func(st *StageState, prog string) (dir, why string)
 	// Lists marks apt's package lists (mounted only where safe).
 	Lists bool
 }
@@ -337,6 +337,7 @@ var Managers = []*Manager{
 		// in a cache directory it is told about): see cachemounts.go.
 		NoCache: subsIn("--no-cache"),
 		Clean:   cleanAny(cleanSub("cache", "clean"), cleanSub("cache", "purge")),
+		Veto:    vetoApkMaxAge,
 	},
 	{
 		Name: "dnf", Family: "dnf/yum/microdnf/zypper", Progs: subsIn("dnf", "dnf-3", "dnf5", "yum", "tdnf"), System: true, Sharing: "locked",
@@ -344,15 +345,15 @@ var Managers = []*Manager{
 		ValueOpts: subsIn("-c", "--config", "--releasever", "--enablerepo", "--disablerepo", "--repo", "--repoid", "--setopt", "-x", "--exclude", "--repofrompath", "--forcearch", "-d", "--debuglevel", "-e", "--errorlevel", "--rpmverbosity"),
 		Caches:    []CacheSpec{{Path: rpmCacheDir}},
 		Clean:     cleanSub("clean"),
-		Veto:      vetoInstallRoot,
+		Veto:      vetoAll(vetoInstallRoot, vetoStaleIndex),
 	},
 	{
 		Name: "microdnf", Family: "dnf/yum/microdnf/zypper", Progs: subsIn("microdnf"), System: true, Sharing: "locked",
 		Subs:      subsIn("install", "update", "upgrade", "reinstall", "makecache", "module", "download"),
 		ValueOpts: subsIn("--config", "--releasever", "--enablerepo", "--disablerepo", "--setopt"),
-		Caches:    []CacheSpec{{Dirs: subsIn("/var/cache/yum")}},
+		Caches:    []CacheSpec{{Path: rpmCacheDir}},
 		Clean:     cleanSub("clean"),
-		Veto:      vetoInstallRoot,
+		Veto:      vetoAll(vetoInstallRoot, vetoStaleIndex),
 	},
 	{
 		Name: "zypper", Family: "dnf/yum/microdnf/zypper", Progs: subsIn("zypper"), System: true, Sharing: "locked",
@@ -360,7 +361,7 @@ var Managers = []*Manager{
 		ValueOpts: subsIn("-R", "--root", "-c", "--config", "--installroot", "--reposd-dir", "--cache-dir", "--raw-cache-dir", "--solv-cache-dir", "--pkg-cache-dir"),
 		Caches:    []CacheSpec{{Dirs: subsIn("/var/cache/zypp")}},
 		Clean:     cleanAny(cleanSub("clean"), cleanSub("cc")),
-		Veto:      vetoInstallRoot,
+		Veto:      vetoAll(vetoInstallRoot, vetoStaleIndex),
 	},
 }
 
@@ -368,34 +369,6 @@ var (
 	pipCache = CacheSpec{Dirs: []string{"$PIP_CACHE_DIR", "$XDG_CACHE_HOME/pip", "~/.cache/pip"}, Flags: []string{"--cache-dir"}}
 	gemCache = CacheSpec{Dirs: []string{"?BUNDLE_PATH", "$GEM_HOME/cache"}}
 )
-
-// rpmCacheDir is where dnf and yum keep their cache: dnf 4 in
-// /var/cache/dnf (yum is dnf on EL 8 and later), dnf 5 (Fedora 41 and
-// later) in /var/cache/libdnf5, yum 3 (EL 7, Amazon Linux 2) in
-// /var/cache/yum.
-func rpmCacheDir(st *StageState, prog string) string {
-	repo, tag := imageRepo(st.Base), imageTag(st.Base)
-	name := repo[strings.LastIndexByte(repo, '/')+1:]
-	major := tag
-	if i := strings.IndexAny(major, ".-"); i >= 0 {
-		major = major[:i]
-	}
-	major = strings.TrimPrefix(major, "centos")
-	switch {
-	case prog == "dnf5":
-		return "/var/cache/libdnf5"
-	case name == "fedora" && (tag == "" || tag == "latest" || tag == "rawhide" || len(major) == 2 && major >= "41"):
-		return "/var/cache/libdnf5"
-	case (name == "centos" || name == "oraclelinux" || name == "rhel" || name == "scientific" || name == "sl") && (major == "7" || major == "6"),
-		name == "amazonlinux" && major == "2" && !strings.HasPrefix(tag, "2023"),
-		name == "ubi7" || name == "rhel7" || strings.HasPrefix(repo, "registry.access.redhat.com/ubi7/"):
-		if prog == "dnf" {
-			return "/var/cache/dnf"
-		}
-		return "/var/cache/yum"
-	}
-	return "/var/cache/dnf"
-}
 
 // nugetClean is `dotnet nuget locals … --clear`.
 func nugetClean(inv *invocation) bool {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
@@ -586,29 +587,17 @@ var rootUBI = map[string]bool{"ubi": true, "ubi-minimal": true, "ubi-micro": tru
 // imageRepo returns the repository of an image reference without registry
 // defaults, tag or digest: "docker.io/library/golang:1.22" → "golang".
 func imageRepo(ref string) string {
-	ref = strings.ToLower(ref)
-	if i := strings.IndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
+	r := baseimage.Split(strings.ToLower(ref))
+	repo := r.Repository()
+	if r.Hub() {
+		repo = strings.TrimPrefix(r.Path, "library/")
 	}
-	if i := strings.LastIndexByte(ref, ':'); i >= 0 && !strings.Contains(ref[i:], "/") {
-		ref = ref[:i]
-	}
-	ref = strings.TrimPrefix(ref, "docker.io/")
-	ref = strings.TrimPrefix(ref, "index.docker.io/")
-	ref = strings.TrimPrefix(ref, "library/")
-	return ref
+	return repo
 }
 
 // imageTag returns the tag of an image reference ("" when none).
 func imageTag(ref string) string {
-	ref = strings.ToLower(ref)
-	if i := strings.IndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	if i := strings.LastIndexByte(ref, ':'); i >= 0 && !strings.Contains(ref[i:], "/") {
-		return ref[i+1:]
-	}
-	return ""
+	return baseimage.Split(strings.ToLower(ref)).Tag
 }
 
 func applyBaseImage(e *StageState, ref string) {

@@ -1,4 +1,4 @@
-package transform
+package baseimage
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestParseImageRef(t *testing.T) {
+func TestParse(t *testing.T) {
 	const dg = "sha256:640a234f4bea3e399c056b7b8f9c667c4939befae8db2f14e9785e16eccd4205"
 	tests := []struct {
 		in                          string
@@ -31,7 +31,7 @@ func TestParseImageRef(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			r, err := ParseImageRef(tt.in)
+			r, err := Parse(tt.in)
 			require.NoError(t, err)
 			require.Equal(t, tt.registry, r.Registry, "registry")
 			require.Equal(t, tt.path, r.Path, "path")
@@ -47,9 +47,9 @@ func TestParseImageRef(t *testing.T) {
 	}
 }
 
-func TestParseImageRefErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	for _, in := range []string{"", "Golang:1.22", "golang:", "golang:-x", "golang@sha256:xyz", "golang@", "a//b", "golang:1 .2", "-golang"} {
-		_, err := ParseImageRef(in)
+		_, err := Parse(in)
 		require.Error(t, err, in)
 	}
 }
@@ -75,12 +75,41 @@ func TestTagInfo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.tag, func(t *testing.T) {
-			ti := parseImageTag(tt.tag)
+			ti := ParseTag(tt.tag)
 			require.Equal(t, tt.version, ti.Version, "version")
 			require.Equal(t, tt.os, ti.OS, "os")
 			require.Equal(t, tt.release, ti.Release, "release")
 			require.Equal(t, tt.slim, ti.Slim, "slim")
 			require.Equal(t, tt.rest, ti.Rest, "rest")
 		})
+	}
+}
+
+func TestNormalized(t *testing.T) {
+	for in, want := range map[string]string{
+		"fedora:41":                                 "docker.io/library/fedora",
+		"docker.io/library/fedora":                  "docker.io/library/fedora",
+		"index.docker.io/fedora":                    "docker.io/library/fedora",
+		"public.ecr.aws/docker/library/alpine:3.20": "docker.io/library/alpine",
+		"redhat/ubi9-minimal":                       "docker.io/redhat/ubi9-minimal",
+		"quay.io/fedora/fedora:42":                  "quay.io/fedora/fedora",
+		"registry.access.redhat.com/ubi8/ubi:8.9":   "registry.access.redhat.com/ubi8/ubi",
+		"Registry.Example.com:5000/team/app@sha256:" + "640a234f4bea3e399c056b7b8f9c667c4939befae8db2f14e9785e16eccd4205": "registry.example.com:5000/team/app",
+	} {
+		r, err := Parse(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, r.Normalized(), in)
+	}
+}
+
+func TestParseVars(t *testing.T) {
+	for _, in := range []string{"${BASE}", "$BASE", "fedora:${V}", "${REGISTRY}/ubi9/ubi:latest", "golang:${V}@sha256:${D}"} {
+		r, err := Parse(in)
+		require.NoError(t, err, in)
+		require.True(t, r.Vars, in)
+	}
+	for _, in := range []string{"Fedora:${V}", "fedora:-${V}x y", "${A}:-x"} {
+		_, err := Parse(in)
+		require.Error(t, err, in)
 	}
 }
