@@ -1,7 +1,9 @@
 // Package verify proves a Dockerfile rewrite with real builds: it builds
-// the original and the rewritten file with BuildKit, compares the two
-// final filesystems, and measures what the rewrite gains when code or
-// dependencies change.
+// the original and the rewritten file with BuildKit, compares their
+// outcomes (the rewrite must fail exactly when the original fails, at the
+// same step: outcome.go) and their final filesystems, and measures what
+// the rewrite gains when code or dependencies change (measure.go: only
+// files the build reads are changed).
 //
 // Only this package (and the command that calls it) imports the BuildKit
 // client; the rest of dfopt stays free of it.
