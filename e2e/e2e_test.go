@@ -38,6 +38,12 @@ type fixture struct {
 	hoists bool
 	// smaller: the rewritten final filesystem must be smaller.
 	smaller bool
+	// fails: the original fails on purpose; the rewrite must fail at the
+	// same step (verdict both-fail).
+	fails bool
+	// noContext: no instruction reads a file of the context, so verify
+	// measures no code-only change and must say so.
+	noContext bool
 }
 
 // fixtures, in the order they run (and appear in MEASURED.md).
@@ -50,6 +56,13 @@ var fixtures = []fixture{
 	{name: "nonroot-npm-cache", rules: []string{"cache-mounts"}},
 	{name: "multistage-go", unsafe: true, rules: []string{"multi-stage"}, smaller: true},
 	{name: "multistage-node", unsafe: true, rules: []string{"multi-stage"}, smaller: true},
+	// Issue 11: the rewrite builds exactly when the original does, and
+	// gives the same filesystem.
+	{name: "merge-fails", rules: []string{"merge-runs"}, fails: true},
+	{name: "merge-grouped", rules: []string{"merge-runs"}, noContext: true},
+	{name: "cleanup-status", rules: []string{"cache-mounts"}, noContext: true},
+	{name: "reorder-reads-context", rules: []string{"reorder"}},
+	{name: "npm-lock-name", rules: []string{"cache-mounts"}},
 }
 
 // env is what TestMain prepared.
@@ -178,6 +191,9 @@ func describe(r *result) string {
 	fmt.Fprintf(&b, "exit status %d", r.code)
 	if rep := r.report; rep != nil {
 		fmt.Fprintf(&b, ", verdict %q, rules %v", rep.Verdict, rep.Rules)
+		if rep.Outcome != "" {
+			fmt.Fprintf(&b, "\noutcome: %s", rep.Outcome)
+		}
 		if f := rep.Failure; f != nil {
 			fmt.Fprintf(&b, "\nfailure: %s: %s", f.Step, f.Message)
 			for _, l := range f.LogTail {
@@ -251,11 +267,20 @@ func checkFixture(t *testing.T, fx fixture, rw *row) {
 			fx.name, fx.rules, registered())
 	}
 
-	// Both build.
-	switch rep.Verdict {
-	case verify.VerdictOriginalFails:
-		t.Fatalf("fixture %s: the ORIGINAL Dockerfile does not build (the fixture is broken): %s", fx.name, describe(r))
-	case verify.VerdictRewriteFails:
+	// The rewrite builds exactly when the original does.
+	if origFailed := rep.Original != nil && rep.Original.Failure != nil; origFailed != fx.fails {
+		t.Fatalf("fixture %s is broken: the original Dockerfile fails: %v, want %v: %s", fx.name, origFailed, fx.fails, describe(r))
+	}
+	switch {
+	case fx.fails && rep.Verdict != verify.VerdictBothFail:
+		t.Fatalf("fixture %s: the rewrite changed the outcome of a failing build: %s", fx.name, describe(r))
+	case fx.fails:
+		if r.code != 0 {
+			t.Errorf("fixture %s: both fail at the same step, yet dfopt verify exits %d", fx.name, r.code)
+		}
+		checkRules(t, fx, rep)
+		return // no filesystem, nothing measured
+	case rep.Verdict == verify.VerdictRewriteFails:
 		t.Fatalf("fixture %s: the REWRITTEN Dockerfile does not build: %s", fx.name, describe(r))
 	}
 	// Safe rewrites give equivalent filesystems.
@@ -265,15 +290,14 @@ func checkFixture(t *testing.T, fx fixture, rw *row) {
 	if r.code != 0 && rep.Verdict != verify.VerdictDiffers {
 		t.Errorf("fixture %s: dfopt verify: %s", fx.name, describe(r))
 	}
-	// The rules this fixture proves applied fixes.
-	for _, rule := range fx.rules {
-		if transform.Lookup(rule) != nil && !contains(rep.Rules, rule) {
-			t.Errorf("fixture %s: rule %s applied no fix (applied: %v)", fx.name, rule, rep.Rules)
-		}
-	}
+	checkRules(t, fx, rep)
 
 	// After a code-only change the rewrite re-runs no dependency install.
-	if cc := rep.CodeChange; cc == nil {
+	if cc := rep.CodeChange; cc == nil && fx.noContext {
+		if !strings.Contains(rep.MeasureNote, "no COPY, ADD or bind mount of the built stages reads a source file") {
+			t.Errorf("fixture %s: no code-only change, and the report does not say why (%q)", fx.name, rep.MeasureNote)
+		}
+	} else if cc == nil {
 		t.Errorf("fixture %s: no code-only change was measured (%s)", fx.name, rep.MeasureNote)
 	} else {
 		if ran := cc.Rewritten.DepStepsExecuted(); len(ran) > 0 {
@@ -288,6 +312,15 @@ func checkFixture(t *testing.T, fx fixture, rw *row) {
 	if fx.smaller && rep.Original != nil && rep.Rewritten != nil && rep.Rewritten.Size >= rep.Original.Size {
 		t.Errorf("fixture %s: the rewritten image is not smaller: %s → %s", fx.name,
 			verify.HumanSize(rep.Original.Size), verify.HumanSize(rep.Rewritten.Size))
+	}
+}
+
+// checkRules: the rules this fixture proves applied fixes.
+func checkRules(t *testing.T, fx fixture, rep *verify.Report) {
+	for _, rule := range fx.rules {
+		if transform.Lookup(rule) != nil && !contains(rep.Rules, rule) {
+			t.Errorf("fixture %s: rule %s applied no fix (applied: %v)", fx.name, rule, rep.Rules)
+		}
 	}
 }
 
@@ -421,5 +454,52 @@ func TestVerifyUnreachable(t *testing.T) {
 	}
 	if stdout.Len() != 0 {
 		t.Errorf("stdout: %q", stdout.String())
+	}
+}
+
+// TestVerifyOutcomes: verify compares the outcomes of a Dockerfile that
+// fails on purpose and hand-made rewrites of it (issue 11): a rewrite
+// that builds where the original fails, or fails at another step, exits
+// 1; one that fails at the same command, wherever it now is, exits 0.
+func TestVerifyOutcomes(t *testing.T) {
+	needSuite(t)
+	const orig = "fixtures/merge-fails/Dockerfile"
+	const origFails = "the original fails at line 8 (RUN test -e /nonexistent: exit code 1)"
+	for _, tc := range []struct {
+		against string
+		code    int
+		verdict string
+		outcome string
+	}{
+		{"merge-fails.swallowed", 1, verify.VerdictRewriteBuilds, origFails + "; the rewrite builds"},
+		{"merge-fails.grouped", 0, verify.VerdictBothFail, "both fail at the same step: the original at line 8 (RUN test -e /nonexistent: exit code 1), the rewrite at line 4 (RUN mkdir -p /srv/app && "},
+		{"merge-fails.elsewhere", 1, verify.VerdictFailsDifferently, origFails + "; the rewrite fails elsewhere, at line 4 (RUN mkdir -p /srv/app && test -e /srv/app/ready: exit code 1)"},
+	} {
+		r := dfoptVerify(t, "--against", "testdata/"+tc.against+".Dockerfile", orig)
+		if r.code != tc.code || r.report == nil || r.report.Verdict != tc.verdict {
+			t.Errorf("%s: want exit %d, verdict %s: %s", tc.against, tc.code, tc.verdict, describe(r))
+			continue
+		}
+		if !strings.HasPrefix(r.report.Outcome, tc.outcome) {
+			t.Errorf("%s: outcome\n%s\nwant it to start with\n%s", tc.against, r.report.Outcome, tc.outcome)
+		}
+		if r.report.Filesystem != nil || r.report.CodeChange != nil {
+			t.Errorf("%s: a failed build has no filesystem to compare or measure: %+v", tc.against, r.report)
+		}
+	}
+
+	// The text report says so in one line.
+	args := append([]string{"verify", "--quiet"}, env.contexts...)
+	args = append(args, "--against", "testdata/merge-fails.swallowed.Dockerfile", orig)
+	cmd := exec.Command(env.dfopt, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("text report: want exit 1, got %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	if want := "\nFAIL: " + origFails + "; the rewrite builds\n"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("text report:\n%s\nwant the line%s", stdout.String(), want)
 	}
 }

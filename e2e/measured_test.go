@@ -86,6 +86,12 @@ func cells(r row) []string {
 		return fill(rules + ": **original fails to build**")
 	case verify.VerdictRewriteFails:
 		return fill(rules + ": **rewritten file fails to build**")
+	case verify.VerdictRewriteBuilds:
+		return fill(rules + ": **the rewrite builds where the original fails**")
+	case verify.VerdictFailsDifferently:
+		return fill(rules + ": **the rewrite fails at another step**")
+	case verify.VerdictBothFail:
+		return fill(rules + ": both fail at the same step (the fixture fails on purpose)")
 	}
 	out := []string{rules}
 	if cc := rep.CodeChange; cc != nil {

@@ -33,8 +33,12 @@ func verifyCommand() *cli.Command {
 			"BuildKit, compares the two final filesystems (a documented list of caches, logs and\n" +
 			"temporary paths may differ), then rebuilds both after a code-only change and after a\n" +
 			"dependency change to show what the rewrite gains.\n\n" +
-			"Exit status: 0 verified; 1 the rewritten file fails to build or a safe rewrite changed\n" +
-			"the image; 2 the daemon cannot be reached, the original does not build, or bad input.",
+			"Both files are built even when the original fails: the rewrite must fail too, at the same\n" +
+			"step (the same RUN command with the same exit status, wherever the rewrite put it).\n\n" +
+			"Exit status: 0 verified (both build and agree, or both fail at the same step); 1 the\n" +
+			"rewrite changed the outcome (it fails where the original builds, builds where the original\n" +
+			"fails, or fails at another step) or a safe rewrite changed the image; 2 the daemon cannot\n" +
+			"be reached, the original failed when rebuilt for the measurements, or bad input.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "BuildKit `ADDRESS` (default: $BUILDKIT_HOST, then " + verify.DefaultAddr + ")"},
 			&cli.StringFlag{Name: "context", Usage: "build context `DIR` (default: the Dockerfile's folder)"},
@@ -197,9 +201,9 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	switch rep.Verdict {
-	case verify.VerdictOK, verify.VerdictNothingChanged:
+	case verify.VerdictOK, verify.VerdictNothingChanged, verify.VerdictBothFail:
 		return nil
-	case verify.VerdictDiffers, verify.VerdictRewriteFails:
+	case verify.VerdictDiffers, verify.VerdictRewriteFails, verify.VerdictRewriteBuilds, verify.VerdictFailsDifferently:
 		return exitCode(exitChanges)
 	default:
 		return exitCode(exitError)

@@ -13,33 +13,12 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
-// manifests are the dependency manifests verify knows, in the order it
-// prefers them for the dependency-change measurement. Lock files count as
-// manifests (a code-only change must not touch them) but are not
-// preferred: the manifest is what a person edits.
-var manifests = []string{
-	"package.json", "go.mod", "requirements.txt", "pyproject.toml", "Pipfile", "setup.py", "setup.cfg",
-	"Gemfile", "Cargo.toml", "pom.xml", "build.gradle", "build.gradle.kts", "composer.json", "mix.exs",
-	"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "go.sum",
-	"Pipfile.lock", "poetry.lock", "uv.lock", "Gemfile.lock", "Cargo.lock", "composer.lock", "mix.lock",
-	"gradle.lockfile",
-}
-
-// isManifest reports whether a context file is a dependency manifest.
-func isManifest(rel string) bool {
-	base := path.Base(rel)
-	for _, m := range manifests {
-		if base == m {
-			return true
-		}
-	}
-	return (strings.HasPrefix(base, "requirements") && strings.HasSuffix(base, ".txt")) ||
-		strings.HasSuffix(base, ".csproj") || strings.HasSuffix(base, ".gemspec")
-}
+// isManifest reports whether a context file is a dependency manifest
+// (pkg/transform's tables know which).
+func isManifest(rel string) bool { return transform.IsDependencyManifest(rel) }
 
 // sourceExt are file name endings that mark source code: preferred for
 // the code-only change.
@@ -54,52 +33,40 @@ func isDockerfileName(base string) bool {
 		strings.HasSuffix(l, ".dockerignore") || l == ".dockerignore" || l == "containerfile"
 }
 
-// contextFiles lists the regular files of a context folder that a build
-// can see (its ignore file applied), as slash paths.
-func contextFiles(dir, dockerfile string) ([]string, error) {
-	var pm *patternmatcher.PatternMatcher
-	candidates := []string{filepath.Join(dir, ".dockerignore")}
-	if dockerfile != "" {
-		candidates = append([]string{dockerfile + ".dockerignore"}, candidates...)
+// chooseFiles picks the context files the measurements change: a source
+// file and a dependency manifest that the original build reads (a COPY, an
+// ADD or a bind mount of a stage the target needs; the ignore file and
+// --exclude applied). A file no step reads would measure nothing. The
+// notes say what is not measured, and why.
+func chooseFiles(o Options, p *plan) (codeFile, manifest string, notes []string) {
+	read, known := p.contextReads()
+	if !known {
+		if o.CodeFile == "" || o.Manifest == "" {
+			notes = append(notes, "the original Dockerfile could not be modelled: no file chosen for the measurements")
+		}
+		return o.CodeFile, o.Manifest, notes
 	}
-	for _, f := range candidates {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		pats, err := ignorefile.ReadAll(strings.NewReader(string(data)))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
-		}
-		if pm, err = patternmatcher.New(pats); err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
-		}
-		break
+	isRead := map[string]bool{}
+	for _, f := range read {
+		isRead[f] = true
 	}
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	codeFile, manifest = o.CodeFile, o.Manifest
+	for _, given := range []struct{ flag, file string }{{"--code-file", o.CodeFile}, {"--manifest", o.Manifest}} {
+		if given.file != "" && !isRead[transform.Clean(given.file)] {
+			notes = append(notes, fmt.Sprintf("%s %s: no COPY, ADD or bind mount of the built stages reads it, so the rebuild shows nothing", given.flag, given.file))
 		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if rel == "." {
-			return nil
+	}
+	if codeFile == "" {
+		if codeFile = pickCodeFile(read); codeFile == "" {
+			notes = append(notes, "no COPY, ADD or bind mount of the built stages reads a source file from the context: no code-only change to measure")
 		}
-		if pm != nil {
-			if ok, _ := pm.MatchesOrParentMatches(rel); ok {
-				if d.IsDir() && !pm.Exclusions() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
+	}
+	if manifest == "" {
+		if manifest = pickManifest(read); manifest == "" {
+			notes = append(notes, "no COPY, ADD or bind mount of the built stages reads a dependency manifest: no dependency change to measure")
 		}
-		if d.Type().IsRegular() {
-			out = append(out, rel)
-		}
-		return nil
-	})
-	return out, err
+	}
+	return codeFile, manifest, notes
 }
 
 // pickCodeFile chooses the file a code-only change modifies: a source file
@@ -144,21 +111,21 @@ func pickCodeFile(files []string) string {
 }
 
 // pickManifest chooses the manifest a dependency change touches: the
-// preferred kind nearest the context root.
+// kind people edit first (transform.DependencyManifests' order), nearest
+// the context root.
 func pickManifest(files []string) string {
+	order := transform.DependencyManifests()
 	best, bestRank := "", 0
 	for _, f := range files {
-		rank := -1
-		for i, m := range manifests {
+		if !isManifest(f) {
+			continue
+		}
+		rank := len(order)
+		for i, m := range order {
 			if path.Base(f) == m {
 				rank = i
+				break
 			}
-		}
-		if rank < 0 {
-			if !isManifest(f) {
-				continue
-			}
-			rank = len(manifests)
 		}
 		rank += 1000 * strings.Count(f, "/")
 		if best == "" || rank < bestRank || (rank == bestRank && f < best) {

@@ -40,14 +40,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("nothing to verify: the rewrite changes nothing\n")
 		_, err := io.WriteString(w, b.String())
 		return err
-	case VerdictOriginalFails:
-		b.WriteString("the original Dockerfile does not build, so the rewrite cannot be verified:\n")
-		writeFailure(&b, r.Failure)
-		_, err := io.WriteString(w, b.String())
-		return err
-	case VerdictRewriteFails:
-		b.WriteString("FAIL: the rewritten Dockerfile does not build (the original does):\n")
-		writeFailure(&b, r.Failure)
+	case VerdictOriginalFails, VerdictRewriteFails, VerdictRewriteBuilds, VerdictBothFail, VerdictFailsDifferently:
+		writeOutcome(&b, r)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -136,6 +130,46 @@ func depState(b *Build) string {
 		return "cached"
 	default:
 		return "—"
+	}
+}
+
+// writeOutcome writes a report where a build failed: the outcome in one
+// line, then each failure with the end of its output.
+func writeOutcome(b *strings.Builder, r *Report) {
+	state := "FAIL"
+	switch r.Verdict {
+	case VerdictBothFail:
+		state = "ok"
+	case VerdictOriginalFails:
+		state = "cannot verify"
+	}
+	outcome := r.Outcome
+	if outcome == "" && r.Failure != nil {
+		outcome = "a build fails at " + where(r.Failure)
+	}
+	fmt.Fprintf(b, "%s: %s\n", state, outcome)
+	failures := []struct {
+		whose string
+		f     *BuildError
+	}{{"the original", nil}, {"the rewrite", nil}}
+	if r.Original != nil {
+		failures[0].f = r.Original.Failure
+	}
+	if r.Rewritten != nil {
+		failures[1].f = r.Rewritten.Failure
+	}
+	if failures[0].f == nil && failures[1].f == nil {
+		failures[0].f = r.Failure // a rebuild during the measurements
+		failures[0].whose = "the rebuild"
+	}
+	for _, x := range failures {
+		if x.f != nil {
+			fmt.Fprintf(b, "%s's failure:\n", x.whose)
+			writeFailure(b, x.f)
+		}
+	}
+	if r.Verdict == VerdictBothFail {
+		b.WriteString("(both fail the same way: the rewrite keeps the outcome; no filesystem to compare)\n")
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/moby/buildkit/client"
 	digest "github.com/opencontainers/go-digest"
+
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Step is one Dockerfile instruction as BuildKit ran it.
@@ -26,9 +28,14 @@ type Step struct {
 
 // BuildError is a failed build.
 type BuildError struct {
-	Step    string   `json:"step,omitempty"` // the step that failed
-	Message string   `json:"message"`
-	LogTail []string `json:"logTail,omitempty"` // last lines of its output
+	Step string `json:"step,omitempty"` // the step that failed
+	// Line is the failing instruction's first line in its Dockerfile (0
+	// when unknown); ExitCode the failing RUN's exit status (0 when
+	// unknown: a failed process never exits 0).
+	Line     int      `json:"line,omitempty"`
+	ExitCode int      `json:"exitCode,omitempty"`
+	Message  string   `json:"message"`
+	LogTail  []string `json:"logTail,omitempty"` // last lines of its output
 }
 
 func (e *BuildError) Error() string {
@@ -84,26 +91,16 @@ func (r *BuildResult) DepStepsExecuted() []string {
 // vertices: "[3/5] RUN …", "[stage-1 2/4] COPY …", "[build 2/4] COPY …".
 var stepName = regexp.MustCompile(`^\[(?:[^\]]* )?\d+/\d+\] (.*)$`)
 
-// depInstall recognises commands that install dependencies. A step that
-// matches re-running after a code-only change is what hoisting manifests
-// avoids.
-var depInstall = regexp.MustCompile(`(?i)\b(` +
-	`(apt-get|apt|aptitude)\b[^&|;]*\binstall` +
-	`|apk\s+(-\S+\s+)*add|(yum|dnf|microdnf|zypper)\s+(-\S+\s+)*install` +
-	`|npm\s+(-\S+\s+)*(install|i|ci|add)|yarn(\s+install)?(\s|$)|pnpm\s+(-\S+\s+)*(install|i)` +
-	`|bun\s+install` +
-	`|pip3?\s+(-\S+\s+)*install|python3?\s+-m\s+pip\s+(-\S+\s+)*install` +
-	`|poetry\s+install|pipenv\s+(install|sync)|uv\s+(pip\s+install|sync)` +
-	`|go\s+mod\s+download` +
-	`|bundle\s+install|composer\s+install|cargo\s+fetch|mvn\s+.*dependency:(go-offline|resolve)` +
-	`)\b`)
-
-// IsDependencyInstall reports whether an instruction installs dependencies.
+// IsDependencyInstall reports whether an instruction, read on its own,
+// installs dependencies: a RUN with a command transform.DependencyWork
+// lists (an explicit install, or a build that downloads what it lacks).
+// Run refines this per step with what earlier steps of the stage did
+// (plan.classify): a `go build` after `go mod download` downloads nothing.
 func IsDependencyInstall(instr string) bool {
 	if !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(instr)), "RUN") {
 		return false
 	}
-	return depInstall.MatchString(instr)
+	return len(transform.DependencyWork(runScript(instr))) > 0
 }
 
 const maxLogTail = 20

@@ -1,7 +1,9 @@
 // Package verify proves a Dockerfile rewrite with real builds: it builds
-// the original and the rewritten file with BuildKit, compares the two
-// final filesystems, and measures what the rewrite gains when code or
-// dependencies change.
+// the original and the rewritten file with BuildKit, compares their
+// outcomes (the rewrite must fail exactly when the original fails, at the
+// same step: outcome.go) and their final filesystems, and measures what
+// the rewrite gains when code or dependencies change (measure.go: only
+// files the build reads are changed).
 //
 // Only this package (and the command that calls it) imports the BuildKit
 // client; the rest of dfopt stays free of it.
@@ -15,6 +17,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Options are the inputs of Run.
@@ -42,13 +46,27 @@ type Options struct {
 	Progress func(string)
 }
 
-// Verdict values.
+// Verdict values. `dfopt verify` exits 0 for ok, unchanged and
+// both-fail, 2 for original-fails, 1 for the others.
 const (
-	VerdictOK             = "ok"              // both build; equivalent (or unsafe and reported)
-	VerdictDiffers        = "differs"         // safe rewrite, filesystems differ
-	VerdictRewriteFails   = "rewritten-fails" // the rewritten file does not build, the original does
-	VerdictOriginalFails  = "original-fails"  // the original does not build: nothing to compare
-	VerdictNothingChanged = "unchanged"       // the rewrite changes nothing
+	VerdictOK      = "ok"      // both build; equivalent (or unsafe and reported)
+	VerdictDiffers = "differs" // safe rewrite, filesystems differ
+	// VerdictRewriteFails: the rewritten file does not build, the original
+	// does.
+	VerdictRewriteFails = "rewritten-fails"
+	// VerdictRewriteBuilds: the original does not build and the rewrite
+	// does: the rewrite changed the outcome.
+	VerdictRewriteBuilds = "rewritten-builds"
+	// VerdictBothFail: both fail at the same step (see outcome.go); the
+	// outcome is kept and there is no filesystem to compare.
+	VerdictBothFail = "both-fail"
+	// VerdictFailsDifferently: both fail, at different steps.
+	VerdictFailsDifferently = "fails-differently"
+	// VerdictOriginalFails: the original built, then failed when rebuilt
+	// for the measurements (something outside the files changed): nothing
+	// to conclude.
+	VerdictOriginalFails  = "original-fails"
+	VerdictNothingChanged = "unchanged" // the rewrite changes nothing
 )
 
 // Report is everything verify found out.
@@ -71,6 +89,12 @@ type Report struct {
 	// MeasureNote says why a measurement is missing.
 	MeasureNote string `json:"measureNote,omitempty"`
 
+	// Outcome is one line on the builds' outcomes when one of them failed:
+	// "the original fails at line 2 (…); the rewrite builds".
+	Outcome string `json:"outcome,omitempty"`
+	// Failure is the failure the verdict is about (the rewrite's, or the
+	// original's when only it fails or both fail the same way); each
+	// build's own is in Original.Failure and Rewritten.Failure.
 	Failure *BuildError `json:"failure,omitempty"`
 }
 
@@ -81,6 +105,8 @@ type Build struct {
 	Cached   int     `json:"cached"`   // steps served from the cache
 	Size     int64   `json:"size"`     // bytes of regular files in the final filesystem
 	Steps    []Step  `json:"steps"`
+	// Failure: the build failed (then there is no filesystem).
+	Failure *BuildError `json:"failure,omitempty"`
 }
 
 // Scenario is a change to the context and the rebuild of both files.
@@ -91,7 +117,7 @@ type Scenario struct {
 }
 
 func buildOf(r *BuildResult) *Build {
-	b := &Build{Seconds: r.Wall.Seconds(), Executed: r.Executed(), Cached: r.Cached(), Steps: r.Steps}
+	b := &Build{Seconds: r.Wall.Seconds(), Executed: r.Executed(), Cached: r.Cached(), Steps: r.Steps, Failure: r.Failure}
 	if b.Steps == nil {
 		b.Steps = []Step{}
 	}
@@ -115,11 +141,23 @@ func (o *Options) progress(format string, args ...any) {
 	}
 }
 
+// Builder runs builds: a *Daemon, or a fake in tests.
+type Builder interface {
+	Build(ctx context.Context, r *BuildRequest) (*BuildResult, error)
+	Address() string
+}
+
+// Address is the daemon's address.
+func (d *Daemon) Address() string { return d.Addr }
+
 // Run builds, compares and measures. It returns a report whose Verdict
 // says what happened; err is for what kept it from finishing (a lost
 // daemon, a context that cannot be read).
-func Run(ctx context.Context, d *Daemon, o Options) (*Report, error) {
-	rep := &Report{Dockerfile: o.Dockerfile, Context: o.ContextDir, Addr: d.Addr, Unsafe: o.Unsafe, Rules: []string{}}
+//
+// Both files are built even when the original fails: the rewrite must
+// fail too, at the same step (outcome.go).
+func Run(ctx context.Context, b Builder, o Options) (*Report, error) {
+	rep := &Report{Dockerfile: o.Dockerfile, Context: o.ContextDir, Addr: b.Address(), Unsafe: o.Unsafe, Rules: []string{}}
 	for p := range o.Files {
 		rep.Files = append(rep.Files, p)
 	}
@@ -141,44 +179,35 @@ func Run(ctx context.Context, d *Daemon, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	build := func(label string, df []byte, ctxDir string, export bool) (*BuildResult, error) {
+	sides, err := newSides(o, ov, tmp)
+	if err != nil {
+		return nil, err
+	}
+	build := func(side *side, label, ctxDir string, export bool) (*BuildResult, error) {
 		req := &BuildRequest{
-			Label: label, Dockerfile: df, DockerfilePath: o.Dockerfile, ContextDir: ctxDir,
+			Label: label, Dockerfile: side.df, DockerfilePath: o.Dockerfile, ContextDir: ctxDir,
 			Contexts: o.Contexts, Export: export,
 			Progress: func(s string) { o.progress("  %s: %s", label, s) },
 		}
-		if strings.HasPrefix(label, "rewritten") {
+		if side.rewritten {
 			req.DockerIgnore = ov.dockerIgnore
 		}
-		return d.Build(ctx, req)
+		r, err := b.Build(ctx, req)
+		side.plan.annotate(r)
+		return r, err
 	}
 
 	// 1. Build both and export their filesystems.
-	rewrCtx := o.ContextDir
-	if ov.inContext() {
-		rewrCtx = filepath.Join(tmp, "context-rewritten-files")
-		if err := ov.copyContext(rewrCtx); err != nil {
+	res := make([]*BuildResult, 2)
+	for i, sd := range sides {
+		o.progress("building the %s", map[bool]string{false: "original", true: "rewritten file"}[sd.rewritten])
+		if res[i], err = build(sd, sd.label, sd.buildDir, true); err != nil {
 			return nil, err
 		}
 	}
-	o.progress("building the original")
-	ro, err := build("original", o.Original, o.ContextDir, true)
-	if err != nil {
-		return nil, err
-	}
-	rep.Original = buildOf(ro)
-	if ro.Failure != nil {
-		rep.Verdict, rep.Failure = VerdictOriginalFails, ro.Failure
-		return rep, nil
-	}
-	o.progress("building the rewritten file")
-	rr, err := build("rewritten", o.Rewritten, rewrCtx, true)
-	if err != nil {
-		return nil, err
-	}
-	rep.Rewritten = buildOf(rr)
-	if rr.Failure != nil {
-		rep.Verdict, rep.Failure = VerdictRewriteFails, rr.Failure
+	ro, rr := res[0], res[1]
+	rep.Original, rep.Rewritten = buildOf(ro), buildOf(rr)
+	if decideOutcome(rep, sides[0].plan, sides[1].plan, ro.Failure, rr.Failure) {
 		return rep, nil
 	}
 
@@ -197,7 +226,7 @@ func Run(ctx context.Context, d *Daemon, o Options) (*Report, error) {
 		rep.MeasureNote = "measurements skipped"
 		return rep, nil
 	}
-	if err := measure(o, ov, rep, tmp, build); err != nil {
+	if err := measure(o, ov, rep, sides, build); err != nil {
 		if err == errRebuildFailed {
 			return rep, nil // the verdict says which
 		}
@@ -206,7 +235,42 @@ func Run(ctx context.Context, d *Daemon, o Options) (*Report, error) {
 	return rep, nil
 }
 
-type buildFunc func(label string, df []byte, ctxDir string, export bool) (*BuildResult, error)
+// side is one of the two files verify builds.
+type side struct {
+	label     string // "original", "rewritten"
+	rewritten bool
+	df        []byte
+	plan      *plan  // nil when the file cannot be modelled
+	buildDir  string // the context of the first build
+	copyDir   string // the context copy the measurements change
+	copyTo    func(dst string) error
+}
+
+// newSides prepares the two builds: the rewritten file builds on a copy
+// of the context when the rewrite changes files in it.
+func newSides(o Options, ov *overlay, tmp string) ([]*side, error) {
+	bctx, err := transform.NewBuildContext(o.ContextDir, o.Dockerfile)
+	if err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	}
+	orig := &side{label: "original", df: o.Original, buildDir: o.ContextDir,
+		plan:    newPlan(o.Dockerfile, o.Original, bctx, o.Contexts),
+		copyDir: filepath.Join(tmp, "context-original"),
+		copyTo:  func(dst string) error { return copyTree(o.ContextDir, dst) }}
+	rewr := &side{label: "rewritten", rewritten: true, df: o.Rewritten, buildDir: o.ContextDir,
+		plan:    newPlan(o.Dockerfile, o.Rewritten, nil, o.Contexts),
+		copyDir: filepath.Join(tmp, "context-rewritten"),
+		copyTo:  ov.copyContext}
+	if ov.inContext() {
+		rewr.buildDir = filepath.Join(tmp, "context-rewritten-files")
+		if err := ov.copyContext(rewr.buildDir); err != nil {
+			return nil, err
+		}
+	}
+	return []*side{orig, rewr}, nil
+}
+
+type buildFunc func(sd *side, label, ctxDir string, export bool) (*BuildResult, error)
 
 // measure rebuilds both files after a code-only change and after a
 // dependency change. Each file builds on its own copy of the context, and
@@ -214,78 +278,56 @@ type buildFunc func(label string, df []byte, ctxDir string, export bool) (*Build
 // Otherwise a step both files share would be rebuilt by whichever ran
 // first and found in the cache by the other, which would then look faster
 // than it is.
-func measure(o Options, ov *overlay, rep *Report, tmp string, build buildFunc) error {
-	files, err := contextFiles(o.ContextDir, o.Dockerfile)
-	if err != nil {
-		return err
-	}
-	codeFile, manifest := o.CodeFile, o.Manifest
-	if codeFile == "" {
-		codeFile = pickCodeFile(files)
-	}
-	if manifest == "" {
-		manifest = pickManifest(files)
-	}
-	sides := []struct {
-		label string
-		df    []byte
-		dir   string
-	}{
-		{"original", o.Original, filepath.Join(tmp, "context-original")},
-		{"rewritten", o.Rewritten, filepath.Join(tmp, "context-rewritten")},
-	}
+func measure(o Options, ov *overlay, rep *Report, sides []*side, build buildFunc) error {
+	codeFile, manifest, notes := chooseFiles(o, sides[0].plan)
 	// Warm the cache for the copies: their files may differ from the
 	// original context's in ways (owners, times) the cache keys see.
 	o.progress("warming the cache for the measurements")
-	for i, sd := range sides {
-		copyCtx := copyTree
-		if i == 1 {
-			copyCtx = func(_, dst string) error { return ov.copyContext(dst) }
-		}
-		if err := copyCtx(o.ContextDir, sd.dir); err != nil {
+	for _, sd := range sides {
+		if err := sd.copyTo(sd.copyDir); err != nil {
 			return fmt.Errorf("copying the context: %w", err)
 		}
-		r, err := build(sd.label+" (warm)", sd.df, sd.dir, false)
+		r, err := build(sd, sd.label+" (warm)", sd.copyDir, false)
 		if err != nil {
 			return err
 		}
 		if r.Failure != nil {
-			return rebuildFailed(rep, sd.label, r)
+			return rebuildFailed(rep, sd, r)
 		}
 	}
 
 	scenario := func(what, rel string) (*Scenario, error) {
 		s := &Scenario{Path: rel}
-		for i, sd := range sides {
-			if err := appendText(filepath.Join(sd.dir, filepath.FromSlash(rel)), whitespaceMarker()); err != nil {
+		for _, sd := range sides {
+			if err := appendText(filepath.Join(sd.copyDir, filepath.FromSlash(rel)), whitespaceMarker()); err != nil {
 				return nil, fmt.Errorf("changing %s: %w", rel, err)
 			}
 			o.progress("%s (%s): rebuilding the %s", what, rel, sd.label)
-			r, err := build(sd.label, sd.df, sd.dir, false)
+			r, err := build(sd, sd.label, sd.copyDir, false)
 			if err != nil {
 				return nil, err
 			}
 			if r.Failure != nil {
-				return nil, rebuildFailed(rep, sd.label, r)
+				return nil, rebuildFailed(rep, sd, r)
 			}
-			if i == 0 {
-				s.Original = buildOf(r)
-			} else {
+			if sd.rewritten {
 				s.Rewritten = buildOf(r)
+			} else {
+				s.Original = buildOf(r)
 			}
 		}
 		return s, nil
 	}
-	var notes []string
-	if codeFile == "" {
-		notes = append(notes, "no source file in the context for a code-only change")
-	} else if rep.CodeChange, err = scenario("code-only change", codeFile); err != nil {
-		return err
+	var err error
+	if codeFile != "" {
+		if rep.CodeChange, err = scenario("code-only change", codeFile); err != nil {
+			return err
+		}
 	}
-	if manifest == "" {
-		notes = append(notes, "no dependency manifest in the context")
-	} else if rep.DependencyChange, err = scenario("dependency change", manifest); err != nil {
-		return err
+	if manifest != "" {
+		if rep.DependencyChange, err = scenario("dependency change", manifest); err != nil {
+			return err
+		}
 	}
 	rep.MeasureNote = strings.Join(notes, "; ")
 	return nil
@@ -355,11 +397,14 @@ func (ov *overlay) copyContext(dst string) error {
 }
 
 // rebuildFailed records a rebuild that failed during the measurements.
-func rebuildFailed(rep *Report, label string, r *BuildResult) error {
-	if label == "original" {
-		rep.Verdict = VerdictOriginalFails
-	} else {
+func rebuildFailed(rep *Report, sd *side, r *BuildResult) error {
+	describeFailure(sd.plan, r.Failure)
+	if sd.rewritten {
 		rep.Verdict = VerdictRewriteFails
+		rep.Outcome = "the rewrite fails when rebuilt for the measurements, at " + where(r.Failure)
+	} else {
+		rep.Verdict = VerdictOriginalFails
+		rep.Outcome = "the original fails when rebuilt for the measurements, at " + where(r.Failure)
 	}
 	rep.Failure = r.Failure
 	return errRebuildFailed

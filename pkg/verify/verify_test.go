@@ -130,16 +130,25 @@ func TestIsDependencyInstall(t *testing.T) {
 		"RUN poetry install --no-root",
 		"RUN composer install",
 		"RUN cargo fetch",
+		"RUN apt-get update",
+		// Read alone, a build that downloads what it lacks is one (Run
+		// knows better when an earlier step fetched the modules).
+		"RUN go build -o /app .",
+		"RUN cargo build --release",
+		"RUN mvn -B package",
+		"RUN ./gradlew build",
+		"RUN dotnet publish -c Release -o /out",
+		`RUN ["go", "build", "."]`,
 	}
 	no := []string{
-		"RUN go build -o /app .",
 		"RUN npm run build",
-		"RUN pip wheel --no-deps -w /wheels ./vendor/x",
+		"RUN go build -mod=vendor -o /app .",
+		"RUN dotnet build --no-restore",
 		"RUN make install",
 		"COPY package.json ./",
 		"RUN echo yarnball",
-		"RUN apt-get update",
-		"RUN apt-get update && echo install",
+		"RUN echo install",
+		"RUN apt-get clean",
 	}
 	for _, s := range yes {
 		assert.True(t, IsDependencyInstall(s), s)
@@ -207,28 +216,6 @@ func TestPickFiles(t *testing.T) {
 	assert.Equal(t, "go.mod", pickManifest([]string{"go.sum", "go.mod", "main.go"}))
 	assert.Equal(t, "requirements.txt", pickManifest([]string{"vendor/x/pyproject.toml", "requirements.txt", "app.py"}))
 	assert.Equal(t, "requirements-prod.txt", pickManifest([]string{"requirements-prod.txt", "app.py"}))
-}
-
-func TestContextFiles(t *testing.T) {
-	dir := makeTree(t, fsSpec{
-		"Dockerfile":                   "FROM x\n",
-		".dockerignore":                "node_modules\n*.log\n!keep.log\n",
-		"server.js":                    "x",
-		"node_modules/a/i.js":          "x",
-		"debug.log":                    "x",
-		"keep.log":                     "x",
-		"src/app.js":                   "x",
-		"Dockerfile.prod":              "FROM y\n",
-		"Dockerfile.prod.dockerignore": "src\n",
-	}, nil)
-	files, err := contextFiles(dir, filepath.Join(dir, "Dockerfile"))
-	require.NoError(t, err)
-	assert.Equal(t, []string{".dockerignore", "Dockerfile", "Dockerfile.prod", "Dockerfile.prod.dockerignore", "keep.log", "server.js", "src/app.js"}, files)
-	// NAME.dockerignore beside the Dockerfile wins over .dockerignore.
-	files, err = contextFiles(dir, filepath.Join(dir, "Dockerfile.prod"))
-	require.NoError(t, err)
-	assert.NotContains(t, files, "src/app.js")
-	assert.Contains(t, files, "node_modules/a/i.js")
 }
 
 func TestCopyTreeAndChange(t *testing.T) {
@@ -303,13 +290,23 @@ func TestWriteText(t *testing.T) {
 	assert.Contains(t, b.String(), "… and 3 more")
 	assert.Contains(t, b.String(), "verdict: FAIL")
 
-	rep = &Report{Dockerfile: "Dockerfile", Verdict: VerdictRewriteFails, Failure: &BuildError{
-		Step: "[3/4] RUN npm ci", Message: "exit code: 1", LogTail: []string{"npm ERR! missing lockfile"}}}
+	f := &BuildError{Step: "[3/4] RUN npm ci", Line: 5, ExitCode: 1, Message: `process "/bin/sh -c npm ci" did not complete successfully: exit code: 1`,
+		LogTail: []string{"npm ERR! missing lockfile"}}
+	rep = &Report{Dockerfile: "Dockerfile", Verdict: VerdictRewriteFails, Failure: f, Original: &Build{}, Rewritten: &Build{Failure: f},
+		Outcome: "the original builds; the rewrite fails at " + where(f)}
 	b.Reset()
 	require.NoError(t, rep.WriteText(&b))
-	assert.Contains(t, b.String(), "FAIL: the rewritten Dockerfile does not build (the original does)")
-	assert.Contains(t, b.String(), "step:  [3/4] RUN npm ci")
+	assert.Contains(t, b.String(), "\nFAIL: the original builds; the rewrite fails at line 5 (RUN npm ci: exit code 1)\n")
+	assert.Contains(t, b.String(), "the rewrite's failure:\n  step:  [3/4] RUN npm ci\n")
 	assert.Contains(t, b.String(), "| npm ERR! missing lockfile")
+	assert.NotContains(t, b.String(), "the original's failure")
+
+	// A rebuild for the measurements that fails.
+	rep = &Report{Dockerfile: "Dockerfile", Verdict: VerdictOriginalFails, Failure: f, Original: &Build{}, Rewritten: &Build{},
+		Outcome: "the original fails when rebuilt for the measurements, at " + where(f)}
+	b.Reset()
+	require.NoError(t, rep.WriteText(&b))
+	assert.Contains(t, b.String(), "\ncannot verify: the original fails when rebuilt for the measurements, at line 5 (RUN npm ci: exit code 1)\nthe rebuild's failure:\n")
 }
 
 func TestWriteJSONRoundTrip(t *testing.T) {

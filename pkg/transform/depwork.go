@@ -1,0 +1,136 @@
+package transform
+
+import (
+	"path"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+)
+
+// This file answers, for other packages (dfopt verify), two questions the
+// rules' tables already know: which commands of a RUN download
+// dependencies, and which context files are dependency manifests. It adds
+// no knowledge of its own beyond the file-name patterns at the end.
+
+// DepWork is what one command of a RUN does about dependencies.
+type DepWork struct {
+	Command string // the program, as written: "apt-get", "npm", "go"
+	// Ecosystem is the table row: a row of Ecosystems ("npm", "go", …), of
+	// the system rows of Managers ("apt", "apk", …), or the program for the
+	// other installers KindDeps knows (gem, conda, …).
+	Ecosystem string
+	// Implicit marks a build command that downloads the dependencies it
+	// lacks on the way: the commands of the ecosystem table whose
+	// dependency-only form is another command (`go build` → `go mod
+	// download`, `cargo build` → `cargo fetch`, `mvn package` →
+	// `dependency:go-offline`, `gradle build` → `gradle dependencies`,
+	// `dotnet build` → `dotnet restore`). It downloads nothing when an
+	// earlier step of the stage already ran that ecosystem's explicit
+	// install. Explicit installs and fetches have it false.
+	Implicit bool
+}
+
+// DependencyWork lists the commands of a RUN that download dependencies,
+// in order:
+//   - system packages: an invocation of a system row of Managers that uses
+//     its cache (install, update, upgrade, …; not clean);
+//   - language dependencies: a command RunKind counts as KindDeps (npm ci,
+//     pip install, go mod download, cargo fetch, bundle install, …);
+//   - implicit downloads: a KindBuild command that the ecosystem table
+//     recognises as an install whose dependency-only form differs, and
+//     does not mark as needing nothing (`go build -mod=vendor`, `dotnet
+//     build --no-restore` download nothing).
+func DependencyWork(sc *ast.Script) []DepWork {
+	if sc == nil {
+		return nil
+	}
+	var out []DepWork
+	for i := range sc.Commands {
+		cmd := sc.Commands[i]
+		if invs := findInvocations(nil, []ast.Command{cmd}); len(invs) == 1 && invs[0].m.System {
+			if !invs[0].isClean() {
+				out = append(out, DepWork{Command: progBase(invs[0].prog), Ecosystem: invs[0].m.Name})
+			}
+			continue
+		}
+		if cmd.Call == nil {
+			continue
+		}
+		name, _, ok := callName(cmd.Call)
+		if !ok {
+			continue
+		}
+		switch callKind(cmd.Call) {
+		case KindDeps:
+			eco := name
+			if e := ecosystemOfTool(name); e != nil {
+				eco = e.Name
+			} else if isPython(name) {
+				eco = "pip"
+			}
+			out = append(out, DepWork{Command: name, Ecosystem: eco})
+		case KindBuild:
+			if in := recognise(cmd.Call); in != nil && !in.ignore && !in.same {
+				out = append(out, DepWork{Command: name, Ecosystem: in.eco.Name, Implicit: true})
+			}
+		}
+	}
+	return out
+}
+
+// DependencyManifests lists the file names dependency installs read, the
+// ones people edit first: each row's first required manifest, then the
+// other required and optional files of the ecosystem table, then the
+// manifests the dockerignore rule protects besides them.
+func DependencyManifests() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(names ...string) {
+		for _, n := range names {
+			for _, alt := range strings.Split(n, "|") {
+				if !seen[alt] {
+					seen[alt] = true
+					out = append(out, alt)
+				}
+			}
+		}
+	}
+	for _, e := range Ecosystems {
+		if len(e.Required) > 0 {
+			add(e.Required[0])
+		}
+	}
+	for _, e := range Ecosystems {
+		add(e.Required...)
+		add(e.Optional...)
+	}
+	add(diManifests...)
+	return out
+}
+
+// manifestSuffixes are manifests named by pattern rather than by name:
+// pip's requirement files (the -r argument names them), .NET project
+// files (dotnetProjects finds them), gem specifications.
+var manifestSuffixes = []string{".csproj", ".fsproj", ".vbproj", ".gemspec"}
+
+// IsDependencyManifest reports whether a context path (slash-separated)
+// is a dependency manifest or lies in a folder the table lists
+// (`.mvn/…`, `.yarn/releases/…`).
+func IsDependencyManifest(rel string) bool {
+	rel = Clean(rel)
+	base := path.Base(rel)
+	if strings.HasPrefix(base, "requirements") && strings.HasSuffix(base, ".txt") {
+		return true
+	}
+	for _, s := range manifestSuffixes {
+		if strings.HasSuffix(base, s) {
+			return true
+		}
+	}
+	for _, m := range DependencyManifests() {
+		if rel == m || base == m || strings.HasPrefix(rel, m+"/") || strings.Contains(rel, "/"+m+"/") {
+			return true
+		}
+	}
+	return false
+}
