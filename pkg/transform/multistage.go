@@ -171,8 +171,9 @@ type msSplit struct {
 	devPkgs       []string
 	dropped       []string
 	finalCwd      string
-	imageWorkdir  string // the base image's WORKDIR when dfopt knows the image
-	finalCwdImage bool   // the program runs in the base image's WORKDIR
+	image         ImageDefaults // the builder image's defaults (zero when unknown)
+	imageWorkdir  string        // the builder image's WORKDIR ("" when unknown)
+	finalCwdImage bool          // the program runs in the base image's WORKDIR
 	argVals       map[string]bool
 	runtime       string
 	info          msRuntimeInfo
@@ -225,8 +226,8 @@ func (s *msSplit) run() []Finding {
 			break
 		}
 	}
-	if imgRow != nil {
-		s.imageWorkdir = imgRow.ImageWorkdir
+	if d, ok := imageDefaultsOf(s.st.Base); ok && imgRow != nil {
+		s.image, s.imageWorkdir = d, d.Workdir
 	}
 	s.walk()
 	// Which rows' build commands does the stage run?
@@ -901,7 +902,7 @@ func (s *msSplit) knownDir(p string) bool {
 	case "/", "/bin", "/usr/bin", "/usr/local/bin", "/usr/local", "/usr", "/opt", "/tmp", "/root", "/srv", "/home", "/etc", "/var", "/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/share", "/usr/lib":
 		return true
 	}
-	for _, d := range s.row.ImagePath {
+	for _, d := range s.builderOnlyPath() {
 		if p == d || p == path.Dir(d) {
 			return true
 		}
@@ -1091,7 +1092,7 @@ func (s *msSplit) neededPaths() []string {
 			}
 			if part != "" && !strings.Contains(part, "/") {
 				// A program started by name is looked up on PATH.
-				for _, dir := range append([]string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}, s.row.ImagePath...) {
+				for _, dir := range s.lookupPath() {
 					out = append(out, path.Join(dir, part))
 				}
 			}
@@ -1183,7 +1184,7 @@ func (s *msSplit) decideCopies() {
 		return
 	}
 	var kept []string
-	w := msOr(s.finalCwd, s.row.ImageWorkdir)
+	w := msOr(s.finalCwd, s.imageWorkdir)
 	for i := 0; i < s.k; i++ {
 		pl := s.pl[i]
 		if pl.keep && msCopyFrom(pl.ins) == "" && (pl.ins.Cmd == "copy" || pl.ins.Cmd == "add") && s.footNeeded(pl.foot, nil) {
@@ -1268,7 +1269,7 @@ func (s *msSplit) footNeeded(foot, needed []string) bool {
 		}
 		w := s.finalCwd
 		if w == "" {
-			w = s.row.ImageWorkdir
+			w = s.imageWorkdir
 		}
 		if w != "/" && (msUnder(w, f) || msUnder(f, w)) || w == "/" && f == "/" {
 			return true
@@ -1307,7 +1308,7 @@ func (s *msSplit) footprint(pl *msPlan) []string {
 	}
 	cwd := pl.cwd
 	if cwd == "" && pl.cwdImage {
-		cwd = s.row.ImageWorkdir
+		cwd = s.imageWorkdir
 	}
 	abs := msResolve(cwd, d)
 	if abs == "" {
@@ -2091,7 +2092,7 @@ func (s *msSplit) contextPath(abs string, at int) (string, bool) {
 		}
 		cwd := pl.cwd
 		if cwd == "" && pl.cwdImage {
-			cwd = s.row.ImageWorkdir
+			cwd = s.imageWorkdir
 		}
 		dest := msResolve(cwd, d)
 		if dest == "" {
@@ -2228,9 +2229,9 @@ func (s *msSplit) edits() []emit.Edit {
 		add(pkgLine)
 	}
 	if s.needsImageWorkdir() {
-		add(s.kw("WORKDIR") + " " + s.row.ImageWorkdir)
+		add(s.kw("WORKDIR") + " " + s.imageWorkdir)
 	}
-	pathDone := false
+	pathDone := map[string]bool{}
 	var dels []emit.Edit
 	for i := 0; i < s.k; i++ {
 		pl := s.pl[i]
@@ -2246,14 +2247,14 @@ func (s *msSplit) edits() []emit.Edit {
 			add(pl.ins.Text(d))
 		}
 		if pl.ins.Cmd == "run" && !pl.replay {
-			s.addRun(pl, add, &pathDone)
+			s.addRun(pl, add, pathDone)
 		}
 	}
 	if k := s.pl[s.k]; k.ins.Cmd == "run" && !k.replay {
 		if s.k == pkgAt {
 			add(pkgLine)
 		}
-		s.addRun(k, add, &pathDone)
+		s.addRun(k, add, pathDone)
 	}
 	edits = append(edits, s.mergeDeletions(dels)...)
 	if s.newVenv {
@@ -2307,7 +2308,7 @@ func (s *msSplit) mergeDeletions(dels []emit.Edit) []emit.Edit {
 }
 
 // addRun renders the runtime side of a RUN before the split.
-func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone *bool) {
+func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone map[string]bool) {
 	for _, l := range pl.before {
 		add(s.kw("RUN") + " " + l)
 	}
@@ -2322,10 +2323,10 @@ func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone *bool) {
 		} else {
 			add(fmt.Sprintf("%s %s %s %s", s.kw("COPY"), flags, src, dst))
 		}
-		for _, dir := range s.row.ImagePath {
-			if !*pathDone && path.Dir(a.Path) == dir && s.usesPath(path.Base(a.Path)) {
+		for _, dir := range s.pathFor(a) {
+			if !pathDone[dir] {
 				add(s.kw("ENV") + " PATH=\"" + dir + ":$PATH\"")
-				*pathDone = true
+				pathDone[dir] = true
 			}
 		}
 	}
@@ -2340,27 +2341,14 @@ func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone *bool) {
 	}
 }
 
-// usesPath reports whether the program is started by name, through PATH.
-func (s *msSplit) usesPath(name string) bool {
-	for _, pl := range s.pl {
-		switch pl.ins.Cmd {
-		case "cmd", "entrypoint", "healthcheck", "run":
-			for _, a := range pl.ins.Args {
-				for _, w := range strings.Fields(a) {
-					if strings.Trim(w, `"'[],`) == name {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-// needsImageWorkdir: the builder image's WORKDIR (golang: /go) is where
-// the program runs, and the runtime image does not set it.
+// needsImageWorkdir: the program runs in the builder image's WORKDIR
+// (golang: /go, gradle: /home/gradle), or kept text is relative to it, and
+// the runtime image's WORKDIR differs or is unknown.
 func (s *msSplit) needsImageWorkdir() bool {
-	if s.row.ImageWorkdir == "/" {
+	if s.row.SameImage || s.imageWorkdir == "" {
+		return false
+	}
+	if rt, ok := imageDefaultsOf(s.runtime); ok && rt.Workdir == s.imageWorkdir {
 		return false
 	}
 	for i, pl := range s.pl {
@@ -2378,9 +2366,6 @@ func (s *msSplit) needsImageWorkdir() bool {
 			if (c.keep || pl.replay) && s.relativeArgs(c) {
 				return true
 			}
-		}
-		if false {
-			return true
 		}
 	}
 	return s.finalCwdImage

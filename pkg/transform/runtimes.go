@@ -35,8 +35,6 @@ type msPattern struct {
 
 	BuildEnv     []string // ENV keys only the build reads (a trailing * matches a prefix)
 	ImageEnv     []string // variables the builder image sets and its runtime image does not
-	ImageWorkdir string   // the builder image's WORKDIR ("/" when it sets none)
-	ImagePath    []string // folders on the builder image's PATH that a runtime image lacks
 	SameImage    bool     // the runtime image is the builder image itself
 	Compiled     bool     // the artifacts are self-contained: the runtime image differs
 	RuntimeTools []string // programs only the builder image has (not to be run in the runtime stage)
@@ -48,49 +46,45 @@ var msPatterns = []*msPattern{
 		Key: "go", Lang: "Go", Build: "`go build` / `go install`",
 		Saving: "the Go toolchain and module cache",
 		Image:  msOfficial("golang"), Classify: msGoClass, Artifacts: msGoArtifacts, Runtime: msGoRuntime,
-		BuildEnv:     []string{"CGO_*", "GO111MODULE", "GOAMD64", "GOARCH", "GOARM", "GOBIN", "GOCACHE", "GOEXPERIMENT", "GOFLAGS", "GOINSECURE", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPRIVATE", "GOPROXY", "GOSUMDB", "GOTOOLCHAIN", "GOWORK", "CC", "CXX"},
-		ImageEnv:     []string{"GOPATH", "GOLANG_VERSION", "GOTOOLCHAIN"},
-		ImageWorkdir: "/go", ImagePath: []string{"/go/bin", "/usr/local/go/bin"},
+		BuildEnv: []string{"CGO_*", "GO111MODULE", "GOAMD64", "GOARCH", "GOARM", "GOBIN", "GOCACHE", "GOEXPERIMENT", "GOFLAGS", "GOINSECURE", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPRIVATE", "GOPROXY", "GOSUMDB", "GOTOOLCHAIN", "GOWORK", "CC", "CXX"},
+		ImageEnv: []string{"GOPATH", "GOLANG_VERSION", "GOTOOLCHAIN"},
 		Compiled: true, CAcerts: true, RuntimeTools: []string{"go", "gofmt"},
 	},
 	{
 		Key: "rust", Lang: "Rust", Build: "`cargo build` / `cargo install`",
 		Saving: "the Rust toolchain and the target/ build cache",
 		Image:  msOfficial("rust"), Classify: msRustClass, Artifacts: msRustArtifacts, Runtime: msRustRuntime,
-		BuildEnv:     []string{"CARGO_*", "RUSTFLAGS", "RUSTDOCFLAGS", "RUSTC_WRAPPER", "RUSTUP_*", "CC", "CXX"},
-		ImageEnv:     []string{"CARGO_HOME", "RUSTUP_HOME", "RUST_VERSION"},
-		ImageWorkdir: "/", ImagePath: []string{"/usr/local/cargo/bin"},
+		BuildEnv: []string{"CARGO_*", "RUSTFLAGS", "RUSTDOCFLAGS", "RUSTC_WRAPPER", "RUSTUP_*", "CC", "CXX"},
+		ImageEnv: []string{"CARGO_HOME", "RUSTUP_HOME", "RUST_VERSION"},
 		Compiled: true, CAcerts: true, RuntimeTools: []string{"cargo", "rustc", "rustup"},
 	},
 	{
 		Key: "java", Lang: "Java", Build: "`mvn package` / `gradle build`",
 		Saving: "the JDK, the build tool and its dependency cache",
 		Image:  msJavaImage, Classify: msJavaClass, Artifacts: msJavaArtifacts, Runtime: msJavaRuntime,
-		BuildEnv:     []string{"MAVEN_OPTS", "MAVEN_CONFIG", "MAVEN_ARGS", "GRADLE_OPTS", "GRADLE_USER_HOME"},
-		ImageEnv:     []string{"MAVEN_HOME", "MAVEN_CONFIG", "GRADLE_HOME", "GRADLE_VERSION", "MAVEN_VERSION"},
-		ImageWorkdir: "/",
-		Compiled:     true, RuntimeTools: []string{"mvn", "mvnw", "gradle", "gradlew", "javac", "jar"},
+		BuildEnv: []string{"MAVEN_OPTS", "MAVEN_CONFIG", "MAVEN_ARGS", "GRADLE_OPTS", "GRADLE_USER_HOME"},
+		ImageEnv: []string{"MAVEN_HOME", "MAVEN_CONFIG", "GRADLE_HOME", "GRADLE_VERSION", "MAVEN_VERSION"},
+		Compiled: true, RuntimeTools: []string{"mvn", "mvnw", "gradle", "gradlew", "javac", "jar"},
 	},
 	{
 		Key: "dotnet", Lang: ".NET", Build: "`dotnet publish -o DIR`",
 		Saving: "the .NET SDK and the NuGet cache",
 		Image:  msDotnetImage, Classify: msDotnetClass, Artifacts: msDotnetArtifacts, Runtime: msDotnetRuntime,
-		BuildEnv:     []string{"DOTNET_CLI_TELEMETRY_OPTOUT", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE", "DOTNET_NOLOGO", "NUGET_*", "DOTNET_CLI_*"},
-		ImageEnv:     []string{"DOTNET_SDK_VERSION", "NUGET_XMLDOC_MODE", "POWERSHELL_DISTRIBUTION_CHANNEL", "DOTNET_GENERATE_ASPNET_CERTIFICATE", "DOTNET_USE_POLLING_FILE_WATCHER"},
-		ImageWorkdir: "/",
-		Compiled:     true, RuntimeTools: []string{"msbuild", "nuget", "pwsh"},
+		BuildEnv: []string{"DOTNET_CLI_TELEMETRY_OPTOUT", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE", "DOTNET_NOLOGO", "NUGET_*", "DOTNET_CLI_*"},
+		ImageEnv: []string{"DOTNET_SDK_VERSION", "NUGET_XMLDOC_MODE", "POWERSHELL_DISTRIBUTION_CHANNEL", "DOTNET_GENERATE_ASPNET_CERTIFICATE", "DOTNET_USE_POLLING_FILE_WATCHER"},
+		Compiled: true, RuntimeTools: []string{"msbuild", "nuget", "pwsh"},
 	},
 	{
 		Key: "node", Lang: "Node", Build: "`npm run build` (yarn, pnpm)",
 		Saving: "devDependencies and the build's inputs and caches",
 		Image:  msOfficial("node"), Classify: msNodeClass, Artifacts: msNodeArtifacts, Runtime: msSameRuntime,
-		ImageWorkdir: "/", SameImage: true,
+		SameImage: true,
 	},
 	{
 		Key: "python", Lang: "Python", Build: "`pip install` with a C toolchain",
 		Saving: "the C toolchain and -dev headers",
 		Image:  msOfficial("python"), Classify: msPythonClass, Artifacts: msPythonArtifacts, Runtime: msSameRuntime,
-		ImageWorkdir: "/", SameImage: true,
+		SameImage: true,
 	},
 }
 
@@ -671,7 +665,7 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	}
 	dir := c.cwd
 	if dir == "" && s.pl[0].cwdImage {
-		dir = s.row.ImageWorkdir
+		dir = s.imageWorkdir
 	}
 	var out string
 	outSet := false
