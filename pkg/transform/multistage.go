@@ -717,9 +717,7 @@ func (s *msSplit) analyze() {
 	}
 	s.static = s.row.Key == "go"
 	s.findArtifacts()
-	if s.row.Compiled {
-		s.checkStart()
-	}
+	s.checkStartTools()
 	s.checkTail()
 	if len(s.problems) > 0 {
 		return
@@ -731,6 +729,10 @@ func (s *msSplit) analyze() {
 		return
 	}
 	s.chooseRuntime()
+	if len(s.problems) > 0 {
+		return
+	}
+	s.checkStart()
 	s.checkRuntime()
 }
 
@@ -964,67 +966,6 @@ func msMountTargets(in *ast.Instruction) []string {
 		}
 	}
 	return out
-}
-
-// startWords lists the command lines of CMD, ENTRYPOINT and HEALTHCHECK.
-type msStart struct {
-	ins   *ast.Instruction
-	words []string
-}
-
-func (s *msSplit) startWords() []msStart {
-	var out []msStart
-	for _, pl := range s.pl {
-		var lines []string
-		json := false
-		switch c := pl.ins.Command.(type) {
-		case *instructions.CmdCommand:
-			lines, json = c.CmdLine, !c.PrependShell
-		case *instructions.EntrypointCommand:
-			lines, json = c.CmdLine, !c.PrependShell
-		case *instructions.HealthCheckCommand:
-			if c.Health != nil && len(c.Health.Test) > 1 {
-				lines, json = c.Health.Test[1:], c.Health.Test[0] == "CMD"
-			}
-		default:
-			continue
-		}
-		if json {
-			out = append(out, msStart{pl.ins, lines})
-			continue
-		}
-		for _, l := range lines {
-			for _, part := range strings.FieldsFunc(l, func(r rune) bool { return r == '&' || r == ';' || r == '|' }) {
-				out = append(out, msStart{pl.ins, strings.Fields(part)})
-			}
-		}
-	}
-	return out
-}
-
-// checkStart: the image must not start the toolchain (go run, dotnet run).
-func (s *msSplit) checkStart() {
-	for _, st := range s.startWords() {
-		in, words := st.ins, st.words
-		{
-			for len(words) > 0 && strings.Contains(words[0], "=") {
-				words = words[1:]
-			}
-			if len(words) == 0 {
-				continue
-			}
-			base := path.Base(words[0])
-			if msHas(s.row.RuntimeTools, base) {
-				s.fail("%s starts `%s`, which only the builder image has", s.at(in), base)
-			}
-			if base == "dotnet" && len(words) > 1 {
-				switch words[1] {
-				case "run", "watch", "build", "test", "publish", "restore", "ef":
-					s.fail("%s starts `dotnet %s`, which needs the SDK", s.at(in), words[1])
-				}
-			}
-		}
-	}
 }
 
 // checkTail checks that what follows the split can run on the runtime image.
@@ -1907,7 +1848,7 @@ func (s *msSplit) chooseRuntime() {
 		}
 		s.runtime = img
 		if s.distroless != "" {
-			if s.needsShell() {
+			if s.needsShell() || s.startNeedsShell() {
 				s.notes = append(s.notes, "distroless was asked for, but the runtime stage runs commands")
 			} else {
 				s.runtime = s.distroless

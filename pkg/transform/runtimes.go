@@ -38,6 +38,7 @@ type msPattern struct {
 	SameImage    bool     // the runtime image is the builder image itself
 	Compiled     bool     // the artifacts are self-contained: the runtime image differs
 	RuntimeTools []string // programs only the builder image has (not to be run in the runtime stage)
+	Managers     []string // rows of the Managers table whose Runtime programs run the toolchain
 	CAcerts      bool     // the builder image has ca-certificates, which Debian/Ubuntu runtimes lack
 }
 
@@ -48,7 +49,7 @@ var msPatterns = []*msPattern{
 		Image:  msOfficial("golang"), Classify: msGoClass, Artifacts: msGoArtifacts, Runtime: msGoRuntime,
 		BuildEnv: []string{"CGO_*", "GO111MODULE", "GOAMD64", "GOARCH", "GOARM", "GOBIN", "GOCACHE", "GOEXPERIMENT", "GOFLAGS", "GOINSECURE", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPRIVATE", "GOPROXY", "GOSUMDB", "GOTOOLCHAIN", "GOWORK", "CC", "CXX"},
 		ImageEnv: []string{"GOPATH", "GOLANG_VERSION", "GOTOOLCHAIN"},
-		Compiled: true, CAcerts: true, RuntimeTools: []string{"go", "gofmt"},
+		Compiled: true, CAcerts: true, RuntimeTools: []string{"go", "gofmt"}, Managers: []string{"go"},
 	},
 	{
 		Key: "rust", Lang: "Rust", Build: "`cargo build` / `cargo install`",
@@ -56,7 +57,7 @@ var msPatterns = []*msPattern{
 		Image:  msOfficial("rust"), Classify: msRustClass, Artifacts: msRustArtifacts, Runtime: msRustRuntime,
 		BuildEnv: []string{"CARGO_*", "RUSTFLAGS", "RUSTDOCFLAGS", "RUSTC_WRAPPER", "RUSTUP_*", "CC", "CXX"},
 		ImageEnv: []string{"CARGO_HOME", "RUSTUP_HOME", "RUST_VERSION"},
-		Compiled: true, CAcerts: true, RuntimeTools: []string{"cargo", "rustc", "rustup"},
+		Compiled: true, CAcerts: true, RuntimeTools: []string{"cargo", "rustc", "rustup"}, Managers: []string{"cargo"},
 	},
 	{
 		Key: "java", Lang: "Java", Build: "`mvn package` / `gradle build`",
@@ -64,7 +65,7 @@ var msPatterns = []*msPattern{
 		Image:  msJavaImage, Classify: msJavaClass, Artifacts: msJavaArtifacts, Runtime: msJavaRuntime,
 		BuildEnv: []string{"MAVEN_OPTS", "MAVEN_CONFIG", "MAVEN_ARGS", "GRADLE_OPTS", "GRADLE_USER_HOME"},
 		ImageEnv: []string{"MAVEN_HOME", "MAVEN_CONFIG", "GRADLE_HOME", "GRADLE_VERSION", "MAVEN_VERSION"},
-		Compiled: true, RuntimeTools: []string{"mvn", "mvnw", "gradle", "gradlew", "javac", "jar"},
+		Compiled: true, RuntimeTools: []string{"mvn", "mvnw", "gradle", "gradlew", "javac", "jar"}, Managers: []string{"maven", "gradle"},
 	},
 	{
 		Key: "dotnet", Lang: ".NET", Build: "`dotnet publish -o DIR`",
@@ -72,7 +73,7 @@ var msPatterns = []*msPattern{
 		Image:  msDotnetImage, Classify: msDotnetClass, Artifacts: msDotnetArtifacts, Runtime: msDotnetRuntime,
 		BuildEnv: []string{"DOTNET_CLI_TELEMETRY_OPTOUT", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE", "DOTNET_NOLOGO", "NUGET_*", "DOTNET_CLI_*"},
 		ImageEnv: []string{"DOTNET_SDK_VERSION", "NUGET_XMLDOC_MODE", "POWERSHELL_DISTRIBUTION_CHANNEL", "DOTNET_GENERATE_ASPNET_CERTIFICATE", "DOTNET_USE_POLLING_FILE_WATCHER"},
-		Compiled: true, RuntimeTools: []string{"msbuild", "nuget", "pwsh"},
+		Compiled: true, RuntimeTools: []string{"msbuild", "nuget", "pwsh"}, Managers: []string{"dotnet"},
 	},
 	{
 		Key: "node", Lang: "Node", Build: "`npm run build` (yarn, pnpm)",
