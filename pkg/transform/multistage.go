@@ -67,7 +67,8 @@ type msCmd struct {
 	assigns map[string]string // literal NAME=value prefixes
 	unknown []string          // NAME=value prefixes whose value is not literal
 	span    ast.Span
-	redirs  []string // output redirection targets ("?" when not literal)
+	call    *syntax.CallExpr // nil for an exec-form RUN
+	redirs  []string         // output redirection targets ("?" when not literal)
 	class   msClass
 	cwd     string            // working folder when it runs ("" unknown)
 	env     map[string]string // literal variables in effect
@@ -566,7 +567,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 		}
 		switch x := st.Cmd.(type) {
 		case *syntax.CallExpr:
-			c := &msCmd{ins: in, assigns: map[string]string{}}
+			c := &msCmd{ins: in, assigns: map[string]string{}, call: x}
 			if cc := byCall[x]; cc != nil {
 				c.words, c.span = cc.Args, cc.Span
 			} else {
@@ -616,7 +617,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 			cmds = cmds[:0]
 			for i := range sc.Commands {
 				cc := &sc.Commands[i]
-				cmds = append(cmds, &msCmd{ins: in, words: cc.Args, span: cc.Span, assigns: map[string]string{}})
+				cmds = append(cmds, &msCmd{ins: in, words: cc.Args, span: cc.Span, assigns: map[string]string{}, call: cc.Call})
 			}
 			return cmds, true
 		}
@@ -724,6 +725,7 @@ func (s *msSplit) analyze() {
 	}
 	s.decideCopies()
 	s.planRuns()
+	s.planRuntimeReads()
 	s.decideRest()
 	if len(s.problems) > 0 {
 		return
@@ -1346,6 +1348,7 @@ func (s *msSplit) pipReads() map[string]bool {
 // planRuns decides, for every RUN before the split, what the runtime stage
 // runs in its place.
 func (s *msSplit) planRuns() {
+	s.runtimePkg, s.devPkgs, s.dropped, s.upgrade = nil, nil, nil, false
 	for i := 0; i <= s.k; i++ {
 		pl := s.pl[i]
 		if pl.ins.Cmd != "run" {
@@ -1373,6 +1376,10 @@ func (s *msSplit) anyCompiles(pl *msPlan) bool {
 }
 
 func (s *msSplit) planRun(pl *msPlan) {
+	pl.replay, pl.before, pl.after = false, nil, nil
+	for _, c := range pl.cmds {
+		c.keep = false
+	}
 	building := pl.hasClass(msBuild) || pl.hasClass(msDeps) || pl.hasClass(msTool)
 	built := false
 	var before, after []*msCmd
@@ -1414,10 +1421,10 @@ func (s *msSplit) planRun(pl *msPlan) {
 			s.fail("`%s` moves files dfopt cannot follow", msShort(c.text(s.d)))
 		default:
 			if s.row.Key == "python" && !pl.hasClass(msBuild) && !pl.hasClass(msVenv) && !s.compiles(c) {
-				c.keep = true
-				continue
+				c.keep = true // runs again on the same image
+			} else {
+				s.fail("cannot tell whether the runtime needs what `%s` does", msShort(c.text(s.d)))
 			}
-			s.fail("cannot tell whether the runtime needs what `%s` does", msShort(c.text(s.d)))
 		}
 		if c.keep {
 			if built {
@@ -1461,23 +1468,25 @@ func (s *msSplit) runLines(pl *msPlan, cmds []*msCmd) []string {
 		return nil
 	}
 	var parts []string
-	cdDone := ""
+	cur := pl.cwd // the folder the runtime RUN is in
 	for _, c := range cmds {
-		if s.row.Key == "node" && c.class == msDeps {
-			parts = append(parts, s.nodeProdInstall(c))
-			continue
-		}
-		if c.cwd != cdDone && c.cwd != pl.cwd && s.relativeArgs(c) {
+		if c.cwd != cur && s.relativeArgs(c) {
 			if c.cwd == "" {
 				s.fail("cannot tell the folder `%s` runs in", msShort(c.text(s.d)))
 				return nil
 			}
 			parts = append(parts, "cd "+c.cwd)
-			cdDone = c.cwd
+			cur = c.cwd
+		}
+		if s.row.Key == "node" && c.class == msDeps {
+			parts = append(parts, s.nodeProdInstall(c))
+			continue
 		}
 		parts = append(parts, c.text(s.d))
 	}
-	return []string{strings.Join(parts, " && ")}
+	// The RUN's mounts (a bind mount of the manifests, a secret .npmrc)
+	// are there for the commands it runs again too.
+	return []string{strings.TrimPrefix(runFlags(s.d, pl.ins)+" "+strings.Join(parts, " && "), " ")}
 }
 
 // relativeArgs reports whether a command's arguments depend on the folder.
