@@ -1855,19 +1855,13 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 			}
 			out = append(out, more...)
 		case tool == "tsc":
-			if msHas(args, "--noEmit") {
-				continue
-			}
-			if o := flag("--outDir"); o != "" {
-				out = append(out, o)
-				continue
-			}
-			cfg := msOr(flag("-p"), msOr(flag("--project"), "tsconfig.json"))
-			o, err := s.tsOutDir(path.Join(dir, cfg), at)
+			o, err := s.tscOut(args, flag, dir, at)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, o)
+			if o != "" {
+				out = append(out, o)
+			}
 		case tool == "nest" && len(args) > 0 && args[0] == "build":
 			if data, _, ok := s.readContext(path.Join(dir, "nest-cli.json"), at); ok && strings.Contains(string(data), "tsConfigPath") {
 				return nil, fmt.Errorf("nest-cli.json chooses its tsconfig")
@@ -1876,7 +1870,7 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 			if _, _, ok := s.readContext(cfg, at); !ok {
 				cfg = path.Join(dir, "tsconfig.json")
 			}
-			o, err := s.tsOutDir(cfg, at)
+			o, err := s.tsOutDir(cfg, dir, at)
 			if err != nil {
 				return nil, err
 			}
@@ -1931,34 +1925,6 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 		}
 	}
 	return clean, nil
-}
-
-// tsOutDir reads compilerOptions.outDir from a tsconfig file.
-func (s *msSplit) tsOutDir(cfg string, at int) (string, error) {
-	data, _, ok := s.readContext(cfg, at)
-	if !ok {
-		return "", fmt.Errorf("%s is not in the build context", path.Base(cfg))
-	}
-	var ts struct {
-		Extends         any `json:"extends"`
-		CompilerOptions struct {
-			OutDir string `json:"outDir"`
-		} `json:"compilerOptions"`
-	}
-	if err := json.Unmarshal(msJSONC(data), &ts); err != nil {
-		return "", fmt.Errorf("%s does not parse: %v", path.Base(cfg), err)
-	}
-	if ts.CompilerOptions.OutDir == "" {
-		if ts.Extends != nil {
-			return "", fmt.Errorf("%s inherits its outDir", path.Base(cfg))
-		}
-		return "", fmt.Errorf("%s has no outDir: tsc writes beside the sources", path.Base(cfg))
-	}
-	rel := path.Clean(ts.CompilerOptions.OutDir)
-	if d := path.Dir(path.Base(cfg)); d != "." {
-		rel = path.Join(d, rel)
-	}
-	return rel, nil
 }
 
 func (s *msSplit) angularOut(dir string, at int) (string, error) {
