@@ -1757,26 +1757,45 @@ func (s *msSplit) decideRest() {
 			pl.keep = true
 		}
 	}
-	// ARG: kept when a kept text uses it.
-	used := map[string]bool{}
-	for _, t := range s.runtimeTexts() {
-		for _, v := range msVarsIn(t) {
-			used[v] = true
+	// ARG and ENV: kept when a kept text uses what they set (a kept
+	// `ENV PATH=$GOPATH/bin:$PATH` needs its GOPATH).
+	for more := true; more; {
+		more = false
+		used := map[string]bool{}
+		for _, t := range s.runtimeTexts() {
+			for _, v := range msVarsIn(t) {
+				used[v] = true
+			}
 		}
-	}
-	for i := 0; i < s.k; i++ {
-		pl := s.pl[i]
-		if c, ok := pl.ins.Command.(*instructions.ArgCommand); ok {
-			for _, kv := range c.Args {
-				if used[kv.Key] {
-					pl.keep = true
-				}
+		for i := 0; i < s.k; i++ {
+			pl := s.pl[i]
+			if !pl.keep && msSetsUsed(pl, used) {
+				pl.keep, more = true, true
 			}
 		}
 	}
 	if s.row.Compiled {
 		s.checkImageEnv()
 	}
+}
+
+// msSetsUsed reports whether an ARG or ENV sets a variable in used.
+func msSetsUsed(pl *msPlan, used map[string]bool) bool {
+	switch c := pl.ins.Command.(type) {
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			if used[kv.Key] {
+				return true
+			}
+		}
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			if used[kv.Key] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lastWorkdir reports whether plan i is the stage's last WORKDIR.
@@ -1865,6 +1884,22 @@ func (s *msSplit) chooseRuntime() {
 		}
 	}
 	s.info = msRuntimeOf(s.runtime)
+	s.noteUser()
+}
+
+// noteUser says when the runtime image runs as another user than the
+// builder image, and no USER in the stage settles it.
+func (s *msSplit) noteUser() {
+	rt, ok := imageDefaultsOf(s.runtime)
+	if !ok || s.row.SameImage || rt.User == s.image.User {
+		return
+	}
+	for _, pl := range s.pl {
+		if pl.ins.Cmd == "user" {
+			return
+		}
+	}
+	s.notes = append(s.notes, fmt.Sprintf("`%s` runs as user %s, the original image as %s", s.runtime, msOr(rt.User, "root"), msOr(s.image.User, "root")))
 }
 
 // needsShell reports whether the runtime stage runs any command.
