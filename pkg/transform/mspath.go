@@ -12,12 +12,20 @@ import (
 // the runtime stage too. The split keeps the builder's PATH for every
 // folder an artifact lands in that the runtime image's PATH lacks.
 
-// lookupPath is the PATH the original image searches: the builder image's.
-func (s *msSplit) lookupPath() []string {
-	if s.image.Path != nil {
-		return s.image.Path
+// lookupPath is the PATH the original image searches at the end of the
+// stage: the builder image's, as the stage's ENV sets it; ok is false
+// when dfopt cannot tell (a build argument, an image it does not know).
+func (s *msSplit) lookupPath() (dirs []string, ok bool) {
+	v, ok := s.finalEnv["PATH"]
+	if !ok {
+		return stdPath, false
 	}
-	return stdPath
+	for _, d := range strings.Split(v, ":") {
+		if path.IsAbs(d) {
+			dirs = append(dirs, path.Clean(d))
+		}
+	}
+	return dirs, true
 }
 
 // builderOnlyPath lists the folders on the builder image's PATH that the
@@ -63,12 +71,11 @@ func (s *msSplit) keptPath(dir string) bool {
 			if kv.Key != "PATH" {
 				continue
 			}
-			v := kv.Value
-			if e, ok := msExpand(v, pl.env); ok {
-				v = e
-			}
-			for _, part := range strings.Split(strings.Trim(v, `"'`), ":") {
-				if path.Clean(part) == dir {
+			for _, part := range strings.Split(strings.Trim(kv.Value, `"'`), ":") {
+				if strings.Contains(part, "$PATH") || strings.Contains(part, "${PATH}") {
+					continue // the runtime image's PATH, not the builder's
+				}
+				if e, ok := msExpand(part, pl.env); ok && path.Clean(e) == dir {
 					return true
 				}
 			}

@@ -155,7 +155,7 @@ func (s *msSplit) keepReads(final bool) bool {
 	for n, c := range cmds {
 		reads, ok := s.cmdReads(c)
 		if !ok && final {
-			s.fail("cannot tell the folder `%s` runs in", msShort(c.text(s.d)))
+			s.fail("cannot tell which folder `%s` reads its manifests from, to keep them in the runtime stage", msShort(c.text(s.d)))
 		}
 		for _, r := range reads {
 			found := s.mounted(s.pl[at[n]], r.alts) || s.writtenBefore(cmds[:n])

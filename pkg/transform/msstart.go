@@ -241,7 +241,8 @@ func (s *msSplit) candidates(p msProg) []string {
 		return nil
 	}
 	var out []string
-	for _, dir := range s.lookupPath() {
+	dirs, _ := s.lookupPath()
+	for _, dir := range dirs {
 		out = append(out, path.Join(dir, p.name))
 	}
 	return out
@@ -345,6 +346,10 @@ func (s *msSplit) checkStart() {
 		}
 		if pl, file := s.keptFile(p); pl != nil {
 			s.checkScript(p, pl, file, have)
+			continue
+		}
+		if _, known := s.lookupPath(); !known && !strings.Contains(p.name, "/") {
+			s.fail("%s starts `%s` through PATH, and dfopt cannot tell which folders PATH holds", s.at(p.ins), p.name)
 			continue
 		}
 		s.fail("%s starts `%s`, which neither the build makes nor `%s` has", s.at(p.ins), p.name, s.runtime)

@@ -172,9 +172,10 @@ type msSplit struct {
 	devPkgs       []string
 	dropped       []string
 	finalCwd      string
-	image         ImageDefaults // the builder image's defaults (zero when unknown)
-	imageWorkdir  string        // the builder image's WORKDIR ("" when unknown)
-	finalCwdImage bool          // the program runs in the base image's WORKDIR
+	finalEnv      map[string]string // the literal ENV at the end of the stage
+	image         ImageDefaults     // the builder image's defaults (zero when unknown)
+	imageWorkdir  string            // the builder image's WORKDIR ("" when unknown)
+	finalCwdImage bool              // the program runs in the base image's WORKDIR
 	argVals       map[string]bool
 	runtime       string
 	info          msRuntimeInfo
@@ -344,6 +345,9 @@ func (s *msSplit) walk() {
 	cwd, cwdImage := s.imageWorkdir, true
 	var user string
 	env := map[string]string{}
+	if s.image.Path != nil {
+		env["PATH"] = strings.Join(s.image.Path, ":")
+	}
 	for _, in := range s.ins {
 		pl := &msPlan{ins: in, cwd: cwd, cwdImage: cwdImage, user: user, env: env}
 		s.pl = append(s.pl, pl)
@@ -419,7 +423,7 @@ func (s *msSplit) walk() {
 			}
 		}
 	}
-	s.finalCwd, s.finalCwdImage = cwd, cwdImage
+	s.finalCwd, s.finalCwdImage, s.finalEnv = cwd, cwdImage, env
 }
 
 func msOr(a, b string) string {
@@ -711,6 +715,14 @@ func (s *msSplit) analyze() {
 			s.fail("no build command")
 		}
 		return
+	}
+	if s.imageWorkdir == "" {
+		for _, pl := range s.pl {
+			if pl.cwdImage && (pl.ins.Cmd == "run" || pl.ins.Cmd == "copy" || pl.ins.Cmd == "add") {
+				s.fail("%s uses the WORKDIR of `%s`, which dfopt does not know", s.at(pl.ins), s.st.Base)
+				return
+			}
+		}
 	}
 	s.name = s.builderName()
 	if s.row.Key == "python" {
@@ -1035,7 +1047,8 @@ func (s *msSplit) neededPaths() []string {
 			}
 			if part != "" && !strings.Contains(part, "/") {
 				// A program started by name is looked up on PATH.
-				for _, dir := range s.lookupPath() {
+				dirs, _ := s.lookupPath()
+				for _, dir := range dirs {
 					out = append(out, path.Join(dir, part))
 				}
 			}
