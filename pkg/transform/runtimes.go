@@ -1614,11 +1614,14 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 // msNodeArgs splits a package manager command into its subcommand, its
 // other positional arguments and whether it is global.
 func msNodeArgs(c *msCmd) (sub string, pos []string, global bool) {
-	for _, w := range c.from(1) {
-		v := w.Value
+	words := c.from(1)
+	for i := 0; i < len(words); i++ {
+		v := words[i].Value
 		switch {
 		case v == "-g" || v == "--global" || v == "--location=global":
 			global = true
+		case npmValued[v]:
+			i++ // --cwd DIR, --prefix DIR: the value is not a subcommand
 		case strings.HasPrefix(v, "-"):
 		case sub == "":
 			sub = v
