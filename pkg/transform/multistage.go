@@ -344,10 +344,7 @@ func (s *msSplit) hasStartCommand() bool {
 func (s *msSplit) walk() {
 	cwd, cwdImage := s.imageWorkdir, true
 	var user string
-	env := map[string]string{}
-	if s.image.Path != nil {
-		env["PATH"] = strings.Join(s.image.Path, ":")
-	}
+	env := s.imageEnv()
 	for _, in := range s.ins {
 		pl := &msPlan{ins: in, cwd: cwd, cwdImage: cwdImage, user: user, env: env}
 		s.pl = append(s.pl, pl)
@@ -424,6 +421,16 @@ func (s *msSplit) walk() {
 		}
 	}
 	s.finalCwd, s.finalCwdImage, s.finalEnv = cwd, cwdImage, env
+}
+
+// imageEnv is the literal environment the builder image sets that the
+// split reads: its PATH.
+func (s *msSplit) imageEnv() map[string]string {
+	env := map[string]string{}
+	if s.image.Path != nil {
+		env["PATH"] = strings.Join(s.image.Path, ":")
+	}
+	return env
 }
 
 func msOr(a, b string) string {
