@@ -67,7 +67,8 @@ type msCmd struct {
 	assigns map[string]string // literal NAME=value prefixes
 	unknown []string          // NAME=value prefixes whose value is not literal
 	span    ast.Span
-	redirs  []string // output redirection targets ("?" when not literal)
+	call    *syntax.CallExpr // nil for an exec-form RUN
+	redirs  []string         // output redirection targets ("?" when not literal)
 	class   msClass
 	cwd     string            // working folder when it runs ("" unknown)
 	env     map[string]string // literal variables in effect
@@ -171,8 +172,10 @@ type msSplit struct {
 	devPkgs       []string
 	dropped       []string
 	finalCwd      string
-	imageWorkdir  string // the base image's WORKDIR when dfopt knows the image
-	finalCwdImage bool   // the program runs in the base image's WORKDIR
+	finalEnv      map[string]string // the literal ENV at the end of the stage
+	image         ImageDefaults     // the builder image's defaults (zero when unknown)
+	imageWorkdir  string            // the builder image's WORKDIR ("" when unknown)
+	finalCwdImage bool              // the program runs in the base image's WORKDIR
 	argVals       map[string]bool
 	runtime       string
 	info          msRuntimeInfo
@@ -225,8 +228,8 @@ func (s *msSplit) run() []Finding {
 			break
 		}
 	}
-	if imgRow != nil {
-		s.imageWorkdir = imgRow.ImageWorkdir
+	if d, ok := imageDefaultsOf(s.st.Base); ok && imgRow != nil {
+		s.image, s.imageWorkdir = d, d.Workdir
 	}
 	s.walk()
 	// Which rows' build commands does the stage run?
@@ -341,7 +344,7 @@ func (s *msSplit) hasStartCommand() bool {
 func (s *msSplit) walk() {
 	cwd, cwdImage := s.imageWorkdir, true
 	var user string
-	env := map[string]string{}
+	env := s.imageEnv()
 	for _, in := range s.ins {
 		pl := &msPlan{ins: in, cwd: cwd, cwdImage: cwdImage, user: user, env: env}
 		s.pl = append(s.pl, pl)
@@ -417,7 +420,17 @@ func (s *msSplit) walk() {
 			}
 		}
 	}
-	s.finalCwd, s.finalCwdImage = cwd, cwdImage
+	s.finalCwd, s.finalCwdImage, s.finalEnv = cwd, cwdImage, env
+}
+
+// imageEnv is the literal environment the builder image sets that the
+// split reads: its PATH.
+func (s *msSplit) imageEnv() map[string]string {
+	env := map[string]string{}
+	if s.image.Path != nil {
+		env["PATH"] = strings.Join(s.image.Path, ":")
+	}
+	return env
 }
 
 func msOr(a, b string) string {
@@ -565,7 +578,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 		}
 		switch x := st.Cmd.(type) {
 		case *syntax.CallExpr:
-			c := &msCmd{ins: in, assigns: map[string]string{}}
+			c := &msCmd{ins: in, assigns: map[string]string{}, call: x}
 			if cc := byCall[x]; cc != nil {
 				c.words, c.span = cc.Args, cc.Span
 			} else {
@@ -615,7 +628,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 			cmds = cmds[:0]
 			for i := range sc.Commands {
 				cc := &sc.Commands[i]
-				cmds = append(cmds, &msCmd{ins: in, words: cc.Args, span: cc.Span, assigns: map[string]string{}})
+				cmds = append(cmds, &msCmd{ins: in, words: cc.Args, span: cc.Span, assigns: map[string]string{}, call: cc.Call})
 			}
 			return cmds, true
 		}
@@ -710,26 +723,37 @@ func (s *msSplit) analyze() {
 		}
 		return
 	}
+	if s.imageWorkdir == "" {
+		for _, pl := range s.pl {
+			if pl.cwdImage && (pl.ins.Cmd == "run" || pl.ins.Cmd == "copy" || pl.ins.Cmd == "add") {
+				s.fail("%s uses the WORKDIR of `%s`, which dfopt does not know", s.at(pl.ins), s.st.Base)
+				return
+			}
+		}
+	}
 	s.name = s.builderName()
 	if s.row.Key == "python" {
 		s.pythonVenv()
 	}
 	s.static = s.row.Key == "go"
 	s.findArtifacts()
-	if s.row.Compiled {
-		s.checkStart()
-	}
+	s.checkStartTools()
 	s.checkTail()
 	if len(s.problems) > 0 {
 		return
 	}
 	s.decideCopies()
 	s.planRuns()
+	s.planRuntimeReads()
 	s.decideRest()
 	if len(s.problems) > 0 {
 		return
 	}
 	s.chooseRuntime()
+	if len(s.problems) > 0 {
+		return
+	}
+	s.checkStart()
 	s.checkRuntime()
 }
 
@@ -901,7 +925,7 @@ func (s *msSplit) knownDir(p string) bool {
 	case "/", "/bin", "/usr/bin", "/usr/local/bin", "/usr/local", "/usr", "/opt", "/tmp", "/root", "/srv", "/home", "/etc", "/var", "/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/share", "/usr/lib":
 		return true
 	}
-	for _, d := range s.row.ImagePath {
+	for _, d := range s.builderOnlyPath() {
 		if p == d || p == path.Dir(d) {
 			return true
 		}
@@ -963,67 +987,6 @@ func msMountTargets(in *ast.Instruction) []string {
 		}
 	}
 	return out
-}
-
-// startWords lists the command lines of CMD, ENTRYPOINT and HEALTHCHECK.
-type msStart struct {
-	ins   *ast.Instruction
-	words []string
-}
-
-func (s *msSplit) startWords() []msStart {
-	var out []msStart
-	for _, pl := range s.pl {
-		var lines []string
-		json := false
-		switch c := pl.ins.Command.(type) {
-		case *instructions.CmdCommand:
-			lines, json = c.CmdLine, !c.PrependShell
-		case *instructions.EntrypointCommand:
-			lines, json = c.CmdLine, !c.PrependShell
-		case *instructions.HealthCheckCommand:
-			if c.Health != nil && len(c.Health.Test) > 1 {
-				lines, json = c.Health.Test[1:], c.Health.Test[0] == "CMD"
-			}
-		default:
-			continue
-		}
-		if json {
-			out = append(out, msStart{pl.ins, lines})
-			continue
-		}
-		for _, l := range lines {
-			for _, part := range strings.FieldsFunc(l, func(r rune) bool { return r == '&' || r == ';' || r == '|' }) {
-				out = append(out, msStart{pl.ins, strings.Fields(part)})
-			}
-		}
-	}
-	return out
-}
-
-// checkStart: the image must not start the toolchain (go run, dotnet run).
-func (s *msSplit) checkStart() {
-	for _, st := range s.startWords() {
-		in, words := st.ins, st.words
-		{
-			for len(words) > 0 && strings.Contains(words[0], "=") {
-				words = words[1:]
-			}
-			if len(words) == 0 {
-				continue
-			}
-			base := path.Base(words[0])
-			if msHas(s.row.RuntimeTools, base) {
-				s.fail("%s starts `%s`, which only the builder image has", s.at(in), base)
-			}
-			if base == "dotnet" && len(words) > 1 {
-				switch words[1] {
-				case "run", "watch", "build", "test", "publish", "restore", "ef":
-					s.fail("%s starts `dotnet %s`, which needs the SDK", s.at(in), words[1])
-				}
-			}
-		}
-	}
 }
 
 // checkTail checks that what follows the split can run on the runtime image.
@@ -1091,7 +1054,8 @@ func (s *msSplit) neededPaths() []string {
 			}
 			if part != "" && !strings.Contains(part, "/") {
 				// A program started by name is looked up on PATH.
-				for _, dir := range append([]string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}, s.row.ImagePath...) {
+				dirs, _ := s.lookupPath()
+				for _, dir := range dirs {
 					out = append(out, path.Join(dir, part))
 				}
 			}
@@ -1183,7 +1147,7 @@ func (s *msSplit) decideCopies() {
 		return
 	}
 	var kept []string
-	w := msOr(s.finalCwd, s.row.ImageWorkdir)
+	w := msOr(s.finalCwd, s.imageWorkdir)
 	for i := 0; i < s.k; i++ {
 		pl := s.pl[i]
 		if pl.keep && msCopyFrom(pl.ins) == "" && (pl.ins.Cmd == "copy" || pl.ins.Cmd == "add") && s.footNeeded(pl.foot, nil) {
@@ -1268,7 +1232,7 @@ func (s *msSplit) footNeeded(foot, needed []string) bool {
 		}
 		w := s.finalCwd
 		if w == "" {
-			w = s.row.ImageWorkdir
+			w = s.imageWorkdir
 		}
 		if w != "/" && (msUnder(w, f) || msUnder(f, w)) || w == "/" && f == "/" {
 			return true
@@ -1307,7 +1271,7 @@ func (s *msSplit) footprint(pl *msPlan) []string {
 	}
 	cwd := pl.cwd
 	if cwd == "" && pl.cwdImage {
-		cwd = s.row.ImageWorkdir
+		cwd = s.imageWorkdir
 	}
 	abs := msResolve(cwd, d)
 	if abs == "" {
@@ -1404,6 +1368,7 @@ func (s *msSplit) pipReads() map[string]bool {
 // planRuns decides, for every RUN before the split, what the runtime stage
 // runs in its place.
 func (s *msSplit) planRuns() {
+	s.runtimePkg, s.devPkgs, s.dropped, s.upgrade = nil, nil, nil, false
 	for i := 0; i <= s.k; i++ {
 		pl := s.pl[i]
 		if pl.ins.Cmd != "run" {
@@ -1431,6 +1396,10 @@ func (s *msSplit) anyCompiles(pl *msPlan) bool {
 }
 
 func (s *msSplit) planRun(pl *msPlan) {
+	pl.replay, pl.before, pl.after = false, nil, nil
+	for _, c := range pl.cmds {
+		c.keep = false
+	}
 	building := pl.hasClass(msBuild) || pl.hasClass(msDeps) || pl.hasClass(msTool)
 	built := false
 	var before, after []*msCmd
@@ -1472,10 +1441,10 @@ func (s *msSplit) planRun(pl *msPlan) {
 			s.fail("`%s` moves files dfopt cannot follow", msShort(c.text(s.d)))
 		default:
 			if s.row.Key == "python" && !pl.hasClass(msBuild) && !pl.hasClass(msVenv) && !s.compiles(c) {
-				c.keep = true
-				continue
+				c.keep = true // runs again on the same image
+			} else {
+				s.fail("cannot tell whether the runtime needs what `%s` does", msShort(c.text(s.d)))
 			}
-			s.fail("cannot tell whether the runtime needs what `%s` does", msShort(c.text(s.d)))
 		}
 		if c.keep {
 			if built {
@@ -1519,23 +1488,25 @@ func (s *msSplit) runLines(pl *msPlan, cmds []*msCmd) []string {
 		return nil
 	}
 	var parts []string
-	cdDone := ""
+	cur := pl.cwd // the folder the runtime RUN is in
 	for _, c := range cmds {
-		if s.row.Key == "node" && c.class == msDeps {
-			parts = append(parts, s.nodeProdInstall(c))
-			continue
-		}
-		if c.cwd != cdDone && c.cwd != pl.cwd && s.relativeArgs(c) {
+		if c.cwd != cur && s.relativeArgs(c) {
 			if c.cwd == "" {
 				s.fail("cannot tell the folder `%s` runs in", msShort(c.text(s.d)))
 				return nil
 			}
 			parts = append(parts, "cd "+c.cwd)
-			cdDone = c.cwd
+			cur = c.cwd
+		}
+		if s.row.Key == "node" && c.class == msDeps {
+			parts = append(parts, s.nodeProdInstall(c))
+			continue
 		}
 		parts = append(parts, c.text(s.d))
 	}
-	return []string{strings.Join(parts, " && ")}
+	// The RUN's mounts (a bind mount of the manifests, a secret .npmrc)
+	// are there for the commands it runs again too.
+	return []string{strings.TrimPrefix(runFlags(s.d, pl.ins)+" "+strings.Join(parts, " && "), " ")}
 }
 
 // relativeArgs reports whether a command's arguments depend on the folder.
@@ -1806,26 +1777,45 @@ func (s *msSplit) decideRest() {
 			pl.keep = true
 		}
 	}
-	// ARG: kept when a kept text uses it.
-	used := map[string]bool{}
-	for _, t := range s.runtimeTexts() {
-		for _, v := range msVarsIn(t) {
-			used[v] = true
+	// ARG and ENV: kept when a kept text uses what they set (a kept
+	// `ENV PATH=$GOPATH/bin:$PATH` needs its GOPATH).
+	for more := true; more; {
+		more = false
+		used := map[string]bool{}
+		for _, t := range s.runtimeTexts() {
+			for _, v := range msVarsIn(t) {
+				used[v] = true
+			}
 		}
-	}
-	for i := 0; i < s.k; i++ {
-		pl := s.pl[i]
-		if c, ok := pl.ins.Command.(*instructions.ArgCommand); ok {
-			for _, kv := range c.Args {
-				if used[kv.Key] {
-					pl.keep = true
-				}
+		for i := 0; i < s.k; i++ {
+			pl := s.pl[i]
+			if !pl.keep && msSetsUsed(pl, used) {
+				pl.keep, more = true, true
 			}
 		}
 	}
 	if s.row.Compiled {
 		s.checkImageEnv()
 	}
+}
+
+// msSetsUsed reports whether an ARG or ENV sets a variable in used.
+func msSetsUsed(pl *msPlan, used map[string]bool) bool {
+	switch c := pl.ins.Command.(type) {
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			if used[kv.Key] {
+				return true
+			}
+		}
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			if used[kv.Key] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lastWorkdir reports whether plan i is the stage's last WORKDIR.
@@ -1906,7 +1896,7 @@ func (s *msSplit) chooseRuntime() {
 		}
 		s.runtime = img
 		if s.distroless != "" {
-			if s.needsShell() {
+			if s.needsShell() || s.startNeedsShell() {
 				s.notes = append(s.notes, "distroless was asked for, but the runtime stage runs commands")
 			} else {
 				s.runtime = s.distroless
@@ -1914,6 +1904,22 @@ func (s *msSplit) chooseRuntime() {
 		}
 	}
 	s.info = msRuntimeOf(s.runtime)
+	s.noteUser()
+}
+
+// noteUser says when the runtime image runs as another user than the
+// builder image, and no USER in the stage settles it.
+func (s *msSplit) noteUser() {
+	rt, ok := imageDefaultsOf(s.runtime)
+	if !ok || s.row.SameImage || rt.User == s.image.User {
+		return
+	}
+	for _, pl := range s.pl {
+		if pl.ins.Cmd == "user" {
+			return
+		}
+	}
+	s.notes = append(s.notes, fmt.Sprintf("`%s` runs as user %s, the original image as %s", s.runtime, msOr(rt.User, "root"), msOr(s.image.User, "root")))
 }
 
 // needsShell reports whether the runtime stage runs any command.
@@ -2091,7 +2097,7 @@ func (s *msSplit) contextPath(abs string, at int) (string, bool) {
 		}
 		cwd := pl.cwd
 		if cwd == "" && pl.cwdImage {
-			cwd = s.row.ImageWorkdir
+			cwd = s.imageWorkdir
 		}
 		dest := msResolve(cwd, d)
 		if dest == "" {
@@ -2228,9 +2234,9 @@ func (s *msSplit) edits() []emit.Edit {
 		add(pkgLine)
 	}
 	if s.needsImageWorkdir() {
-		add(s.kw("WORKDIR") + " " + s.row.ImageWorkdir)
+		add(s.kw("WORKDIR") + " " + s.imageWorkdir)
 	}
-	pathDone := false
+	pathDone := map[string]bool{}
 	var dels []emit.Edit
 	for i := 0; i < s.k; i++ {
 		pl := s.pl[i]
@@ -2246,14 +2252,14 @@ func (s *msSplit) edits() []emit.Edit {
 			add(pl.ins.Text(d))
 		}
 		if pl.ins.Cmd == "run" && !pl.replay {
-			s.addRun(pl, add, &pathDone)
+			s.addRun(pl, add, pathDone)
 		}
 	}
 	if k := s.pl[s.k]; k.ins.Cmd == "run" && !k.replay {
 		if s.k == pkgAt {
 			add(pkgLine)
 		}
-		s.addRun(k, add, &pathDone)
+		s.addRun(k, add, pathDone)
 	}
 	edits = append(edits, s.mergeDeletions(dels)...)
 	if s.newVenv {
@@ -2307,7 +2313,7 @@ func (s *msSplit) mergeDeletions(dels []emit.Edit) []emit.Edit {
 }
 
 // addRun renders the runtime side of a RUN before the split.
-func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone *bool) {
+func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone map[string]bool) {
 	for _, l := range pl.before {
 		add(s.kw("RUN") + " " + l)
 	}
@@ -2322,10 +2328,10 @@ func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone *bool) {
 		} else {
 			add(fmt.Sprintf("%s %s %s %s", s.kw("COPY"), flags, src, dst))
 		}
-		for _, dir := range s.row.ImagePath {
-			if !*pathDone && path.Dir(a.Path) == dir && s.usesPath(path.Base(a.Path)) {
+		for _, dir := range s.pathFor(a) {
+			if !pathDone[dir] {
 				add(s.kw("ENV") + " PATH=\"" + dir + ":$PATH\"")
-				*pathDone = true
+				pathDone[dir] = true
 			}
 		}
 	}
@@ -2340,27 +2346,14 @@ func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone *bool) {
 	}
 }
 
-// usesPath reports whether the program is started by name, through PATH.
-func (s *msSplit) usesPath(name string) bool {
-	for _, pl := range s.pl {
-		switch pl.ins.Cmd {
-		case "cmd", "entrypoint", "healthcheck", "run":
-			for _, a := range pl.ins.Args {
-				for _, w := range strings.Fields(a) {
-					if strings.Trim(w, `"'[],`) == name {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-// needsImageWorkdir: the builder image's WORKDIR (golang: /go) is where
-// the program runs, and the runtime image does not set it.
+// needsImageWorkdir: the program runs in the builder image's WORKDIR
+// (golang: /go, gradle: /home/gradle), or kept text is relative to it, and
+// the runtime image's WORKDIR differs or is unknown.
 func (s *msSplit) needsImageWorkdir() bool {
-	if s.row.ImageWorkdir == "/" {
+	if s.row.SameImage || s.imageWorkdir == "" {
+		return false
+	}
+	if rt, ok := imageDefaultsOf(s.runtime); ok && rt.Workdir == s.imageWorkdir {
 		return false
 	}
 	for i, pl := range s.pl {
@@ -2378,9 +2371,6 @@ func (s *msSplit) needsImageWorkdir() bool {
 			if (c.keep || pl.replay) && s.relativeArgs(c) {
 				return true
 			}
-		}
-		if false {
-			return true
 		}
 	}
 	return s.finalCwdImage

@@ -35,11 +35,10 @@ type msPattern struct {
 
 	BuildEnv     []string // ENV keys only the build reads (a trailing * matches a prefix)
 	ImageEnv     []string // variables the builder image sets and its runtime image does not
-	ImageWorkdir string   // the builder image's WORKDIR ("/" when it sets none)
-	ImagePath    []string // folders on the builder image's PATH that a runtime image lacks
 	SameImage    bool     // the runtime image is the builder image itself
 	Compiled     bool     // the artifacts are self-contained: the runtime image differs
 	RuntimeTools []string // programs only the builder image has (not to be run in the runtime stage)
+	Managers     []string // rows of the Managers table whose Runtime programs run the toolchain
 	CAcerts      bool     // the builder image has ca-certificates, which Debian/Ubuntu runtimes lack
 }
 
@@ -48,49 +47,45 @@ var msPatterns = []*msPattern{
 		Key: "go", Lang: "Go", Build: "`go build` / `go install`",
 		Saving: "the Go toolchain and module cache",
 		Image:  msOfficial("golang"), Classify: msGoClass, Artifacts: msGoArtifacts, Runtime: msGoRuntime,
-		BuildEnv:     []string{"CGO_*", "GO111MODULE", "GOAMD64", "GOARCH", "GOARM", "GOBIN", "GOCACHE", "GOEXPERIMENT", "GOFLAGS", "GOINSECURE", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPRIVATE", "GOPROXY", "GOSUMDB", "GOTOOLCHAIN", "GOWORK", "CC", "CXX"},
-		ImageEnv:     []string{"GOPATH", "GOLANG_VERSION", "GOTOOLCHAIN"},
-		ImageWorkdir: "/go", ImagePath: []string{"/go/bin", "/usr/local/go/bin"},
-		Compiled: true, CAcerts: true, RuntimeTools: []string{"go", "gofmt"},
+		BuildEnv: []string{"CGO_*", "GO111MODULE", "GOAMD64", "GOARCH", "GOARM", "GOBIN", "GOCACHE", "GOEXPERIMENT", "GOFLAGS", "GOINSECURE", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPRIVATE", "GOPROXY", "GOSUMDB", "GOTOOLCHAIN", "GOWORK", "CC", "CXX"},
+		ImageEnv: []string{"GOPATH", "GOLANG_VERSION", "GOTOOLCHAIN"},
+		Compiled: true, CAcerts: true, RuntimeTools: []string{"go", "gofmt"}, Managers: []string{"go"},
 	},
 	{
 		Key: "rust", Lang: "Rust", Build: "`cargo build` / `cargo install`",
 		Saving: "the Rust toolchain and the target/ build cache",
 		Image:  msOfficial("rust"), Classify: msRustClass, Artifacts: msRustArtifacts, Runtime: msRustRuntime,
-		BuildEnv:     []string{"CARGO_*", "RUSTFLAGS", "RUSTDOCFLAGS", "RUSTC_WRAPPER", "RUSTUP_*", "CC", "CXX"},
-		ImageEnv:     []string{"CARGO_HOME", "RUSTUP_HOME", "RUST_VERSION"},
-		ImageWorkdir: "/", ImagePath: []string{"/usr/local/cargo/bin"},
-		Compiled: true, CAcerts: true, RuntimeTools: []string{"cargo", "rustc", "rustup"},
+		BuildEnv: []string{"CARGO_*", "RUSTFLAGS", "RUSTDOCFLAGS", "RUSTC_WRAPPER", "RUSTUP_*", "CC", "CXX"},
+		ImageEnv: []string{"CARGO_HOME", "RUSTUP_HOME", "RUST_VERSION"},
+		Compiled: true, CAcerts: true, RuntimeTools: []string{"cargo", "rustc", "rustup"}, Managers: []string{"cargo"},
 	},
 	{
 		Key: "java", Lang: "Java", Build: "`mvn package` / `gradle build`",
 		Saving: "the JDK, the build tool and its dependency cache",
 		Image:  msJavaImage, Classify: msJavaClass, Artifacts: msJavaArtifacts, Runtime: msJavaRuntime,
-		BuildEnv:     []string{"MAVEN_OPTS", "MAVEN_CONFIG", "MAVEN_ARGS", "GRADLE_OPTS", "GRADLE_USER_HOME"},
-		ImageEnv:     []string{"MAVEN_HOME", "MAVEN_CONFIG", "GRADLE_HOME", "GRADLE_VERSION", "MAVEN_VERSION"},
-		ImageWorkdir: "/",
-		Compiled:     true, RuntimeTools: []string{"mvn", "mvnw", "gradle", "gradlew", "javac", "jar"},
+		BuildEnv: []string{"MAVEN_OPTS", "MAVEN_CONFIG", "MAVEN_ARGS", "GRADLE_OPTS", "GRADLE_USER_HOME"},
+		ImageEnv: []string{"MAVEN_HOME", "MAVEN_CONFIG", "GRADLE_HOME", "GRADLE_VERSION", "MAVEN_VERSION"},
+		Compiled: true, RuntimeTools: []string{"mvn", "mvnw", "gradle", "gradlew", "javac", "jar"}, Managers: []string{"maven", "gradle"},
 	},
 	{
 		Key: "dotnet", Lang: ".NET", Build: "`dotnet publish -o DIR`",
 		Saving: "the .NET SDK and the NuGet cache",
 		Image:  msDotnetImage, Classify: msDotnetClass, Artifacts: msDotnetArtifacts, Runtime: msDotnetRuntime,
-		BuildEnv:     []string{"DOTNET_CLI_TELEMETRY_OPTOUT", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE", "DOTNET_NOLOGO", "NUGET_*", "DOTNET_CLI_*"},
-		ImageEnv:     []string{"DOTNET_SDK_VERSION", "NUGET_XMLDOC_MODE", "POWERSHELL_DISTRIBUTION_CHANNEL", "DOTNET_GENERATE_ASPNET_CERTIFICATE", "DOTNET_USE_POLLING_FILE_WATCHER"},
-		ImageWorkdir: "/",
-		Compiled:     true, RuntimeTools: []string{"msbuild", "nuget", "pwsh"},
+		BuildEnv: []string{"DOTNET_CLI_TELEMETRY_OPTOUT", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE", "DOTNET_NOLOGO", "NUGET_*", "DOTNET_CLI_*"},
+		ImageEnv: []string{"DOTNET_SDK_VERSION", "NUGET_XMLDOC_MODE", "POWERSHELL_DISTRIBUTION_CHANNEL", "DOTNET_GENERATE_ASPNET_CERTIFICATE", "DOTNET_USE_POLLING_FILE_WATCHER"},
+		Compiled: true, RuntimeTools: []string{"msbuild", "nuget", "pwsh"}, Managers: []string{"dotnet"},
 	},
 	{
 		Key: "node", Lang: "Node", Build: "`npm run build` (yarn, pnpm)",
 		Saving: "devDependencies and the build's inputs and caches",
 		Image:  msOfficial("node"), Classify: msNodeClass, Artifacts: msNodeArtifacts, Runtime: msSameRuntime,
-		ImageWorkdir: "/", SameImage: true,
+		SameImage: true,
 	},
 	{
 		Key: "python", Lang: "Python", Build: "`pip install` with a C toolchain",
 		Saving: "the C toolchain and -dev headers",
 		Image:  msOfficial("python"), Classify: msPythonClass, Artifacts: msPythonArtifacts, Runtime: msSameRuntime,
-		ImageWorkdir: "/", SameImage: true,
+		SameImage: true,
 	},
 }
 
@@ -671,7 +666,7 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	}
 	dir := c.cwd
 	if dir == "" && s.pl[0].cwdImage {
-		dir = s.row.ImageWorkdir
+		dir = s.imageWorkdir
 	}
 	var out string
 	outSet := false
@@ -1619,11 +1614,14 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 // msNodeArgs splits a package manager command into its subcommand, its
 // other positional arguments and whether it is global.
 func msNodeArgs(c *msCmd) (sub string, pos []string, global bool) {
-	for _, w := range c.from(1) {
-		v := w.Value
+	words := c.from(1)
+	for i := 0; i < len(words); i++ {
+		v := words[i].Value
 		switch {
 		case v == "-g" || v == "--global" || v == "--location=global":
 			global = true
+		case npmValued[v]:
+			i++ // --cwd DIR, --prefix DIR: the value is not a subcommand
 		case strings.HasPrefix(v, "-"):
 		case sub == "":
 			sub = v
@@ -1860,19 +1858,13 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 			}
 			out = append(out, more...)
 		case tool == "tsc":
-			if msHas(args, "--noEmit") {
-				continue
-			}
-			if o := flag("--outDir"); o != "" {
-				out = append(out, o)
-				continue
-			}
-			cfg := msOr(flag("-p"), msOr(flag("--project"), "tsconfig.json"))
-			o, err := s.tsOutDir(path.Join(dir, cfg), at)
+			o, err := s.tscOut(args, flag, dir, at)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, o)
+			if o != "" {
+				out = append(out, o)
+			}
 		case tool == "nest" && len(args) > 0 && args[0] == "build":
 			if data, _, ok := s.readContext(path.Join(dir, "nest-cli.json"), at); ok && strings.Contains(string(data), "tsConfigPath") {
 				return nil, fmt.Errorf("nest-cli.json chooses its tsconfig")
@@ -1881,7 +1873,7 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 			if _, _, ok := s.readContext(cfg, at); !ok {
 				cfg = path.Join(dir, "tsconfig.json")
 			}
-			o, err := s.tsOutDir(cfg, at)
+			o, err := s.tsOutDir(cfg, dir, at)
 			if err != nil {
 				return nil, err
 			}
@@ -1936,34 +1928,6 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 		}
 	}
 	return clean, nil
-}
-
-// tsOutDir reads compilerOptions.outDir from a tsconfig file.
-func (s *msSplit) tsOutDir(cfg string, at int) (string, error) {
-	data, _, ok := s.readContext(cfg, at)
-	if !ok {
-		return "", fmt.Errorf("%s is not in the build context", path.Base(cfg))
-	}
-	var ts struct {
-		Extends         any `json:"extends"`
-		CompilerOptions struct {
-			OutDir string `json:"outDir"`
-		} `json:"compilerOptions"`
-	}
-	if err := json.Unmarshal(msJSONC(data), &ts); err != nil {
-		return "", fmt.Errorf("%s does not parse: %v", path.Base(cfg), err)
-	}
-	if ts.CompilerOptions.OutDir == "" {
-		if ts.Extends != nil {
-			return "", fmt.Errorf("%s inherits its outDir", path.Base(cfg))
-		}
-		return "", fmt.Errorf("%s has no outDir: tsc writes beside the sources", path.Base(cfg))
-	}
-	rel := path.Clean(ts.CompilerOptions.OutDir)
-	if d := path.Dir(path.Base(cfg)); d != "." {
-		rel = path.Join(d, rel)
-	}
-	return rel, nil
 }
 
 func (s *msSplit) angularOut(dir string, at int) (string, error) {

@@ -98,7 +98,7 @@ type StageState struct {
 	User     string // USER value, expanded ("" when never set)
 	UserRaw  string // USER as written
 	UserLine int
-	Workdir  string // "/" when never set
+	Workdir  string // the base image's WORKDIR (imagedefaults.go, "/" when unknown) until a WORKDIR sets it
 	Accounts map[string]*UserAccount
 	Groups   map[string]EnvValue // group name → gid
 	BaseUser string              // "?" when the base image runs as a non-root user dfopt does not know, "" for root
@@ -603,6 +603,9 @@ func imageTag(ref string) string {
 func applyBaseImage(e *StageState, ref string) {
 	repo := imageRepo(ref)
 	tag := imageTag(ref)
+	if d, ok := imageDefaultsOf(ref); ok {
+		e.Workdir = d.Workdir
+	}
 	if b, ok := knownBases[repo]; ok {
 		for k, v := range b.env {
 			e.Vars[k] = EnvVar{Name: k, Value: v, Set: true}
