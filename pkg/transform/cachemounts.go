@@ -1917,25 +1917,23 @@ func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, 
 
 // removeCommand removes one simple command from a RUN: a command joined
 // by `&&` goes with its operator; a statement of a list goes with its
-// separator. Anything else (pipes, `||`, redirections, the only command of
-// the RUN) is refused. The removal must keep which commands run and the
-// RUN's exit status, the removed command counting as one that succeeds
-// (a cleanup after `;` decides the status: `…; done; rm -rf x`); when it
-// does not, the command is replaced by `true`, and when that does not
-// either, nothing is removed.
+// separator. The removal must keep which commands run and the RUN's exit
+// status, the removed command counting as one that succeeds (a cleanup
+// after `;` decides the status: `…; done; rm -rf x`). When it does not,
+// or when the command cannot go as text (after `||`, in a pipe, the only
+// command of the RUN), it is replaced by `true` if that keeps them; else
+// nothing is removed. Commands in a text with heredocs, with assignments
+// or that are the target of a redirection's word are refused.
 func removeCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *syntax.CallExpr) (emit.Edit, bool) {
+	if call == nil || strings.Contains(s.Text, "<<") || len(call.Assigns) > 0 {
+		return emit.Edit{}, false
+	}
 	e, ok := commandSpan(d, ins, s, call)
 	if ok {
 		e, ok = tidyRemoval(d, ins, e)
 	}
-	if !ok {
-		return emit.Edit{}, false
-	}
-	if keepsBehaviour(d, e) {
+	if ok && keepsBehaviour(d, e) {
 		return e, true
-	}
-	if len(call.Assigns) > 0 {
-		return emit.Edit{}, false
 	}
 	sp := s.SpanOf(call)
 	t := emit.Edit{Start: sp.Start, End: sp.End, New: "true"}

@@ -151,15 +151,32 @@ func TestRemoveCommand(t *testing.T) {
 			require.Equal(t, "FROM debian\n"+tc.want+"\n", runEdits(t, d, run, e))
 		})
 	}
+	// A command that cannot go as text becomes `true`, which keeps which
+	// commands run and the exit status.
+	for _, tc := range []struct{ src, want string }{
+		{"RUN apt-get clean", "RUN true"},                         // the only command
+		{"RUN a || apt-get clean", "RUN a || true"},               // ||
+		{"RUN apt-get clean | cat", "RUN true | cat"},             // a pipe
+		{"RUN apt-get clean > /dev/null", "RUN true > /dev/null"}, // a redirection
+		{"RUN (apt-get clean) && b", "RUN (true) && b"},           // a subshell with one command
+		{"RUN a && ! apt-get clean && b", "RUN a && ! true && b"}, // negation
+		{"RUN a && apt-get clean & wait", "RUN a && true & wait"}, // background
+	} {
+		t.Run("replaced: "+tc.src, func(t *testing.T) {
+			d, run := lastRun(t, "FROM debian\n"+tc.src+"\n")
+			s := d.Shell(run)
+			for i := range s.Commands {
+				if s.Commands[i].Name == "apt-get" {
+					e, ok := removeCommand(d, run, s, s.Commands[i].Call)
+					require.True(t, ok)
+					require.Equal(t, "FROM debian\n"+tc.want+"\n", runEdits(t, d, run, e))
+				}
+			}
+		})
+	}
 	for _, src := range []string{
-		"RUN apt-get clean",              // the only command
-		"RUN a || apt-get clean",         // ||
-		"RUN apt-get clean | cat",        // a pipe
-		"RUN apt-get clean > /dev/null",  // a redirection
-		"RUN (apt-get clean) && b",       // a subshell with one command
-		"RUN a && ! apt-get clean && b",  // negation
-		"RUN a && apt-get clean & wait",  // background
-		"RUN cat <<EOF && apt-get clean", // a heredoc in the text
+		"RUN cat <<EOF && apt-get clean",  // a heredoc in the text
+		"RUN a && X=1 apt-get clean && b", // an assignment
 	} {
 		t.Run("refused: "+src, func(t *testing.T) {
 			text := "FROM debian\n" + src + "\n"

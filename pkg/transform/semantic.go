@@ -17,32 +17,30 @@ import (
 // same commands with the same final status, for every exit status the
 // commands may return. Both go through equiv.Check.
 
-// shellFlags are the options a SHELL passes before -c:
-// ["/bin/bash", "-o", "pipefail", "-c"] → ["-o", "pipefail"]. ok is false
-// for a shell whose options the check does not know.
-func shellFlags(sh []string) ([]string, bool) {
-	if len(sh) == 0 {
-		return nil, false
-	}
-	var out []string
+// shellFlags are the options a SHELL passes before -c, one by one:
+// ["/bin/ash", "-eo", "pipefail", "-c"] → ["-e", "-o", "pipefail"]. ok is
+// false for arguments the check does not know.
+func shellFlags(sh []string) (flags []string, ok bool) {
 	for i := 1; i < len(sh); i++ {
 		a := sh[i]
-		switch {
-		case a == "-c":
-			return out, i == len(sh)-1
-		case strings.HasPrefix(a, "-") && strings.HasSuffix(a, "c") && !strings.HasPrefix(a, "--"):
-			// -xec: options, then the command string.
-			if len(a) > 2 {
-				out = append(out, a[:len(a)-1])
-			}
-			return out, i == len(sh)-1
-		case a == "-o" && i+1 < len(sh):
-			out = append(out, a, sh[i+1])
-			i++
-		case strings.HasPrefix(a, "-") && !strings.Contains(a, "c") && len(a) > 1:
-			out = append(out, a)
-		default:
+		if len(a) < 2 || a[0] != '-' && a[0] != '+' || a == "--" || strings.HasPrefix(a, "--") {
 			return nil, false
+		}
+		for _, c := range a[1:] {
+			switch {
+			case c == 'c':
+				return flags, i == len(sh)-1
+			case c == 'o':
+				if i+1 >= len(sh) {
+					return nil, false
+				}
+				i++
+				flags = append(flags, a[:1]+"o", sh[i])
+			case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+				flags = append(flags, a[:1]+string(c))
+			default:
+				return nil, false
+			}
 		}
 	}
 	return nil, false
