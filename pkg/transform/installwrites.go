@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -293,6 +294,9 @@ func pipMove(w *writeCheck) string {
 			}
 		}
 	}
+	if why := w.pipConfig(); why != "" {
+		return why
+	}
 	for _, name := range []string{"VIRTUAL_ENV", "CONDA_PREFIX", "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_SRC", "PYTHONUSERBASE", "PIP_CACHE_DIR"} {
 		p, set, ok := w.envPath(name)
 		if !set {
@@ -341,6 +345,31 @@ func pipMove(w *writeCheck) string {
 	}
 	return ""
 }
+
+// pipConfig finds pip configuration that may say where pip installs: a
+// config file named by the environment, pip.conf written or copied by an
+// earlier instruction, `pip config set`.
+func (w *writeCheck) pipConfig() string {
+	if _, set, _ := w.envPath("PIP_CONFIG_FILE"); set {
+		return "PIP_CONFIG_FILE names a pip configuration that may say where pip installs"
+	}
+	for _, st := range w.se.Lineage(w.h.d.Stages[w.run.Stage]) {
+		for _, x := range st.Instructions {
+			if x == w.run {
+				break
+			}
+			t := x.Text(w.h.d)
+			switch {
+			case x.Cmd != "run" && x.Cmd != "copy" && x.Cmd != "add":
+			case strings.Contains(t, "pip.conf") || strings.Contains(t, "pip.ini") || pipConfigSet.MatchString(t):
+				return insQuote(w.h.d, x) + " configures pip, which may say where pip installs"
+			}
+		}
+	}
+	return ""
+}
+
+var pipConfigSet = regexp.MustCompile(`\bpip[0-9.]*\s+config\s+set\b`)
 
 // pathEntries are the folders the Dockerfile puts on PATH before the
 // install (ENV PATH=/x/bin:$PATH adds /x/bin to the base image's PATH).

@@ -32,7 +32,7 @@ var npmLockNeutral = nameSet(
 	"ignore-scripts", "script-shell", "foreground-scripts", "unsafe-perm", "node-options", "user-agent",
 	"engine-strict", "strict-peer-deps", "save-exact", "save-prefix", "sign-git-commit", "sign-git-tag",
 	"git-tag-version", "commit-hooks", "message", "tag-version-prefix", "package-lock", "save", "no-save",
-	"no-package-lock", "package-lock-only", "dry-run", "prefix", "C",
+	"no-package-lock", "package-lock-only", "dry-run", "prefix", "C", "no-optional",
 )
 
 // npmKeyNeutral reports a configuration key that does not change the lock.
@@ -135,7 +135,7 @@ func (w *writeCheck) wordText(i int) string {
 func (w *writeCheck) npmEarlierConfig() string {
 	for _, st := range w.se.Lineage(w.h.d.Stages[w.run.Stage]) {
 		for _, x := range st.Instructions {
-			if x == w.run || x == w.fc.ins {
+			if x == w.run {
 				break
 			}
 			switch x.Cmd {
