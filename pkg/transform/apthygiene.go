@@ -311,7 +311,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 		add(msg, true, append(recommends, keeps...)...)
 	}
 	if notLit != "" {
-		add("`"+notLit+"` without --no-install-recommends also installs recommended packages; not fixed: its packages are not named literally, so dfopt cannot tell which of their recommended packages later steps need", false)
+		add("`"+notLit+"` without --no-install-recommends also installs recommended packages; not fixed: it does not name its packages literally, so dfopt cannot tell which of their recommended packages later steps need", false)
 	}
 	if e, ok := h.listsCleanup(r, merged); ok {
 		add("apt's package lists stay in the image: end the RUN with `rm -rf /var/lib/apt/lists/*`", false, e)

@@ -178,10 +178,15 @@ func aptPackages(inv *invocation) (pkgs []string, last ast.Word, ok bool) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		last = a
-		if !a.Lit {
-			return nil, last, false
-		}
 		v := a.Value
+		if !a.Lit {
+			// name=$VERSION: the package is named literally.
+			name, _, versioned := strings.Cut(v, "=")
+			if !versioned || name == "" || strings.ContainsAny(name, "$`'\"\\") {
+				return nil, last, false
+			}
+			v = name
+		}
 		if strings.HasPrefix(v, "-") {
 			if aptValued[v] && i+1 < len(args) {
 				i++

@@ -15,6 +15,9 @@ func TestAptPackages(t *testing.T) {
 		"apt-get install -y libssl-dev:arm64 g++":                     {"libssl-dev", "g++"},
 		"apt-get -q install --no-install-suggests -y ca-certificates": {"ca-certificates"},
 		"apt-get install -y $PKGS":                                    nil,
+		`apt-get install -y cassandra="$V" tools=$V`:                  {"cassandra", "tools"},
+		`apt-get install -y "pg-$MAJOR=$V"`:                           nil,
+		"apt-get install -f -y":                                       nil,
 		"apt-get install -y ./tool.deb":                               nil,
 		"apt-get install -y 'libfoo*'":                                nil,
 	} {
