@@ -266,8 +266,11 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 		return ctx.lineageMentions(word)
 	}
 	// One finding per RUN and kind, with an edit per command.
-	var yes, recommends []emit.Edit
-	var yesCmd, recCmd string
+	var yes, recommends, keeps []emit.Edit
+	var yesCmd, recCmd, notLit string
+	var kept []string
+	var have map[string]bool
+	var uses *laterUses
 	for _, inv := range r.apt() {
 		sub := inv.sub[0]
 		subWord := inv.args[inv.subIdx[0]]
@@ -278,6 +281,19 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 			}
 		}
 		if sub == "install" && !hasAnyPrefix(inv.args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {
+			// The Recommends that later steps need stay, by name.
+			if have == nil {
+				have, uses = h.installedBefore(r), h.uses(r)
+			}
+			_, why, keep, ok := h.recommendsKept(r, inv, have, uses)
+			if !ok {
+				notLit = progBase(inv.prog) + " install"
+				continue
+			}
+			if keep.New != "" {
+				keeps = append(keeps, keep)
+				kept = append(kept, why...)
+			}
 			recommends = append(recommends, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " --no-install-recommends"})
 			if recCmd == "" {
 				recCmd = progBase(inv.prog) + " install"
@@ -288,7 +304,14 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 		add(fmt.Sprintf("`%s` without -y: the build stops at the confirmation prompt%s", yesCmd, times(len(yes))), false, yes...)
 	}
 	if len(recommends) > 0 {
-		add(fmt.Sprintf("`%s` without --no-install-recommends also installs recommended packages%s", recCmd, times(len(recommends))), true, recommends...)
+		msg := fmt.Sprintf("`%s` without --no-install-recommends also installs recommended packages%s", recCmd, times(len(recommends)))
+		if len(kept) > 0 {
+			msg += "; the fix keeps " + andList(kept)
+		}
+		add(msg, true, append(recommends, keeps...)...)
+	}
+	if notLit != "" {
+		add("`"+notLit+"` without --no-install-recommends also installs recommended packages; not fixed: it does not name its packages literally, so dfopt cannot tell which of their recommended packages later steps need", false)
 	}
 	if e, ok := h.listsCleanup(r, merged); ok {
 		add("apt's package lists stay in the image: end the RUN with `rm -rf /var/lib/apt/lists/*`", false, e)

@@ -66,15 +66,12 @@ type install struct {
 	same bool
 	// dep builds the dependency-only command from the original statement.
 	dep func(t *textOf) string
-	// lockOnly: an install (`npm ci`, `pip install -r`) that reads only its
-	// manifests and writes nothing the COPY of the source brings; with its
-	// manifests present in the context it can move instead of repeat.
-	lockOnly bool
-	// lock is the lock file a lockOnly install needs.
+	// writes names the row of installWrites that says what the install
+	// writes and whether it can move above the COPY instead of running
+	// again after it ("" = it always runs again).
+	writes string
+	// lock are the files a moving install needs among the hoisted ones.
 	lock []string
-	// inSync, when set, must also hold for a lockOnly install to move: it
-	// checks in the context that the install will not rewrite its lock.
-	inSync func(c *BuildContext, files []string) bool
 	// ignoreScripts: the install runs no lifecycle scripts.
 	ignoreScripts bool
 }
@@ -563,7 +560,7 @@ func matchPip(_ string, args []*syntax.Word) *install {
 	// the scripts folder): with the files checked in the context it can
 	// move above the COPY instead of running twice.
 	if in.source == "" && !cl.has("-t", "--target", "--prefix", "--root", "--src", "--user") {
-		in.lockOnly, in.lock = true, in.named
+		in.writes, in.lock = writesPipReq, in.named
 	}
 	return in
 }
@@ -792,10 +789,9 @@ func matchNpm(_ string, args []*syntax.Word) *install {
 		}
 		in.dir = o.value
 	}
-	in.lockOnly, in.lock = true, []string{"package-lock.json", "npm-shrinkwrap.json"}
+	in.writes, in.lock = writesNpmCI, []string{"package-lock.json", "npm-shrinkwrap.json"}
 	if sub != "ci" && sub != "clean-install" {
-		// `npm install` rewrites the lock unless it already matches.
-		in.inSync = npmLockInSync
+		in.writes = writesNpmInstall // it rewrites the lock
 	}
 	in.ignoreScripts = cl.has("--ignore-scripts")
 	return in
@@ -947,9 +943,8 @@ func matchGo(_ string, args []*syntax.Word) *install {
 		return &install{source: "the build names another go.mod or folder"}
 	}
 	if sub == "mod" {
-		// `go mod download` reads go.mod and go.sum and writes only the
-		// module cache: with both in the context it moves.
-		return &install{same: true, dep: (*textOf).stmt, lockOnly: true, lock: []string{"go.sum"}}
+		// `go mod download` may write go.mod and go.sum (installWrites).
+		return &install{same: true, dep: (*textOf).stmt, writes: writesGoModDownld, lock: []string{"go.sum"}}
 	}
 	return &install{dep: func(t *textOf) string { return t.upTo(0) + " mod download" }}
 }
@@ -1498,58 +1493,4 @@ func displayDir(d string) string {
 		return "the context root"
 	}
 	return d + "/"
-}
-
-// npmLockInSync reports whether the hoisted package-lock.json (lockfile
-// version 2 or later) records exactly the dependencies package.json asks
-// for, so that `npm install` installs from it without rewriting it.
-func npmLockInSync(c *BuildContext, files []string) bool {
-	var pkgPath, lockPath string
-	for _, f := range files {
-		switch path.Base(f) {
-		case "package.json":
-			pkgPath = f
-		case "package-lock.json":
-			lockPath = f
-		}
-	}
-	if c == nil || pkgPath == "" || lockPath == "" || path.Dir(pkgPath) != path.Dir(lockPath) {
-		return false
-	}
-	type deps struct {
-		Name                 string            `json:"name"`
-		Version              string            `json:"version"`
-		Dependencies         map[string]string `json:"dependencies"`
-		DevDependencies      map[string]string `json:"devDependencies"`
-		OptionalDependencies map[string]string `json:"optionalDependencies"`
-		PeerDependencies     map[string]string `json:"peerDependencies"`
-	}
-	var pkg deps
-	var lock struct {
-		LockfileVersion int             `json:"lockfileVersion"`
-		Packages        map[string]deps `json:"packages"`
-	}
-	pdata, err1 := c.ReadFile(pkgPath)
-	ldata, err2 := c.ReadFile(lockPath)
-	if err1 != nil || err2 != nil || json.Unmarshal(pdata, &pkg) != nil || json.Unmarshal(ldata, &lock) != nil {
-		return false
-	}
-	root, ok := lock.Packages[""]
-	if !ok || lock.LockfileVersion < 2 {
-		return false
-	}
-	same := func(a, b map[string]string) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for k, v := range a {
-			if b[k] != v {
-				return false
-			}
-		}
-		return true
-	}
-	return root.Name == pkg.Name && root.Version == pkg.Version &&
-		same(root.Dependencies, pkg.Dependencies) && same(root.DevDependencies, pkg.DevDependencies) &&
-		same(root.OptionalDependencies, pkg.OptionalDependencies) && same(root.PeerDependencies, pkg.PeerDependencies)
 }

@@ -383,6 +383,20 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 		body += string(d.Src[t.span.End:stmtSpan(sc, steps[last].stmt).End])
 	}
 
+	// Whether the install moves above the COPY (it writes nothing the COPY
+	// brings back differently) or runs again after it.
+	row := installWriteRow(in.writes)
+	stay := ""
+	if row != nil {
+		w := &writeCheck{h: h, in: in, run: r, fc: fc, view: view, pdir: pdir, ctxDir: ctxDir, files: files, se: NewStageEnv(d)}
+		w.env = w.se.At(r)
+		w.call, _ = steps[k].stmt.Cmd.(*syntax.CallExpr)
+		if stay = h.moveVerdict(row, w, steps, k, last); stay != "" && row.reinstall {
+			h.finding(r, "not hoisted: "+stay+"; running `"+row.Command+"` again after the COPY would install everything a second time")
+			return 0, false
+		}
+	}
+
 	// Edits: the moved steps, the manifests' COPY, the install; all above
 	// the full COPY.
 	at := attachedStart(d, c)
@@ -397,14 +411,15 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 	for _, line := range h.copyLines(view, fc, files) {
 		b.WriteString(indent + line + d.EOL())
 	}
-	moved := false
-	if in.lockOnly && h.p.Context != nil && len(steps) == 1 && cdPrefix == "" && hasAny(files, in.lock) &&
-		(in.inSync == nil || in.inSync(h.p.Context, files)) {
+	moved := row != nil && stay == ""
+	if moved {
 		// The install writes nothing that the COPY brings: it moves.
 		del, text := moveOut(d, r)
+		if cdPrefix != "" {
+			text = string(d.Src[attachedStart(d, r):r.Span.Start]) + indent + r.Keyword + runFlags(d, r) + " " + cdPrefix + body + d.EOL()
+		}
 		b.WriteString(text)
 		edits = append(edits, del)
-		moved = true
 	} else {
 		b.WriteString(indent + r.Keyword + runFlags(d, r) + " " + cdPrefix + body + d.EOL())
 	}
@@ -422,6 +437,8 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 	msg := fmt.Sprintf("%s dependencies are installed after %s, so every source change reinstalls them: copy %s first and install before the COPY", in.eco.Name, where, andList(names))
 	if moved {
 		msg += " (the install moves: it writes nothing the COPY brings)"
+	} else if stay != "" {
+		msg += "; the install runs again after it: " + stay
 	} else if !in.same {
 		msg += "; the original install still runs after it"
 	}
