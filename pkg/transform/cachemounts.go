@@ -1932,12 +1932,12 @@ func removeCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *s
 	if ok {
 		e, ok = tidyRemoval(d, ins, e)
 	}
-	if ok && keepsBehaviour(d, e) {
+	if ok && keepsBehaviour(d, ins, e) {
 		return e, true
 	}
 	sp := s.SpanOf(call)
 	t := emit.Edit{Start: sp.Start, End: sp.End, New: "true"}
-	if keepsBehaviour(d, t) {
+	if keepsBehaviour(d, ins, t) {
 		return t, true
 	}
 	return emit.Edit{}, false

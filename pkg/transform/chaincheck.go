@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -217,9 +218,32 @@ func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *
 	return verdict, verdict.Reason()
 }
 
-// keepsBehaviour applies edits to d and checks every RUN they change.
-func keepsBehaviour(d *ast.Document, edits ...emit.Edit) bool {
-	out, err := emit.Apply(d.Src, edits)
+// keepsBehaviour applies edits made inside one RUN of d and checks it.
+// The RUN is checked on its own, in a document of its own with the same
+// escape character and shell, which costs a small parse instead of the
+// whole file's.
+func keepsBehaviour(d *ast.Document, ins *ast.Instruction, edits ...emit.Edit) bool {
+	var pre strings.Builder
+	pre.WriteString("# escape=" + string(d.Escape) + "\nFROM scratch\n")
+	if sh := d.ShellOf(ins); len(sh) > 0 && !(len(sh) == 2 && sh[0] == "/bin/sh" && sh[1] == "-c") {
+		js, _ := json.Marshal(sh)
+		pre.WriteString("SHELL " + string(js) + "\n")
+	}
+	shift := pre.Len() - ins.Span.Start
+	src := append([]byte(pre.String()), d.Src[ins.Span.Start:ins.Span.End]...)
+	src = append(src, '\n')
+	moved := make([]emit.Edit, len(edits))
+	for i, e := range edits {
+		if e.Start < ins.Span.Start || e.End > ins.Span.End {
+			return false
+		}
+		moved[i] = emit.Edit{Start: e.Start + shift, End: e.End + shift, New: e.New}
+	}
+	cur, err := ast.Parse(d.Path, src)
+	if err != nil {
+		return false
+	}
+	out, err := emit.Apply(src, moved)
 	if err != nil {
 		return false
 	}
@@ -227,5 +251,5 @@ func keepsBehaviour(d *ast.Document, edits ...emit.Edit) bool {
 	if err != nil {
 		return false
 	}
-	return len(uncheckedRuns("", d, next, edits)) == 0
+	return len(uncheckedRuns("", cur, next, moved)) == 0
 }

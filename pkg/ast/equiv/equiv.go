@@ -106,6 +106,9 @@ const (
 
 // Check compares the original RUNs with the rewrite.
 func Check(orig, rewrite []Program) Verdict {
+	if sameSkeleton(orig, rewrite) {
+		return Verdict{Same: true}
+	}
 	funcs := map[string]bool{}
 	orig, rewrite = slices.Clone(orig), slices.Clone(rewrite)
 	for i := range orig {
@@ -129,6 +132,14 @@ func Check(orig, rewrite []Program) Verdict {
 			return true
 		})
 	}
+	om, err := machines(orig)
+	if err != nil {
+		return Verdict{Unknown: "the shell cannot start: " + err.Error()}
+	}
+	rm, err := machines(rewrite)
+	if err != nil {
+		return Verdict{Unknown: "the shell cannot start: " + err.Error()}
+	}
 	queue := []map[string]int{{}}
 	paths := 0
 	for len(queue) > 0 {
@@ -138,11 +149,11 @@ func Check(orig, rewrite []Program) Verdict {
 		choice := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
 		paths++
-		a := runAll(orig, choice, funcs)
+		a := runAll(om, choice, funcs)
 		if a.unknown != "" {
 			return Verdict{Unknown: a.unknown, Paths: paths}
 		}
-		b := runAll(rewrite, choice, funcs)
+		b := runAll(rm, choice, funcs)
 		if b.unknown != "" {
 			return Verdict{Unknown: b.unknown, Paths: paths}
 		}
@@ -159,6 +170,18 @@ func Check(orig, rewrite []Program) Verdict {
 		}
 	}
 	return Verdict{Same: true, Paths: paths}
+}
+
+func machines(progs []Program) ([]*machine, error) {
+	var out []*machine
+	for _, p := range progs {
+		m, err := newMachine(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 func union(a, b []string) []string {
@@ -219,11 +242,11 @@ func summary(o outcome) string {
 
 // runAll runs the programs as a build does: one after another, stopping
 // at the first that fails.
-func runAll(progs []Program, choice map[string]int, funcs map[string]bool) outcome {
+func runAll(progs []*machine, choice map[string]int, funcs map[string]bool) outcome {
 	st := &state{choice: choice, funcs: funcs, seen: map[string]int{}, met: map[string]bool{}, labels: map[string]string{}}
 	var out outcome
-	for _, p := range progs {
-		status, err := st.run(p)
+	for _, m := range progs {
+		status, err := st.run(m)
 		if err != "" {
 			return outcome{unknown: err}
 		}
@@ -257,30 +280,61 @@ type state struct {
 // workdir is where each RUN starts (the interpreter needs a real folder).
 const workdir = "/"
 
-func (st *state) run(p Program) (int, string) {
+// machine is one program's interpreter, made once per Check and reset
+// for every path; st is the side of the path it runs for.
+type machine struct {
+	p  Program
+	r  *interp.Runner
+	st *state
+}
+
+func newMachine(p Program) (*machine, error) {
+	m := &machine{p: p}
+	call := func(ctx context.Context, args []string) ([]string, error) {
+		return m.st.callHandler(m.p)(ctx, args)
+	}
+	open := func(ctx context.Context, path string, flag int, perm fs.FileMode) (io.ReadWriteCloser, error) {
+		return m.st.open(ctx, path, flag, perm)
+	}
+	r, err := interp.New(
+		interp.Params(append(quiet(p.Flags), "--")...),
+		interp.Env(expand.ListEnviron(baseEnv...)),
+		interp.Dir(workdir),
+		interp.StdIO(nil, io.Discard, io.Discard),
+		interp.CallHandler(call),
+		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
+			return func(context.Context, []string) error { return nil }
+		}),
+		interp.OpenHandler(open),
+		interp.StatHandler(stat),
+		interp.ReadDirHandler2(func(context.Context, string) ([]fs.DirEntry, error) { return nil, nil }),
+		interp.AccessHandler(func(context.Context, string, interp.AccessMode) error { return nil }),
+	)
+	m.r = r
+	return m, err
+}
+
+// quiet drops the options that only print (-x, -v): tracing costs time
+// and changes nothing the check compares.
+func quiet(flags []string) []string {
+	var out []string
+	for _, f := range flags {
+		if f != "-x" && f != "-v" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (st *state) run(m *machine) (int, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
 	st.mu.Lock()
 	st.cancel = cancel
 	st.mu.Unlock()
-	r, err := interp.New(
-		interp.Params(append(append([]string(nil), p.Flags...), "--")...),
-		interp.Env(expand.ListEnviron(baseEnv...)),
-		interp.Dir(workdir),
-		interp.StdIO(nil, io.Discard, io.Discard),
-		interp.CallHandler(st.callHandler(p)),
-		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
-			return func(context.Context, []string) error { return nil }
-		}),
-		interp.OpenHandler(st.open),
-		interp.StatHandler(stat),
-		interp.ReadDirHandler2(func(context.Context, string) ([]fs.DirEntry, error) { return nil, nil }),
-		interp.AccessHandler(func(context.Context, string, interp.AccessMode) error { return nil }),
-	)
-	if err != nil {
-		return 0, "the shell cannot start: " + err.Error()
-	}
-	err = r.Run(ctx, p.File)
+	m.st = st
+	m.r.Reset()
+	err := m.r.Run(ctx, m.p.File)
 	st.mu.Lock()
 	over := st.over
 	st.mu.Unlock()

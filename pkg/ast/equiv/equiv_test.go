@@ -155,6 +155,32 @@ func TestRemoval(t *testing.T) {
 	}
 }
 
+// Edits that change only the options of scripted commands need no
+// interpreter run; anything else does.
+func TestSkeleton(t *testing.T) {
+	known := func(text string) Program {
+		p := prog(t, text)
+		p.Ident = ident(text, map[string]Kind{"rm": Removed})
+		return p
+	}
+	for _, c := range []struct {
+		orig, rewrite string
+		fast          bool
+	}{
+		{"pip install --no-cache-dir -r r.txt && echo ok", "pip install -r r.txt && echo ok", true},
+		{"apt-get install -y x; apt-get clean", "apt-get -o A=b install -y x; apt-get clean", true},
+		{"apt-get install -y x && rm -rf /l", "apt-get install -y x", false}, // a removal
+		{"a && b", "a || b", false},                                         // an operator
+		{"a && exit 0", "a && exit 1", false},                               // a native command's arguments
+		{"cd /a && make", "cd /b && make", false},                           // cd's
+		{"for f in x y; do a $f; done", "for f in x; do a $f; done", false}, // a loop's words
+		{"a > /x", "a > /y", false},                                         // a redirection
+	} {
+		o, r := known(c.orig), known(c.rewrite)
+		require.Equal(t, c.fast, sameSkeleton([]Program{o}, []Program{r}), c.orig)
+	}
+}
+
 func TestUnknown(t *testing.T) {
 	for _, body := range []string{
 		"while true; do sleep 1; done", // never ends

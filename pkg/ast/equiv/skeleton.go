@@ -1,0 +1,94 @@
+package equiv
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// sameSkeleton is the fast path of Check for programs known by position:
+// when both sides have the same shape — the same statements, operators,
+// keywords and words, except the arguments of commands whose status is
+// scripted anyway — and no command was removed or added, they run the
+// same commands with the same statuses on every path, and no interpreter
+// run is needed. Edits that only add or drop options of a package
+// manager are of this kind.
+func sameSkeleton(orig, rewrite []Program) bool {
+	if len(orig) != 1 || len(rewrite) != 1 || orig[0].Ident == nil || rewrite[0].Ident == nil {
+		return false
+	}
+	a, ok := skeleton(orig[0])
+	if !ok {
+		return false
+	}
+	b, ok := skeleton(rewrite[0])
+	return ok && a == b && strings.Join(orig[0].Flags, " ") == strings.Join(rewrite[0].Flags, " ")
+}
+
+// skeleton writes the shape of a program; ok is false when it holds a
+// removed or added command.
+func skeleton(p Program) (string, bool) {
+	var b strings.Builder
+	ok := true
+	var walk func(n syntax.Node) bool
+	walk = func(n syntax.Node) bool {
+		if !ok || n == nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.CallExpr:
+			if len(n.Args) == 0 {
+				break
+			}
+			id, k := p.Ident(n.Args[0].Pos())
+			if k != Keep {
+				ok = false
+				return false
+			}
+			name := n.Args[0].Lit()
+			if name == "" || native[name] || unmodelled[name] || name == "cd" || name == "exec" {
+				break // its arguments decide what it does
+			}
+			fmt.Fprintf(&b, "{C%s ", id)
+			// Only commands run inside its words count, not the words.
+			for _, w := range append(assignWords(n), n.Args...) {
+				syntax.Walk(w, func(x syntax.Node) bool {
+					switch x.(type) {
+					case *syntax.CmdSubst, *syntax.ProcSubst:
+						syntax.Walk(x, walk)
+						return false
+					}
+					return true
+				})
+			}
+			b.WriteString("}")
+			return false
+		case *syntax.Lit:
+			b.WriteString(n.Value)
+		case *syntax.Stmt:
+			fmt.Fprintf(&b, "[%v%v%v%v]", n.Negated, n.Background, n.Coprocess, n.Semicolon.IsValid())
+		case *syntax.BinaryCmd:
+			fmt.Fprintf(&b, "(%v)", n.Op)
+		case *syntax.Redirect:
+			fmt.Fprintf(&b, "<%v>", n.Op)
+		case *syntax.Comment:
+			return false
+		}
+		fmt.Fprintf(&b, "%s;", reflect.TypeOf(n).Elem().Name())
+		return true
+	}
+	syntax.Walk(p.File, walk)
+	return b.String(), ok
+}
+
+func assignWords(c *syntax.CallExpr) []*syntax.Word {
+	var out []*syntax.Word
+	for _, a := range c.Assigns {
+		if a.Value != nil {
+			out = append(out, a.Value)
+		}
+	}
+	return out
+}
