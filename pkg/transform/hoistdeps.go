@@ -243,7 +243,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 			if barrier != nil || ignoredAt(d, x.StartLine, x.EndLine, "reorder") || ignoredAt(d, x.StartLine, x.EndLine, "hoist-deps") {
 				return 0, false
 			}
-			if fe.movable(d, h.sh, x, &h.envs[x.Index], cEnv) != "" && !h.setupRun(x) {
+			if why, _ := fe.movable(d, h.sh, x, &h.envs[x.Index], cEnv); why != "" {
 				return 0, false
 			}
 			moves = append(moves, x)
@@ -287,9 +287,6 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 				} else {
 					cwd = path.Join(cwd, v)
 				}
-				continue
-			}
-			if setupStep(call) {
 				continue
 			}
 		}
@@ -368,10 +365,6 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 			break
 		}
 		c2 := cwd
-		if call, ok := s.stmt.Cmd.(*syntax.CallExpr); ok && setupStep(call) && len(s.stmt.Redirs) == 0 {
-			last = n
-			continue
-		}
 		if setup.stmt(s.stmt, &c2) != "" {
 			break
 		}
@@ -487,93 +480,6 @@ func runFlags(d *ast.Document, r *ast.Instruction) string {
 		b.WriteString(" " + t)
 	}
 	return b.String()
-}
-
-// setupStep reports a tool-setup command that may run before or after the
-// dependency-only install: upgrading the package manager, configuring it,
-// cleaning its cache. It reads no file of the project.
-func setupStep(c *syntax.CallExpr) bool {
-	name, args, ok := callName(c)
-	if !ok {
-		return false
-	}
-	for _, a := range args[1:] {
-		v, lit := litWord(a)
-		if !lit || pathLike(v) || strings.Contains(v, "/") && !strings.Contains(v, "://") {
-			return false
-		}
-	}
-	sub, _ := subAt(args)
-	name = toolBase(name)
-	if pa := pythonPip(name, args); pa != nil {
-		name, args = "pip", pa
-		sub, _ = subAt(pa)
-	}
-	switch sub {
-	case "cache", "clear-cache", "clearcache":
-		return ecosystemOfTool(name) != nil
-	case "config":
-		for _, a := range args {
-			if v, _ := litWord(a); v == "--local" || v == "--project" {
-				return false
-			}
-		}
-		switch name {
-		case "poetry", "npm", "yarn", "pnpm", "git", "pip":
-			return true
-		case "bundle", "bundler", "composer":
-			for _, a := range args {
-				if v, _ := litWord(a); v == "-g" || v == "--global" {
-					return true
-				}
-			}
-			return name != "composer"
-		}
-		return false
-	}
-	switch name {
-	case "corepack":
-		return sub == "enable" || sub == "prepare" || sub == "install"
-	case "go":
-		return sub == "env"
-	case "pip", "pip2", "pip3", "npm", "gem", "pnpm", "yarn":
-		if recognise(c) != nil {
-			return false
-		}
-		if name == "npm" || name == "pnpm" || name == "yarn" {
-			global := false
-			for _, a := range args {
-				if v, _ := litWord(a); v == "-g" || v == "--global" || v == "global" {
-					global = true
-				}
-			}
-			return global && (sub == "install" || sub == "i" || sub == "add" || sub == "global")
-		}
-		return sub == "install"
-	}
-	return false
-}
-
-// setupRun reports a RUN that only sets up package managers (`pip install
-// --upgrade pip`, `npm install -g pnpm`): it reads nothing of the project
-// and may move above the COPY with the install it prepares.
-func (h *hoister) setupRun(x *ast.Instruction) bool {
-	for _, f := range x.Flags {
-		if f.Name != "mount" || !strings.Contains(f.Value, "type=cache") {
-			return false
-		}
-	}
-	sc := h.sh.of(x)
-	if sc == nil || len(x.Heredocs) > 0 {
-		return false
-	}
-	for _, s := range topSteps(sc.File) {
-		call, ok := s.stmt.Cmd.(*syntax.CallExpr)
-		if !ok || len(s.stmt.Redirs) > 0 || s.stmt.Negated || !setupStep(call) {
-			return false
-		}
-	}
-	return true
 }
 
 // installedBefore reports an install of the same ecosystem before the

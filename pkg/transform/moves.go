@@ -1,0 +1,641 @@
+package transform
+
+import (
+	"path"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// The movability analysis that reorder and hoist-deps share: a RUN may
+// move above instructions that write the protected paths (a COPY's
+// destination, a WORKDIR) when nothing it may read or write is under
+// them. What each command touches comes from the read-set model
+// (readset.go); this file resolves those files against the working
+// directory and the stage's variables, and checks the shell around the
+// commands (redirections, substitutions, cd, mounts).
+
+// freeEnv decides whether a RUN is free of the paths other instructions
+// write: it may move above them.
+type freeEnv struct {
+	protected []string // resolved paths the step must not touch
+	noUsers   bool     // no user or group changes (a crossed COPY --chown names one)
+	vars      *ast.StageEnv
+	d         *ast.Document
+	sc        *ast.Script
+	// named is set when the reason is a file that a known command names
+	// (an argument, an option value, a redirection): worth a finding.
+	named *bool
+}
+
+// movable reports why RUN x cannot move to where env `to` is in force
+// ("" when it can), and whether that reason is a file the RUN names.
+func (e freeEnv) movable(d *ast.Document, sh *scripts, x *ast.Instruction, at, to *ast.StageEnv) (string, bool) {
+	for _, f := range x.Flags {
+		switch f.Name {
+		case "mount":
+			if why := e.mount(f.Value, at); why != "" {
+				return why, false
+			}
+		case "network", "security", "device":
+		default:
+			return "`--" + f.Name + "`", false
+		}
+	}
+	sc := sh.of(x)
+	if sc == nil {
+		return "not a shell-form RUN dfopt can analyse", false
+	}
+	cwd := ""
+	if at.Workdir == to.Workdir {
+		cwd = at.Workdir
+	}
+	e.vars = at
+	if why := e.commandPath(d, x); why != "" {
+		return why, false
+	}
+	named := false
+	e.vars, e.d, e.sc, e.named = at, d, sc, &named
+	why := e.stmts(sc.File.Stmts, &cwd)
+	return why, why != "" && named
+}
+
+// commandPath reports why the commands of RUN x may come from the
+// protected paths: a PATH set in its stage (or the stages it is built
+// from) that names them, or that dfopt cannot resolve.
+func (e freeEnv) commandPath(d *ast.Document, x *ast.Instruction) string {
+	if x.Stage < 0 {
+		return ""
+	}
+	for st := d.Stages[x.Stage]; st != nil; {
+		for _, ins := range st.Instructions {
+			env, ok := ins.Command.(*instructions.EnvCommand)
+			if !ok || ins.Index >= x.Index {
+				continue
+			}
+			for _, kv := range env.Env {
+				if kv.Key != "PATH" {
+					continue
+				}
+				for _, dir := range strings.Split(kv.Value, ":") {
+					if dir == "$PATH" || dir == "${PATH}" {
+						continue
+					}
+					v, ok := e.vars.Expand(dir, d.Escape)
+					if !ok || !strings.HasPrefix(v, "/") {
+						return "`PATH` holds `" + dir + "`, which dfopt cannot resolve: commands may come from the copied files"
+					}
+					if why := e.conflict(path.Clean(v)); why != "" {
+						return "`PATH` names " + why + ": commands may come from there"
+					}
+				}
+			}
+		}
+		parent := d.StageByName(st.Base)
+		if parent == nil || parent.Index >= st.Index {
+			break
+		}
+		st = parent
+	}
+	return ""
+}
+
+func (e freeEnv) mount(spec string, at *ast.StageEnv) string {
+	typ, target, from := "bind", "", ""
+	for _, kv := range strings.Split(spec, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch strings.ToLower(k) {
+		case "type":
+			typ = v
+		case "target", "dst", "destination":
+			target = v
+		case "from":
+			from = v
+		}
+	}
+	switch typ {
+	case "bind":
+		if from == "" {
+			return "a bind mount of the build context"
+		}
+	case "cache", "tmpfs", "secret", "ssh":
+	default:
+		return "a `" + typ + "` mount"
+	}
+	if target != "" {
+		if why := e.conflict(at.Resolve(target, '\\')); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+func (e freeEnv) stmts(list []*syntax.Stmt, cwd *string) string {
+	for _, s := range list {
+		if why := e.stmt(s, cwd); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+func (e freeEnv) stmt(s *syntax.Stmt, cwd *string) string {
+	if s.Background || s.Coprocess || s.Disown {
+		return "a background job"
+	}
+	for _, r := range s.Redirs {
+		if why := e.redirect(r, *cwd); why != "" {
+			return why
+		}
+	}
+	switch c := s.Cmd.(type) {
+	case nil:
+		return ""
+	case *syntax.CallExpr:
+		return e.call(c, cwd)
+	case *syntax.BinaryCmd:
+		if why := e.stmt(c.X, cwd); why != "" {
+			return why
+		}
+		return e.stmt(c.Y, cwd)
+	case *syntax.Block:
+		return e.stmts(c.Stmts, cwd)
+	case *syntax.Subshell:
+		inner := *cwd
+		return e.stmts(c.Stmts, &inner)
+	case *syntax.DeclClause:
+		return e.assigns(c.Args, *cwd)
+	}
+	return "a shell construct (`if`, `for`, …) dfopt does not analyse"
+}
+
+func (e freeEnv) redirect(r *syntax.Redirect, cwd string) string {
+	switch r.Op {
+	case syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc, syntax.DplIn, syntax.DplOut:
+		return e.substs(cwd, r.Word)
+	}
+	if v, ok := litWord(r.Word); ok && (v == "/dev/null" || v == "/dev/stdout" || v == "/dev/stderr") {
+		return ""
+	}
+	ro := rWrite
+	if r.Op == syntax.RdrIn {
+		ro = rRead
+	}
+	return e.touched(touch{w: r.Word, role: ro, write: ro == rWrite, by: "the redirection `" + r.Op.String() + "`"}, cwd)
+}
+
+// substs checks the commands inside command substitutions of words.
+func (e freeEnv) substs(cwd string, words ...*syntax.Word) string {
+	why := ""
+	for _, w := range words {
+		if w == nil {
+			continue
+		}
+		syntax.Walk(w, func(n syntax.Node) bool {
+			if why != "" {
+				return false
+			}
+			switch n := n.(type) {
+			case *syntax.CmdSubst:
+				inner := cwd
+				why = e.stmts(n.Stmts, &inner)
+				return false
+			case *syntax.ProcSubst:
+				why = "a process substitution"
+				return false
+			case *syntax.ExtGlob:
+				why = "an extended glob"
+			}
+			return true
+		})
+	}
+	return why
+}
+
+// systemPath: package-manager state that no build context holds.
+func systemPath(p string) bool {
+	for _, s := range []string{"/var/lib/apt/lists", "/var/cache/apt", "/var/cache/apk", "/var/cache/yum",
+		"/var/cache/dnf", "/var/cache/debconf", "/var/lib/dpkg", "/var/log/apt", "/var/log/dpkg.log",
+		"/etc/apt", "/etc/apk", "/etc/yum.repos.d", "/usr/share/keyrings", "/var/cache/ldconfig", "/dev/null"} {
+		if p == s || strings.HasPrefix(p, s+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// clash says how resolved path p meets the protected paths: "" when it
+// does not.
+func (e freeEnv) clash(p string) string {
+	for _, q := range e.protected {
+		if systemPath(p) && (!ast.IsAbsPath(q) || q == "/") {
+			continue
+		}
+		if !ast.IsAbsPath(q) && ast.IsAbsPath(p) || ast.IsAbsPath(q) && !ast.IsAbsPath(p) {
+			return "which may be where the files are copied"
+		}
+		if _, in := ast.RelPath(q, p); in {
+			return "where the files are copied"
+		}
+		if _, in := ast.RelPath(p, q); in {
+			return "which holds the copied files"
+		}
+	}
+	return ""
+}
+
+// conflict reports why touching resolved path p could interact with the
+// protected paths.
+func (e freeEnv) conflict(p string) string { return e.describe("", p) }
+
+// describe reports why touching the file written raw, resolved to p
+// ("" when unknown), could interact with the protected paths.
+func (e freeEnv) describe(raw, p string) string {
+	if p == "" {
+		if raw == "" {
+			return "a path that depends on the working directory or on a variable"
+		}
+		return "`" + raw + "`, a path that depends on the working directory or on a variable"
+	}
+	c := e.clash(p)
+	switch {
+	case c == "":
+		return ""
+	case raw == "" || raw == p:
+		return show(p) + ", " + c
+	}
+	return "`" + raw + "` (" + show(p) + "), " + c
+}
+
+// show quotes a resolved path for a message; a path relative to the
+// base image's working directory says so.
+func show(p string) string {
+	switch {
+	case p == ast.UnknownDir:
+		return "the base image's working directory"
+	case strings.HasPrefix(p, ast.UnknownDir+"/"):
+		return "`" + p[2:] + "` in the base image's working directory"
+	case strings.HasPrefix(p, ast.UnknownDir):
+		return "a folder named by a variable"
+	}
+	return "`" + p + "`"
+}
+
+// wordPath resolves a word used as a path: "" when it cannot be known. A
+// word with a glob or an expansion resolves to the folder before it.
+func (e freeEnv) wordPath(w *syntax.Word, cwd string) string {
+	v, ok := litWord(w)
+	glob := hasGlob(w)
+	if !ok {
+		raw := strings.NewReplacer(`"`, "", `'`, "").Replace(rawWord(e.sc, w))
+		if x, ok2 := e.vars.Expand(raw, '\\'); ok2 && !strings.ContainsAny(x, "$`") {
+			v, ok = x, true
+		} else {
+			v = raw
+		}
+	}
+	if !ok || glob {
+		cut := strings.IndexAny(v, "$`*?[{")
+		if cut < 0 {
+			cut = len(v)
+		}
+		pre := v[:cut]
+		k := strings.LastIndexByte(pre, '/')
+		switch {
+		case k >= 0:
+			v = pre[:k+1]
+		case cut == 0 && !ok:
+			return "" // the whole path is an expansion
+		default:
+			v = "." // somewhere in the working directory
+		}
+	}
+	return e.resolve(v, cwd)
+}
+
+func (e freeEnv) path(w *syntax.Word, cwd string) string {
+	if why := e.substs(cwd, w); why != "" {
+		return why
+	}
+	return e.conflict(e.wordPath(w, cwd))
+}
+
+// mentions reports a word that names a protected path in its text.
+func (e freeEnv) mentions(w *syntax.Word) string {
+	text := rawWord(e.sc, w)
+	for _, q := range e.protected {
+		if !ast.IsAbsPath(q) || q == "/" {
+			continue
+		}
+		for k := strings.Index(text, q); k >= 0; {
+			end := k + len(q)
+			before := k == 0 || strings.ContainsRune(" \t=:'\"([,;#@|!", rune(text[k-1]))
+			after := end == len(text) || strings.ContainsRune("/ \t'\":;,)]#@|!", rune(text[end]))
+			if before && after {
+				return "names `" + q + "`, where the files are copied"
+			}
+			n := strings.Index(text[end:], q)
+			if n < 0 {
+				break
+			}
+			k = end + n
+		}
+	}
+	return ""
+}
+
+// pathLike reports whether a word given as a name is really a path.
+func pathLike(v string) bool {
+	return v == "." || v == ".." || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") ||
+		strings.HasPrefix(v, "../") || strings.HasPrefix(v, "~")
+}
+
+func (e freeEnv) resolve(v, cwd string) string {
+	switch {
+	case strings.HasPrefix(v, "/"):
+		return path.Clean(v)
+	case strings.HasPrefix(v, "~"), cwd == "":
+		return ""
+	}
+	return path.Join(cwd, v)
+}
+
+
+// assigns checks shell assignments: their command substitutions, and
+// the variables that say where commands and their files are (PATH, HOME).
+func (e freeEnv) assigns(list []*syntax.Assign, cwd string) string {
+	for _, a := range list {
+		if a.Value == nil {
+			continue
+		}
+		if why := e.substs(cwd, a.Value); why != "" {
+			return why
+		}
+		if a.Name == nil {
+			continue
+		}
+		switch a.Name.Value {
+		case "HOME":
+			if why := e.path(a.Value, cwd); why != "" {
+				return "`HOME` is set to " + why
+			}
+		case "PATH":
+			raw := strings.NewReplacer(`"`, "", `'`, "").Replace(rawWord(e.sc, a.Value))
+			for _, dir := range strings.Split(raw, ":") {
+				if dir == "$PATH" || dir == "${PATH}" {
+					continue
+				}
+				if why := e.conflict(e.resolve(dir, cwd)); why != "" {
+					return "`PATH` names " + why
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// call checks a simple command: the words around it (substitutions,
+// mentions of a protected path), then what the read-set model says it
+// touches.
+func (e freeEnv) call(c *syntax.CallExpr, cwd *string) string {
+	if why := e.assigns(c.Assigns, *cwd); why != "" {
+		return why
+	}
+	if len(c.Args) == 0 {
+		return ""
+	}
+	name, args, ok := callName(c)
+	if !ok {
+		return "a command whose name is not literal"
+	}
+	for _, w := range args {
+		if why := e.substs(*cwd, w); why != "" {
+			return why
+		}
+	}
+	if prog, _ := litWord(args[0]); strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/") {
+		// ./configure, bin/tool: a program of the working directory
+		if why := e.describe(prog, e.resolve(prog, *cwd)); why != "" {
+			return "it runs " + why
+		}
+	}
+	switch name {
+	case "command": // command -v NAME looks a name up: a path is stat'ed
+		for _, w := range args[2:] {
+			if v, ok := litWord(w); !ok || strings.Contains(v, "/") {
+				return e.touched(touch{w: w, role: rRead, by: "`command -v`"}, *cwd)
+			}
+		}
+		return ""
+	case "cd":
+		e.cd(args, cwd)
+		return ""
+	}
+	rs := readSetOf(e.sc, name, args)
+	if rs.all != "" {
+		return rs.all
+	}
+	if rs.users && e.noUsers {
+		return "`" + name + "` changes users that a moved-over `COPY --chown` uses"
+	}
+	dir := *cwd
+	switch {
+	case rs.chdir == "\x00":
+		dir = ""
+	case rs.chdir != "":
+		dir = e.resolve(rs.chdir, *cwd)
+	}
+	for _, t := range rs.touches {
+		at := dir
+		if t.role == rChdir {
+			at = *cwd
+		}
+		if why := e.touched(t, at); why != "" {
+			return why
+		}
+	}
+	// A protected path anywhere in the text (a sed script, a KEY=/app
+	// value) is a use of it.
+	for _, w := range args[1:] {
+		if why := e.mentions(w); why != "" {
+			e.mark()
+			return "`" + name + "` " + why
+		}
+	}
+	return ""
+}
+
+// cd follows a `cd`: a literal folder is known, anything else is not.
+func (e freeEnv) cd(args []*syntax.Word, cwd *string) {
+	if len(args) != 2 {
+		*cwd = ""
+		return
+	}
+	v, ok := litWord(args[1])
+	switch {
+	case !ok || strings.HasPrefix(v, "~") || v == "-":
+		*cwd = ""
+	case strings.HasPrefix(v, "/"):
+		*cwd = path.Clean(v)
+	case *cwd != "":
+		*cwd = path.Join(*cwd, v)
+	}
+}
+
+// touched reports why a file the model says a command touches could
+// interact with the protected paths ("" when it cannot).
+func (e freeEnv) touched(t touch, cwd string) string {
+	verb := "reads"
+	if t.write {
+		verb = "writes"
+	}
+	switch {
+	case t.home:
+		return e.homeClash(t)
+	case t.cwd:
+		what := "the working directory"
+		if t.val != "" {
+			what = "`" + t.val + "` in the working directory"
+		}
+		if why := e.conflict(cwd); why != "" {
+			return t.by + " " + verb + " " + what + t.note + ": " + why
+		}
+		return ""
+	}
+	raw, v, lit := t.val, t.val, true
+	if t.w != nil {
+		raw = rawWord(e.sc, t.w)
+		v, lit = litWord(t.w)
+		if !lit {
+			unquoted := strings.NewReplacer(`"`, "", `'`, "").Replace(raw)
+			if x, ok := e.vars.Expand(unquoted, '\\'); ok && !strings.ContainsAny(x, "$`") {
+				v, lit = x, true
+			}
+		}
+	}
+	switch t.role {
+	case rText:
+		if lit && !pathLike(v) || !lit && !strings.Contains(raw, "/") {
+			return "" // a name
+		}
+	case rPkg:
+		if !lit {
+			if t.file.mayBeFile(opaque(t.w)) {
+				e.mark()
+				return t.by + " may read a file: `" + raw + "` is not known before the build"
+			}
+			return ""
+		}
+		if !t.file.isFile(v) {
+			return ""
+		}
+		v = filePart(v)
+	case rURL:
+		if lit && strings.Contains(v, "://") && !strings.HasPrefix(v, "file:") {
+			return ""
+		}
+		v = filePart(v)
+	}
+	var why string
+	switch {
+	case lit && strings.HasPrefix(v, "~"):
+		why = e.homeClash(touch{home: true, by: t.by, write: t.write, val: v})
+	case lit && cwd == "" && !strings.HasPrefix(v, "/"):
+		why = t.by + " " + verb + " `" + raw + "`, a relative path, and the working directory is not certain where the RUN would move"
+	case lit:
+		why = e.describe(raw, e.resolve(v, cwd))
+	default:
+		if why = e.substs(cwd, t.w); why != "" {
+			return why
+		}
+		why = e.describe(raw, e.wordPath(t.w, cwd))
+	}
+	if why == "" {
+		return ""
+	}
+	e.mark()
+	if strings.HasPrefix(why, "`") && !strings.HasPrefix(why, t.by) {
+		why = t.by + " " + verb + " " + why
+	}
+	return why
+}
+
+// opaque is a word's text with every expansion replaced by \x00.
+func opaque(w *syntax.Word) string {
+	var b strings.Builder
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			b.WriteString(p.Value)
+		case *syntax.SglQuoted:
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if l, ok := q.(*syntax.Lit); ok {
+					b.WriteString(l.Value)
+				} else {
+					b.WriteByte(0)
+				}
+			}
+		default:
+			b.WriteByte(0)
+		}
+	}
+	return b.String()
+}
+
+// homeDir is the home folder of the RUN's user: HOME when the file sets
+// it, /root for root ("" when unknown).
+func (e freeEnv) homeDir() string {
+	if h, ok := e.vars.Vars["HOME"]; ok && ast.IsAbsPath(h) {
+		return path.Clean(h)
+	}
+	switch strings.SplitN(e.vars.User, ":", 2)[0] {
+	case "root", "0":
+		return "/root"
+	}
+	return ""
+}
+
+// homeClash reports a touch of the home folder that could meet the
+// protected paths. An unknown home folder is under /root or /home.
+func (e freeEnv) homeClash(t touch) string {
+	if t.val == "\x00" {
+		return t.by + " writes a user's home folder, which dfopt cannot place"
+	}
+	rest := strings.TrimPrefix(strings.TrimPrefix(t.val, "~"), "/")
+	if strings.HasPrefix(t.val, "~") && !strings.HasPrefix(t.val, "~/") && t.val != "~" {
+		return t.by + " names `" + t.val + "`, another user's home folder"
+	}
+	what := "its files in the home folder"
+	if t.val != "" {
+		what = "`" + t.val + "`"
+	}
+	home := e.homeDir()
+	for _, q := range e.protected {
+		if home != "" {
+			p := path.Join(home, rest)
+			_, in := ast.RelPath(q, p)
+			_, holds := ast.RelPath(p, q)
+			if in || t.val != "" && holds || !ast.IsAbsPath(q) {
+				return t.by + " reads or writes " + what + " (`" + p + "`), where the files are copied"
+			}
+			continue
+		}
+		_, inRoot := ast.RelPath("/root", q)
+		_, inHome := ast.RelPath("/home", q)
+		if q == "/" || !ast.IsAbsPath(q) || inRoot || inHome {
+			return t.by + " reads or writes " + what + ", and the home folder may be where the files are copied"
+		}
+	}
+	return ""
+}
+
+// mark records that the reason is a file the RUN names.
+func (e freeEnv) mark() {
+	if e.named != nil {
+		*e.named = true
+	}
+}
