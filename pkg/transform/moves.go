@@ -362,7 +362,6 @@ func (e freeEnv) resolve(v, cwd string) string {
 	return path.Join(cwd, v)
 }
 
-
 // assigns checks shell assignments: their command substitutions, and
 // the variables that say where commands and their files are (PATH, HOME).
 func (e freeEnv) assigns(list []*syntax.Assign, cwd string) string {

@@ -26,16 +26,16 @@ import (
 type role uint8
 
 const (
-	rNone  role = iota
-	rText       // a name or a text, no file (a word that looks like a path is still checked)
-	rRead       // a file or folder it reads
-	rWrite      // a file or folder it writes
-	rPkg        // a package: a name, or a file when the command's fileRule says so
-	rURL        // a location: a remote URL, or a local file it reads
-	rChdir      // a folder the command works in (make -C, git -C)
-	rScript     // a script or pattern given inline (sed, grep, awk): no file
-	rMode       // chmod's MODE, chown's OWNER: no file
-	rCmd        // a command it runs: it may read anything
+	rNone   role = iota
+	rText        // a name or a text, no file (a word that looks like a path is still checked)
+	rRead        // a file or folder it reads
+	rWrite       // a file or folder it writes
+	rPkg         // a package: a name, or a file when the command's fileRule says so
+	rURL         // a location: a remote URL, or a local file it reads
+	rChdir       // a folder the command works in (make -C, git -C)
+	rScript      // a script or pattern given inline (sed, grep, awk): no file
+	rMode        // chmod's MODE, chown's OWNER: no file
+	rCmd         // a command it runs: it may read anything
 )
 
 // fileRule says when a package argument names a file rather than a
@@ -58,17 +58,17 @@ type cmdSpec struct {
 	// cwd is what the command does to its working directory itself
 	// (make reads it, wget writes the download there); glob narrows it
 	// to some of its files.
-	cwd  role
-	glob string
-	fewer int     // the cwd access holds only with fewer operands than this (ls: 1, git clone: 2)
-	with []string // options that add the cwd access (curl -O, grep -r)
-	lift []string // options that lift it (wget -O, npm -g, gem --remote)
+	cwd   role
+	glob  string
+	fewer int      // the cwd access holds only with fewer operands than this (ls: 1, git clone: 2)
+	with  []string // options that add the cwd access (curl -O, grep -r)
+	lift  []string // options that lift it (wget -O, npm -g, gem --remote)
 	// home: it reads or writes its own files in the home folder
 	// (~/.npmrc, ~/.gnupg).
 	home  bool
-	users bool               // it changes users or groups
-	parse func(*argReader)   // it reads its arguments itself (tar, curl)
-	why   string             // non-empty: it reads everything, and why
+	users bool                // it changes users or groups
+	parse func(*argReader)    // it reads its arguments itself (tar, curl)
+	why   string              // non-empty: it reads everything, and why
 	sub   func(string) string // normalises a sub-command name (aliases)
 }
 

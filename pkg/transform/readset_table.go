@@ -50,10 +50,10 @@ func subs(lists ...map[string]*cmdSpec) map[string]*cmdSpec {
 }
 
 var (
-	text     = &cmdSpec{args: rText}
-	reads    = &cmdSpec{args: rRead}
-	writes   = &cmdSpec{args: rWrite}
-	nothing  = &cmdSpec{}
+	text         = &cmdSpec{args: rText}
+	reads        = &cmdSpec{args: rRead}
+	writes       = &cmdSpec{args: rWrite}
+	nothing      = &cmdSpec{}
 	pathPrefixes = []string{"/", "./", "../", "~"}
 
 	// apt reads a file for an argument that starts like a path (`./x.deb`,

@@ -187,4 +187,3 @@ func runsInstall(sc *ast.Script) bool {
 	})
 	return found
 }
-
