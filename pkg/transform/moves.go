@@ -429,8 +429,14 @@ func (e freeEnv) call(c *syntax.CallExpr, cwd *string) string {
 		}
 		return ""
 	case "cd":
+		if len(args) != 2 {
+			return "`cd` without one folder"
+		}
 		e.cd(args, cwd)
 		return ""
+	}
+	if why := e.globs(name, args[1:], *cwd); why != "" {
+		return why
 	}
 	rs := readSetOf(e.sc, name, args)
 	if rs.all != "" {
@@ -461,6 +467,27 @@ func (e freeEnv) call(c *syntax.CallExpr, cwd *string) string {
 		if why := e.mentions(w); why != "" {
 			e.mark()
 			return "`" + name + "` " + why
+		}
+	}
+	return ""
+}
+
+// globs checks the folders that unquoted glob patterns list: a pattern
+// is expanded against the files there, whatever the command does.
+func (e freeEnv) globs(name string, args []*syntax.Word, cwd string) string {
+	for _, w := range args {
+		if !hasGlob(w) {
+			continue
+		}
+		dir := e.wordPath(w, cwd)
+		what := "the shell expands `" + rawWord(e.sc, w) + "` (given to `" + name + "`) against the files of "
+		if dir == "" {
+			e.mark()
+			return what + "a folder that depends on the working directory or on a variable"
+		}
+		if c := e.clash(dir); c != "" {
+			e.mark()
+			return what + show(dir) + ", " + c
 		}
 	}
 	return ""

@@ -57,8 +57,8 @@ var (
 	pathPrefixes = []string{"/", "./", "../", "~"}
 
 	// apt reads a file for an argument that starts like a path (`./x.deb`,
-	// `/tmp/x.deb`); dfopt also counts names ending in .deb.
-	aptFile = &fileRule{prefixes: []string{"/", ".", "~"}, suffixes: []string{".deb", ".dsc", ".changes"}}
+	// `/tmp/x.deb`, `.`); `x.deb` is looked up in the repository.
+	aptFile = &fileRule{prefixes: []string{"/", ".", "~"}}
 	// dnf, yum, zypper: an argument ending in .rpm is a local package
 	// (a path starting with / names a file the package provides: counted
 	// as a read, to be safe).

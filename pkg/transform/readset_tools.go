@@ -79,6 +79,7 @@ var npmSpec = &cmdSpec{
 // `packageManager` field chooses their version under corepack.
 var nodePMSpec = &cmdSpec{
 	home: true,
+	cwd:  rRead, // `yarn` alone installs the project
 	opts: m(o(rChdir, "-C", "--dir", "--cwd"), o(rText, "--filter", "--registry", "--network-timeout",
 		"--mutex", "--modules-folder", "--cache-folder", "--store-dir", "--reporter", "--loglevel")),
 	subs: subs(
