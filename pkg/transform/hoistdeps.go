@@ -194,7 +194,8 @@ func (h *hoister) afterCopy(st *ast.Stage, i int) {
 	if fc == nil {
 		return
 	}
-	fe := freeEnv{protected: []string{fc.dest}, noUsers: namedChown(fc.ins)}
+	fe := freeEnv{noUsers: namedChown(fc.ins)}
+	fe.protect(fc.dest, insQuote(h.d, fc.ins))
 	// An install that moves above the COPY (npm ci) leaves the next
 	// instructions right after the COPY: look for another install there.
 	for from := i + 1; from < len(st.Instructions); {
@@ -213,7 +214,8 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 	c := fc.ins
 	cEnv := &h.envs[c.Index]
 	var moves []*ast.Instruction
-	var barrier *ast.Instruction
+	var barrier, blocker *ast.Instruction
+	blockedBy := ""
 	var r *ast.Instruction
 	var in *install
 	var steps []step
@@ -223,7 +225,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 		switch {
 		case crossable[x.Cmd]:
 		case x.Cmd == "workdir":
-			fe.protected = append(fe.protected, workdirAfter(d, h.envs, x))
+			fe.protect(workdirAfter(d, h.envs, x), insQuote(d, x))
 		case x.Cmd == "run":
 			sc := h.sh.of(x)
 			if sc != nil && len(x.Heredocs) == 0 {
@@ -237,14 +239,15 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 					}
 				}
 			}
-			if r != nil {
-				break
+			if r != nil || blocker != nil {
+				break // blocked: only looking on for the install it keeps below
 			}
 			if barrier != nil || ignoredAt(d, x.StartLine, x.EndLine, "reorder") || ignoredAt(d, x.StartLine, x.EndLine, "hoist-deps") {
 				return 0, false
 			}
 			if why, _ := fe.movable(d, h.sh, x, &h.envs[x.Index], cEnv); why != "" {
-				return 0, false
+				blocker, blockedBy = x, why
+				break
 			}
 			moves = append(moves, x)
 		default:
@@ -261,6 +264,10 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 		h.finding(r, "not hoisted: "+needsSource(in.source))
 		return 0, false
 	}
+	if blocker != nil && (barrier == nil || blocker.Index < barrier.Index) {
+		h.finding(r, fmt.Sprintf("not hoisted: %s runs between %s and the install, and %s", insQuote(d, blocker), where, blockedBy))
+		return 0, false
+	}
 	if barrier != nil {
 		h.finding(r, fmt.Sprintf("not hoisted: %s stands between %s and the install and may change it", insQuote(d, barrier), where))
 		return 0, false
@@ -270,7 +277,8 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 	rEnv := &h.envs[r.Index]
 	sc := h.sh.of(r)
 	cwd := rEnv.Workdir
-	setup := freeEnv{protected: []string{fc.dest}, vars: rEnv, d: d, sc: sc}
+	setup := freeEnv{vars: rEnv, d: d, sc: sc}
+	setup.protect(fc.dest, insQuote(d, fc.ins))
 	for _, s := range steps[:k] {
 		if call, ok := s.stmt.Cmd.(*syntax.CallExpr); ok && len(s.stmt.Redirs) == 0 {
 			if name, args, ok := callName(call); ok && name == "cd" {

@@ -21,6 +21,7 @@ import (
 // write: it may move above them.
 type freeEnv struct {
 	protected []string // resolved paths the step must not touch
+	writers   []string // the instruction writing each of them, quoted (for messages)
 	noUsers   bool     // no user or group changes (a crossed COPY --chown names one)
 	vars      *ast.StageEnv
 	d         *ast.Document
@@ -226,21 +227,40 @@ func systemPath(p string) bool {
 	return false
 }
 
+// protect adds a path the step must not touch, and the instruction
+// (quoted) that writes it.
+func (e *freeEnv) protect(p, by string) {
+	e.protected = append(e.protected, p)
+	e.writers = append(e.writers, by)
+}
+
+// where says where protected path i is written: "where `COPY . .`
+// writes" (prefix "where") or "what `COPY . .` writes" (prefix "what").
+func (e freeEnv) where(i int, prefix string) string {
+	if i < len(e.writers) && e.writers[i] != "" {
+		return prefix + " " + e.writers[i] + " writes"
+	}
+	if prefix == "what" {
+		return "the copied files"
+	}
+	return "where the files are copied"
+}
+
 // clash says how resolved path p meets the protected paths: "" when it
 // does not.
 func (e freeEnv) clash(p string) string {
-	for _, q := range e.protected {
+	for i, q := range e.protected {
 		if systemPath(p) && (!ast.IsAbsPath(q) || q == "/") {
 			continue
 		}
 		if !ast.IsAbsPath(q) && ast.IsAbsPath(p) || ast.IsAbsPath(q) && !ast.IsAbsPath(p) {
-			return "which may be where the files are copied"
+			return "which may be " + e.where(i, "where")
 		}
 		if _, in := ast.RelPath(q, p); in {
-			return "where the files are copied"
+			return e.where(i, "where")
 		}
 		if _, in := ast.RelPath(p, q); in {
-			return "which holds the copied files"
+			return "which holds " + e.where(i, "what")
 		}
 	}
 	return ""
@@ -325,7 +345,7 @@ func (e freeEnv) path(w *syntax.Word, cwd string) string {
 // mentions reports a word that names a protected path in its text.
 func (e freeEnv) mentions(w *syntax.Word) string {
 	text := rawWord(e.sc, w)
-	for _, q := range e.protected {
+	for i, q := range e.protected {
 		if !ast.IsAbsPath(q) || q == "/" {
 			continue
 		}
@@ -334,7 +354,7 @@ func (e freeEnv) mentions(w *syntax.Word) string {
 			before := k == 0 || strings.ContainsRune(" \t=:'\"([,;#@|!", rune(text[k-1]))
 			after := end == len(text) || strings.ContainsRune("/ \t'\":;,)]#@|!", rune(text[end]))
 			if before && after {
-				return "names `" + q + "`, where the files are copied"
+				return "names `" + q + "`, " + e.where(i, "where")
 			}
 			n := strings.Index(text[end:], q)
 			if n < 0 {
@@ -640,20 +660,20 @@ func (e freeEnv) homeClash(t touch) string {
 		what = "`" + t.val + "`"
 	}
 	home := e.homeDir()
-	for _, q := range e.protected {
+	for i, q := range e.protected {
 		if home != "" {
 			p := path.Join(home, rest)
 			_, in := ast.RelPath(q, p)
 			_, holds := ast.RelPath(p, q)
 			if in || t.val != "" && holds || !ast.IsAbsPath(q) {
-				return t.by + " reads or writes " + what + " (`" + p + "`), where the files are copied"
+				return t.by + " reads or writes " + what + " (`" + p + "`), " + e.where(i, "where")
 			}
 			continue
 		}
 		_, inRoot := ast.RelPath("/root", q)
 		_, inHome := ast.RelPath("/home", q)
 		if q == "/" || !ast.IsAbsPath(q) || inRoot || inHome {
-			return t.by + " reads or writes " + what + ", and the home folder may be where the files are copied"
+			return t.by + " reads or writes " + what + ", and the home folder may be " + e.where(i, "where")
 		}
 	}
 	return ""

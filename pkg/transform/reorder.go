@@ -136,7 +136,8 @@ func runReorder(p *Pass) []Finding {
 			}
 			at := attachedStart(d, c)
 			cEnv := &envs[c.Index]
-			fe := freeEnv{protected: []string{copyDest(d, cEnv, c)}, noUsers: namedChown(c)}
+			fe := freeEnv{noUsers: namedChown(c)}
+			fe.protect(copyDest(d, cEnv, c), insQuote(d, c))
 			j := i + 1
 		scan:
 			for ; j < len(list); j++ {
@@ -144,10 +145,10 @@ func runReorder(p *Pass) []Finding {
 				switch {
 				case crossable[x.Cmd]:
 				case x.Cmd == "copy" || x.Cmd == "add":
-					fe.protected = append(fe.protected, copyDest(d, &envs[x.Index], x))
+					fe.protect(copyDest(d, &envs[x.Index], x), insQuote(d, x))
 					fe.noUsers = fe.noUsers || namedChown(x)
 				case x.Cmd == "workdir":
-					fe.protected = append(fe.protected, workdirAfter(d, envs, x))
+					fe.protect(workdirAfter(d, envs, x), insQuote(d, x))
 				case x.Cmd == "run":
 					if ignoredAt(d, x.StartLine, x.EndLine, "reorder") {
 						break scan
