@@ -429,6 +429,11 @@ func (e freeEnv) call(c *syntax.CallExpr, cwd *string) string {
 	if !ok {
 		return "a command whose name is not literal"
 	}
+	for _, w := range c.Args[:len(c.Args)-len(args)] { // env, sudo, nice …
+		if v, _ := litWord(w); v == "-C" || v == "-D" || strings.HasPrefix(v, "--chdir") {
+			return "`" + v + "` changes the working directory of the command"
+		}
+	}
 	for _, w := range args {
 		if why := e.substs(*cwd, w); why != "" {
 			return why

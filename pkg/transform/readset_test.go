@@ -96,6 +96,8 @@ func TestReadSet(t *testing.T) {
 		{"", "/srv", ".", "git config --global user.name ci", ""},
 		{"", "/srv", ".", "git config user.name ci", "`git config` writes the working directory"},
 		{"", "/srv", ".", "command -v curl", ""},
+		{"", "/tmp", "/srv", "env --chdir=/srv cat x", "changes the working directory"},
+		{"", "/tmp", "/srv", "env DEBIAN_FRONTEND=noninteractive apt-get install -y curl", ""},
 		{"", "/srv", ".", "command -v ./run.sh", "reads `./run.sh`"},
 
 		// Commands dfopt does not know read everything.
