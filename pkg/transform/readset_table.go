@@ -270,6 +270,13 @@ func init() {
 	add(&cmdSpec{args: rText, opts: m(o(rText, "--package"), o(rWrite, "--divert", "--admindir", "--instdir",
 		"--root"))}, "dpkg-divert")
 
+	addFileCommands(add)
+	addTools(add)
+}
+
+// addFileCommands adds the user tools and the commands that work on text
+// and files.
+func addFileCommands(add func(*cmdSpec, ...string)) {
 	// Users and groups: they change the ids a COPY --chown resolves.
 	add(&cmdSpec{args: rText, users: true, opts: userOpts}, "groupadd", "addgroup", "groupmod", "groupdel")
 	add(&cmdSpec{users: true, parse: parseUserdel}, "userdel", "deluser")
@@ -337,6 +344,4 @@ func init() {
 	add(&cmdSpec{home: true, parse: parseCurl}, "curl")
 	add(&cmdSpec{home: true, parse: parseWget}, "wget")
 	add(&cmdSpec{parse: parseUnzip}, "unzip")
-
-	addTools(add)
 }
