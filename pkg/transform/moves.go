@@ -414,4 +414,3 @@ func (e freeEnv) assigns(list []*syntax.Assign, cwd string) string {
 	}
 	return ""
 }
-
