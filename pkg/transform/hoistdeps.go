@@ -300,7 +300,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 		}
 		c2 := cwd
 		if why := setup.stmt(s.stmt, &c2); why != "" {
-			h.finding(r, fmt.Sprintf("not hoisted: `%s` runs before the install in the same RUN and may need the source", stepText(d, sc, s.stmt)))
+			h.finding(r, fmt.Sprintf("not hoisted: `%s` runs before the install in the same RUN, and %s", stepText(d, sc, s.stmt), why))
 			return 0, false
 		}
 	}

@@ -113,7 +113,7 @@ func readSetOf(sc *ast.Script, name string, args []*syntax.Word) readSet {
 		spec = commands[toolBase(name)]
 	}
 	if spec == nil {
-		return readSet{all: "`" + name + "` is a command dfopt does not know the reads of"}
+		return readSet{all: "dfopt does not know what `" + name + "` reads"}
 	}
 	r := &argReader{sc: sc, name: name, by: "`" + name + "`", args: args[1:], seen: map[string]bool{}}
 	r.run(spec)
@@ -246,7 +246,7 @@ func (r *argReader) run(spec *cmdSpec) {
 			}
 			next := r.cur.subs[name]
 			if next == nil {
-				r.fail(r.by + " `" + v + "` is not a sub-command dfopt knows the reads of")
+				r.fail("dfopt does not know what `" + r.name + " " + v + "` reads")
 				return
 			}
 			if !r.enter(next, v) {

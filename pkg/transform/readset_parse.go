@@ -422,7 +422,7 @@ func parsePython(r *argReader) {
 			mod, _ := litWord(r.args[i+1])
 			spec := map[string]*cmdSpec{"pip": pipSpec, "pip3": pipSpec, "venv": venvSpec}[mod]
 			if spec == nil {
-				r.fail("`" + r.name + " -m " + mod + "` runs a module dfopt does not know the reads of")
+				r.fail("dfopt does not know what `" + r.name + " -m " + mod + "` reads")
 				return
 			}
 			name := r.name + " -m " + mod

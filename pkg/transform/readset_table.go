@@ -285,10 +285,11 @@ func addFileCommands(add func(*cmdSpec, ...string)) {
 	add(&cmdSpec{args: rText, opts: userOpts}, "chpasswd", "passwd", "chsh", "gpasswd", "pwconv", "grpconv",
 		"chage")
 
-	// Commands that read no file.
-	add(text, "echo", "printf", "true", "false", ":", "set", "sleep", "uname", "nproc", "arch", "id", "whoami",
-		"getent", "which", "basename", "dirname", "tr", "yes", "getconf", "gpgconf", "gpg-agent", "dirmngr",
-		"printenv", "hostname", "seq", "expr", "tput", "type", "hash", "ulimit", "umask")
+	// Commands that read no file: their operands are only text.
+	add(&cmdSpec{args: rScript}, "echo", "printf", "true", "false", ":", "set", "sleep", "basename", "dirname",
+		"tr", "yes", "printenv", "seq", "expr")
+	add(text, "uname", "nproc", "arch", "id", "whoami", "getent", "which", "getconf", "gpgconf", "gpg-agent",
+		"dirmngr", "tput", "type", "hash", "ulimit", "umask")
 	add(&cmdSpec{args: rText, opts: m(o(rRead, "-f", "--file", "-r", "--reference"),
 		o(rText, "-d", "--date", "-s", "--set"))}, "date")
 	add(&cmdSpec{parse: parseTest}, "test", "[")

@@ -42,7 +42,7 @@ func TestReadSet(t *testing.T) {
 		{"", "/srv", ".", "zypper --non-interactive in ./x.rpm", "`zypper in` reads `./x.rpm`"},
 		{"", "/srv", ".", "pacman -U x.pkg.tar.zst", "`pacman -U` reads `x.pkg.tar.zst`"},
 		{"", "/srv", ".", "pacman -Syu --noconfirm git", ""},
-		{"", "/srv", ".", "dnf shell script.txt", "not a sub-command dfopt knows"},
+		{"", "/srv", ".", "dnf shell script.txt", "dfopt does not know what `dnf shell` reads"},
 
 		// Language package managers: install from a repository or a file.
 		{"", "/srv", ".", "pip install --no-cache-dir flask==3.0", ""},
@@ -101,9 +101,9 @@ func TestReadSet(t *testing.T) {
 		{"", "/srv", ".", "command -v ./run.sh", "reads `./run.sh`"},
 
 		// Commands dfopt does not know read everything.
-		{"", "/srv", ".", "make", "`make` is a command dfopt does not know"},
-		{"", "/srv", ".", "sh script.sh", "`sh` is a command dfopt does not know"},
-		{"", "/tmp", "/srv", "./configure", "`configure` is a command dfopt does not know"},
+		{"", "/srv", ".", "make", "dfopt does not know what `make` reads"},
+		{"", "/srv", ".", "sh script.sh", "dfopt does not know what `sh` reads"},
+		{"", "/tmp", "/srv", "./configure", "dfopt does not know what `configure` reads"},
 		{"", "/srv", ".", "./configure", "it runs `./configure` (`/srv/configure`)"},
 
 		// Relative paths: under the destination only when the working
