@@ -189,7 +189,7 @@ func (r *argReader) cwd(ro role, glob string) {
 
 // enter makes s the spec in force (a sub-command or an action).
 func (r *argReader) enter(s *cmdSpec, label string) bool {
-	r.by = "`" + r.name + " " + label + "`"
+	r.by = "`" + strings.TrimSpace(r.name+" "+label) + "`"
 	if s.why != "" {
 		r.fail(s.why)
 		return false
@@ -210,7 +210,6 @@ func (r *argReader) run(spec *cmdSpec) {
 	if !r.enter(spec, "") {
 		return
 	}
-	r.by = "`" + r.name + "`"
 	var ops []*syntax.Word
 	for i := 0; i < len(r.args); i++ {
 		if r.cur.parse != nil {

@@ -121,7 +121,7 @@ func TestReadSet(t *testing.T) {
 		{"ENV PATH=/srv/.venv/bin:$PATH", "/srv", ".", "pip install flask", "`PATH` names `/srv/.venv/bin`"},
 		{"ENV PATH=/opt/venv/bin:$PATH", "/srv", ".", "pip install flask", ""},
 		{"", "/srv", ".", "PATH=./bin:$PATH tool", "`PATH` names"},
-		{"", "/home/app", ".", "npm install -g pnpm", "the home folder may be where the files are copied"},
+		{"", "/home/app", ".", "npm install -g pnpm", "`npm` reads or writes its files in the home folder, and the home folder may be where the files are copied"},
 		{"ENV HOME=/root", "/home/app", ".", "npm install -g pnpm", ""},
 		{"", "/home/app", ".", "useradd -m app", "`useradd` writes `/home/app`"},
 		{"", "/srv", ".", "useradd -m app", ""},
