@@ -194,7 +194,8 @@ func (h *hoister) afterCopy(st *ast.Stage, i int) {
 	if fc == nil {
 		return
 	}
-	fe := freeEnv{protected: []string{fc.dest}, noUsers: namedChown(fc.ins)}
+	fe := freeEnv{noUsers: namedChown(fc.ins)}
+	fe.protect(fc.dest, insQuote(h.d, fc.ins))
 	// An install that moves above the COPY (npm ci) leaves the next
 	// instructions right after the COPY: look for another install there.
 	for from := i + 1; from < len(st.Instructions); {
@@ -213,7 +214,8 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 	c := fc.ins
 	cEnv := &h.envs[c.Index]
 	var moves []*ast.Instruction
-	var barrier *ast.Instruction
+	var barrier, blocker *ast.Instruction
+	blockedBy := ""
 	var r *ast.Instruction
 	var in *install
 	var steps []step
@@ -223,7 +225,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 		switch {
 		case crossable[x.Cmd]:
 		case x.Cmd == "workdir":
-			fe.protected = append(fe.protected, workdirAfter(d, h.envs, x))
+			fe.protect(workdirAfter(d, h.envs, x), insQuote(d, x))
 		case x.Cmd == "run":
 			sc := h.sh.of(x)
 			if sc != nil && len(x.Heredocs) == 0 {
@@ -237,14 +239,15 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 					}
 				}
 			}
-			if r != nil {
-				break
+			if r != nil || blocker != nil {
+				break // blocked: only looking on for the install it keeps below
 			}
 			if barrier != nil || ignoredAt(d, x.StartLine, x.EndLine, "reorder") || ignoredAt(d, x.StartLine, x.EndLine, "hoist-deps") {
 				return 0, false
 			}
-			if fe.movable(d, h.sh, x, &h.envs[x.Index], cEnv) != "" && !h.setupRun(x) {
-				return 0, false
+			if why, _ := fe.movable(d, h.sh, x, &h.envs[x.Index], cEnv); why != "" {
+				blocker, blockedBy = x, why
+				break
 			}
 			moves = append(moves, x)
 		default:
@@ -261,6 +264,10 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 		h.finding(r, "not hoisted: "+needsSource(in.source))
 		return 0, false
 	}
+	if blocker != nil && (barrier == nil || blocker.Index < barrier.Index) {
+		h.finding(r, fmt.Sprintf("not hoisted: %s runs between %s and the install, and %s", insQuote(d, blocker), where, blockedBy))
+		return 0, false
+	}
 	if barrier != nil {
 		h.finding(r, fmt.Sprintf("not hoisted: %s stands between %s and the install and may change it", insQuote(d, barrier), where))
 		return 0, false
@@ -270,7 +277,8 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 	rEnv := &h.envs[r.Index]
 	sc := h.sh.of(r)
 	cwd := rEnv.Workdir
-	setup := freeEnv{protected: []string{fc.dest}, vars: rEnv, d: d, sc: sc}
+	setup := freeEnv{vars: rEnv, d: d, sc: sc}
+	setup.protect(fc.dest, insQuote(d, fc.ins))
 	for _, s := range steps[:k] {
 		if call, ok := s.stmt.Cmd.(*syntax.CallExpr); ok && len(s.stmt.Redirs) == 0 {
 			if name, args, ok := callName(call); ok && name == "cd" {
@@ -289,13 +297,10 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 				}
 				continue
 			}
-			if setupStep(call) {
-				continue
-			}
 		}
 		c2 := cwd
 		if why := setup.stmt(s.stmt, &c2); why != "" {
-			h.finding(r, fmt.Sprintf("not hoisted: `%s` runs before the install in the same RUN and may need the source", stepText(d, sc, s.stmt)))
+			h.finding(r, fmt.Sprintf("not hoisted: `%s` runs before the install in the same RUN, and %s", stepText(d, sc, s.stmt), why))
 			return 0, false
 		}
 	}
@@ -368,10 +373,6 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 			break
 		}
 		c2 := cwd
-		if call, ok := s.stmt.Cmd.(*syntax.CallExpr); ok && setupStep(call) && len(s.stmt.Redirs) == 0 {
-			last = n
-			continue
-		}
 		if setup.stmt(s.stmt, &c2) != "" {
 			break
 		}
@@ -504,93 +505,6 @@ func runFlags(d *ast.Document, r *ast.Instruction) string {
 		b.WriteString(" " + t)
 	}
 	return b.String()
-}
-
-// setupStep reports a tool-setup command that may run before or after the
-// dependency-only install: upgrading the package manager, configuring it,
-// cleaning its cache. It reads no file of the project.
-func setupStep(c *syntax.CallExpr) bool {
-	name, args, ok := callName(c)
-	if !ok {
-		return false
-	}
-	for _, a := range args[1:] {
-		v, lit := litWord(a)
-		if !lit || pathLike(v) || strings.Contains(v, "/") && !strings.Contains(v, "://") {
-			return false
-		}
-	}
-	sub, _ := subAt(args)
-	name = toolBase(name)
-	if pa := pythonPip(name, args); pa != nil {
-		name, args = "pip", pa
-		sub, _ = subAt(pa)
-	}
-	switch sub {
-	case "cache", "clear-cache", "clearcache":
-		return ecosystemOfTool(name) != nil
-	case "config":
-		for _, a := range args {
-			if v, _ := litWord(a); v == "--local" || v == "--project" {
-				return false
-			}
-		}
-		switch name {
-		case "poetry", "npm", "yarn", "pnpm", "git", "pip":
-			return true
-		case "bundle", "bundler", "composer":
-			for _, a := range args {
-				if v, _ := litWord(a); v == "-g" || v == "--global" {
-					return true
-				}
-			}
-			return name != "composer"
-		}
-		return false
-	}
-	switch name {
-	case "corepack":
-		return sub == "enable" || sub == "prepare" || sub == "install"
-	case "go":
-		return sub == "env"
-	case "pip", "pip2", "pip3", "npm", "gem", "pnpm", "yarn":
-		if recognise(c) != nil {
-			return false
-		}
-		if name == "npm" || name == "pnpm" || name == "yarn" {
-			global := false
-			for _, a := range args {
-				if v, _ := litWord(a); v == "-g" || v == "--global" || v == "global" {
-					global = true
-				}
-			}
-			return global && (sub == "install" || sub == "i" || sub == "add" || sub == "global")
-		}
-		return sub == "install"
-	}
-	return false
-}
-
-// setupRun reports a RUN that only sets up package managers (`pip install
-// --upgrade pip`, `npm install -g pnpm`): it reads nothing of the project
-// and may move above the COPY with the install it prepares.
-func (h *hoister) setupRun(x *ast.Instruction) bool {
-	for _, f := range x.Flags {
-		if f.Name != "mount" || !strings.Contains(f.Value, "type=cache") {
-			return false
-		}
-	}
-	sc := h.sh.of(x)
-	if sc == nil || len(x.Heredocs) > 0 {
-		return false
-	}
-	for _, s := range topSteps(sc.File) {
-		call, ok := s.stmt.Cmd.(*syntax.CallExpr)
-		if !ok || len(s.stmt.Redirs) > 0 || s.stmt.Negated || !setupStep(call) {
-			return false
-		}
-	}
-	return true
 }
 
 // installedBefore reports an install of the same ecosystem before the

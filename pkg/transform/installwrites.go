@@ -524,7 +524,10 @@ func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []step, k,
 		if ok && name == "cd" {
 			continue
 		}
-		if sub, _ := subAt(args); !ok || !setupStep(call) || sub == "config" || ecosystemOfTool(name) != w.in.eco && pythonPip(name, args) == nil {
+		// The steps before the install passed the read-set model (they
+		// touch nothing the COPY writes); here they must also belong to
+		// the install's own tool, and not write its configuration.
+		if sub, _ := subAt(args); !ok || sub == "config" && !outsideProject(args) || ecosystemOfTool(name) != w.in.eco && pythonPip(name, args) == nil {
 			return "`" + stepText(h.d, h.sh.of(w.run), s.stmt) + "` runs in the same RUN"
 		}
 	}
@@ -532,4 +535,16 @@ func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []step, k,
 		return "the lock file (" + strings.Join(w.in.lock, " or ") + ") is not in the build context"
 	}
 	return row.move(w)
+}
+
+// outsideProject reports a `config` command told to write the global or
+// the user's configuration, not the project's.
+func outsideProject(args []*syntax.Word) bool {
+	for _, a := range args {
+		switch v, _ := litWord(a); v {
+		case "--global", "-g", "--location=global", "--location=user", "--user":
+			return true
+		}
+	}
+	return false
 }
