@@ -24,7 +24,7 @@ import (
 //
 //	# test:dockerignore   → a finding whose fix creates .dockerignore beside the Dockerfile
 //	# test:echo-options   → a finding that reports the options it got
-var testOnly = transform.Register(&transform.Transform{
+var _ = transform.Register(&transform.Transform{
 	Name: "test-only", Doc: "test rule", Order: 999,
 	Run: func(p *transform.Pass) []transform.Finding {
 		var out []transform.Finding

@@ -147,12 +147,11 @@ type StageRead struct {
 
 // stageEnv is the environment of a stage while it is dispatched.
 type stageEnv struct {
-	keys   []string
-	vals   map[string]string
-	isArg  map[string]bool
-	args   []string // declared ARGs (in scope for RUN)
-	wd     string
-	hasEnv bool
+	keys  []string
+	vals  map[string]string
+	isArg map[string]bool
+	args  []string // declared ARGs (in scope for RUN)
+	wd    string
 }
 
 func newEnv() *stageEnv {

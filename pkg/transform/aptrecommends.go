@@ -261,10 +261,7 @@ func (h *ahPass) recommendsKept(r *ahRun, inv *invocation, have map[string]bool,
 			continue
 		}
 		keep = append(keep, add...)
-		need := row.Needs
-		if strings.Contains(need, "%s") {
-			need = strings.Replace(need, "%s", trigger, 1)
-		}
+		need := strings.Replace(row.Needs, "%s", trigger, 1)
 		why = append(why, strings.Join(add, " and ")+" ("+need+")")
 	}
 	if len(keep) > 0 {

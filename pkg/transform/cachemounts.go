@@ -618,8 +618,7 @@ func (c *cmPass) components(uses []*cmUse) [][]*cmUse {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			i = parent[i]
 		}

@@ -150,9 +150,9 @@ func TestDockerignoreExtendsAndKeepsStyle(t *testing.T) {
 	})
 	// The existing ignore file is copied into the image by `COPY . .`:
 	// extending it changes the image, so the fix is unsafe.
-	msg, f := diRun(t, dir, "Dockerfile")
+	_, f := diRun(t, dir, "Dockerfile")
 	require.Nil(t, f, "not applied without --unsafe")
-	msg, f = diRunOpts(t, dir, "Dockerfile", true)
+	msg, f := diRunOpts(t, dir, "Dockerfile", true)
 	require.Contains(t, msg, "unsafe: .dockerignore is itself copied into the image")
 	require.Contains(t, msg, "extend .dockerignore with target")
 	require.NotContains(t, msg, "Dockerfile,")

@@ -72,10 +72,6 @@ type group struct {
 	kind        WorkKind
 }
 
-func (g group) runs(d *ast.Document) []*ast.Instruction {
-	return d.Instructions[g.first : g.last+1]
-}
-
 // groups finds the maximal runs of mergeable, joinable RUNs of d.
 func groups(d *ast.Document) []group {
 	sh := newScripts(d)

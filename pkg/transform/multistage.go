@@ -596,7 +596,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 			}
 			for _, r := range st.Redirs {
 				switch r.Op {
-				case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.ClbOut:
+				case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob:
 					t, ok := msWordLit(r.Word)
 					if !ok {
 						t = "?"

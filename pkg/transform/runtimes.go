@@ -331,7 +331,7 @@ func msJavaRuntime(s *msSplit) (string, error) {
 	case ti.OS == "ubuntu":
 		tag += "-" + ti.Release
 	case ti.OS == "windows":
-		return "", errors.New("Windows images are not supported")
+		return "", errors.New("images for Windows are not supported")
 	}
 	return prefix + "eclipse-temurin:" + tag, nil
 }
@@ -358,7 +358,7 @@ func msDotnetRuntime(s *msSplit) (string, error) {
 		words[0] = v[:strings.LastIndexByte(v, '.')]
 	}
 	if parseImageTag(tag).OS == "windows" {
-		return "", errors.New("Windows images are not supported")
+		return "", errors.New("images for Windows are not supported")
 	}
 	return base + ":" + strings.Join(words, "-"), nil
 }
@@ -1032,11 +1032,11 @@ func msRustArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	if pkgDir != "" {
 		toml, _, ok := s.readContext(path.Join(pkgDir, "Cargo.toml"), at)
 		if !ok {
-			return nil, fmt.Errorf("Cargo.toml is not in the build context: the binary names are unknown")
+			return nil, errors.New("the build context has no Cargo.toml: the binary names are unknown")
 		}
 		ct := msParseCargo(toml)
 		if ct.workspace && len(bins) == 0 {
-			return nil, fmt.Errorf("Cargo.toml is a workspace: name the binary with --bin")
+			return nil, errors.New("the Cargo.toml is a workspace: name the binary with --bin")
 		}
 		for d := path.Dir(pkgDir); len(bins) == 0; d = path.Dir(d) {
 			if data, _, ok := s.readContext(path.Join(d, "Cargo.toml"), at); ok && msParseCargo(data).workspace {
@@ -1192,7 +1192,7 @@ func (s *msSplit) cargoBins(ct msCargo, pkgDir string, at int) []string {
 func (s *msSplit) cargoLibs(pkgDir string, at int) error {
 	lock, _, ok := s.readContext(path.Join(pkgDir, "Cargo.lock"), at)
 	if !ok {
-		return fmt.Errorf("Cargo.lock is not in the build context: the native libraries the binary loads are unknown")
+		return errors.New("the build context has no Cargo.lock: the native libraries the binary loads are unknown")
 	}
 	alpine := parseImageTag(s.ref.Tag).OS == "alpine"
 	for _, l := range strings.Split(string(lock), "\n") {
@@ -1770,7 +1770,7 @@ func msNodeArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	}
 	if c.name() == "yarn" || strings.HasPrefix(pkg.PackageManager, "yarn@") {
 		if _, _, berry := s.readContext(path.Join(dir, ".yarnrc.yml"), at); berry || strings.HasPrefix(pkg.PackageManager, "yarn@") && !strings.HasPrefix(pkg.PackageManager, "yarn@1.") {
-			return nil, fmt.Errorf("Yarn 2+ has no production-only install")
+			return nil, errors.New("yarn 2+ has no production-only install")
 		}
 	}
 	dirs, err := s.nodeOutDirs(text, pkg, dir, at, 0)

@@ -292,8 +292,7 @@ var buildTools = map[string]bool{
 // count).
 func RunKind(sc *ast.Script) WorkKind {
 	seen := map[WorkKind]bool{}
-	var visit func(n syntax.Node)
-	visit = func(n syntax.Node) {
+	visit := func(n syntax.Node) {
 		syntax.Walk(n, func(n syntax.Node) bool {
 			switch n := n.(type) {
 			case *syntax.CmdSubst, *syntax.ProcSubst:

@@ -560,8 +560,6 @@ func (se *StageEnv) apply(e *StageState, ins *ast.Instruction, global *StageStat
 type knownBase struct {
 	env  map[string]string
 	user *UserAccount // a non-root user the image creates
-	// nonRoot names the default non-root user ("" when the image runs as root).
-	nonRoot string
 }
 
 var knownBases = map[string]knownBase{

@@ -172,7 +172,7 @@ func ScanTar(r io.Reader) (*Tree, error) {
 		m := hdr.FileInfo().Mode()
 		e.Mode = m & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg:
 			e.Type, e.Size = TypeFile, hdr.Size
 			h := sha256.New()
 			if _, err := io.Copy(h, tr); err != nil {

@@ -24,6 +24,7 @@ package equiv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -347,8 +348,9 @@ func (st *state) run(m *machine) (int, string) {
 	if err == nil {
 		return 0, ""
 	}
-	if s, ok := interp.IsExitStatus(err); ok {
-		return int(s), ""
+	var status interp.ExitStatus
+	if errors.As(err, &status) {
+		return int(status), ""
 	}
 	return 0, "the interpreter stopped: " + err.Error()
 }
