@@ -9,11 +9,15 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/dfopt
 
-# The test command: formatting, vet, and every test with the race detector.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# The test command: formatting, vet, staticcheck, and every test with the
+# race detector.
 test:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
 	$(GO) test -race $(PKGS)
 
 # Build dfopt and show what it would change in the shipped examples.
