@@ -36,6 +36,12 @@ type fixture struct {
 	// hoists: after a code-only change the original re-runs a
 	// dependency-install step and the rewrite must not.
 	hoists bool
+	// runsTwice: the install is hoisted but also runs again after the
+	// COPY, because dfopt cannot prove that it writes nothing the COPY
+	// brings back (npm of an unknown version, `go mod download`): after a
+	// code-only change only that second install may re-run, on the
+	// dependencies the hoisted one left in place.
+	runsTwice bool
 	// smaller: the rewritten final filesystem must be smaller.
 	smaller bool
 	// fails: the original fails on purpose; the rewrite must fail at the
@@ -49,8 +55,8 @@ type fixture struct {
 // fixtures, in the order they run (and appear in MEASURED.md).
 var fixtures = []fixture{
 	{name: "apt-split", rules: []string{"apt-hygiene"}},
-	{name: "node-copy-all", rules: []string{"hoist-deps"}, hoists: true},
-	{name: "go-module", rules: []string{"hoist-deps"}, hoists: true},
+	{name: "node-copy-all", rules: []string{"hoist-deps"}, hoists: true, runsTwice: true},
+	{name: "go-module", rules: []string{"hoist-deps"}, hoists: true, runsTwice: true},
 	{name: "python-wheels", rules: []string{"hoist-deps"}, hoists: true},
 	{name: "merge-runs", rules: []string{"merge-runs"}},
 	{name: "nonroot-npm-cache", rules: []string{"cache-mounts"}},
@@ -62,7 +68,7 @@ var fixtures = []fixture{
 	{name: "merge-grouped", rules: []string{"merge-runs"}, noContext: true},
 	{name: "cleanup-status", rules: []string{"cache-mounts"}, noContext: true},
 	{name: "reorder-reads-context", rules: []string{"reorder"}},
-	{name: "npm-lock-name", rules: []string{"cache-mounts"}},
+	{name: "npm-lock-name", rules: []string{"cache-mounts", "hoist-deps"}, runsTwice: true},
 }
 
 // env is what TestMain prepared.
@@ -300,7 +306,7 @@ func checkFixture(t *testing.T, fx fixture, rw *row) {
 	} else if cc == nil {
 		t.Errorf("fixture %s: no code-only change was measured (%s)", fx.name, rep.MeasureNote)
 	} else {
-		if ran := cc.Rewritten.DepStepsExecuted(); len(ran) > 0 {
+		if ran := cc.Rewritten.DepStepsExecuted(); len(ran) > 0 && !(fx.runsTwice && len(ran) == 1) {
 			t.Errorf("fixture %s: after a code-only change (%s) the rewritten file re-ran dependency installs %q", fx.name, cc.Path, ran)
 		}
 		if fx.hoists && len(cc.Original.DepStepsExecuted()) == 0 {
