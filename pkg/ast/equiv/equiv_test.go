@@ -169,7 +169,13 @@ func TestSkeleton(t *testing.T) {
 	}{
 		{"pip install --no-cache-dir -r r.txt && echo ok", "pip install -r r.txt && echo ok", true},
 		{"apt-get install -y x; apt-get clean", "apt-get -o A=b install -y x; apt-get clean", true},
-		{"apt-get install -y x && rm -rf /l", "apt-get install -y x", false}, // a removal
+		{"apt-get install -y x && rm -rf /l", "apt-get install -y x", true}, // a removal after &&
+		{"rm -rf /l && apt-get install -y x", "apt-get install -y x", true}, // before &&
+		{"a && rm -rf /l && b", "a && b", true},                             // in the middle
+		{"a && b && rm -rf /l", "a && b", true},                             // at the end of a longer list
+		{"a; rm -rf /l", "a", false},                                        // after ;: the interpreter decides
+		{"a || rm -rf /l", "a", false},                                      // after ||
+		{"a && ! rm -rf /l", "a", false},                                    // negated
 		{"a && b", "a || b", false},                                         // an operator
 		{"a && exit 0", "a && exit 1", false},                               // a native command's arguments
 		{"cd /a && make", "cd /b && make", false},                           // cd's

@@ -11,10 +11,13 @@ import (
 // sameSkeleton is the fast path of Check for programs known by position:
 // when both sides have the same shape — the same statements, operators,
 // keywords and words, except the arguments of commands whose status is
-// scripted anyway — and no command was removed or added, they run the
-// same commands with the same statuses on every path, and no interpreter
-// run is needed. Edits that only add or drop options of a package
-// manager are of this kind.
+// scripted anyway — they run the same commands with the same statuses on
+// every path, and no interpreter run is needed. A removed command that is
+// an operand of `&&` (`a && rm -rf x`, `apt-get clean && b`) leaves no
+// trace in the shape: it succeeds, so the list runs and ends as without
+// it. Edits that add or drop options of a package manager, or drop a
+// cleanup joined by `&&`, are of this kind; any other removal, and any
+// addition, needs the interpreter.
 func sameSkeleton(orig, rewrite []Program) bool {
 	if len(orig) != 1 || len(rewrite) != 1 || orig[0].Ident == nil || rewrite[0].Ident == nil {
 		return false
@@ -70,6 +73,18 @@ func skeleton(p Program) (string, bool) {
 		case *syntax.Stmt:
 			fmt.Fprintf(&b, "[%v%v%v%v]", n.Negated, n.Background, n.Coprocess, n.Semicolon.IsValid())
 		case *syntax.BinaryCmd:
+			// The other operand takes the binary command's place in its
+			// statement: only a plain one can.
+			if n.Op == syntax.AndStmt {
+				if removedCall(p, n.Y) && plain(n.X) {
+					syntax.Walk(n.X.Cmd, walk)
+					return false
+				}
+				if removedCall(p, n.X) && plain(n.Y) {
+					syntax.Walk(n.Y.Cmd, walk)
+					return false
+				}
+			}
 			fmt.Fprintf(&b, "(%v)", n.Op)
 		case *syntax.Redirect:
 			fmt.Fprintf(&b, "<%v>", n.Op)
@@ -81,6 +96,23 @@ func skeleton(p Program) (string, bool) {
 	}
 	syntax.Walk(p.File, walk)
 	return b.String(), ok
+}
+
+// removedCall reports a statement that is nothing but a removed simple
+// command (no redirections, negation or background).
+func removedCall(p Program, st *syntax.Stmt) bool {
+	c, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || len(c.Args) == 0 || !plain(st) {
+		return false
+	}
+	_, k := p.Ident(c.Args[0].Pos())
+	return k == Removed
+}
+
+// plain is a statement with no redirection, negation, background or
+// terminator of its own.
+func plain(st *syntax.Stmt) bool {
+	return len(st.Redirs) == 0 && !st.Negated && !st.Background && !st.Coprocess && !st.Semicolon.IsValid()
 }
 
 func assignWords(c *syntax.CallExpr) []*syntax.Word {
