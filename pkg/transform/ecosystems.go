@@ -739,29 +739,16 @@ func matchUv(_ string, args []*syntax.Word) *install {
 	return in
 }
 
-// tomlPathDeps finds path dependencies in a TOML manifest without a TOML
-// parser: any `path = ` key, or an editable package, needs the source.
-var tomlPath = regexp.MustCompile(`(?m)(^|[{,\s])(path|develop|editable)\s*=\s*("|'|true)`)
-
+// tomlPathDeps refuses a TOML manifest that is not valid TOML or has a
+// path or editable dependency: the install needs that source too.
 func tomlPathDeps(file string) func(*ctxView, *install, string) string {
 	return func(v *ctxView, _ *install, dir string) string {
-		text := v.read(path.Join(dir, file))
-		if m := tomlPath.FindString(text); m != "" {
-			return file + " has a path or editable dependency (`" + strings.TrimSpace(m) + "…`)"
-		}
-		return ""
+		return tomlManifestSource(file, v.read(path.Join(dir, file)))
 	}
 }
 
-func uvSource(v *ctxView, in *install, dir string) string {
-	text := v.read(path.Join(dir, "pyproject.toml"))
-	if strings.Contains(text, "[tool.uv.workspace]") {
-		return "pyproject.toml declares a uv workspace"
-	}
-	if strings.Contains(text, "workspace = true") || strings.Contains(text, "workspace=true") {
-		return "pyproject.toml uses workspace sources"
-	}
-	return tomlPathDeps("pyproject.toml")(v, in, dir)
+func uvSource(v *ctxView, _ *install, dir string) string {
+	return uvManifestSource(v.read(path.Join(dir, "pyproject.toml")))
 }
 
 // ---- npm, yarn, pnpm ----
@@ -1003,21 +990,18 @@ func matchCargo(_ string, args []*syntax.Word) *install {
 	return in
 }
 
-var cargoTargets = regexp.MustCompile(`(?m)^\s*(\[lib\]|\[\[(bin|example|test|bench)\]\]|build\s*=|autobins\s*=|\[workspace\])`)
-
-func cargoSource(v *ctxView, in *install, dir string) string {
-	text := v.read(path.Join(dir, "Cargo.toml"))
-	if m := cargoTargets.FindStringSubmatch(text); m != nil {
-		if m[1] == "[workspace]" {
-			return "Cargo.toml declares a workspace"
-		}
-		return "Cargo.toml declares its own targets (`" + strings.TrimSpace(m[1]) + "`)"
-	}
-	if m := tomlPath.FindString(text); m != "" {
-		return "Cargo.toml has a path dependency"
+func cargoSource(v *ctxView, _ *install, dir string) string {
+	if why := cargoManifestSource([]byte(v.read(path.Join(dir, "Cargo.toml")))); why != "" {
+		return why
 	}
 	for _, c := range []string{".cargo/config.toml", ".cargo/config"} {
-		if strings.Contains(v.read(path.Join(dir, c)), "[source") {
+		data := v.read(path.Join(dir, c))
+		if data == "" {
+			continue
+		}
+		if _, source, err := cargoConfigMoves(c, []byte(data)); err != nil {
+			return err.Error()
+		} else if source {
 			return c + " replaces the package sources"
 		}
 	}

@@ -1034,21 +1034,36 @@ func msRustArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		if !ok {
 			return nil, errors.New("the build context has no Cargo.toml: the binary names are unknown")
 		}
-		ct := msParseCargo(toml)
+		ct, err := msParseCargo("Cargo.toml", toml)
+		if err != nil {
+			return nil, err
+		}
 		if ct.workspace && len(bins) == 0 {
 			return nil, errors.New("the Cargo.toml is a workspace: name the binary with --bin")
 		}
 		for d := path.Dir(pkgDir); len(bins) == 0; d = path.Dir(d) {
-			if data, _, ok := s.readContext(path.Join(d, "Cargo.toml"), at); ok && msParseCargo(data).workspace {
-				return nil, fmt.Errorf("the package is a member of the workspace in %s", d)
+			if data, _, ok := s.readContext(path.Join(d, "Cargo.toml"), at); ok {
+				up, err := msParseCargo(path.Join(d, "Cargo.toml"), data)
+				if err != nil {
+					return nil, err
+				}
+				if up.workspace {
+					return nil, fmt.Errorf("the package is a member of the workspace in %s", d)
+				}
 			}
 			if d == "/" {
 				break
 			}
 		}
 		for _, cfg := range []string{".cargo/config.toml", ".cargo/config"} {
-			if data, _, ok := s.readContext(path.Join(pkgDir, cfg), at); ok && (strings.Contains(string(data), "target-dir") || strings.Contains(string(data), "target =")) {
-				return nil, fmt.Errorf("%s changes the target folder", cfg)
+			if data, _, ok := s.readContext(path.Join(pkgDir, cfg), at); ok {
+				moves, _, err := cargoConfigMoves(cfg, data)
+				if err != nil {
+					return nil, err
+				}
+				if moves {
+					return nil, fmt.Errorf("%s changes the target folder", cfg)
+				}
 			}
 		}
 		if len(bins) == 0 {
@@ -1110,50 +1125,6 @@ func msRustArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	return arts, nil
 }
 
-type msCargo struct {
-	name      string
-	bins      []string
-	autobins  bool
-	workspace bool
-}
-
-// msParseCargo reads what dfopt needs from Cargo.toml: the package name,
-// [[bin]] names, autobins and [workspace].
-func msParseCargo(data []byte) msCargo {
-	ct := msCargo{autobins: true}
-	section := ""
-	for _, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if i := strings.Index(l, "#"); i >= 0 && !strings.Contains(l[:i], `"`) {
-			l = strings.TrimSpace(l[:i])
-		}
-		if strings.HasPrefix(l, "[") {
-			section = strings.Trim(l, "[] ")
-			if section == "workspace" {
-				ct.workspace = true
-			}
-			if l == "[[bin]]" {
-				ct.bins = append(ct.bins, "")
-			}
-			continue
-		}
-		k, v, ok := strings.Cut(l, "=")
-		if !ok {
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.Trim(strings.TrimSpace(v), `"'`)
-		switch {
-		case section == "package" && k == "name":
-			ct.name = v
-		case section == "package" && k == "autobins":
-			ct.autobins = v != "false"
-		case section == "bin" && k == "name" && len(ct.bins) > 0:
-			ct.bins[len(ct.bins)-1] = v
-		}
-	}
-	return ct
-}
-
 // cargoBins lists a package's binary targets, as cargo discovers them.
 func (s *msSplit) cargoBins(ct msCargo, pkgDir string, at int) []string {
 	var out []string
@@ -1194,13 +1165,12 @@ func (s *msSplit) cargoLibs(pkgDir string, at int) error {
 	if !ok {
 		return errors.New("the build context has no Cargo.lock: the native libraries the binary loads are unknown")
 	}
+	crates, err := cargoLockCrates(lock)
+	if err != nil {
+		return err
+	}
 	alpine := parseImageTag(s.ref.Tag).OS == "alpine"
-	for _, l := range strings.Split(string(lock), "\n") {
-		l = strings.TrimSpace(l)
-		if !strings.HasPrefix(l, "name = ") {
-			continue
-		}
-		crate := strings.Trim(strings.TrimPrefix(l, "name = "), `"`)
+	for _, crate := range crates {
 		if !strings.HasSuffix(crate, "-sys") && !strings.HasSuffix(crate, "_sys") {
 			continue
 		}
