@@ -82,6 +82,9 @@ func parseFlags(t *testing.T, dir string) (*transform.Chain, error) {
 			return nil, fmt.Errorf("%s/flags: unknown flag %q", dir, f)
 		}
 	}
+	if err := opts.Validate(transform.All()); err != nil {
+		return nil, fmt.Errorf("%s/flags: %v", dir, err)
+	}
 	rules, err := transform.Select(sel, ign)
 	if err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ func commonFlags() []cli.Flag {
 		&cli.StringFlag{Name: "context", Usage: "build context `DIR` (default: each Dockerfile's folder)"},
 		&cli.StringFlag{Name: "syntax", Value: "auto", Usage: "add `# syntax=docker/dockerfile:1`: auto|always|never"},
 		&cli.StringSliceFlag{Name: "option", Usage: "a rule option `RULE.KEY=VALUE`, as under `rules:` in .dfopt.yaml (repeatable)"},
-		&cli.StringSliceFlag{Name: "runtime-image", Usage: "runtime image of the multi-stage rule for an ecosystem, `PATTERN=IMAGE` (repeatable)"},
+		&cli.StringSliceFlag{Name: "runtime-image", Usage: "runtime image of the multi-stage rule for an ecosystem (go, rust, java, dotnet, node, python), `ECOSYSTEM=IMAGE` (repeatable)"},
 		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, EnvVars: []string{"DFOPT_JOBS"}, Usage: "files processed in parallel (default: the number of CPUs)"},
 		&cli.StringFlag{Name: "config", EnvVars: []string{"DFOPT_CONFIG"}, Usage: "use the configuration `FILE` for every Dockerfile (default: the nearest .dfopt.yaml)"},
 		&cli.BoolFlag{Name: "no-config", Usage: "read no configuration file"},

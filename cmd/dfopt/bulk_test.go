@@ -26,6 +26,7 @@ import (
 //	# test:echo-options   → a finding that reports the options it got
 var _ = transform.Register(&transform.Transform{
 	Name: "test-only", Doc: "test rule", Order: 999,
+	Options: []transform.Option{{Name: "k"}, {Name: "x"}},
 	Run: func(p *transform.Pass) []transform.Finding {
 		var out []transform.Finding
 		ins := p.Doc.Instructions[0]
@@ -162,20 +163,45 @@ func TestRuleOptionsFromFlagsAndConfig(t *testing.T) {
 	dir := t.TempDir()
 	gitInit(t, dir)
 	tree(t, dir, "Dockerfile=# test:echo-options\nFROM alpine\n",
-		".dfopt.yaml=unsafe: true\nrules:\n  test-only: {}\n  syntax-header:\n    x: 1\n")
+		".dfopt.yaml=unsafe: true\nrules:\n  test-only:\n    x: 1\n  syntax-header:\n")
 	t.Chdir(dir)
 	out, errs, code := dfopt(t, "", "check", "--select", "test-only", "Dockerfile",
-		"--runtime-image", "go=gcr.io/distroless/static-debian12", "--runtime-image", "node*=gcr.io/distroless/nodejs22,x",
-		"--option", "test-only.k=v=w", "--option", "syntax-header.x=2", "--syntax", "never")
+		"--runtime-image", "go=gcr.io/distroless/static-debian12", "--runtime-image", "node=gcr.io/distroless/nodejs22",
+		"--option", "test-only.k=v=w,x", "--option", "test-only.x=2", "--syntax", "never")
 	assert.Equal(t, 1, code, errs)
 	assert.Equal(t, "Dockerfile:2: test-only: unsafe=true syntax=never options="+
-		"multi-stage.runtime-image.go=gcr.io/distroless/static-debian12,multi-stage.runtime-image.node*=gcr.io/distroless/nodejs22,x,"+
-		"syntax-header.x=2,test-only.k=v=w (no fix)\n", out, "flags beat the config, option by option")
-	for _, bad := range [][]string{{"--option", "nodot=1"}, {"--option", "no-such-rule.k=v"}, {"--runtime-image", "go"}} {
+		"multi-stage.runtime-image.go=gcr.io/distroless/static-debian12,multi-stage.runtime-image.node=gcr.io/distroless/nodejs22,"+
+		"test-only.k=v=w,x,test-only.x=2 (no fix)\n", out, "flags beat the config, option by option")
+	for _, bad := range [][]string{{"--option", "nodot=1"}, {"--option", "no-such-rule.k=v"}, {"--runtime-image", "go"},
+		{"--option", "syntax-header.x=2"}, {"--option", "multi-stage.distroless=yes"},
+		{"--runtime-image", "golang=gcr.io/distroless/static-debian12"}, {"--runtime-image", "go=Debian:12"}} {
 		_, errs, code := dfopt(t, "", append([]string{"check", "Dockerfile"}, bad...)...)
 		assert.Equal(t, 2, code, "%v", bad)
 		assert.Equal(t, 1, strings.Count(errs, "\n"), errs)
 	}
+}
+
+// A rule option the rule does not read is an error: one line naming the
+// option (and the config file when it is there), exit 2, nothing written.
+func TestUnknownRuleOption(t *testing.T) {
+	dir := t.TempDir()
+	gitInit(t, dir)
+	tree(t, dir, "Dockerfile")
+	t.Chdir(dir)
+	out, errs, code := dfopt(t, "", "fix", "--write", "--option", "multi-stage.distroles=true", "Dockerfile")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Equal(t, `dfopt: --option "multi-stage.distroles=true": unknown option multi-stage.distroles (did you mean distroless?)`+"\n", errs)
+	data, _ := os.ReadFile("Dockerfile")
+	assert.Equal(t, needsHeader, string(data))
+
+	tree(t, dir, ".dfopt.yaml=rules:\n  multi-stage:\n    distroles: true\n")
+	out, errs, code = dfopt(t, "", "fix", "--write", "Dockerfile")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Equal(t, "dfopt: "+filepath.Join(dir, ".dfopt.yaml")+`:3: rules: unknown option multi-stage.distroles (did you mean distroless?)`+"\n", errs)
+	data, _ = os.ReadFile("Dockerfile")
+	assert.Equal(t, needsHeader, string(data))
 }
 
 func TestJobsFromEnvironment(t *testing.T) {

@@ -242,15 +242,18 @@ func commandLineSettings(c *cli.Context) (*config.Settings, error) {
 		if !ok || !ok2 || rule == "" || key == "" {
 			return nil, usageError{fmt.Sprintf("--option %q: want RULE.KEY=VALUE", o)}
 		}
-		if transform.Lookup(rule) == nil {
-			return nil, usageError{fmt.Sprintf("--option %q: unknown rule %q (see `dfopt rules`)", o, rule)}
+		if err := transform.CheckOption(transform.All(), rule, key, v); err != nil {
+			return nil, usageError{fmt.Sprintf("--option %q: %v", o, err)}
 		}
 		set(rule, key, v)
 	}
 	for _, o := range c.StringSlice("runtime-image") {
 		pat, img, ok := strings.Cut(o, "=")
 		if !ok || pat == "" || img == "" {
-			return nil, usageError{fmt.Sprintf("--runtime-image %q: want PATTERN=IMAGE", o)}
+			return nil, usageError{fmt.Sprintf("--runtime-image %q: want ECOSYSTEM=IMAGE", o)}
+		}
+		if err := transform.CheckOption(transform.All(), "multi-stage", "runtime-image."+pat, img); err != nil {
+			return nil, usageError{fmt.Sprintf("--runtime-image %q: %v", o, err)}
 		}
 		set("multi-stage", "runtime-image."+pat, img)
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // listRules prints every rule: name, safe or unsafe, its doc, and the
-// hadolint checks whose `# hadolint ignore=` pragmas switch it off.
+// hadolint checks whose `# hadolint ignore=` pragmas switch it off; then,
+// under the doc, one line per option the rule reads.
 func listRules(c *cli.Context) error {
 	w := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 	for _, t := range transform.All() {
@@ -23,6 +24,9 @@ func listRules(c *cli.Context) error {
 			doc += " (hadolint " + strings.Join(codes, ", ") + ")"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, class, doc)
+		for _, o := range t.Options {
+			fmt.Fprintf(w, "\t\toption %s: %s\n", o.Usage(), o.Doc)
+		}
 	}
 	return w.Flush()
 }

@@ -17,8 +17,6 @@
 //	    runtime-image:
 //	      go: gcr.io/distroless/static-debian12
 //	    distroless: true
-//	  cache-mounts:
-//	    extra-dirs: [/root/.cache/custom]
 //	overrides:                            # later entries win
 //	  - files: ["services/legacy/**", "**/Dockerfile.test"]
 //	    ignore: [all]
@@ -27,7 +25,9 @@
 //
 // Per-rule options reach the rules as strings (transform.Options.
 // RuleOptions): nested keys are joined with dots (`runtime-image.go`),
-// lists with commas, and scalars are kept as written (`true`).
+// lists with commas, and scalars are kept as written (`true`). Each key
+// must be one its rule declares (transform.Transform.Options, listed by
+// `dfopt rules`), with a value of the declared kind.
 //
 // `files` globs use gitignore syntax (see package discover), relative to
 // the folder of the config file; a glob that names a folder covers the
@@ -260,7 +260,8 @@ func (p *parser) strings(v *yaml.Node, key string) ([]string, error) {
 	return nil, p.errorf(v, "%s: expected a list", key)
 }
 
-// rules reads the per-rule options.
+// rules reads the per-rule options, each checked against the keys its
+// rule declares (transform.CheckOption).
 func (p *parser) rules(v *yaml.Node) (map[string]map[string]string, error) {
 	out := map[string]map[string]string{}
 	err := p.mapping(v, func(rule string, k, opts *yaml.Node) error {
@@ -268,7 +269,7 @@ func (p *parser) rules(v *yaml.Node) (map[string]map[string]string, error) {
 			return p.errorf(k, "rules: unknown rule %q (see `dfopt rules`)", rule)
 		}
 		m := map[string]string{}
-		if err := p.flatten(opts, "", m); err != nil {
+		if err := p.flatten(rule, opts, "", m); err != nil {
 			return err
 		}
 		out[rule] = m
@@ -278,14 +279,23 @@ func (p *parser) rules(v *yaml.Node) (map[string]map[string]string, error) {
 }
 
 // flatten turns nested options into dotted keys with string values.
-func (p *parser) flatten(v *yaml.Node, prefix string, out map[string]string) error {
+func (p *parser) flatten(rule string, v *yaml.Node, prefix string, out map[string]string) error {
 	switch v.Kind {
 	case yaml.MappingNode:
-		return p.mapping(v, func(key string, _, val *yaml.Node) error {
+		return p.mapping(v, func(key string, k, val *yaml.Node) error {
 			if prefix != "" {
 				key = prefix + "." + key
 			}
-			return p.flatten(val, key, out)
+			if val.Kind == yaml.MappingNode {
+				return p.flatten(rule, val, key, out)
+			}
+			if err := p.flatten(rule, val, key, out); err != nil {
+				return err
+			}
+			if err := transform.CheckOption(transform.All(), rule, key, out[key]); err != nil {
+				return p.errorf(k, "rules: %v", err)
+			}
+			return nil
 		})
 	case yaml.SequenceNode:
 		var items []string

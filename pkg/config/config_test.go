@@ -58,10 +58,9 @@ rules:
   multi-stage:
     runtime-image:
       go: gcr.io/distroless/static-debian12
-      "node*": gcr.io/distroless/nodejs22-debian12
+      node: gcr.io/distroless/nodejs22-debian12
     distroless: true
-  cache-mounts:
-    extra-dirs: [/root/.cache/a, /root/.cache/b]
+  syntax-header:
 overrides:
   - files: ["legacy/**", "**/Dockerfile.test"]
     ignore: [all]
@@ -81,11 +80,11 @@ func TestParseFull(t *testing.T) {
 	assert.Equal(t, "never", f.Syntax)
 	assert.Equal(t, map[string]map[string]string{
 		"multi-stage": {
-			"runtime-image.go":    "gcr.io/distroless/static-debian12",
-			"runtime-image.node*": "gcr.io/distroless/nodejs22-debian12",
-			"distroless":          "true",
+			"runtime-image.go":   "gcr.io/distroless/static-debian12",
+			"runtime-image.node": "gcr.io/distroless/nodejs22-debian12",
+			"distroless":         "true",
 		},
-		"cache-mounts": {"extra-dirs": "/root/.cache/a,/root/.cache/b"},
+		"syntax-header": {},
 	}, f.Rules)
 	require.Len(t, f.Overrides, 2)
 	assert.Equal(t, []string{"legacy/**", "**/Dockerfile.test"}, f.Overrides[0].Files)
@@ -117,6 +116,13 @@ func TestParseErrors(t *testing.T) {
 		{"overrides:\n  - files: \"[abc\"\n", `cfg.yaml:2: files: bad pattern "[abc"`},
 		{"select: [cache-mounts]\nselect: [merge-runs]\n", `cfg.yaml:2: key "select" appears twice`},
 		{"rules:\n  cache-mounts: [a, b]\n", `cfg.yaml:2: options of a rule are a mapping of keys`},
+		// Rule options: only the keys the rule declares, with values of their kind.
+		{"rules:\n  multi-stage:\n    distroles: true\n", `cfg.yaml:3: rules: unknown option multi-stage.distroles (did you mean distroless?)`},
+		{"rules:\n  multi-stage:\n    distroless: yes\n", `cfg.yaml:3: rules: option multi-stage.distroless must be true or false, not "yes"`},
+		{"rules:\n  multi-stage:\n    runtime-image:\n      golang: gcr.io/distroless/static\n", `cfg.yaml:4: rules: unknown option multi-stage.runtime-image.golang (did you mean runtime-image.go?)`},
+		{"rules:\n  multi-stage:\n    runtime-image:\n      go: \"Debian:12\"\n", `cfg.yaml:4: rules: option multi-stage.runtime-image.go: "Debian:12" is not an image reference`},
+		{"rules:\n  cache-mounts:\n    extra-dirs: [/root/.cache/a]\n", `cfg.yaml:3: rules: unknown option cache-mounts.extra-dirs (cache-mounts has no options)`},
+		{"overrides:\n  - files: a/\n    rules:\n      multi-stage: {distroless: true, runtime: x}\n", `cfg.yaml:4: rules: unknown option multi-stage.runtime (`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("cfg.yaml", []byte(tt.data))

@@ -38,7 +38,22 @@ var MultiStage = Register(&Transform{
 	Unsafe: true,
 	Order:  40,
 	Run:    runMultiStage,
+	Options: []Option{
+		{Name: "runtime-image.*", Kind: ImageOption, Suffixes: msRuntimeKeys,
+			Doc: "the runtime image for an ecosystem, instead of the one derived from the builder image"},
+		{Name: "distroless", Kind: BoolOption,
+			Doc: "run static Go builds on gcr.io/distroless/static instead of the default runtime image"},
+	},
 })
+
+// msRuntimeKeys are the ecosystems runtime-image.* accepts: go, rust, ….
+func msRuntimeKeys() []string {
+	out := make([]string, len(msPatterns))
+	for i, p := range msPatterns {
+		out[i] = p.Key
+	}
+	return out
+}
 
 // msClass is what one shell command means for the split.
 type msClass int
@@ -182,10 +197,7 @@ type msSplit struct {
 }
 
 func (s *msSplit) option(key string) string {
-	if s.p.Options == nil || s.p.Options.RuleOptions == nil {
-		return ""
-	}
-	return s.p.Options.RuleOptions["multi-stage"][key]
+	return s.p.Options.Get("multi-stage", key)
 }
 
 func (s *msSplit) fail(format string, args ...any) {

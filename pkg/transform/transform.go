@@ -23,6 +23,9 @@ type Transform struct {
 	Unsafe bool   // every fix of this rule changes the image
 	Order  int    // position in the chain (lower runs first)
 	Run    func(*Pass) []Finding
+	// Options are the option keys the rule reads (Options.Get); any
+	// other key is an error in `.dfopt.yaml` and --option.
+	Options []Option
 }
 
 // Finding is what a transform reports, with the edits that fix it (none
