@@ -203,21 +203,32 @@ func originalLine(layers []layer, cur *ast.Document, line int) int {
 
 // mapBack maps an offset in the edited text to the text before the edits.
 func mapBack(edits []emit.Edit, off int) int {
+	o, _ := mapOffset(sortedEdits(edits), off)
+	return o
+}
+
+func sortedEdits(edits []emit.Edit) []emit.Edit {
 	sorted := append([]emit.Edit(nil), edits...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	return sorted
+}
+
+// mapOffset maps an offset in the text after edits (sorted by Start) to
+// the text before them; an offset inside inserted text maps to where the
+// insertion happened, and inserted says so.
+func mapOffset(sorted []emit.Edit, off int) (orig int, inserted bool) {
 	delta := 0
 	for _, e := range sorted {
 		newStart := e.Start + delta
-		newEnd := newStart + len(e.New)
 		if off < newStart {
 			break
 		}
-		if off < newEnd {
-			return e.Start
+		if off < newStart+len(e.New) {
+			return e.Start, true
 		}
 		delta += len(e.New) - (e.End - e.Start)
 	}
-	return off - delta
+	return off - delta, false
 }
 
 func lineAt(d *ast.Document, off int) int {

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -86,18 +85,18 @@ type failedRun struct {
 // by JoinRuns, is checked where it is made). Pairs whose shell text
 // changed are checked.
 func uncheckedRuns(rule string, cur, next *ast.Document, edits []emit.Edit) []failedRun {
-	sorted := append([]emit.Edit(nil), edits...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	sorted := sortedEdits(edits)
 	var bad []failedRun
 	for _, n := range next.Instructions {
 		if n.Cmd != "run" {
 			continue
 		}
-		start, ok := unmapped(sorted, n.Span.Start)
-		if !ok {
+		start, inserted := mapOffset(sorted, n.Span.Start)
+		if inserted {
 			continue
 		}
-		olds := runsBetween(cur, start, mapBack(sorted, n.Span.End))
+		end, _ := mapOffset(sorted, n.Span.End)
+		olds := runsBetween(cur, start, end)
 		if olds == nil {
 			continue
 		}
@@ -127,23 +126,6 @@ func runsBetween(d *ast.Document, start, end int) []*ast.Instruction {
 		return []*ast.Instruction{c} // an edit at its end reaches past it
 	}
 	return out
-}
-
-// unmapped maps an offset of the edited text back, unless it lies in
-// inserted text.
-func unmapped(sorted []emit.Edit, off int) (int, bool) {
-	delta := 0
-	for _, e := range sorted {
-		ns := e.Start + delta
-		if off < ns {
-			break
-		}
-		if off < ns+len(e.New) {
-			return 0, false
-		}
-		delta += len(e.New) - (e.End - e.Start)
-	}
-	return off - delta, true
 }
 
 func instructionAt(d *ast.Document, off int) *ast.Instruction {
@@ -218,20 +200,11 @@ func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *
 	return verdict, verdict.Reason()
 }
 
-// keepsBehaviour applies edits made inside one RUN of d and checks it.
-// The RUN is checked on its own, in a document of its own with the same
-// escape character and shell, which costs a small parse instead of the
-// whole file's.
+// keepsBehaviour applies edits made inside one RUN of d and checks that
+// RUN on its own (runDocument).
 func keepsBehaviour(d *ast.Document, ins *ast.Instruction, edits ...emit.Edit) bool {
-	var pre strings.Builder
-	pre.WriteString("# escape=" + string(d.Escape) + "\nFROM scratch\n")
-	if sh := d.ShellOf(ins); len(sh) > 0 && !(len(sh) == 2 && sh[0] == "/bin/sh" && sh[1] == "-c") {
-		js, _ := json.Marshal(sh)
-		pre.WriteString("SHELL " + string(js) + "\n")
-	}
-	shift := pre.Len() - ins.Span.Start
-	src := append([]byte(pre.String()), d.Src[ins.Span.Start:ins.Span.End]...)
-	src = append(src, '\n')
+	src, at := runDocument(d, d.ShellOf(ins), d.Src[ins.Span.Start:ins.Span.End])
+	shift := at - ins.Span.Start
 	moved := make([]emit.Edit, len(edits))
 	for i, e := range edits {
 		if e.Start < ins.Span.Start || e.End > ins.Span.End {

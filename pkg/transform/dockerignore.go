@@ -594,14 +594,7 @@ func diClassify(words []string, out map[string]bool) {
 	if len(words) == 0 {
 		return
 	}
-	name := path.Base(words[0])
-	sub := ""
-	for _, w := range words[1:] {
-		if !strings.HasPrefix(w, "-") {
-			sub = w
-			break
-		}
-	}
+	name, sub := programAndSub(words)
 	switch name {
 	case "npm":
 		switch sub {

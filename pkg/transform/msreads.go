@@ -201,20 +201,10 @@ func (s *msSplit) keepWriters(c *msCmd, at int, p string) (found, kept bool) {
 // mounted reports whether a mount of the RUN (the runtime RUN repeats
 // its flags) provides one of the files.
 func (s *msSplit) mounted(pl *msPlan, alts []string) bool {
-	for _, f := range pl.ins.Flags {
-		if f.Name != "mount" {
-			continue
-		}
-		for _, kv := range strings.Split(f.Value, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			switch strings.ToLower(strings.TrimSpace(k)) {
-			case "target", "dst", "destination":
-				t := msResolve(pl.cwd, strings.Trim(v, `"'`))
-				for _, p := range alts {
-					if msUnder(p, t) {
-						return true
-					}
-				}
+	for _, t := range s.mountTargets(pl.ins, pl.cwd) {
+		for _, p := range alts {
+			if msUnder(p, t) {
+				return true
 			}
 		}
 	}

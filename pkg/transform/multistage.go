@@ -812,7 +812,7 @@ func (s *msSplit) findArtifacts() {
 			}
 			s.k = i
 		}
-		mounts := msMountTargets(pl.ins)
+		mounts := s.mountTargets(pl.ins, "/")
 		for _, c := range pl.cmds {
 			switch c.class {
 			case msBuild:
@@ -983,20 +983,16 @@ func msUnder(p, dir string) bool {
 	return p == dir || dir == "/" || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
-// msMountTargets lists the targets of a RUN's --mount flags.
-func msMountTargets(in *ast.Instruction) []string {
+// mountTargets lists the targets of a RUN's --mount flags, as BuildKit
+// reads them (ast.Mounts), relative ones resolved against workdir.
+func (s *msSplit) mountTargets(in *ast.Instruction, workdir string) []string {
+	ms, err := s.d.Mounts(in, nil)
+	if err != nil {
+		return nil
+	}
 	var out []string
-	for _, f := range in.Flags {
-		if f.Name != "mount" {
-			continue
-		}
-		for _, kv := range strings.Split(f.Value, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			switch strings.ToLower(strings.TrimSpace(k)) {
-			case "target", "dst", "destination":
-				out = append(out, path.Clean("/"+strings.Trim(v, `"'`)))
-			}
-		}
+	for _, m := range ms {
+		out = append(out, m.TargetIn(workdir))
 	}
 	return out
 }

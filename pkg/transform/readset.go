@@ -135,40 +135,36 @@ func (r *argReader) add(t touch) {
 
 // word records an argument that names a file (or may) in role ro.
 func (r *argReader) word(w *syntax.Word, ro role, file *fileRule) {
-	switch ro {
-	case rNone, rScript, rMode:
-		return
-	case rCmd:
-		r.fail(r.by + " runs a command given as an argument")
-		return
-	case rPkg:
-		if file == nil {
-			file = r.fileRule()
-		}
-	case rChdir:
-		r.set.chdir = "\x00" // not certain
-		if v, ok := litWord(w); ok {
-			r.set.chdir = v
-		}
+	chdir, ok := litWord(w)
+	if !ok {
+		chdir = "\x00" // not certain
 	}
-	r.add(touch{w: w, role: ro, file: file, write: ro == rWrite})
+	r.record(touch{w: w, role: ro, file: file}, chdir)
 }
 
 // value records an option value attached to its option (`--file=x`).
 func (r *argReader) value(v string, ro role) {
-	var file *fileRule
-	switch ro {
+	r.record(touch{val: v, role: ro}, v)
+}
+
+// record adds what an argument in t.role touches; chdir is the folder it
+// names when the role changes the working directory.
+func (r *argReader) record(t touch, chdir string) {
+	switch t.role {
 	case rNone, rScript, rMode:
 		return
 	case rCmd:
 		r.fail(r.by + " runs a command given as an argument")
 		return
-	case rChdir:
-		r.set.chdir = v
 	case rPkg:
-		file = r.fileRule()
+		if t.file == nil {
+			t.file = r.fileRule()
+		}
+	case rChdir:
+		r.set.chdir = chdir
 	}
-	r.add(touch{val: v, role: ro, write: ro == rWrite, file: file})
+	t.write = t.role == rWrite
+	r.add(t)
 }
 
 // fileRule is the package-file rule in force.

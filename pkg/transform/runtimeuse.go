@@ -115,17 +115,22 @@ func (c *cmPass) startUse(st *ast.Stage, b builtSet, words []string, m *Manager,
 	return startFine, ""
 }
 
+// programAndSub is the base name of a command's program and its first
+// positional word ("" when none): `go run .` → go, run.
+func programAndSub(words []string) (name, sub string) {
+	name = path.Base(words[0])
+	for _, w := range words[1:] {
+		if !strings.HasPrefix(w, "-") {
+			return name, w
+		}
+	}
+	return name, ""
+}
+
 // runtimeReader matches a started program against the manager's Runtime
 // column: "prog" (any use) or "prog sub" (its first positional word).
 func runtimeReader(m *Manager, words []string) string {
-	name := path.Base(words[0])
-	sub := ""
-	for _, w := range words[1:] {
-		if !strings.HasPrefix(w, "-") {
-			sub = w
-			break
-		}
-	}
+	name, sub := programAndSub(words)
 	for _, e := range m.Runtime {
 		prog, want, hasSub := strings.Cut(e, " ")
 		if progMatches(name, []string{prog}) && (!hasSub || sub == want) {
@@ -139,13 +144,7 @@ func runtimeReader(m *Manager, words []string) string {
 	return ""
 }
 
-func isShell(name string) bool {
-	switch name {
-	case "sh", "bash", "ash", "dash", "zsh", "ksh", "busybox":
-		return true
-	}
-	return false
-}
+func isShell(name string) bool { return msShells[name] || name == "busybox" }
 
 func stageLabel(st *ast.Stage) string {
 	if st.Name != "" {
@@ -278,38 +277,20 @@ func shellPrograms(text string, depth int) [][]string {
 	return out
 }
 
-// stripStartWrappers removes the programs that only start another one.
+// stripStartWrappers removes the programs that only start another one
+// (msWrappers, and the shell's exec and command).
 func stripStartWrappers(argv []string) []string {
 	for len(argv) > 0 {
 		name := path.Base(argv[0])
-		switch {
-		case name == "exec" || name == "nohup" || name == "command" || name == "time" || name == "--":
+		if name == "exec" || name == "command" || name == "--" {
 			argv = argv[1:]
-		case name == "tini" || name == "tini-static" || name == "catatonit" || name == "dumb-init":
-			argv = argv[1:]
-			for len(argv) > 0 && strings.HasPrefix(argv[0], "-") {
-				opt := argv[0]
-				argv = argv[1:]
-				if opt == "--" {
-					break
-				}
-				if (opt == "-p" || opt == "-e" || opt == "-r" || opt == "--rewrite") && len(argv) > 0 {
-					argv = argv[1:]
-				}
-			}
-		case name == "gosu" || name == "su-exec":
-			if len(argv) < 2 {
-				return nil
-			}
-			argv = argv[2:]
-		case name == "env":
-			argv = argv[1:]
-			for len(argv) > 0 && (strings.HasPrefix(argv[0], "-") || strings.Contains(argv[0], "=")) {
-				argv = argv[1:]
-			}
-		default:
+			continue
+		}
+		rest, ok := wrapped(argv)
+		if !ok {
 			return argv
 		}
+		argv = rest
 	}
 	return argv
 }

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"encoding/json"
 	"path"
 	"strconv"
 	"strings"
@@ -95,12 +96,27 @@ func checkJoin(d *ast.Document, runs []*ast.Instruction, joined string) equiv.Ve
 // joinedScript is the shell analysis of one RUN instruction's text, read
 // with the document's escape character.
 func joinedScript(d *ast.Document, text string) *ast.Script {
-	pre := "# escape=" + string(d.Escape) + "\nFROM scratch\n"
-	nd, err := ast.Parse(d.Path, []byte(pre+text+"\n"))
-	if err != nil || len(nd.Instructions) != 2 {
+	src, _ := runDocument(d, nil, []byte(text))
+	nd, err := ast.Parse(d.Path, src)
+	if err != nil || len(nd.Instructions) < 2 {
 		return nil
 	}
-	return nd.Shell(nd.Instructions[1])
+	return nd.Shell(nd.Instructions[len(nd.Instructions)-1])
+}
+
+// runDocument is a document of one RUN instruction's text, read as d
+// reads it: the same escape character and, when given, the same SHELL. A
+// RUN is checked in it at the cost of a small parse instead of the whole
+// file's; shift is where the instruction's text starts.
+func runDocument(d *ast.Document, shell []string, run []byte) (src []byte, shift int) {
+	var pre strings.Builder
+	pre.WriteString("# escape=" + string(d.Escape) + "\nFROM scratch\n")
+	if len(shell) > 0 && !(len(shell) == 2 && shell[0] == "/bin/sh" && shell[1] == "-c") {
+		js, _ := json.Marshal(shell)
+		pre.WriteString("SHELL " + string(js) + "\n")
+	}
+	src = append([]byte(pre.String()), run...)
+	return append(src, '\n'), pre.Len()
 }
 
 // Observation is one semantic check the chain made, for tests that prove
@@ -160,18 +176,10 @@ func (e editIdent) before(s *ast.Script) func(syntax.Pos) (string, equiv.Kind) {
 
 func (e editIdent) after(s *ast.Script) func(syntax.Pos) (string, equiv.Kind) {
 	return func(p syntax.Pos) (string, equiv.Kind) {
-		off := s.Orig(p)
-		delta := 0
-		for _, ed := range e.edits {
-			ns := ed.Start + delta
-			if off < ns {
-				break
-			}
-			if off < ns+len(ed.New) {
-				return "", equiv.Added
-			}
-			delta += len(ed.New) - (ed.End - ed.Start)
+		off, inserted := mapOffset(e.edits, s.Orig(p))
+		if inserted {
+			return "", equiv.Added
 		}
-		return strconv.Itoa(off - delta - e.base), equiv.Keep
+		return strconv.Itoa(off - e.base), equiv.Keep
 	}
 }

@@ -37,46 +37,44 @@ var unmodelled = map[string]bool{"pushd": true, "popd": true}
 
 var errStop = errors.New("equiv: stopped")
 
-// callHandler records each command and decides what the interpreter runs
+// call records each command and decides what the interpreter runs
 // in its place.
-func (st *state) callHandler(p Program) interp.CallHandlerFunc {
-	return func(ctx context.Context, args []string) ([]string, error) {
-		hc := interp.HandlerCtx(ctx)
-		if !st.count() {
-			return nil, errStop
-		}
-		id, kind := strings.Join(fifos(args), " "), Keep
-		if p.Ident != nil {
-			// Known by position: an edit may change its arguments and
-			// environment (that is the rule's own business); what runs,
-			// where, and with what status is checked.
-			id, kind = p.Ident(hc.Pos)
-			hc.Env = nil
-		}
-		name := args[0]
-		switch {
-		case kind != Keep:
-			return []string{"true"}, nil
-		case unmodelled[name]:
-			st.stop(name + " changes the directory of later commands")
-			return nil, errStop
-		case name == "exec" && len(args) > 1:
-			s := st.scripted(id, args[1:], hc, p.observes(hc.Pos))
-			return []string{"exit", strconv.Itoa(s)}, nil
-		case native[name] || st.funcs[name]:
-			if !silent[name] {
-				st.record(event(id, hc))
-			}
-			return args, nil
-		}
-		if s := st.scripted(id, args, hc, p.observes(hc.Pos)); s != 0 {
-			return []string{"false"}, nil
-		}
-		if name == "cd" {
-			return args, nil // changes the directory of what follows
-		}
-		return []string{"true"}, nil
+func (st *state) call(ctx context.Context, p *Program, args []string) ([]string, error) {
+	hc := interp.HandlerCtx(ctx)
+	if !st.count() {
+		return nil, errStop
 	}
+	id, kind := strings.Join(fifos(args), " "), Keep
+	if p.Ident != nil {
+		// Known by position: an edit may change its arguments and
+		// environment (that is the rule's own business); what runs,
+		// where, and with what status is checked.
+		id, kind = p.Ident(hc.Pos)
+		hc.Env = nil
+	}
+	name := args[0]
+	switch {
+	case kind != Keep:
+		return []string{"true"}, nil
+	case unmodelled[name]:
+		st.stop(name + " changes the directory of later commands")
+		return nil, errStop
+	case name == "exec" && len(args) > 1:
+		s := st.scripted(id, args[1:], hc, p.observes(hc.Pos))
+		return []string{"exit", strconv.Itoa(s)}, nil
+	case native[name] || st.funcs[name]:
+		if !silent[name] {
+			st.record(event(id, hc))
+		}
+		return args, nil
+	}
+	if s := st.scripted(id, args, hc, p.observes(hc.Pos)); s != 0 {
+		return []string{"false"}, nil
+	}
+	if name == "cd" {
+		return args, nil // changes the directory of what follows
+	}
+	return []string{"true"}, nil
 }
 
 // count bounds the commands of one path.

@@ -292,7 +292,7 @@ type machine struct {
 func newMachine(p Program) (*machine, error) {
 	m := &machine{p: p}
 	call := func(ctx context.Context, args []string) ([]string, error) {
-		return m.st.callHandler(m.p)(ctx, args)
+		return m.st.call(ctx, &m.p, args)
 	}
 	open := func(ctx context.Context, path string, flag int, perm fs.FileMode) (io.ReadWriteCloser, error) {
 		return m.st.open(ctx, path, flag, perm)
