@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -18,7 +19,7 @@ import (
 func (s *msSplit) lookupPath() (dirs []string, ok bool) {
 	v, ok := s.finalEnv["PATH"]
 	if !ok {
-		return stdPath, false
+		return baseimage.StdPath, false
 	}
 	for _, d := range strings.Split(v, ":") {
 		if path.IsAbs(d) {
@@ -35,8 +36,8 @@ func (s *msSplit) builderOnlyPath() []string {
 	if s.row != nil && s.row.SameImage {
 		return nil
 	}
-	rt := stdPath
-	if d, ok := imageDefaultsOf(s.runtime); ok && d.Path != nil {
+	rt := baseimage.StdPath
+	if d, ok := baseimage.DefaultsOf(s.runtime); ok && d.Path != nil {
 		rt = d.Path
 	}
 	var out []string

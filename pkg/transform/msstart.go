@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -217,11 +218,11 @@ func (s *msSplit) runtimePrograms() map[string]bool {
 	if s.row.SameImage {
 		ref = s.st.Base
 	}
-	d, _ := imageDefaultsOf(ref)
+	d, _ := baseimage.DefaultsOf(ref)
 	for _, p := range d.Programs {
 		out[p] = true
 	}
-	for _, p := range familyPrograms[imageFamily(ref)] {
+	for _, p := range baseimage.FamilyPrograms[imageFamily(ref)] {
 		out[p] = true
 	}
 	for _, p := range s.runtimePkg {
@@ -296,11 +297,11 @@ func (s *msSplit) hasProgram(p msProg, have map[string]bool) bool {
 	if !strings.Contains(p.name, "/") {
 		return true
 	}
-	rt := stdPath
-	if d, ok := imageDefaultsOf(s.runtime); ok && d.Path != nil {
+	rt := baseimage.StdPath
+	if d, ok := baseimage.DefaultsOf(s.runtime); ok && d.Path != nil {
 		rt = d.Path
 	}
-	return msHas(rt, path.Dir(path.Clean(p.name))) || msHas(stdPath, path.Dir(path.Clean(p.name)))
+	return msHas(rt, path.Dir(path.Clean(p.name))) || msHas(baseimage.StdPath, path.Dir(path.Clean(p.name)))
 }
 
 // keptFile finds the COPY or ADD the runtime stage keeps that brings the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -187,10 +188,10 @@ type msSplit struct {
 	devPkgs       []string
 	dropped       []string
 	finalCwd      string
-	finalEnv      map[string]string // the literal ENV at the end of the stage
-	image         ImageDefaults     // the builder image's defaults (zero when unknown)
-	imageWorkdir  string            // the builder image's WORKDIR ("" when unknown)
-	finalCwdImage bool              // the program runs in the base image's WORKDIR
+	finalEnv      map[string]string  // the literal ENV at the end of the stage
+	image         baseimage.Defaults // the builder image's defaults (zero when unknown)
+	imageWorkdir  string             // the builder image's WORKDIR ("" when unknown)
+	finalCwdImage bool               // the program runs in the base image's WORKDIR
 	argVals       map[string]bool
 	runtime       string
 	info          msRuntimeInfo
@@ -240,7 +241,7 @@ func (s *msSplit) run() []Finding {
 			break
 		}
 	}
-	if d, ok := imageDefaultsOf(s.st.Base); ok && imgRow != nil {
+	if d, ok := baseimage.DefaultsOf(s.st.Base); ok && imgRow != nil {
 		s.image, s.imageWorkdir = d, d.Workdir
 	}
 	s.walk()
@@ -1918,7 +1919,7 @@ func (s *msSplit) chooseRuntime() {
 // noteUser says when the runtime image runs as another user than the
 // builder image, and no USER in the stage settles it.
 func (s *msSplit) noteUser() {
-	rt, ok := imageDefaultsOf(s.runtime)
+	rt, ok := baseimage.DefaultsOf(s.runtime)
 	if !ok || s.row.SameImage || rt.User == s.image.User {
 		return
 	}
@@ -2361,7 +2362,7 @@ func (s *msSplit) needsImageWorkdir() bool {
 	if s.row.SameImage || s.imageWorkdir == "" {
 		return false
 	}
-	if rt, ok := imageDefaultsOf(s.runtime); ok && rt.Workdir == s.imageWorkdir {
+	if rt, ok := baseimage.DefaultsOf(s.runtime); ok && rt.Workdir == s.imageWorkdir {
 		return false
 	}
 	for i, pl := range s.pl {

@@ -601,7 +601,7 @@ func imageTag(ref string) string {
 func applyBaseImage(e *StageState, ref string) {
 	repo := imageRepo(ref)
 	tag := imageTag(ref)
-	if d, ok := imageDefaultsOf(ref); ok {
+	if d, ok := baseimage.DefaultsOf(ref); ok {
 		e.Workdir = d.Workdir
 	}
 	if b, ok := knownBases[repo]; ok {
