@@ -65,7 +65,9 @@ func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) 
 
 func touches(edits []emit.Edit, sp ast.Span) bool {
 	for _, e := range edits {
-		if e.Start < sp.End && e.End > sp.Start || e.Start == e.End && e.Start >= sp.Start && e.Start <= sp.End {
+		overlaps := e.Start < sp.End && e.End > sp.Start
+		insertsInside := e.Start == e.End && e.Start >= sp.Start && e.Start <= sp.End
+		if overlaps || insertsInside {
 			return true
 		}
 	}

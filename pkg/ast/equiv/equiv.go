@@ -158,7 +158,7 @@ func Check(orig, rewrite []Program) Verdict {
 		if b.unknown != "" {
 			return Verdict{Unknown: b.unknown, Paths: paths}
 		}
-		if d := compare(a, b, choice, a.labels); d != "" {
+		if d := compare(a, b, choice); d != "" {
 			return Verdict{Diff: d, Paths: paths}
 		}
 		// Branch on every choice point this path met for the first time.
@@ -212,9 +212,9 @@ type outcome struct {
 	unknown string
 }
 
-func compare(a, b outcome, choice map[string]int, labels map[string]string) string {
+func compare(a, b outcome, choice map[string]int) string {
 	if a.status != b.status || !slices.Equal(a.events, b.events) {
-		return fmt.Sprintf("when %s, the original %s and the rewrite %s", describe(choice, labels), summary(a), summary(b))
+		return fmt.Sprintf("when %s, the original %s and the rewrite %s", describe(choice, a.labels), summary(a), summary(b))
 	}
 	return ""
 }
