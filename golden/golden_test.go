@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/config"
 	"github.com/dfopt/dfopt/pkg/report"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
@@ -85,10 +86,13 @@ func parseFlags(t *testing.T, dir string) (*transform.Chain, error) {
 	if err := opts.Validate(transform.All()); err != nil {
 		return nil, fmt.Errorf("%s/flags: %v", dir, err)
 	}
-	rules, err := transform.Select(sel, ign)
-	if err != nil {
+	if _, err := transform.Select(sel, ign); err != nil {
 		return nil, err
 	}
+	// The selection as the CLI resolves it (hadolint codes narrow rules
+	// to parts).
+	rules, resolved := config.Resolve([]*config.Settings{{Select: sel, Ignore: ign}})
+	opts.Parts = resolved.Parts
 	return &transform.Chain{Transforms: rules, Options: opts}, nil
 }
 

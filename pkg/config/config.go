@@ -231,10 +231,8 @@ func (p *parser) ruleList(v *yaml.Node, key string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range names {
-		if n != "all" && transform.Lookup(n) == nil {
-			return nil, p.errorf(v, "%s: unknown rule %q (see `dfopt rules`)", key, n)
-		}
+	if _, err := transform.ParseRefs(names); err != nil {
+		return nil, p.errorf(v, "%s: %v", key, err)
 	}
 	if names == nil {
 		names = []string{}
@@ -399,30 +397,21 @@ func (f *File) Matching(path string) []int {
 // Resolve merges layers (lowest precedence first) into the transforms to
 // run, in chain order, and their options.
 func Resolve(layers []*Settings) ([]*transform.Transform, transform.Options) {
-	has := func(list []string, name string) bool {
-		for _, s := range list {
-			if s == name || s == "all" {
-				return true
-			}
-		}
-		return false
-	}
 	var rules []*transform.Transform
+	parts := map[string]transform.Parts{}
 	for _, t := range transform.All() {
-		on := true
+		sel := transform.Selection{On: true}
 		for _, l := range layers {
-			if l.Select != nil {
-				on = has(l.Select, t.Name)
-			}
-			if has(l.Ignore, t.Name) {
-				on = false
-			}
+			sel = sel.Narrow(t.Name, refs(l.Select), refs(l.Ignore))
 		}
-		if on {
+		if sel.On {
 			rules = append(rules, t)
 		}
+		if sel.Parts.Only != nil || sel.Parts.Off != nil {
+			parts[t.Name] = sel.Parts
+		}
 	}
-	opts := transform.Options{Syntax: "auto", RuleOptions: map[string]map[string]string{}}
+	opts := transform.Options{Syntax: "auto", RuleOptions: map[string]map[string]string{}, Parts: parts}
 	for _, l := range layers {
 		if l.Unsafe != nil {
 			opts.Unsafe = *l.Unsafe
@@ -440,4 +429,17 @@ func Resolve(layers []*Settings) ([]*transform.Transform, transform.Options) {
 		}
 	}
 	return rules, opts
+}
+
+// refs resolves names checked when the layer was read (nil stays nil: the
+// layer keeps the selection below it).
+func refs(names []string) []transform.Ref {
+	if names == nil {
+		return nil
+	}
+	out, err := transform.ParseRefs(names)
+	if err != nil {
+		panic("config: unchecked rule name: " + err.Error())
+	}
+	return out
 }

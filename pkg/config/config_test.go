@@ -108,6 +108,7 @@ func TestParseErrors(t *testing.T) {
 		{"select: [no-such-rule]\n", `cfg.yaml:1: select: unknown rule "no-such-rule"`},
 		{"ignore: cache-mounts, nope\n", `cfg.yaml:1: ignore: unknown rule "nope"`},
 		{"rules:\n  mulit-stage: {a: b}\n", `cfg.yaml:2: rules: unknown rule "mulit-stage"`},
+		{"ignore: [DL3059, DL3008]\n", `cfg.yaml:1: ignore: hadolint DL3008 maps to no dfopt rule`},
 		{"unsafe: sometimes\n", `cfg.yaml:1: unsafe must be true or false`},
 		{"syntax: maybe\n", `cfg.yaml:1: syntax must be auto, always or never, not "maybe"`},
 		{"select: [a\n", `cfg.yaml:1: invalid YAML: did not find expected`},
@@ -154,6 +155,15 @@ func TestResolveLayers(t *testing.T) {
 
 	rules, _ = Resolve([]*Settings{{Ignore: []string{"all"}}})
 	assert.Empty(t, rules)
+
+	// hadolint codes: DL3059 is merge-runs; DL3042 is pip's part of
+	// cache-mounts, which stays on for the other managers.
+	rules, opts = Resolve([]*Settings{{Ignore: []string{"DL3059", "DL3042"}}})
+	assert.Equal(t, allBut("merge-runs"), names(rules))
+	assert.Equal(t, []string{"pip"}, opts.Parts["cache-mounts"].Off)
+	rules, opts = Resolve([]*Settings{{Select: []string{"DL3042"}}})
+	assert.Equal(t, []string{"cache-mounts"}, names(rules))
+	assert.Equal(t, []string{"pip"}, opts.Parts["cache-mounts"].Only)
 }
 
 // The nearest .dfopt.yaml wins; the search stops at the repository root.

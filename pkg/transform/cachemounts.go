@@ -196,6 +196,7 @@ func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
 			}
 		}
 	}
+	r.invs = c.partsOn(ins, r.invs)
 	if len(r.invs) == 0 {
 		return r
 	}

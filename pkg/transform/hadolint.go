@@ -10,6 +10,10 @@ type HadolintMapping struct {
 	Code string // DL3059
 	Rule string // merge-runs
 	Why  string // what the hadolint check asks for
+	// Part is the part of the rule the check concerns ("" = all of it):
+	// the tool whose cache cache-mounts leaves alone when the code is
+	// ignored.
+	Part string
 }
 
 // hadolintTable is the mapping. Only checks whose concern is what a dfopt
@@ -17,22 +21,22 @@ type HadolintMapping struct {
 // on (pinning versions, `cd` in RUN, …) must not switch off unrelated
 // fixes.
 var hadolintTable = []HadolintMapping{
-	{"DL3009", "apt-hygiene", "delete the apt lists after installing"},
-	{"DL3014", "apt-hygiene", "apt-get install -y"},
-	{"DL3015", "apt-hygiene", "apt-get install --no-install-recommends"},
-	{"DL3019", "apt-hygiene", "apk add --no-cache"},
-	{"DL3032", "apt-hygiene", "yum clean all after yum install"},
-	{"DL3036", "apt-hygiene", "zypper clean after zypper install"},
-	{"DL3040", "apt-hygiene", "dnf clean all after dnf install"},
-	{"DL3042", "cache-mounts", "pip install --no-cache-dir"},
-	{"DL3060", "cache-mounts", "yarn cache clean after yarn install"},
-	{"DL3059", "merge-runs", "consolidate consecutive RUN instructions"},
+	{"DL3009", "apt-hygiene", "delete the apt lists after installing", ""},
+	{"DL3014", "apt-hygiene", "apt-get install -y", ""},
+	{"DL3015", "apt-hygiene", "apt-get install --no-install-recommends", ""},
+	{"DL3019", "apt-hygiene", "apk add --no-cache", ""},
+	{"DL3032", "apt-hygiene", "yum clean all after yum install", ""},
+	{"DL3036", "apt-hygiene", "zypper clean after zypper install", ""},
+	{"DL3040", "apt-hygiene", "dnf clean all after dnf install", ""},
+	{"DL3042", "cache-mounts", "pip install --no-cache-dir", "pip"},
+	{"DL3060", "cache-mounts", "yarn cache clean after yarn install", "yarn"},
+	{"DL3059", "merge-runs", "consolidate consecutive RUN instructions", ""},
 }
 
-var hadolintIndex = func() map[string]string {
-	m := make(map[string]string, len(hadolintTable))
+var hadolintIndex = func() map[string]HadolintMapping {
+	m := make(map[string]HadolintMapping, len(hadolintTable))
 	for _, h := range hadolintTable {
-		m[h.Code] = h.Rule
+		m[h.Code] = h
 	}
 	return m
 }()
@@ -46,7 +50,7 @@ func HadolintTable() []HadolintMapping {
 
 // HadolintRule returns the dfopt rule a hadolint code maps to ("" when
 // none).
-func HadolintRule(code string) string { return hadolintIndex[code] }
+func HadolintRule(code string) string { return hadolintIndex[code].Rule }
 
 // HadolintCodes returns the hadolint codes that map to rule, sorted.
 func HadolintCodes(rule string) []string {

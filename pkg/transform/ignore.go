@@ -26,21 +26,13 @@ var (
 	hadolintFile = regexp.MustCompile(`^\s*#\s*hadolint\s+global\s+ignore=([A-Za-z0-9_,\s]+?)\s*$`)
 )
 
-// listHas reports whether a comma-separated list of rule names names rule.
-func listHas(list, rule string) bool {
-	for _, r := range SplitList(list) {
-		if r == rule || r == "all" {
-			return true
-		}
-	}
-	return false
-}
-
-// codesHave reports whether a comma-separated list of hadolint codes maps
-// to rule.
-func codesHave(list, rule string) bool {
-	for _, c := range SplitList(list) {
-		if HadolintRule(strings.ToUpper(c)) == rule {
+// names reports whether a comma-separated list of names (rule names,
+// "all", hadolint codes) names part of rule ("" = the whole rule).
+// Unknown names count for nothing: a pragma may name hadolint checks that
+// dfopt does not act on.
+func names(list, rule, part string) bool {
+	for _, n := range SplitList(list) {
+		if r, err := ParseRef(n); err == nil && (r.All || r.Rule == rule && r.Part == part) {
 			return true
 		}
 	}
@@ -53,7 +45,10 @@ func pragmaText(d *ast.Document, n int) string {
 
 // fileIgnores reports whether `# dfopt:ignore-file` or
 // `# hadolint global ignore=` switches rule off.
-func fileIgnores(d *ast.Document, rule string) bool {
+func fileIgnores(d *ast.Document, rule string) bool { return fileIgnoresPart(d, rule, "") }
+
+// fileIgnoresPart is fileIgnores for one part of rule.
+func fileIgnoresPart(d *ast.Document, rule, part string) bool {
 	dfopt := bytes.Contains(d.Src, []byte("dfopt:ignore-file"))
 	hadolint := bytes.Contains(d.Src, []byte("hadolint"))
 	if !dfopt && !hadolint {
@@ -62,12 +57,12 @@ func fileIgnores(d *ast.Document, rule string) bool {
 	for n := 1; n <= len(d.Lines); n++ {
 		text := pragmaText(d, n)
 		if dfopt {
-			if m := ignoreFile.FindStringSubmatch(text); m != nil && (m[1] == "" || listHas(m[1], rule)) {
+			if m := ignoreFile.FindStringSubmatch(text); m != nil && (m[1] == "" || names(m[1], rule, part)) {
 				return true
 			}
 		}
 		if hadolint {
-			if m := hadolintFile.FindStringSubmatch(text); m != nil && codesHave(m[1], rule) {
+			if m := hadolintFile.FindStringSubmatch(text); m != nil && names(m[1], rule, part) {
 				return true
 			}
 		}
@@ -75,14 +70,14 @@ func fileIgnores(d *ast.Document, rule string) bool {
 	return false
 }
 
-// lineIgnores reports whether line n is a line pragma that switches rule
-// off.
-func lineIgnores(d *ast.Document, n int, rule string) bool {
+// lineIgnores reports whether line n is a line pragma that switches part
+// of rule off ("" = the whole rule).
+func lineIgnores(d *ast.Document, n int, rule, part string) bool {
 	text := pragmaText(d, n)
-	if m := ignoreLine.FindStringSubmatch(text); m != nil && listHas(m[1], rule) {
+	if m := ignoreLine.FindStringSubmatch(text); m != nil && names(m[1], rule, part) {
 		return true
 	}
-	if m := hadolintLine.FindStringSubmatch(text); m != nil && codesHave(m[1], rule) {
+	if m := hadolintLine.FindStringSubmatch(text); m != nil && names(m[1], rule, part) {
 		return true
 	}
 	return false
@@ -100,12 +95,32 @@ func ignoredAt(d *ast.Document, line, endLine int, rule string) bool {
 		return false
 	}
 	for n := line - 1; n >= 1 && isComment(d, n); n-- {
-		if lineIgnores(d, n, rule) {
+		if lineIgnores(d, n, rule, "") {
 			return true
 		}
 	}
 	for n := line + 1; n <= endLine && n <= len(d.Lines); n++ {
-		if isComment(d, n) && lineIgnores(d, n, rule) {
+		if isComment(d, n) && lineIgnores(d, n, rule, "") {
+			return true
+		}
+	}
+	return false
+}
+
+// PartOff reports whether part of the pass's rule is switched off at ins:
+// by the selection (a hadolint code for the part in --ignore, or only other
+// parts in --select), by `# hadolint global ignore=` or
+// `# dfopt:ignore-file=` naming its code, or by a line pragma naming it in
+// the comment lines directly above the instruction.
+func (p *Pass) PartOff(rule, part string, ins *ast.Instruction) bool {
+	if p.Options != nil && p.Options.Parts[rule].off(part) {
+		return true
+	}
+	if fileIgnoresPart(p.Doc, rule, part) {
+		return true
+	}
+	for n := ins.StartLine - 1; n >= 1 && isComment(p.Doc, n); n-- {
+		if lineIgnores(p.Doc, n, rule, part) {
 			return true
 		}
 	}

@@ -7,9 +7,7 @@
 package transform
 
 import (
-	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -58,6 +56,9 @@ type Options struct {
 	Syntax string // auto (default), always, never
 	// RuleOptions holds per-rule settings (rule name → key → value).
 	RuleOptions map[string]map[string]string
+	// Parts narrows rules to some of their parts (rule name → parts), as
+	// hadolint codes in --select and --ignore do.
+	Parts map[string]Parts
 }
 
 // Pass is what a transform receives.
@@ -111,45 +112,4 @@ func Lookup(name string) *Transform {
 		}
 	}
 	return nil
-}
-
-// Select picks transforms: those named in sel (or all when sel is empty or
-// contains "all"), minus those named in ignore ("all" ignores everything).
-// Unknown names are an error.
-func Select(sel, ignore []string) ([]*Transform, error) {
-	in := func(list []string, name string) bool {
-		for _, s := range list {
-			if s == name || s == "all" {
-				return true
-			}
-		}
-		return false
-	}
-	for _, n := range append(append([]string(nil), sel...), ignore...) {
-		if n != "all" && Lookup(n) == nil {
-			return nil, fmt.Errorf("unknown rule %q (see `dfopt rules`)", n)
-		}
-	}
-	var out []*Transform
-	for _, t := range All() {
-		if len(sel) > 0 && !in(sel, t.Name) {
-			continue
-		}
-		if in(ignore, t.Name) {
-			continue
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// SplitList splits "a,b, c" into names.
-func SplitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
