@@ -63,7 +63,15 @@ func FindingFixes(r *transform.Result, name func(string) string) []string {
 
 // fixDiff is the diff of one finding's edits and files alone.
 func fixDiff(r *transform.Result, f transform.Finding, name func(string) string) string {
-	fixed, err := emit.Apply(r.Src, f.Edits)
+	// A text copied as it was and edited in both places gives the same
+	// edit of the input twice.
+	var edits []emit.Edit
+	for i, e := range f.Edits {
+		if i == 0 || e.Start != f.Edits[i-1].Start || e.End != f.Edits[i-1].End || e.New != f.Edits[i-1].New {
+			edits = append(edits, e)
+		}
+	}
+	fixed, err := emit.Apply(r.Src, edits)
 	if err != nil {
 		return ""
 	}

@@ -183,7 +183,7 @@ func (c *Chain) report(t *Transform, cur *ast.Document, h *history, res *Result,
 func (h *history) locate(r *Reported, cur *ast.Document) {
 	r.Line = h.line(cur, r.Line)
 	if r.EndLine > 0 {
-		r.EndLine = max(h.line(cur, r.EndLine), r.Line)
+		r.EndLine = max(h.endLine(cur, r.EndLine), r.Line)
 	}
 	if len(r.Edits) > 0 {
 		edits, by, ok := h.inputEdits(r.Edits)

@@ -75,10 +75,20 @@ func (h *history) add(rule string, doc *ast.Document, edits []emit.Edit, out []b
 	h.layers = append(h.layers, layer{rule: rule, doc: doc, edits: sortedEdits(edits), out: out})
 }
 
-// trace maps an offset of the text after layer i's edits to the text
+// How an offset of the text after a layer relates to the text before it.
+type traced int
+
+const (
+	kept      traced = iota // text the layer left where it was
+	copied                  // text an edit copied as it was from elsewhere
+	rewritten               // text an edit rewrote from elsewhere (approximate)
+	written                 // text an edit wrote anew
+)
+
+// trace maps an offset of the text after the layer's edits to the text
 // before them. Text an edit wrote maps to where its origin says it came
-// from or, written anew, to where the edit was made (written is true).
-func (l *layer) trace(off int) (orig int, written bool) {
+// from or, written anew, to where the edit was made.
+func (l *layer) trace(off int) (int, traced) {
 	delta := 0
 	for _, e := range l.edits {
 		start := e.Start + delta
@@ -88,14 +98,17 @@ func (l *layer) trace(off int) (orig int, written bool) {
 		if q := off - start; q < len(e.New) {
 			for _, o := range e.Origins {
 				if q >= o.At && q < o.At+o.Len {
-					return o.From + min(q-o.At, max(o.FromLen-1, 0)), false
+					if o.Len == o.FromLen && e.New[o.At:o.At+o.Len] == string(l.doc.Src[o.From:o.From+o.FromLen]) {
+						return o.From + q - o.At, copied
+					}
+					return o.From + min(q-o.At, max(o.FromLen-1, 0)), rewritten
 				}
 			}
-			return e.Start, true
+			return e.Start, written
 		}
 		delta += len(e.New) - (e.End - e.Start)
 	}
-	return off - delta, false
+	return off - delta, kept
 }
 
 // origin maps an offset of the text after every layer to the input, and
@@ -104,8 +117,8 @@ func (l *layer) trace(off int) (orig int, written bool) {
 func (h *history) origin(off int) (int, string) {
 	by := ""
 	for i := len(h.layers) - 1; i >= 0; i-- {
-		o, written := h.layers[i].trace(off)
-		if written && by == "" {
+		o, how := h.layers[i].trace(off)
+		if how == written && by == "" {
 			by = h.layers[i].rule
 		}
 		off = o
@@ -116,21 +129,34 @@ func (h *history) origin(off int) (int, string) {
 // line maps a line of cur (the text after every layer) to the input: the
 // line of the input its first word came from.
 func (h *history) line(cur *ast.Document, line int) int {
+	return h.mapLine(cur, line, func(l ast.Line) int {
+		off := l.Start
+		for off < l.End && (cur.Src[off] == ' ' || cur.Src[off] == '\t') {
+			off++
+		}
+		return off
+	})
+}
+
+// endLine maps the last line of an instruction of cur to the input: the
+// line where its text ends there (past what an edit deleted at its end).
+func (h *history) endLine(cur *ast.Document, line int) int {
+	return h.mapLine(cur, line, func(l ast.Line) int { return l.End })
+}
+
+func (h *history) mapLine(cur *ast.Document, line int, at func(ast.Line) int) int {
 	if line < 1 || len(cur.Lines) == 0 || len(h.layers) == 0 {
 		return line
 	}
-	l := cur.Lines[min(line, len(cur.Lines))-1]
-	off := l.Start
-	for off < l.End && (cur.Src[off] == ' ' || cur.Src[off] == '\t') {
-		off++
-	}
-	o, _ := h.origin(off)
+	o, _ := h.origin(at(cur.Lines[min(line, len(cur.Lines))-1]))
 	return lineAt(h.input, o)
 }
 
 // inputEdits expresses edits made on the text after every layer against
-// the input. Edits that change text an earlier edit wrote or replaced
-// cannot be: ok is false and by names the rule that wrote it.
+// the input. An edit of text an earlier rule moved or copied as it was
+// maps to that text where the input has it; an edit of text an earlier
+// edit wrote, rewrote or replaced cannot be: ok is false and by names the
+// rule that wrote it.
 func (h *history) inputEdits(edits []emit.Edit) (out []emit.Edit, by string, ok bool) {
 	out = append([]emit.Edit(nil), edits...)
 	for i := len(h.layers) - 1; i >= 0; i-- {
@@ -147,10 +173,11 @@ func (h *history) inputEdits(edits []emit.Edit) (out []emit.Edit, by string, ok 
 }
 
 // traceRange maps the range [start, end) of the text after the layer to
-// the text before it, when that range is text the layer left as it was.
+// the text before it, when that range is text the layer left as it was
+// (where it stood or copied elsewhere as it was).
 func (l *layer) traceRange(start, end int) (int, int, bool) {
-	s, written := l.trace(start)
-	if written && !l.opensAt(start) {
+	s, how := l.trace(start)
+	if how == rewritten || how == written && !l.opensAt(start) {
 		return 0, 0, false
 	}
 	e := s + (end - start)
@@ -159,7 +186,7 @@ func (l *layer) traceRange(start, end int) (int, int, bool) {
 	}
 	// Nothing was inserted or deleted inside the range.
 	if end > start {
-		if e2, w := l.trace(end - 1); w || e2 != e-1 {
+		if e2, how := l.trace(end - 1); how > copied || e2 != e-1 {
 			return 0, 0, false
 		}
 	}

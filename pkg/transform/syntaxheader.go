@@ -88,18 +88,17 @@ func runSyntaxHeader(p *Pass) []Finding {
 		return pinTooOld(p, fe)
 	}
 	edit := emit.Edit{Start: d.ContentStart(), End: d.ContentStart(), New: SyntaxLine + d.EOL()}
-	msg, line := "no `# syntax` directive (--syntax=always)", 1
 	u, by, ok := firstUse(p, buildKitUses(d))
 	switch {
 	case ok && by == "":
-		msg, line = "uses "+u.what+" but has no `# syntax` directive: pin the Dockerfile frontend", u.ins.StartLine
+		return []Finding{p.Finding("", u.ins, "uses "+u.what+" but has no `# syntax` directive: pin the Dockerfile frontend", edit)}
 	case ok:
 		// The input does not need it: the fix of another rule does.
-		msg, line = "the file needs a `# syntax` directive for "+u.what+", which "+by+" adds: pin the Dockerfile frontend", u.ins.StartLine
-	case p.Options.Syntax != "always":
-		return nil
+		return []Finding{p.Finding("", u.ins, "the file needs a `# syntax` directive for "+u.what+", which "+by+" adds: pin the Dockerfile frontend", edit)}
+	case p.Options.Syntax == "always":
+		return []Finding{{Message: "no `# syntax` directive (--syntax=always)", Line: 1, EndLine: 1, Edits: []emit.Edit{edit}}}
 	}
-	return []Finding{{Message: msg, Line: line, EndLine: line, Edits: []emit.Edit{edit}}}
+	return nil
 }
 
 // firstUse picks the use a finding is about: the first the input makes
