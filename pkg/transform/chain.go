@@ -211,18 +211,42 @@ func runOne(t *Transform, p *Pass) (fs []Finding, err error) {
 // the text before them; an offset inside inserted text maps to where the
 // insertion happened, and inserted says so.
 func mapOffset(sorted []emit.Edit, off int) (orig int, inserted bool) {
+	if e, _ := editAt(sorted, off); e != nil {
+		return e.Start, true
+	}
+	return shiftBack(sorted, off), false
+}
+
+// editAt finds the edit (of sorted) whose new text holds off, an offset
+// of the text after the edits, and off's position in that text; nil
+// when off is in text the edits left alone.
+func editAt(sorted []emit.Edit, off int) (*emit.Edit, int) {
 	delta := 0
-	for _, e := range sorted {
-		newStart := e.Start + delta
-		if off < newStart {
+	for i := range sorted {
+		e := &sorted[i]
+		start := e.Start + delta
+		if off < start {
 			break
 		}
-		if off < newStart+len(e.New) {
-			return e.Start, true
+		if off < start+len(e.New) {
+			return e, off - start
 		}
 		delta += len(e.New) - (e.End - e.Start)
 	}
-	return off - delta, false
+	return nil, 0
+}
+
+// shiftBack maps an offset of text the edits left alone to the text
+// before them.
+func shiftBack(sorted []emit.Edit, off int) int {
+	delta := 0
+	for _, e := range sorted {
+		if off < e.Start+delta {
+			break
+		}
+		delta += len(e.New) - (e.End - e.Start)
+	}
+	return off - delta
 }
 
 func lineAt(d *ast.Document, off int) int {

@@ -89,26 +89,25 @@ const (
 // before them. Text an edit wrote maps to where its origin says it came
 // from or, written anew, to where the edit was made.
 func (l *layer) trace(off int) (int, traced) {
-	delta := 0
-	for _, e := range l.edits {
-		start := e.Start + delta
-		if off < start {
-			break
-		}
-		if q := off - start; q < len(e.New) {
-			for _, o := range e.Origins {
-				if q >= o.At && q < o.At+o.Len {
-					if o.Len == o.FromLen && e.New[o.At:o.At+o.Len] == string(l.doc.Src[o.From:o.From+o.FromLen]) {
-						return o.From + q - o.At, copied
-					}
-					return o.From + min(q-o.At, max(o.FromLen-1, 0)), rewritten
-				}
-			}
-			return e.Start, written
-		}
-		delta += len(e.New) - (e.End - e.Start)
+	e, q := editAt(l.edits, off)
+	if e == nil {
+		return shiftBack(l.edits, off), kept
 	}
-	return off - delta, kept
+	for _, o := range e.Origins {
+		if q >= o.At && q < o.At+o.Len {
+			if l.verbatim(e, o) {
+				return o.From + q - o.At, copied
+			}
+			return o.From + min(q-o.At, max(o.FromLen-1, 0)), rewritten
+		}
+	}
+	return e.Start, written
+}
+
+// verbatim reports whether the text an origin names is a copy of its
+// source as it was.
+func (l *layer) verbatim(e *emit.Edit, o emit.Origin) bool {
+	return o.Len == o.FromLen && e.New[o.At:o.At+o.Len] == string(l.doc.Src[o.From:o.From+o.FromLen])
 }
 
 // origin maps an offset of the text after every layer to the input, and
@@ -176,38 +175,40 @@ func (h *history) inputEdits(edits []emit.Edit) (out []emit.Edit, by string, ok 
 // the text before it, when that range is text the layer left as it was
 // (where it stood or copied elsewhere as it was).
 func (l *layer) traceRange(start, end int) (int, int, bool) {
-	s, how := l.trace(start)
-	if how == rewritten || how == written && !l.opensAt(start) {
-		return 0, 0, false
+	if start == end {
+		s, ok := l.tracePoint(start)
+		return s, s, ok
 	}
+	s, how := l.trace(start)
 	e := s + (end - start)
-	if e > len(l.doc.Src) || string(l.doc.Src[s:e]) != string(l.out[start:end]) {
+	if how > copied || e > len(l.doc.Src) || string(l.doc.Src[s:e]) != string(l.out[start:end]) {
 		return 0, 0, false
 	}
 	// Nothing was inserted or deleted inside the range.
-	if end > start {
-		if e2, how := l.trace(end - 1); how > copied || e2 != e-1 {
-			return 0, 0, false
-		}
+	if e2, how := l.trace(end - 1); how > copied || e2 != e-1 {
+		return 0, 0, false
 	}
 	return s, e, true
 }
 
-// opensAt reports an offset of the text after the layer where text an
-// edit wrote begins: a range may start there, before it.
-func (l *layer) opensAt(off int) bool {
-	delta := 0
-	for _, e := range l.edits {
-		start := e.Start + delta
-		if off == start {
-			return true
-		}
-		if off < start {
-			return false
-		}
-		delta += len(e.New) - (e.End - e.Start)
+// tracePoint maps a point where an insertion is made: in text the layer
+// left alone or copied, at the end of a copy, or where an edit's new
+// text begins.
+func (l *layer) tracePoint(off int) (int, bool) {
+	s, how := l.trace(off)
+	if how <= copied {
+		return s, true
 	}
-	return false
+	e, q := editAt(l.edits, off)
+	if q == 0 {
+		return e.Start, true
+	}
+	for _, o := range e.Origins {
+		if q == o.At+o.Len && l.verbatim(e, o) {
+			return o.From + o.FromLen, true
+		}
+	}
+	return 0, false
 }
 
 // WrittenBy names the rule of the chain whose fix wrote the text at off in
