@@ -85,7 +85,7 @@ func TestCarryFindsTheTextItHolds(t *testing.T) {
 	upd, pip := d.Instructions[1], d.Instructions[2]
 	e := carry(d, emit.Edit{New: "COPY r ./\nRUN apt-get update\nRUN pip install -r r\n"}, upd, pip)
 	assert.Equal(t, []emit.Origin{
-		{At: 10, Len: 18, From: upd.Span.Start, FromLen: 18},                  // as it was
+		{At: 10, Len: 18, From: upd.Span.Start, FromLen: 18},               // as it was
 		{At: 29, Len: 21, From: pip.Span.Start, FromLen: len(pip.Text(d))}, // rewritten: from its keyword on
 	}, e.Origins)
 	joined := carry(d, emit.Edit{New: "RUN apt-get update && \\\n    pip install x"}, upd, pip)
