@@ -52,30 +52,15 @@ type job struct {
 }
 
 func process(c *cli.Context, m mode) error {
-	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context")}
-	if m == modeFix {
-		r.write, r.diff, r.list = c.Bool("write"), c.Bool("diff"), c.Bool("list")
-	}
-	cliLayer, err := commandLineSettings(c)
+	r, err := newRunner(c, m)
 	if err != nil {
 		return err
-	}
-	r.loader, err = config.NewLoader(c.String("config"), c.Bool("no-config"), cliLayer)
-	if err != nil {
-		return usageError{err.Error()}
 	}
 	exclude, err := discover.CompileGlobs(c.StringSlice("exclude"))
 	if err != nil {
 		return usageError{"--exclude: " + err.Error()}
 	}
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
-	if m == modeDiff || r.diff {
-		r.color, err = colorWanted(c.String("color"), stdout)
-		if err != nil {
-			return err
-		}
-		r.stat = m == modeDiff && c.Bool("stat")
-	}
 	paths := c.Args().Slice()
 	if len(paths) == 0 {
 		return usageError{"no PATH given (use - for standard input)"}
@@ -143,6 +128,30 @@ func process(c *cli.Context, m mode) error {
 		return exitCode(exitChanges)
 	}
 	return nil
+}
+
+// newRunner reads what the flags ask for.
+func newRunner(c *cli.Context, m mode) (*runner, error) {
+	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context")}
+	if m == modeFix {
+		r.write, r.diff, r.list = c.Bool("write"), c.Bool("diff"), c.Bool("list")
+	}
+	cliLayer, err := commandLineSettings(c)
+	if err != nil {
+		return nil, err
+	}
+	r.loader, err = config.NewLoader(c.String("config"), c.Bool("no-config"), cliLayer)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if m == modeDiff || r.diff {
+		r.color, err = colorWanted(c.String("color"), c.App.Writer)
+		if err != nil {
+			return nil, err
+		}
+		r.stat = m == modeDiff && c.Bool("stat")
+	}
+	return r, nil
 }
 
 // collector prints each file's outcome, in order, on the goroutine that
@@ -286,7 +295,7 @@ func (r *runner) work(f discover.File) *job {
 		j.err = err
 		return j
 	}
-	res, bctx, err := r.processOne(chain, f.Path)
+	res, err := r.processOne(chain, f.Path)
 	if err != nil {
 		j.err = err
 		return j
@@ -297,7 +306,7 @@ func (r *runner) work(f discover.File) *job {
 	case r.mode == modeCheck:
 		j.report = &report.File{Path: displayPath(f.Path), URI: diffPath(f.Path), Findings: res.Findings}
 		if r.format == "json" {
-			j.report.Fixes = report.FindingFixes(res, chain, bctx, name)
+			j.report.Fixes = report.FindingFixes(res, name)
 		}
 	case r.stat:
 		j.stat.AddResult(res, name)
@@ -323,9 +332,9 @@ func (r *runner) work(f discover.File) *job {
 	return j
 }
 
-// processOne reads a file and runs the chain; it also returns the build
-// context it used (nil for standard input without --context).
-func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Result, *transform.BuildContext, error) {
+// processOne reads a file and runs the chain on it, with its build
+// context (none for standard input without --context).
+func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Result, error) {
 	var src []byte
 	var err error
 	if path == "-" {
@@ -334,10 +343,10 @@ func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Res
 		src, err = readFile(path)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(src) > maxFileSize {
-		return nil, nil, fmt.Errorf("file larger than %d MiB: not a Dockerfile", maxFileSize>>20)
+		return nil, fmt.Errorf("file larger than %d MiB: not a Dockerfile", maxFileSize>>20)
 	}
 	var bctx *transform.BuildContext
 	switch {
@@ -347,10 +356,9 @@ func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Res
 		bctx, err = transform.NewBuildContext(filepath.Dir(path), path)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("build context: %v", err)
+		return nil, fmt.Errorf("build context: %v", err)
 	}
-	res, err := chain.Run(path, src, bctx)
-	return res, bctx, err
+	return chain.Run(path, src, bctx)
 }
 
 func readFile(path string) ([]byte, error) {

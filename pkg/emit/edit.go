@@ -13,6 +13,18 @@ import (
 type Edit struct {
 	Start, End int
 	New        string
+	// Origins name the parts of New that were taken from elsewhere in
+	// Src (an instruction moved, copied or joined): what is said later
+	// about that text is said about where it came from. Apply ignores them.
+	Origins []Origin
+}
+
+// Origin says that New[At:At+Len] of an edit was taken from
+// Src[From:From+FromLen]: copied as it is (Len == FromLen and the bytes
+// are equal) or rewritten from it.
+type Origin struct {
+	At, Len       int
+	From, FromLen int
 }
 
 // rangeString renders the edit's range as a half-open interval, e.g. "[3,7)".

@@ -20,74 +20,74 @@ func TestApply(t *testing.T) {
 		{name: "nil edits", src: "FROM alpine\n", edits: nil, want: "FROM alpine\n"},
 		{name: "empty edit list", src: "FROM alpine\n", edits: []Edit{}, want: "FROM alpine\n"},
 		{name: "empty src no edits", src: "", edits: nil, want: ""},
-		{name: "insert into empty src", src: "", edits: []Edit{{0, 0, "FROM scratch\n"}}, want: "FROM scratch\n"},
-		{name: "insert at start", src: "bcd", edits: []Edit{{0, 0, "a"}}, want: "abcd"},
-		{name: "insert at end", src: "abc", edits: []Edit{{3, 3, "d"}}, want: "abcd"},
-		{name: "insert in middle", src: "abde", edits: []Edit{{2, 2, "c"}}, want: "abcde"},
-		{name: "empty insertion is a no-op", src: "abc", edits: []Edit{{1, 1, ""}}, want: "abc"},
-		{name: "replace", src: "FROM alpine:3.18\n", edits: []Edit{{12, 16, "3.20"}}, want: "FROM alpine:3.20\n"},
-		{name: "replace whole", src: "abc", edits: []Edit{{0, 3, "xyz!"}}, want: "xyz!"},
-		{name: "replace with longer", src: "a-c", edits: []Edit{{1, 2, "BBBB"}}, want: "aBBBBc"},
-		{name: "delete", src: "RUN a && b\n", edits: []Edit{{5, 10, ""}}, want: "RUN a\n"},
-		{name: "delete everything", src: "abc", edits: []Edit{{0, 3, ""}}, want: ""},
+		{name: "insert into empty src", src: "", edits: []Edit{{Start: 0, End: 0, New: "FROM scratch\n"}}, want: "FROM scratch\n"},
+		{name: "insert at start", src: "bcd", edits: []Edit{{Start: 0, End: 0, New: "a"}}, want: "abcd"},
+		{name: "insert at end", src: "abc", edits: []Edit{{Start: 3, End: 3, New: "d"}}, want: "abcd"},
+		{name: "insert in middle", src: "abde", edits: []Edit{{Start: 2, End: 2, New: "c"}}, want: "abcde"},
+		{name: "empty insertion is a no-op", src: "abc", edits: []Edit{{Start: 1, End: 1, New: ""}}, want: "abc"},
+		{name: "replace", src: "FROM alpine:3.18\n", edits: []Edit{{Start: 12, End: 16, New: "3.20"}}, want: "FROM alpine:3.20\n"},
+		{name: "replace whole", src: "abc", edits: []Edit{{Start: 0, End: 3, New: "xyz!"}}, want: "xyz!"},
+		{name: "replace with longer", src: "a-c", edits: []Edit{{Start: 1, End: 2, New: "BBBB"}}, want: "aBBBBc"},
+		{name: "delete", src: "RUN a && b\n", edits: []Edit{{Start: 5, End: 10, New: ""}}, want: "RUN a\n"},
+		{name: "delete everything", src: "abc", edits: []Edit{{Start: 0, End: 3, New: ""}}, want: ""},
 		{
 			name:  "several edits given out of order",
 			src:   "0123456789",
-			edits: []Edit{{8, 9, "H"}, {0, 1, "A"}, {4, 6, ""}, {2, 2, "+"}},
+			edits: []Edit{{Start: 8, End: 9, New: "H"}, {Start: 0, End: 1, New: "A"}, {Start: 4, End: 6, New: ""}, {Start: 2, End: 2, New: "+"}},
 			want:  "A1+2367H9",
 		},
 		{
 			name:  "adjacent replacements",
 			src:   "aabbcc",
-			edits: []Edit{{2, 4, "BB"}, {0, 2, "AA"}, {4, 6, "CC"}},
+			edits: []Edit{{Start: 2, End: 4, New: "BB"}, {Start: 0, End: 2, New: "AA"}, {Start: 4, End: 6, New: "CC"}},
 			want:  "AABBCC",
 		},
 		{
 			name:  "several insertions at one offset keep their order",
 			src:   "ab",
-			edits: []Edit{{1, 1, "1"}, {1, 1, "2"}, {1, 1, "3"}},
+			edits: []Edit{{Start: 1, End: 1, New: "1"}, {Start: 1, End: 1, New: "2"}, {Start: 1, End: 1, New: "3"}},
 			want:  "a123b",
 		},
 		{
 			name:  "insertions at one offset keep order when mixed with other edits",
 			src:   "abc",
-			edits: []Edit{{2, 2, "x"}, {0, 1, "A"}, {2, 2, "y"}, {1, 1, "m"}, {2, 2, "z"}},
+			edits: []Edit{{Start: 2, End: 2, New: "x"}, {Start: 0, End: 1, New: "A"}, {Start: 2, End: 2, New: "y"}, {Start: 1, End: 1, New: "m"}, {Start: 2, End: 2, New: "z"}},
 			want:  "Ambxyzc",
 		},
 		{
 			name:  "insertion at start of replacement goes before it",
 			src:   "abcd",
-			edits: []Edit{{1, 3, "X"}, {1, 1, "i"}},
+			edits: []Edit{{Start: 1, End: 3, New: "X"}, {Start: 1, End: 1, New: "i"}},
 			want:  "aiXd",
 		},
 		{
 			name:  "insertion at end of replacement goes after it",
 			src:   "abcd",
-			edits: []Edit{{3, 3, "e"}, {1, 3, "X"}},
+			edits: []Edit{{Start: 3, End: 3, New: "e"}, {Start: 1, End: 3, New: "X"}},
 			want:  "aXed",
 		},
 		{
 			name:  "insertions at both ends of a replacement",
 			src:   "abcd",
-			edits: []Edit{{3, 3, "e1"}, {1, 3, "X"}, {1, 1, "s1"}, {3, 3, "e2"}, {1, 1, "s2"}},
+			edits: []Edit{{Start: 3, End: 3, New: "e1"}, {Start: 1, End: 3, New: "X"}, {Start: 1, End: 1, New: "s1"}, {Start: 3, End: 3, New: "e2"}, {Start: 1, End: 1, New: "s2"}},
 			want:  "as1s2Xe1e2d",
 		},
 		{
 			name:  "insertion at start of a deletion",
 			src:   "abcd",
-			edits: []Edit{{1, 3, ""}, {1, 1, "i"}},
+			edits: []Edit{{Start: 1, End: 3, New: ""}, {Start: 1, End: 1, New: "i"}},
 			want:  "aid",
 		},
 		{
 			name:  "insertion between two adjacent replacements",
 			src:   "abcd",
-			edits: []Edit{{2, 4, "Y"}, {0, 2, "X"}, {2, 2, "|"}},
+			edits: []Edit{{Start: 2, End: 4, New: "Y"}, {Start: 0, End: 2, New: "X"}, {Start: 2, End: 2, New: "|"}},
 			want:  "X|Y",
 		},
 		{
 			name:  "multi-byte text",
 			src:   "FROM ünïcode\n",
-			edits: []Edit{{5, 14, "ascii"}},
+			edits: []Edit{{Start: 5, End: 14, New: "ascii"}},
 			want:  "FROM ascii\n",
 		},
 	}
@@ -129,22 +129,22 @@ func TestApplyErrors(t *testing.T) {
 		edits   []Edit
 		wantErr []string // substrings the error must contain
 	}{
-		{name: "overlapping replacements", src: "0123456789", edits: []Edit{{0, 3, "a"}, {2, 5, "b"}}, wantErr: []string{"[0,3)", "[2,5)", "overlap"}},
-		{name: "overlap given in reverse order", src: "0123456789", edits: []Edit{{2, 5, "b"}, {0, 3, "a"}}, wantErr: []string{"[0,3)", "[2,5)", "overlap"}},
-		{name: "identical replacements", src: "0123456789", edits: []Edit{{1, 3, "a"}, {1, 3, "b"}}, wantErr: []string{"[1,3)", "overlap"}},
-		{name: "identical deletions", src: "0123456789", edits: []Edit{{1, 3, ""}, {1, 3, ""}}, wantErr: []string{"[1,3)", "overlap"}},
-		{name: "nested replacement", src: "0123456789", edits: []Edit{{0, 6, "a"}, {2, 3, "b"}}, wantErr: []string{"[0,6)", "[2,3)", "overlap"}},
-		{name: "same start, different ends", src: "0123456789", edits: []Edit{{2, 4, "a"}, {2, 6, "b"}}, wantErr: []string{"[2,4)", "[2,6)", "overlap"}},
-		{name: "same end, different starts", src: "0123456789", edits: []Edit{{1, 6, "a"}, {4, 6, "b"}}, wantErr: []string{"[1,6)", "[4,6)", "overlap"}},
-		{name: "insertion strictly inside a replacement", src: "0123456789", edits: []Edit{{1, 4, "a"}, {2, 2, "b"}}, wantErr: []string{"[1,4)", "[2,2)", "overlap"}},
-		{name: "insertion inside a deletion", src: "0123456789", edits: []Edit{{3, 3, "x"}, {1, 8, ""}}, wantErr: []string{"[1,8)", "[3,3)", "overlap"}},
-		{name: "overlap far apart in the list", src: "0123456789", edits: []Edit{{8, 9, "z"}, {0, 1, "a"}, {5, 8, "y"}, {7, 7, "x"}}, wantErr: []string{"[5,8)", "[7,7)"}},
-		{name: "negative start", src: "abc", edits: []Edit{{-1, 1, "x"}}, wantErr: []string{"[-1,1)", "out of range"}},
-		{name: "end past source", src: "abc", edits: []Edit{{1, 4, "x"}}, wantErr: []string{"[1,4)", "out of range"}},
-		{name: "insertion past source", src: "abc", edits: []Edit{{4, 4, "x"}}, wantErr: []string{"[4,4)", "out of range"}},
-		{name: "edit on empty source", src: "", edits: []Edit{{0, 1, ""}}, wantErr: []string{"[0,1)", "out of range"}},
-		{name: "inverted range", src: "abcdef", edits: []Edit{{4, 2, "x"}}, wantErr: []string{"[4,2)", "inverted"}},
-		{name: "bad edit after good ones", src: "abcdef", edits: []Edit{{0, 1, "x"}, {5, 9, "y"}}, wantErr: []string{"edit 1", "[5,9)"}},
+		{name: "overlapping replacements", src: "0123456789", edits: []Edit{{Start: 0, End: 3, New: "a"}, {Start: 2, End: 5, New: "b"}}, wantErr: []string{"[0,3)", "[2,5)", "overlap"}},
+		{name: "overlap given in reverse order", src: "0123456789", edits: []Edit{{Start: 2, End: 5, New: "b"}, {Start: 0, End: 3, New: "a"}}, wantErr: []string{"[0,3)", "[2,5)", "overlap"}},
+		{name: "identical replacements", src: "0123456789", edits: []Edit{{Start: 1, End: 3, New: "a"}, {Start: 1, End: 3, New: "b"}}, wantErr: []string{"[1,3)", "overlap"}},
+		{name: "identical deletions", src: "0123456789", edits: []Edit{{Start: 1, End: 3, New: ""}, {Start: 1, End: 3, New: ""}}, wantErr: []string{"[1,3)", "overlap"}},
+		{name: "nested replacement", src: "0123456789", edits: []Edit{{Start: 0, End: 6, New: "a"}, {Start: 2, End: 3, New: "b"}}, wantErr: []string{"[0,6)", "[2,3)", "overlap"}},
+		{name: "same start, different ends", src: "0123456789", edits: []Edit{{Start: 2, End: 4, New: "a"}, {Start: 2, End: 6, New: "b"}}, wantErr: []string{"[2,4)", "[2,6)", "overlap"}},
+		{name: "same end, different starts", src: "0123456789", edits: []Edit{{Start: 1, End: 6, New: "a"}, {Start: 4, End: 6, New: "b"}}, wantErr: []string{"[1,6)", "[4,6)", "overlap"}},
+		{name: "insertion strictly inside a replacement", src: "0123456789", edits: []Edit{{Start: 1, End: 4, New: "a"}, {Start: 2, End: 2, New: "b"}}, wantErr: []string{"[1,4)", "[2,2)", "overlap"}},
+		{name: "insertion inside a deletion", src: "0123456789", edits: []Edit{{Start: 3, End: 3, New: "x"}, {Start: 1, End: 8, New: ""}}, wantErr: []string{"[1,8)", "[3,3)", "overlap"}},
+		{name: "overlap far apart in the list", src: "0123456789", edits: []Edit{{Start: 8, End: 9, New: "z"}, {Start: 0, End: 1, New: "a"}, {Start: 5, End: 8, New: "y"}, {Start: 7, End: 7, New: "x"}}, wantErr: []string{"[5,8)", "[7,7)"}},
+		{name: "negative start", src: "abc", edits: []Edit{{Start: -1, End: 1, New: "x"}}, wantErr: []string{"[-1,1)", "out of range"}},
+		{name: "end past source", src: "abc", edits: []Edit{{Start: 1, End: 4, New: "x"}}, wantErr: []string{"[1,4)", "out of range"}},
+		{name: "insertion past source", src: "abc", edits: []Edit{{Start: 4, End: 4, New: "x"}}, wantErr: []string{"[4,4)", "out of range"}},
+		{name: "edit on empty source", src: "", edits: []Edit{{Start: 0, End: 1, New: ""}}, wantErr: []string{"[0,1)", "out of range"}},
+		{name: "inverted range", src: "abcdef", edits: []Edit{{Start: 4, End: 2, New: "x"}}, wantErr: []string{"[4,2)", "inverted"}},
+		{name: "bad edit after good ones", src: "abcdef", edits: []Edit{{Start: 0, End: 1, New: "x"}, {Start: 5, End: 9, New: "y"}}, wantErr: []string{"edit 1", "[5,9)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,11 +182,11 @@ func TestApplyRandom(t *testing.T) {
 			// Zero or more insertions at start, then the edit itself.
 			for k := rng.Intn(3); k > 0; k-- {
 				s := string(rune('A' + rng.Intn(26)))
-				edits = append(edits, Edit{start, start, s})
+				edits = append(edits, Edit{Start: start, End: start, New: s})
 				want.WriteString(s)
 			}
 			s := strings.Repeat("#", rng.Intn(3))
-			edits = append(edits, Edit{start, end, s})
+			edits = append(edits, Edit{Start: start, End: end, New: s})
 			want.WriteString(s)
 			pos = end
 		}

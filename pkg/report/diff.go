@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
 )
@@ -36,100 +35,51 @@ func FileDiff(f transform.FileChange, name func(string) string) []byte {
 // FindingFixes returns each finding's fix as a unified diff ("" when it
 // has none), for the JSON report.
 //
-// A finding's fix is its own edits applied alone to the input file, so
-// each diff applies by itself with `git apply`: the finding's rule runs
-// once more on the input (unsafe fixes included, so an unsafe finding
-// shows what --unsafe would do), and its finding is found again by rule
-// and line. A finding that exists only after an earlier rule's edits
-// (syntax-header after cache-mounts added a RUN --mount) has no edits
-// against the input; when it is applied its fix is the file's whole diff.
-// The cost is one run of each rule that has fixable findings in the file.
-func FindingFixes(r *transform.Result, c *transform.Chain, bctx *transform.BuildContext, name func(string) string) []string {
+// A finding's fix is its own edits, which the chain keeps expressed
+// against the input, applied alone to the input: each diff applies by
+// itself with `git apply`, and an unsafe fix that was not applied shows
+// what --unsafe would do. A fix that changes text an earlier rule wrote
+// (Reported.BuildsOn) cannot be shown alone: when it is applied, its fix
+// is the file's whole diff; otherwise it has none.
+func FindingFixes(r *transform.Result, name func(string) string) []string {
 	out := make([]string, len(r.Findings))
-	if len(r.Findings) == 0 {
-		return out
-	}
-	doc, err := ast.Parse(r.Path, r.Src)
-	if err != nil {
-		return out
-	}
-	opts := c.Options
-	opts.Unsafe = true
-	alone := map[string][]transform.Finding{} // rule → its findings on the input
-	ran := map[string]bool{}
 	var whole string
 	for i, f := range r.Findings {
-		if !f.Fixable {
-			continue
-		}
-		if !ran[f.Rule] {
-			ran[f.Rule] = true
-			alone[f.Rule] = runAlone(c, f.Rule, doc, bctx, &opts)
-		}
-		cands := alone[f.Rule]
-		j := matchFinding(cands, f)
-		if j < 0 {
+		switch {
+		case !f.Fixable:
+		case f.BuildsOn != "":
 			if f.Applied {
 				if whole == "" {
 					whole = string(Diff(r, name))
 				}
 				out[i] = whole
 			}
-			continue
+		default:
+			out[i] = fixDiff(r, f.Finding, name)
 		}
-		m := cands[j]
-		alone[f.Rule] = append(cands[:j:j], cands[j+1:]...) // each match used once
-		fixed, err := emit.Apply(r.Src, m.Edits)
-		if err != nil {
-			continue
-		}
-		d := emit.Unified(name(r.Path), name(r.Path), r.Src, fixed)
-		for _, fc := range m.Files {
-			d = append(d, FileDiff(fc, name)...)
-		}
-		out[i] = string(d)
 	}
 	return out
 }
 
-// runAlone runs one rule of the chain on doc; a panic gives no findings
-// (the chain already reported the file).
-func runAlone(c *transform.Chain, rule string, doc *ast.Document, bctx *transform.BuildContext, opts *transform.Options) (fs []transform.Finding) {
-	defer func() {
-		if recover() != nil {
-			fs = nil
-		}
-	}()
-	for _, t := range c.Transforms {
-		if t.Name == rule {
-			for _, f := range t.Run(&transform.Pass{Doc: doc, Context: bctx, Options: opts, Rules: c.Transforms}) {
-				if (f.Rule == "" || f.Rule == rule) && f.HasFix() {
-					out := f
-					out.Rule = rule
-					fs = append(fs, out)
-				}
-			}
+// fixDiff is the diff of one finding's edits and files alone.
+func fixDiff(r *transform.Result, f transform.Finding, name func(string) string) string {
+	// A text copied as it was and edited in both places gives the same
+	// edit of the input twice.
+	var edits []emit.Edit
+	for i, e := range f.Edits {
+		if i == 0 || e.Start != f.Edits[i-1].Start || e.End != f.Edits[i-1].End || e.New != f.Edits[i-1].New {
+			edits = append(edits, e)
 		}
 	}
-	return fs
-}
-
-// matchFinding finds the candidate reported at f's line, preferring the
-// same message.
-func matchFinding(cands []transform.Finding, f transform.Reported) int {
-	j := -1
-	for i, c := range cands {
-		if c.Line != f.Line {
-			continue
-		}
-		if c.Message == f.Message {
-			return i
-		}
-		if j < 0 {
-			j = i
-		}
+	fixed, err := emit.Apply(r.Src, edits)
+	if err != nil {
+		return ""
 	}
-	return j
+	d := emit.Unified(name(r.Path), name(r.Path), r.Src, fixed)
+	for _, fc := range f.Files {
+		d = append(d, FileDiff(fc, name)...)
+	}
+	return string(d)
 }
 
 // ANSI colors of a diff.

@@ -109,6 +109,9 @@ type JSONFinding struct {
 	Applied bool `json:"applied"`
 	// Fix is the finding's fix as a unified diff; null when it has none.
 	Fix *string `json:"fix"`
+	// BuildsOn names the rule whose edits the fix changes: the fix cannot
+	// be shown alone, and Fix is the file's whole diff (when applied).
+	BuildsOn string `json:"builds_on,omitempty"`
 }
 
 // jsonWriter writes one JSON array, one finding object per line.
@@ -122,7 +125,7 @@ func (j *jsonWriter) File(f *File) error {
 	for i, x := range f.Findings {
 		o := JSONFinding{
 			Path: f.Path, Line: x.Line, EndLine: max(x.EndLine, x.Line), Rule: x.Rule, Message: x.Message,
-			Safe: Safe(x), Applied: x.Applied,
+			Safe: Safe(x), Applied: x.Applied, BuildsOn: x.BuildsOn,
 		}
 		if i < len(f.Fixes) && f.Fixes[i] != "" {
 			o.Fix = &f.Fixes[i]

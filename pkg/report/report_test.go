@@ -214,7 +214,8 @@ func TestStatisticsAndSummary(t *testing.T) {
 }
 
 // Test rules for FindingFixes: one finding per RUN that appends a comment
-// to it; and a rule whose finding only exists after the first one ran.
+// to it; a rule whose finding only exists after the first one ran; and a
+// rule that edits the comment the first one wrote.
 var (
 	tagRuns = &transform.Transform{Name: "tag-runs", Order: 1, Run: func(p *transform.Pass) []transform.Finding {
 		var out []transform.Finding
@@ -233,6 +234,13 @@ var (
 		ins := p.Doc.Instructions[len(p.Doc.Instructions)-1]
 		return []transform.Finding{p.Finding("after-tags", ins, "mark the file", emit.Edit{Start: 0, End: 0, New: "# seen\n"})}
 	}}
+	retag = &transform.Transform{Name: "retag", Order: 2, Run: func(p *transform.Pass) []transform.Finding {
+		i := bytes.Index(p.Doc.Src, []byte("# tagged"))
+		if i < 0 || bytes.Contains(p.Doc.Src, []byte("# TAGGED")) {
+			return nil
+		}
+		return []transform.Finding{p.Finding("retag", p.Doc.Instructions[1], "shout the tag", emit.Edit{Start: i, End: i + 8, New: "# TAGGED"})}
+	}}
 	reportOnly = &transform.Transform{Name: "report-only", Order: 3, Run: func(p *transform.Pass) []transform.Finding {
 		return []transform.Finding{{Rule: "report-only", Message: "just so", Line: 1}}
 	}}
@@ -243,11 +251,11 @@ func TestFindingFixes(t *testing.T) {
 	src := "FROM alpine\nRUN a\nRUN b\n"
 	path := filepath.Join(dir, "Dockerfile")
 	require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
-	chain := &transform.Chain{Transforms: []*transform.Transform{tagRuns, afterTags, reportOnly}, Options: transform.Options{Syntax: "never"}}
+	chain := &transform.Chain{Transforms: []*transform.Transform{tagRuns, afterTags, retag, reportOnly}, Options: transform.Options{Syntax: "never"}}
 	res, err := chain.Run(path, []byte(src), nil)
 	require.NoError(t, err)
 	name := func(p string) string { return "Dockerfile" }
-	fixes := FindingFixes(res, chain, nil, name)
+	fixes := FindingFixes(res, name)
 	require.Len(t, fixes, len(res.Findings))
 	byMsg := map[string][]string{}
 	for i, f := range res.Findings {
@@ -258,7 +266,15 @@ func TestFindingFixes(t *testing.T) {
 	require.Len(t, tags, 2)
 	assert.Equal(t, "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,3 +1,3 @@\n FROM alpine\n-RUN a\n+RUN a # tagged\n RUN b\n", tags[0], "the finding's own edit")
 	assert.Equal(t, "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,3 +1,3 @@\n FROM alpine\n RUN a\n-RUN b\n+RUN b # tagged\n", tags[1])
-	assert.Equal(t, []string{string(Diff(res, name))}, byMsg["mark the file"], "a finding born of another rule's edits: the whole diff")
+	assert.Equal(t, []string{"--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,3 +1,4 @@\n+# seen\n FROM alpine\n RUN a\n RUN b\n"}, byMsg["mark the file"],
+		"a finding born of another rule's edits whose own edit changes only the input: that edit")
+	assert.Equal(t, []string{string(Diff(res, name))}, byMsg["shout the tag"], "an edit of another rule's text: the whole diff")
+	for _, f := range res.Findings {
+		if f.Rule == "retag" {
+			assert.Equal(t, "tag-runs", f.BuildsOn)
+			assert.Nil(t, f.Edits)
+		}
+	}
 
 	if _, err := exec.LookPath("git"); err == nil {
 		for _, fix := range tags {

@@ -8,11 +8,17 @@ import (
 	"github.com/dfopt/dfopt/pkg/emit"
 )
 
-// Reported is a finding as the user sees it: located in the original file.
+// Reported is a finding as the user sees it: located in the input, its
+// Line and EndLine on the instruction of the input it is about, and its
+// Edits (the fix) expressed against the input.
 type Reported struct {
 	Finding
 	Applied bool // its edits are in the output
 	Fixable bool // it came with a fix (applied or not: unsafe fixes wait for --unsafe)
+	// BuildsOn names the rule whose edits this finding's fix changes (it
+	// edits text that rule wrote): the fix cannot be shown against the
+	// input on its own, and Edits is nil.
+	BuildsOn string
 }
 
 // Result is what the chain did to one file.
@@ -43,12 +49,6 @@ func (e *ChainError) Error() string {
 	return fmt.Sprintf("rule %s: %v (file left unchanged; please report this)", e.Rule, e.Err)
 }
 
-// layer is one applied set of edits: the document they were made against.
-type layer struct {
-	doc   *ast.Document
-	edits []emit.Edit
-}
-
 // maxPasses bounds the chain: a pass whose fixes give a later rule (or the
 // same rule) new work is followed by another, until a pass changes nothing.
 const maxPasses = 3
@@ -64,13 +64,14 @@ func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	res, out, err := c.run(doc, bctx)
+	h := &history{input: doc}
+	res, out, err := c.run(doc, bctx, h)
 	if err != nil || !res.Changed() {
 		return res, err
 	}
 	for pass := 2; ; pass++ {
 		// The next pass sees the other files as written.
-		again, next, err := c.run(out, bctx.withFiles(res.Files))
+		again, next, err := c.run(out, bctx.withFiles(res.Files), h)
 		if err != nil {
 			return nil, err
 		}
@@ -93,8 +94,7 @@ func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error
 }
 
 // merge takes a later pass into the result: its output and files, and the
-// fixes of rules that had reported nothing at that place before (their
-// lines refer to the previous pass's output).
+// fixes of rules that had reported nothing before.
 func (r *Result) merge(later *Result, applied []Reported) {
 	r.Out = later.Out
 	for _, f := range later.Files {
@@ -117,44 +117,23 @@ func (r *Result) merge(later *Result, applied []Reported) {
 			r.Findings = append(r.Findings, f)
 		}
 	}
+	sortFindings(r.Findings)
 }
 
-// run applies the transforms once and returns the result and the parsed output.
-func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Document, error) {
+// run applies the transforms once and returns the result and the parsed
+// output; h holds the edits of earlier passes and gets this pass's.
+func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result, *ast.Document, error) {
 	res := &Result{Path: doc.Path, Src: doc.Src}
-	var layers []layer
 	cur := doc
 	for _, t := range c.Transforms {
 		if fileIgnores(cur, t.Name) {
 			continue
 		}
-		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, Rules: c.Transforms})
+		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, Rules: c.Transforms, hist: h})
 		if err != nil {
 			return nil, nil, err
 		}
-		var fixes []pending
-		var wrote []FileChange
-		for _, f := range findings {
-			if f.Rule == "" {
-				f.Rule = t.Name
-			}
-			if ignoredAt(cur, f.Line, f.EndLine, f.Rule) {
-				continue
-			}
-			r := Reported{Finding: f, Fixable: f.HasFix()}
-			if f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe)) {
-				r.Applied = true
-				fixes = append(fixes, pending{at: len(res.Findings), edits: f.Edits})
-				res.Files = append(res.Files, f.Files...)
-				wrote = append(wrote, f.Files...)
-			}
-			r.Line = originalLine(layers, cur, f.Line)
-			if f.EndLine > 0 {
-				r.EndLine = originalLine(layers, cur, f.EndLine)
-			}
-			r.Edits, r.Files = nil, nil // edits refer to an intermediate text
-			res.Findings = append(res.Findings, r)
-		}
+		fixes, wrote := c.report(t, cur, h, res, findings)
 		// The next transforms see the files this one wrote (an ignore
 		// file), as they see its edits.
 		bctx = bctx.withFiles(wrote)
@@ -165,12 +144,58 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Docume
 		if len(edits) == 0 {
 			continue
 		}
-		layers = append(layers, layer{doc: cur, edits: edits})
+		h.add(t.Name, cur, edits, next.Src)
 		cur = next
 	}
 	res.Out = cur.Src
-	sort.SliceStable(res.Findings, func(i, j int) bool { return res.Findings[i].Line < res.Findings[j].Line })
+	sortFindings(res.Findings)
 	return res, cur, nil
+}
+
+// report adds a rule's findings on cur to the result, located and fixed
+// against the input, and returns the fixes to apply now and the other
+// files they write.
+func (c *Chain) report(t *Transform, cur *ast.Document, h *history, res *Result, findings []Finding) ([]pending, []FileChange) {
+	var fixes []pending
+	var wrote []FileChange
+	for _, f := range findings {
+		if f.Rule == "" {
+			f.Rule = t.Name
+		}
+		if ignoredAt(cur, f.Line, f.EndLine, f.Rule) {
+			continue
+		}
+		r := Reported{Finding: f, Fixable: f.HasFix()}
+		if f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe)) {
+			r.Applied = true
+			fixes = append(fixes, pending{at: len(res.Findings), edits: f.Edits})
+			res.Files = append(res.Files, f.Files...)
+			wrote = append(wrote, f.Files...)
+		}
+		h.locate(&r, cur)
+		res.Findings = append(res.Findings, r)
+	}
+	return fixes, wrote
+}
+
+// locate moves a finding made on cur to the input: its lines, and its
+// edits where they change only the input's text.
+func (h *history) locate(r *Reported, cur *ast.Document) {
+	r.Line = h.line(cur, r.Line)
+	if r.EndLine > 0 {
+		r.EndLine = max(h.endLine(cur, r.EndLine), r.Line)
+	}
+	if len(r.Edits) > 0 {
+		edits, by, ok := h.inputEdits(r.Edits)
+		r.Edits = edits
+		if !ok {
+			r.BuildsOn = by
+		}
+	}
+}
+
+func sortFindings(fs []Reported) {
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Line < fs[j].Line })
 }
 
 func runOne(t *Transform, p *Pass) (fs []Finding, err error) {
@@ -182,53 +207,46 @@ func runOne(t *Transform, p *Pass) (fs []Finding, err error) {
 	return t.Run(p), nil
 }
 
-// originalLine maps a line of the current document back through every
-// applied layer to the input file. A line inside inserted text maps to the
-// line where the insertion happened.
-func originalLine(layers []layer, cur *ast.Document, line int) int {
-	if line < 1 || len(cur.Lines) == 0 {
-		return line
-	}
-	if line > len(cur.Lines) {
-		line = len(cur.Lines)
-	}
-	off := cur.Lines[line-1].Start
-	d := cur
-	for i := len(layers) - 1; i >= 0; i-- {
-		off = mapBack(layers[i].edits, off)
-		d = layers[i].doc
-	}
-	return lineAt(d, off)
-}
-
-// mapBack maps an offset in the edited text to the text before the edits.
-func mapBack(edits []emit.Edit, off int) int {
-	o, _ := mapOffset(sortedEdits(edits), off)
-	return o
-}
-
-func sortedEdits(edits []emit.Edit) []emit.Edit {
-	sorted := append([]emit.Edit(nil), edits...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
-	return sorted
-}
-
 // mapOffset maps an offset in the text after edits (sorted by Start) to
 // the text before them; an offset inside inserted text maps to where the
 // insertion happened, and inserted says so.
 func mapOffset(sorted []emit.Edit, off int) (orig int, inserted bool) {
+	if e, _ := editAt(sorted, off); e != nil {
+		return e.Start, true
+	}
+	return shiftBack(sorted, off), false
+}
+
+// editAt finds the edit (of sorted) whose new text holds off, an offset
+// of the text after the edits, and off's position in that text; nil
+// when off is in text the edits left alone.
+func editAt(sorted []emit.Edit, off int) (*emit.Edit, int) {
 	delta := 0
-	for _, e := range sorted {
-		newStart := e.Start + delta
-		if off < newStart {
+	for i := range sorted {
+		e := &sorted[i]
+		start := e.Start + delta
+		if off < start {
 			break
 		}
-		if off < newStart+len(e.New) {
-			return e.Start, true
+		if off < start+len(e.New) {
+			return e, off - start
 		}
 		delta += len(e.New) - (e.End - e.Start)
 	}
-	return off - delta, false
+	return nil, 0
+}
+
+// shiftBack maps an offset of text the edits left alone to the text
+// before them.
+func shiftBack(sorted []emit.Edit, off int) int {
+	delta := 0
+	for _, e := range sorted {
+		if off < e.Start+delta {
+			break
+		}
+		delta += len(e.New) - (e.End - e.Start)
+	}
+	return off - delta
 }
 
 func lineAt(d *ast.Document, off int) int {

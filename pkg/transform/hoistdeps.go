@@ -424,7 +424,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 	} else {
 		b.WriteString(indent + r.Keyword + runFlags(d, r) + " " + cdPrefix + body + d.EOL())
 	}
-	edits = append(edits, emit.Edit{Start: at, End: at, New: b.String()})
+	edits = append(edits, carry(d, emit.Edit{Start: at, End: at, New: b.String()}, append(moves, r)...))
 	names := make([]string, len(files))
 	for i, f := range files {
 		names[i] = f

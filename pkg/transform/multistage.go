@@ -2247,10 +2247,14 @@ func (s *msSplit) edits() []emit.Edit {
 	}
 	pathDone := map[string]bool{}
 	var dels []emit.Edit
+	var carried []*ast.Instruction
 	for i := 0; i < s.k; i++ {
 		pl := s.pl[i]
 		if i == pkgAt {
 			add(pkgLine)
+		}
+		if pl.move || pl.keep || pl.replay {
+			carried = append(carried, pl.ins)
 		}
 		switch {
 		case pl.move:
@@ -2283,7 +2287,7 @@ func (s *msSplit) edits() []emit.Edit {
 		// No line terminator at the end of the file.
 		text = eol + eol + strings.Join(lines, eol)
 	}
-	edits = append(edits, emit.Edit{Start: at, End: at, New: text})
+	edits = append(edits, carry(d, emit.Edit{Start: at, End: at, New: text}, carried...))
 	return edits
 }
 

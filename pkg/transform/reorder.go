@@ -162,7 +162,7 @@ func runReorder(p *Pass) []Finding {
 					}
 					del, text := moveOut(d, x)
 					msg := fmt.Sprintf("moved above %s: it does not read the copied files, so source changes no longer re-run it", insQuote(d, c))
-					out = append(out, p.Finding("", x, msg, emit.Edit{Start: at, End: at, New: text}, del))
+					out = append(out, p.Finding("", x, msg, carry(d, emit.Edit{Start: at, End: at, New: text}, x), del))
 				default:
 					break scan
 				}

@@ -34,6 +34,7 @@ type featureUse struct {
 	ins  *ast.Instruction
 	feat *Feature
 	what string // as written: "RUN --mount", "a heredoc"
+	at   int    // offset of the text that uses it
 }
 
 // buildKitUses lists the BuildKit-only syntax of a document, in order.
@@ -41,20 +42,20 @@ func buildKitUses(d *ast.Document) []featureUse {
 	var out []featureUse
 	for _, ins := range d.Instructions {
 		if len(ins.Heredocs) > 0 {
-			out = append(out, featureUse{ins, FeatHeredoc, "a heredoc"})
+			out = append(out, featureUse{ins, FeatHeredoc, "a heredoc", ins.Heredocs[0].Body.Start})
 		}
 		for _, f := range ins.Flags {
 			if feat := flagFeatures[ins.Cmd][f.Name]; feat != nil {
-				out = append(out, featureUse{ins, feat, ins.Keyword + " --" + f.Name})
+				out = append(out, featureUse{ins, feat, ins.Keyword + " --" + f.Name, f.Span.Start})
 			}
 			if ins.Cmd == "run" && f.Name == "mount" && cacheMountWithIDs(f.Value) {
-				out = append(out, featureUse{ins, FeatCacheMountIDs, "uid/gid on a cache mount"})
+				out = append(out, featureUse{ins, FeatCacheMountIDs, "uid/gid on a cache mount", f.Span.Start})
 			}
 		}
 		if ins.Cmd == "add" && len(ins.Args) > 1 {
 			for _, a := range ins.Args[:len(ins.Args)-1] {
 				if gitURL.MatchString(a) {
-					out = append(out, featureUse{ins, FeatAddGit, "ADD of a git repository"})
+					out = append(out, featureUse{ins, FeatAddGit, "ADD of a git repository", ins.ArgsStart})
 					break
 				}
 			}
@@ -78,16 +79,6 @@ func cacheMountWithIDs(v string) bool {
 	return cache && ids
 }
 
-// BuildKitOnly returns the first instruction that needs BuildKit's frontend
-// and why, or nil.
-func BuildKitOnly(d *ast.Document) (*ast.Instruction, string) {
-	uses := buildKitUses(d)
-	if len(uses) == 0 {
-		return nil, ""
-	}
-	return uses[0].ins, uses[0].what
-}
-
 func runSyntaxHeader(p *Pass) []Finding {
 	d := p.Doc
 	if p.Options.Syntax == "never" {
@@ -96,18 +87,33 @@ func runSyntaxHeader(p *Pass) []Finding {
 	if fe := FrontendOf(d); fe.Dir != nil {
 		return pinTooOld(p, fe)
 	}
-	ins, why := BuildKitOnly(d)
-	msg := "uses " + why + " but has no `# syntax` directive: pin the Dockerfile frontend"
-	line := 1
-	if ins != nil {
-		line = ins.StartLine
-	} else if p.Options.Syntax != "always" {
-		return nil
-	} else {
-		msg = "no `# syntax` directive (--syntax=always)"
-	}
 	edit := emit.Edit{Start: d.ContentStart(), End: d.ContentStart(), New: SyntaxLine + d.EOL()}
-	return []Finding{{Message: msg, Line: line, EndLine: line, Edits: []emit.Edit{edit}}}
+	u, by, ok := firstUse(p, buildKitUses(d))
+	switch {
+	case ok && by == "":
+		return []Finding{p.Finding("", u.ins, "uses "+u.what+" but has no `# syntax` directive: pin the Dockerfile frontend", edit)}
+	case ok:
+		// The input does not need it: the fix of another rule does.
+		return []Finding{p.Finding("", u.ins, "the file needs a `# syntax` directive for "+u.what+", which "+by+" adds: pin the Dockerfile frontend", edit)}
+	case p.Options.Syntax == "always":
+		return []Finding{{Message: "no `# syntax` directive (--syntax=always)", Line: 1, EndLine: 1, Edits: []emit.Edit{edit}}}
+	}
+	return nil
+}
+
+// firstUse picks the use a finding is about: the first the input makes
+// itself, else the first another rule's fix wrote (by names that rule).
+func firstUse(p *Pass, uses []featureUse) (u featureUse, by string, ok bool) {
+	for i, x := range uses {
+		w := p.WrittenBy(x.at)
+		if w == "" {
+			return x, "", true
+		}
+		if i == 0 {
+			u, by, ok = x, w, true
+		}
+	}
+	return u, by, ok
 }
 
 // pinTooOld proposes docker/dockerfile:1 (unsafe) when the pinned release
@@ -115,15 +121,21 @@ func runSyntaxHeader(p *Pass) []Finding {
 func pinTooOld(p *Pass, fe Frontend) []Finding {
 	var at *ast.Instruction
 	var why string
+	var lacking []featureUse
 	for _, u := range buildKitUses(p.Doc) {
 		if knows, ok := fe.Knows(u.feat); ok && !knows {
-			at, why = u.ins, fe.Lacks(u.feat)+", used at line "+fmt.Sprint(u.ins.StartLine)
-			break
+			lacking = append(lacking, u)
+		}
+	}
+	if u, by, ok := firstUse(p, lacking); ok {
+		at, why = u.ins, fe.Lacks(u.feat)+", used at line "+fmt.Sprint(p.InputLine(u.ins.StartLine))
+		if by != "" {
+			why = fe.Lacks(u.feat) + ", which " + by + " adds at line " + fmt.Sprint(p.InputLine(u.ins.StartLine))
 		}
 	}
 	if at == nil {
 		if ins, feat := pinBlockedMount(p, fe); ins != nil {
-			at, why = ins, fe.Lacks(feat)+", which cache-mounts would add at line "+fmt.Sprint(ins.StartLine)
+			at, why = ins, fe.Lacks(feat)+", which cache-mounts would add at line "+fmt.Sprint(p.InputLine(ins.StartLine))
 		}
 	}
 	if at == nil {

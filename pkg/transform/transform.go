@@ -71,6 +71,7 @@ type Pass struct {
 	// changes what an earlier one would do needs them to keep the chain
 	// idempotent (merge-runs).
 	Rules []*Transform
+	hist  *history // the edits the chain made before this pass (WrittenBy)
 }
 
 // Finding builds a finding located at an instruction.

@@ -1,0 +1,238 @@
+package transform
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+)
+
+// carry records that e's new text holds the text of the instructions from
+// (moved, copied, joined or rewritten), in the order it holds them: what a
+// later rule says about that text is said about those instructions of the
+// input. Every rule that moves or copies text passes its edit through here.
+//
+// Each instruction is found in the new text from where the previous one
+// ended: its whole text, else its arguments (a body joined after `&&`),
+// else, rewritten, the first line starting with its keyword (to the end
+// of the text). An instruction found nowhere is left out.
+func carry(d *ast.Document, e emit.Edit, from ...*ast.Instruction) emit.Edit {
+	at := 0
+	for _, ins := range from {
+		o, ok := findCarried(d, e.New, at, ins)
+		if !ok {
+			continue
+		}
+		e.Origins = append(e.Origins, o)
+		at = o.At + o.Len
+	}
+	return e
+}
+
+func findCarried(d *ast.Document, text string, at int, ins *ast.Instruction) (emit.Origin, bool) {
+	for _, sp := range []ast.Span{ins.Span, {Start: ins.ArgsStart, End: ins.Span.End}} {
+		if sp.End <= sp.Start {
+			continue
+		}
+		if i := strings.Index(text[at:], string(d.Src[sp.Start:sp.End])); i >= 0 {
+			n := sp.End - sp.Start
+			return emit.Origin{At: at + i, Len: n, From: sp.Start, FromLen: n}, true
+		}
+	}
+	for i := at; i < len(text); {
+		line := text[i:]
+		if j := strings.IndexByte(line, '\n'); j >= 0 {
+			line = line[:j+1]
+		}
+		word := strings.TrimLeft(line, " \t")
+		if k := len(ins.Keyword); len(word) > k && strings.EqualFold(word[:k], ins.Keyword) && (word[k] == ' ' || word[k] == '\t') {
+			start := i + len(line) - len(word)
+			return emit.Origin{At: start, Len: len(text) - start, From: ins.Span.Start, FromLen: ins.Span.End - ins.Span.Start}, true
+		}
+		i += len(line)
+	}
+	return emit.Origin{}, false
+}
+
+// history is every set of edits the chain applied to a file, in order,
+// over all passes: it maps the current text back to the input.
+type history struct {
+	input  *ast.Document
+	layers []layer
+}
+
+// layer is one applied set of edits: the document they were made
+// against, the rule that made them, and the text they gave.
+type layer struct {
+	rule  string
+	doc   *ast.Document
+	edits []emit.Edit // sorted by Start
+	out   []byte
+}
+
+func (h *history) add(rule string, doc *ast.Document, edits []emit.Edit, out []byte) {
+	h.layers = append(h.layers, layer{rule: rule, doc: doc, edits: sortedEdits(edits), out: out})
+}
+
+// How an offset of the text after a layer relates to the text before it.
+type traced int
+
+const (
+	kept      traced = iota // text the layer left where it was
+	copied                  // text an edit copied as it was from elsewhere
+	rewritten               // text an edit rewrote from elsewhere (approximate)
+	written                 // text an edit wrote anew
+)
+
+// trace maps an offset of the text after the layer's edits to the text
+// before them. Text an edit wrote maps to where its origin says it came
+// from or, written anew, to where the edit was made.
+func (l *layer) trace(off int) (int, traced) {
+	e, q := editAt(l.edits, off)
+	if e == nil {
+		return shiftBack(l.edits, off), kept
+	}
+	for _, o := range e.Origins {
+		if q >= o.At && q < o.At+o.Len {
+			if l.verbatim(e, o) {
+				return o.From + q - o.At, copied
+			}
+			return o.From + min(q-o.At, max(o.FromLen-1, 0)), rewritten
+		}
+	}
+	return e.Start, written
+}
+
+// verbatim reports whether the text an origin names is a copy of its
+// source as it was.
+func (l *layer) verbatim(e *emit.Edit, o emit.Origin) bool {
+	return o.Len == o.FromLen && e.New[o.At:o.At+o.Len] == string(l.doc.Src[o.From:o.From+o.FromLen])
+}
+
+// origin maps an offset of the text after every layer to the input, and
+// names the rule that wrote the text there ("" when it is the user's,
+// moved or not).
+func (h *history) origin(off int) (int, string) {
+	by := ""
+	for i := len(h.layers) - 1; i >= 0; i-- {
+		o, how := h.layers[i].trace(off)
+		if how == written && by == "" {
+			by = h.layers[i].rule
+		}
+		off = o
+	}
+	return off, by
+}
+
+// line maps a line of cur (the text after every layer) to the input: the
+// line of the input its first word came from.
+func (h *history) line(cur *ast.Document, line int) int {
+	return h.mapLine(cur, line, func(l ast.Line) int {
+		off := l.Start
+		for off < l.End && (cur.Src[off] == ' ' || cur.Src[off] == '\t') {
+			off++
+		}
+		return off
+	})
+}
+
+// endLine maps the last line of an instruction of cur to the input: the
+// line where its text ends there (past what an edit deleted at its end).
+func (h *history) endLine(cur *ast.Document, line int) int {
+	return h.mapLine(cur, line, func(l ast.Line) int { return l.End })
+}
+
+func (h *history) mapLine(cur *ast.Document, line int, at func(ast.Line) int) int {
+	if line < 1 || len(cur.Lines) == 0 || len(h.layers) == 0 {
+		return line
+	}
+	o, _ := h.origin(at(cur.Lines[min(line, len(cur.Lines))-1]))
+	return lineAt(h.input, o)
+}
+
+// inputEdits expresses edits made on the text after every layer against
+// the input. An edit of text an earlier rule moved or copied as it was
+// maps to that text where the input has it; an edit of text an earlier
+// edit wrote, rewrote or replaced cannot be: ok is false and by names the
+// rule that wrote it.
+func (h *history) inputEdits(edits []emit.Edit) (out []emit.Edit, by string, ok bool) {
+	out = append([]emit.Edit(nil), edits...)
+	for i := len(h.layers) - 1; i >= 0; i-- {
+		l := &h.layers[i]
+		for j, e := range out {
+			start, end, ok := l.traceRange(e.Start, e.End)
+			if !ok {
+				return nil, l.rule, false
+			}
+			out[j] = emit.Edit{Start: start, End: end, New: e.New}
+		}
+	}
+	return out, "", true
+}
+
+// traceRange maps the range [start, end) of the text after the layer to
+// the text before it, when that range is text the layer left as it was
+// (where it stood or copied elsewhere as it was).
+func (l *layer) traceRange(start, end int) (int, int, bool) {
+	if start == end {
+		s, ok := l.tracePoint(start)
+		return s, s, ok
+	}
+	s, how := l.trace(start)
+	e := s + (end - start)
+	if how > copied || e > len(l.doc.Src) || string(l.doc.Src[s:e]) != string(l.out[start:end]) {
+		return 0, 0, false
+	}
+	// Nothing was inserted or deleted inside the range.
+	if e2, how := l.trace(end - 1); how > copied || e2 != e-1 {
+		return 0, 0, false
+	}
+	return s, e, true
+}
+
+// tracePoint maps a point where an insertion is made: in text the layer
+// left alone or copied, at the end of a copy, or where an edit's new
+// text begins.
+func (l *layer) tracePoint(off int) (int, bool) {
+	s, how := l.trace(off)
+	if how <= copied {
+		return s, true
+	}
+	e, q := editAt(l.edits, off)
+	if q == 0 {
+		return e.Start, true
+	}
+	for _, o := range e.Origins {
+		if q == o.At+o.Len && l.verbatim(e, o) {
+			return o.From + o.FromLen, true
+		}
+	}
+	return 0, false
+}
+
+// WrittenBy names the rule of the chain whose fix wrote the text at off in
+// p.Doc, or "" when that text is the user's (where it stands or moved).
+func (p *Pass) WrittenBy(off int) string {
+	if p.hist == nil {
+		return ""
+	}
+	_, by := p.hist.origin(off)
+	return by
+}
+
+// InputLine is the line of the input that a line of p.Doc comes from
+// (the same line when no rule has changed the text before this pass):
+// messages name lines of the user's file.
+func (p *Pass) InputLine(line int) int {
+	if p.hist == nil {
+		return line
+	}
+	return p.hist.line(p.Doc, line)
+}
+
+func sortedEdits(edits []emit.Edit) []emit.Edit {
+	sorted := append([]emit.Edit(nil), edits...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	return sorted
+}
