@@ -119,7 +119,7 @@ func (c *cmPass) copiedOutputs(ins *ast.Instruction, cmd *instructions.CopyComma
 
 // outPath resolves an output option's value against the WORKDIR.
 func outPath(env *StageState, w ast.Word) (string, bool) {
-	v, ok := env.wordValue(w)
+	v, ok := env.WordValue(w)
 	if !ok || v.Val == "" {
 		return "", false
 	}
