@@ -159,5 +159,3 @@ func msGlobMatch(pattern, p string) bool {
 	ok, err := path.Match(pattern, p)
 	return err == nil && ok
 }
-
-// ---- Python ---------------------------------------------------------------
