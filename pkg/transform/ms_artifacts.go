@@ -10,7 +10,7 @@ import (
 )
 
 func (s *msSplit) analyze() {
-	s.k = -1
+	s.builder.last = -1
 	for i, pl := range s.pl {
 		if pl.ins.Cmd == "onbuild" {
 			s.fail("%s would run on the runtime image", s.at(pl.ins))
@@ -21,7 +21,7 @@ func (s *msSplit) analyze() {
 		for _, c := range pl.cmds {
 			c.class = s.classify(c)
 			if msBuilderClasses[c.class] {
-				s.k = i
+				s.builder.last = i
 			}
 		}
 		if pl.opaque {
@@ -33,13 +33,13 @@ func (s *msSplit) analyze() {
 			}
 		}
 	}
-	if s.k < 0 || len(s.problems) > 0 {
-		if s.k < 0 {
+	if s.builder.last < 0 || len(s.problems) > 0 {
+		if s.builder.last < 0 {
 			s.fail("no build command")
 		}
 		return
 	}
-	if s.imageWorkdir == "" {
+	if s.builder.workdir == "" {
 		for _, pl := range s.pl {
 			if pl.cwdImage && (pl.ins.Cmd == "run" || pl.ins.Cmd == "copy" || pl.ins.Cmd == "add") {
 				s.fail("%s uses the WORKDIR of `%s`, which dfopt does not know", s.at(pl.ins), s.st.Base)
@@ -47,11 +47,11 @@ func (s *msSplit) analyze() {
 			}
 		}
 	}
-	s.name = s.builderName()
+	s.builder.name = s.builderName()
 	if s.row.Key == "python" {
 		s.pythonVenv()
 	}
-	s.static = s.row.Key == "go"
+	s.lang.static = s.row.Key == "go"
 	s.findArtifacts()
 	s.checkStartTools()
 	s.checkTail()
@@ -102,7 +102,7 @@ func (s *msSplit) findArtifacts() {
 		if pl.ins.Cmd != "run" {
 			continue
 		}
-		if i > s.k {
+		if i > s.builder.last {
 			// After the split, only copies of what the build made belong
 			// to the builder.
 			moves := false
@@ -114,7 +114,7 @@ func (s *msSplit) findArtifacts() {
 			if !moves {
 				continue
 			}
-			s.k = i
+			s.builder.last = i
 		}
 		mounts := s.mountTargets(pl.ins, "/")
 		for _, c := range pl.cmds {
@@ -303,7 +303,7 @@ func (s *msSplit) mountTargets(in *ast.Instruction, workdir string) []string {
 
 // checkTail checks that what follows the split can run on the runtime image.
 func (s *msSplit) checkTail() {
-	for i := s.k + 1; i < len(s.pl); i++ {
+	for i := s.builder.last + 1; i < len(s.pl); i++ {
 		pl := s.pl[i]
 		if pl.ins.Cmd != "run" {
 			continue

@@ -28,7 +28,7 @@ func (s *msSplit) contextPath(abs string, at int) (string, bool) {
 		}
 		cwd := pl.cwd
 		if cwd == "" && pl.cwdImage {
-			cwd = s.imageWorkdir
+			cwd = s.builder.workdir
 		}
 		dest := msResolve(cwd, d)
 		if dest == "" {

@@ -42,20 +42,20 @@ func (s *msSplit) neededPaths() []string {
 		case *instructions.CmdCommand:
 			for _, a := range c.CmdLine {
 				for _, w := range strings.Fields(a) {
-					add(s.finalCwd, w)
+					add(s.end.cwd, w)
 				}
 			}
 		case *instructions.EntrypointCommand:
 			for _, a := range c.CmdLine {
 				for _, w := range strings.Fields(a) {
-					add(s.finalCwd, w)
+					add(s.end.cwd, w)
 				}
 			}
 		case *instructions.HealthCheckCommand:
 			if c.Health != nil {
 				for _, a := range c.Health.Test {
 					for _, w := range strings.Fields(a) {
-						add(s.finalCwd, w)
+						add(s.end.cwd, w)
 					}
 				}
 			}
@@ -70,7 +70,7 @@ func (s *msSplit) neededPaths() []string {
 				add(pl.cwd, v)
 			}
 		case *instructions.RunCommand:
-			if i > s.k {
+			if i > s.builder.last {
 				for _, sc := range pl.cmds {
 					for _, w := range sc.from(1) {
 						add(sc.cwd, w.Value)
@@ -100,7 +100,7 @@ func (s *msSplit) decideCopies() {
 			needed = append(needed, n)
 		}
 	}
-	for i := 0; i < s.k; i++ {
+	for i := 0; i < s.builder.last; i++ {
 		pl := s.pl[i]
 		if pl.ins.Cmd != "copy" && pl.ins.Cmd != "add" {
 			continue
@@ -123,8 +123,8 @@ func (s *msSplit) decideCopies() {
 		return
 	}
 	var kept []string
-	w := msOr(s.finalCwd, s.imageWorkdir)
-	for i := 0; i < s.k; i++ {
+	w := msOr(s.end.cwd, s.builder.workdir)
+	for i := 0; i < s.builder.last; i++ {
 		pl := s.pl[i]
 		if pl.keep && msCopyFrom(pl.ins) == "" && (pl.ins.Cmd == "copy" || pl.ins.Cmd == "add") && s.footNeeded(pl.foot, nil) {
 			kept = append(kept, "`"+msShort(pl.ins.Text(s.d))+"`")
@@ -139,7 +139,7 @@ func (s *msSplit) decideCopies() {
 // kept `COPY . DIR` copies to the same place again is not repeated in the
 // runtime stage, unless a runtime command runs in between.
 func (s *msSplit) dropRedundantCopies() {
-	for j := 0; j < s.k; j++ {
+	for j := 0; j < s.builder.last; j++ {
 		full := s.pl[j]
 		dir, ok := s.wholeContextCopy(full)
 		if !ok || !full.keep {
@@ -206,9 +206,9 @@ func (s *msSplit) footNeeded(foot, needed []string) bool {
 		if f == "" {
 			return true
 		}
-		w := s.finalCwd
+		w := s.end.cwd
 		if w == "" {
-			w = s.imageWorkdir
+			w = s.builder.workdir
 		}
 		if w != "/" && (msUnder(w, f) || msUnder(f, w)) || w == "/" && f == "/" {
 			return true
@@ -247,7 +247,7 @@ func (s *msSplit) footprint(pl *msPlan) []string {
 	}
 	cwd := pl.cwd
 	if cwd == "" && pl.cwdImage {
-		cwd = s.imageWorkdir
+		cwd = s.builder.workdir
 	}
 	abs := msResolve(cwd, d)
 	if abs == "" {

@@ -19,14 +19,14 @@ func msDotnetRuntime(s *msSplit) (string, error) {
 	if s.ref.Vars {
 		return "", errors.New("the SDK image reference uses build arguments")
 	}
-	if s.dotnetKind == "" {
+	if s.lang.dotnetKind == "" {
 		return "", errors.New("the project file that says whether this is a web app is not in the build context")
 	}
 	repo := s.ref.Repository()
 	if strings.HasPrefix(repo, "microsoft/") {
 		return "", errors.New("the microsoft/dotnet images are retired")
 	}
-	base := strings.TrimSuffix(repo, "sdk") + s.dotnetKind
+	base := strings.TrimSuffix(repo, "sdk") + s.lang.dotnetKind
 	tag := s.ref.Tag
 	if tag == "" {
 		return base, nil
@@ -120,7 +120,7 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		return nil, fmt.Errorf("`dotnet publish` has no -o: the output folder depends on the target framework")
 	}
 	if selfContained {
-		s.dotnetKind = "runtime-deps"
+		s.lang.dotnetKind = "runtime-deps"
 		return []msArtifact{{Path: out}}, nil
 	}
 	if s.option("runtime-image.dotnet") != "" {
@@ -187,9 +187,9 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	default:
 		return nil, fmt.Errorf("%s uses the SDK %q, which dfopt does not know", path.Base(proj), p.Sdk)
 	}
-	if s.dotnetKind != "" && s.dotnetKind != kind {
+	if s.lang.dotnetKind != "" && s.lang.dotnetKind != kind {
 		return nil, fmt.Errorf("the projects need different runtime images")
 	}
-	s.dotnetKind = kind
+	s.lang.dotnetKind = kind
 	return []msArtifact{{Path: out}}, nil
 }

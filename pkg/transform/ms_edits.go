@@ -29,7 +29,7 @@ func (s *msSplit) edits() []emit.Edit {
 		for end > from.Span.Start && (d.Src[end-1] == ' ' || d.Src[end-1] == '\t') {
 			end--
 		}
-		edits = append(edits, emit.Edit{Start: end, End: end, New: " " + s.asWord() + " " + s.name})
+		edits = append(edits, emit.Edit{Start: end, End: end, New: " " + s.asWord() + " " + s.builder.name})
 	}
 	var lines []string
 	add := func(t string) { lines = append(lines, t) }
@@ -37,19 +37,19 @@ func (s *msSplit) edits() []emit.Edit {
 	if f := from.Flag("platform"); f != nil {
 		fromLine += string(d.Src[f.Span.Start:f.Span.End]) + " "
 	}
-	add(fromLine + s.runtime)
+	add(fromLine + s.rt.image)
 	var pkgs []string
 	if s.row.Key == "python" || s.row.Compiled {
 		pkgs = append(pkgs, s.runtimeLibs()...)
-		for _, p := range s.runtimePkg {
+		for _, p := range s.pkgs.runtime {
 			if !msHas(pkgs, p) {
 				pkgs = append(pkgs, p)
 			}
 		}
 	}
-	fam := s.info.Family
+	fam := s.rt.info.Family
 	if s.row.SameImage {
-		fam = s.pkgFamily
+		fam = s.pkgs.family
 	}
 	if s.row.CAcerts && (fam == "debian" || fam == "ubuntu") && !msHas(pkgs, "ca-certificates") {
 		pkgs = append([]string{"ca-certificates"}, pkgs...)
@@ -57,12 +57,12 @@ func (s *msSplit) edits() []emit.Edit {
 	// The packages are installed where the stage installed its own (after
 	// the ENV it set for apt), or first.
 	pkgLine := ""
-	if len(pkgs) > 0 || s.upgrade && (s.row.Key == "python" || msFamKey(s.pkgFamily) == msFamKey(fam)) {
-		pkgLine = s.kw("RUN") + " " + msInstallLine(fam, pkgs, s.upgrade)
+	if len(pkgs) > 0 || s.pkgs.upgrade && (s.row.Key == "python" || msFamKey(s.pkgs.family) == msFamKey(fam)) {
+		pkgLine = s.kw("RUN") + " " + msInstallLine(fam, pkgs, s.pkgs.upgrade)
 	}
 	pkgAt := -1
 	if s.row.Key != "node" {
-		for i := 0; i <= s.k && pkgLine != ""; i++ {
+		for i := 0; i <= s.builder.last && pkgLine != ""; i++ {
 			if s.pl[i].hasClass(msPkg) {
 				pkgAt = i
 				break
@@ -73,11 +73,11 @@ func (s *msSplit) edits() []emit.Edit {
 		add(pkgLine)
 	}
 	if s.needsImageWorkdir() {
-		add(s.kw("WORKDIR") + " " + s.imageWorkdir)
+		add(s.kw("WORKDIR") + " " + s.builder.workdir)
 	}
 	pathDone := map[string]bool{}
 	var dels []emit.Edit
-	for i := 0; i < s.k; i++ {
+	for i := 0; i < s.builder.last; i++ {
 		pl := s.pl[i]
 		if i == pkgAt {
 			add(pkgLine)
@@ -94,19 +94,19 @@ func (s *msSplit) edits() []emit.Edit {
 			s.addRun(pl, add, pathDone)
 		}
 	}
-	if k := s.pl[s.k]; k.ins.Cmd == "run" && !k.replay {
-		if s.k == pkgAt {
+	if k := s.pl[s.builder.last]; k.ins.Cmd == "run" && !k.replay {
+		if s.builder.last == pkgAt {
 			add(pkgLine)
 		}
 		s.addRun(k, add, pathDone)
 	}
 	edits = append(edits, s.mergeDeletions(dels)...)
-	if s.newVenv {
+	if s.lang.newVenv {
 		first := s.firstPip()
 		start := s.commentStart(first.ins)
-		edits = append(edits, emit.Edit{Start: start, End: start, New: s.kw("RUN") + " python -m venv " + s.venv + eol + s.kw("ENV") + " PATH=\"" + s.venv + "/bin:$PATH\"" + eol})
+		edits = append(edits, emit.Edit{Start: start, End: start, New: s.kw("RUN") + " python -m venv " + s.lang.venv + eol + s.kw("ENV") + " PATH=\"" + s.lang.venv + "/bin:$PATH\"" + eol})
 	}
-	last := s.pl[s.k].ins
+	last := s.pl[s.builder.last].ins
 	text := eol + strings.Join(lines, eol) + eol
 	at := last.Next
 	if last.Next == last.Span.End {
@@ -158,7 +158,7 @@ func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone map[string]bool)
 	}
 	for _, a := range pl.arts {
 		src, dst := a.Path, a.dest()
-		flags := "--from=" + s.name
+		flags := "--from=" + s.builder.name
 		if a.chown != "" {
 			flags += " --chown=" + a.chown
 		}
@@ -175,9 +175,9 @@ func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone map[string]bool)
 		}
 	}
 	if pl.venv {
-		add(fmt.Sprintf("%s --from=%s %s %s", s.kw("COPY"), s.name, s.venv, s.venv))
-		if s.newVenv {
-			add(s.kw("ENV") + " PATH=\"" + s.venv + "/bin:$PATH\"")
+		add(fmt.Sprintf("%s --from=%s %s %s", s.kw("COPY"), s.builder.name, s.lang.venv, s.lang.venv))
+		if s.lang.newVenv {
+			add(s.kw("ENV") + " PATH=\"" + s.lang.venv + "/bin:$PATH\"")
 		}
 	}
 	for _, l := range pl.after {
@@ -189,10 +189,10 @@ func (s *msSplit) addRun(pl *msPlan, add func(string), pathDone map[string]bool)
 // (golang: /go, gradle: /home/gradle), or kept text is relative to it, and
 // the runtime image's WORKDIR differs or is unknown.
 func (s *msSplit) needsImageWorkdir() bool {
-	if s.row.SameImage || s.imageWorkdir == "" {
+	if s.row.SameImage || s.builder.workdir == "" {
 		return false
 	}
-	if rt, ok := baseimage.DefaultsOf(s.runtime); ok && rt.Workdir == s.imageWorkdir {
+	if rt, ok := baseimage.DefaultsOf(s.rt.image); ok && rt.Workdir == s.builder.workdir {
 		return false
 	}
 	for i, pl := range s.pl {
@@ -203,7 +203,7 @@ func (s *msSplit) needsImageWorkdir() bool {
 		if w, ok := pl.ins.Command.(*instructions.WorkdirCommand); ok {
 			relWorkdir = !path.IsAbs(w.Path)
 		}
-		if pl.keep && (pl.ins.Cmd == "copy" || pl.ins.Cmd == "add") && s.relativeDest(pl) || pl.keep && relWorkdir || pl.replay && pl.opaque || i > s.k && pl.ins.Cmd == "run" {
+		if pl.keep && (pl.ins.Cmd == "copy" || pl.ins.Cmd == "add") && s.relativeDest(pl) || pl.keep && relWorkdir || pl.replay && pl.opaque || i > s.builder.last && pl.ins.Cmd == "run" {
 			return true
 		}
 		for _, c := range pl.cmds {
@@ -212,7 +212,7 @@ func (s *msSplit) needsImageWorkdir() bool {
 			}
 		}
 	}
-	return s.finalCwdImage
+	return s.end.cwdImage
 }
 
 // relativeDest reports whether a COPY/ADD writes relative to the folder.

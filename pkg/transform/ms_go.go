@@ -18,18 +18,18 @@ func msGoRuntime(s *msSplit) (string, error) {
 	if msHas(ti.Rest, "onbuild") {
 		return "", errors.New("ONBUILD images are not supported")
 	}
-	if s.static && s.option("distroless") == "true" {
+	if s.lang.static && s.option("distroless") == "true" {
 		if ti.OS == "debian" || ti.OS == "" || ti.OS == "alpine" {
 			rel := ""
 			if ti.OS == "debian" {
 				rel = ti.Release
 			}
 			if v, ok := msDistrolessStatic[rel]; ok {
-				s.distroless = "gcr.io/distroless/static-" + v
+				s.lang.distroless = "gcr.io/distroless/static-" + v
 			}
 		}
 	}
-	return s.noteStable(msDebianOrAlpine(prefix, s.ref, ti, s.static))
+	return s.noteStable(msDebianOrAlpine(prefix, s.ref, ti, s.lang.static))
 }
 
 var msDistrolessStatic = map[string]string{"": "debian12", "bookworm": "debian12", "trixie": "debian13", "bullseye": "debian11"}
@@ -108,7 +108,7 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	}
 	dir := c.cwd
 	if dir == "" && s.pl[0].cwdImage {
-		dir = s.imageWorkdir
+		dir = s.builder.workdir
 	}
 	var out string
 	outSet := false
@@ -162,7 +162,7 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		static = true // no C compiler: cgo is off
 	}
 	if !static {
-		s.static = false
+		s.lang.static = false
 	}
 	if len(pkgs) == 0 {
 		pkgs = []string{"."}
@@ -180,7 +180,7 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		if !ok {
 			gopath, ok := c.getenv("GOPATH")
 			if !ok {
-				if _, unknown := s.argVals["GOPATH"]; unknown {
+				if _, unknown := s.end.args["GOPATH"]; unknown {
 					return nil, fmt.Errorf("GOPATH is a build argument")
 				}
 				gopath = "/go"

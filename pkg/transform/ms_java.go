@@ -206,7 +206,7 @@ func msJavaArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		case "cmd", "entrypoint":
 			for _, a := range pl.ins.Args {
 				for _, w := range strings.FieldsFunc(a, func(r rune) bool { return r == ' ' || r == ':' || r == '=' }) {
-					p := msResolve(s.finalCwd, strings.Trim(w, `"'`))
+					p := msResolve(s.end.cwd, strings.Trim(w, `"'`))
 					if msUnder(p, outRoot) && p != outRoot && p != target && !msGlobMatch(jar, p) {
 						return nil, fmt.Errorf("the program reads %s, which the build made beside the jar", p)
 					}

@@ -122,7 +122,7 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 				}
 			}
 			if t.key == "BUILD_PATH" {
-				if _, set := s.argVals["BUILD_PATH"]; set {
+				if _, set := s.end.args["BUILD_PATH"]; set {
 					return nil, fmt.Errorf("BUILD_PATH is a build argument")
 				}
 				for _, pl := range s.pl {

@@ -58,10 +58,10 @@ func msPythonArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		}
 	}
 	exe := c.words[0].Value
-	if path.IsAbs(exe) && !msUnder(exe, s.venv) {
-		return nil, fmt.Errorf("`%s` is outside the virtual environment %s", exe, s.venv)
+	if path.IsAbs(exe) && !msUnder(exe, s.lang.venv) {
+		return nil, fmt.Errorf("`%s` is outside the virtual environment %s", exe, s.lang.venv)
 	}
-	if s.newVenv && msPlanOf(s, c).user != "" {
+	if s.lang.newVenv && msPlanOf(s, c).user != "" {
 		return nil, fmt.Errorf("pip runs as USER %s", msPlanOf(s, c).user)
 	}
 	return nil, nil
@@ -127,7 +127,7 @@ func (s *msSplit) pythonVenv() {
 		return
 	}
 	var first *msPlan
-	for i := 0; i <= s.k; i++ {
+	for i := 0; i <= s.builder.last; i++ {
 		for _, c := range s.pl[i].cmds {
 			if c.class == msVenv {
 				dir := ""
@@ -143,11 +143,11 @@ func (s *msSplit) pythonVenv() {
 					}
 					break
 				}
-				if dir == "" || s.venv != "" && s.venv != dir {
+				if dir == "" || s.lang.venv != "" && s.lang.venv != dir {
 					s.fail("cannot tell the folder of the virtual environment %s makes", s.at(s.pl[i].ins))
 					return
 				}
-				s.venv = dir
+				s.lang.venv = dir
 			}
 			if c.class == msBuild && first == nil {
 				first = s.pl[i]
@@ -159,8 +159,8 @@ func (s *msSplit) pythonVenv() {
 		return
 	}
 	first.venv = true
-	if s.venv == "" {
-		s.venv, s.newVenv = "/opt/venv", true
+	if s.lang.venv == "" {
+		s.lang.venv, s.lang.newVenv = "/opt/venv", true
 		return
 	}
 	// An existing venv must be the one pip installs into.
@@ -179,7 +179,7 @@ func (s *msSplit) pythonVenv() {
 					v = strings.ReplaceAll(v, "${"+k+"}", val)
 					v = strings.ReplaceAll(v, "$"+k+"/", val+"/")
 				}
-				if strings.Contains(v, s.venv+"/bin") {
+				if strings.Contains(v, s.lang.venv+"/bin") {
 					onPath = true
 				}
 			}
@@ -189,7 +189,7 @@ func (s *msSplit) pythonVenv() {
 		for _, pl := range s.pl {
 			for _, c := range pl.cmds {
 				if c.class == msBuild && !path.IsAbs(c.words[0].Value) {
-					s.fail("the pip of %s is not the one in %s", s.at(pl.ins), s.venv)
+					s.fail("the pip of %s is not the one in %s", s.at(pl.ins), s.lang.venv)
 					return
 				}
 			}
@@ -203,5 +203,5 @@ func (s *msSplit) firstPip() *msPlan {
 			return pl
 		}
 	}
-	return s.pl[s.k]
+	return s.pl[s.builder.last]
 }

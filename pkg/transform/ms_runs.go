@@ -8,8 +8,8 @@ import (
 // planRuns decides, for every RUN before the split, what the runtime stage
 // runs in its place.
 func (s *msSplit) planRuns() {
-	s.runtimePkg, s.devPkgs, s.dropped, s.upgrade = nil, nil, nil, false
-	for i := 0; i <= s.k; i++ {
+	s.pkgs.runtime, s.pkgs.dev, s.pkgs.dropped, s.pkgs.upgrade = nil, nil, nil, false
+	for i := 0; i <= s.builder.last; i++ {
 		pl := s.pl[i]
 		if pl.ins.Cmd != "run" {
 			continue
@@ -225,7 +225,7 @@ func (s *msSplit) setupNeeded(c *msCmd) bool {
 // COPY, an artifact, a kept WORKDIR, or outside everything the builder
 // stage wrote.
 func (s *msSplit) inRuntime(p string) bool {
-	for i := 0; i <= s.k && i < len(s.pl); i++ {
+	for i := 0; i <= s.builder.last && i < len(s.pl); i++ {
 		pl := s.pl[i]
 		for _, a := range pl.arts {
 			if msUnder(p, strings.TrimSuffix(a.dest(), "/")) || msUnder(a.Path, p) {
@@ -239,7 +239,7 @@ func (s *msSplit) inRuntime(p string) bool {
 		}
 	}
 	// Paths in the build's working folders belong to the build.
-	for i := 0; i <= s.k; i++ {
+	for i := 0; i <= s.builder.last; i++ {
 		pl := s.pl[i]
 		if pl.ins.Cmd == "run" {
 			for _, c := range pl.cmds {
@@ -261,7 +261,7 @@ func (s *msSplit) rmNeeded(c *msCmd) bool {
 		if p == "" {
 			continue
 		}
-		for i := 0; i < s.k; i++ {
+		for i := 0; i < s.builder.last; i++ {
 			for _, f := range s.pl[i].foot {
 				if s.pl[i].keep && msUnder(p, f) {
 					return true
@@ -286,7 +286,7 @@ func (s *msSplit) writeNeeded(c *msCmd) bool {
 // -dev packages become their runtime libraries, the rest is installed in
 // the runtime stage too.
 func (s *msSplit) packages(pl *msPlan, c *msCmd) {
-	s.pkgFamily = msPkgFamily(c.name())
+	s.pkgs.family = msPkgFamily(c.name())
 	sub, pkgs, ok := msPackageArgs(c)
 	if !ok {
 		s.fail("cannot read the packages of `%s`", msShort(c.text(s.d)))
@@ -295,15 +295,15 @@ func (s *msSplit) packages(pl *msPlan, c *msCmd) {
 	switch sub {
 	case "install", "add":
 	case "upgrade", "dist-upgrade", "full-upgrade":
-		s.upgrade = true
+		s.pkgs.upgrade = true
 		return
 	case "purge", "remove", "del", "autoremove":
 		removed := map[string]bool{}
 		for _, p := range pkgs {
 			removed[p] = true
 		}
-		s.runtimePkg = msWithout(s.runtimePkg, removed)
-		s.devPkgs = msWithout(s.devPkgs, removed)
+		s.pkgs.runtime = msWithout(s.pkgs.runtime, removed)
+		s.pkgs.dev = msWithout(s.pkgs.dev, removed)
 		return
 	default:
 		return
@@ -312,15 +312,15 @@ func (s *msSplit) packages(pl *msPlan, c *msCmd) {
 		name, _, _ := strings.Cut(p, "=")
 		switch {
 		case msBuildOnlyPackages[name]:
-			s.dropped = append(s.dropped, name)
+			s.pkgs.dropped = append(s.pkgs.dropped, name)
 		case msDevPackage(name):
-			s.devPkgs = append(s.devPkgs, name)
-			s.dropped = append(s.dropped, name)
+			s.pkgs.dev = append(s.pkgs.dev, name)
+			s.pkgs.dropped = append(s.pkgs.dropped, name)
 		case strings.ContainsAny(name, "/*$"):
 			s.fail("cannot tell what package %s is", p)
 		default:
-			if !msHas(s.runtimePkg, p) {
-				s.runtimePkg = append(s.runtimePkg, p)
+			if !msHas(s.pkgs.runtime, p) {
+				s.pkgs.runtime = append(s.pkgs.runtime, p)
 			}
 		}
 	}

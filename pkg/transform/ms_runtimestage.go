@@ -11,7 +11,7 @@ import (
 
 // decideRest decides ENV, WORKDIR, ARG, USER and the metadata.
 func (s *msSplit) decideRest() {
-	for i := 0; i < s.k; i++ {
+	for i := 0; i < s.builder.last; i++ {
 		pl := s.pl[i]
 		switch pl.ins.Cmd {
 		case "env":
@@ -28,7 +28,7 @@ func (s *msSplit) decideRest() {
 		}
 	}
 	// WORKDIR: kept when something kept depends on it, or it is the last.
-	for i := s.k - 1; i >= 0; i-- {
+	for i := s.builder.last - 1; i >= 0; i-- {
 		pl := s.pl[i]
 		if pl.ins.Cmd != "workdir" {
 			continue
@@ -38,12 +38,12 @@ func (s *msSplit) decideRest() {
 			if q.ins.Cmd == "workdir" {
 				// A relative WORKDIR the runtime stage has builds on this one.
 				c, _ := q.ins.Command.(*instructions.WorkdirCommand)
-				if c == nil || !path.IsAbs(c.Path) && (j > s.k || q.keep) {
+				if c == nil || !path.IsAbs(c.Path) && (j > s.builder.last || q.keep) {
 					pl.keep = true
 				}
 				break
 			}
-			if j > s.k {
+			if j > s.builder.last {
 				if q.ins.Cmd == "run" || q.ins.Cmd == "copy" || q.ins.Cmd == "add" || q.ins.Cmd == "cmd" || q.ins.Cmd == "entrypoint" || q.ins.Cmd == "healthcheck" || q.ins.Cmd == "volume" {
 					pl.keep = true
 					break
@@ -75,7 +75,7 @@ func (s *msSplit) decideRest() {
 				used[v] = true
 			}
 		}
-		for i := 0; i < s.k; i++ {
+		for i := 0; i < s.builder.last; i++ {
 			pl := s.pl[i]
 			if !pl.keep && msSetsUsed(pl, used) {
 				pl.keep, more = true, true
@@ -141,7 +141,7 @@ func (s *msSplit) checkImageEnv() {
 				defined[kv.Key] = true
 			}
 		}
-		if !(i > s.k || pl.keep || pl.move) {
+		if !(i > s.builder.last || pl.keep || pl.move) {
 			continue
 		}
 		for _, v := range msVarsIn(pl.ins.Text(s.d)) {
@@ -156,7 +156,7 @@ func (s *msSplit) checkImageEnv() {
 func (s *msSplit) runtimeTexts() []string {
 	var out []string
 	for i, pl := range s.pl {
-		if i > s.k || pl.keep || pl.move || pl.replay {
+		if i > s.builder.last || pl.keep || pl.move || pl.replay {
 			out = append(out, pl.ins.Text(s.d))
 		}
 		out = append(out, pl.before...)
@@ -175,31 +175,31 @@ func (s *msSplit) chooseRuntime() {
 			s.fail("runtime-image.%s=%s: %v", s.row.Key, o, err)
 			return
 		}
-		s.runtime = o
+		s.rt.image = o
 	} else {
 		img, err := s.row.Runtime(s)
 		if err != nil {
 			s.fail("%v (set runtime-image.%s)", err, s.row.Key)
 			return
 		}
-		s.runtime = img
-		if s.distroless != "" {
+		s.rt.image = img
+		if s.lang.distroless != "" {
 			if s.needsShell() || s.startNeedsShell() {
 				s.notes = append(s.notes, "distroless was asked for, but the runtime stage runs commands")
 			} else {
-				s.runtime = s.distroless
+				s.rt.image = s.lang.distroless
 			}
 		}
 	}
-	s.info = msRuntimeOf(s.runtime)
+	s.rt.info = msRuntimeOf(s.rt.image)
 	s.noteUser()
 }
 
 // noteUser says when the runtime image runs as another user than the
 // builder image, and no USER in the stage settles it.
 func (s *msSplit) noteUser() {
-	rt, ok := baseimage.DefaultsOf(s.runtime)
-	if !ok || s.row.SameImage || rt.User == s.image.User {
+	rt, ok := baseimage.DefaultsOf(s.rt.image)
+	if !ok || s.row.SameImage || rt.User == s.builder.image.User {
 		return
 	}
 	for _, pl := range s.pl {
@@ -207,29 +207,29 @@ func (s *msSplit) noteUser() {
 			return
 		}
 	}
-	s.notes = append(s.notes, fmt.Sprintf("`%s` runs as user %s, the original image as %s", s.runtime, msOr(rt.User, "root"), msOr(s.image.User, "root")))
+	s.notes = append(s.notes, fmt.Sprintf("`%s` runs as user %s, the original image as %s", s.rt.image, msOr(rt.User, "root"), msOr(s.builder.image.User, "root")))
 }
 
 // needsShell reports whether the runtime stage runs any command.
 func (s *msSplit) needsShell() bool {
 	for i, pl := range s.pl {
-		if pl.replay || len(pl.before)+len(pl.after) > 0 || i > s.k && pl.ins.Cmd == "run" {
+		if pl.replay || len(pl.before)+len(pl.after) > 0 || i > s.builder.last && pl.ins.Cmd == "run" {
 			return true
 		}
 	}
-	return len(s.runtimePkg) > 0 || len(s.runtimeLibs()) > 0
+	return len(s.pkgs.runtime) > 0 || len(s.runtimeLibs()) > 0
 }
 
 // runtimeLibs maps the dropped -dev packages to runtime libraries.
 func (s *msSplit) runtimeLibs() []string {
-	if s.row.Key == "node" || s.row.Key == "go" && s.static {
+	if s.row.Key == "node" || s.row.Key == "go" && s.lang.static {
 		return nil
 	}
 	var out []string
-	for _, dev := range s.devPkgs {
-		fam, rel := s.info.Family, s.info.Release
+	for _, dev := range s.pkgs.dev {
+		fam, rel := s.rt.info.Family, s.rt.info.Release
 		if s.row.SameImage {
-			fam = s.pkgFamily
+			fam = s.pkgs.family
 			ti := parseImageTag(s.ref.Tag)
 			rel = ti.Release
 		}
@@ -248,20 +248,20 @@ func (s *msSplit) runtimeLibs() []string {
 
 // checkRuntime checks what the runtime stage runs against the runtime image.
 func (s *msSplit) checkRuntime() {
-	fam := s.info.Family
+	fam := s.rt.info.Family
 	if s.row.SameImage {
-		fam = s.pkgFamily
+		fam = s.pkgs.family
 	}
 	// -dev packages need a known runtime library.
-	if s.row.Key != "node" && !(s.row.Key == "go" && s.static) {
-		for _, dev := range s.devPkgs {
-			f, rel := s.info.Family, s.info.Release
+	if s.row.Key != "node" && !(s.row.Key == "go" && s.lang.static) {
+		for _, dev := range s.pkgs.dev {
+			f, rel := s.rt.info.Family, s.rt.info.Release
 			if s.row.SameImage {
-				f, rel = s.pkgFamily, parseImageTag(s.ref.Tag).Release
+				f, rel = s.pkgs.family, parseImageTag(s.ref.Tag).Release
 			}
 			if _, ok := msRuntimeLib(f, rel, dev); !ok {
 				if rel == "" && msDevRuntime[msFamKey(f)][dev] != nil {
-					s.fail("the runtime library of %s depends on the distribution release, which `%s` does not name", dev, msOr(s.runtime, s.st.Base))
+					s.fail("the runtime library of %s depends on the distribution release, which `%s` does not name", dev, msOr(s.rt.image, s.st.Base))
 				} else {
 					s.fail("dfopt does not know the runtime library of %s", dev)
 				}
@@ -274,45 +274,45 @@ func (s *msSplit) checkRuntime() {
 	cmds := msSetupCommands[fam]
 	shell := fam != "distroless" && fam != ""
 	for i, pl := range s.pl {
-		if !(i > s.k && pl.ins.Cmd == "run" || pl.replay || len(pl.before)+len(pl.after) > 0) {
+		if !(i > s.builder.last && pl.ins.Cmd == "run" || pl.replay || len(pl.before)+len(pl.after) > 0) {
 			continue
 		}
 		if !shell {
-			s.fail("`%s` has no shell for %s", s.runtime, s.at(pl.ins))
+			s.fail("`%s` has no shell for %s", s.rt.image, s.at(pl.ins))
 			continue
 		}
 		for _, c := range pl.cmds {
-			if c.keep || i > s.k {
+			if c.keep || i > s.builder.last {
 				if n := c.name(); n != "" && !cmds[n] && !msNeutralCmds[n] && n != "cd" && !(c.class == msPkg && msPkgFamily(n) == msFamKey(fam)) && n != "export" {
-					s.fail("`%s` may not exist in `%s`", n, s.runtime)
+					s.fail("`%s` may not exist in `%s`", n, s.rt.image)
 				}
 			}
 		}
 	}
-	if len(s.runtimePkg) > 0 {
+	if len(s.pkgs.runtime) > 0 {
 		builder := msRuntimeOf(s.st.Base).Family
 		if builder == "" || msFamKey(builder) != msFamKey(fam) || builder != fam && !s.row.SameImage {
-			s.fail("the packages %s were installed on `%s`, and may not exist for `%s`", strings.Join(s.runtimePkg, ", "), s.st.Base, s.runtime)
+			s.fail("the packages %s were installed on `%s`, and may not exist for `%s`", strings.Join(s.pkgs.runtime, ", "), s.st.Base, s.rt.image)
 		}
 	}
 	if len(s.runtimeLibs()) > 0 && !shell {
-		s.fail("`%s` cannot install %s", s.runtime, strings.Join(s.runtimeLibs(), ", "))
+		s.fail("`%s` cannot install %s", s.rt.image, strings.Join(s.runtimeLibs(), ", "))
 	}
 	// Users must exist in the runtime image.
 	created := map[string]bool{"root": true, "nobody": true, "nogroup": true}
 	if fam == "distroless" {
 		created["nonroot"] = true
 	}
-	if strings.Contains(s.runtime, "/dotnet/") {
+	if strings.Contains(s.rt.image, "/dotnet/") {
 		// .NET 8+ images have the user app and its id in $APP_UID.
 		created["app"], created["$APP_UID"], created["${APP_UID}"] = true, true, true
 	}
 	for i, pl := range s.pl {
-		runtimeSide := i > s.k || pl.keep
+		runtimeSide := i > s.builder.last || pl.keep
 		for _, c := range pl.cmds {
 			switch c.name() {
 			case "useradd", "groupadd", "adduser", "addgroup":
-				if c.keep || i > s.k {
+				if c.keep || i > s.builder.last {
 					for _, w := range c.from(1) {
 						created[w.Value] = true
 					}

@@ -236,7 +236,7 @@ func msRustArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	if targetDir == "" {
 		if t, ok := c.getenv("CARGO_TARGET_DIR"); ok {
 			targetDir = t
-		} else if _, set := s.argVals["CARGO_TARGET_DIR"]; set {
+		} else if _, set := s.end.args["CARGO_TARGET_DIR"]; set {
 			return nil, fmt.Errorf("CARGO_TARGET_DIR is a build argument")
 		} else {
 			targetDir = path.Join(pkgDir, "target")
@@ -322,8 +322,8 @@ func (s *msSplit) cargoLibs(pkgDir string, at int) error {
 		case alpine:
 			return fmt.Errorf("crate %s links a native library on Alpine", crate)
 		default:
-			if !msHas(s.devPkgs, dev) {
-				s.devPkgs = append(s.devPkgs, dev)
+			if !msHas(s.pkgs.dev, dev) {
+				s.pkgs.dev = append(s.pkgs.dev, dev)
 			}
 		}
 	}

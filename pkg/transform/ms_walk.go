@@ -12,7 +12,7 @@ import (
 // walk records, for every instruction, the working folder, the user and
 // the literal environment before it, and splits RUNs into commands.
 func (s *msSplit) walk() {
-	cwd, cwdImage := s.imageWorkdir, true
+	cwd, cwdImage := s.builder.workdir, true
 	var user string
 	env := s.imageEnv()
 	for _, in := range s.ins {
@@ -34,7 +34,7 @@ func (s *msSplit) walk() {
 			env = msCopyEnv(env)
 			for _, kv := range c.Args {
 				delete(env, kv.Key) // overridable: never literal
-				s.argVals[kv.Key] = true
+				s.end.args[kv.Key] = true
 			}
 		case *instructions.WorkdirCommand:
 			p, ok := msExpand(c.Path, env)
@@ -90,15 +90,15 @@ func (s *msSplit) walk() {
 			}
 		}
 	}
-	s.finalCwd, s.finalCwdImage, s.finalEnv = cwd, cwdImage, env
+	s.end.cwd, s.end.cwdImage, s.end.env = cwd, cwdImage, env
 }
 
 // imageEnv is the literal environment the builder image sets that the
 // split reads: its PATH.
 func (s *msSplit) imageEnv() map[string]string {
 	env := map[string]string{}
-	if s.image.Path != nil {
-		env["PATH"] = strings.Join(s.image.Path, ":")
+	if s.builder.image.Path != nil {
+		env["PATH"] = strings.Join(s.builder.image.Path, ":")
 	}
 	return env
 }

@@ -160,38 +160,71 @@ type msPlan struct {
 	venv     bool // Python: the venv is copied here
 }
 
-// msSplit is one run of the transform on a document.
+// msSplit is one run of the transform on a document: the input, the plan
+// of every instruction (pl), and what each step of the analysis decided,
+// one sub-struct per step. run walks the stage (ms_walk.go: end) and
+// analyze runs the steps in order: the builder's extent (ms_artifacts.go:
+// builder), the row's Artifacts (the language files: lang), decideCopies
+// (ms_copies.go), planRuns (ms_runs.go: pkgs), decideRest and
+// chooseRuntime (ms_runtimestage.go: rt); edits (ms_edits.go) writes the
+// plan out.
 type msSplit struct {
-	p    *Pass
-	d    *ast.Document
-	st   *ast.Stage
-	ref  ImageRef
-	row  *msPattern
-	ins  []*ast.Instruction // the stage's instructions after FROM
-	pl   []*msPlan
-	k    int // index in ins of the last instruction that needs the builder
-	name string
+	p   *Pass
+	d   *ast.Document
+	st  *ast.Stage
+	ref ImageRef
+	ins []*ast.Instruction // the stage's instructions after FROM
+	row *msPattern         // the language's row, once run has chosen it
+	pl  []*msPlan          // one per instruction of ins
 
-	problems      []string
-	notes         []string
-	static        bool   // Go: every binary is statically linked
-	distroless    string // Go: the distroless image to use when no RUN is needed
-	dotnetKind    string // aspnet, runtime, runtime-deps
-	venv          string // Python: the virtual environment
-	newVenv       bool   // Python: dfopt creates the venv
-	pkgFamily     string // the builder's package manager family: debian, alpine
-	upgrade       bool   // the stage upgrades its packages
-	runtimePkg    []string
-	devPkgs       []string
-	dropped       []string
-	finalCwd      string
-	finalEnv      map[string]string  // the literal ENV at the end of the stage
-	image         baseimage.Defaults // the builder image's defaults (zero when unknown)
-	imageWorkdir  string             // the builder image's WORKDIR ("" when unknown)
-	finalCwdImage bool               // the program runs in the base image's WORKDIR
-	argVals       map[string]bool
-	runtime       string
-	info          msRuntimeInfo
+	builder msBuilder   // the builder stage
+	end     msStageEnd  // walk: the stage at its end
+	lang    msLangFacts // the row's Artifacts: what the build told
+	pkgs    msPackages  // planRuns: the system packages of the runtime stage
+	rt      msRuntime   // chooseRuntime: the runtime image
+
+	problems []string // why the stage cannot be split
+	notes    []string // what the finding adds about the split
+}
+
+// msBuilder is the builder stage: its image and where it ends.
+type msBuilder struct {
+	image   baseimage.Defaults // the builder image's defaults (zero when unknown)
+	workdir string             // the builder image's WORKDIR ("" when unknown)
+	last    int                // index in ins of the last instruction that needs the builder
+	name    string             // the builder stage's name
+}
+
+// msStageEnd is the stage after its last instruction, as walk saw it.
+type msStageEnd struct {
+	cwd      string
+	cwdImage bool              // the program runs in the base image's WORKDIR
+	env      map[string]string // the literal ENV at the end of the stage
+	args     map[string]bool   // the build arguments the stage declares
+}
+
+// msLangFacts are what a language's Artifacts learned of the build.
+type msLangFacts struct {
+	static     bool   // Go: every binary is statically linked
+	distroless string // Go: the distroless image to use when no RUN is needed
+	dotnetKind string // .NET: aspnet, runtime, runtime-deps
+	venv       string // Python: the virtual environment
+	newVenv    bool   // Python: dfopt creates the venv
+}
+
+// msPackages are the system packages the runtime stage installs.
+type msPackages struct {
+	family  string // the builder's package manager family: debian, alpine
+	upgrade bool   // the stage upgrades its packages
+	runtime []string
+	dev     []string
+	dropped []string
+}
+
+// msRuntime is the runtime image.
+type msRuntime struct {
+	image string
+	info  msRuntimeInfo
 }
 
 func (s *msSplit) option(key string) string {
@@ -221,7 +254,7 @@ func runMultiStage(p *Pass) []Finding {
 	if err != nil || parseImageTag(ref.Tag).OS == "windows" {
 		return nil
 	}
-	s := &msSplit{p: p, d: d, st: st, ref: ref, ins: st.Instructions[1:], argVals: map[string]bool{}}
+	s := &msSplit{p: p, d: d, st: st, ref: ref, ins: st.Instructions[1:], end: msStageEnd{args: map[string]bool{}}}
 	return s.run()
 }
 
@@ -239,7 +272,7 @@ func (s *msSplit) run() []Finding {
 		}
 	}
 	if d, ok := baseimage.DefaultsOf(s.st.Base); ok && imgRow != nil {
-		s.image, s.imageWorkdir = d, d.Workdir
+		s.builder.image, s.builder.workdir = d, d.Workdir
 	}
 	s.walk()
 	// Which rows' build commands does the stage run?
@@ -291,15 +324,15 @@ func (s *msSplit) run() []Finding {
 			arts = append(arts, a.Path)
 		}
 		if pl.venv {
-			arts = append(arts, s.venv)
+			arts = append(arts, s.lang.venv)
 		}
 	}
 	if len(arts) > 3 {
 		arts = append(arts[:3], "…")
 	}
-	msg := fmt.Sprintf("%s build in the final stage: split into stage %q and a runtime stage from `%s` that receives %s (drops %s)", row.Lang, s.name, s.runtime, strings.Join(arts, ", "), row.Saving)
-	if len(s.dropped) > 0 {
-		msg += "; leaves out the packages " + strings.Join(msUnique(s.dropped), ", ")
+	msg := fmt.Sprintf("%s build in the final stage: split into stage %q and a runtime stage from `%s` that receives %s (drops %s)", row.Lang, s.builder.name, s.rt.image, strings.Join(arts, ", "), row.Saving)
+	if len(s.pkgs.dropped) > 0 {
+		msg += "; leaves out the packages " + strings.Join(msUnique(s.pkgs.dropped), ", ")
 		if libs := s.runtimeLibs(); len(libs) > 0 {
 			msg += " and installs " + strings.Join(libs, ", ")
 		}
