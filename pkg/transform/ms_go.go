@@ -95,6 +95,15 @@ func msGoVersion(ref ImageRef) (int, bool) {
 	return 0, false
 }
 
+// msGoCmd is what a `go build`/`go install` line says.
+type msGoCmd struct {
+	sub    string
+	dir    string // the folder it runs in
+	out    string // -o
+	outSet bool
+	pkgs   []string
+}
+
 func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	sub := c.arg(1)
 	if sub == "get" {
@@ -110,49 +119,11 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	if dir == "" && s.pl[0].cwdImage {
 		dir = s.builder.workdir
 	}
-	var out string
-	outSet := false
-	var pkgs []string
-	for i := 2; i < len(c.words); i++ {
-		w := c.words[i]
-		if strings.HasPrefix(w.Value, "-") {
-			name, val, hasVal := strings.Cut(strings.TrimLeft(w.Value, "-"), "=")
-			switch {
-			case msGoValueFlags[name]:
-				if !hasVal {
-					i++
-					if i >= len(c.words) {
-						return nil, fmt.Errorf("`-%s` has no value", name)
-					}
-					val = c.words[i].Value
-					hasVal = c.words[i].Lit
-				} else {
-					hasVal = w.Lit
-				}
-				switch name {
-				case "o":
-					if !hasVal {
-						return nil, fmt.Errorf("the output path `%s` is not literal", val)
-					}
-					out, outSet = val, true
-				case "C":
-					if !hasVal {
-						return nil, fmt.Errorf("`-C %s` is not literal", val)
-					}
-					dir = msResolve(dir, val)
-				}
-			case msGoBoolFlags[name]:
-			default:
-				return nil, fmt.Errorf("unknown go flag `%s`", w.Value)
-			}
-			continue
-		}
-		if !w.Lit {
-			return nil, fmt.Errorf("the package `%s` is not literal", w.Value)
-		}
-		pkgs = append(pkgs, w.Value)
+	g, err := msParseGoCmd(c, sub, dir)
+	if err != nil {
+		return nil, err
 	}
-	if dir == "" {
+	if g.dir == "" {
 		return nil, fmt.Errorf("cannot tell the folder `go %s` runs in", sub)
 	}
 	// cgo: static binaries need no C library in the runtime image.
@@ -164,54 +135,115 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	if !static {
 		s.lang.static = false
 	}
-	if len(pkgs) == 0 {
-		pkgs = []string{"."}
+	if len(g.pkgs) == 0 {
+		g.pkgs = []string{"."}
 	}
-	files := strings.HasSuffix(pkgs[0], ".go")
-	many := len(pkgs) > 1 && !files || strings.Contains(pkgs[0], "...")
 	if sub == "install" {
-		if _, ok := c.getenv("GOOS"); ok {
-			return nil, fmt.Errorf("`go install` with GOOS set writes to a platform folder")
-		}
-		if _, ok := c.getenv("GOARCH"); ok {
-			return nil, fmt.Errorf("`go install` with GOARCH set writes to a platform folder")
-		}
-		bin, ok := c.getenv("GOBIN")
-		if !ok {
-			gopath, ok := c.getenv("GOPATH")
-			if !ok {
-				if _, unknown := s.end.args["GOPATH"]; unknown {
-					return nil, fmt.Errorf("GOPATH is a build argument")
-				}
-				gopath = "/go"
-			}
-			bin = path.Join(gopath, "bin")
-		}
-		if !path.IsAbs(bin) {
-			return nil, fmt.Errorf("GOBIN is not an absolute path")
-		}
-		if many {
-			return []msArtifact{{Path: bin}}, nil
-		}
-		var arts []msArtifact
-		for _, p := range pkgs {
-			n, err := s.goName(p, dir, c)
-			if err != nil {
-				return nil, err
-			}
-			arts = append(arts, msArtifact{Path: path.Join(bin, n)})
-		}
-		return arts, nil
+		return s.goInstalled(c, g)
 	}
-	// go build
-	if !outSet {
+	return s.goBuilt(c, g)
+}
+
+// msParseGoCmd reads the flags and packages of a go command.
+func msParseGoCmd(c *msCmd, sub, dir string) (msGoCmd, error) {
+	g := msGoCmd{sub: sub, dir: dir}
+	for i := 2; i < len(c.words); i++ {
+		w := c.words[i]
+		if strings.HasPrefix(w.Value, "-") {
+			name, val, hasVal := strings.Cut(strings.TrimLeft(w.Value, "-"), "=")
+			switch {
+			case msGoValueFlags[name]:
+				if !hasVal {
+					i++
+					if i >= len(c.words) {
+						return g, fmt.Errorf("`-%s` has no value", name)
+					}
+					val = c.words[i].Value
+					hasVal = c.words[i].Lit
+				} else {
+					hasVal = w.Lit
+				}
+				switch name {
+				case "o":
+					if !hasVal {
+						return g, fmt.Errorf("the output path `%s` is not literal", val)
+					}
+					g.out, g.outSet = val, true
+				case "C":
+					if !hasVal {
+						return g, fmt.Errorf("`-C %s` is not literal", val)
+					}
+					g.dir = msResolve(g.dir, val)
+				}
+			case msGoBoolFlags[name]:
+			default:
+				return g, fmt.Errorf("unknown go flag `%s`", w.Value)
+			}
+			continue
+		}
+		if !w.Lit {
+			return g, fmt.Errorf("the package `%s` is not literal", w.Value)
+		}
+		g.pkgs = append(g.pkgs, w.Value)
+	}
+	return g, nil
+}
+
+// files reports whether the command names .go files, not packages.
+func (g msGoCmd) files() bool { return strings.HasSuffix(g.pkgs[0], ".go") }
+
+// many reports whether the command builds several packages.
+func (g msGoCmd) many() bool {
+	return len(g.pkgs) > 1 && !g.files() || strings.Contains(g.pkgs[0], "...")
+}
+
+// goInstalled is where `go install` puts the binaries.
+func (s *msSplit) goInstalled(c *msCmd, g msGoCmd) ([]msArtifact, error) {
+	if _, ok := c.getenv("GOOS"); ok {
+		return nil, fmt.Errorf("`go install` with GOOS set writes to a platform folder")
+	}
+	if _, ok := c.getenv("GOARCH"); ok {
+		return nil, fmt.Errorf("`go install` with GOARCH set writes to a platform folder")
+	}
+	bin, ok := c.getenv("GOBIN")
+	if !ok {
+		gopath, ok := c.getenv("GOPATH")
+		if !ok {
+			if _, unknown := s.end.args["GOPATH"]; unknown {
+				return nil, fmt.Errorf("GOPATH is a build argument")
+			}
+			gopath = "/go"
+		}
+		bin = path.Join(gopath, "bin")
+	}
+	if !path.IsAbs(bin) {
+		return nil, fmt.Errorf("GOBIN is not an absolute path")
+	}
+	if g.many() {
+		return []msArtifact{{Path: bin}}, nil
+	}
+	var arts []msArtifact
+	for _, p := range g.pkgs {
+		n, err := s.goName(p, g.dir, c)
+		if err != nil {
+			return nil, err
+		}
+		arts = append(arts, msArtifact{Path: path.Join(bin, n)})
+	}
+	return arts, nil
+}
+
+// goBuilt is where `go build` puts the binaries.
+func (s *msSplit) goBuilt(c *msCmd, g msGoCmd) ([]msArtifact, error) {
+	dir, out, files, many := g.dir, g.out, g.files(), g.many()
+	if !g.outSet {
 		if many {
 			return nil, nil // several packages: the binaries are discarded
 		}
-		n := strings.TrimSuffix(path.Base(pkgs[0]), ".go")
+		n := strings.TrimSuffix(path.Base(g.pkgs[0]), ".go")
 		if !files {
 			var err error
-			if n, err = s.goName(pkgs[0], dir, c); err != nil {
+			if n, err = s.goName(g.pkgs[0], dir, c); err != nil {
 				return nil, err
 			}
 		}
@@ -229,7 +261,7 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 			}
 			return []msArtifact{{Path: o}}, nil
 		}
-		n, err := s.goName(pkgs[0], dir, c)
+		n, err := s.goName(g.pkgs[0], dir, c)
 		if err != nil {
 			return nil, err
 		}

@@ -82,13 +82,58 @@ var msCargoBoolFlags = map[string]bool{
 	"--bins": true, "--force": true, "-f": true, "--no-track": true, "--debug": true, "--keep-going": true,
 }
 
+// msCargoCmd is what a `cargo build`/`cargo install` line says.
+type msCargoCmd struct {
+	sub                                                 string
+	bins                                                []string
+	profile, triple, targetDir, root, manifest, pkgPath string
+	allBins                                             bool
+	crate                                               string
+}
+
 func msRustArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
-	sub := c.arg(1)
+	a, err := msParseCargoCmd(c)
+	if err != nil {
+		return nil, err
+	}
 	dir := c.cwd
-	var bins []string
-	var profile, triple, targetDir, root, manifest, pkgPath string
-	allBins := false
-	var crate string
+	if dir == "" {
+		return nil, fmt.Errorf("cannot tell the folder cargo runs in")
+	}
+	if a.sub == "install" {
+		if a.profile == "" {
+			a.profile = "release"
+		}
+	} else if a.profile == "" {
+		a.profile = "dev"
+	}
+	pkgDir := dir
+	switch {
+	case a.manifest != "":
+		pkgDir = path.Dir(msResolve(dir, a.manifest))
+	case a.pkgPath != "":
+		pkgDir = msResolve(dir, a.pkgPath)
+	case a.sub == "install" && a.crate != "":
+		if len(a.bins) == 0 {
+			return nil, fmt.Errorf("`cargo install %s` installs a crate from crates.io whose binary names are not in the build context", a.crate)
+		}
+		pkgDir = ""
+	}
+	at := msIndexOf(s.pl, c.ins)
+	if pkgDir != "" {
+		if err := s.cargoPackage(&a, pkgDir, at); err != nil {
+			return nil, err
+		}
+	}
+	if a.sub == "install" {
+		return msCargoInstalled(c, a, dir), nil
+	}
+	return s.cargoBuilt(c, a, dir, pkgDir)
+}
+
+// msParseCargoCmd reads the options and arguments of a cargo command.
+func msParseCargoCmd(c *msCmd) (msCargoCmd, error) {
+	a := msCargoCmd{sub: c.arg(1)}
 	for i := 2; i < len(c.words); i++ {
 		w := c.words[i]
 		name, val, hasVal := strings.Cut(w.Value, "=")
@@ -98,141 +143,136 @@ func msRustArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 				if !hasVal {
 					i++
 					if i >= len(c.words) {
-						return nil, fmt.Errorf("`%s` has no value", name)
+						return a, fmt.Errorf("`%s` has no value", name)
 					}
 					val = c.words[i].Value
 					if !c.words[i].Lit && (name == "--bin" || name == "--target-dir" || name == "--root" || name == "--path" || name == "--manifest-path" || name == "--profile" || name == "--target") {
-						return nil, fmt.Errorf("`%s %s` is not literal", name, val)
+						return a, fmt.Errorf("`%s %s` is not literal", name, val)
 					}
 				}
-				switch name {
-				case "--bin":
-					bins = append(bins, val)
-				case "--profile":
-					profile = val
-				case "--target":
-					triple = val
-				case "--target-dir":
-					targetDir = val
-				case "--root":
-					root = val
-				case "--manifest-path":
-					manifest = val
-				case "--path":
-					pkgPath = val
-				case "-p", "--package":
-					if sub == "build" {
-						return nil, fmt.Errorf("`cargo build -p` builds a workspace member")
-					}
+				if err := a.valueFlag(name, val); err != nil {
+					return a, err
 				}
 			case msCargoBoolFlags[name]:
 				switch name {
 				case "--release", "-r":
-					profile = "release"
+					a.profile = "release"
 				case "--bins":
-					allBins = true
+					a.allBins = true
 				case "--debug":
-					profile = "dev"
+					a.profile = "dev"
 				}
 			default:
-				return nil, fmt.Errorf("unknown cargo flag `%s`", name)
+				return a, fmt.Errorf("unknown cargo flag `%s`", name)
 			}
 			continue
 		}
-		if sub == "install" && crate == "" {
-			crate = w.Value
+		if a.sub == "install" && a.crate == "" {
+			a.crate = w.Value
 			continue
 		}
-		return nil, fmt.Errorf("unexpected argument `%s`", w.Value)
+		return a, fmt.Errorf("unexpected argument `%s`", w.Value)
 	}
-	_ = allBins
-	if dir == "" {
-		return nil, fmt.Errorf("cannot tell the folder cargo runs in")
+	return a, nil
+}
+
+// valueFlag records a cargo option that takes a value.
+func (a *msCargoCmd) valueFlag(name, val string) error {
+	switch name {
+	case "--bin":
+		a.bins = append(a.bins, val)
+	case "--profile":
+		a.profile = val
+	case "--target":
+		a.triple = val
+	case "--target-dir":
+		a.targetDir = val
+	case "--root":
+		a.root = val
+	case "--manifest-path":
+		a.manifest = val
+	case "--path":
+		a.pkgPath = val
+	case "-p", "--package":
+		if a.sub == "build" {
+			return fmt.Errorf("`cargo build -p` builds a workspace member")
+		}
 	}
-	if sub == "install" {
-		if profile == "" {
-			profile = "release"
-		}
-	} else if profile == "" {
-		profile = "dev"
+	return nil
+}
+
+// cargoPackage reads the package's Cargo.toml in the build context: it
+// must not be (a member of) a workspace or move its target folder; it
+// names the binaries when the command did not.
+func (s *msSplit) cargoPackage(a *msCargoCmd, pkgDir string, at int) error {
+	toml, _, ok := s.readContext(path.Join(pkgDir, "Cargo.toml"), at)
+	if !ok {
+		return errors.New("the build context has no Cargo.toml: the binary names are unknown")
 	}
-	pkgDir := dir
-	switch {
-	case manifest != "":
-		pkgDir = path.Dir(msResolve(dir, manifest))
-	case pkgPath != "":
-		pkgDir = msResolve(dir, pkgPath)
-	case sub == "install" && crate != "":
-		if len(bins) == 0 {
-			return nil, fmt.Errorf("`cargo install %s` installs a crate from crates.io whose binary names are not in the build context", crate)
-		}
-		pkgDir = ""
+	ct, err := msParseCargo("Cargo.toml", toml)
+	if err != nil {
+		return err
 	}
-	at := msIndexOf(s.pl, c.ins)
-	if pkgDir != "" {
-		toml, _, ok := s.readContext(path.Join(pkgDir, "Cargo.toml"), at)
-		if !ok {
-			return nil, errors.New("the build context has no Cargo.toml: the binary names are unknown")
-		}
-		ct, err := msParseCargo("Cargo.toml", toml)
-		if err != nil {
-			return nil, err
-		}
-		if ct.workspace && len(bins) == 0 {
-			return nil, errors.New("the Cargo.toml is a workspace: name the binary with --bin")
-		}
-		for d := path.Dir(pkgDir); len(bins) == 0; d = path.Dir(d) {
-			if data, _, ok := s.readContext(path.Join(d, "Cargo.toml"), at); ok {
-				up, err := msParseCargo(path.Join(d, "Cargo.toml"), data)
-				if err != nil {
-					return nil, err
-				}
-				if up.workspace {
-					return nil, fmt.Errorf("the package is a member of the workspace in %s", d)
-				}
+	if ct.workspace && len(a.bins) == 0 {
+		return errors.New("the Cargo.toml is a workspace: name the binary with --bin")
+	}
+	for d := path.Dir(pkgDir); len(a.bins) == 0; d = path.Dir(d) {
+		if data, _, ok := s.readContext(path.Join(d, "Cargo.toml"), at); ok {
+			up, err := msParseCargo(path.Join(d, "Cargo.toml"), data)
+			if err != nil {
+				return err
 			}
-			if d == "/" {
-				break
-			}
-		}
-		for _, cfg := range []string{".cargo/config.toml", ".cargo/config"} {
-			if data, _, ok := s.readContext(path.Join(pkgDir, cfg), at); ok {
-				moves, _, err := cargoConfigMoves(cfg, data)
-				if err != nil {
-					return nil, err
-				}
-				if moves {
-					return nil, fmt.Errorf("%s changes the target folder", cfg)
-				}
+			if up.workspace {
+				return fmt.Errorf("the package is a member of the workspace in %s", d)
 			}
 		}
-		if len(bins) == 0 {
-			bins = s.cargoBins(ct, pkgDir, at)
-			if len(bins) == 0 {
-				return nil, fmt.Errorf("the package has no binary target")
-			}
-		}
-		if err := s.cargoLibs(pkgDir, at); err != nil {
-			return nil, err
+		if d == "/" {
+			break
 		}
 	}
-	if sub == "install" {
-		if root == "" {
-			if r, ok := c.getenv("CARGO_INSTALL_ROOT"); ok {
-				root = r
-			} else if h, ok := c.getenv("CARGO_HOME"); ok {
-				root = h
-			} else {
-				root = "/usr/local/cargo"
+	for _, cfg := range []string{".cargo/config.toml", ".cargo/config"} {
+		if data, _, ok := s.readContext(path.Join(pkgDir, cfg), at); ok {
+			moves, _, err := cargoConfigMoves(cfg, data)
+			if err != nil {
+				return err
+			}
+			if moves {
+				return fmt.Errorf("%s changes the target folder", cfg)
 			}
 		}
-		root = msResolve(dir, root)
-		var arts []msArtifact
-		for _, b := range bins {
-			arts = append(arts, msArtifact{Path: path.Join(root, "bin", b)})
-		}
-		return arts, nil
 	}
+	if len(a.bins) == 0 {
+		a.bins = s.cargoBins(ct, pkgDir, at)
+		if len(a.bins) == 0 {
+			return fmt.Errorf("the package has no binary target")
+		}
+	}
+	return s.cargoLibs(pkgDir, at)
+}
+
+// msCargoInstalled is where `cargo install` puts the binaries.
+func msCargoInstalled(c *msCmd, a msCargoCmd, dir string) []msArtifact {
+	root := a.root
+	if root == "" {
+		if r, ok := c.getenv("CARGO_INSTALL_ROOT"); ok {
+			root = r
+		} else if h, ok := c.getenv("CARGO_HOME"); ok {
+			root = h
+		} else {
+			root = "/usr/local/cargo"
+		}
+	}
+	root = msResolve(dir, root)
+	var arts []msArtifact
+	for _, b := range a.bins {
+		arts = append(arts, msArtifact{Path: path.Join(root, "bin", b)})
+	}
+	return arts
+}
+
+// cargoBuilt is where `cargo build` puts the binaries.
+func (s *msSplit) cargoBuilt(c *msCmd, a msCargoCmd, dir, pkgDir string) ([]msArtifact, error) {
+	targetDir, triple, profile := a.targetDir, a.triple, a.profile
 	if targetDir == "" {
 		if t, ok := c.getenv("CARGO_TARGET_DIR"); ok {
 			targetDir = t
@@ -259,7 +299,7 @@ func msRustArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	}
 	out = path.Join(out, profile)
 	var arts []msArtifact
-	for _, b := range bins {
+	for _, b := range a.bins {
 		arts = append(arts, msArtifact{Path: path.Join(out, b)})
 	}
 	return arts, nil
