@@ -66,8 +66,43 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("cannot tell the folder dotnet runs in")
 	}
-	var out, project string
-	selfContained := false
+	out, project, selfContained, err := msParseDotnetPublish(c, dir)
+	if err != nil {
+		return nil, err
+	}
+	if out == "" {
+		return nil, fmt.Errorf("`dotnet publish` has no -o: the output folder depends on the target framework")
+	}
+	if selfContained {
+		s.lang.dotnetKind = "runtime-deps"
+		return []msArtifact{{Path: out}}, nil
+	}
+	if s.option("runtime-image.dotnet") != "" {
+		return []msArtifact{{Path: out}}, nil
+	}
+	at := msIndexOf(s.pl, c.ins)
+	proj, err := s.dotnetProject(dir, project, at)
+	if err != nil {
+		return nil, err
+	}
+	data, _, ok := s.readContext(proj, at)
+	if !ok {
+		return nil, fmt.Errorf("the project file is not in the build context: cannot choose between aspnet and runtime")
+	}
+	kind, err := msDotnetKind(proj, data)
+	if err != nil {
+		return nil, err
+	}
+	if s.lang.dotnetKind != "" && s.lang.dotnetKind != kind {
+		return nil, fmt.Errorf("the projects need different runtime images")
+	}
+	s.lang.dotnetKind = kind
+	return []msArtifact{{Path: out}}, nil
+}
+
+// msParseDotnetPublish reads the options of `dotnet publish`: the output
+// folder, the project and whether the app is self-contained.
+func msParseDotnetPublish(c *msCmd, dir string) (out, project string, selfContained bool, err error) {
 	for i := 2; i < len(c.words); i++ {
 		w := c.words[i].Value
 		name, val, hasVal := strings.Cut(w, "=")
@@ -85,7 +120,7 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 				val = c.arg(i)
 			}
 			if val == "" {
-				return nil, fmt.Errorf("the output folder is not literal")
+				return "", "", false, fmt.Errorf("the output folder is not literal")
 			}
 			out = msResolve(dir, val)
 		case lower == "--self-contained" || lower == "--sc":
@@ -111,28 +146,22 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 			// --no-restore, --no-build, --nologo, -p:… and the like
 		default:
 			if project != "" {
-				return nil, fmt.Errorf("several projects")
+				return "", "", false, fmt.Errorf("several projects")
 			}
 			project = w
 		}
 	}
-	if out == "" {
-		return nil, fmt.Errorf("`dotnet publish` has no -o: the output folder depends on the target framework")
-	}
-	if selfContained {
-		s.lang.dotnetKind = "runtime-deps"
-		return []msArtifact{{Path: out}}, nil
-	}
-	if s.option("runtime-image.dotnet") != "" {
-		return []msArtifact{{Path: out}}, nil
-	}
-	at := msIndexOf(s.pl, c.ins)
+	return out, project, selfContained, nil
+}
+
+// dotnetProject finds the project file `dotnet publish` builds.
+func (s *msSplit) dotnetProject(dir, project string, at int) (string, error) {
 	proj := ""
 	switch {
 	case strings.HasSuffix(project, "proj"):
 		proj = msResolve(dir, project)
 	case strings.HasSuffix(project, ".sln") || strings.HasSuffix(project, ".slnx"):
-		return nil, fmt.Errorf("publishing a solution: dfopt cannot tell which project is the app")
+		return "", fmt.Errorf("publishing a solution: dfopt cannot tell which project is the app")
 	default:
 		folder := dir
 		if project != "" {
@@ -140,26 +169,28 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		}
 		rel, ok := s.contextPath(folder, at)
 		if !ok {
-			return nil, fmt.Errorf("the project file is not in the build context: cannot choose between aspnet and runtime")
+			return "", fmt.Errorf("the project file is not in the build context: cannot choose between aspnet and runtime")
 		}
 		entries, _ := os.ReadDir(filepath.Join(s.p.Context.Dir, filepath.FromSlash(rel)))
 		for _, e := range entries {
 			n := e.Name()
 			if strings.HasSuffix(n, ".sln") || strings.HasSuffix(n, ".slnx") {
-				return nil, fmt.Errorf("%s has a solution file: dfopt cannot tell which project is the app", folder)
+				return "", fmt.Errorf("%s has a solution file: dfopt cannot tell which project is the app", folder)
 			}
 			if strings.HasSuffix(n, ".csproj") || strings.HasSuffix(n, ".fsproj") || strings.HasSuffix(n, ".vbproj") {
 				if proj != "" {
-					return nil, fmt.Errorf("%s has several projects", folder)
+					return "", fmt.Errorf("%s has several projects", folder)
 				}
 				proj = path.Join(folder, n)
 			}
 		}
 	}
-	data, _, ok := s.readContext(proj, at)
-	if !ok {
-		return nil, fmt.Errorf("the project file is not in the build context: cannot choose between aspnet and runtime")
-	}
+	return proj, nil
+}
+
+// msDotnetKind reads a project file's SDK: the runtime image it needs,
+// aspnet or runtime.
+func msDotnetKind(proj string, data []byte) (string, error) {
 	var p struct {
 		Sdk   string `xml:"Sdk,attr"`
 		Items []struct {
@@ -169,7 +200,7 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		} `xml:"ItemGroup"`
 	}
 	if err := xml.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("%s does not parse: %v", path.Base(proj), err)
+		return "", fmt.Errorf("%s does not parse: %v", path.Base(proj), err)
 	}
 	kind := ""
 	switch strings.SplitN(p.Sdk, "/", 2)[0] {
@@ -185,11 +216,7 @@ func msDotnetArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 			}
 		}
 	default:
-		return nil, fmt.Errorf("%s uses the SDK %q, which dfopt does not know", path.Base(proj), p.Sdk)
+		return "", fmt.Errorf("%s uses the SDK %q, which dfopt does not know", path.Base(proj), p.Sdk)
 	}
-	if s.lang.dotnetKind != "" && s.lang.dotnetKind != kind {
-		return nil, fmt.Errorf("the projects need different runtime images")
-	}
-	s.lang.dotnetKind = kind
-	return []msArtifact{{Path: out}}, nil
+	return kind, nil
 }

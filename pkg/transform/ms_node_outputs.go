@@ -33,106 +33,11 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 	}
 	var out []string
 	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == '&' || r == ';' }) {
-		f := strings.Fields(part)
-		for len(f) > 0 && (strings.Contains(f[0], "=") || f[0] == "cross-env" || f[0] == "npx") {
-			f = f[1:]
+		more, err := s.nodePartOut(part, pkg, dir, at, depth)
+		if err != nil {
+			return nil, err
 		}
-		if len(f) == 0 {
-			continue
-		}
-		tool, args := f[0], f[1:]
-		flag := func(name string) string {
-			for i, a := range args {
-				if a == name && i+1 < len(args) {
-					return strings.Trim(args[i+1], `"'`)
-				}
-				if v, ok := strings.CutPrefix(a, name+"="); ok {
-					return strings.Trim(v, `"'`)
-				}
-			}
-			return ""
-		}
-		switch {
-		case msNodeSkip[tool]:
-		case tool == "npm" || tool == "yarn" || tool == "pnpm":
-			name := ""
-			if len(args) > 0 {
-				name = args[0]
-				if (name == "run" || name == "run-script") && len(args) > 1 {
-					name = args[1]
-				}
-			}
-			if msNodeScriptClass(name) == msTool {
-				continue
-			}
-			sub, ok := pkg.Scripts[name]
-			if !ok {
-				return nil, fmt.Errorf("cannot tell what `%s` writes", strings.TrimSpace(part))
-			}
-			more, err := s.nodeOutDirs(sub, pkg, dir, at, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, more...)
-		case tool == "tsc":
-			o, err := s.tscOut(args, flag, dir, at)
-			if err != nil {
-				return nil, err
-			}
-			if o != "" {
-				out = append(out, o)
-			}
-		case tool == "nest" && len(args) > 0 && args[0] == "build":
-			if data, _, ok := s.readContext(path.Join(dir, "nest-cli.json"), at); ok && strings.Contains(string(data), "tsConfigPath") {
-				return nil, fmt.Errorf("nest-cli.json chooses its tsconfig")
-			}
-			cfg := path.Join(dir, "tsconfig.build.json")
-			if _, _, ok := s.readContext(cfg, at); !ok {
-				cfg = path.Join(dir, "tsconfig.json")
-			}
-			o, err := s.tsOutDir(cfg, dir, at)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, o)
-		case tool == "ng" && len(args) > 0 && args[0] == "build":
-			if o := flag("--output-path"); o != "" {
-				out = append(out, o)
-				continue
-			}
-			o, err := s.angularOut(dir, at)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, o)
-		default:
-			t, ok := msNodeTools[tool]
-			if !ok || len(args) == 0 || args[0] != t.sub {
-				return nil, fmt.Errorf("cannot tell where `%s` writes its output", msShort(part))
-			}
-			if t.flag != "" {
-				if o := flag(t.flag); o != "" {
-					out = append(out, o)
-					continue
-				}
-			}
-			for _, cfg := range t.configs {
-				if data, _, ok := s.readContext(path.Join(dir, cfg), at); ok && (strings.Contains(string(data), t.key) || strings.Contains(string(data), "sveltekit") || strings.Contains(string(data), "remix")) {
-					return nil, fmt.Errorf("%s may move the output folder", cfg)
-				}
-			}
-			if t.key == "BUILD_PATH" {
-				if _, set := s.end.args["BUILD_PATH"]; set {
-					return nil, fmt.Errorf("BUILD_PATH is a build argument")
-				}
-				for _, pl := range s.pl {
-					if _, ok := pl.env["BUILD_PATH"]; ok {
-						return nil, fmt.Errorf("BUILD_PATH moves the output folder")
-					}
-				}
-			}
-			out = append(out, t.out)
-		}
+		out = append(out, more...)
 	}
 	var clean []string
 	for _, o := range out {
@@ -145,6 +50,116 @@ func (s *msSplit) nodeOutDirs(text string, pkg *msNodePkg, dir string, at, depth
 		}
 	}
 	return clean, nil
+}
+
+// msNodeFlag is the value of a tool's option in a script.
+func msNodeFlag(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return strings.Trim(args[i+1], `"'`)
+		}
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return strings.Trim(v, `"'`)
+		}
+	}
+	return ""
+}
+
+// nodePartOut is the output folders of one command of a script.
+func (s *msSplit) nodePartOut(part string, pkg *msNodePkg, dir string, at, depth int) ([]string, error) {
+	f := strings.Fields(part)
+	for len(f) > 0 && (strings.Contains(f[0], "=") || f[0] == "cross-env" || f[0] == "npx") {
+		f = f[1:]
+	}
+	if len(f) == 0 {
+		return nil, nil
+	}
+	tool, args := f[0], f[1:]
+	flag := func(name string) string { return msNodeFlag(args, name) }
+	switch {
+	case msNodeSkip[tool]:
+	case tool == "npm" || tool == "yarn" || tool == "pnpm":
+		name := ""
+		if len(args) > 0 {
+			name = args[0]
+			if (name == "run" || name == "run-script") && len(args) > 1 {
+				name = args[1]
+			}
+		}
+		if msNodeScriptClass(name) == msTool {
+			return nil, nil
+		}
+		sub, ok := pkg.Scripts[name]
+		if !ok {
+			return nil, fmt.Errorf("cannot tell what `%s` writes", strings.TrimSpace(part))
+		}
+		return s.nodeOutDirs(sub, pkg, dir, at, depth+1)
+	case tool == "tsc":
+		o, err := s.tscOut(args, flag, dir, at)
+		if err != nil || o == "" {
+			return nil, err
+		}
+		return []string{o}, nil
+	case tool == "nest" && len(args) > 0 && args[0] == "build":
+		return s.nestOut(dir, at)
+	case tool == "ng" && len(args) > 0 && args[0] == "build":
+		if o := flag("--output-path"); o != "" {
+			return []string{o}, nil
+		}
+		o, err := s.angularOut(dir, at)
+		if err != nil {
+			return nil, err
+		}
+		return []string{o}, nil
+	default:
+		return s.nodeToolOut(tool, args, part, dir, at)
+	}
+	return nil, nil
+}
+
+// nestOut is the output folder of `nest build`.
+func (s *msSplit) nestOut(dir string, at int) ([]string, error) {
+	if data, _, ok := s.readContext(path.Join(dir, "nest-cli.json"), at); ok && strings.Contains(string(data), "tsConfigPath") {
+		return nil, fmt.Errorf("nest-cli.json chooses its tsconfig")
+	}
+	cfg := path.Join(dir, "tsconfig.build.json")
+	if _, _, ok := s.readContext(cfg, at); !ok {
+		cfg = path.Join(dir, "tsconfig.json")
+	}
+	o, err := s.tsOutDir(cfg, dir, at)
+	if err != nil {
+		return nil, err
+	}
+	return []string{o}, nil
+}
+
+// nodeToolOut is the output folder of a bundler of the msNodeTools table.
+func (s *msSplit) nodeToolOut(tool string, args []string, part, dir string, at int) ([]string, error) {
+	t, ok := msNodeTools[tool]
+	if !ok || len(args) == 0 || args[0] != t.sub {
+		return nil, fmt.Errorf("cannot tell where `%s` writes its output", msShort(part))
+	}
+	if t.flag != "" {
+		if o := msNodeFlag(args, t.flag); o != "" {
+			return []string{o}, nil
+		}
+	}
+	for _, cfg := range t.configs {
+		if data, _, ok := s.readContext(path.Join(dir, cfg), at); ok && (strings.Contains(string(data), t.key) || strings.Contains(string(data), "sveltekit") || strings.Contains(string(data), "remix")) {
+			return nil, fmt.Errorf("%s may move the output folder", cfg)
+		}
+	}
+	if t.key == "BUILD_PATH" {
+		if _, set := s.end.args["BUILD_PATH"]; set {
+			return nil, fmt.Errorf("BUILD_PATH is a build argument")
+		}
+		for _, pl := range s.pl {
+			if _, ok := pl.env["BUILD_PATH"]; ok {
+				return nil, fmt.Errorf("BUILD_PATH moves the output folder")
+			}
+		}
+	}
+	return []string{t.out}, nil
 }
 
 func (s *msSplit) angularOut(dir string, at int) (string, error) {
