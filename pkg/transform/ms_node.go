@@ -45,84 +45,99 @@ func msNodeClass(c *msCmd) msClass {
 	sub, pos, global := msNodeArgs(c)
 	switch c.name() {
 	case "npm":
-		switch sub {
-		case "ci", "clean-install":
-			return msDeps
-		case "install", "i", "add", "in":
-			if global {
-				return msGlobal
-			}
-			if len(pos) == 0 {
-				return msDeps
-			}
-		case "run", "run-script":
-			if len(pos) > 0 {
-				return msNodeScriptClass(pos[0])
-			}
-		case "test", "t":
-			return msTool
-		case "prune", "audit", "dedupe", "ls", "list", "outdated", "pack":
-			return msTool
-		case "cache", "view", "info", "":
-			return msNeutral
-		case "config", "set":
-			return msGlobal
-		}
+		return msNpmClass(sub, pos, global)
 	case "yarn":
-		switch sub {
-		case "", "install":
-			return msDeps
-		case "global":
-			if len(pos) > 0 && pos[0] == "add" {
-				return msGlobal
-			}
-		case "add", "remove", "upgrade", "dlx", "exec":
-			return msUnknown
-		case "run":
-			if len(pos) > 0 {
-				return msNodeScriptClass(pos[0])
-			}
-		case "audit", "cache", "autoclean", "versions", "check":
-			return msTool
-		case "config":
-			return msGlobal
-		default:
-			return msNodeScriptClass(sub)
-		}
+		return msYarnClass(sub, pos)
 	case "pnpm":
-		switch sub {
-		case "install", "i":
-			if global {
-				return msGlobal
-			}
-			if len(pos) == 0 {
-				return msDeps
-			}
-		case "fetch":
-			return msDeps
-		case "add":
-			if global {
-				return msGlobal
-			}
-		case "run":
-			if len(pos) > 0 {
-				return msNodeScriptClass(pos[0])
-			}
-		case "prune", "audit", "store":
-			return msTool
-		case "config", "setup":
-			return msGlobal
-		case "exec", "dlx", "":
-			return msUnknown
-		default:
-			return msNodeScriptClass(sub)
-		}
+		return msPnpmClass(sub, pos, global)
 	case "corepack":
 		return msGlobal
 	case "node":
 		if c.arg(1) == "-v" || c.arg(1) == "--version" {
 			return msNeutral
 		}
+	}
+	return msUnknown
+}
+
+func msNpmClass(sub string, pos []string, global bool) msClass {
+	switch sub {
+	case "ci", "clean-install":
+		return msDeps
+	case "install", "i", "add", "in":
+		if global {
+			return msGlobal
+		}
+		if len(pos) == 0 {
+			return msDeps
+		}
+	case "run", "run-script":
+		if len(pos) > 0 {
+			return msNodeScriptClass(pos[0])
+		}
+	case "test", "t":
+		return msTool
+	case "prune", "audit", "dedupe", "ls", "list", "outdated", "pack":
+		return msTool
+	case "cache", "view", "info", "":
+		return msNeutral
+	case "config", "set":
+		return msGlobal
+	}
+	return msUnknown
+}
+
+func msYarnClass(sub string, pos []string) msClass {
+	switch sub {
+	case "", "install":
+		return msDeps
+	case "global":
+		if len(pos) > 0 && pos[0] == "add" {
+			return msGlobal
+		}
+	case "add", "remove", "upgrade", "dlx", "exec":
+		return msUnknown
+	case "run":
+		if len(pos) > 0 {
+			return msNodeScriptClass(pos[0])
+		}
+	case "audit", "cache", "autoclean", "versions", "check":
+		return msTool
+	case "config":
+		return msGlobal
+	default:
+		return msNodeScriptClass(sub)
+	}
+	return msUnknown
+}
+
+func msPnpmClass(sub string, pos []string, global bool) msClass {
+	switch sub {
+	case "install", "i":
+		if global {
+			return msGlobal
+		}
+		if len(pos) == 0 {
+			return msDeps
+		}
+	case "fetch":
+		return msDeps
+	case "add":
+		if global {
+			return msGlobal
+		}
+	case "run":
+		if len(pos) > 0 {
+			return msNodeScriptClass(pos[0])
+		}
+	case "prune", "audit", "store":
+		return msTool
+	case "config", "setup":
+		return msGlobal
+	case "exec", "dlx", "":
+		return msUnknown
+	default:
+		return msNodeScriptClass(sub)
 	}
 	return msUnknown
 }

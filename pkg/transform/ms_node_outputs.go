@@ -245,6 +245,28 @@ func msJSONC(data []byte) []byte {
 // nodeCheckStart checks that what the image starts is installed by the
 // production install: a devDependency is not.
 func (s *msSplit) nodeCheckStart(pkg *msNodePkg, dir string, at int) error {
+	st := msNodeStart{pkg: pkg, globals: s.nodeGlobals()}
+	for _, pl := range s.pl {
+		switch pl.ins.Cmd {
+		case "cmd", "entrypoint":
+			var words []string
+			if pl.ins.JSON {
+				words = pl.ins.Args
+			} else {
+				for _, a := range pl.ins.Args {
+					words = append(words, strings.Fields(a)...)
+				}
+			}
+			if err := st.check(words, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// nodeGlobals are the packages the stage installs globally.
+func (s *msSplit) nodeGlobals() map[string]bool {
 	globals := map[string]bool{}
 	for _, pl := range s.pl {
 		for _, c := range pl.cmds {
@@ -260,71 +282,69 @@ func (s *msSplit) nodeCheckStart(pkg *msNodePkg, dir string, at int) error {
 			}
 		}
 	}
-	var check func(words []string, depth int) error
-	check = func(words []string, depth int) error {
-		for len(words) > 0 && (strings.Contains(words[0], "=") || words[0] == "cross-env" || words[0] == "exec") {
-			words = words[1:]
-		}
-		if len(words) == 0 || depth > 4 {
-			return nil
-		}
-		prog := words[0]
-		switch prog {
-		case "node", "nodejs", "sh", "bash", "/bin/sh", "/bin/bash", "dumb-init", "tini", "/sbin/tini", "/usr/bin/dumb-init", "docker-entrypoint.sh":
-			return nil
-		case "npm", "yarn", "pnpm":
-			name := ""
-			for _, w := range words[1:] {
-				if !strings.HasPrefix(w, "-") {
-					name = w
-					if name != "run" && name != "run-script" {
-						break
-					}
-				}
-			}
-			if name == "start" && pkg.Scripts["start"] == "" {
-				return nil // npm start runs node server.js
-			}
-			text, ok := pkg.Scripts[name]
-			if !ok {
-				return nil
-			}
-			for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == '&' || r == ';' || r == '|' }) {
-				if err := check(strings.Fields(part), depth+1); err != nil {
-					return err
-				}
-			}
-			return nil
-		case "npx":
-			if len(words) > 1 {
-				prog = words[1]
-			}
-		}
-		if strings.Contains(prog, "/") || globals[prog] {
-			return nil
-		}
-		_, dep := pkg.Dependencies[prog]
-		_, opt := pkg.OptionalDependencies[prog]
-		_, dev := pkg.DevDependencies[prog]
-		if dev && !dep && !opt {
-			return fmt.Errorf("the image starts `%s`, a devDependency the production install leaves out", prog)
-		}
+	return globals
+}
+
+// msNodeStart checks the programs a start command runs, through the
+// package's scripts.
+type msNodeStart struct {
+	pkg     *msNodePkg
+	globals map[string]bool
+}
+
+func (st msNodeStart) check(words []string, depth int) error {
+	pkg := st.pkg
+	for len(words) > 0 && (strings.Contains(words[0], "=") || words[0] == "cross-env" || words[0] == "exec") {
+		words = words[1:]
+	}
+	if len(words) == 0 || depth > 4 {
 		return nil
 	}
-	for _, pl := range s.pl {
-		switch pl.ins.Cmd {
-		case "cmd", "entrypoint":
-			var words []string
-			if pl.ins.JSON {
-				words = pl.ins.Args
-			} else {
-				for _, a := range pl.ins.Args {
-					words = append(words, strings.Fields(a)...)
-				}
+	prog := words[0]
+	switch prog {
+	case "node", "nodejs", "sh", "bash", "/bin/sh", "/bin/bash", "dumb-init", "tini", "/sbin/tini", "/usr/bin/dumb-init", "docker-entrypoint.sh":
+		return nil
+	case "npm", "yarn", "pnpm":
+		return st.checkScript(words, depth)
+	case "npx":
+		if len(words) > 1 {
+			prog = words[1]
+		}
+	}
+	if strings.Contains(prog, "/") || st.globals[prog] {
+		return nil
+	}
+	_, dep := pkg.Dependencies[prog]
+	_, opt := pkg.OptionalDependencies[prog]
+	_, dev := pkg.DevDependencies[prog]
+	if dev && !dep && !opt {
+		return fmt.Errorf("the image starts `%s`, a devDependency the production install leaves out", prog)
+	}
+	return nil
+}
+
+// checkScript checks the commands of the script `npm run NAME` runs.
+func (st msNodeStart) checkScript(words []string, depth int) error {
+	pkg := st.pkg
+	name := ""
+	for _, w := range words[1:] {
+		if !strings.HasPrefix(w, "-") {
+			name = w
+			if name != "run" && name != "run-script" {
+				break
 			}
-			if err := check(words, 0); err != nil {
-				return err
-			}
+		}
+	}
+	if name == "start" && pkg.Scripts["start"] == "" {
+		return nil // npm start runs node server.js
+	}
+	text, ok := pkg.Scripts[name]
+	if !ok {
+		return nil
+	}
+	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == '&' || r == ';' || r == '|' }) {
+		if err := st.check(strings.Fields(part), depth+1); err != nil {
+			return err
 		}
 	}
 	return nil
