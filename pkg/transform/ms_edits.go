@@ -22,53 +22,11 @@ func (s *msSplit) kw(k string) string {
 func (s *msSplit) edits() []emit.Edit {
 	d := s.d
 	eol := d.EOL()
-	var edits []emit.Edit
-	from := s.st.From
-	if s.st.Name == "" {
-		end := from.Span.End
-		for end > from.Span.Start && (d.Src[end-1] == ' ' || d.Src[end-1] == '\t') {
-			end--
-		}
-		edits = append(edits, emit.Edit{Start: end, End: end, New: " " + s.asWord() + " " + s.builder.name})
-	}
+	edits := s.nameBuilder()
 	var lines []string
 	add := func(t string) { lines = append(lines, t) }
-	fromLine := s.kw("FROM") + " "
-	if f := from.Flag("platform"); f != nil {
-		fromLine += string(d.Src[f.Span.Start:f.Span.End]) + " "
-	}
-	add(fromLine + s.rt.image)
-	var pkgs []string
-	if s.row.Key == "python" || s.row.Compiled {
-		pkgs = append(pkgs, s.runtimeLibs()...)
-		for _, p := range s.pkgs.runtime {
-			if !msHas(pkgs, p) {
-				pkgs = append(pkgs, p)
-			}
-		}
-	}
-	fam := s.rt.info.Family
-	if s.row.SameImage {
-		fam = s.pkgs.family
-	}
-	if s.row.CAcerts && (fam == "debian" || fam == "ubuntu") && !msHas(pkgs, "ca-certificates") {
-		pkgs = append([]string{"ca-certificates"}, pkgs...)
-	}
-	// The packages are installed where the stage installed its own (after
-	// the ENV it set for apt), or first.
-	pkgLine := ""
-	if len(pkgs) > 0 || s.pkgs.upgrade && (s.row.Key == "python" || msFamKey(s.pkgs.family) == msFamKey(fam)) {
-		pkgLine = s.kw("RUN") + " " + msInstallLine(fam, pkgs, s.pkgs.upgrade)
-	}
-	pkgAt := -1
-	if s.row.Key != "node" {
-		for i := 0; i <= s.builder.last && pkgLine != ""; i++ {
-			if s.pl[i].hasClass(msPkg) {
-				pkgAt = i
-				break
-			}
-		}
-	}
+	add(s.runtimeFrom())
+	pkgLine, pkgAt := s.packageLine()
 	if pkgAt < 0 && pkgLine != "" {
 		add(pkgLine)
 	}
@@ -115,6 +73,65 @@ func (s *msSplit) edits() []emit.Edit {
 	}
 	edits = append(edits, emit.Edit{Start: at, End: at, New: text})
 	return edits
+}
+
+// nameBuilder names the builder stage when its FROM has no name.
+func (s *msSplit) nameBuilder() []emit.Edit {
+	d, from := s.d, s.st.From
+	if s.st.Name != "" {
+		return nil
+	}
+	end := from.Span.End
+	for end > from.Span.Start && (d.Src[end-1] == ' ' || d.Src[end-1] == '\t') {
+		end--
+	}
+	return []emit.Edit{{Start: end, End: end, New: " " + s.asWord() + " " + s.builder.name}}
+}
+
+// runtimeFrom is the runtime stage's FROM line, with the builder's
+// --platform.
+func (s *msSplit) runtimeFrom() string {
+	fromLine := s.kw("FROM") + " "
+	if f := s.st.From.Flag("platform"); f != nil {
+		fromLine += string(s.d.Src[f.Span.Start:f.Span.End]) + " "
+	}
+	return fromLine + s.rt.image
+}
+
+// packageLine is the runtime stage's package install ("" when none) and
+// the index of the instruction it goes with: where the stage installed
+// its own packages (after the ENV it set for apt), or -1 for first.
+func (s *msSplit) packageLine() (string, int) {
+	var pkgs []string
+	if s.row.Key == "python" || s.row.Compiled {
+		pkgs = append(pkgs, s.runtimeLibs()...)
+		for _, p := range s.pkgs.runtime {
+			if !msHas(pkgs, p) {
+				pkgs = append(pkgs, p)
+			}
+		}
+	}
+	fam := s.rt.info.Family
+	if s.row.SameImage {
+		fam = s.pkgs.family
+	}
+	if s.row.CAcerts && (fam == "debian" || fam == "ubuntu") && !msHas(pkgs, "ca-certificates") {
+		pkgs = append([]string{"ca-certificates"}, pkgs...)
+	}
+	pkgLine := ""
+	if len(pkgs) > 0 || s.pkgs.upgrade && (s.row.Key == "python" || msFamKey(s.pkgs.family) == msFamKey(fam)) {
+		pkgLine = s.kw("RUN") + " " + msInstallLine(fam, pkgs, s.pkgs.upgrade)
+	}
+	pkgAt := -1
+	if s.row.Key != "node" {
+		for i := 0; i <= s.builder.last && pkgLine != ""; i++ {
+			if s.pl[i].hasClass(msPkg) {
+				pkgAt = i
+				break
+			}
+		}
+	}
+	return pkgLine, pkgAt
 }
 
 // mergeDeletions joins adjacent deletions and, when a deleted block sat

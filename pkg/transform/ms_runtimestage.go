@@ -254,25 +254,46 @@ func (s *msSplit) checkRuntime() {
 	}
 	// -dev packages need a known runtime library.
 	if s.row.Key != "node" && !(s.row.Key == "go" && s.lang.static) {
-		for _, dev := range s.pkgs.dev {
-			f, rel := s.rt.info.Family, s.rt.info.Release
-			if s.row.SameImage {
-				f, rel = s.pkgs.family, parseImageTag(s.ref.Tag).Release
-			}
-			if _, ok := msRuntimeLib(f, rel, dev); !ok {
-				if rel == "" && msDevRuntime[msFamKey(f)][dev] != nil {
-					s.fail("the runtime library of %s depends on the distribution release, which `%s` does not name", dev, msOr(s.rt.image, s.st.Base))
-				} else {
-					s.fail("dfopt does not know the runtime library of %s", dev)
-				}
-			}
-		}
+		s.checkDevLibs()
 	}
 	if !s.row.Compiled {
 		return
 	}
-	cmds := msSetupCommands[fam]
 	shell := fam != "distroless" && fam != ""
+	s.checkRuntimeRuns(fam, shell)
+	if len(s.pkgs.runtime) > 0 {
+		builder := msRuntimeOf(s.st.Base).Family
+		if builder == "" || msFamKey(builder) != msFamKey(fam) || builder != fam && !s.row.SameImage {
+			s.fail("the packages %s were installed on `%s`, and may not exist for `%s`", strings.Join(s.pkgs.runtime, ", "), s.st.Base, s.rt.image)
+		}
+	}
+	if len(s.runtimeLibs()) > 0 && !shell {
+		s.fail("`%s` cannot install %s", s.rt.image, strings.Join(s.runtimeLibs(), ", "))
+	}
+	s.checkRuntimeUsers(fam)
+}
+
+// checkDevLibs fails when the runtime library of a -dev package is unknown.
+func (s *msSplit) checkDevLibs() {
+	for _, dev := range s.pkgs.dev {
+		f, rel := s.rt.info.Family, s.rt.info.Release
+		if s.row.SameImage {
+			f, rel = s.pkgs.family, parseImageTag(s.ref.Tag).Release
+		}
+		if _, ok := msRuntimeLib(f, rel, dev); !ok {
+			if rel == "" && msDevRuntime[msFamKey(f)][dev] != nil {
+				s.fail("the runtime library of %s depends on the distribution release, which `%s` does not name", dev, msOr(s.rt.image, s.st.Base))
+			} else {
+				s.fail("dfopt does not know the runtime library of %s", dev)
+			}
+		}
+	}
+}
+
+// checkRuntimeRuns fails when a RUN of the runtime stage needs a shell or
+// a program the runtime image may not have.
+func (s *msSplit) checkRuntimeRuns(fam string, shell bool) {
+	cmds := msSetupCommands[fam]
 	for i, pl := range s.pl {
 		if !(i > s.builder.last && pl.ins.Cmd == "run" || pl.replay || len(pl.before)+len(pl.after) > 0) {
 			continue
@@ -289,16 +310,11 @@ func (s *msSplit) checkRuntime() {
 			}
 		}
 	}
-	if len(s.pkgs.runtime) > 0 {
-		builder := msRuntimeOf(s.st.Base).Family
-		if builder == "" || msFamKey(builder) != msFamKey(fam) || builder != fam && !s.row.SameImage {
-			s.fail("the packages %s were installed on `%s`, and may not exist for `%s`", strings.Join(s.pkgs.runtime, ", "), s.st.Base, s.rt.image)
-		}
-	}
-	if len(s.runtimeLibs()) > 0 && !shell {
-		s.fail("`%s` cannot install %s", s.rt.image, strings.Join(s.runtimeLibs(), ", "))
-	}
-	// Users must exist in the runtime image.
+}
+
+// checkRuntimeUsers fails when the runtime stage uses a user that only
+// the builder image has.
+func (s *msSplit) checkRuntimeUsers(fam string) {
 	created := map[string]bool{"root": true, "nobody": true, "nogroup": true}
 	if fam == "distroless" {
 		created["nonroot"] = true
@@ -319,27 +335,7 @@ func (s *msSplit) checkRuntime() {
 				}
 			}
 		}
-		var users []string
-		switch c := pl.ins.Command.(type) {
-		case *instructions.UserCommand:
-			if runtimeSide {
-				users = append(users, c.User)
-			}
-		case *instructions.CopyCommand:
-			if runtimeSide && c.Chown != "" {
-				users = append(users, c.Chown)
-			}
-		case *instructions.AddCommand:
-			if runtimeSide && c.Chown != "" {
-				users = append(users, c.Chown)
-			}
-		}
-		for _, a := range pl.arts {
-			if a.chown != "" {
-				users = append(users, a.chown)
-			}
-		}
-		for _, u := range users {
+		for _, u := range msPlanUsers(pl, runtimeSide) {
 			for _, part := range strings.SplitN(u, ":", 2) {
 				if part != "" && !allDigitsMS(part) && !created[part] {
 					s.fail("user %s comes from the builder image", part)
@@ -347,6 +343,32 @@ func (s *msSplit) checkRuntime() {
 			}
 		}
 	}
+}
+
+// msPlanUsers are the users an instruction names (USER, --chown) and its
+// artifacts are owned by.
+func msPlanUsers(pl *msPlan, runtimeSide bool) []string {
+	var users []string
+	switch c := pl.ins.Command.(type) {
+	case *instructions.UserCommand:
+		if runtimeSide {
+			users = append(users, c.User)
+		}
+	case *instructions.CopyCommand:
+		if runtimeSide && c.Chown != "" {
+			users = append(users, c.Chown)
+		}
+	case *instructions.AddCommand:
+		if runtimeSide && c.Chown != "" {
+			users = append(users, c.Chown)
+		}
+	}
+	for _, a := range pl.arts {
+		if a.chown != "" {
+			users = append(users, a.chown)
+		}
+	}
+	return users
 }
 
 // msPkgFamily is the distribution family a package manager belongs to.

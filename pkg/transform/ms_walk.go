@@ -53,44 +53,50 @@ func (s *msSplit) walk() {
 			}
 		case *instructions.RunCommand:
 			pl.cmds, pl.opaque = s.flatten(in)
-			run := msCopyEnv(env)
-			dir := cwd
-			for _, sc := range pl.cmds {
-				sc.cwd, sc.env = dir, run
-				switch sc.name() {
-				case "cd":
-					if p := sc.arg(1); p != "" && len(sc.words) == 2 && p != "-" && !strings.HasPrefix(p, "~") {
-						if path.IsAbs(p) {
-							dir = path.Clean(p)
-						} else if dir != "" {
-							dir = path.Join(dir, p)
-						}
-					} else {
-						dir = ""
-					}
-				case "export":
-					run = msCopyEnv(run)
-					for _, w := range sc.from(1) {
-						k, v, ok := strings.Cut(w.Value, "=")
-						if ok && w.Lit {
-							run[k] = v
-						} else {
-							delete(run, k)
-						}
-					}
-				case "":
-					run = msCopyEnv(run)
-					for k, v := range sc.assigns {
-						run[k] = v
-					}
-					for _, k := range sc.unknown {
-						delete(run, k)
-					}
-				}
-			}
+			msWalkRun(pl.cmds, cwd, env)
 		}
 	}
 	s.end.cwd, s.end.cwdImage, s.end.env = cwd, cwdImage, env
+}
+
+// msWalkRun records, for every command of a RUN, the folder it runs in and
+// the literal environment it sees (`cd`, `export`, assignments).
+func msWalkRun(cmds []*msCmd, cwd string, env map[string]string) {
+	run := msCopyEnv(env)
+	dir := cwd
+	for _, sc := range cmds {
+		sc.cwd, sc.env = dir, run
+		switch sc.name() {
+		case "cd":
+			if p := sc.arg(1); p != "" && len(sc.words) == 2 && p != "-" && !strings.HasPrefix(p, "~") {
+				if path.IsAbs(p) {
+					dir = path.Clean(p)
+				} else if dir != "" {
+					dir = path.Join(dir, p)
+				}
+			} else {
+				dir = ""
+			}
+		case "export":
+			run = msCopyEnv(run)
+			for _, w := range sc.from(1) {
+				k, v, ok := strings.Cut(w.Value, "=")
+				if ok && w.Lit {
+					run[k] = v
+				} else {
+					delete(run, k)
+				}
+			}
+		case "":
+			run = msCopyEnv(run)
+			for k, v := range sc.assigns {
+				run[k] = v
+			}
+			for _, k := range sc.unknown {
+				delete(run, k)
+			}
+		}
+	}
 }
 
 // imageEnv is the literal environment the builder image sets that the
