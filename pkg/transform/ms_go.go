@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -87,7 +88,7 @@ func msGoVersion(ref ImageRef) (int, bool) {
 		return 99, true
 	}
 	parts := strings.Split(ti.Version, ".")
-	if len(parts) >= 2 && parts[0] == "1" && allDigitsMS(parts[1]) {
+	if len(parts) >= 2 && parts[0] == "1" && stage.AllDigits(parts[1]) {
 		var n int
 		fmt.Sscanf(parts[1], "%d", &n)
 		return n, true
@@ -321,7 +322,7 @@ func (s *msSplit) goName(p, dir string, c *msCmd) (string, error) {
 	}
 	if p != "." && p != ".." {
 		// ./cmd/server is named server whatever the module path.
-		if n := msLastElem(p); n != "." && n != ".." && !(n[0] == 'v' && allDigitsMS(n[1:])) {
+		if n := msLastElem(p); n != "." && n != ".." && !(n[0] == 'v' && stage.AllDigits(n[1:])) {
 			return n, nil
 		}
 	}
@@ -343,7 +344,7 @@ func msModulePath(gomod []byte) string {
 func msLastElem(p string) string {
 	p = strings.TrimSuffix(p, "/")
 	base := path.Base(p)
-	if len(base) > 1 && base[0] == 'v' && allDigitsMS(base[1:]) && strings.Contains(p, "/") {
+	if len(base) > 1 && base[0] == 'v' && stage.AllDigits(base[1:]) && strings.Contains(p, "/") {
 		return path.Base(path.Dir(p))
 	}
 	return base

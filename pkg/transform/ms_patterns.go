@@ -115,18 +115,6 @@ func msEnvKeyMatches(list []string, key string) bool {
 	return false
 }
 
-func allDigitsMS(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // installs reports whether the stage installs one of the packages.
 func (s *msSplit) installs(names ...string) bool {
 	for _, pl := range s.pl {

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -337,7 +338,7 @@ func (s *msSplit) checkRuntimeUsers(fam string) {
 		}
 		for _, u := range msPlanUsers(pl, runtimeSide) {
 			for _, part := range strings.SplitN(u, ":", 2) {
-				if part != "" && !allDigitsMS(part) && !created[part] {
+				if part != "" && !stage.AllDigits(part) && !created[part] {
 					s.fail("user %s comes from the builder image", part)
 				}
 			}

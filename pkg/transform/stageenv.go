@@ -27,6 +27,4 @@ func litValue(s string) EnvValue { return stage.Lit(s) }
 
 func stripWrappers(args []ast.Word) []ast.Word { return stage.StripWrappers(args) }
 
-func allDigits(s string) bool { return stage.AllDigits(s) }
-
 func varNameByte(c byte) bool { return stage.VarNameByte(c) }
