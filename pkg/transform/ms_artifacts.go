@@ -9,6 +9,10 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
+// Multi-stage, step 2: where the builder ends (the last instruction that
+// needs the toolchain) and what the build produced (each language's
+// Artifacts, then the artifacts moved by later commands).
+
 func (s *msSplit) analyze() {
 	s.builder.last = -1
 	for i, pl := range s.pl {

@@ -9,6 +9,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
+// Multi-stage: reading files of the build context as the builder stage
+// sees them.
+
 // contextPath maps an absolute path of the builder, as the COPY/ADD
 // instructions before instruction at made it, to a path of the build
 // context on disk.

@@ -11,6 +11,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
+// Multi-stage, step 3: which COPY/ADD instructions the runtime stage
+// needs, from the paths the program reads.
+
 // neededPaths lists the paths the runtime stage reads, as far as the file
 // says: the working folder of the program, paths in its command, ENV,
 // VOLUME and the RUNs after the split. It over-approximates on purpose.

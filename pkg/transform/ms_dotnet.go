@@ -10,6 +10,9 @@ import (
 	"strings"
 )
 
+// .NET's row of the multi-stage table: `dotnet publish`, its output
+// folder, and the aspnet/runtime/runtime-deps image.
+
 func msDotnetImage(r ImageRef) bool {
 	p := r.Repository()
 	return p == "mcr.microsoft.com/dotnet/sdk" || p == "mcr.microsoft.com/dotnet/core/sdk" || p == "microsoft/dotnet" && strings.Contains(r.Tag, "sdk")

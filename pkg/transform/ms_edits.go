@@ -11,6 +11,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
+// Multi-stage, last step: the edits that write the plan out (the builder's
+// name, the runtime stage, moved instructions).
+
 func (s *msSplit) kw(k string) string {
 	if s.st.From.Keyword == strings.ToLower(s.st.From.Keyword) {
 		return strings.ToLower(k)

@@ -10,6 +10,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
+// Go's row of the multi-stage table: how `go build`/`go install` are
+// recognised, where they put binaries, and the runtime image.
+
 func msGoRuntime(s *msSplit) (string, error) {
 	_, prefix, _ := s.ref.Official()
 	if s.ref.Vars {

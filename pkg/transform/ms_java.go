@@ -8,6 +8,9 @@ import (
 	"strings"
 )
 
+// Java's row of the multi-stage table: Maven and Gradle commands, the
+// jar they build, and the JRE runtime image.
+
 func msJavaImage(r ImageRef) bool {
 	n, _, ok := r.Official()
 	if !ok {

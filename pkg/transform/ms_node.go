@@ -10,6 +10,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
+// Node's row of the multi-stage table: npm, yarn and pnpm commands, the
+// package and its production install.
+
 // msNodeArgs splits a package manager command into its subcommand, its
 // other positional arguments and whether it is global.
 func msNodeArgs(c *msCmd) (sub string, pos []string, global bool) {

@@ -7,6 +7,9 @@ import (
 	"strings"
 )
 
+// Node: the folders a build script writes (tsc, bundlers, Angular, Nest)
+// and the programs the start command needs.
+
 // msNodeTools: what each build tool writes, and the config key that
 // would move it.
 var msNodeTools = map[string]struct {

@@ -8,6 +8,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
+// Python's row of the multi-stage table: pip with a C toolchain, and the
+// virtual environment the runtime stage receives.
+
 func msIsPip(n string) bool {
 	return n == "pip" || strings.HasPrefix(n, "pip") && len(n) > 3 && (n[3] >= '0' && n[3] <= '9')
 }

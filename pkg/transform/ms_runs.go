@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// Multi-stage, step 4: what becomes of each RUN before the split (kept,
+// replayed, left in the builder) and which system packages the runtime
+// stage installs.
+
 // planRuns decides, for every RUN before the split, what the runtime stage
 // runs in its place.
 func (s *msSplit) planRuns() {

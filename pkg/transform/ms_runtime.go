@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// The runtime images of the multi-stage split: what a runtime image is
+// (family, release), the commands and packages it has, and the runtime
+// library of each -dev package.
+
 // msRuntimeInfo is what dfopt knows of a runtime image.
 type msRuntimeInfo struct {
 	Family  string // "debian", "ubuntu", "alpine", "distroless", "" unknown

@@ -10,6 +10,10 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
+// Multi-stage, step 5: the rest of the runtime stage (ENV, WORKDIR, USER,
+// ARG), the runtime image, and the checks that the runtime image can run
+// what the stage keeps.
+
 // decideRest decides ENV, WORKDIR, ARG, USER and the metadata.
 func (s *msSplit) decideRest() {
 	for i := 0; i < s.builder.last; i++ {

@@ -9,6 +9,9 @@ import (
 	"strings"
 )
 
+// Rust's row of the multi-stage table: cargo commands, where they put
+// binaries (Cargo.toml, .cargo/config), and the runtime image.
+
 func msRustRuntime(s *msSplit) (string, error) {
 	_, prefix, _ := s.ref.Official()
 	if s.ref.Vars {

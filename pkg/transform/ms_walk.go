@@ -9,6 +9,10 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
+// Multi-stage, step 1: walk the stage, recording for every instruction
+// the working folder, the user and the literal environment before it,
+// and split RUNs into commands; classify the commands.
+
 // walk records, for every instruction, the working folder, the user and
 // the literal environment before it, and splits RUNs into commands.
 func (s *msSplit) walk() {

@@ -14,7 +14,7 @@ type State struct {
 	User     string // USER value, expanded ("" when never set)
 	UserRaw  string // USER as written
 	UserLine int
-	Workdir  string // the base image's WORKDIR (imagedefaults.go, "/" when unknown) until a WORKDIR sets it
+	Workdir  string // the base image's WORKDIR (pkg/knowledge/baseimage, "/" when unknown) until a WORKDIR sets it
 	Accounts map[string]*Account
 	Groups   map[string]Value // group name → gid
 	BaseUser string           // "?" when the base image runs as a non-root user dfopt does not know, "" for root
