@@ -58,13 +58,7 @@ func runExplain(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "%s: %s\n", displayPath(path), oneLine(err))
 		return exitCode(exitError)
 	}
-	var src []byte
-	var err error
-	if path == "-" {
-		src, err = io.ReadAll(io.LimitReader(c.App.Reader, maxFileSize+1))
-	} else {
-		src, err = readFile(path)
-	}
+	src, err := readSource(c, path)
 	if err != nil {
 		return fail(err)
 	}
@@ -90,15 +84,8 @@ func runExplain(c *cli.Context) error {
 			NamedContexts: listOf(c, "named-context"),
 		},
 	}
-	for _, kv := range listOf(c, "build-arg") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return usageError{fmt.Sprintf("--build-arg %q: want NAME=VALUE", kv)}
-		}
-		if req.Options.BuildArgs == nil {
-			req.Options.BuildArgs = map[string]string{}
-		}
-		req.Options.BuildArgs[k] = v
+	if req.Options.BuildArgs, err = buildArgs(c); err != nil {
+		return err
 	}
 	changed := listOf(c, "changed")
 	req.Predict = len(changed) > 0 || len(req.ChangedArgs) > 0 || c.String("since") != ""
@@ -129,6 +116,30 @@ func runExplain(c *cli.Context) error {
 		return fail(err)
 	}
 	return nil
+}
+
+// readSource reads a Dockerfile, or standard input for "-".
+func readSource(c *cli.Context, path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(io.LimitReader(c.App.Reader, maxFileSize+1))
+	}
+	return readFile(path)
+}
+
+// buildArgs reads the --build-arg NAME=VALUE flags (nil when none).
+func buildArgs(c *cli.Context) (map[string]string, error) {
+	var out map[string]string
+	for _, kv := range listOf(c, "build-arg") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageError{fmt.Sprintf("--build-arg %q: want NAME=VALUE", kv)}
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 // prefixAll turns context-relative paths into paths ContextPaths maps back

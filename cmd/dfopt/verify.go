@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -61,95 +62,27 @@ func verifyCommand() *cli.Command {
 
 func runVerify(c *cli.Context) error {
 	stderr := c.App.ErrWriter
-	format := c.String("format")
-	if format != "text" && format != "json" {
-		return usageError{fmt.Sprintf("--format must be text or json, not %q", format)}
-	}
-	syntax := c.String("syntax")
-	switch syntax {
-	case "auto", "always", "never":
-	default:
-		return usageError{fmt.Sprintf("--syntax must be auto, always or never, not %q", syntax)}
-	}
-	if c.NArg() != 1 {
-		return usageError{"verify takes one DOCKERFILE"}
-	}
-	path := c.Args().First()
-	if path == "-" {
-		return usageError{"verify needs a Dockerfile on disk, not standard input"}
-	}
-	var contexts []verify.NamedContext
-	for _, s := range *c.Generic("build-context").(*listFlag) {
-		nc, err := verify.ParseNamedContext(s)
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		contexts = append(contexts, nc)
-	}
-	ign, err := verify.NewIgnoreList(*c.Generic("ignore-path").(*listFlag)...)
+	a, err := verifyArgs(c)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
-	rules, err := transform.Select(transform.SplitList(c.String("select")), transform.SplitList(c.String("ignore")))
+	rw, err := verifyRewrite(c, a)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
-
-	// Rewrite in memory, exactly as fix does.
-	src, err := readFile(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "dfopt: %s: %s\n", path, oneLine(err))
-		return exitCode(exitError)
-	}
-	if len(src) > maxFileSize {
-		fmt.Fprintf(stderr, "dfopt: %s: file larger than %d MiB: not a Dockerfile\n", path, maxFileSize>>20)
-		return exitCode(exitError)
-	}
-	ctxDir := c.String("context")
-	if ctxDir == "" {
-		ctxDir = filepath.Dir(path)
-	}
-	if st, err := os.Stat(ctxDir); err != nil || !st.IsDir() {
-		fmt.Fprintf(stderr, "dfopt: build context %s: not a folder\n", ctxDir)
-		return exitCode(exitError)
-	}
-	bctx, err := transform.NewBuildContext(ctxDir, path)
-	if err != nil {
-		fmt.Fprintf(stderr, "dfopt: %s: build context: %s\n", path, oneLine(err))
-		return exitCode(exitError)
-	}
-	unsafe := c.Bool("unsafe")
-	var res *transform.Result
-	var applied []string
-	unsafeApplied := unsafe
-	if against := c.String("against"); against != "" {
-		out, err := readFile(against)
-		if err != nil {
-			fmt.Fprintf(stderr, "dfopt: %s: %s\n", against, oneLine(err))
-			return exitCode(exitError)
-		}
-		res = &transform.Result{Path: path, Src: src, Out: out}
-	} else {
-		chain := &transform.Chain{Transforms: rules, Options: transform.Options{Unsafe: unsafe, Syntax: syntax}}
-		res, err = chain.Run(path, src, bctx)
-		if err != nil {
-			fmt.Fprintf(stderr, "dfopt: %s: %s\n", path, oneLine(err))
-			return exitCode(exitError)
-		}
-		applied, unsafeApplied = appliedRules(res)
-	}
+	res := rw.res
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	addr := verify.Addr(c.String("addr"))
 	opts := verify.Options{
-		Dockerfile: path,
-		ContextDir: ctxDir,
+		Dockerfile: a.path,
+		ContextDir: rw.ctxDir,
 		Original:   res.Src,
 		Rewritten:  res.Out,
-		Contexts:   contexts,
-		Unsafe:     unsafeApplied,
-		Ignore:     ign,
+		Contexts:   a.contexts,
+		Unsafe:     rw.unsafeApplied,
+		Ignore:     a.ignore,
 		CodeFile:   c.String("code-file"),
 		Manifest:   c.String("manifest"),
 		NoMeasure:  c.Bool("no-measure"),
@@ -166,33 +99,20 @@ func runVerify(c *cli.Context) error {
 
 	var rep *verify.Report
 	if res.Changed() {
-		d, err := verify.Connect(ctx, addr, 15*time.Second)
-		if err != nil {
-			fmt.Fprintf(stderr, "dfopt: %s\n", oneLine(err))
-			return exitCode(exitError)
-		}
-		defer d.Close()
-		rep, err = verify.Run(ctx, d, opts)
-		if err != nil {
-			var ue *verify.UnreachableError
-			if errors.As(err, &ue) || ctx.Err() != nil {
-				fmt.Fprintf(stderr, "dfopt: %s\n", oneLine(err))
-			} else {
-				fmt.Fprintf(stderr, "dfopt: verify %s: %s\n", path, oneLine(err))
-			}
-			return exitCode(exitError)
+		if rep, err = verifyBuild(ctx, stderr, addr, a.path, opts); err != nil {
+			return err
 		}
 	} else {
-		rep = &verify.Report{Dockerfile: path, Context: ctxDir, Addr: addr, Verdict: verify.VerdictNothingChanged}
+		rep = &verify.Report{Dockerfile: a.path, Context: rw.ctxDir, Addr: addr, Verdict: verify.VerdictNothingChanged}
 	}
-	if applied != nil {
-		rep.Rules = applied
+	if rw.applied != nil {
+		rep.Rules = rw.applied
 	}
 	for i, f := range rep.Files {
 		rep.Files[i] = diffPath(f)
 	}
 
-	if format == "json" {
+	if a.format == "json" {
 		err = rep.WriteJSON(c.App.Writer)
 	} else {
 		err = rep.WriteText(c.App.Writer)
@@ -200,7 +120,129 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	switch rep.Verdict {
+	return verifyExit(rep.Verdict)
+}
+
+// verifyFlags are verify's checked arguments.
+type verifyFlags struct {
+	format, syntax, path string
+	contexts             []verify.NamedContext
+	ignore               *verify.IgnoreList
+	rules                []*transform.Transform
+}
+
+// verifyArgs checks verify's flags and arguments.
+func verifyArgs(c *cli.Context) (verifyFlags, error) {
+	a := verifyFlags{format: c.String("format"), syntax: c.String("syntax")}
+	if a.format != "text" && a.format != "json" {
+		return a, usageError{fmt.Sprintf("--format must be text or json, not %q", a.format)}
+	}
+	switch a.syntax {
+	case "auto", "always", "never":
+	default:
+		return a, usageError{fmt.Sprintf("--syntax must be auto, always or never, not %q", a.syntax)}
+	}
+	if c.NArg() != 1 {
+		return a, usageError{"verify takes one DOCKERFILE"}
+	}
+	a.path = c.Args().First()
+	if a.path == "-" {
+		return a, usageError{"verify needs a Dockerfile on disk, not standard input"}
+	}
+	for _, s := range *c.Generic("build-context").(*listFlag) {
+		nc, err := verify.ParseNamedContext(s)
+		if err != nil {
+			return a, usageError{err.Error()}
+		}
+		a.contexts = append(a.contexts, nc)
+	}
+	var err error
+	if a.ignore, err = verify.NewIgnoreList(*c.Generic("ignore-path").(*listFlag)...); err != nil {
+		return a, usageError{err.Error()}
+	}
+	if a.rules, err = transform.Select(transform.SplitList(c.String("select")), transform.SplitList(c.String("ignore"))); err != nil {
+		return a, usageError{err.Error()}
+	}
+	return a, nil
+}
+
+// verifyRewritten is the rewrite verify builds.
+type verifyRewritten struct {
+	res           *transform.Result
+	ctxDir        string
+	applied       []string
+	unsafeApplied bool
+}
+
+// verifyRewrite rewrites the Dockerfile in memory, exactly as fix does, or
+// reads the rewrite from --against.
+func verifyRewrite(c *cli.Context, a verifyFlags) (verifyRewritten, error) {
+	stderr, path := c.App.ErrWriter, a.path
+	rw := verifyRewritten{unsafeApplied: c.Bool("unsafe")}
+	src, err := readFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "dfopt: %s: %s\n", path, oneLine(err))
+		return rw, exitCode(exitError)
+	}
+	if len(src) > maxFileSize {
+		fmt.Fprintf(stderr, "dfopt: %s: file larger than %d MiB: not a Dockerfile\n", path, maxFileSize>>20)
+		return rw, exitCode(exitError)
+	}
+	rw.ctxDir = c.String("context")
+	if rw.ctxDir == "" {
+		rw.ctxDir = filepath.Dir(path)
+	}
+	if st, err := os.Stat(rw.ctxDir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "dfopt: build context %s: not a folder\n", rw.ctxDir)
+		return rw, exitCode(exitError)
+	}
+	bctx, err := transform.NewBuildContext(rw.ctxDir, path)
+	if err != nil {
+		fmt.Fprintf(stderr, "dfopt: %s: build context: %s\n", path, oneLine(err))
+		return rw, exitCode(exitError)
+	}
+	if against := c.String("against"); against != "" {
+		out, err := readFile(against)
+		if err != nil {
+			fmt.Fprintf(stderr, "dfopt: %s: %s\n", against, oneLine(err))
+			return rw, exitCode(exitError)
+		}
+		rw.res = &transform.Result{Path: path, Src: src, Out: out}
+		return rw, nil
+	}
+	chain := &transform.Chain{Transforms: a.rules, Options: transform.Options{Unsafe: c.Bool("unsafe"), Syntax: a.syntax}}
+	if rw.res, err = chain.Run(path, src, bctx); err != nil {
+		fmt.Fprintf(stderr, "dfopt: %s: %s\n", path, oneLine(err))
+		return rw, exitCode(exitError)
+	}
+	rw.applied, rw.unsafeApplied = appliedRules(rw.res)
+	return rw, nil
+}
+
+// verifyBuild builds both versions with BuildKit and compares them.
+func verifyBuild(ctx context.Context, stderr io.Writer, addr, path string, opts verify.Options) (*verify.Report, error) {
+	d, err := verify.Connect(ctx, addr, 15*time.Second)
+	if err != nil {
+		fmt.Fprintf(stderr, "dfopt: %s\n", oneLine(err))
+		return nil, exitCode(exitError)
+	}
+	defer d.Close()
+	rep, err := verify.Run(ctx, d, opts)
+	if err != nil {
+		var ue *verify.UnreachableError
+		if errors.As(err, &ue) || ctx.Err() != nil {
+			fmt.Fprintf(stderr, "dfopt: %s\n", oneLine(err))
+		} else {
+			fmt.Fprintf(stderr, "dfopt: verify %s: %s\n", path, oneLine(err))
+		}
+		return nil, exitCode(exitError)
+	}
+	return rep, nil
+}
+
+// verifyExit is verify's exit status for a verdict.
+func verifyExit(v string) error {
+	switch v {
 	case verify.VerdictOK, verify.VerdictNothingChanged, verify.VerdictBothFail:
 		return nil
 	case verify.VerdictDiffers, verify.VerdictRewriteFails, verify.VerdictRewriteBuilds, verify.VerdictFailsDifferently:

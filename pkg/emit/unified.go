@@ -59,22 +59,7 @@ func Unified(oldPath, newPath string, a, b []byte) []byte {
 	writeFileHeader(&out, "+++ ", "b/", newPath)
 
 	n := len(ops)
-	oldLine, newLine := 0, 0 // lines of a and b before ops[pos]
-	pos := 0                 // ops before pos have been counted into oldLine/newLine
-	advance := func(to int) {
-		for ; pos < to; pos++ {
-			switch ops[pos].kind {
-			case opEqual:
-				oldLine++
-				newLine++
-			case opDelete:
-				oldLine++
-			case opInsert:
-				newLine++
-			}
-		}
-	}
-
+	c := lineCounter{ops: ops}
 	i := 0
 	for {
 		// Find the next change block.
@@ -85,53 +70,83 @@ func Unified(oldPath, newPath string, a, b []byte) []byte {
 			break
 		}
 		start := max(i-contextLines, 0)
-		// Extend the hunk over every following change block whose leading
-		// context touches or overlaps this one's trailing context.
-		end := i
-		for {
-			for end < n && ops[end].kind != opEqual {
-				end++
-			}
-			next := end
-			for next < n && ops[next].kind == opEqual {
-				next++
-			}
-			if next == n || next-end > 2*contextLines {
-				break
-			}
-			end = next
-		}
-		stop := min(end+contextLines, n)
-
-		advance(start)
-		oldStart, newStart := oldLine, newLine
-		oldCount, newCount := 0, 0
-		for _, op := range ops[start:stop] {
-			if op.kind != opInsert {
-				oldCount++
-			}
-			if op.kind != opDelete {
-				newCount++
-			}
-		}
-		writeHunkHeader(&out, oldStart, oldCount, newStart, newCount)
-		for _, op := range ops[start:stop] {
-			switch op.kind {
-			case opEqual:
-				out.WriteByte(' ')
-			case opDelete:
-				out.WriteByte('-')
-			case opInsert:
-				out.WriteByte('+')
-			}
-			out.WriteString(op.text)
-			if !strings.HasSuffix(op.text, "\n") {
-				out.WriteString(noNewline)
-			}
-		}
+		stop := min(hunkEnd(ops, i)+contextLines, n)
+		c.advance(start)
+		writeHunk(&out, ops[start:stop], c.oldLine, c.newLine)
 		i = stop
 	}
 	return out.Bytes()
+}
+
+// lineCounter counts the lines of a and b before ops[pos].
+type lineCounter struct {
+	ops              []lineOp
+	pos              int // ops before pos have been counted into oldLine/newLine
+	oldLine, newLine int
+}
+
+func (c *lineCounter) advance(to int) {
+	for ; c.pos < to; c.pos++ {
+		switch c.ops[c.pos].kind {
+		case opEqual:
+			c.oldLine++
+			c.newLine++
+		case opDelete:
+			c.oldLine++
+		case opInsert:
+			c.newLine++
+		}
+	}
+}
+
+// hunkEnd is the end of the change block at i, extended over every
+// following change block whose leading context touches or overlaps this
+// one's trailing context.
+func hunkEnd(ops []lineOp, i int) int {
+	n := len(ops)
+	end := i
+	for {
+		for end < n && ops[end].kind != opEqual {
+			end++
+		}
+		next := end
+		for next < n && ops[next].kind == opEqual {
+			next++
+		}
+		if next == n || next-end > 2*contextLines {
+			break
+		}
+		end = next
+	}
+	return end
+}
+
+// writeHunk writes one hunk: its header and its lines.
+func writeHunk(out *bytes.Buffer, ops []lineOp, oldStart, newStart int) {
+	oldCount, newCount := 0, 0
+	for _, op := range ops {
+		if op.kind != opInsert {
+			oldCount++
+		}
+		if op.kind != opDelete {
+			newCount++
+		}
+	}
+	writeHunkHeader(out, oldStart, oldCount, newStart, newCount)
+	for _, op := range ops {
+		switch op.kind {
+		case opEqual:
+			out.WriteByte(' ')
+		case opDelete:
+			out.WriteByte('-')
+		case opInsert:
+			out.WriteByte('+')
+		}
+		out.WriteString(op.text)
+		if !strings.HasSuffix(op.text, "\n") {
+			out.WriteString(noNewline)
+		}
+	}
 }
 
 // DiffStat counts added and removed lines between a and b (same line

@@ -26,14 +26,11 @@ package explain
 
 import (
 	"fmt"
-	"math"
 	"path"
-	"runtime"
 	"sort"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/dfgitutil"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -145,286 +142,6 @@ type StageRead struct {
 	Paths []string `json:"paths"`
 }
 
-// stageEnv is the environment of a stage while it is dispatched.
-type stageEnv struct {
-	keys  []string
-	vals  map[string]string
-	isArg map[string]bool
-	args  []string // declared ARGs (in scope for RUN)
-	wd    string
-}
-
-func newEnv() *stageEnv {
-	return &stageEnv{vals: map[string]string{}, isArg: map[string]bool{}, wd: "/"}
-}
-
-func (e *stageEnv) clone() *stageEnv {
-	c := &stageEnv{vals: map[string]string{}, isArg: map[string]bool{}, wd: e.wd}
-	c.keys = append(c.keys, e.keys...)
-	c.args = append(c.args, e.args...)
-	for k, v := range e.vals {
-		c.vals[k] = v
-	}
-	for k, v := range e.isArg {
-		c.isArg[k] = v
-	}
-	return c
-}
-
-func (e *stageEnv) set(k, v string, arg bool) {
-	if _, ok := e.vals[k]; !ok {
-		e.keys = append(e.keys, k)
-	}
-	e.vals[k] = v
-	e.isArg[k] = arg
-}
-
-func (e *stageEnv) Get(k string) (string, bool) { v, ok := e.vals[k]; return v, ok }
-func (e *stageEnv) Keys() []string              { return append([]string(nil), e.keys...) }
-
-func (e *stageEnv) declare(k string) {
-	for _, a := range e.args {
-		if a == k {
-			return
-		}
-	}
-	e.args = append(e.args, k)
-}
-
-// argsUsed keeps the names in matched whose value comes from an ARG.
-func (e *stageEnv) argsUsed(matched map[string]struct{}) []string {
-	var out []string
-	for k := range matched {
-		if e.isArg[k] {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Build makes the model of doc with the build context bctx (nil when there
-// is none on disk).
-func Build(doc *ast.Document, bctx *transform.BuildContext, opt Options) (*Model, error) {
-	m := &Model{Path: doc.Path, Doc: doc}
-	ctx, err := newContext(bctx)
-	if err != nil {
-		return nil, err
-	}
-	m.Context = ctx
-	lex := shell.NewLex(doc.Escape)
-
-	// Stages, their names and the target.
-	for _, st := range doc.Stages {
-		m.Stages = append(m.Stages, &Stage{Index: st.Index, Name: st.Name, Base: st.Base, BaseStage: -1, Line: st.From.StartLine})
-	}
-	m.Target = len(m.Stages) - 1
-	if opt.Target != "" {
-		m.Target = -1
-		for _, s := range m.Stages {
-			if s.Name == strings.ToLower(opt.Target) {
-				m.Target = s.Index
-			}
-		}
-		if m.Target < 0 {
-			return nil, fmt.Errorf("target stage %q not found", opt.Target)
-		}
-	}
-
-	global := globalArgs(doc, lex, opt, m.Stages[m.Target].Name)
-	named := map[string]bool{}
-	for _, n := range opt.NamedContexts {
-		named[familiar(n)] = true
-	}
-
-	// BuildKit drops the stage prefix only when the build has a single
-	// state: one stage, and no COPY --from or RUN --mount that refers to
-	// anything but a stage (each adds a state of its own).
-	states := len(m.Stages)
-	for _, ins := range doc.Instructions {
-		switch c := ins.Command.(type) {
-		case *instructions.CopyCommand:
-			if c.From != "" && stageRef(m, c.From, true, len(m.Stages)) < 0 {
-				states++
-			}
-		case *instructions.RunCommand:
-			for _, mnt := range instructions.GetMounts(c) {
-				from := mnt.From
-				if from == "" {
-					from = "scratch"
-				}
-				if stageRef(m, from, false, len(m.Stages)) < 0 {
-					states++
-				}
-			}
-		}
-	}
-
-	envs := make([]*stageEnv, len(m.Stages))
-	for i, st := range doc.Stages {
-		s := m.Stages[i]
-		if states > 1 {
-			s.Prefix = s.Display()
-		}
-		res, err := lex.ProcessWordWithMatches(st.Base, global)
-		if err != nil || res.Result == "" {
-			res.Result = st.Base
-		}
-		s.BaseRef = res.Result
-		for k := range res.Matched {
-			s.BaseArgs = append(s.BaseArgs, k)
-		}
-		sort.Strings(s.BaseArgs)
-		for j := 0; j < i; j++ {
-			if m.Stages[j].Name != "" && m.Stages[j].Name == s.BaseRef {
-				s.BaseStage = j
-			}
-		}
-		env := newEnv()
-		if s.BaseStage >= 0 {
-			env = envs[s.BaseStage].clone()
-		}
-
-		// BuildKit's total: the FROM of an image, then every RUN, COPY, ADD
-		// and WORKDIR.
-		if s.BaseStage < 0 && s.BaseRef != "scratch" {
-			s.Total = 1
-		}
-		for _, ins := range st.Instructions[1:] {
-			switch ins.Cmd {
-			case "run", "copy", "add", "workdir":
-				s.Total++
-			}
-		}
-		n := 0
-		if s.BaseStage < 0 && s.BaseRef != "scratch" {
-			s.BaseRef = normalizeRef(s.BaseRef)
-			if !named[familiar(s.BaseRef)] {
-				n++
-				m.addStep(s, &Step{Keyword: "FROM", Command: "FROM " + s.BaseRef, Index: n, ins: st.From, Args: s.BaseArgs})
-			}
-		}
-		for _, ins := range st.Instructions[1:] {
-			step, err := m.dispatch(s, ins, env, lex, global, opt)
-			if err != nil {
-				return nil, fmt.Errorf("line %d: %v", ins.StartLine, err)
-			}
-			if step != nil {
-				n++
-				step.Index = n
-				m.addStep(s, step)
-			}
-		}
-		envs[i] = env
-	}
-	m.reach()
-	if ctx != nil {
-		for _, s := range m.Stages {
-			for _, st := range s.Steps {
-				for _, r := range st.Reads {
-					ctx.resolve(r)
-				}
-			}
-		}
-	}
-	return m, nil
-}
-
-func (m *Model) addStep(s *Stage, st *Step) {
-	st.Stage = s.Index
-	st.Total = s.Total
-	st.Line, st.EndLine = st.ins.StartLine, st.ins.EndLine
-	st.Name = vertexName(s.Prefix, st.Index, s.Total, st.Command)
-	if st.Link {
-		st.LinkName = vertexName(s.Prefix, st.Index, s.Total, "LINK "+st.Command)
-	}
-	s.Steps = append(s.Steps, st)
-}
-
-// vertexName is dockerfile2llb's prefixCommand.
-func vertexName(prefix string, n, total int, cmd string) string {
-	if total == 0 {
-		return cmd
-	}
-	out := "["
-	if prefix != "" {
-		out += prefix + " "
-	}
-	out += fmt.Sprintf("%*d/%d] ", int(1+math.Log10(float64(total))), n, total)
-	return out + cmd
-}
-
-// stageRef resolves a --from value: a stage name (or, for COPY, an index)
-// of a stage before limit; -1 for an image.
-func stageRef(m *Model, ref string, index bool, limit int) int {
-	low := strings.ToLower(ref)
-	for _, s := range m.Stages {
-		if s.Name != "" && s.Name == low {
-			return s.Index
-		}
-	}
-	if index {
-		var i int
-		if _, err := fmt.Sscanf(ref, "%d", &i); err == nil && fmt.Sprint(i) == ref && i >= 0 && i < limit {
-			return i
-		}
-	}
-	return -1
-}
-
-// globalArgs are the build's global arguments: the platform arguments,
-// then the ARGs before the first FROM.
-func globalArgs(doc *ast.Document, lex *shell.Lex, opt Options, target string) *stageEnv {
-	env := newEnv()
-	plat := opt.Platform
-	if plat == "" {
-		plat = "linux/" + runtime.GOARCH
-	}
-	parts := strings.Split(plat, "/")
-	osName, arch, variant := parts[0], "", ""
-	if len(parts) > 1 {
-		arch = parts[1]
-	}
-	if len(parts) > 2 {
-		variant = parts[2]
-	}
-	if target == "" {
-		target = "default"
-	}
-	for _, kv := range [][2]string{
-		{"BUILDPLATFORM", plat}, {"BUILDOS", osName}, {"BUILDOSVERSION", ""}, {"BUILDARCH", arch}, {"BUILDVARIANT", variant},
-		{"TARGETPLATFORM", plat}, {"TARGETOS", osName}, {"TARGETOSVERSION", ""}, {"TARGETARCH", arch}, {"TARGETVARIANT", variant},
-		{"TARGETSTAGE", target},
-	} {
-		v := kv[1]
-		if ov, ok := opt.BuildArgs[kv[0]]; ok {
-			v = ov
-		}
-		env.set(kv[0], v, true)
-	}
-	for _, ins := range doc.Instructions {
-		if ins.Stage >= 0 {
-			break
-		}
-		c, ok := ins.Command.(*instructions.ArgCommand)
-		if !ok {
-			continue
-		}
-		for _, kv := range c.Args {
-			if v, ok := opt.BuildArgs[kv.Key]; ok {
-				env.set(kv.Key, v, true)
-			} else if kv.Value != nil {
-				v, _, err := lex.ProcessWord(*kv.Value, env)
-				if err != nil {
-					v = *kv.Value
-				}
-				env.set(kv.Key, v, true)
-			}
-		}
-	}
-	return env
-}
-
 // dispatch follows dockerfile2llb's dispatch for one instruction and
 // returns its step, or nil when it makes no vertex.
 func (m *Model) dispatch(s *Stage, ins *ast.Instruction, env *stageEnv, lex *shell.Lex, global *stageEnv, opt Options) (*Step, error) {
@@ -432,44 +149,14 @@ func (m *Model) dispatch(s *Stage, ins *ast.Instruction, env *stageEnv, lex *she
 	if err != nil {
 		return nil, err
 	}
-	var used map[string]struct{}
-	if ex, ok := cmd.(instructions.SupportsSingleWordExpansion); ok {
-		if _, isArg := cmd.(*instructions.ArgCommand); !isArg {
-			used = map[string]struct{}{}
-			_ = ex.Expand(func(word string) (string, error) {
-				res, err := lex.ProcessWordWithMatches(word, env)
-				for k := range res.Matched {
-					used[k] = struct{}{}
-				}
-				return res.Result, err
-			})
-		}
-	}
+	used := expandUsed(cmd, env, lex)
 	switch c := cmd.(type) {
 	case *instructions.EnvCommand:
 		for _, kv := range c.Env {
 			env.set(kv.Key, kv.Value, false)
 		}
 	case *instructions.ArgCommand:
-		for _, kv := range c.Args {
-			val := kv.Value
-			if v, ok := opt.BuildArgs[kv.Key]; ok {
-				val = &v
-			} else if val == nil {
-				if v, ok := global.Get(kv.Key); ok {
-					val = &v
-				}
-			} else {
-				v, _, err := lex.ProcessWord(*val, env)
-				if err == nil {
-					val = &v
-				}
-			}
-			env.declare(kv.Key)
-			if val != nil && kv.Key != "BUILDKIT_SBOM_SCAN_CONTEXT" && kv.Key != "BUILDKIT_SBOM_SCAN_STAGE" {
-				env.set(kv.Key, *val, true)
-			}
-		}
+		declareArgs(c, env, lex, global, opt)
 	case *instructions.WorkdirCommand:
 		wd := c.Path
 		if !path.IsAbs(wd) {
@@ -483,24 +170,7 @@ func (m *Model) dispatch(s *Stage, ins *ast.Instruction, env *stageEnv, lex *she
 	case *instructions.RunCommand:
 		return m.runStep(s, ins, c, env, lex), nil
 	case *instructions.CopyCommand:
-		st := &Step{Keyword: "COPY", Command: nameOf(lex, c.String(), env, false), ins: ins, Args: env.argsUsed(used)}
-		st.Link = c.Link && c.Chmod == ""
-		from := -1
-		if c.From != "" {
-			from = stageRef(m, c.From, true, s.Index)
-			if from < 0 {
-				st.Images = append(st.Images, c.From)
-				return st, nil
-			}
-		}
-		for _, src := range c.SourcePaths {
-			if from >= 0 {
-				addStageRead(st, from, "copy", path.Clean("/"+src))
-				continue
-			}
-			st.Reads = append(st.Reads, newRead("copy", src, c.ExcludePatterns, c.Parents))
-		}
-		return st, nil
+		return m.copyStep(s, ins, c, env, lex, used), nil
 	case *instructions.AddCommand:
 		st := &Step{Keyword: "ADD", Command: nameOf(lex, c.String(), env, false), ins: ins, Args: env.argsUsed(used)}
 		st.Link = c.Link && c.Chmod == ""
@@ -514,6 +184,29 @@ func (m *Model) dispatch(s *Stage, ins *ast.Instruction, env *stageEnv, lex *she
 		return st, nil
 	}
 	return nil, nil
+}
+
+// copyStep is the step of a COPY: what it reads from the context, from an
+// earlier stage or from an image.
+func (m *Model) copyStep(s *Stage, ins *ast.Instruction, c *instructions.CopyCommand, env *stageEnv, lex *shell.Lex, used map[string]struct{}) *Step {
+	st := &Step{Keyword: "COPY", Command: nameOf(lex, c.String(), env, false), ins: ins, Args: env.argsUsed(used)}
+	st.Link = c.Link && c.Chmod == ""
+	from := -1
+	if c.From != "" {
+		from = stageRef(m, c.From, true, s.Index)
+		if from < 0 {
+			st.Images = append(st.Images, c.From)
+			return st
+		}
+	}
+	for _, src := range c.SourcePaths {
+		if from >= 0 {
+			addStageRead(st, from, "copy", path.Clean("/"+src))
+			continue
+		}
+		st.Reads = append(st.Reads, newRead("copy", src, c.ExcludePatterns, c.Parents))
+	}
+	return st
 }
 
 func isRemote(src string) bool {

@@ -75,21 +75,11 @@ func Predict(doc *ast.Document, bctx *transform.BuildContext, changed []string) 
 // Predict applies a change to the model.
 func (m *Model) Predict(ch Change) *Prediction {
 	p := &Prediction{Change: ch}
-	var files []string
-	for _, f := range ch.Files {
-		f = transform.Clean(f)
-		if f == "" || m.Context.Excluded(f) && !m.Context.sendsUnder(f) {
-			continue
-		}
-		files = append(files, f)
-	}
-	args := map[string]bool{}
+	pr := predictor{m: m, files: m.changedFiles(ch), args: map[string]bool{}, read: map[string]bool{}}
 	for _, a := range ch.Args {
-		args[a] = true
+		pr.args[a] = true
 	}
-	type stageState struct{ rerun, uncertain bool }
-	states := make([]stageState, len(m.Stages))
-	read := map[string]bool{}
+	states := make([]predictState, len(m.Stages))
 
 	for _, s := range m.Stages {
 		// prev: the chain of steps so far runs again; sure: certainly (not
@@ -101,37 +91,7 @@ func (m *Model) Predict(ch Change) *Prediction {
 		}
 		first := true
 		for _, st := range s.Steps {
-			var why []string
-			certain := false
-			for _, r := range st.Reads {
-				var hit []string
-				for _, f := range files {
-					if r.selects(f, !m.Context.isFile(f)) {
-						hit = append(hit, f)
-						if s.Built {
-							read[f] = true
-						}
-					}
-				}
-				if len(hit) > 0 {
-					why = append(why, changedWhy(hit))
-					certain = true
-				}
-			}
-			for _, a := range st.Args {
-				if args[a] {
-					why = append(why, "build arg "+a+" changed")
-					certain = true
-				}
-			}
-			if st.Keyword == "FROM" && certain {
-				why[len(why)-1] += " (another base image)"
-			}
-			for _, fr := range st.From {
-				if states[fr.Stage].rerun {
-					why = append(why, "stage "+m.Stages[fr.Stage].Display()+" runs again")
-				}
-			}
+			why, certain := pr.why(s, st, states)
 			own := len(why) > 0
 			rerun := own || prev
 			stepSure := certain || (prev && sure)
@@ -171,9 +131,75 @@ func (m *Model) Predict(ch Change) *Prediction {
 			}
 			p.Steps = append(p.Steps, sp)
 		}
-		states[s.Index] = stageState{rerun: prev, uncertain: prev && !sure}
+		states[s.Index] = predictState{rerun: prev, uncertain: prev && !sure}
 	}
+	p.Unused = m.unusedChanges(ch, pr.read)
+	return p
+}
 
+// predictState is whether a stage runs again, and whether only maybe.
+type predictState struct{ rerun, uncertain bool }
+
+// predictor is one change applied to a model.
+type predictor struct {
+	m     *Model
+	files []string        // the changed files the build sends
+	args  map[string]bool // the changed build arguments
+	read  map[string]bool // the changed files a built step reads
+}
+
+// changedFiles are the changed files the build context sends.
+func (m *Model) changedFiles(ch Change) []string {
+	var files []string
+	for _, f := range ch.Files {
+		f = transform.Clean(f)
+		if f == "" || m.Context.Excluded(f) && !m.Context.sendsUnder(f) {
+			continue
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
+// why says why a step runs again of its own (the files and arguments it
+// reads, the stages it copies from), and whether certainly.
+func (pr *predictor) why(s *Stage, st *Step, states []predictState) (why []string, certain bool) {
+	m := pr.m
+	for _, r := range st.Reads {
+		var hit []string
+		for _, f := range pr.files {
+			if r.selects(f, !m.Context.isFile(f)) {
+				hit = append(hit, f)
+				if s.Built {
+					pr.read[f] = true
+				}
+			}
+		}
+		if len(hit) > 0 {
+			why = append(why, changedWhy(hit))
+			certain = true
+		}
+	}
+	for _, a := range st.Args {
+		if pr.args[a] {
+			why = append(why, "build arg "+a+" changed")
+			certain = true
+		}
+	}
+	if st.Keyword == "FROM" && certain {
+		why[len(why)-1] += " (another base image)"
+	}
+	for _, fr := range st.From {
+		if states[fr.Stage].rerun {
+			why = append(why, "stage "+m.Stages[fr.Stage].Display()+" runs again")
+		}
+	}
+	return why, certain
+}
+
+// unusedChanges are the changed files no built step reads, and why.
+func (m *Model) unusedChanges(ch Change, read map[string]bool) []UnusedChange {
+	var out []UnusedChange
 	for _, f := range ch.Files {
 		c := transform.Clean(f)
 		if read[c] {
@@ -188,9 +214,9 @@ func (m *Model) Predict(ch Change) *Prediction {
 		case m.readByUnbuilt(c):
 			why = "read only by stages the target does not need"
 		}
-		p.Unused = append(p.Unused, UnusedChange{Path: c, Why: why})
+		out = append(out, UnusedChange{Path: c, Why: why})
 	}
-	return p
+	return out
 }
 
 func (m *Model) readByUnbuilt(f string) bool {

@@ -163,44 +163,53 @@ func compare(req Request, m *Model, bctx *transform.BuildContext, ch Change) (*C
 	if req.HasChange() {
 		before := m.Predict(ch)
 		cmp.Prediction = cmp.Model.Predict(ch)
-		cmp.Differences = differences(cmp.Rows, a, b, func(side int, st *Step) string {
-			p := before
-			if side == 1 {
-				p = cmp.Prediction
-			}
-			for _, sp := range p.Steps {
-				if sp.step == st {
-					if sp.Cached && (sp.LinkName == "" || sp.LinkCached) {
-						return "cached"
-					}
-					if sp.Uncertain {
-						return "re-runs (unless its files come out identical)"
-					}
-					return "re-runs"
-				}
-			}
-			return ""
-		})
+		cmp.Differences = differences(cmp.Rows, a, b, predictedState(before, cmp.Prediction))
 	} else {
-		before := costMap(m.Costs())
 		cmp.Costs = cmp.Model.Costs()
-		after := costMap(cmp.Costs)
-		withCtx := m.Context != nil
-		cmp.Differences = differences(cmp.Rows, a, b, func(side int, st *Step) string {
-			c := before[st]
-			if side == 1 {
-				c = after[st]
-			}
-			if c == nil {
-				return ""
-			}
-			if s := c.Summary(withCtx); s != "" {
-				return s
-			}
-			return "re-runs only when the Dockerfile or a base image changes"
-		})
+		cmp.Differences = differences(cmp.Rows, a, b, costState(costMap(m.Costs()), costMap(cmp.Costs), m.Context != nil))
 	}
 	return cmp, nil
+}
+
+// predictedState describes a step by what the change does to it, before
+// (side 0) and after the rewrite (side 1).
+func predictedState(before, after *Prediction) func(side int, st *Step) string {
+	return func(side int, st *Step) string {
+		p := before
+		if side == 1 {
+			p = after
+		}
+		for _, sp := range p.Steps {
+			if sp.step == st {
+				if sp.Cached && (sp.LinkName == "" || sp.LinkCached) {
+					return "cached"
+				}
+				if sp.Uncertain {
+					return "re-runs (unless its files come out identical)"
+				}
+				return "re-runs"
+			}
+		}
+		return ""
+	}
+}
+
+// costState describes a step by what makes it run again, before (side 0)
+// and after the rewrite (side 1).
+func costState(before, after map[*Step]*Cost, withCtx bool) func(side int, st *Step) string {
+	return func(side int, st *Step) string {
+		c := before[st]
+		if side == 1 {
+			c = after[st]
+		}
+		if c == nil {
+			return ""
+		}
+		if s := c.Summary(withCtx); s != "" {
+			return s
+		}
+		return "re-runs only when the Dockerfile or a base image changes"
+	}
 }
 
 func costMap(cs []*Cost) map[*Step]*Cost {

@@ -11,28 +11,8 @@ import (
 // manager a program is on the image a stage is built on, where its cache
 // is, and whether a cache mount would make its metadata stale.
 
-// stageImage is what dfopt knows of the image a stage is built on,
-// following `FROM <stage>` to the first FROM of an image. The reference
-// is read as written: a build argument's default is not taken for the
-// image, since --build-arg can change it.
-func stageImage(st *StageState) (baseimage.Image, string) {
-	if st == nil || st.Stage == nil || st.se == nil {
-		return baseimage.Image{Minor: -1, Why: "the stage's base image is unknown"}, ""
-	}
-	root := st.se.Lineage(st.Stage)[0]
-	im := baseimage.Lookup(root.Base)
-	if !strings.Contains(root.Base, "$") {
-		return im, ""
-	}
-	// Name the default when every argument the reference uses has one.
-	global := st.se.globalEnv()
-	for _, name := range exprRefs(root.Base) {
-		if v, ok := global.Vars[name]; !ok || !v.Set || v.Value == "" {
-			return im, ""
-		}
-	}
-	return im, " (the default is " + st.Base + ")"
-}
+// stageImage is what dfopt knows of the image a stage is built on.
+func stageImage(st *StageState) (baseimage.Image, string) { return st.BaseImage() }
 
 // systemTool is a system package manager's program on the stage's base
 // image, or why dfopt cannot tell.

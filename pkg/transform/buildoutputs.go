@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -41,7 +42,7 @@ func (b builtSet) has(p string) bool {
 // buildOutputs knows, per program, where its build commands leave what
 // they build. args are the words after the program; env the stage at the
 // RUN.
-var buildOutputs = map[string]func(env *StageState, args []ast.Word, b *builtSet){
+var buildOutputs = map[string]func(env *stage.State, args []ast.Word, b *builtSet){
 	"go":      goOutputs,
 	"cargo":   cargoOutputs,
 	"dotnet":  dotnetOutputs,
@@ -78,7 +79,7 @@ func (c *cmPass) runOutputs(ins *ast.Instruction, b *builtSet) {
 	}
 	env := c.se.At(ins)
 	for _, cmd := range s.Commands {
-		args := stripWrappers(cmd.Args)
+		args := stage.StripWrappers(cmd.Args)
 		if len(args) == 0 {
 			continue
 		}
@@ -118,8 +119,8 @@ func (c *cmPass) copiedOutputs(ins *ast.Instruction, cmd *instructions.CopyComma
 }
 
 // outPath resolves an output option's value against the WORKDIR.
-func outPath(env *StageState, w ast.Word) (string, bool) {
-	v, ok := env.wordValue(w)
+func outPath(env *stage.State, w ast.Word) (string, bool) {
+	v, ok := env.WordValue(w)
 	if !ok || v.Val == "" {
 		return "", false
 	}
@@ -134,7 +135,7 @@ func outPath(env *StageState, w ast.Word) (string, bool) {
 }
 
 // optValue finds `-o X`, `-o=X` or `--output X` among args.
-func optValue(env *StageState, args []ast.Word, names ...string) (string, bool) {
+func optValue(env *stage.State, args []ast.Word, names ...string) (string, bool) {
 	for i, a := range args {
 		for _, n := range names {
 			switch {
@@ -158,7 +159,7 @@ func (b *builtSet) addOut(p string) {
 
 // goOutputs: `go build -o X` (a file, or a folder when X ends in /),
 // `go build` (a program in the WORKDIR), `go install` (GOBIN or GOPATH/bin).
-func goOutputs(env *StageState, args []ast.Word, b *builtSet) {
+func goOutputs(env *stage.State, args []ast.Word, b *builtSet) {
 	if len(args) == 0 {
 		return
 	}
@@ -204,7 +205,7 @@ func goInstallName(pkg string) string {
 	}
 	elems := strings.Split(strings.Trim(pkg, "/"), "/")
 	name := elems[len(elems)-1]
-	if len(elems) > 1 && len(name) > 1 && name[0] == 'v' && allDigits(name[1:]) {
+	if len(elems) > 1 && len(name) > 1 && name[0] == 'v' && stage.AllDigits(name[1:]) {
 		name = elems[len(elems)-2]
 	}
 	if name == "." || name == ".." {
@@ -215,7 +216,7 @@ func goInstallName(pkg string) string {
 
 // cargoOutputs: `cargo build` writes under the target folder, `cargo
 // install` into the install root's bin.
-func cargoOutputs(env *StageState, args []ast.Word, b *builtSet) {
+func cargoOutputs(env *stage.State, args []ast.Word, b *builtSet) {
 	var pos []string
 	for _, a := range args {
 		if !strings.HasPrefix(a.Value, "-") && !strings.HasPrefix(a.Value, "+") {
@@ -255,7 +256,7 @@ func cargoOutputs(env *StageState, args []ast.Word, b *builtSet) {
 
 // dotnetOutputs: `dotnet publish -o X` (the published application, with
 // every dependency copied beside it).
-func dotnetOutputs(env *StageState, args []ast.Word, b *builtSet) {
+func dotnetOutputs(env *stage.State, args []ast.Word, b *builtSet) {
 	if len(args) == 0 || args[0].Value != "publish" {
 		return
 	}
@@ -265,7 +266,7 @@ func dotnetOutputs(env *StageState, args []ast.Word, b *builtSet) {
 }
 
 // ccOutputs: a compiler's `-o X`.
-func ccOutputs(env *StageState, args []ast.Word, b *builtSet) {
+func ccOutputs(env *stage.State, args []ast.Word, b *builtSet) {
 	if p, ok := optValue(env, args, "-o"); ok && !strings.HasSuffix(p, ".o") {
 		b.addOut(p)
 	}
@@ -273,8 +274,8 @@ func ccOutputs(env *StageState, args []ast.Word, b *builtSet) {
 
 // treeOutput: a build tool whose listed goals or tasks write under a
 // folder of the WORKDIR (Maven's target, Gradle's build).
-func treeOutput(dir string, goals ...string) func(*StageState, []ast.Word, *builtSet) {
-	return func(env *StageState, args []ast.Word, b *builtSet) {
+func treeOutput(dir string, goals ...string) func(*stage.State, []ast.Word, *builtSet) {
+	return func(env *stage.State, args []ast.Word, b *builtSet) {
 		for _, a := range args {
 			if strIn(goals, a.Value) {
 				b.trees = append(b.trees, path.Join(env.Workdir, dir))

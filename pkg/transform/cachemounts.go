@@ -366,7 +366,7 @@ func (c *cmPass) cacheDir(r *cmRun, inv *invocation, spec *CacheSpec) (v EnvValu
 				// Unset, or a value that switches the cache off (removed with the mount).
 				return EnvValue{}, false, ""
 			}
-			ev, ok := r.env.shellValue(val)
+			ev, ok := r.env.ShellValue(val)
 			if !ok {
 				return EnvValue{}, false, name + " is set to a value dfopt cannot resolve"
 			}
@@ -475,7 +475,7 @@ func (c *cmPass) cacheDir(r *cmRun, inv *invocation, spec *CacheSpec) (v EnvValu
 
 func (c *cmPass) home(r *cmRun, inv *invocation) (EnvValue, string) {
 	if val, ok := inv.assign["HOME"]; ok {
-		ev, ok := r.env.shellValue(val)
+		ev, ok := r.env.ShellValue(val)
 		if !ok || !path.IsAbs(ev.Val) {
 			return EnvValue{}, "HOME is set to a value dfopt cannot resolve"
 		}
@@ -533,7 +533,7 @@ func flagValue(r *cmRun, args []ast.Word, flags []string) (EnvValue, bool, strin
 				if i+1 >= len(args) {
 					return EnvValue{}, false, f + " has no value"
 				}
-				ev, ok := r.env.wordValue(args[i+1])
+				ev, ok := r.env.WordValue(args[i+1])
 				if !ok {
 					return EnvValue{}, false, f + " has a value dfopt cannot resolve"
 				}
@@ -543,7 +543,7 @@ func flagValue(r *cmRun, args []ast.Word, flags []string) (EnvValue, bool, strin
 			default:
 				continue
 			}
-			ev, ok := r.env.shellValue(raw)
+			ev, ok := r.env.ShellValue(raw)
 			if a.Lit {
 				ev, ok = litValue(raw), true
 			}
@@ -980,7 +980,7 @@ func expandPathWord(w string, r *cmRun) string {
 			w = r.id.Home.Val + w[1:]
 		}
 	}
-	if v, ok := r.env.shellValue(w); ok {
+	if v, ok := r.env.ShellValue(w); ok {
 		return v.Val
 	}
 	if r.id.Home.Val != "" {
@@ -1127,7 +1127,7 @@ func runAssignment(r *cmRun, inv *invocation, name string) (EnvValue, bool, bool
 				continue // not exported: the manager does not see it
 			}
 		}
-		ev, ok := r.env.shellValue(a.value)
+		ev, ok := r.env.ShellValue(a.value)
 		if !ok {
 			return EnvValue{}, false, true
 		}

@@ -410,12 +410,12 @@ type managerCtx struct {
 }
 
 func (c *managerCtx) lineageMentions(words ...string) bool {
-	for _, st := range c.se.Lineage(c.se.d.Stages[c.ins.Stage]) {
+	for _, st := range c.se.Lineage(c.se.Doc().Stages[c.ins.Stage]) {
 		for _, in := range st.Instructions {
 			if in.Index > c.ins.Index {
 				break
 			}
-			t := in.Text(c.se.d)
+			t := in.Text(c.se.Doc())
 			for _, w := range words {
 				if strings.Contains(t, w) {
 					return true

@@ -260,28 +260,9 @@ func parseTar(r *argReader) {
 				}
 			}
 		case ok && (strings.HasPrefix(v, "-") || i == 0) && v != "-":
-			letters := strings.TrimPrefix(v, "-")
-			dashed := strings.HasPrefix(v, "-")
-			for k := 0; k < len(letters); k++ {
-				l := letters[k]
-				switch l {
-				case 'x':
-					extract = true
-				case 'I':
-					r.fail("`tar -I` runs a command")
-					return
-				}
-				if strings.IndexByte("fCTXKNgb", l) < 0 {
-					continue
-				}
-				if dashed && k+1 < len(letters) {
-					r.tarAttached(l, letters[k+1:], &dir, &dirSet)
-					break
-				}
-				pending = append(pending, l)
-				if dashed {
-					break
-				}
+			var fail bool
+			if pending, fail = r.tarLetters(v, pending, &extract, &dir, &dirSet); fail {
+				return
 			}
 		default:
 			files = append(files, i)
@@ -293,6 +274,42 @@ func parseTar(r *argReader) {
 		}
 		return
 	}
+	r.tarOperands(files, dir, dirSet)
+}
+
+// tarLetters reads a cluster of tar's option letters (`xzf`, `-xzf`):
+// the letters whose values come in the next arguments are added to
+// pending; fail is true when tar runs a command.
+func (r *argReader) tarLetters(v string, pending []byte, extract *bool, dir *string, dirSet *bool) (_ []byte, fail bool) {
+	letters := strings.TrimPrefix(v, "-")
+	dashed := strings.HasPrefix(v, "-")
+	for k := 0; k < len(letters); k++ {
+		l := letters[k]
+		switch l {
+		case 'x':
+			*extract = true
+		case 'I':
+			r.fail("`tar -I` runs a command")
+			return pending, true
+		}
+		if strings.IndexByte("fCTXKNgb", l) < 0 {
+			continue
+		}
+		if dashed && k+1 < len(letters) {
+			r.tarAttached(l, letters[k+1:], dir, dirSet)
+			break
+		}
+		pending = append(pending, l)
+		if dashed {
+			break
+		}
+	}
+	return pending, false
+}
+
+// tarOperands reads the operands of a tar that does not extract: the
+// files it archives, in the -C folder when there is one.
+func (r *argReader) tarOperands(files []int, dir string, dirSet bool) {
 	for _, i := range files {
 		v, ok := litWord(r.args[i])
 		switch {

@@ -143,48 +143,9 @@ func stmtState(s *syntax.Stmt) string {
 			return w
 		}
 	}
-	stmts := func(list []*syntax.Stmt) string {
-		for _, x := range list {
-			if w := stmtState(x); w != "" {
-				return w
-			}
-		}
-		return ""
-	}
 	switch c := s.Cmd.(type) {
 	case *syntax.CallExpr:
-		if len(c.Args) == 0 {
-			if len(c.Assigns) > 0 {
-				return "a variable assignment"
-			}
-			return ""
-		}
-		name, args, ok := callName(c)
-		if !ok {
-			return "a command whose name is not literal"
-		}
-		if stateBuiltins[name] {
-			return "`" + name + "`"
-		}
-		if full, _ := litWord(args[0]); daemonStarters[name] || strings.HasPrefix(full, "/etc/init.d/") {
-			return "`" + name + "`, which may leave a service running"
-		}
-		if name == ":" && len(c.Assigns) > 0 {
-			return "a variable assignment"
-		}
-		if name == "printf" && len(args) > 1 {
-			if v, _ := litWord(args[1]); v == "-v" {
-				return "`printf -v`"
-			}
-		}
-		for _, a := range c.Assigns {
-			if a.Value != nil {
-				if w := wordsState(a.Value); w != "" {
-					return w
-				}
-			}
-		}
-		return wordsState(c.Args...)
+		return callState(c)
 	case *syntax.DeclClause:
 		return "`" + c.Variant.Value + "`"
 	case *syntax.LetClause, *syntax.ArithmCmd:
@@ -203,25 +164,25 @@ func stmtState(s *syntax.Stmt) string {
 		}
 		return stmtState(c.Y)
 	case *syntax.Block:
-		return stmts(c.Stmts)
+		return stmtsState(c.Stmts)
 	case *syntax.IfClause:
 		for ic := c; ic != nil; ic = ic.Else {
-			if w := stmts(ic.Cond); w != "" {
+			if w := stmtsState(ic.Cond); w != "" {
 				return w
 			}
-			if w := stmts(ic.Then); w != "" {
+			if w := stmtsState(ic.Then); w != "" {
 				return w
 			}
 		}
 		return ""
 	case *syntax.WhileClause:
-		if w := stmts(c.Cond); w != "" {
+		if w := stmtsState(c.Cond); w != "" {
 			return w
 		}
-		return stmts(c.Do)
+		return stmtsState(c.Do)
 	case *syntax.CaseClause:
 		for _, it := range c.Items {
-			if w := stmts(it.Stmts); w != "" {
+			if w := stmtsState(it.Stmts); w != "" {
 				return w
 			}
 		}
@@ -232,6 +193,52 @@ func stmtState(s *syntax.Stmt) string {
 		return ""
 	}
 	return "a shell construct dfopt does not analyse"
+}
+
+// stmtsState is stmtState of the first statement of a list that has one.
+func stmtsState(list []*syntax.Stmt) string {
+	for _, x := range list {
+		if w := stmtState(x); w != "" {
+			return w
+		}
+	}
+	return ""
+}
+
+// callState is stmtState of a simple command.
+func callState(c *syntax.CallExpr) string {
+	if len(c.Args) == 0 {
+		if len(c.Assigns) > 0 {
+			return "a variable assignment"
+		}
+		return ""
+	}
+	name, args, ok := callName(c)
+	if !ok {
+		return "a command whose name is not literal"
+	}
+	if stateBuiltins[name] {
+		return "`" + name + "`"
+	}
+	if full, _ := litWord(args[0]); daemonStarters[name] || strings.HasPrefix(full, "/etc/init.d/") {
+		return "`" + name + "`, which may leave a service running"
+	}
+	if name == ":" && len(c.Assigns) > 0 {
+		return "a variable assignment"
+	}
+	if name == "printf" && len(args) > 1 {
+		if v, _ := litWord(args[1]); v == "-v" {
+			return "`printf -v`"
+		}
+	}
+	for _, a := range c.Assigns {
+		if a.Value != nil {
+			if w := wordsState(a.Value); w != "" {
+				return w
+			}
+		}
+	}
+	return wordsState(c.Args...)
 }
 
 // wordsState finds `${x:=y}`-style assignments in words (command

@@ -51,44 +51,17 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  rewritten  built in %s (%d steps run, %d cached)\n", secs(r.Rewritten.Seconds), r.Rewritten.Executed, r.Rewritten.Cached)
 	}
 	if c := r.Filesystem; c != nil {
-		hidden := 0
-		for _, n := range c.IgnoredDiffering {
-			hidden += n
-		}
-		state := "equivalent"
-		if !c.Equivalent() {
-			state = fmt.Sprintf("%d differences", len(c.Differences))
-		}
-		fmt.Fprintf(&b, "filesystem: %s (%d paths compared; %d ignored, %d of them differ)\n", state, c.Compared, c.Ignored, hidden)
-		if hidden > 0 {
-			fmt.Fprintf(&b, "  differences the ignore list allows: %s\n", c.IgnoredSummary())
-		}
-		for i, d := range c.Differences {
-			if i == MaxListed {
-				fmt.Fprintf(&b, "  … and %d more (--format json lists them all)\n", len(c.Differences)-MaxListed)
-				break
-			}
-			fmt.Fprintf(&b, "  %s\n", d)
-		}
-		if !c.Equivalent() && r.Unsafe {
-			b.WriteString("  (expected: unsafe fixes change the image on purpose; review the list)\n")
-		}
+		writeFilesystem(&b, c, r.Unsafe)
 	}
 
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 4, 3, ' ', 0)
 	fmt.Fprintf(tw, "\toriginal\trewritten\n")
-	scenario := func(title string, s *Scenario) {
-		fmt.Fprintf(tw, "%s (%s)\t\t\n", title, s.Path)
-		fmt.Fprintf(tw, "  steps run / cached\t%d / %d\t%d / %d\n", s.Original.Executed, s.Original.Cached, s.Rewritten.Executed, s.Rewritten.Cached)
-		fmt.Fprintf(tw, "  dependency install\t%s\t%s\n", depState(s.Original), depState(s.Rewritten))
-		fmt.Fprintf(tw, "  wall time\t%s\t%s\n", secs(s.Original.Seconds), secs(s.Rewritten.Seconds))
-	}
 	if r.CodeChange != nil {
-		scenario("code-only change", r.CodeChange)
+		writeScenario(tw, "code-only change", r.CodeChange)
 	}
 	if r.DependencyChange != nil {
-		scenario("dependency change", r.DependencyChange)
+		writeScenario(tw, "dependency change", r.DependencyChange)
 	}
 	if r.Original != nil && r.Rewritten != nil {
 		fmt.Fprintf(tw, "final size\t%s\t%s\n", HumanSize(r.Original.Size), HumanSize(r.Rewritten.Size))
@@ -100,6 +73,40 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "\nverdict: %s\n", verdictText(r))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeFilesystem writes the comparison of the two images' filesystems.
+func writeFilesystem(b *strings.Builder, c *Comparison, unsafe bool) {
+	hidden := 0
+	for _, n := range c.IgnoredDiffering {
+		hidden += n
+	}
+	state := "equivalent"
+	if !c.Equivalent() {
+		state = fmt.Sprintf("%d differences", len(c.Differences))
+	}
+	fmt.Fprintf(b, "filesystem: %s (%d paths compared; %d ignored, %d of them differ)\n", state, c.Compared, c.Ignored, hidden)
+	if hidden > 0 {
+		fmt.Fprintf(b, "  differences the ignore list allows: %s\n", c.IgnoredSummary())
+	}
+	for i, d := range c.Differences {
+		if i == MaxListed {
+			fmt.Fprintf(b, "  … and %d more (--format json lists them all)\n", len(c.Differences)-MaxListed)
+			break
+		}
+		fmt.Fprintf(b, "  %s\n", d)
+	}
+	if !c.Equivalent() && unsafe {
+		b.WriteString("  (expected: unsafe fixes change the image on purpose; review the list)\n")
+	}
+}
+
+// writeScenario writes one measured scenario as rows of the table.
+func writeScenario(tw io.Writer, title string, s *Scenario) {
+	fmt.Fprintf(tw, "%s (%s)\t\t\n", title, s.Path)
+	fmt.Fprintf(tw, "  steps run / cached\t%d / %d\t%d / %d\n", s.Original.Executed, s.Original.Cached, s.Rewritten.Executed, s.Rewritten.Cached)
+	fmt.Fprintf(tw, "  dependency install\t%s\t%s\n", depState(s.Original), depState(s.Rewritten))
+	fmt.Fprintf(tw, "  wall time\t%s\t%s\n", secs(s.Original.Seconds), secs(s.Rewritten.Seconds))
 }
 
 func verdictText(r *Report) string {

@@ -35,7 +35,7 @@ func (s *msSplit) runtimeCmds() (at []int, cmds []*msCmd) {
 			continue
 		}
 		for _, c := range pl.cmds {
-			if i > s.k || pl.replay || c.keep {
+			if i > s.builder.last || pl.replay || c.keep {
 				at, cmds = append(at, i), append(cmds, c)
 			}
 		}
@@ -184,7 +184,7 @@ func (s *msSplit) keepWriters(c *msCmd, at int, p string) (found, kept bool) {
 			continue
 		}
 		found = true
-		if j < s.k && !pl.keep {
+		if j < s.builder.last && !pl.keep {
 			pl.keep, kept = true, true
 			if msHas(pl.foot, "") {
 				s.fail("cannot tell where %s writes", s.at(pl.ins))
@@ -237,7 +237,7 @@ func (s *msSplit) certainly(pl *msPlan, p string) bool {
 		return false
 	}
 	d, ok := msExpand(c.DestPath, pl.env)
-	dest := msResolve(msOr(pl.cwd, s.imageWorkdir), d)
+	dest := msResolve(msOr(pl.cwd, s.builder.workdir), d)
 	if !ok || dest == "" || !(strings.HasSuffix(d, "/") || d == "." || len(c.SourcePaths) > 1 || dest == pl.cwd) {
 		return false
 	}

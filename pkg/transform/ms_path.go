@@ -17,7 +17,7 @@ import (
 // stage: the builder image's, as the stage's ENV sets it; ok is false
 // when dfopt cannot tell (a build argument, an image it does not know).
 func (s *msSplit) lookupPath() (dirs []string, ok bool) {
-	v, ok := s.finalEnv["PATH"]
+	v, ok := s.end.env["PATH"]
 	if !ok {
 		return baseimage.StdPath, false
 	}
@@ -37,11 +37,11 @@ func (s *msSplit) builderOnlyPath() []string {
 		return nil
 	}
 	rt := baseimage.StdPath
-	if d, ok := baseimage.DefaultsOf(s.runtime); ok && d.Path != nil {
+	if d, ok := baseimage.DefaultsOf(s.rt.image); ok && d.Path != nil {
 		rt = d.Path
 	}
 	var out []string
-	for _, dir := range s.image.Path {
+	for _, dir := range s.builder.image.Path {
 		if !msHas(rt, dir) {
 			out = append(out, dir)
 		}
@@ -65,7 +65,7 @@ func (s *msSplit) pathFor(a msArtifact) []string {
 func (s *msSplit) keptPath(dir string) bool {
 	for i, pl := range s.pl {
 		c, ok := pl.ins.Command.(*instructions.EnvCommand)
-		if !ok || !(pl.keep || i > s.k) {
+		if !ok || !(pl.keep || i > s.builder.last) {
 			continue
 		}
 		for _, kv := range c.Env {

@@ -214,7 +214,7 @@ func (s *msSplit) startNeedsShell() bool {
 // runtime image's own, its distribution's, and the packages it installs.
 func (s *msSplit) runtimePrograms() map[string]bool {
 	out := map[string]bool{}
-	ref := s.runtime
+	ref := s.rt.image
 	if s.row.SameImage {
 		ref = s.st.Base
 	}
@@ -225,7 +225,7 @@ func (s *msSplit) runtimePrograms() map[string]bool {
 	for _, p := range baseimage.FamilyPrograms[imageFamily(ref)] {
 		out[p] = true
 	}
-	for _, p := range s.runtimePkg {
+	for _, p := range s.pkgs.runtime {
 		name, _, _ := strings.Cut(p, "=")
 		out[name] = true
 	}
@@ -242,9 +242,9 @@ func (s *msSplit) toolchain(base string, have map[string]bool) string {
 	switch {
 	case have[base]:
 		return ""
-	case msHas(s.row.RuntimeTools, base) || msHas(s.image.Programs, base):
+	case msHas(s.row.RuntimeTools, base) || msHas(s.builder.image.Programs, base):
 		return "builder"
-	case s.row.SameImage && (msCompilers[base] || msHas(s.dropped, base)):
+	case s.row.SameImage && (msCompilers[base] || msHas(s.pkgs.dropped, base)):
 		return "builder"
 	}
 	for _, m := range Managers {
@@ -258,7 +258,7 @@ func (s *msSplit) toolchain(base string, have map[string]bool) string {
 // candidates are the paths a program name can be in the runtime stage.
 func (s *msSplit) candidates(p msProg) []string {
 	if strings.Contains(p.name, "/") || p.script {
-		if c := msResolve(s.finalCwd, p.name); c != "" {
+		if c := msResolve(s.end.cwd, p.name); c != "" {
 			return []string{c}
 		}
 		return nil
@@ -281,7 +281,7 @@ func (s *msSplit) isArtifact(p msProg) bool {
 				}
 			}
 		}
-		if s.venv != "" && msUnder(c, s.venv) {
+		if s.lang.venv != "" && msUnder(c, s.lang.venv) {
 			return true
 		}
 	}
@@ -298,7 +298,7 @@ func (s *msSplit) hasProgram(p msProg, have map[string]bool) bool {
 		return true
 	}
 	rt := baseimage.StdPath
-	if d, ok := baseimage.DefaultsOf(s.runtime); ok && d.Path != nil {
+	if d, ok := baseimage.DefaultsOf(s.rt.image); ok && d.Path != nil {
 		rt = d.Path
 	}
 	return msHas(rt, path.Dir(path.Clean(p.name))) || msHas(baseimage.StdPath, path.Dir(path.Clean(p.name)))
@@ -310,7 +310,7 @@ func (s *msSplit) keptFile(p msProg) (*msPlan, string) {
 	for _, c := range s.candidates(p) {
 		for i := len(s.pl) - 1; i >= 0; i-- {
 			pl := s.pl[i]
-			if pl.ins.Cmd != "copy" && pl.ins.Cmd != "add" || !(pl.keep || i > s.k) {
+			if pl.ins.Cmd != "copy" && pl.ins.Cmd != "add" || !(pl.keep || i > s.builder.last) {
 				continue
 			}
 			if pl.foot == nil {
@@ -375,7 +375,7 @@ func (s *msSplit) checkStart() {
 			s.fail("%s starts `%s` through PATH, and dfopt cannot tell which folders PATH holds", s.at(p.ins), p.name)
 			continue
 		}
-		s.fail("%s starts `%s`, which neither the build makes nor `%s` has", s.at(p.ins), p.name, s.runtime)
+		s.fail("%s starts `%s`, which neither the build makes nor `%s` has", s.at(p.ins), p.name, s.rt.image)
 	}
 }
 

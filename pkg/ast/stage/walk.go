@@ -1,0 +1,206 @@
+package stage
+
+import (
+	"path"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+)
+
+// Env resolves stage state for one document.
+type Env struct {
+	d      *ast.Document
+	lex    *shell.Lex
+	shells map[*ast.Instruction]*ast.Script
+	parsed map[*ast.Instruction]bool
+	final  map[int]*State // state at the end of each stage
+	at     map[*ast.Instruction]*State
+	global *State
+}
+
+// New prepares the analysis of a document.
+func New(d *ast.Document) *Env {
+	return &Env{
+		d:      d,
+		lex:    shell.NewLex(d.Escape),
+		shells: map[*ast.Instruction]*ast.Script{},
+		parsed: map[*ast.Instruction]bool{},
+		final:  map[int]*State{},
+		at:     map[*ast.Instruction]*State{},
+	}
+}
+
+// Shell is d.Shell(ins), parsed once.
+func (se *Env) Shell(ins *ast.Instruction) *ast.Script {
+	if !se.parsed[ins] {
+		se.parsed[ins] = true
+		se.shells[ins] = se.d.Shell(ins)
+	}
+	return se.shells[ins]
+}
+
+// Parent returns the earlier stage a stage is built on (FROM <stage>), or nil.
+func (se *Env) Parent(st *ast.Stage) *ast.Stage {
+	if p := se.d.StageByName(st.Base); p != nil && p.Index < st.Index {
+		return p
+	}
+	return nil
+}
+
+// Lineage returns the stages a stage is built on, the outermost first,
+// ending with the stage itself.
+func (se *Env) Lineage(st *ast.Stage) []*ast.Stage {
+	var out []*ast.Stage
+	for s := st; s != nil && len(out) < 64; s = se.Parent(s) {
+		out = append(out, s)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// At returns the state of the instruction's stage just before it runs.
+// The result is shared: callers must not change it.
+func (se *Env) At(ins *ast.Instruction) *State {
+	if ins.Stage < 0 {
+		return se.globalEnv()
+	}
+	if e, ok := se.at[ins]; ok {
+		return e
+	}
+	e := se.walk(se.d.Stages[ins.Stage], ins.Index)
+	se.at[ins] = e
+	return e
+}
+
+// End returns the state at the end of a stage.
+func (se *Env) End(st *ast.Stage) *State {
+	if e, ok := se.final[st.Index]; ok {
+		return e
+	}
+	e := se.walk(st, 1<<30)
+	se.final[st.Index] = e
+	return e
+}
+
+func (se *Env) globalEnv() *State {
+	if se.global != nil {
+		return se.global
+	}
+	e := &State{Vars: map[string]Var{}, Workdir: "/", Accounts: map[string]*Account{}, Groups: map[string]Value{}, se: se}
+	for _, ins := range se.d.Instructions {
+		if ins.Stage >= 0 {
+			break
+		}
+		if a, ok := ins.Command.(*instructions.ArgCommand); ok {
+			for _, kv := range a.Args {
+				v := Var{Name: kv.Key, Arg: true, IsArg: true, Line: ins.StartLine}
+				if kv.Value != nil {
+					if val, err := e.Expand(*kv.Value); err == nil {
+						v.Value, v.Set = val.Val, true
+					}
+				}
+				e.Vars[kv.Key] = v
+			}
+		}
+	}
+	se.global = e
+	return e
+}
+
+// walk computes the state of st just before the instruction with index before.
+func (se *Env) walk(st *ast.Stage, before int) *State {
+	var e *State
+	if p := se.Parent(st); p != nil {
+		pe := se.End(p)
+		e = &State{
+			Stage: st, Base: pe.Base, Vars: map[string]Var{}, User: pe.User, UserRaw: pe.UserRaw, UserLine: pe.UserLine,
+			Workdir: pe.Workdir, Accounts: map[string]*Account{}, Groups: map[string]Value{}, BaseUser: pe.BaseUser, se: se,
+		}
+		for k, v := range pe.Vars {
+			if !v.IsArg { // ARGs do not cross FROM; ENV does
+				e.Vars[k] = v
+			}
+		}
+		for k, v := range pe.Accounts {
+			c := *v
+			e.Accounts[k] = &c
+		}
+		for k, v := range pe.Groups {
+			e.Groups[k] = v
+		}
+	} else {
+		e = &State{Stage: st, Vars: map[string]Var{}, Workdir: "/", Accounts: map[string]*Account{}, Groups: map[string]Value{}, se: se}
+		g := se.globalEnv()
+		base := st.Base
+		if v, err := g.Expand(base); err == nil {
+			base = v.Val
+		}
+		e.Base = base
+		applyBaseImage(e, base)
+	}
+	global := se.globalEnv()
+	for _, ins := range st.Instructions {
+		if ins.Index >= before {
+			break
+		}
+		se.apply(e, ins, global)
+	}
+	return e
+}
+
+func (se *Env) apply(e *State, ins *ast.Instruction, global *State) {
+	switch c := ins.Command.(type) {
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			v := Var{Name: kv.Key, Arg: true, IsArg: true, Line: ins.StartLine}
+			if kv.Value != nil {
+				if val, err := e.Expand(*kv.Value); err == nil {
+					v.Value, v.Set = val.Val, true
+				}
+			} else if g, ok := global.Vars[kv.Key]; ok {
+				v.Value, v.Set = g.Value, g.Set
+			}
+			if old, ok := e.Vars[kv.Key]; ok && !old.IsArg {
+				// An ENV of the same name wins over the ARG.
+				continue
+			}
+			e.Vars[kv.Key] = v
+		}
+	case *instructions.EnvCommand:
+		vals := make([]Var, 0, len(c.Env))
+		for _, kv := range c.Env {
+			val, err := e.Expand(kv.Value)
+			v := Var{Name: kv.Key, Line: ins.StartLine, Set: err == nil, Value: val.Val, Arg: val.Arg}
+			vals = append(vals, v)
+		}
+		// One ENV sets all its pairs with the values from before it.
+		for _, v := range vals {
+			e.Vars[v.Name] = v
+		}
+	case *instructions.UserCommand:
+		val, err := e.Expand(c.User)
+		e.User, e.UserRaw, e.UserLine = val.Val, c.User, ins.StartLine
+		if err != nil {
+			e.User = c.User
+		}
+	case *instructions.WorkdirCommand:
+		val, err := e.Expand(c.Path)
+		if err == nil {
+			p := val.Val
+			if !path.IsAbs(p) {
+				p = path.Join(e.Workdir, p)
+			}
+			e.Workdir = path.Clean(p)
+		}
+	case *instructions.RunCommand:
+		if s := se.Shell(ins); s != nil {
+			se.accounts(e, s, ins)
+		}
+	}
+}
+
+// Doc returns the document the Env walks.
+func (se *Env) Doc() *ast.Document { return se.d }
