@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -1057,7 +1058,7 @@ func msRustArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 		}
 		for _, cfg := range []string{".cargo/config.toml", ".cargo/config"} {
 			if data, _, ok := s.readContext(path.Join(pkgDir, cfg), at); ok {
-				moves, _, err := cargoConfigMoves(cfg, data)
+				moves, _, err := tools.CargoConfigMoves(cfg, data)
 				if err != nil {
 					return nil, err
 				}

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
 
@@ -257,22 +258,18 @@ func wordsState(words ...*syntax.Word) string {
 	return why
 }
 
-// WorkKind is the kind of work a RUN does. merge-runs keeps different
-// kinds in separate layers: they change at different rates.
-type WorkKind int
+// WorkKind is the kind of work a RUN does (tools.Kind). merge-runs keeps
+// different kinds in separate layers: they change at different rates.
+type WorkKind = tools.Kind
 
 // The kinds of work.
 const (
-	KindOther  WorkKind = iota // anything else: files, users, downloads
-	KindSystem                 // system packages (apt-get, apk, dnf, …)
-	KindDeps                   // language dependencies (pip, npm, go mod download, …)
-	KindBuild                  // building the project (make, go build, npm run build, …)
-	KindMixed                  // more than one of the above
+	KindOther  = tools.KindOther
+	KindSystem = tools.KindSystem
+	KindDeps   = tools.KindDeps
+	KindBuild  = tools.KindBuild
+	KindMixed  = tools.KindMixed
 )
-
-func (k WorkKind) String() string {
-	return [...]string{"other", "system packages", "language dependencies", "build", "mixed"}[k]
-}
 
 var systemTools = map[string]bool{
 	"apt-get": true, "apt": true, "aptitude": true, "apk": true, "dnf": true,
