@@ -57,6 +57,7 @@ func init() {
 		Progs: []string{"gem"},
 		Command: Spec{
 			Valued: []string{"--install-dir", "-i"},
+			Deps:   []string{"install", "create", "update"},
 			Uses:   []string{"install", "i", "update"},
 		},
 		Cache: &Cache{

@@ -24,7 +24,7 @@ func init() {
 			Build: []string{"build", "test", "check", "run", "doc", "clippy", "bench", "b", "t", "r", "c"},
 			Skip:  []string{"version", "help", "new", "init", "fmt", "clean", "locate-project", "login", "logout", "owner", "yank", "search", "pkgid"},
 		},
-		Dockerignore: &Dockerignore{Entry: "target", Subs: []string{"build", "install", "test", "chef"}},
+		Dockerignore: &Dockerignore{Entry: "cargo", Subs: []string{"build", "install", "test", "chef"}},
 		Hoist: &Hoist{
 			Required:    []string{"Cargo.toml", "Cargo.lock"},
 			Optional:    []string{"rust-toolchain.toml", "rust-toolchain", ".cargo/config.toml", ".cargo/config"},
