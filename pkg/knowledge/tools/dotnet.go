@@ -124,13 +124,9 @@ var (
 	msbImport  = regexp.MustCompile(`<Import\s+Project="([^"]+)"`)
 )
 
-// dotnetProjects finds the project files a restore reads: the named or
-// discovered project or solution, the projects it references, and the
-// MSBuild and NuGet files above each of them.
-func dotnetProjects(v Context, in *Install, dir string) ([]string, string) {
-	if !v.Present() {
-		return nil, NoContext
-	}
+// dotnetStart is the project or solution a restore starts from: the
+// named one, or the only one in the (named) folder.
+func dotnetStart(v Context, in *Install, dir string) (string, string) {
 	var start string
 	if len(in.Named) > 0 {
 		start = in.Named[0]
@@ -138,24 +134,35 @@ func dotnetProjects(v Context, in *Install, dir string) ([]string, string) {
 			dir, start = start, "" // a folder
 		}
 	}
-	if start == "" {
-		var found []string
-		for _, n := range v.ListAll(dir) {
-			switch strings.ToLower(path.Ext(n)) {
-			case ".sln", ".slnx", ".csproj", ".fsproj", ".vbproj":
-				found = append(found, path.Join(dir, n))
-			}
+	if start != "" {
+		return start, ""
+	}
+	var found []string
+	for _, n := range v.ListAll(dir) {
+		switch strings.ToLower(path.Ext(n)) {
+		case ".sln", ".slnx", ".csproj", ".fsproj", ".vbproj":
+			found = append(found, path.Join(dir, n))
 		}
-		if len(found) != 1 {
-			if len(found) == 0 {
-				return nil, "no project or solution file in " + DisplayDir(dir)
-			}
-			return nil, "several project or solution files in " + DisplayDir(dir)
+	}
+	if len(found) != 1 {
+		if len(found) == 0 {
+			return "", "no project or solution file in " + DisplayDir(dir)
 		}
-		start = found[0]
-		if why := v.Need(start); why != "" {
-			return nil, why
-		}
+		return "", "several project or solution files in " + DisplayDir(dir)
+	}
+	return found[0], v.Need(found[0])
+}
+
+// dotnetProjects finds the project files a restore reads: the named or
+// discovered project or solution, the projects it references, and the
+// MSBuild and NuGet files above each of them.
+func dotnetProjects(v Context, in *Install, dir string) ([]string, string) {
+	if !v.Present() {
+		return nil, NoContext
+	}
+	start, why := dotnetStart(v, in, dir)
+	if why != "" {
+		return nil, why
 	}
 	var files []string
 	seen := map[string]bool{}

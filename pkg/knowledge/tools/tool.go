@@ -37,9 +37,7 @@ type Tool struct {
 	// each subcommand does, which subcommands use the caches.
 	Command Spec
 	// Dockerignore names the entries the dockerignore rule proposes when
-	// a RUN of the Dockerfile installs or builds with the tool ("node":
-	// node_modules, "python": byte code and virtual environments,
-	// "target": cargo's target/, "**/target": Maven's and sbt's).
+	// a RUN of the Dockerfile installs or builds with the tool.
 	Dockerignore *Dockerignore
 	// Manifests are files the tool's installs read besides Hoist's
 	// (dockerignore never excludes them, verify changes them); Patterns
@@ -56,7 +54,9 @@ type Tool struct {
 // Dockerignore is what a RUN that uses the tool lets the dockerignore
 // rule exclude from the context.
 type Dockerignore struct {
-	Entry string   // "node", "python", "target", "maven": the rule's entry set
+	// Entry is the rule's entry set: "node" (node_modules), "python" (byte
+	// code, virtual environments), "cargo" (target), "maven" (**/target).
+	Entry string
 	Subs  []string // the subcommands that install or build ("" for none); nil: any word of Goals
 	Goals []string // tools driven by goals (mvn package): any of these among the words
 }
