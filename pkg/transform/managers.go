@@ -309,40 +309,10 @@ func matchCommand(words []ast.Word) *rawInvocation {
 		name := progBase(words[i])
 		switch {
 		case name == "env":
-			i++
-			for i < len(words) && strings.HasPrefix(words[i].Value, "-") {
-				if v := words[i].Value; v == "-u" || v == "-C" || v == "-S" || v == "--unset" || v == "--chdir" {
-					i++
-				}
-				i++
-			}
-			for i < len(words) && r.assignWord(words[i].Value) {
-				i++
-			}
+			i = r.skipEnv(words, i+1)
 			continue
 		case name == "sudo":
-			r.sudo = true
-			i++
-			for i < len(words) && strings.HasPrefix(words[i].Value, "-") {
-				v := words[i].Value
-				i++
-				switch v {
-				case "-u", "--user":
-					if i < len(words) {
-						if u := words[i].Value; u != "root" && u != "0" && u != "#0" {
-							r.user = u
-						}
-					}
-					i++
-				case "-g", "--group", "-C", "-h", "--host", "-p", "--prompt", "-U", "--other-user", "-D", "--chdir", "-R", "--chroot", "-T", "--command-timeout":
-					i++
-				case "-E", "--preserve-env", "-H", "--set-home", "-i", "--login", "-s", "--shell":
-					r.user = "sudo " + v
-				}
-			}
-			for i < len(words) && r.assignWord(words[i].Value) {
-				i++
-			}
+			i = r.skipSudo(words, i+1)
 			continue
 		case name == "gosu" || name == "su-exec":
 			if i+1 < len(words) {
@@ -352,35 +322,10 @@ func matchCommand(words []ast.Word) *rawInvocation {
 			continue
 		case name == "runuser" || name == "setpriv" || name == "chroot" || name == "su" || name == "doas":
 			return nil
-		case name == "xargs":
-			i++
-			for i < len(words) && strings.HasPrefix(words[i].Value, "-") {
-				v := words[i].Value
-				i++
-				switch v {
-				case "-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-lines":
-					i++
-				}
-			}
-			continue
-		case name == "timeout":
-			i++
-			for i < len(words) && strings.HasPrefix(words[i].Value, "-") {
-				if v := words[i].Value; v == "-s" || v == "-k" || v == "--signal" || v == "--kill-after" {
-					i++
-				}
-				i++
-			}
-			i++ // the duration
-			continue
-		case name == "nice" || name == "ionice" || name == "stdbuf":
-			i++
-			for i < len(words) && strings.HasPrefix(words[i].Value, "-") {
-				v := words[i].Value
-				i++
-				if v == "-n" || v == "-c" || v == "-i" || v == "-o" || v == "-e" {
-					i++
-				}
+		case skippedWrappers[name] != nil:
+			i = skipOptions(words, i+1, skippedWrappers[name])
+			if name == "timeout" {
+				i++ // the duration
 			}
 			continue
 		case plainWrappers[name]:
@@ -419,6 +364,65 @@ func matchCommand(words []ast.Word) *rawInvocation {
 	}
 	r.prog, r.progIdx, r.args = words[i], i, words[i+1:]
 	return r
+}
+
+// skippedWrappers are the options that take a value of the wrappers
+// whose options are skipped (xargs, timeout, nice, ionice, stdbuf).
+var skippedWrappers = map[string]map[string]bool{
+	"xargs":   nameSet("-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-lines"),
+	"timeout": nameSet("-s", "-k", "--signal", "--kill-after"),
+	"nice":    nameSet("-n", "-c", "-i", "-o", "-e"),
+	"ionice":  nameSet("-n", "-c", "-i", "-o", "-e"),
+	"stdbuf":  nameSet("-n", "-c", "-i", "-o", "-e"),
+}
+
+// skipOptions skips the options (and the values of valued ones) from
+// words[i].
+func skipOptions(words []ast.Word, i int, valued map[string]bool) int {
+	for i < len(words) && strings.HasPrefix(words[i].Value, "-") {
+		v := words[i].Value
+		i++
+		if valued[v] {
+			i++
+		}
+	}
+	return i
+}
+
+// skipEnv skips env's options and assignments, recording these.
+func (r *rawInvocation) skipEnv(words []ast.Word, i int) int {
+	i = skipOptions(words, i, nameSet("-u", "-C", "-S", "--unset", "--chdir"))
+	for i < len(words) && r.assignWord(words[i].Value) {
+		i++
+	}
+	return i
+}
+
+// skipSudo skips sudo's options and assignments, recording the user it
+// runs the command as.
+func (r *rawInvocation) skipSudo(words []ast.Word, i int) int {
+	r.sudo = true
+	for i < len(words) && strings.HasPrefix(words[i].Value, "-") {
+		v := words[i].Value
+		i++
+		switch v {
+		case "-u", "--user":
+			if i < len(words) {
+				if u := words[i].Value; u != "root" && u != "0" && u != "#0" {
+					r.user = u
+				}
+			}
+			i++
+		case "-g", "--group", "-C", "-h", "--host", "-p", "--prompt", "-U", "--other-user", "-D", "--chdir", "-R", "--chroot", "-T", "--command-timeout":
+			i++
+		case "-E", "--preserve-env", "-H", "--set-home", "-i", "--login", "-s", "--shell":
+			r.user = "sudo " + v
+		}
+	}
+	for i < len(words) && r.assignWord(words[i].Value) {
+		i++
+	}
+	return i
 }
 
 // assignWord records a NAME=value word (after `env` or `sudo`).
