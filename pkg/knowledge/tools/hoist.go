@@ -26,9 +26,6 @@ type Hoist struct {
 	// dependency-only install, what needs the source.
 	DepsOnly string
 	Source   string
-	// Progs, when set, are the programs whose installs are recognised
-	// (default: the tool's Progs).
-	Progs []string
 	// ByModule: `python -m <Module> …` installs are recognised too.
 	ByModule bool
 	// Delegate maps a subcommand that runs another tool's command line to

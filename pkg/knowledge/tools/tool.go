@@ -105,18 +105,11 @@ func Base(name string) string {
 func HoistOf(name string) *Tool {
 	name = Base(name)
 	for _, t := range registry {
-		if t.Hoist != nil && contains(t.hoistProgs(), name) {
+		if t.Hoist != nil && contains(t.Progs, name) {
 			return t
 		}
 	}
 	return nil
-}
-
-func (t *Tool) hoistProgs() []string {
-	if t.Hoist.Progs != nil {
-		return t.Hoist.Progs
-	}
-	return t.Progs
 }
 
 // Manifests lists the file names a dependency install reads: each
