@@ -41,16 +41,6 @@ func rpmCacheDir(st *StageState, prog string) (string, string) {
 	return t.CacheDir, ""
 }
 
-// vetoApkMaxAge: --cache-max-age sets how long apk reuses a cached
-// index. With --no-cache the index was never reused; under a cache mount
-// it would be, for that long.
-func vetoApkMaxAge(c *managerCtx, inv *invocation) string {
-	if hasAnyPrefix(inv.args, "--cache-max-age") {
-		return "--cache-max-age lets apk reuse a cached index that old: a cache mount would keep one between builds"
-	}
-	return ""
-}
-
 // vetoStaleIndex: a cache mount keeps the manager's metadata between
 // builds, while a build without it downloads fresh metadata (the images
 // ship none). Mount only a manager that can be told to revalidate it
@@ -87,17 +77,6 @@ func refreshesFirst(c *managerCtx, m *Manager, t baseimage.Tool) bool {
 		return strIn(t.RefreshSubs, inv.sub[0])
 	}
 	return false
-}
-
-func vetoAll(vetoes ...func(*managerCtx, *invocation) string) func(*managerCtx, *invocation) string {
-	return func(c *managerCtx, inv *invocation) string {
-		for _, v := range vetoes {
-			if why := v(c, inv); why != "" {
-				return why
-			}
-		}
-		return ""
-	}
 }
 
 // refreshOption is the option that makes an invocation revalidate the

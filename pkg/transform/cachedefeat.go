@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
 
@@ -16,45 +17,8 @@ import (
 // mount point (EBUSY): such a command is removed with the mount, or the
 // directory is not mounted.
 
-// DirCmd is a command of a manager that prints one of its folders.
-type DirCmd struct {
-	Args string // the positional words after the program: "cache dir"
-	// Caches are the Caches entries it prints: one of them, when the
-	// manager picks at run time (Composer); more than one resolving makes
-	// the folder unknown.
-	Caches []int
-	// Dirs, instead of Caches: the folder it prints, written like
-	// CacheSpec.Dirs (`go env GOPATH`: "$GOPATH", "~/go").
-	Dirs []string
-	// Inside: it prints a folder inside the directory (a versioned store:
-	// `yarn cache dir` is …/v6).
-	Inside bool
-}
-
-// goCleanEmpties: -modcache removes the module cache with its folder;
-// -cache, -testcache and -fuzzcache empty the build cache and keep it.
-func goCleanEmpties(inv *invocation) (empties, removes []int) {
-	for _, a := range inv.args[1:] {
-		switch strings.TrimLeft(a.Value, "-") {
-		case "modcache":
-			empties, removes = append(empties, 0), append(removes, 0)
-		default:
-			if !containsInt(empties, 1) {
-				empties = append(empties, 1)
-			}
-		}
-	}
-	return empties, removes
-}
-
-// aptEmpties: clean and autoclean empty /var/cache/apt; dist-clean (apt 3)
-// also removes the lists.
-func aptEmpties(inv *invocation) (empties, removes []int) {
-	if inv.sub[0] == "dist-clean" || inv.sub[0] == "distclean" {
-		return []int{0, 1}, nil
-	}
-	return []int{0}, nil
-}
+// DirCmd is a command that prints a cache directory (tools.DirCmd).
+type DirCmd = tools.DirCmd
 
 // cleanEmpties is what a clean command of the table empties and removes.
 func cleanEmpties(inv *invocation) (empties, removes []int) {

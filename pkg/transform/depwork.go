@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
 
@@ -79,51 +80,23 @@ func DependencyWork(sc *ast.Script) []DepWork {
 }
 
 // DependencyManifests lists the file names dependency installs read, the
-// ones people edit first: each row's first required manifest, then the
-// other required and optional files of the ecosystem table, then the
-// manifests the dockerignore rule protects besides them.
-func DependencyManifests() []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(names ...string) {
-		for _, n := range names {
-			for _, alt := range strings.Split(n, "|") {
-				if !seen[alt] {
-					seen[alt] = true
-					out = append(out, alt)
-				}
-			}
-		}
-	}
-	for _, e := range Ecosystems {
-		if len(e.Required) > 0 {
-			add(e.Required[0])
-		}
-	}
-	for _, e := range Ecosystems {
-		add(e.Required...)
-		add(e.Optional...)
-	}
-	add(diManifests...)
-	return out
-}
-
-// manifestSuffixes are manifests named by pattern rather than by name:
-// pip's requirement files (the -r argument names them), .NET project
-// files (dotnetProjects finds them), gem specifications.
-var manifestSuffixes = []string{".csproj", ".fsproj", ".vbproj", ".gemspec"}
+// ones people edit first: each tool's first required manifest, then the
+// other required and optional files and the other manifests of the tools
+// (pkg/knowledge/tools).
+func DependencyManifests() []string { return tools.Manifests() }
 
 // IsDependencyManifest reports whether a context path (slash-separated)
-// is a dependency manifest or lies in a folder the table lists
-// (`.mvn/…`, `.yarn/releases/…`).
+// is a dependency manifest (by name or by a tool's pattern) or lies in a
+// folder the tools list (`.mvn/…`, `.yarn/releases/…`).
 func IsDependencyManifest(rel string) bool {
 	rel = Clean(rel)
 	base := path.Base(rel)
-	if strings.HasPrefix(base, "requirements") && strings.HasSuffix(base, ".txt") {
-		return true
-	}
-	for _, s := range manifestSuffixes {
-		if strings.HasSuffix(base, s) {
+	for _, p := range tools.ManifestPatterns() {
+		prefix, suffix, star := strings.Cut(p, "*")
+		if !star {
+			prefix, suffix = "", p
+		}
+		if strings.HasPrefix(base, prefix) && strings.HasSuffix(base, suffix) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"io/fs"
 	"os"
 	"path"
@@ -52,15 +53,6 @@ const diMarker = "# Added by dfopt (rule dockerignore): not needed by the build 
 type diEntry struct {
 	pattern string
 	sample  string // a path the pattern excludes, to test the existing file
-}
-
-// diManifests are files a dependency-install step copies on its own
-// (hoist-deps adds such COPYs): no entry may exclude them.
-var diManifests = []string{
-	"package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", ".npmrc", ".yarnrc.yml", "bun.lockb",
-	"requirements.txt", "pyproject.toml", "poetry.lock", "Pipfile", "Pipfile.lock", "setup.py", "setup.cfg", "uv.lock",
-	"go.mod", "go.sum", "Cargo.toml", "Cargo.lock", "pom.xml", "build.gradle", "settings.gradle", "gradle.properties",
-	"Gemfile", "Gemfile.lock", "composer.json", "composer.lock", "mix.exs", "mix.lock",
 }
 
 func runDockerignore(p *Pass) []Finding {
@@ -385,14 +377,8 @@ func diNamedSources(d *ast.Document, ctx *BuildContext) []string {
 			}
 		}
 	}
-	out = append(out, diManifests...)
-	// and whatever hoist-deps may copy: the ecosystem table's manifests.
-	for _, e := range Ecosystems {
-		for _, names := range append(append([]string(nil), e.Required...), e.Optional...) {
-			out = append(out, strings.Split(names, "|")...)
-		}
-	}
-	return out
+	// and whatever hoist-deps may copy: the tools' manifests.
+	return append(out, tools.Manifests()...)
 }
 
 // diExcludedBy returns the first of paths that m excludes (itself or a
@@ -582,6 +568,8 @@ func diEcosystems(d *ast.Document) map[string]bool {
 	return out
 }
 
+// diClassify records the dockerignore entry sets of the tools a command
+// runs (pkg/knowledge/tools: Tool.Dockerignore).
 func diClassify(words []string, out map[string]bool) {
 	for len(words) > 0 {
 		switch path.Base(words[0]) {
@@ -594,53 +582,49 @@ func diClassify(words []string, out map[string]bool) {
 	if len(words) == 0 {
 		return
 	}
-	name, sub := programAndSub(words)
-	switch name {
-	case "npm":
-		switch sub {
-		case "ci", "install", "i", "add", "clean-install", "isntall":
-			out["node"] = true
+	name := tools.Base(path.Base(words[0]))
+	if m := pythonModule(name, words); m != nil {
+		name, words = m[0], m
+	}
+	for _, t := range tools.All() {
+		di := t.Dockerignore
+		if di == nil || !(strIn(t.Progs, name) || t.Module != "" && t.Module == name) {
+			continue
 		}
-	case "yarn":
-		if sub == "" || sub == "install" || sub == "add" {
-			out["node"] = true
-		}
-	case "pnpm", "bun":
-		switch sub {
-		case "install", "i", "add":
-			out["node"] = true
-		}
-	case "pip", "pip3", "pipenv":
-		if sub == "install" || sub == "sync" {
-			out["python"] = true
-		}
-	case "poetry":
-		if sub == "install" {
-			out["python"] = true
-		}
-	case "uv":
-		if sub == "sync" || sub == "pip" {
-			out["python"] = true
-		}
-	case "python", "python3":
-		for i, w := range words {
-			if w == "-m" && i+2 < len(words) && words[i+1] == "pip" && words[i+2] == "install" {
-				out["python"] = true
-			}
-		}
-	case "cargo":
-		switch sub {
-		case "build", "install", "test", "chef":
-			out["cargo"] = true
-		}
-	case "mvn", "mvnw":
-		for _, w := range words[1:] {
-			switch w {
-			case "package", "install", "verify", "compile", "test":
-				out["maven"] = true
-			}
+		if diUses(t, di, words) {
+			out[di.Entry] = true
 		}
 	}
+}
+
+// pythonModule is the command line of `python -m MODULE …` (MODULE first).
+func pythonModule(name string, words []string) []string {
+	if name != "python" && name != "python3" {
+		return nil
+	}
+	for i, w := range words {
+		if w == "-m" && i+1 < len(words) {
+			return words[i+1:]
+		}
+	}
+	return nil
+}
+
+// diUses reports whether a command line of the tool installs or builds.
+func diUses(t *tools.Tool, di *tools.Dockerignore, words []string) bool {
+	if di.Goals != nil {
+		for _, w := range words[1:] {
+			if strIn(di.Goals, w) {
+				return true
+			}
+		}
+		return false
+	}
+	sub := ""
+	if pos := t.Command.ParseValues(words, 1).Pos; len(pos) > 0 {
+		sub = words[pos[0]]
+	}
+	return strIn(di.Subs, sub)
 }
 
 // diCopied reports whether a COPY or ADD from the context brings the

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"os"
 	"path"
 	"path/filepath"
@@ -23,9 +24,9 @@ var HoistDeps = Register(&Transform{
 })
 
 const (
-	noContext = "no build context on disk to check the manifests"
+	noContext = tools.NoContext
 	// ignoreReason: recognised, nothing to say (dependencies vendored …).
-	ignoreReason = "\x00"
+	ignoreReason = tools.Ignored
 )
 
 // ctxView is the build context as hoist-deps reads it, limited to the
@@ -452,9 +453,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 }
 
 // needsSource completes a reason why an install needs the whole source.
-func needsSource(why string) string {
-	return why + ", so the install needs the whole source and stays after the COPY"
-}
+func needsSource(why string) string { return tools.NeedsSource(why) }
 
 // andList writes "a, b and c".
 func andList(items []string) string {

@@ -7,6 +7,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 )
 
 // Rust's row of the multi-stage table: cargo commands, where they put
@@ -235,7 +237,7 @@ func (s *msSplit) cargoPackage(a *msCargoCmd, pkgDir string, at int) error {
 	}
 	for _, cfg := range []string{".cargo/config.toml", ".cargo/config"} {
 		if data, _, ok := s.readContext(path.Join(pkgDir, cfg), at); ok {
-			moves, _, err := cargoConfigMoves(cfg, data)
+			moves, _, err := tools.CargoConfigMoves(cfg, data)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strconv"
 	"strings"
@@ -57,14 +58,14 @@ func (w *writeCheck) npmSaves() (bool, string) {
 		}
 	}
 	_, si := subAt(w.in.args)
-	cl := parseLine(w.in.args, si+1, npmValued)
-	for _, o := range cl.opts {
-		name := strings.TrimLeft(o.name, "-")
+	cl := tools.Named("npm").Command.Parse(w.in.args, si+1)
+	for _, o := range cl.Opts {
+		name := strings.TrimLeft(o.Name, "-")
 		if !npmKeyNeutral(name) {
-			return false, "`npm install " + o.name + "` may change what npm writes to the lock"
+			return false, "`npm install " + o.Name + "` may change what npm writes to the lock"
 		}
-		val := o.value
-		if !strings.Contains(w.wordText(o.i), "=") && o.vi == o.i {
+		val := o.Value
+		if !strings.Contains(w.wordText(o.I), "=") && o.VI == o.I {
 			val = "true"
 		}
 		no(name, val)

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
 
@@ -264,35 +265,18 @@ func wordsState(words ...*syntax.Word) string {
 	return why
 }
 
-// WorkKind is the kind of work a RUN does. merge-runs keeps different
-// kinds in separate layers: they change at different rates.
-type WorkKind int
+// WorkKind is the kind of work a RUN does (tools.Kind). merge-runs keeps
+// different kinds in separate layers: they change at different rates.
+type WorkKind = tools.Kind
 
 // The kinds of work.
 const (
-	KindOther  WorkKind = iota // anything else: files, users, downloads
-	KindSystem                 // system packages (apt-get, apk, dnf, …)
-	KindDeps                   // language dependencies (pip, npm, go mod download, …)
-	KindBuild                  // building the project (make, go build, npm run build, …)
-	KindMixed                  // more than one of the above
+	KindOther  = tools.KindOther
+	KindSystem = tools.KindSystem
+	KindDeps   = tools.KindDeps
+	KindBuild  = tools.KindBuild
+	KindMixed  = tools.KindMixed
 )
-
-func (k WorkKind) String() string {
-	return [...]string{"other", "system packages", "language dependencies", "build", "mixed"}[k]
-}
-
-var systemTools = map[string]bool{
-	"apt-get": true, "apt": true, "aptitude": true, "apk": true, "dnf": true,
-	"yum": true, "microdnf": true, "tdnf": true, "zypper": true, "pacman": true,
-	"apt-key": true, "add-apt-repository": true, "emerge": true, "xbps-install": true,
-}
-
-var buildTools = map[string]bool{
-	"make": true, "cmake": true, "ninja": true, "meson": true, "gcc": true, "g++": true,
-	"cc": true, "c++": true, "clang": true, "clang++": true, "javac": true, "tsc": true,
-	"webpack": true, "vite": true, "rollup": true, "esbuild": true, "ant": true,
-	"sbt": true, "npx": true, "msbuild": true, "scons": true, "bazel": true,
-}
 
 // RunKind classifies a RUN by the commands it runs in statement position
 // (command substitutions such as `$(dpkg --print-architecture)` do not
@@ -338,75 +322,42 @@ func firstArg(args []*syntax.Word) string {
 	return ""
 }
 
+// callKind classifies a command by what its tool's command-line spec
+// says (pkg/knowledge/tools); removing package-manager caches is part of
+// installing system packages.
 func callKind(c *syntax.CallExpr) WorkKind {
 	name, args, ok := callName(c)
 	if !ok {
 		return KindOther
 	}
-	sub := firstArg(args)
-	switch {
-	case systemTools[name]:
+	if name == "rm" {
+		return rmKind(args)
+	}
+	if t := tools.KindTool(name); t != nil {
+		return t.Command.Kind(args, firstArg(args))
+	}
+	return KindOther
+}
+
+// rmKind: removing system package caches (and nothing else) is system
+// package work.
+func rmKind(args []*syntax.Word) WorkKind {
+	paths := 0
+	for _, a := range args[1:] {
+		v, ok := litWord(a)
+		if !ok {
+			return KindOther
+		}
+		if strings.HasPrefix(v, "-") {
+			continue
+		}
+		if !systemPath(path.Clean(strings.TrimRight(v, "*"))) {
+			return KindOther
+		}
+		paths++
+	}
+	if paths > 0 {
 		return KindSystem
-	case name == "dpkg" || name == "rpm":
-		for _, a := range args[1:] {
-			v, _ := litWord(a)
-			switch v {
-			case "-i", "--install", "-r", "--remove", "-P", "--purge", "--configure", "-U", "-e", "--erase", "--import", "-Uvh", "-ivh":
-				return KindSystem
-			}
-		}
-		return KindOther
-	case buildTools[name]:
-		return KindBuild
-	case name == "rm":
-		// Removing package-manager caches is part of installing packages.
-		paths := 0
-		for _, a := range args[1:] {
-			v, ok := litWord(a)
-			if !ok {
-				return KindOther
-			}
-			if strings.HasPrefix(v, "-") {
-				continue
-			}
-			if !systemPath(path.Clean(strings.TrimRight(v, "*"))) {
-				return KindOther
-			}
-			paths++
-		}
-		if paths > 0 {
-			return KindSystem
-		}
-		return KindOther
-	}
-	if eco := ecosystemOfTool(name); eco != nil {
-		return eco.Kind(name, args, sub)
-	}
-	switch name {
-	case "gem", "cpanm", "cpan", "luarocks", "conda", "mamba", "micromamba":
-		if sub == "install" || sub == "create" || sub == "update" || name == "cpanm" {
-			return KindDeps
-		}
-	case "python", "python3", "python2":
-		if sub == "setup.py" {
-			return KindBuild
-		}
-		for i, a := range args {
-			if v, _ := litWord(a); v == "-m" && i+1 < len(args) {
-				m, _ := litWord(args[i+1])
-				switch m {
-				case "pip":
-					if i+2 < len(args) {
-						if s, _ := litWord(args[i+2]); s == "install" || s == "download" || s == "wheel" {
-							return KindDeps
-						}
-					}
-				case "build", "compileall":
-					return KindBuild
-				}
-				break
-			}
-		}
 	}
 	return KindOther
 }

@@ -1,0 +1,34 @@
+package tools
+
+// apt: Debian and Ubuntu packages; the archives under /var/cache/apt and
+// the package lists under /var/lib/apt/lists.
+func init() {
+	Register(&Tool{
+		Name: "apt", Family: "apt", Rank: 200,
+		Progs: []string{"apt-get", "apt"},
+		Command: Spec{
+			Valued:   []string{"-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release", "-a", "--host-architecture"},
+			Unlisted: KindSystem,
+			Uses:     []string{"update", "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"},
+		},
+		Cache: &Cache{
+			System: true, Sharing: "locked",
+			Dirs: []CacheDir{
+				{Dirs: []string{"/var/cache/apt"}},
+				{Dirs: []string{"/var/lib/apt/lists"}, Lists: true},
+			},
+			// apt 3's dist-clean is clean and the removal of the lists.
+			Clean:   CleanAny(CleanSub("clean"), CleanSub("autoclean"), CleanSub("dist-clean"), CleanSub("distclean")),
+			Empties: aptEmpties,
+		},
+	})
+}
+
+// aptEmpties: clean and autoclean empty /var/cache/apt; dist-clean (apt 3)
+// also removes the lists.
+func aptEmpties(inv Inv) (empties, removes []int) {
+	if s := inv.Sub()[0]; s == "dist-clean" || s == "distclean" {
+		return []int{0, 1}, nil
+	}
+	return []int{0}, nil
+}

@@ -1,0 +1,51 @@
+package tools
+
+import "strings"
+
+// dnf (and yum, tdnf) and microdnf: RPM packages, in the cache folder of
+// the base image's manager version.
+func init() {
+	Register(&Tool{
+		Name: "dnf", Family: "dnf/yum/microdnf/zypper", Rank: 220,
+		Progs: []string{"dnf", "dnf-3", "dnf5", "yum", "tdnf"},
+		Command: Spec{
+			Valued:   []string{"-c", "--config", "--releasever", "--enablerepo", "--disablerepo", "--repo", "--repoid", "--setopt", "-x", "--exclude", "--repofrompath", "--forcearch", "-d", "--debuglevel", "-e", "--errorlevel", "--rpmverbosity"},
+			Unlisted: KindSystem,
+			Uses:     []string{"install", "update", "upgrade", "reinstall", "groupinstall", "group", "groups", "builddep", "makecache", "distro-sync", "module", "localinstall", "downgrade", "swap", "in"},
+		},
+		Cache: &Cache{
+			System: true, Sharing: "locked",
+			Dirs:       []CacheDir{{FromBase: true}},
+			Clean:      CleanSub("clean"),
+			Veto:       vetoInstallRoot,
+			StaleIndex: true,
+		},
+	})
+	Register(&Tool{
+		Name: "microdnf", Family: "dnf/yum/microdnf/zypper", Rank: 221,
+		Progs: []string{"microdnf"},
+		Command: Spec{
+			Valued:   []string{"--config", "--releasever", "--enablerepo", "--disablerepo", "--setopt"},
+			Unlisted: KindSystem,
+			Uses:     []string{"install", "update", "upgrade", "reinstall", "makecache", "module", "download"},
+		},
+		Cache: &Cache{
+			System: true, Sharing: "locked",
+			Dirs:       []CacheDir{{FromBase: true}},
+			Clean:      CleanSub("clean"),
+			Veto:       vetoInstallRoot,
+			StaleIndex: true,
+		},
+	})
+}
+
+// vetoInstallRoot: the command installs into another root, whose cache
+// is not the image's.
+func vetoInstallRoot(_ Stage, inv Inv) string {
+	for _, a := range inv.Args() {
+		if strings.HasPrefix(a, "--installroot") || a == "--root" || a == "-R" || strings.HasPrefix(a, "--root=") {
+			return "installs into another root"
+		}
+	}
+	return ""
+}

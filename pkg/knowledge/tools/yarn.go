@@ -1,0 +1,158 @@
+package tools
+
+import (
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Yarn is two tools with the same programs: classic (1.x) and berry
+// (2+). Which one a command runs is decided by Applies, from the signs of
+// berry in the stage and the build context (yarnBerry), never by the
+// order of the registry.
+
+var yarnProgs = []string{"yarn", "yarnpkg"}
+
+// yarn is Yarn 1: package.json and yarn.lock, its cache under ~/.cache/yarn.
+var yarn *Tool
+
+func init() {
+	yarn = Register(&Tool{
+		Name: "yarn", Family: "yarn", Rank: 60,
+		Progs: yarnProgs,
+		Command: Spec{
+			Valued:   append(append([]string(nil), nodeValued...), "--global-folder", "--link-folder"),
+			Deps:     []string{"", "install", "add", "upgrade", "global", "remove"},
+			Other:    []string{"config", "cache", "set", "policies", "plugin", "version", "info", "licenses"},
+			Unlisted: KindBuild, // yarn runs the project's scripts by name
+			Uses:     []string{"", "install", "add", "global"},
+			Uses2:    map[string][]string{"global": {"add", "upgrade"}},
+		},
+		Dockerignore: &Dockerignore{Entry: "node", Subs: []string{"", "install", "add"}},
+		Hoist: &Hoist{
+			Required:    []string{"package.json"},
+			Optional:    []string{"yarn.lock", ".yarnrc.yml", ".yarnrc", ".npmrc", ".yarn/releases", ".yarn/plugins", ".yarn/patches"},
+			Outputs:     []string{"node_modules", ".pnp.cjs", ".pnp.js", ".yarn/install-state.gz", ".yarn/unplugged"},
+			DepsOnly:    "the same `yarn install …`",
+			Source:      "workspaces, `file:`/`link:`/`portal:` dependencies, install scripts of the package itself",
+			Match:       matchYarn,
+			NeedsSource: nodeSource,
+		},
+		Cache: &Cache{
+			// Yarn 1 puts root's cache under /usr/local/share (its "home" for
+			// uid 0), everyone else's under ~/.cache.
+			Dirs:    []CacheDir{{Dirs: []string{"$YARN_CACHE_FOLDER", "$XDG_CACHE_HOME/yarn", "root:/usr/local/share/.cache/yarn", "~/.cache/yarn"}, Flags: []string{"--cache-folder"}}},
+			Sharing: "locked",
+			Clean:   CleanSub("cache", "clean"),
+			Applies: func(s Stage) bool { return !yarnBerry(s) },
+			Veto:    vetoYarnFolder,
+			// `yarn cache dir` prints a versioned folder inside it (…/v6).
+			DirCmds: []DirCmd{{Args: "cache dir", Caches: []int{0}, Inside: true}},
+		},
+		Writes: []*Write{{
+			Command: "yarn install",
+			Writes: "node_modules (or .pnp.cjs, .yarn/unplugged, .yarn/install-state.gz with Plug'n'Play), yarn.lock when it is " +
+				"out of date (unless --frozen-lockfile/--immutable), .yarn/cache",
+			Hoist: "runs again after the COPY",
+		}},
+	})
+}
+
+// yarnBerryTool is Yarn 2+, whose global cache holds the packages
+// Plug'n'Play loads at run time.
+func init() {
+	Register(&Tool{
+		Name: "yarn berry", Family: "yarn", Rank: 61,
+		Progs: yarnProgs,
+		Command: Spec{
+			Valued: yarn.Command.Valued,
+			Uses:   []string{"", "install", "add", "workspaces", "dlx"},
+			Uses2:  map[string][]string{"workspaces": {"focus"}},
+		},
+		Cache: &Cache{
+			// Only mounted when the project installs node_modules (vetoYarnBerry).
+			Dirs:    []CacheDir{{Dirs: []string{"$YARN_GLOBAL_FOLDER/cache", "$XDG_DATA_HOME/yarn/berry/cache", "~/.yarn/berry/cache"}}},
+			Sharing: "locked",
+			Clean:   CleanSub("cache", "clean"),
+			Applies: yarnBerry,
+			Veto:    vetoYarnBerry,
+		},
+	})
+}
+
+func matchYarn(_ string, args []*syntax.Word) *Install {
+	sub, si := Sub(args)
+	if si < 0 {
+		si = 0
+		if len(args) > 1 {
+			if _, ok := litWord(args[1]); !ok {
+				return nil
+			}
+		}
+	}
+	if sub != "" && sub != "install" {
+		return nil
+	}
+	cl := yarn.Command.Parse(args, si+1)
+	if len(cl.Pos) > 0 || cl.Has("--version", "-v", "--help", "-h") {
+		return nil
+	}
+	in := &Install{Same: true, Dep: Same}
+	if !ProjectDir(in, cl, "--cwd") {
+		return &Install{Source: in.Source}
+	}
+	in.IgnoreScripts = cl.Has("--ignore-scripts")
+	return in
+}
+
+// yarnBerry reports signs of Yarn 2+ in the stage or the build context.
+func yarnBerry(s Stage) bool {
+	if s.Mentions(".yarnrc.yml", "yarn set version", "yarnPath", "--immutable", "corepack", ".yarn/releases", "berry") {
+		return true
+	}
+	_, ok := s.ContextFile(".yarnrc.yml")
+	return ok
+}
+
+// provenYarnClassic: the context has no .yarnrc.yml and the stage shows no sign of berry.
+func provenYarnClassic(s Stage) bool {
+	_, ok := s.ContextFile(".yarnrc.yml")
+	return s.HasContext() && !ok && !yarnBerry(s)
+}
+
+func vetoYarnFolder(s Stage, inv Inv) string {
+	by := ""
+	if _, ok := inv.Env("YARN_CACHE_FOLDER"); ok {
+		by = "YARN_CACHE_FOLDER"
+	}
+	for _, a := range inv.Args() {
+		if a == "--cache-folder" || strings.HasPrefix(a, "--cache-folder=") {
+			by = "--cache-folder"
+		}
+	}
+	if by == "" || provenYarnClassic(s) {
+		return ""
+	}
+	return "the cache folder is set by " + by + ": Yarn 2+ would keep there the packages Plug'n'Play loads at run time, and without the build context dfopt cannot tell the Yarn version"
+}
+
+func vetoYarnBerry(s Stage, _ Inv) string {
+	if data, ok := s.ContextFile(".yarnrc.yml"); ok {
+		t := string(data)
+		if yamlHas(t, "nodeLinker", "node-modules") && yamlHas(t, "enableGlobalCache", "true") && !strings.Contains(t, "cacheFolder") {
+			return ""
+		}
+	}
+	return "Yarn 2+ keeps the packages Plug'n'Play loads at run time in its cache: mounted only for `nodeLinker: node-modules` with `enableGlobalCache: true` in .yarnrc.yml"
+}
+
+// yamlHas reports a top-level `key: value` line.
+func yamlHas(s, key, value string) bool {
+	for _, line := range strings.Split(s, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && strings.TrimSpace(k) == key && strings.Trim(strings.TrimSpace(v), `"'`) == value {
+			return true
+		}
+	}
+	return false
+}
