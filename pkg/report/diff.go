@@ -102,7 +102,7 @@ func runAlone(c *transform.Chain, rule string, doc *ast.Document, bctx *transfor
 	}()
 	for _, t := range c.Transforms {
 		if t.Name == rule {
-			for _, f := range t.Run(&transform.Pass{Doc: doc, Context: bctx, Options: opts, Rules: c.Transforms}) {
+			for _, f := range t.Run(&transform.Pass{Doc: doc, Context: bctx, Options: opts, InChain: transform.RuleNames(c.Transforms)}) {
 				if (f.Rule == "" || f.Rule == rule) && f.HasFix() {
 					out := f
 					out.Rule = rule

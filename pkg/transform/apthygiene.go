@@ -28,6 +28,8 @@ var AptHygiene = Register(&Transform{
 	Doc:   "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
 	Order: 300,
 	Run:   runAptHygiene,
+	// A cleanup is not proposed where cache-mounts will mount the cache.
+	Requires: []*Analysis{CachePlan},
 })
 
 const aptHygieneRule = "apt-hygiene"
@@ -53,28 +55,55 @@ type ahPass struct {
 	d    *ast.Document
 	se   *StageEnv
 	runs map[*ast.Instruction]*ahRun
+	// joined are the install RUNs merged after a lone `apt-get update`,
+	// as the merge leaves them.
+	joined map[*ast.Instruction]*joinedRun
+}
 
-	cm        *cmPass // cache-mounts' plan, when it runs later in the chain
-	cmChecked bool
+// joinedRun is a RUN as a merge leaves it: its instruction in the merged
+// text and the cache plan of that text.
+type joinedRun struct {
+	ins  *ast.Instruction
+	plan *cmPass
 }
 
 // cacheMounted reports that cache-mounts, later in the same chain, mounts
 // a cache on one of dirs for the RUN: the cache then stays out of the
 // image without a cleanup command (which cache-mounts would take out).
+// For a RUN merged after a lone `apt-get update` it is the plan of the
+// merged text that counts: the merged RUN updates the lists itself, which
+// lets cache-mounts mount them.
 func (h *ahPass) cacheMounted(ins *ast.Instruction, dirs ...string) bool {
-	if !h.cmChecked {
-		h.cmChecked = true
-		for _, t := range h.p.Rules {
-			if t.Name == cacheMountsRule && !fileIgnores(h.d, cacheMountsRule) {
-				h.cm = planCacheMounts(h.p)
-			}
-		}
+	if !h.p.Runs(cacheMountsRule) {
+		return false
 	}
-	return h.cm != nil && h.cm.willMount(ins, dirs...)
+	if j := h.joined[ins]; j != nil {
+		return j.plan.willMount(j.ins, dirs...)
+	}
+	return cachePlanOf(h.p).willMount(ins, dirs...)
+}
+
+// join records the cache plan of the text a merge of r1 into r2 leaves
+// (edit: JoinRuns's). When that text cannot be had, the plan of the
+// current text stands.
+func (h *ahPass) join(r1, r2 *ahRun, edit emit.Edit) {
+	if !h.p.Runs(cacheMountsRule) {
+		return
+	}
+	src, err := emit.Apply(h.d.Src, []emit.Edit{edit})
+	if err != nil {
+		return
+	}
+	d, err := ast.Parse(h.d.Path, src)
+	if err != nil || r1.ins.Index >= len(d.Instructions) {
+		return
+	}
+	p := h.p.ForDoc(d)
+	h.joined[r2.ins] = &joinedRun{ins: d.Instructions[r1.ins.Index], plan: cachePlanOf(p)}
 }
 
 func runAptHygiene(p *Pass) []Finding {
-	h := &ahPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}}
+	h := &ahPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
 	var out []Finding
 	merged := map[*ast.Instruction]bool{}
 	for _, ins := range h.d.Instructions {
@@ -242,6 +271,7 @@ func (h *ahPass) merge(r1, r2 *ahRun) ([]Finding, bool) {
 		return nil, false
 	}
 	edits := []emit.Edit{{Start: r1.ins.Span.End, End: r2.ins.ArgsStart, New: between}}
+	h.join(r1, r2, edit)
 	fs := h.fixes(r2, true)
 	if after != "" {
 		// After any append of the second RUN's own fixes.

@@ -43,10 +43,11 @@ import (
 // the mount point, so such a RUN is not mounted unless the command can be
 // removed.
 var CacheMounts = Register(&Transform{
-	Name:  cacheMountsRule,
-	Doc:   "add BuildKit cache mounts for package managers (pip, npm, go, cargo, maven, apt, apk, …) and drop what defeats the cache",
-	Order: 500,
-	Run:   runCacheMounts,
+	Name:     cacheMountsRule,
+	Doc:      "add BuildKit cache mounts for package managers (pip, npm, go, cargo, maven, apt, apk, …) and drop what defeats the cache",
+	Order:    500,
+	Run:      runCacheMounts,
+	Requires: []*Analysis{CachePlan},
 })
 
 // aptKeep is where apt keeps downloaded packages inside the cache mount,
@@ -110,13 +111,27 @@ func (c *cmPass) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 }
 
 func runCacheMounts(p *Pass) []Finding {
-	c := planCacheMounts(p)
+	c := cachePlanOf(p)
 	var out []Finding
 	for _, r := range c.runs {
 		out = append(out, c.findings(r)...)
 	}
 	return out
 }
+
+// CachePlan is what cache-mounts will mount, per RUN: the cache
+// directories of its package managers, where they are, and which of them
+// can be mounted safely (and why not). cache-mounts turns it into edits;
+// apt-hygiene reads it so as not to propose a cleanup that a mount makes
+// unneeded; syntax-header reads it for the frontend the mounts need.
+var CachePlan = &Analysis{
+	Name: "cache-plan",
+	Doc:  "the cache directories each RUN's package managers use and which of them can be mounted",
+	Run:  func(p *Pass) any { return planCacheMounts(p) },
+}
+
+// cachePlanOf is the pass's cache plan.
+func cachePlanOf(p *Pass) *cmPass { return p.ResultOf(CachePlan).(*cmPass) }
 
 // planCacheMounts decides, for every RUN, which cache directories can be
 // mounted.

@@ -124,11 +124,12 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext) (*Result, *ast.Docume
 	res := &Result{Path: doc.Path, Src: doc.Src}
 	var layers []layer
 	cur := doc
+	shared := &analysisResults{} // the analyses of cur, for every rule
 	for _, t := range c.Transforms {
 		if fileIgnores(cur, t.Name) {
 			continue
 		}
-		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, Rules: c.Transforms})
+		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: RuleNames(c.Transforms), rule: t, results: shared})
 		if err != nil {
 			return nil, nil, err
 		}
