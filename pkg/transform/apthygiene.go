@@ -60,50 +60,9 @@ type ahPass struct {
 	joined map[*ast.Instruction]*joinedRun
 }
 
-// joinedRun is a RUN as a merge leaves it: its instruction in the merged
-// text and the cache plan of that text.
-type joinedRun struct {
-	ins  *ast.Instruction
-	plan *cmPass
-}
-
-// cacheMounted reports that cache-mounts, later in the same chain, mounts
-// a cache on one of dirs for the RUN: the cache then stays out of the
-// image without a cleanup command (which cache-mounts would take out).
-// For a RUN merged after a lone `apt-get update` it is the plan of the
-// merged text that counts: the merged RUN updates the lists itself, which
-// lets cache-mounts mount them.
-func (h *ahPass) cacheMounted(ins *ast.Instruction, dirs ...string) bool {
-	if !h.p.Runs(cacheMountsRule) {
-		return false
-	}
-	if j := h.joined[ins]; j != nil {
-		return j.plan.willMount(j.ins, dirs...)
-	}
-	return cachePlanOf(h.p).willMount(ins, dirs...)
-}
-
-// join records the cache plan of the text a merge of r1 into r2 leaves
-// (edit: JoinRuns's). When that text cannot be had, the plan of the
-// current text stands.
-func (h *ahPass) join(r1, r2 *ahRun, edit emit.Edit) {
-	if !h.p.Runs(cacheMountsRule) {
-		return
-	}
-	src, err := emit.Apply(h.d.Src, []emit.Edit{edit})
-	if err != nil {
-		return
-	}
-	d, err := ast.Parse(h.d.Path, src)
-	if err != nil || r1.ins.Index >= len(d.Instructions) {
-		return
-	}
-	p := h.p.ForDoc(d)
-	h.joined[r2.ins] = &joinedRun{ins: d.Instructions[r1.ins.Index], plan: cachePlanOf(p)}
-}
-
 func runAptHygiene(p *Pass) []Finding {
 	h := &ahPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	h.joinAll()
 	var out []Finding
 	merged := map[*ast.Instruction]bool{}
 	for _, ins := range h.d.Instructions {
@@ -225,61 +184,6 @@ func (r *ahRun) installs() bool {
 		}
 	}
 	return false
-}
-
-// mergeCandidate: the RUN only updates apt and the next instruction is a
-// RUN of the same stage that installs without updating again.
-func (h *ahPass) mergeCandidate(r *ahRun) *ast.Instruction {
-	if !r.updateOnly() || len(r.ins.Flags) > 0 || r.ins.Index+1 >= len(h.d.Instructions) {
-		return nil
-	}
-	next := h.d.Instructions[r.ins.Index+1]
-	if next.Cmd != "run" || next.Stage != r.ins.Stage || len(next.Flags) > 0 {
-		return nil
-	}
-	r2 := h.run(next)
-	if r2 == nil || !r2.installs() || r2.updates() {
-		return nil
-	}
-	return next
-}
-
-// merge joins a lone update RUN with the install RUN after it. JoinRuns
-// writes the merged text; it is split here into edits outside the second
-// RUN's body, so that the body's own fixes (made in the same pass) fit
-// beside them.
-func (h *ahPass) merge(r1, r2 *ahRun) ([]Finding, bool) {
-	d := h.d
-	edit, ok := JoinRuns(d, []*ast.Instruction{r1.ins, r2.ins})
-	if !ok {
-		return nil, false
-	}
-	t1 := r1.ins.Text(d)
-	body := string(d.Src[r2.ins.ArgsStart:r2.ins.Span.End])
-	if !strings.HasPrefix(edit.New, t1) {
-		return nil, false
-	}
-	rest := edit.New[len(t1):]
-	var between, after string
-	switch {
-	case strings.HasSuffix(rest, "{ "+body+"; }"):
-		between = rest[:len(rest)-len(body)-len("; }")]
-		after = "; }"
-	case strings.HasSuffix(rest, body):
-		between = rest[:len(rest)-len(body)]
-	default:
-		return nil, false
-	}
-	edits := []emit.Edit{{Start: r1.ins.Span.End, End: r2.ins.ArgsStart, New: between}}
-	h.join(r1, r2, edit)
-	fs := h.fixes(r2, true)
-	if after != "" {
-		// After any append of the second RUN's own fixes.
-		edits = append(edits, emit.Edit{Start: r2.ins.Span.End, End: r2.ins.Span.End, New: after})
-	}
-	f := h.p.Finding(aptHygieneRule, r1.ins, "`apt-get update` in a RUN of its own goes stale in the build cache: merge it into the install below", edits...)
-	f.EndLine = r2.ins.EndLine
-	return append(fs, f), true
 }
 
 // fixes returns the findings of one RUN. merged: the RUN is being merged
@@ -450,15 +354,6 @@ func (h *ahPass) laterAptReader(r *ahRun) bool {
 		}
 	}
 	return false
-}
-
-// mergedAfterUpdate: the RUN is merged with a lone `apt-get update` before it.
-func (h *ahPass) mergedAfterUpdate(r *ahRun) bool {
-	if r.ins.Index == 0 {
-		return false
-	}
-	prev := h.run(h.d.Instructions[r.ins.Index-1])
-	return prev != nil && h.mergeCandidate(prev) == r.ins
 }
 
 // builtOn reports whether stage is base or built on it.
