@@ -64,7 +64,12 @@ func TestCheckExamplePythonLocatesEveryFinding(t *testing.T) {
 	for _, r := range log.Runs[0].Results {
 		got["sarif"] = append(got["sarif"], fmt.Sprintf("%d %s %s (%s fix)", r.Locations[0].PhysicalLocation.Region.StartLine, r.RuleID, r.Message.Text, r.Properties["fix"]))
 	}
-	require.Len(t, got["text"], 10)
+	// Nine findings: apt-hygiene does not propose removing the apt lists
+	// that cache-mounts mounts, so no two findings contradict each other.
+	require.Len(t, got["text"], 9)
+	for _, g := range got["text"] {
+		assert.NotContains(t, g, "rm -rf /var/lib/apt/lists", "no finding proposes or removes a cleanup the input lacks")
+	}
 	for format, list := range got {
 		assert.Equal(t, got["text"], list, "%s says what text says", format)
 		for _, g := range list {

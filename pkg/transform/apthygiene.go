@@ -28,6 +28,8 @@ var AptHygiene = Register(&Transform{
 	Doc:   "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
 	Order: 300,
 	Run:   runAptHygiene,
+	// A cleanup is not proposed where cache-mounts will mount the cache.
+	Requires: []*Analysis{CachePlan},
 })
 
 const aptHygieneRule = "apt-hygiene"
@@ -53,28 +55,14 @@ type ahPass struct {
 	d    *ast.Document
 	se   *StageEnv
 	runs map[*ast.Instruction]*ahRun
-
-	cm        *cmPass // cache-mounts' plan, when it runs later in the chain
-	cmChecked bool
-}
-
-// cacheMounted reports that cache-mounts, later in the same chain, mounts
-// a cache on one of dirs for the RUN: the cache then stays out of the
-// image without a cleanup command (which cache-mounts would take out).
-func (h *ahPass) cacheMounted(ins *ast.Instruction, dirs ...string) bool {
-	if !h.cmChecked {
-		h.cmChecked = true
-		for _, t := range h.p.Rules {
-			if t.Name == cacheMountsRule && !fileIgnores(h.d, cacheMountsRule) {
-				h.cm = planCacheMounts(h.p)
-			}
-		}
-	}
-	return h.cm != nil && h.cm.willMount(ins, dirs...)
+	// joined are the install RUNs merged after a lone `apt-get update`,
+	// as the merge leaves them.
+	joined map[*ast.Instruction]*joinedRun
 }
 
 func runAptHygiene(p *Pass) []Finding {
-	h := &ahPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}}
+	h := &ahPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	h.joinAll()
 	var out []Finding
 	merged := map[*ast.Instruction]bool{}
 	for _, ins := range h.d.Instructions {
@@ -196,60 +184,6 @@ func (r *ahRun) installs() bool {
 		}
 	}
 	return false
-}
-
-// mergeCandidate: the RUN only updates apt and the next instruction is a
-// RUN of the same stage that installs without updating again.
-func (h *ahPass) mergeCandidate(r *ahRun) *ast.Instruction {
-	if !r.updateOnly() || len(r.ins.Flags) > 0 || r.ins.Index+1 >= len(h.d.Instructions) {
-		return nil
-	}
-	next := h.d.Instructions[r.ins.Index+1]
-	if next.Cmd != "run" || next.Stage != r.ins.Stage || len(next.Flags) > 0 {
-		return nil
-	}
-	r2 := h.run(next)
-	if r2 == nil || !r2.installs() || r2.updates() {
-		return nil
-	}
-	return next
-}
-
-// merge joins a lone update RUN with the install RUN after it. JoinRuns
-// writes the merged text; it is split here into edits outside the second
-// RUN's body, so that the body's own fixes (made in the same pass) fit
-// beside them.
-func (h *ahPass) merge(r1, r2 *ahRun) ([]Finding, bool) {
-	d := h.d
-	edit, ok := JoinRuns(d, []*ast.Instruction{r1.ins, r2.ins})
-	if !ok {
-		return nil, false
-	}
-	t1 := r1.ins.Text(d)
-	body := string(d.Src[r2.ins.ArgsStart:r2.ins.Span.End])
-	if !strings.HasPrefix(edit.New, t1) {
-		return nil, false
-	}
-	rest := edit.New[len(t1):]
-	var between, after string
-	switch {
-	case strings.HasSuffix(rest, "{ "+body+"; }"):
-		between = rest[:len(rest)-len(body)-len("; }")]
-		after = "; }"
-	case strings.HasSuffix(rest, body):
-		between = rest[:len(rest)-len(body)]
-	default:
-		return nil, false
-	}
-	edits := []emit.Edit{{Start: r1.ins.Span.End, End: r2.ins.ArgsStart, New: between}}
-	fs := h.fixes(r2, true)
-	if after != "" {
-		// After any append of the second RUN's own fixes.
-		edits = append(edits, emit.Edit{Start: r2.ins.Span.End, End: r2.ins.Span.End, New: after})
-	}
-	f := h.p.Finding(aptHygieneRule, r1.ins, "`apt-get update` in a RUN of its own goes stale in the build cache: merge it into the install below", edits...)
-	f.EndLine = r2.ins.EndLine
-	return append(fs, f), true
 }
 
 // fixes returns the findings of one RUN. merged: the RUN is being merged
@@ -422,15 +356,6 @@ func (h *ahPass) laterAptReader(r *ahRun) bool {
 	return false
 }
 
-// mergedAfterUpdate: the RUN is merged with a lone `apt-get update` before it.
-func (h *ahPass) mergedAfterUpdate(r *ahRun) bool {
-	if r.ins.Index == 0 {
-		return false
-	}
-	prev := h.run(h.d.Instructions[r.ins.Index-1])
-	return prev != nil && h.mergeCandidate(prev) == r.ins
-}
-
 // builtOn reports whether stage is base or built on it.
 func (h *ahPass) builtOn(stage, base int) bool {
 	for _, s := range h.se.Lineage(h.d.Stages[stage]) {
@@ -544,51 +469,4 @@ func (h *ahPass) apkNoCache(r *ahRun) []Finding {
 		msg += " instead of `apk update`"
 	}
 	return []Finding{h.p.Finding(aptHygieneRule, r.ins, msg, edits...)}
-}
-
-// appendCommand adds `&& cmd` at the end of a RUN's script: on the same
-// line for a one-line RUN, on a continuation line (indented like the
-// body) otherwise; as a new line of a heredoc script.
-func appendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd string) (emit.Edit, bool) {
-	stmts := s.File.Stmts
-	if len(stmts) == 0 {
-		return emit.Edit{}, false
-	}
-	last := stmts[len(stmts)-1]
-	if last.Background || last.Coprocess {
-		return emit.Edit{}, false
-	}
-	if len(ins.Heredocs) > 0 {
-		if len(ins.Heredocs) != 1 || !strings.HasPrefix(strings.TrimSpace(string(d.Src[ins.ArgsStart:ins.Heredocs[0].Body.Start])), "<<") {
-			return emit.Edit{}, false
-		}
-		h := ins.Heredocs[0]
-		body := string(d.Src[h.Body.Start:h.Body.End])
-		if strings.Contains(body, "<<") || !strings.HasSuffix(body, "\n") {
-			return emit.Edit{}, false
-		}
-		lines := strings.Split(strings.TrimRight(body, "\r\n"), "\n")
-		lastLine := strings.TrimRight(lines[len(lines)-1], "\r")
-		if strings.HasSuffix(lastLine, "\\") || strings.HasSuffix(strings.TrimSpace(lastLine), "&&") || strings.HasSuffix(strings.TrimSpace(lastLine), "|") {
-			return emit.Edit{}, false
-		}
-		indent := lastLine[:len(lastLine)-len(strings.TrimLeft(lastLine, " \t"))]
-		return emit.Edit{Start: h.Body.End, End: h.Body.End, New: indent + cmd + d.EOL()}, true
-	}
-	if s.Comments {
-		return emit.Edit{}, false
-	}
-	at := stmtEnd(s, last)
-	if last.Semicolon.IsValid() {
-		at = s.Orig(last.Semicolon)
-	}
-	sep := " && "
-	if lineOf(d, at) != ins.StartLine {
-		sep = " && " + string(d.Escape) + d.EOL() + bodyIndent(d, ins)
-	}
-	e := emit.Edit{Start: at, End: at, New: sep + cmd}
-	if !editedRunParses(d, ins, []emit.Edit{e}) {
-		return emit.Edit{}, false
-	}
-	return e, true
 }

@@ -59,14 +59,10 @@ func pinBlockedMount(p *Pass, fe Frontend) (*ast.Instruction, *Feature) {
 	if mount && ids {
 		return nil, nil
 	}
-	inChain := false
-	for _, t := range p.Rules {
-		inChain = inChain || t.Name == cacheMountsRule
-	}
-	if !inChain {
+	if !p.InChain[cacheMountsRule] {
 		return nil, nil
 	}
-	c := planCacheMounts(p)
+	c := cachePlanOf(p)
 	for _, r := range c.runs {
 		if len(r.invs) == 0 || r.blocked != "" {
 			continue

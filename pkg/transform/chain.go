@@ -125,11 +125,12 @@ func (r *Result) merge(later *Result, applied []Reported) {
 func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result, *ast.Document, error) {
 	res := &Result{Path: doc.Path, Src: doc.Src}
 	cur := doc
+	shared := &analysisResults{} // the analyses of cur, for every rule
 	for _, t := range c.Transforms {
 		if fileIgnores(cur, t.Name) {
 			continue
 		}
-		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, Rules: c.Transforms, hist: h})
+		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: RuleNames(c.Transforms), rule: t, results: shared, hist: h})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -2,16 +2,11 @@ package transform
 
 import (
 	"bytes"
-	"github.com/dfopt/dfopt/pkg/knowledge/tools"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
@@ -65,39 +60,76 @@ func runDockerignore(p *Pass) []Finding {
 	if whole == nil {
 		return nil
 	}
-	dockerfile := ""
+	t := diTargetFor(ctx, diDockerfile(d))
+	if t == nil {
+		return nil
+	}
+	entries, self := diProposals(d, ctx, t)
+	missing, kept := diMissing(d, ctx, t, entries)
+	// Only the Dockerfiles and the ignore file itself: nothing the build
+	// would gain from.
+	useful := false
+	for _, e := range missing {
+		useful = useful || !self[e]
+	}
+	if !useful {
+		return nil
+	}
+	msg, unsafe := diMessage(d, ctx, t, missing, kept)
+	f := p.Finding("dockerignore", whole, msg)
+	f.Files = []FileChange{{Path: t.target, Old: t.old, New: diContent(t, missing)}}
+	f.Unsafe = unsafe
+	return []Finding{f}
+}
+
+// diDockerfile is the Dockerfile's absolute path ("" when it is not a
+// file on disk: standard input).
+func diDockerfile(d *ast.Document) string {
 	if d.Path != "" && d.Path != "-" {
 		if abs, err := filepath.Abs(d.Path); err == nil {
 			if st, err := os.Stat(abs); err == nil && st.Mode().IsRegular() {
-				dockerfile = abs
+				return abs
 			}
 		}
 	}
+	return ""
+}
 
-	// Which file to write.
+// diTarget is the ignore file the rule writes and what it starts from.
+type diTarget struct {
+	dockerfile string   // the Dockerfile's absolute path ("" for stdin)
+	siblings   []string // other Dockerfiles sharing the context
+	target     string   // the file to write
+	shared     bool     // a new per-Dockerfile file, as others share the context
+	base       []byte   // the content the new file starts from
+	old        []byte   // the target's current content (nil: new file)
+	pats       []string // base's patterns
+	existing   *patternmatcher.PatternMatcher
+}
+
+// diTargetFor chooses the file to write (see Dockerignore); nil when the
+// ignore file in force cannot be read as BuildKit reads it.
+func diTargetFor(ctx *BuildContext, dockerfile string) *diTarget {
 	rootFile := filepath.Join(ctx.Dir, ".dockerignore")
-	target, shared := rootFile, false
-	var base []byte // the content the new file starts from
-	var old []byte  // the target's current content (nil: new file)
-	var siblings []string
+	t := &diTarget{dockerfile: dockerfile, target: rootFile}
 	if dockerfile != "" {
-		siblings = diOtherDockerfiles(dockerfile, ctx.Dir)
+		t.siblings = diOtherDockerfiles(dockerfile, ctx.Dir)
 		perFile := dockerfile + ".dockerignore"
 		if data, err := ctx.ReadAbs(perFile); err == nil {
-			target, base, old = perFile, data, data
-		} else if len(siblings) > 0 {
-			target, shared = perFile, true
+			t.target, t.base, t.old = perFile, data, data
+		} else if len(t.siblings) > 0 {
+			t.target, t.shared = perFile, true
 			if data, err := ctx.ReadAbs(rootFile); err == nil {
-				base = data
+				t.base = data
 			}
 		}
 	}
-	if target == rootFile {
+	if t.target == rootFile {
 		if data, err := ctx.ReadAbs(rootFile); err == nil {
-			base, old = data, data
+			t.base, t.old = data, data
 		}
 	}
-	pats, err := ignorefile.ReadAll(bytes.NewReader(base))
+	pats, err := ignorefile.ReadAll(bytes.NewReader(t.base))
 	if err != nil {
 		return nil // BuildKit would reject it too: leave it to the user
 	}
@@ -105,8 +137,13 @@ func runDockerignore(p *Pass) []Finding {
 	if err != nil {
 		return nil
 	}
+	t.pats, t.existing = pats, existing
+	return t
+}
 
-	// What to propose.
+// diProposals are the entries to propose; self marks those that only
+// leave out the Dockerfiles and the ignore file.
+func diProposals(d *ast.Document, ctx *BuildContext, t *diTarget) ([]diEntry, map[string]bool) {
 	var entries []diEntry
 	add := func(pattern, sample string) { entries = append(entries, diEntry{pattern, sample}) }
 	runs := diRunTexts(d)
@@ -142,10 +179,10 @@ func runDockerignore(p *Pass) []Finding {
 	// The Dockerfiles and the ignore file only when no instruction copies
 	// them into the image (leaving them out of a `COPY . .` would change
 	// what the image contains).
-	// Those entries alone are not worth a new file: see below.
+	// Those entries alone are not worth a new file: see runDockerignore.
 	self := map[string]bool{}
-	if dockerfile != "" {
-		for _, f := range append([]string{dockerfile}, siblings...) {
+	if t.dockerfile != "" {
+		for _, f := range append([]string{t.dockerfile}, t.siblings...) {
 			if rel, ok := diInside(ctx.Dir, f); ok && !diMentioned(runs, filepath.Base(f)) && !diCopied(d, rel) {
 				add(diLiteral(rel), rel)
 				self[diLiteral(rel)] = true
@@ -154,18 +191,21 @@ func runDockerignore(p *Pass) []Finding {
 	}
 	// A new ignore file leaves itself out, so that the image stays as it
 	// was; an existing one only when nothing copies it.
-	targetRel, targetInside := diInside(ctx.Dir, target)
-	if targetInside && !diMentioned(runs, filepath.Base(target)) && (old == nil || !diCopied(d, targetRel)) {
+	targetRel, targetInside := diInside(ctx.Dir, t.target)
+	if targetInside && !diMentioned(runs, filepath.Base(t.target)) && (t.old == nil || !diCopied(d, targetRel)) {
 		add(diLiteral(targetRel), targetRel)
 		self[diLiteral(targetRel)] = true
 	}
+	return entries, self
+}
 
-	// Keep the entries the file lacks and that exclude nothing the
-	// Dockerfile names.
+// diMissing keeps the entries the file lacks and that exclude nothing the
+// Dockerfile names (kept: those left out, and why).
+func diMissing(d *ast.Document, ctx *BuildContext, t *diTarget, entries []diEntry) (missing, kept []string) {
 	copied := diNamedSources(d, ctx)
 	var negations []string
 	have := map[string]bool{}
-	for _, pt := range pats {
+	for _, pt := range t.pats {
 		neg := strings.HasPrefix(pt, "!")
 		pt = strings.TrimPrefix(pt, "!")
 		have[pt] = true
@@ -173,14 +213,13 @@ func runDockerignore(p *Pass) []Finding {
 			negations = append(negations, pt)
 		}
 	}
-	var missing, kept []string
 	seen := map[string]bool{}
 	for _, e := range entries {
 		if seen[e.pattern] || have[e.pattern] {
 			continue
 		}
 		seen[e.pattern] = true
-		if ok, _ := existing.MatchesOrParentMatches(e.sample); ok {
+		if ok, _ := t.existing.MatchesOrParentMatches(e.sample); ok {
 			continue
 		}
 		m, err := patternmatcher.New([]string{e.pattern})
@@ -197,32 +236,26 @@ func runDockerignore(p *Pass) []Finding {
 		}
 		missing = append(missing, e.pattern)
 	}
-	// Only the Dockerfiles and the ignore file itself: nothing the build
-	// would gain from.
-	useful := false
-	for _, e := range missing {
-		useful = useful || !self[e]
-	}
-	if !useful {
-		return nil
-	}
+	return missing, kept
+}
 
-	// The new content.
+// diContent is the new ignore file: the base, then the marked block.
+func diContent(t *diTarget, missing []string) []byte {
 	eol := "\n"
-	if bytes.Contains(base, []byte("\r\n")) {
+	if bytes.Contains(t.base, []byte("\r\n")) {
 		eol = "\r\n"
 	}
 	dfName := "this Dockerfile"
-	if dockerfile != "" {
-		dfName = filepath.Base(dockerfile)
+	if t.dockerfile != "" {
+		dfName = filepath.Base(t.dockerfile)
 	}
 	var out bytes.Buffer
-	if shared && len(base) > 0 {
+	if t.shared && len(t.base) > 0 {
 		out.WriteString("# Copied by dfopt from .dockerignore: BuildKit reads this file instead of it for " + dfName + "." + eol)
 	}
-	out.Write(base)
-	if len(base) > 0 {
-		if !bytes.HasSuffix(base, []byte("\n")) {
+	out.Write(t.base)
+	if len(t.base) > 0 {
+		if !bytes.HasSuffix(t.base, []byte("\n")) {
 			out.WriteString(eol)
 		}
 		out.WriteString(eol)
@@ -231,16 +264,22 @@ func runDockerignore(p *Pass) []Finding {
 	for _, e := range missing {
 		out.WriteString(e + eol)
 	}
+	return out.Bytes()
+}
 
-	name := filepath.Base(target)
-	if rel, ok := diInside(ctx.Dir, target); ok {
-		name = rel
+// diMessage words the finding; unsafe: an existing ignore file that a
+// COPY puts in the image (changing it changes the image).
+func diMessage(d *ast.Document, ctx *BuildContext, t *diTarget, missing, kept []string) (string, bool) {
+	name := filepath.Base(t.target)
+	targetRel, targetInside := diInside(ctx.Dir, t.target)
+	if targetInside {
+		name = targetRel
 	}
 	var msg string
 	switch {
-	case old != nil:
+	case t.old != nil:
 		msg = "copies the whole build context: extend " + name + " with " + strings.Join(missing, ", ")
-	case shared:
+	case t.shared:
 		msg = "copies the whole build context, which other Dockerfiles share: create " + name + " (read by BuildKit for this Dockerfile only) leaving out " + strings.Join(missing, ", ")
 	default:
 		msg = "copies the whole build context: create " + name + " leaving out " + strings.Join(missing, ", ")
@@ -248,398 +287,14 @@ func runDockerignore(p *Pass) []Finding {
 	if len(kept) > 0 {
 		msg += "; not " + strings.Join(kept, ", ")
 	}
-	// An existing ignore file that a COPY puts in the image: changing it
-	// changes the image.
-	inImage := old != nil && targetInside && diCopied(d, targetRel)
+	inImage := t.old != nil && targetInside && diCopied(d, targetRel)
 	if inImage {
-		if ok, _ := existing.MatchesOrParentMatches(targetRel); ok {
+		if ok, _ := t.existing.MatchesOrParentMatches(targetRel); ok {
 			inImage = false
 		}
 	}
 	if inImage {
 		msg += " (unsafe: " + name + " is itself copied into the image)"
 	}
-	f := p.Finding("dockerignore", whole, msg)
-	f.Files = []FileChange{{Path: target, Old: old, New: out.Bytes()}}
-	f.Unsafe = inImage
-	return []Finding{f}
-}
-
-// diWholeContext is the first instruction that reads the whole context.
-func diWholeContext(d *ast.Document) *ast.Instruction {
-	for _, ins := range d.Instructions {
-		switch c := ins.Command.(type) {
-		case *instructions.CopyCommand:
-			if c.From == "" && diAnyRoot(c.SourcePaths) {
-				return ins
-			}
-		case *instructions.AddCommand:
-			if diAnyRoot(c.SourcePaths) {
-				return ins
-			}
-		case *instructions.RunCommand:
-			for _, m := range diMounts(ins) {
-				if m.from == "" && m.typ == "bind" && Clean(m.source) == "" {
-					return ins
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func diAnyRoot(srcs []string) bool {
-	for _, s := range srcs {
-		if !strings.Contains(s, "$") && Clean(s) == "" {
-			return true
-		}
-	}
-	return false
-}
-
-type diMount struct{ typ, from, source string }
-
-// diMounts reads the --mount flags of a RUN (BuildKit's typed command only
-// knows their `from` before expansion).
-func diMounts(ins *ast.Instruction) []diMount {
-	var out []diMount
-	for _, f := range ins.Flags {
-		if f.Name != "mount" {
-			continue
-		}
-		m := diMount{typ: "bind"}
-		for _, field := range strings.Split(f.Value, ",") {
-			k, v, _ := strings.Cut(field, "=")
-			switch strings.ToLower(strings.TrimSpace(k)) {
-			case "type":
-				m.typ = strings.ToLower(strings.Trim(v, `"'`))
-			case "from":
-				m.from = strings.Trim(v, `"'`)
-			case "source", "src":
-				m.source = strings.Trim(v, `"'`)
-			}
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// diNamedSources are the context paths the Dockerfile names in COPY, ADD and
-// bind mounts (the whole context aside), wildcards resolved on disk, plus
-// the dependency manifests of every ecosystem (what hoist-deps copies).
-func diNamedSources(d *ast.Document, ctx *BuildContext) []string {
-	var out []string
-	addSrc := func(s string) {
-		c := Clean(s)
-		if c == "" || strings.Contains(s, "$") {
-			return
-		}
-		if strings.ContainsAny(c, "*?[") {
-			matches, _ := filepath.Glob(filepath.Join(ctx.Dir, filepath.FromSlash(c)))
-			for _, m := range matches {
-				if rel, ok := diInside(ctx.Dir, m); ok {
-					out = append(out, rel)
-				}
-			}
-			// The pattern's literal folders are named too.
-			lit := strings.Split(c, "/")
-			for i := range lit {
-				if strings.ContainsAny(lit[i], "*?[") {
-					if i > 0 {
-						out = append(out, strings.Join(lit[:i], "/"))
-					}
-					break
-				}
-			}
-			return
-		}
-		out = append(out, c)
-	}
-	for _, ins := range d.Instructions {
-		switch c := ins.Command.(type) {
-		case *instructions.CopyCommand:
-			if c.From == "" {
-				for _, s := range c.SourcePaths {
-					addSrc(s)
-				}
-			}
-		case *instructions.AddCommand:
-			for _, s := range c.SourcePaths {
-				if !strings.Contains(s, "://") && !strings.HasPrefix(s, "git@") {
-					addSrc(s)
-				}
-			}
-		case *instructions.RunCommand:
-			for _, m := range diMounts(ins) {
-				if m.from == "" && m.typ == "bind" {
-					addSrc(m.source)
-				}
-			}
-		}
-	}
-	// and whatever hoist-deps may copy: the tools' manifests.
-	return append(out, tools.Manifests()...)
-}
-
-// diExcludedBy returns the first of paths that m excludes (itself or a
-// folder above it), or "".
-func diExcludedBy(m *patternmatcher.PatternMatcher, paths []string) string {
-	for _, p := range paths {
-		if ok, _ := m.MatchesOrParentMatches(Clean(p)); ok {
-			return p
-		}
-	}
-	return ""
-}
-
-func diExists(dir, name string) bool {
-	_, err := os.Lstat(filepath.Join(dir, name))
-	return err == nil
-}
-
-// diInside returns p relative to dir as a slash path, when p is inside dir.
-func diInside(dir, p string) (string, bool) {
-	rel, err := filepath.Rel(dir, p)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", false
-	}
-	return filepath.ToSlash(rel), true
-}
-
-// diLiteral escapes the pattern characters of a file name.
-func diLiteral(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteRune('\\')
-		}
-		b.WriteRune(r)
-	}
-	s := b.String()
-	if strings.HasPrefix(s, "!") || strings.HasPrefix(s, "#") {
-		s = "\\" + s
-	}
-	return s
-}
-
-// diIsDockerfile reports whether a file name looks like a Dockerfile.
-func diIsDockerfile(name string) bool {
-	n := strings.ToLower(name)
-	if strings.HasSuffix(n, ".dockerignore") {
-		return false
-	}
-	return n == "dockerfile" || n == "containerfile" ||
-		strings.HasPrefix(n, "dockerfile.") || strings.HasPrefix(n, "containerfile.") ||
-		strings.HasSuffix(n, ".dockerfile") || strings.HasSuffix(n, ".containerfile")
-}
-
-// diOtherDockerfiles lists the Dockerfiles other than dockerfile in the
-// context's root folder and in dockerfile's folder.
-func diOtherDockerfiles(dockerfile, ctxDir string) []string {
-	seen := map[string]bool{dockerfile: true}
-	var out []string
-	for _, dir := range []string{ctxDir, filepath.Dir(dockerfile)} {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			p := filepath.Join(dir, e.Name())
-			if e.Type().IsRegular() && diIsDockerfile(e.Name()) && !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// diFindName looks for a file of that name in the context (a bounded walk
-// that skips excluded folders and the usual bulky ones).
-func diFindName(ctx *BuildContext, name string) bool {
-	found, budget := false, 20000
-	_ = filepath.WalkDir(ctx.Dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || found {
-			return filepath.SkipDir
-		}
-		budget--
-		if budget < 0 {
-			return filepath.SkipAll
-		}
-		if e.Name() == name && !e.IsDir() {
-			found = true
-			return filepath.SkipAll
-		}
-		if e.IsDir() && p != ctx.Dir {
-			switch e.Name() {
-			case ".git", "node_modules", ".venv", "target", "vendor":
-				return filepath.SkipDir
-			}
-			if rel, ok := diInside(ctx.Dir, p); ok && ctx.Excluded(rel) {
-				return filepath.SkipDir
-			}
-		}
-		return nil
-	})
-	return found
-}
-
-// diRunTexts are the RUN instructions' texts.
-func diRunTexts(d *ast.Document) []string {
-	var out []string
-	for _, ins := range d.Instructions {
-		if ins.Cmd == "run" {
-			out = append(out, ins.Logical())
-			for _, h := range ins.Heredocs {
-				out = append(out, h.Content)
-			}
-		}
-	}
-	return out
-}
-
-func diMentioned(runs []string, name string) bool {
-	for _, r := range runs {
-		if strings.Contains(r, name) {
-			return true
-		}
-	}
-	return false
-}
-
-// diNeedsGit reports whether the build may read the repository: a RUN runs
-// git or names .git, or the Python project takes its version from git.
-func diNeedsGit(ctx *BuildContext, runs []string) bool {
-	for _, r := range runs {
-		for _, w := range strings.FieldsFunc(r, func(c rune) bool { return strings.ContainsRune(" \t\n;&|()`'\"", c) }) {
-			if w == "git" || path.Base(w) == "git" || strings.Contains(w, ".git") && !strings.Contains(w, ".github") {
-				return true
-			}
-		}
-	}
-	for _, f := range []string{"pyproject.toml", "setup.py", "setup.cfg"} {
-		data, err := ctx.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		s := strings.ToLower(string(data))
-		for _, tool := range []string{"setuptools_scm", "setuptools-scm", "hatch-vcs", "versioneer", "dunamai", "poetry-dynamic-versioning", "pbr"} {
-			if strings.Contains(s, tool) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// diEcosystems reports which package managers install or build inside
-// the image: node, python, cargo, maven.
-func diEcosystems(d *ast.Document) map[string]bool {
-	out := map[string]bool{}
-	for _, ins := range d.Instructions {
-		if ins.Cmd != "run" {
-			continue
-		}
-		var cmds [][]string
-		if sc := d.Shell(ins); sc != nil {
-			for _, c := range sc.Commands {
-				var words []string
-				for _, w := range c.Args {
-					words = append(words, w.Value)
-				}
-				cmds = append(cmds, words)
-			}
-		} else if ins.JSON {
-			cmds = append(cmds, ins.Args)
-		} else {
-			text := strings.Join(ins.Args, " ")
-			for _, h := range ins.Heredocs {
-				text += "\n" + h.Content
-			}
-			for _, part := range strings.FieldsFunc(text, func(c rune) bool { return strings.ContainsRune(";&|\n", c) }) {
-				cmds = append(cmds, strings.Fields(part))
-			}
-		}
-		for _, words := range cmds {
-			diClassify(words, out)
-		}
-	}
-	return out
-}
-
-// diClassify records the dockerignore entry sets of the tools a command
-// runs (pkg/knowledge/tools: Tool.Dockerignore).
-func diClassify(words []string, out map[string]bool) {
-	for len(words) > 0 {
-		switch path.Base(words[0]) {
-		case "sudo", "env", "exec", "time", "nice":
-			words = words[1:]
-			continue
-		}
-		break
-	}
-	if len(words) == 0 {
-		return
-	}
-	name := tools.Base(path.Base(words[0]))
-	if m := pythonModule(name, words); m != nil {
-		name, words = m[0], m
-	}
-	for _, t := range tools.All() {
-		di := t.Dockerignore
-		if di == nil || !(strIn(t.Progs, name) || t.Module != "" && t.Module == name) {
-			continue
-		}
-		if diUses(t, di, words) {
-			out[di.Entry] = true
-		}
-	}
-}
-
-// pythonModule is the command line of `python -m MODULE …` (MODULE first).
-func pythonModule(name string, words []string) []string {
-	if name != "python" && name != "python3" {
-		return nil
-	}
-	for i, w := range words {
-		if w == "-m" && i+1 < len(words) {
-			return words[i+1:]
-		}
-	}
-	return nil
-}
-
-// diUses reports whether a command line of the tool installs or builds.
-func diUses(t *tools.Tool, di *tools.Dockerignore, words []string) bool {
-	if di.Goals != nil {
-		for _, w := range words[1:] {
-			if strIn(di.Goals, w) {
-				return true
-			}
-		}
-		return false
-	}
-	sub := ""
-	if pos := t.Command.ParseValues(words, 1).Pos; len(pos) > 0 {
-		sub = words[pos[0]]
-	}
-	return strIn(di.Subs, sub)
-}
-
-// diCopied reports whether a COPY or ADD from the context brings the
-// context path rel into the image (its source is rel or a folder above it).
-func diCopied(d *ast.Document, rel string) bool {
-	for _, ins := range d.Instructions {
-		if (ins.Cmd != "copy" && ins.Cmd != "add") || ins.Flag("from") != nil || len(ins.Args) < 2 {
-			continue
-		}
-		for _, src := range ins.Args[:len(ins.Args)-1] {
-			c := Clean(src)
-			if c == "" || c == rel || strings.HasPrefix(rel, c+"/") {
-				return true
-			}
-		}
-	}
-	return false
+	return msg, inImage
 }

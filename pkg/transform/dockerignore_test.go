@@ -2,11 +2,12 @@ package transform
 
 import (
 	"errors"
-	"github.com/dfopt/dfopt/internal/corpustest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dfopt/dfopt/internal/corpustest"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/stretchr/testify/require"

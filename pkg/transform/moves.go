@@ -17,6 +17,72 @@ import (
 // directory and the stage's variables, and checks the shell around the
 // commands (redirections, substitutions, cd, mounts).
 
+// Movability is the analysis of which RUNs may move where: what each
+// RUN may read or write (its read set), against the paths the
+// instructions it would move above write. Reorder and hoist-deps require
+// it; its result (*moves) answers their questions for one document.
+var Movability = &Analysis{
+	Name: "movability",
+	Doc:  "which RUNs may move above the instructions that write paths they may read or write",
+	Run:  func(p *Pass) any { return newMoves(p.Doc) },
+}
+
+// moves is the movability analysis of a document: its RUN scripts and the
+// variables in force at each instruction, parsed once.
+type moves struct {
+	d    *ast.Document
+	sh   *scripts
+	envs []ast.StageEnv
+}
+
+func newMoves(d *ast.Document) *moves {
+	return &moves{d: d, sh: newScripts(d), envs: d.Envs()}
+}
+
+// movesOf is the pass's movability analysis.
+func movesOf(p *Pass) *moves { return p.ResultOf(Movability).(*moves) }
+
+// script is RUN x's shell script (nil when dfopt cannot analyse it).
+func (m *moves) script(x *ast.Instruction) *ast.Script { return m.sh.of(x) }
+
+// env is the stage's state at instruction x.
+func (m *moves) env(x *ast.Instruction) *ast.StageEnv { return &m.envs[x.Index] }
+
+// fence is what a RUN moving above COPY c must be free of: c's
+// destination (and, when c's --chown names a user, user changes).
+func (m *moves) fence(c *ast.Instruction) freeEnv {
+	fe := freeEnv{noUsers: namedChown(c)}
+	fe.protect(copyDest(m.d, m.env(c), c), insQuote(m.d, c))
+	return fe
+}
+
+// cross adds to a fence what instruction x, which the RUN moves above
+// too, writes: a COPY or ADD its destination, a WORKDIR its folder.
+func (m *moves) cross(fe *freeEnv, x *ast.Instruction) {
+	switch x.Cmd {
+	case "copy", "add":
+		fe.protect(copyDest(m.d, m.env(x), x), insQuote(m.d, x))
+		fe.noUsers = fe.noUsers || namedChown(x)
+	case "workdir":
+		fe.protect(workdirAfter(m.d, m.envs, x), insQuote(m.d, x))
+	}
+}
+
+// movable reports why RUN x cannot move above the fence to where
+// instruction to stands ("" when it can), and whether that reason is a
+// file the RUN names.
+func (m *moves) movable(fe freeEnv, x, to *ast.Instruction) (string, bool) {
+	return fe.movable(m.d, m.sh, x, m.env(x), m.env(to))
+}
+
+// steps is a fence for the steps of RUN r itself (those that run with an
+// install in the same RUN): they must be free of dest, written by `by`.
+func (m *moves) steps(r *ast.Instruction, dest, by string) freeEnv {
+	fe := freeEnv{vars: m.env(r), d: m.d, sc: m.script(r)}
+	fe.protect(dest, by)
+	return fe
+}
+
 // freeEnv decides whether a RUN is free of the paths other instructions
 // write: it may move above them.
 type freeEnv struct {

@@ -25,6 +25,8 @@ var SyntaxHeader = Register(&Transform{
 	Doc:   "add `# syntax=docker/dockerfile:1` when the file uses BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …); unsafe: update a pin too old for it",
 	Order: 1000, // last: it looks at what the other transforms wrote
 	Run:   runSyntaxHeader,
+	// The cache mounts cache-mounts will add may need a newer pin.
+	Requires: []*Analysis{CachePlan},
 })
 
 var gitURL = regexp.MustCompile(`^(git@[^:]+:|git://|https?://[^ ]+\.git(#.*)?$|https?://[^ ]+\.git/?$)`)
@@ -171,10 +173,5 @@ func syntaxPinWillUpdate(p *Pass, fe Frontend) bool {
 	if _, ok := pinEdit(p.Doc, fe); !ok {
 		return false
 	}
-	for _, t := range p.Rules {
-		if t.Name == syntaxHeaderRule {
-			return true
-		}
-	}
-	return false
+	return p.InChain[syntaxHeaderRule]
 }

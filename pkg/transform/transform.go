@@ -24,6 +24,9 @@ type Transform struct {
 	// Options are the option keys the rule reads (Options.Get); any
 	// other key is an error in `.dfopt.yaml` and --option.
 	Options []Option
+	// Requires are the analyses whose results the rule reads
+	// (Pass.ResultOf).
+	Requires []*Analysis
 }
 
 // Finding is what a transform reports, with the edits that fix it (none
@@ -66,12 +69,33 @@ type Pass struct {
 	Doc     *ast.Document
 	Context *BuildContext // nil when there is no context on disk
 	Options *Options
-	// Rules are the transforms of the chain this pass belongs to, in
-	// order (nil when a transform runs alone). A transform whose fix
-	// changes what an earlier one would do needs them to keep the chain
-	// idempotent (merge-runs).
-	Rules []*Transform
-	hist  *history // the edits the chain made before this pass (WrittenBy)
+	// InChain names the rules of the chain this pass belongs to (nil
+	// when a transform runs alone): a rule whose finding depends on
+	// what a later rule will do asks Runs.
+	InChain RuleSet
+
+	rule     *Transform // the rule this pass runs (nil outside a chain)
+	analysis *Analysis  // the analysis this pass runs, if any
+	results  *analysisResults
+	hist     *history // the edits the chain made before this pass (WrittenBy)
+}
+
+// RuleSet is a set of rule names.
+type RuleSet map[string]bool
+
+// RuleNames is the set of the transforms' names.
+func RuleNames(ts []*Transform) RuleSet {
+	s := RuleSet{}
+	for _, t := range ts {
+		s[t.Name] = true
+	}
+	return s
+}
+
+// Runs reports whether rule runs on the pass's document in this chain:
+// it is in the chain and the file does not switch it off.
+func (p *Pass) Runs(rule string) bool {
+	return p.InChain[rule] && !fileIgnores(p.Doc, rule)
 }
 
 // Finding builds a finding located at an instruction.

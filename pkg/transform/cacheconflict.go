@@ -1,0 +1,563 @@
+package transform
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// Conflicts between uses of a cache directory: the RUNs that use one
+// directory in stages built on one another are mounted together or not at
+// all, and not where another instruction (COPY, VOLUME, a command, the
+// start command) reads or writes it.
+
+// groups applies the rules that span RUNs and stages, dropping uses that
+// cannot be mounted safely.
+func (c *cmPass) groups() {
+	byKey := map[string][]*cmUse{}
+	var keys []string
+	for _, r := range c.runs {
+		c.dropNested(r)
+		for _, u := range r.uses {
+			if _, ok := byKey[u.key]; !ok {
+				keys = append(keys, u.key)
+			}
+			byKey[u.key] = append(byKey[u.key], u)
+		}
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		for _, comp := range c.components(byKey[key]) {
+			if why := c.conflict(key, comp); why != "" {
+				for _, u := range comp {
+					if u.drop == "" {
+						u.drop = why
+					}
+				}
+			}
+		}
+	}
+}
+
+// dropNested keeps one use per directory of a RUN and drops a directory
+// inside another one mounted by the same RUN.
+func (c *cmPass) dropNested(r *cmRun) {
+	r.allUses = r.uses
+	var kept []*cmUse
+	seen := map[string]*cmUse{}
+	for _, u := range r.uses {
+		if k := seen[u.key]; k != nil {
+			k.also = append(k.also, u.m)
+			continue
+		}
+		seen[u.key] = u
+		kept = append(kept, u)
+	}
+	r.uses = kept[:0:0]
+	for _, u := range kept {
+		inner := false
+		for _, o := range kept {
+			if o != u && strictlyUnder(u.key, o.key) {
+				inner = true
+			}
+		}
+		if !inner {
+			r.uses = append(r.uses, u)
+		}
+	}
+}
+
+// components splits the uses of one directory into groups whose stages
+// are built on one another.
+func (c *cmPass) components(uses []*cmUse) [][]*cmUse {
+	parent := make([]int, len(uses))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			i = parent[i]
+		}
+		return i
+	}
+	for i := range uses {
+		for j := i + 1; j < len(uses); j++ {
+			if c.related(uses[i].run.ins.Stage, uses[j].run.ins.Stage) {
+				parent[find(i)] = find(j)
+			}
+		}
+	}
+	groups := map[int][]*cmUse{}
+	var order []int
+	for i, u := range uses {
+		root := find(i)
+		if _, ok := groups[root]; !ok {
+			order = append(order, root)
+		}
+		groups[root] = append(groups[root], u)
+	}
+	out := make([][]*cmUse, 0, len(order))
+	for _, r := range order {
+		out = append(out, groups[r])
+	}
+	return out
+}
+
+// related reports whether one stage is built on the other (or they are the same).
+func (c *cmPass) related(a, b int) bool {
+	if a == b {
+		return true
+	}
+	sa, sb := c.d.Stages[a], c.d.Stages[b]
+	for _, s := range c.se.Lineage(sa) {
+		if s.Index == b {
+			return true
+		}
+	}
+	for _, s := range c.se.Lineage(sb) {
+		if s.Index == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *cmPass) relatedToAny(stage int, comp []*cmUse) bool {
+	for _, u := range comp {
+		if c.related(stage, u.run.ins.Stage) {
+			return true
+		}
+	}
+	return false
+}
+
+// beforeAnyUse reports an instruction that runs before one of the uses, in
+// the use's stage or a stage it is built on.
+func (c *cmPass) beforeAnyUse(ins *ast.Instruction, comp []*cmUse) bool {
+	for _, u := range comp {
+		if ins.Index >= u.run.ins.Index {
+			continue
+		}
+		for _, s := range c.se.Lineage(c.d.Stages[u.run.ins.Stage]) {
+			if s.Index == ins.Stage {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// builtOnAny reports whether stage is one of comp's stages or built on one.
+func (c *cmPass) builtOnAny(stage int, comp []*cmUse) bool {
+	for _, s := range c.se.Lineage(c.d.Stages[stage]) {
+		for _, u := range comp {
+			if u.run.ins.Stage == s.Index {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// conflict returns why a directory must not be mounted in a group of RUNs.
+func (c *cmPass) conflict(key string, comp []*cmUse) string {
+	first := comp[0]
+	users := map[*cmRun]bool{}
+	for _, u := range comp {
+		users[u.run] = true
+	}
+	// A Store directory (and apt's lists) holds what later steps read:
+	// every RUN that uses it must be mounted, or none. A pure cache needs
+	// no such agreement: a RUN without the mount just downloads again.
+	consistent := first.spec.Store || first.spec.Lists
+	allBlocked := true
+	for _, u := range comp {
+		if u.run.blocked == "" {
+			allBlocked = false
+		}
+	}
+	if allBlocked {
+		return "" // reported with their own reason
+	}
+	for _, u := range comp {
+		if u.run.blocked != "" && consistent {
+			if u.run.blocked == "ignored" {
+				return fmt.Sprintf("the RUN at line %d, which uses %s too, is excluded by an ignore comment", u.run.ins.StartLine, key)
+			}
+			return fmt.Sprintf("the RUN at line %d uses %s too and cannot be changed (%s)", u.run.ins.StartLine, key, strings.SplitN(u.run.blocked, ":", 2)[0])
+		}
+	}
+	for _, u := range comp {
+		if u.uid.Val != first.uid.Val {
+			return fmt.Sprintf("RUNs at lines %d and %d use %s as different users", first.run.ins.StartLine, u.run.ins.StartLine, key)
+		}
+	}
+	// The same directory unresolvable for another use of the manager in the group.
+	for _, r := range c.runs {
+		if !consistent || users[r] || !c.relatedToAny(r.ins.Stage, comp) {
+			continue
+		}
+		for _, n := range r.notes {
+			if strings.HasPrefix(n, first.m.Name+": ") && !strings.Contains(n, "runs as another user") {
+				return fmt.Sprintf("the RUN at line %d runs %s too but cannot be mounted", r.ins.StartLine, first.m.Name)
+			}
+		}
+	}
+	// The directory itself, in each RUN: for a pure cache only that RUN
+	// goes without the mount.
+	for _, u := range comp {
+		if why := c.runConflict(u.run, key); why != "" {
+			if consistent {
+				return why
+			}
+			u.drop = why
+		}
+	}
+	// Other instructions of the stages involved.
+	for _, ins := range c.d.Instructions {
+		if ins.Stage < 0 {
+			continue
+		}
+		if why := c.instructionConflict(ins, key, comp, users); why != "" {
+			return why
+		}
+	}
+	if first.spec.Store {
+		if why := c.opaqueBuilds(comp, users); why != "" {
+			return why
+		}
+	}
+	if why := c.runtimeNeeds(key, comp); why != "" {
+		return why
+	}
+	if first.spec.Lists {
+		if why := c.listsSafe(comp); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// runConflict checks a directory against the RUN that mounts it.
+func (c *cmPass) runConflict(r *cmRun, key string) string {
+	if under(r.env.Workdir, key) {
+		return "the WORKDIR " + r.env.Workdir + " is inside " + key
+	}
+	if r.id.Home.Val != "" && under(r.id.Home.Val, key) {
+		return key + " contains the home directory"
+	}
+	if pv, ok := r.env.Lookup("PATH"); ok {
+		for _, p := range strings.Split(pv.Value, ":") {
+			if p != "" && under(path.Clean(p), key) {
+				return key + " contains " + p + ", which is on the PATH"
+			}
+		}
+	}
+	for _, m := range r.existing {
+		t := m.TargetIn(r.env.Workdir)
+		if m.Type != instructions.MountTypeCache && (under(t, key) || under(key, t)) {
+			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", r.ins.StartLine, t, m.Type)
+		}
+	}
+	if why := c.rmConflict(r, key); why != "" {
+		return why
+	}
+	if why := c.substConflict(r, key); why != "" {
+		return why
+	}
+	return c.mentions(r, key, true)
+}
+
+// instructionConflict checks one instruction against a group of uses.
+func (c *cmPass) instructionConflict(ins *ast.Instruction, key string, comp []*cmUse, users map[*cmRun]bool) string {
+	switch cmd := ins.Command.(type) {
+	case *instructions.RunCommand:
+		for _, r := range c.runs {
+			if r.ins != ins || users[r] || !c.relatedToAny(ins.Stage, comp) {
+				continue
+			}
+			if why := c.mentions(r, key, false); why != "" {
+				return why
+			}
+		}
+		if ms, err := c.mountsOf(ins); err == nil {
+			for _, m := range ms {
+				if m.From == "" {
+					continue
+				}
+				if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, comp) && overlaps(path.Clean("/"+m.Source), key) {
+					return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", ins.StartLine, m.Source, m.From)
+				}
+			}
+		}
+	case *instructions.CopyCommand:
+		return c.copyConflict(ins, key, comp, cmd.From, cmd.SourcePaths, cmd.DestPath)
+	case *instructions.AddCommand:
+		return c.copyConflict(ins, key, comp, "", cmd.SourcePaths, cmd.DestPath)
+	case *instructions.VolumeCommand:
+		if !c.relatedToAny(ins.Stage, comp) {
+			return ""
+		}
+		env := c.se.At(ins)
+		for _, v := range cmd.Volumes {
+			if ev, err := env.Expand(v); err == nil && overlaps(path.Clean("/"+ev.Val), key) {
+				return fmt.Sprintf("VOLUME at line %d covers %s", ins.StartLine, key)
+			}
+		}
+	}
+	return ""
+}
+
+func (c *cmPass) copyConflict(ins *ast.Instruction, key string, comp []*cmUse, from string, srcs []string, dest string) string {
+	env := c.se.At(ins)
+	if from != "" {
+		if st := c.stageRef(from, ins); st != nil {
+			if c.builtOnAny(st.Index, comp) {
+				for _, s := range srcs {
+					sv, err := env.Expand(s)
+					if err != nil {
+						return fmt.Sprintf("COPY --from=%s at line %d copies a path dfopt cannot resolve", from, ins.StartLine)
+					}
+					if overlaps(globBase(path.Clean("/"+sv.Val)), key) {
+						return fmt.Sprintf("COPY --from=%s at line %d reads %s from the image", from, ins.StartLine, sv.Val)
+					}
+				}
+			}
+		}
+	}
+	// A write into the directory matters only before a RUN that mounts
+	// it (the mount would hide what was written).
+	if !c.beforeAnyUse(ins, comp) {
+		return ""
+	}
+	dv, err := env.Expand(dest)
+	if err != nil {
+		return fmt.Sprintf("the destination of %s at line %d cannot be resolved", ins.Keyword, ins.StartLine)
+	}
+	d := dv.Val
+	if !path.IsAbs(d) {
+		d = path.Join(env.Workdir, d)
+	}
+	d = path.Clean(d)
+	if under(d, key) {
+		return fmt.Sprintf("%s at line %d writes into %s", strings.ToUpper(ins.Cmd), ins.StartLine, key)
+	}
+	if !strictlyUnder(key, d) {
+		return ""
+	}
+	rel := strings.TrimPrefix(key, strings.TrimSuffix(d, "/")+"/")
+	if from != "" {
+		return fmt.Sprintf("%s --from=%s at line %d copies into %s, which contains %s", strings.ToUpper(ins.Cmd), from, ins.StartLine, d, key)
+	}
+	if c.p.Context != nil {
+		for _, s := range srcs {
+			if sv, err := env.Expand(s); err == nil && c.p.Context.Exists(path.Join(sv.Val, rel)) {
+				return fmt.Sprintf("%s at line %d copies %s from the build context", strings.ToUpper(ins.Cmd), ins.StartLine, path.Join(sv.Val, rel))
+			}
+		}
+	}
+	return ""
+}
+
+// stageRef resolves a --from reference to an earlier stage.
+func (c *cmPass) stageRef(ref string, at *ast.Instruction) *ast.Stage {
+	if v, err := c.se.At(at).Expand(ref); err == nil {
+		ref = v.Val
+	}
+	st := c.d.StageByName(ref)
+	if st == nil || at.Stage >= 0 && st.Index >= at.Stage {
+		return nil
+	}
+	return st
+}
+
+// Commands whose mention of a cache directory is harmless.
+var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true, "ls": true, "echo": true, "printf": true, "test": true, "[": true, "true": true, "du": true, "stat": true}
+
+// mentions reports a command (other than the managers themselves and rm,
+// handled apart) that names the directory or something inside it.
+func (c *cmPass) mentions(r *cmRun, key string, isUser bool) string {
+	if r.script == nil {
+		if r.ins.JSON {
+			for _, a := range r.ins.Args {
+				if mentionsPath(a, key, r) {
+					return fmt.Sprintf("the RUN at line %d refers to %s", r.ins.StartLine, key)
+				}
+			}
+			return ""
+		}
+		if len(r.ins.Args) > 0 && strings.Contains(r.ins.Args[0], key) {
+			return fmt.Sprintf("the RUN at line %d refers to %s", r.ins.StartLine, key)
+		}
+		return ""
+	}
+	for _, args := range r.otherCommands() {
+		name := progBase(args[0])
+		if benignCommands[name] || name == "rm" && isUser {
+			continue
+		}
+		for _, w := range args[1:] {
+			if mentionsPath(w.Value, key, r) || c.substMentions(r, w, key) {
+				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, r.ins.StartLine, key)
+			}
+		}
+	}
+	return ""
+}
+
+// mentionsPath reports whether a word names dir or a path inside it, after
+// resolving ~, $HOME and the stage's variables.
+func mentionsPath(word, dir string, r *cmRun) bool {
+	w := word
+	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
+		w = expandPathWord(w, r)
+	}
+	for i := 0; ; {
+		j := strings.Index(w[i:], dir)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(dir)
+		okBefore := j == 0 || strings.ContainsRune("=:\"' ", rune(w[j-1]))
+		okAfter := end == len(w) || w[end] == '/' || w[end] == '"' || w[end] == '\'' || w[end] == ':'
+		if okBefore && okAfter {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// expandPathWord resolves ~ and variables in a word; unknown parts stay.
+func expandPathWord(w string, r *cmRun) string {
+	if strings.HasPrefix(w, "~/") || w == "~" {
+		if r.id.Home.Val != "" {
+			w = r.id.Home.Val + w[1:]
+		}
+	}
+	if v, ok := r.env.ShellValue(w); ok {
+		return v.Val
+	}
+	if r.id.Home.Val != "" {
+		w = strings.ReplaceAll(w, "${HOME}", r.id.Home.Val)
+		w = strings.ReplaceAll(w, "$HOME", r.id.Home.Val)
+	}
+	return w
+}
+
+// Build drivers that may run a package manager dfopt cannot see.
+var buildDrivers = map[string]bool{"make": true, "gmake": true, "mage": true, "task": true, "just": true, "bazel": true, "bazelisk": true, "goreleaser": true, "scons": true, "ninja": true, "cmake": true, "meson": true, "earthly": true, "nix": true}
+
+// opaqueBuilds: a RUN of the stages involved runs a build driver or a
+// script, which may read a Store directory (Go modules, the Maven
+// repository) from the image without the mount.
+func (c *cmPass) opaqueBuilds(comp []*cmUse, users map[*cmRun]bool) string {
+	for _, r := range c.runs {
+		if users[r] || !c.relatedToAny(r.ins.Stage, comp) {
+			continue
+		}
+		var cmds [][]ast.Word
+		switch {
+		case r.script != nil:
+			for _, cmd := range r.script.Commands {
+				cmds = append(cmds, stripWrappers(cmd.Args))
+			}
+		case r.ins.JSON && len(r.ins.Args) > 0:
+			var words []ast.Word
+			for _, a := range r.ins.Args {
+				words = append(words, ast.Word{Value: a, Lit: true})
+			}
+			cmds = append(cmds, words)
+		}
+		for _, args := range cmds {
+			if len(args) == 0 {
+				continue
+			}
+			if name := opaqueDriver(args); name != "" {
+				return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", r.ins.StartLine, name, comp[0].key)
+			}
+		}
+	}
+	return ""
+}
+
+func opaqueDriver(args []ast.Word) string {
+	w := strings.Trim(args[0].Value, `"'`)
+	name := path.Base(w)
+	switch {
+	case buildDrivers[name], strings.HasSuffix(name, ".sh"):
+		return name
+	case (name == "sh" || name == "bash" || name == "ash" || name == "dash" || name == "zsh") && len(args) > 1 && !strings.HasPrefix(args[1].Value, "-"):
+		return name + " " + args[1].Value
+	case strings.HasPrefix(w, "./") && name != "mvnw" && name != "gradlew" && name != "configure":
+		return w
+	}
+	return ""
+}
+
+// listsSafe decides whether apt's lists can be mounted: every RUN of the
+// group updates them itself before installing. Like apt-hygiene, dfopt
+// treats the lists as a cache the image does not need (a RUN that installs
+// later must run `apt-get update` anyway).
+func (c *cmPass) listsSafe(comp []*cmUse) string {
+	for _, u := range comp {
+		r := u.run
+		if !aptUpdatesFirst(r) {
+			return fmt.Sprintf("the RUN at line %d installs with apt without updating its lists first: it reads them from the image", r.ins.StartLine)
+		}
+	}
+	// A later apt RUN of the stages that does not update.
+	for _, r := range c.runs {
+		if r.script == nil || !c.relatedToAny(r.ins.Stage, comp) {
+			continue
+		}
+		for _, inv := range r.invs {
+			if inv.m.Name == "apt" && !aptUpdatesFirst(r) {
+				return fmt.Sprintf("the RUN at line %d uses apt without updating its lists", r.ins.StartLine)
+			}
+		}
+	}
+	return ""
+}
+
+// aptUpdatesFirst: the RUN's first apt command that needs the lists is `update`.
+func aptUpdatesFirst(r *cmRun) bool {
+	for _, inv := range r.invs {
+		if inv.m.Name != "apt" || inv.isClean() || len(inv.sub) == 0 {
+			continue
+		}
+		return inv.sub[0] == "update"
+	}
+	return true
+}
+
+// overlaps reports whether two paths are the same or one contains the other.
+func overlaps(a, b string) bool { return under(a, b) || under(b, a) }
+
+// under reports whether p is dir or inside it.
+func under(p, dir string) bool {
+	if p == dir || dir == "/" {
+		return true
+	}
+	return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+func strictlyUnder(p, dir string) bool { return p != dir && under(p, dir) }
+
+// globBase is the part of a path before its first wildcard, cut back to a
+// whole folder.
+func globBase(p string) string {
+	i := strings.IndexAny(p, "*?[{")
+	if i < 0 {
+		return p
+	}
+	j := strings.LastIndexByte(p[:i], '/')
+	if j <= 0 {
+		return "/"
+	}
+	return p[:j]
+}

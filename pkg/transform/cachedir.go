@@ -1,0 +1,499 @@
+package transform
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Cache-directory resolution: where a package manager's cache is for one
+// RUN (its options, the variables in force, the user's home), and the
+// conditions under which dfopt may mount it for that user.
+
+// resolve finds the cache directories of one invocation.
+func (c *cmPass) resolve(r *cmRun, inv *invocation) {
+	m := inv.m
+	note := func(why string) {
+		r.notes = append(r.notes, m.Name+": "+why)
+	}
+	if inv.user != "" && !m.System {
+		note("it runs as another user (" + inv.user + ")")
+		return
+	}
+	if m.Veto != nil {
+		if why := m.Veto(r.mctx, inv); why != "" {
+			note(why)
+			return
+		}
+	}
+	for _, name := range m.NoCacheEnv {
+		if why := stageDefeat(r, inv, name); why != "" {
+			note(why)
+			return
+		}
+	}
+	for i := range m.Caches {
+		spec := &m.Caches[i]
+		target, skip, why := c.cacheDir(r, inv, spec)
+		if skip {
+			continue
+		}
+		if why != "" {
+			note(why)
+			continue
+		}
+		u := &cmUse{run: r, m: m, spec: spec, target: target, key: target.Val, inv: inv}
+		for _, em := range r.existing {
+			if em.Type == instructions.MountTypeCache && overlaps(u.key, em.TargetIn(r.env.Workdir)) {
+				u.covered = true
+			}
+		}
+		if !u.covered && strings.Count(u.key, "/") < 2 {
+			note("the cache directory " + u.key + " is too close to the root to be mounted")
+			continue
+		}
+		if !m.System && !r.id.Root && !u.covered {
+			if r.id.UID.Val == "" {
+				why := r.id.Why
+				if why == "" {
+					why = userLabel(r.id) + ": its uid is unknown"
+				}
+				note(why + "; a mount for a non-root user needs uid=")
+				continue
+			}
+			u.uid, u.gid = r.id.UID, r.id.GID
+			if why := nonRootParents(r, u); why != "" {
+				note(why)
+				continue
+			}
+			if !r.env.InScope(u.uid, r.env) || u.gid.Arg && !r.env.InScope(u.gid, r.env) {
+				note("the uid of " + userLabel(r.id) + " depends on a build argument out of scope")
+				continue
+			}
+		}
+		r.uses = append(r.uses, u)
+	}
+}
+
+// Commands that do not write into the user's cache folders.
+var quietCommands = map[string]bool{"cd": true, "echo": true, "printf": true, "true": true, "false": true, "test": true, "[": true, "mkdir": true, "chmod": true, "chown": true, "ln": true, "cp": true, "mv": true, "rm": true, "touch": true, "cat": true, "ls": true, "set": true, "sed": true, "grep": true, "find": true, "tar": true, "unzip": true, "curl": true, "wget": true}
+
+// nonRootParents: a mount for a non-root user under a folder of its home
+// that may not exist yet (~/.cache) makes the runtime create that folder
+// as root for the RUN; another program of the RUN that writes its own
+// cache there would fail. Mount only when the RUN runs nothing else that
+// could.
+func nonRootParents(r *cmRun, u *cmUse) string {
+	home := r.id.Home.Val
+	if r.script == nil || home == "" || !under(u.key, home) || path.Dir(u.key) == home {
+		return ""
+	}
+	for _, args := range r.otherCommands() {
+		if name := progBase(args[0]); !quietCommands[name] {
+			return fmt.Sprintf("the mount would make %s a root-owned folder for the RUN, and `%s` may need to write there", path.Dir(u.key), name)
+		}
+	}
+	return ""
+}
+
+// otherCommands are the RUN's commands, wrappers stripped, that no package
+// manager invocation of the table covers.
+func (r *cmRun) otherCommands() [][]ast.Word {
+	managed := map[int]bool{}
+	for _, inv := range r.invs {
+		managed[inv.call] = true
+	}
+	var out [][]ast.Word
+	for i, cmd := range r.script.Commands {
+		if args := stripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
+			out = append(out, args)
+		}
+	}
+	return out
+}
+
+func userLabel(id RunUser) string {
+	if id.Name == "" {
+		return "the base image's user"
+	}
+	return "USER " + id.Name
+}
+
+// stageDefeat reports a cache-defeating variable set by ENV (which dfopt
+// must not change: it is part of the image).
+func stageDefeat(r *cmRun, inv *invocation, spec string) string {
+	name, want, hasWant := strings.Cut(spec, "=")
+	if _, ok := inv.assign[name]; ok {
+		return "" // set on the command itself: removed with the mount
+	}
+	if exportedInRun(r, name) {
+		return name + " is set in the RUN by `export`: the cache would stay unused"
+	}
+	v, ok := r.env.Lookup(name)
+	if !ok || !v.Set || hasWant && v.Value != want {
+		return ""
+	}
+	where := "ENV"
+	if v.IsArg {
+		where = "ARG"
+	}
+	if v.Line > 0 {
+		where += fmt.Sprintf(" at line %d", v.Line)
+	}
+	return name + " is set by " + where + ": a cache mount would stay unused"
+}
+
+// cacheDir resolves a spec for an invocation. skip: the spec does not
+// apply; why: its place is unknown.
+func (c *cmPass) cacheDir(r *cmRun, inv *invocation, spec *CacheSpec) (v EnvValue, skip bool, why string) {
+	lookup := func(name string) (EnvValue, bool, string) { return cacheVar(r, inv, name) }
+	for _, name := range spec.Unless {
+		if _, ok, _ := lookup(name); ok {
+			return EnvValue{}, true, ""
+		}
+	}
+	if spec.Path != nil {
+		dir, why := spec.Path(r.env, progBase(inv.prog))
+		if why != "" {
+			return EnvValue{}, false, why
+		}
+		return litValue(dir), false, ""
+	}
+	// A command-line option wins.
+	if v, skip, why, found := flagDir(r, inv, spec, lookup); found {
+		return v, skip, why
+	}
+	for _, alt := range spec.Dirs {
+		if v, skip, why, found := c.altDir(r, inv, alt, lookup); found {
+			return v, skip, why
+		}
+	}
+	return EnvValue{}, false, "the cache location is unknown"
+}
+
+// cacheVar is the value of a variable that moves a cache, for one
+// invocation: set on the command, in the RUN, or by ENV/ARG. ok: it is
+// set; why: its value is not certain.
+func cacheVar(r *cmRun, inv *invocation, name string) (EnvValue, bool, string) {
+	if val, ok := inv.assign[name]; ok {
+		if val == "" || strIn(inv.m.NoCacheEnv, name+"="+val) {
+			// Unset, or a value that switches the cache off (removed with the mount).
+			return EnvValue{}, false, ""
+		}
+		ev, ok := r.env.ShellValue(val)
+		if !ok {
+			return EnvValue{}, false, name + " is set to a value dfopt cannot resolve"
+		}
+		inv.movedBy = name
+		return ev, true, ""
+	}
+	if val, set, uncertain := runAssignment(r, inv, name); uncertain {
+		return EnvValue{}, false, name + " is set in the RUN in a way dfopt cannot follow"
+	} else if set {
+		if val.Val == "" {
+			return EnvValue{}, false, ""
+		}
+		inv.movedBy = name
+		return val, true, ""
+	}
+	ev, ok := r.env.VarValue(name)
+	if ok {
+		if v, _ := r.env.Lookup(name); v.Line > 0 {
+			inv.movedBy = name
+		}
+	}
+	return ev, ok, ""
+}
+
+// flagDir is the cache directory a command-line option (or a variable
+// holding options) gives; found: it decides.
+func flagDir(r *cmRun, inv *invocation, spec *CacheSpec, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
+	if len(spec.Flags) == 0 {
+		return EnvValue{}, false, "", false
+	}
+	if val, found, bad := flagValue(r, inv.args, spec.Flags); bad != "" {
+		return EnvValue{}, false, bad, true
+	} else if found {
+		inv.movedBy = "its " + strings.TrimSuffix(spec.Flags[0], "=") + " option"
+		v, skip, why := checkDir(val.Join(spec.FlagSub))
+		return v, skip, why, true
+	}
+	for _, name := range spec.EnvFlags {
+		ev, ok, _ := lookup(name)
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Fields(ev.Val) {
+			for _, fl := range spec.Flags {
+				if strings.HasSuffix(fl, "=") && strings.HasPrefix(f, fl) {
+					inv.movedBy = name
+					v, skip, why := checkDir(litValue(f[len(fl):]).Join(spec.FlagSub))
+					return v, skip, why, true
+				}
+			}
+		}
+	}
+	return EnvValue{}, false, "", false
+}
+
+// altDir tries one of a spec's places for the cache ("?VAR", "root:DIR",
+// "$VAR/sub", "~/sub", "DIR"); found: it decides.
+func (c *cmPass) altDir(r *cmRun, inv *invocation, alt string, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
+	switch {
+	case strings.HasPrefix(alt, "?"):
+		if _, ok, _ := lookup(alt[1:]); ok {
+			return EnvValue{}, false, alt[1:] + " is set: the cache is not at a known place", true
+		}
+	case strings.HasPrefix(alt, "root:"):
+		if r.id.Root && !inv.sudo {
+			v, skip, why := checkDir(litValue(alt[len("root:"):]))
+			return v, skip, why, true
+		}
+	case strings.HasPrefix(alt, "$"):
+		name, sub, _ := strings.Cut(alt[1:], "/")
+		ev, ok, bad := lookup(name)
+		if bad != "" {
+			return EnvValue{}, false, bad, true
+		}
+		if !ok {
+			return EnvValue{}, false, "", false
+		}
+		if name == "GOPATH" {
+			if i := strings.IndexByte(ev.Val, ':'); i >= 0 {
+				if ev.Arg {
+					return EnvValue{}, false, "GOPATH lists several folders and depends on a build argument", true
+				}
+				ev = litValue(ev.Val[:i])
+			}
+		}
+		if strings.HasPrefix(ev.Val, "~/") {
+			home, why := c.home(r, inv)
+			if why != "" {
+				return EnvValue{}, false, why, true
+			}
+			ev = home.Join(ev.Val[2:])
+		}
+		v, skip, why := checkDir(ev.Join(sub))
+		return v, skip, why, true
+	case strings.HasPrefix(alt, "~/"):
+		home, why := c.home(r, inv)
+		if why != "" {
+			return EnvValue{}, false, why, true
+		}
+		v, skip, why := checkDir(home.Join(alt[2:]))
+		return v, skip, why, true
+	default:
+		v, skip, why := checkDir(litValue(alt))
+		return v, skip, why, true
+	}
+	return EnvValue{}, false, "", false
+}
+
+func (c *cmPass) home(r *cmRun, inv *invocation) (EnvValue, string) {
+	if val, ok := inv.assign["HOME"]; ok {
+		ev, ok := r.env.ShellValue(val)
+		if !ok || !path.IsAbs(ev.Val) {
+			return EnvValue{}, "HOME is set to a value dfopt cannot resolve"
+		}
+		return ev, ""
+	}
+	if val, set, uncertain := runAssignment(r, inv, "HOME"); uncertain {
+		return EnvValue{}, "HOME is changed in the RUN"
+	} else if set {
+		return val, ""
+	}
+	if inv.sudo {
+		return EnvValue{}, "it runs under sudo, whose HOME depends on the sudo configuration"
+	}
+	if r.id.Home.Val == "" {
+		why := r.id.Why
+		if why == "" {
+			why = "the home of " + userLabel(r.id) + " is unknown"
+		}
+		return EnvValue{}, why
+	}
+	if !r.env.InScope(r.id.Home, r.env) {
+		return EnvValue{}, "the home of " + userLabel(r.id) + " depends on a build argument out of scope"
+	}
+	return r.id.Home, ""
+}
+
+// checkDir accepts a directory a cache mount can target.
+func checkDir(v EnvValue) (EnvValue, bool, string) {
+	p := v.Val
+	if !path.IsAbs(p) {
+		return EnvValue{}, false, "the cache directory " + p + " is relative"
+	}
+	v.Val = path.Clean(p)
+	if strings.ContainsAny(v.Expr, ",\"' \t\n") {
+		return EnvValue{}, false, "the cache directory " + v.Val + " cannot be written in a --mount flag"
+	}
+	if !v.Arg {
+		v.Expr = v.Val
+	}
+	return v, false, ""
+}
+
+// flagValue finds an option naming a directory in an invocation's words.
+func flagValue(r *cmRun, args []ast.Word, flags []string) (EnvValue, bool, string) {
+	for i, a := range args {
+		for _, f := range flags {
+			var raw string
+			switch {
+			case strings.HasSuffix(f, "="):
+				if !strings.HasPrefix(a.Value, f) {
+					continue
+				}
+				raw = a.Value[len(f):]
+			case a.Value == f:
+				if i+1 >= len(args) {
+					return EnvValue{}, false, f + " has no value"
+				}
+				ev, ok := r.env.WordValue(args[i+1])
+				if !ok {
+					return EnvValue{}, false, f + " has a value dfopt cannot resolve"
+				}
+				return ev, true, ""
+			case strings.HasPrefix(a.Value, f+"="):
+				raw = a.Value[len(f)+1:]
+			default:
+				continue
+			}
+			ev, ok := r.env.ShellValue(raw)
+			if a.Lit {
+				ev, ok = litValue(raw), true
+			}
+			if !ok {
+				return EnvValue{}, false, f + " has a value dfopt cannot resolve"
+			}
+			return ev, true, ""
+		}
+	}
+	return EnvValue{}, false, ""
+}
+
+// runAssignment finds a variable assigned by the RUN before an invocation:
+// `export NAME=…` or `NAME=…` of a variable the stage exports.
+func runAssignment(r *cmRun, inv *invocation, name string) (EnvValue, bool, bool) {
+	if r.script == nil {
+		return EnvValue{}, false, false
+	}
+	at := inv.cmd.Span.Start
+	var val EnvValue
+	set := false
+	for _, a := range scriptAssigns(r) {
+		if a.name != name {
+			continue
+		}
+		if !a.top {
+			return EnvValue{}, false, true
+		}
+		if a.pos > at {
+			continue
+		}
+		if !a.export {
+			if v, ok := r.env.Lookup(name); !ok || !v.Set {
+				continue // not exported: the manager does not see it
+			}
+		}
+		ev, ok := r.env.ShellValue(a.value)
+		if !ok {
+			return EnvValue{}, false, true
+		}
+		val, set = ev, true
+	}
+	return val, set, false
+}
+
+func exportedInRun(r *cmRun, name string) bool {
+	if r.script == nil {
+		return false
+	}
+	for _, a := range scriptAssigns(r) {
+		if a.name == name && a.export {
+			return true
+		}
+	}
+	return false
+}
+
+// runAssign is one variable assignment in a RUN's script.
+type runAssign struct {
+	name, value string
+	pos         int  // Src offset
+	top         bool // runs unconditionally in the RUN's own shell
+	export      bool
+}
+
+func scriptAssigns(r *cmRun) []runAssign {
+	if r.assigns != nil || r.script == nil {
+		return r.assigns
+	}
+	s := r.script
+	out := []runAssign{}
+	var stmts func(list []*syntax.Stmt, top bool)
+	var stmt func(st *syntax.Stmt, top bool)
+	stmt = func(st *syntax.Stmt, top bool) {
+		if st == nil {
+			return
+		}
+		if st.Background || st.Coprocess {
+			top = false
+		}
+		switch c := st.Cmd.(type) {
+		case *syntax.BinaryCmd:
+			and := c.Op == syntax.AndStmt
+			stmt(c.X, top && and)
+			stmt(c.Y, top && and)
+		case *syntax.DeclClause:
+			export := c.Variant.Value == "export"
+			for _, a := range c.Args {
+				if a.Name == nil || a.Naked || a.Value == nil {
+					continue
+				}
+				out = append(out, runAssign{name: a.Name.Value, value: s.Text[a.Value.Pos().Offset():a.Value.End().Offset()], pos: s.Orig(a.Pos()), top: top, export: export})
+			}
+		case *syntax.CallExpr:
+			if len(c.Args) == 0 {
+				for _, a := range c.Assigns {
+					if a.Name == nil || a.Value == nil {
+						continue
+					}
+					out = append(out, runAssign{name: a.Name.Value, value: s.Text[a.Value.Pos().Offset():a.Value.End().Offset()], pos: s.Orig(a.Pos()), top: top})
+				}
+			}
+		case *syntax.Block:
+			stmts(c.Stmts, top)
+		case *syntax.Subshell:
+			stmts(c.Stmts, false)
+		case *syntax.IfClause:
+			for ic := c; ic != nil; ic = ic.Else {
+				stmts(ic.Cond, false)
+				stmts(ic.Then, false)
+			}
+		case *syntax.WhileClause:
+			stmts(c.Cond, false)
+			stmts(c.Do, false)
+		case *syntax.ForClause:
+			stmts(c.Do, false)
+		case *syntax.CaseClause:
+			for _, it := range c.Items {
+				stmts(it.Stmts, false)
+			}
+		case *syntax.FuncDecl:
+			stmt(c.Body, false)
+		}
+	}
+	stmts = func(list []*syntax.Stmt, top bool) {
+		for _, st := range list {
+			stmt(st, top)
+		}
+	}
+	stmts(s.File.Stmts, true)
+	r.assigns = out
+	return out
+}

@@ -1,0 +1,397 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// Building cache-mounts' edits for one RUN: the --mount flags, the
+// removal of what defeats the cache, the manager options that make the
+// mount work, kept only as far as the RUN stays valid shell.
+
+type cmEdits struct {
+	added    []*cmUse
+	names    []string
+	removed  []string
+	replaced []string
+	keepNote string
+	edits    []emit.Edit
+}
+
+// what names the managers and directories of the added mounts: "go (/go/pkg/mod)".
+func (e *cmEdits) what() string {
+	var targets []string
+	for _, u := range e.added {
+		targets = append(targets, u.key)
+	}
+	return fmt.Sprintf("%s (%s)", strings.Join(dedupe(e.names), ", "), strings.Join(targets, ", "))
+}
+
+func (e *cmEdits) message() string {
+	var b strings.Builder
+	if len(e.added) > 0 {
+		s := ""
+		if len(e.added) > 1 {
+			s = "s"
+		}
+		fmt.Fprintf(&b, "add cache mount%s for %s", s, e.what())
+	}
+	if len(e.removed) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "remove %s", strings.Join(dedupe(e.removed), ", "))
+		if len(e.added) == 0 {
+			b.WriteString(": the existing cache mount keeps the cache out of the image")
+		}
+	}
+	for _, extra := range append(dedupe(e.replaced), e.keepNote) {
+		if extra == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(extra)
+	}
+	return b.String()
+}
+
+// editPlan computes the edits of a RUN: the mount flags, the removals and
+// the manager options. Optional removals that do not leave valid shell
+// are dropped.
+func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
+	plan := &cmEdits{}
+	keys, byManager, flags := c.mountedKeys(r, mounted, plan)
+	var opts []cmOpt
+	if len(flags) > 0 {
+		opts = append(opts, cmOpt{e: mountEdit(c.d, r.ins, flags), required: true, mount: true})
+	}
+	opts = append(opts, c.defeatRemovals(r, keys, byManager)...)
+	// rm of what the mounts hold.
+	opts = append(opts, c.rmRemovals(r, keys)...)
+	// Manager options that make the mount work.
+	plan.keepNote = c.managerOptions(r, keys, func(e emit.Edit, replace string) {
+		opts = append(opts, cmOpt{e: e, replace: replace, required: true})
+	})
+	c.keepValid(r, plan, fitEdits(opts))
+	return plan
+}
+
+// cmOpt is one edit cache-mounts may make in a RUN.
+type cmOpt struct {
+	e        emit.Edit
+	what     string // removed text, for the message
+	replace  string // a replacement, for the message
+	required bool
+	mount    bool
+}
+
+// mountedKeys lists the directories the RUN will have mounted as caches
+// (its existing cache mounts and the new ones), the managers they serve,
+// and the --mount flags to add; plan gets the added uses.
+func (c *cmPass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
+	for _, m := range r.existing {
+		if m.Type == instructions.MountTypeCache {
+			keys = append(keys, m.TargetIn(r.env.Workdir))
+		}
+	}
+	byManager = map[*Manager]bool{}
+	for _, u := range mounted {
+		covered := false
+		for _, m := range r.existing {
+			t := m.TargetIn(r.env.Workdir)
+			if m.Type == instructions.MountTypeCache && overlaps(u.key, t) {
+				covered = true
+			}
+		}
+		byManager[u.m] = true
+		for _, m := range u.also {
+			byManager[m] = true
+		}
+		if covered {
+			continue
+		}
+		keys = append(keys, u.key)
+		plan.added = append(plan.added, u)
+		plan.names = append(plan.names, u.m.Name)
+		for _, m := range u.also {
+			plan.names = append(plan.names, m.Name)
+		}
+		flags = append(flags, mountFlag(u))
+	}
+	// A manager whose directory lies inside a mounted one counts too.
+	for _, u := range r.allUses {
+		for _, k := range keys {
+			if under(u.key, k) {
+				byManager[u.m] = true
+			}
+		}
+	}
+	return keys, byManager, flags
+}
+
+// defeatRemovals are the removals of what defeats the mounted caches of
+// the managers in byManager: their clean commands, no-cache options and
+// no-cache variables.
+func (c *cmPass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manager]bool) []cmOpt {
+	var opts []cmOpt
+	for _, inv := range r.invs {
+		if !byManager[inv.m] || r.script == nil {
+			continue
+		}
+		if inv.isClean() {
+			// Only when everything it empties is mounted, its own directory
+			// included; required when it removes a mounted directory (see
+			// dropRemovedByClean).
+			if !r.cleanMounted(inv, keys) || !cleanOwnDirMounted(r, inv, keys) {
+				continue
+			}
+			if e, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.d, inv.cmd)), required: r.cleanRemovesMount(inv, keys)})
+			}
+			continue
+		}
+		for _, a := range inv.args {
+			if strIn(inv.m.NoCache, a.Value) || strings.HasPrefix(a.Value, "--no-cache-dir=") && inv.m.Name == "pip" {
+				if inv.m.Name == "apk" {
+					continue // replaced below
+				}
+				if e, ok := removeWord(c.d, r.ins, a.Span); ok {
+					opts = append(opts, cmOpt{e: e, what: a.Value})
+				}
+			}
+		}
+		for i, as := range inv.cmd.Call.Assigns {
+			name := as.Name.Value
+			val := ""
+			if as.Value != nil {
+				val = r.script.Text[as.Value.Pos().Offset():as.Value.End().Offset()]
+			}
+			for _, spec := range inv.m.NoCacheEnv {
+				n, want, hasWant := strings.Cut(spec, "=")
+				if n == name && (!hasWant || strings.Trim(val, `"'`) == want) {
+					if e, ok := removeWord(c.d, r.ins, r.script.SpanOf(inv.cmd.Call.Assigns[i])); ok {
+						opts = append(opts, cmOpt{e: e, what: inv.cmd.Assigns[i]})
+					}
+				}
+			}
+		}
+	}
+	return opts
+}
+
+// rmRemovals are the removals of `rm`s (or of their paths) that empty
+// or remove a mounted directory.
+func (c *cmPass) rmRemovals(r *cmRun, keys []string) []cmOpt {
+	var opts []cmOpt
+	for _, rm := range r.rms {
+		var hits []rmArg
+		required := false
+		for _, a := range rm.args {
+			rel := rmNone
+			for _, k := range keys {
+				if x := rmRelation(a.path, k); x > rel {
+					rel = x
+				}
+			}
+			if rel == rmInside || rel == rmEqual {
+				hits = append(hits, a)
+				required = required || rel == rmEqual
+			}
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		if len(hits) == len(rm.args) {
+			if e, ok := removeCommand(c.d, r.ins, r.script, rm.cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.d, rm.cmd)), required: required})
+				continue
+			}
+		}
+		for _, a := range hits {
+			if len(hits) == len(rm.args) && a.word.Span == hits[len(hits)-1].word.Span && len(hits) > 0 {
+				// The last path cannot go without the command: keep it if it is harmless.
+				if rmRelation(a.path, a.path) == rmEqual && !required {
+					break
+				}
+			}
+			if e, ok := removeWord(c.d, r.ins, a.word.Span); ok {
+				opts = append(opts, cmOpt{e: e, what: a.word.Value + " from rm", required: rmRelationAny(a.path, keys) == rmEqual})
+			}
+		}
+	}
+	return opts
+}
+
+// fitEdits keeps the edits that fit together: of two overlapping ones, a
+// required edit wins over an optional one, else the first stays.
+func fitEdits(opts []cmOpt) []cmOpt {
+	sort.SliceStable(opts, func(i, j int) bool { return opts[i].e.Start < opts[j].e.Start })
+	var kept []cmOpt
+	for _, o := range opts {
+		if len(kept) > 0 {
+			last := kept[len(kept)-1]
+			if o.e.Start < last.e.End || o.e.Start == last.e.Start && o.e.End > o.e.Start && last.e.End > last.e.Start {
+				if o.required && !last.required {
+					kept = kept[:len(kept)-1]
+				} else {
+					continue
+				}
+			}
+		}
+		kept = append(kept, o)
+	}
+	return kept
+}
+
+func optEdits(list []cmOpt) []emit.Edit {
+	var es []emit.Edit
+	for _, o := range list {
+		es = append(es, o.e)
+	}
+	return es
+}
+
+// keepValid fills plan with the kept edits that leave valid shell.
+// Insertions (the flags, manager options) keep the text well formed by
+// construction; removals are checked by parsing the result: when they
+// break it, only the required edits stay, and when even those do, none.
+func (c *cmPass) keepValid(r *cmRun, plan *cmEdits, kept []cmOpt) {
+	removes := false
+	for _, o := range kept {
+		removes = removes || o.what != "" || strings.HasPrefix(o.replace, "remove ")
+	}
+	if removes && !c.shellValid(r.ins, optEdits(kept)) {
+		var req []cmOpt
+		for _, o := range kept {
+			if o.required {
+				req = append(req, o)
+			}
+		}
+		kept = req
+		if !c.shellValid(r.ins, optEdits(kept)) {
+			plan.added = nil
+			plan.removed = nil
+			plan.keepNote = ""
+			return
+		}
+	}
+	hasMount := false
+	for _, o := range kept {
+		if o.what != "" {
+			plan.removed = append(plan.removed, o.what)
+		}
+		if o.replace != "" {
+			plan.replaced = append(plan.replaced, o.replace)
+		}
+		if o.mount {
+			hasMount = true
+		}
+	}
+	if !hasMount {
+		plan.added = nil
+	}
+	plan.edits = optEdits(kept)
+}
+
+func commandText(d *ast.Document, cmd *ast.Command) string {
+	t := string(d.Src[cmd.Span.Start:cmd.Span.End])
+	if strings.ContainsAny(t, "\r\n") {
+		return strings.Join(strings.Fields(strings.ReplaceAll(t, string(d.Escape)+"\n", " ")), " ")
+	}
+	return t
+}
+
+// managerOptions adds the options some managers need for the mount to
+// keep anything and keep it fresh: apt (docker-clean, apt's own
+// deletion), apk (a cache directory, --update-cache), dnf, yum and
+// microdnf (keepcache, --refresh): see basefacts.go.
+func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, string)) string {
+	if r.script == nil {
+		return ""
+	}
+	has := func(k string) bool { return strIn(keys, k) }
+	note := ""
+	mentions := func(word string) bool {
+		return r.mctx.lineageMentions(word)
+	}
+	for _, inv := range r.invs {
+		if inv.isClean() || len(inv.sub) == 0 {
+			continue
+		}
+		argsText := ""
+		for _, a := range inv.args {
+			argsText += " " + a.Value
+		}
+		insertAt := inv.prog.Span.End
+		switch inv.m.Name {
+		case "apt":
+			root := ""
+			switch {
+			case has("/var/cache/apt"):
+				root = "/var/cache/apt/"
+			case has("/var/cache/apt/archives"):
+				root = "/var/cache/apt/archives/"
+			}
+			if root == "" || !strIn([]string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}, inv.sub[0]) {
+				continue
+			}
+			var o []string
+			if !strings.Contains(argsText, "Dir::Cache") && !mentions("docker-clean") {
+				o = append(o, "-o Dir::Cache::Archives="+root+aptKeepDir)
+				note = "apt keeps the packages in " + root + aptKeepDir + " (Debian's docker-clean deletes /var/cache/apt/archives/*.deb)"
+			}
+			if progBase(inv.prog) == "apt" && !strings.Contains(argsText, "Keep-Downloaded-Packages") && !mentions("Keep-Downloaded-Packages") {
+				o = append(o, "-o APT::Keep-Downloaded-Packages=true")
+			}
+			if len(o) > 0 {
+				add(emit.Edit{Start: insertAt, End: insertAt, New: " " + strings.Join(o, " ")}, "")
+			}
+		case "apk":
+			c.apkOptions(r, inv, has, add)
+		case "dnf", "microdnf":
+			if n := c.rpmOptions(r, inv, has, add); n != "" && n != note {
+				note = strings.TrimPrefix(note+"; "+n, "; ")
+			}
+		}
+	}
+	return note
+}
+
+func hasWord(words []ast.Word, v string) bool {
+	for _, w := range words {
+		if w.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// mountFlag writes one --mount flag.
+func mountFlag(u *cmUse) string {
+	var b strings.Builder
+	b.WriteString("--mount=type=cache,target=")
+	b.WriteString(u.target.Expr)
+	if u.m.Sharing != "" {
+		b.WriteString(",sharing=" + u.m.Sharing)
+	}
+	if u.uid.Val != "" {
+		b.WriteString(",uid=" + u.uid.Expr)
+		if u.gid.Val != "" {
+			b.WriteString(",gid=" + u.gid.Expr)
+		}
+	}
+	return b.String()
+}
+
+// shellValid applies a RUN's edits to its own text and checks that the
+// result still parses as a shell-form RUN.
+func (c *cmPass) shellValid(ins *ast.Instruction, edits []emit.Edit) bool {
+	return editedRunParses(c.d, ins, edits)
+}

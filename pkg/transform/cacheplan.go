@@ -1,0 +1,187 @@
+package transform
+
+import (
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+)
+
+// The cache plan (the CachePlan analysis): for every RUN, the package
+// managers it runs, the cache directories they use and which of them can
+// be mounted. Where each directory is comes from cachedir.go; which uses
+// must be dropped because of other instructions, from cacheconflict.go;
+// the edits that carry a plan out, from cacheedits.go.
+
+type cmRun struct {
+	ins      *ast.Instruction
+	env      *StageState
+	script   *ast.Script
+	id       RunUser
+	mctx     *managerCtx
+	invs     []*invocation
+	uses     []*cmUse
+	existing []ast.Mount
+	blocked  string // why the RUN is not touched
+	notes    []string
+	rms      []rmCmd
+	assigns  []runAssign
+	allUses  []*cmUse // before merging uses of the same directory
+}
+
+type cmUse struct {
+	run     *cmRun
+	m       *Manager
+	spec    *CacheSpec
+	target  EnvValue
+	key     string
+	uid     EnvValue
+	gid     EnvValue
+	inv     *invocation
+	covered bool // an existing cache mount already covers it
+	drop    string
+	also    []*Manager // other managers of the RUN using the same directory
+}
+
+type cmPass struct {
+	p      *Pass
+	d      *ast.Document
+	se     *StageEnv
+	runs   []*cmRun
+	mounts map[*ast.Instruction][]ast.Mount
+}
+
+// mountsOf reads a RUN's --mount flags once.
+func (c *cmPass) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
+	if ms, ok := c.mounts[ins]; ok {
+		return ms, nil
+	}
+	ms, err := c.d.Mounts(ins, c.se.At(ins).Expander())
+	if err != nil {
+		return nil, err
+	}
+	if c.mounts == nil {
+		c.mounts = map[*ast.Instruction][]ast.Mount{}
+	}
+	c.mounts[ins] = ms
+	return ms, nil
+}
+
+// CachePlan is what cache-mounts will mount, per RUN: the cache
+// directories of its package managers, where they are, and which of them
+// can be mounted safely (and why not). cache-mounts turns it into edits;
+// apt-hygiene reads it so as not to propose a cleanup that a mount makes
+// unneeded; syntax-header reads it for the frontend the mounts need.
+var CachePlan = &Analysis{
+	Name: "cache-plan",
+	Doc:  "the cache directories each RUN's package managers use and which of them can be mounted",
+	Run:  func(p *Pass) any { return planCacheMounts(p) },
+}
+
+// cachePlanOf is the pass's cache plan.
+func cachePlanOf(p *Pass) *cmPass { return p.ResultOf(CachePlan).(*cmPass) }
+
+// planCacheMounts decides, for every RUN, which cache directories can be
+// mounted.
+func planCacheMounts(p *Pass) *cmPass {
+	c := &cmPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc)}
+	for _, ins := range c.d.Instructions {
+		if ins.Cmd == "run" && ins.Stage >= 0 {
+			c.runs = append(c.runs, c.plan(ins))
+		}
+	}
+	c.groups()
+	return c
+}
+
+// willMount reports whether cache-mounts mounts (or finds mounted) a cache
+// on dir for a RUN.
+func (c *cmPass) willMount(ins *ast.Instruction, dirs ...string) bool {
+	for _, r := range c.runs {
+		if r.ins != ins || r.blocked != "" {
+			continue
+		}
+		for _, u := range r.uses {
+			if u.drop == "" && strIn(dirs, u.key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// plan finds the managers of a RUN and where their caches are.
+func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
+	r := &cmRun{ins: ins, env: c.se.At(ins)}
+	r.id = r.env.Identity()
+	r.mctx = &managerCtx{pass: c.p, se: c.se, ins: ins, env: r.env}
+	if runIgnored(c.d, ins, cacheMountsRule) {
+		r.blocked = "ignored"
+	}
+	switch {
+	case ins.JSON && len(ins.Args) == 0:
+		return r
+	case ins.JSON:
+		words := make([]ast.Word, len(ins.Args))
+		for i, a := range ins.Args {
+			words[i] = ast.Word{Value: a, Lit: true}
+		}
+		r.invs = findInvocations(r.mctx, []ast.Command{{Name: ins.Args[0], Args: words}})
+		if r.blocked == "" {
+			r.blocked = "JSON-form RUN: not touched (the shell form can take a cache mount)"
+		}
+	default:
+		r.script = c.se.Shell(ins)
+		r.mctx.script = r.script
+		if r.script == nil {
+			if c.d.IsPOSIX(ins) || len(ins.Args) == 0 {
+				return r
+			}
+			var cmds []ast.Command
+			fields := strings.Fields(ins.Args[0])
+			for i := range fields {
+				words := make([]ast.Word, 0, len(fields)-i)
+				for _, f := range fields[i:] {
+					words = append(words, ast.Word{Value: f, Lit: true})
+				}
+				cmds = append(cmds, ast.Command{Name: fields[i], Args: words})
+			}
+			if invs := findInvocations(r.mctx, cmds); len(invs) > 0 {
+				r.invs = invs[:1]
+			}
+			if r.blocked == "" {
+				r.blocked = "RUN under a non-POSIX SHELL: not touched"
+			}
+		} else {
+			r.invs = findInvocations(r.mctx, r.script.Commands)
+			if len(r.invs) > 0 && r.blocked == "" && r.script.Background {
+				r.blocked = "RUN that starts a command in the background (`&`): not touched"
+			}
+		}
+	}
+	r.invs = c.partsOn(ins, r.invs)
+	if len(r.invs) == 0 {
+		return r
+	}
+	ms, err := c.mountsOf(ins)
+	if err != nil {
+		if r.blocked == "" {
+			r.blocked = "its --mount flags cannot be read: not touched"
+		}
+	}
+	r.existing = ms
+	if r.script != nil {
+		r.rms = c.findRms(r)
+	}
+	for _, inv := range r.invs {
+		if inv.isClean() {
+			continue
+		}
+		c.resolve(r, inv)
+	}
+	return r
+}
+
+// runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins.
+func runIgnored(d *ast.Document, ins *ast.Instruction, rule string) bool {
+	return ignoredAt(d, ins.StartLine, ins.EndLine, rule)
+}

@@ -1,0 +1,336 @@
+package transform
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// hoisting is one dependency install after a full COPY, as hoistOne works
+// out whether and how it moves above the COPY.
+type hoisting struct {
+	st *ast.Stage
+	fc *fullCopy
+
+	// Found by scan: the install, the RUN that holds it, what lies between.
+	moves     []*ast.Instruction // RUNs before the install that move along
+	barrier   *ast.Instruction   // the first instruction nothing may cross
+	blocker   *ast.Instruction   // the first RUN that cannot move
+	blockedBy string
+	r         *ast.Instruction // the RUN of the install
+	in        *install
+	steps     []step // the RUN's top-level steps; steps[k] installs
+	k, rIdx   int
+
+	// Worked out from there.
+	setup    freeEnv  // the RUN's own steps must be free of the COPY's destination
+	cwd      string   // where the install runs
+	pdir     string   // the project folder in the image
+	view     *ctxView // the context, as the COPY copies it
+	ctxDir   string   // the project folder in the context
+	files    []string // the manifests to copy first
+	cdPrefix string   // `cd DIR && ` when the RUN's WORKDIR is not the COPY's
+	last     int      // the last step that runs with the dependency-only install
+	body     string   // the dependency-only RUN's script
+	row      *installWrite
+	stay     string // why the install runs again after the COPY
+}
+
+// hoistOne looks for the first install after instruction from; it
+// reports whether that install moved, and where to look next.
+func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (int, bool) {
+	x, ok := h.scan(st, fc, fe, from)
+	if !ok || !h.clear(x) || !h.installDir(x) || !h.manifests(x) || !h.workdirPrefix(x) {
+		return 0, false
+	}
+	h.dependencyBody(x)
+	if !h.verdict(x) {
+		return 0, false
+	}
+	moved := h.hoistEdits(x)
+	if fc.hoisted == nil {
+		fc.hoisted = map[*Ecosystem]bool{}
+	}
+	fc.hoisted[x.in.eco] = true
+	return x.rIdx + 1, moved
+}
+
+// scan finds the first install after instruction from and what stands
+// between it and the COPY; !ok: nothing to hoist from here.
+func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (*hoisting, bool) {
+	d := h.d
+	c := fc.ins
+	x := &hoisting{st: st, fc: fc, k: -1, rIdx: -1}
+	for j := from; j < len(st.Instructions) && x.r == nil; j++ {
+		y := st.Instructions[j]
+		switch {
+		case crossable[y.Cmd]:
+		case y.Cmd == "workdir":
+			h.mv.cross(fe, y)
+		case y.Cmd == "run":
+			sc := h.sh.of(y)
+			if sc != nil && len(y.Heredocs) == 0 {
+				x.steps = topSteps(sc.File)
+				for n, s := range x.steps {
+					if call, ok := s.stmt.Cmd.(*syntax.CallExpr); ok && len(call.Args) > 0 {
+						if x.in = recognise(call); x.in != nil {
+							x.r, x.k, x.rIdx = y, n, j
+							break
+						}
+					}
+				}
+			}
+			if x.r != nil || x.blocker != nil {
+				break // blocked: only looking on for the install it keeps below
+			}
+			if x.barrier != nil || ignoredAt(d, y.StartLine, y.EndLine, "reorder") || ignoredAt(d, y.StartLine, y.EndLine, "hoist-deps") {
+				return nil, false
+			}
+			if why, _ := h.mv.movable(*fe, y, c); why != "" {
+				x.blocker, x.blockedBy = y, why
+				break
+			}
+			x.moves = append(x.moves, y)
+		default:
+			if x.barrier == nil {
+				x.barrier = y
+			}
+		}
+	}
+	return x, true
+}
+
+// clear reports whether the install found may be hoisted as far as the
+// instructions between it and the COPY go (reporting why not).
+func (h *hoister) clear(x *hoisting) bool {
+	d, c, r, in := h.d, x.fc.ins, x.r, x.in
+	if r == nil || in.ignore || x.fc.hoisted[in.eco] || h.installedBefore(x.st, c, in.eco) || ignoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
+		return false
+	}
+	where := insQuote(d, c)
+	if in.source != "" {
+		h.finding(r, "not hoisted: "+needsSource(in.source))
+		return false
+	}
+	if x.blocker != nil && (x.barrier == nil || x.blocker.Index < x.barrier.Index) {
+		h.finding(r, fmt.Sprintf("not hoisted: %s runs between %s and the install, and %s", insQuote(d, x.blocker), where, x.blockedBy))
+		return false
+	}
+	if x.barrier != nil {
+		h.finding(r, fmt.Sprintf("not hoisted: %s stands between %s and the install and may change it", insQuote(d, x.barrier), where))
+		return false
+	}
+	return true
+}
+
+// installDir finds where the install runs: the RUN's working directory,
+// then its cds; the steps before the install must be free of the COPY.
+func (h *hoister) installDir(x *hoisting) bool {
+	d, r, fc := h.d, x.r, x.fc
+	sc := h.sh.of(r)
+	x.cwd = h.mv.env(r).Workdir
+	x.setup = h.mv.steps(r, fc.dest, insQuote(d, fc.ins))
+	for _, s := range x.steps[:x.k] {
+		if call, ok := s.stmt.Cmd.(*syntax.CallExpr); ok && len(s.stmt.Redirs) == 0 {
+			if name, args, ok := callName(call); ok && name == "cd" {
+				v, lit := "", false
+				if len(args) == 2 {
+					v, lit = litWord(args[1])
+				}
+				if !lit || strings.HasPrefix(v, "~") || v == "-" || strings.Contains(v, "$") {
+					h.finding(r, "not hoisted: the RUN changes to a folder that is not certain before the install")
+					return false
+				}
+				if strings.HasPrefix(v, "/") {
+					x.cwd = path.Clean(v)
+				} else {
+					x.cwd = path.Join(x.cwd, v)
+				}
+				continue
+			}
+		}
+		c2 := x.cwd
+		if why := x.setup.stmt(s.stmt, &c2); why != "" {
+			h.finding(r, fmt.Sprintf("not hoisted: `%s` runs before the install in the same RUN, and %s", stepText(d, sc, s.stmt), why))
+			return false
+		}
+	}
+	x.pdir = x.cwd
+	if x.in.dir != "" {
+		x.pdir = (&ast.StageEnv{Workdir: x.cwd}).Resolve(x.in.dir, '\\')
+	}
+	return true
+}
+
+// manifests finds the context folders of the project and of the named
+// manifests, and the manifests to copy first.
+func (h *hoister) manifests(x *hoisting) bool {
+	fc, in := x.fc, x.in
+	x.view = &ctxView{c: h.p.Context, root: fc.src}
+	relP, inDest := ast.RelPath(fc.dest, x.pdir)
+	if !inDest && (in.eco.Name != "pip" || len(in.named) == 0) {
+		return false // the project is not in the copied folder
+	}
+	x.ctxDir = contextPath(fc.src, relP)
+	var named []string
+	for _, n := range in.named {
+		img := n
+		if !strings.HasPrefix(n, "/") {
+			img = path.Join(x.pdir, n)
+		}
+		rel, ok := ast.RelPath(fc.dest, img)
+		if !ok {
+			return false // not from this COPY
+		}
+		named = append(named, contextPath(fc.src, rel))
+	}
+	in.named = named
+	files, why := h.collect(x.view, in, x.ctxDir)
+	if why == ignoreReason {
+		return false
+	}
+	if why == "" && h.p.Context == nil {
+		why = h.generated(x.st, fc.ins, files)
+	}
+	if why == "" && in.eco.stub {
+		why = h.fresh(x.st, fc.ins, fc)
+	}
+	if why != "" {
+		h.finding(x.r, "not hoisted: "+why)
+		return false
+	}
+	x.files = files
+	return true
+}
+
+// workdirPrefix: the hoisted install runs where the COPY is, so a RUN
+// under another WORKDIR gets a `cd`; the manifests must need no quoting.
+func (h *hoister) workdirPrefix(x *hoisting) bool {
+	r := x.r
+	rEnv, cEnv := h.mv.env(r), h.mv.env(x.fc.ins)
+	if rEnv.Workdir != cEnv.Workdir {
+		to := rEnv.Workdir
+		if rel, ok := ast.RelPath(cEnv.Workdir, rEnv.Workdir); ok {
+			to = rel
+		} else if !ast.IsAbsPath(to) {
+			h.finding(r, "not hoisted: the install's working directory is not certain where the COPY is")
+			return false
+		}
+		if !plainPath(to) {
+			return false
+		}
+		x.cdPrefix = "cd " + to + " && "
+	}
+	for _, f := range x.files {
+		if !plainPath(f) {
+			h.finding(r, "not hoisted: "+f+" would need quoting in a COPY")
+			return false
+		}
+	}
+	return true
+}
+
+// dependencyBody writes the dependency-only RUN's script: the steps
+// before the install, the dependency-only install, and the suffix of the
+// RUN that still runs with it (cleanup that does not touch the copied
+// files).
+func (h *hoister) dependencyBody(x *hoisting) {
+	d, sc, steps, k := h.d, h.sh.of(x.r), x.steps, x.k
+	x.last = k
+	for n := k + 1; n < len(steps); n++ {
+		s := steps[n]
+		if s.sep != "&&" && s.sep != ";" {
+			break
+		}
+		c2 := x.cwd
+		if x.setup.stmt(s.stmt, &c2) != "" {
+			break
+		}
+		x.last = n
+	}
+	t := &textOf{d: d, sc: sc, span: stmtSpan(sc, steps[k].stmt), args: x.in.args}
+	x.body = string(d.Src[stmtSpan(sc, steps[0].stmt).Start:t.span.Start]) + x.in.dep(t)
+	if x.last > k {
+		x.body += string(d.Src[t.span.End:stmtSpan(sc, steps[x.last].stmt).End])
+	}
+}
+
+// verdict decides whether the install moves above the COPY (it writes
+// nothing the COPY brings back differently) or runs again after it; false
+// when running it again would install everything a second time.
+func (h *hoister) verdict(x *hoisting) bool {
+	x.row = installWriteRow(x.in.writes)
+	if x.row == nil {
+		return true
+	}
+	w := &writeCheck{h: h, in: x.in, run: x.r, fc: x.fc, view: x.view, pdir: x.pdir, ctxDir: x.ctxDir, files: x.files, se: NewStageEnv(h.d)}
+	w.env = w.se.At(x.r)
+	w.call, _ = x.steps[x.k].stmt.Cmd.(*syntax.CallExpr)
+	if x.stay = h.moveVerdict(x.row, w, x.steps, x.k, x.last); x.stay != "" && x.row.reinstall {
+		h.finding(x.r, "not hoisted: "+x.stay+"; running `"+x.row.Command+"` again after the COPY would install everything a second time")
+		return false
+	}
+	return true
+}
+
+// hoistEdits reports the finding with its edits: the moved steps, the
+// manifests' COPY, the install, all above the full COPY. It reports
+// whether the install itself moved.
+func (h *hoister) hoistEdits(x *hoisting) bool {
+	d, c, r := h.d, x.fc.ins, x.r
+	at := attachedStart(d, c)
+	indent := d.Indent(c.Span.Start)
+	var b strings.Builder
+	var edits []emit.Edit
+	for _, y := range x.moves {
+		del, text := moveOut(d, y)
+		b.WriteString(text)
+		edits = append(edits, del)
+	}
+	for _, line := range h.copyLines(x.view, x.fc, x.files) {
+		b.WriteString(indent + line + d.EOL())
+	}
+	moved := x.row != nil && x.stay == ""
+	if moved {
+		// The install writes nothing that the COPY brings: it moves.
+		del, text := moveOut(d, r)
+		if x.cdPrefix != "" {
+			text = string(d.Src[attachedStart(d, r):r.Span.Start]) + indent + r.Keyword + runFlags(d, r) + " " + x.cdPrefix + x.body + d.EOL()
+		}
+		b.WriteString(text)
+		edits = append(edits, del)
+	} else {
+		b.WriteString(indent + r.Keyword + runFlags(d, r) + " " + x.cdPrefix + x.body + d.EOL())
+	}
+	edits = append(edits, carry(d, emit.Edit{Start: at, End: at, New: b.String()}, append(append([]*ast.Instruction(nil), x.moves...), r)...))
+	h.finding(r, h.hoistMessage(x, moved), edits...)
+	return moved
+}
+
+// hoistMessage says what the hoist does.
+func (h *hoister) hoistMessage(x *hoisting, moved bool) string {
+	fc := x.fc
+	names := make([]string, len(x.files))
+	for i, f := range x.files {
+		names[i] = f
+		if rel, ok := ast.RelPath(fc.src, f); ok && fc.src != "" {
+			names[i] = rel
+		}
+		if x.view.isDir(f) {
+			names[i] += "/"
+		}
+	}
+	msg := fmt.Sprintf("%s dependencies are installed after %s, so every source change reinstalls them: copy %s first and install before the COPY", x.in.eco.Name, insQuote(h.d, fc.ins), andList(names))
+	if moved {
+		msg += " (the install moves: it writes nothing the COPY brings)"
+	} else if x.stay != "" {
+		msg += "; the install runs again after it: " + x.stay
+	} else if !x.in.same {
+		msg += "; the original install still runs after it"
+	}
+	return msg
+}

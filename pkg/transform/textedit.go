@@ -1,0 +1,412 @@
+package transform
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Text edits inside a RUN that keep the shell valid: adding --mount flags,
+// taking out a word or a command with its operator, appending a command.
+// cache-mounts and apt-hygiene edit RUNs with these.
+
+func editedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) bool {
+	if len(edits) == 0 {
+		return true
+	}
+	start, end := ins.Span.Start, ins.Next
+	local := make([]emit.Edit, len(edits))
+	for i, e := range edits {
+		if e.Start < start || e.End > end {
+			return false
+		}
+		local[i] = emit.Edit{Start: e.Start - start, End: e.End - start, New: e.New}
+	}
+	out, err := emit.Apply(d.Src[start:end], local)
+	if err != nil {
+		return false
+	}
+	// The RUN between a FROM and a sentinel instruction: a RUN that ends in
+	// a continuation would swallow the sentinel.
+	var b strings.Builder
+	if d.Escape == '`' {
+		b.WriteString("# escape=`\n")
+	}
+	b.WriteString("FROM scratch\n")
+	b.Write(out)
+	if len(out) == 0 || out[len(out)-1] != '\n' {
+		b.WriteString("\n")
+	}
+	b.WriteString("LABEL dfopt=sentinel\n")
+	doc, err := ast.Parse("check", []byte(b.String()))
+	if err != nil || len(doc.Instructions) != 3 || doc.Instructions[2].Cmd != "label" {
+		return false
+	}
+	return doc.Shell(doc.Instructions[1]) != nil
+}
+
+// mountEdit inserts --mount flags right after RUN, before its other flags:
+// on the RUN's line when the RUN is one line, otherwise one flag per
+// continuation line, indented like the RUN's body, with the file's escape
+// character and line ending.
+func mountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit {
+	kw := ins.KeywordPos.End
+	logicalEnd := ins.Orig(len(ins.Logical()))
+	firstLine := d.Lines[ins.StartLine-1]
+	if logicalEnd <= firstLine.End {
+		return emit.Edit{Start: kw, End: kw, New: " " + strings.Join(flags, " ")}
+	}
+	// The first token after the keyword.
+	logical := ins.Logical()
+	k := 0
+	for k < len(logical) && ins.Orig(k) < kw {
+		k++
+	}
+	for k < len(logical) && (logical[k] == ' ' || logical[k] == '\t') {
+		k++
+	}
+	next := ins.Orig(k)
+	eol := d.EOL()
+	esc := string(d.Escape)
+	if next > firstLine.End {
+		indent := d.Indent(next)
+		sep := " " + esc + eol + indent
+		return emit.Edit{Start: next, End: next, New: strings.Join(flags, sep) + sep}
+	}
+	indent := bodyIndent(d, ins)
+	sep := " " + esc + eol + indent
+	return emit.Edit{Start: kw, End: next, New: " " + strings.Join(flags, sep) + sep}
+}
+
+// bodyIndent is the indentation of the first continuation line of an
+// instruction that holds text (not a comment), or the file's usual one.
+func bodyIndent(d *ast.Document, ins *ast.Instruction) string {
+	last := ins.EndLine
+	if len(ins.Heredocs) > 0 {
+		last = lineOf(d, ins.Heredocs[0].Body.Start) - 1
+	}
+	for n := ins.StartLine + 1; n <= last; n++ {
+		line := d.LineText(n)
+		t := strings.TrimLeft(line, " \t")
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if ind := line[:len(line)-len(t)]; ind != "" {
+			return ind
+		}
+		break
+	}
+	return ContinuationIndent(d)
+}
+
+// lineOf is the 1-based line holding offset off.
+func lineOf(d *ast.Document, off int) int {
+	i := sort.Search(len(d.Lines), func(i int) bool { return d.Lines[i].Next > off })
+	if i >= len(d.Lines) {
+		return len(d.Lines)
+	}
+	return i + 1
+}
+
+// inHeredoc reports whether an offset lies in one of the RUN's heredoc bodies.
+func inHeredoc(ins *ast.Instruction, off int) bool {
+	for _, h := range ins.Heredocs {
+		if off >= h.Body.Start && off < h.Body.End {
+			return true
+		}
+	}
+	return false
+}
+
+// removeWord removes one shell word (or NAME=value prefix) of a RUN with
+// the blanks that separate it, keeping the lines well formed: a word alone
+// on a continuation line takes its line with it; one alone on the last
+// line joins the line before.
+func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, bool) {
+	src := d.Src
+	s, e := sp.Start, sp.End
+	n := lineOf(d, s)
+	if lineOf(d, e) != n || e <= s {
+		return emit.Edit{}, false
+	}
+	l := d.Lines[n-1]
+	esc := d.Escape
+	if inHeredoc(ins, s) {
+		esc = '\\'
+	}
+	blank := func(c byte) bool { return c == ' ' || c == '\t' }
+	before := string(src[l.Start:s])
+	after := string(src[e:l.End])
+	if strings.TrimLeft(before, " \t\ufeff") != "" {
+		ws := s
+		for ws > l.Start && blank(src[ws-1]) {
+			ws--
+		}
+		if ws < s {
+			return emit.Edit{Start: ws, End: e}, true
+		}
+		fe := e
+		for fe < l.End && blank(src[fe]) {
+			fe++
+		}
+		if fe == e {
+			return emit.Edit{}, false
+		}
+		return emit.Edit{Start: s, End: fe}, true
+	}
+	rest := strings.TrimSpace(after)
+	switch {
+	case rest != "" && rest != string(esc):
+		fe := e
+		for fe < l.End && blank(src[fe]) {
+			fe++
+		}
+		return emit.Edit{Start: s, End: fe}, true
+	case rest == string(esc):
+		return emit.Edit{Start: l.Start, End: l.Next}, true
+	}
+	// Alone on the instruction's last line: join the line before.
+	if n-1 < ins.StartLine {
+		return emit.Edit{}, false
+	}
+	p := d.Lines[n-2]
+	pt := strings.TrimRight(string(src[p.Start:p.End]), " \t")
+	if !strings.HasSuffix(pt, string(esc)) || strings.HasPrefix(strings.TrimLeft(pt, " \t"), "#") {
+		return emit.Edit{}, false
+	}
+	ce := p.Start + len(pt) - 1
+	for ce > p.Start && blank(src[ce-1]) {
+		ce--
+	}
+	return emit.Edit{Start: ce, End: e}, true
+}
+
+// removeCommand removes one simple command from a RUN: a command joined
+// by `&&` goes with its operator; a statement of a list goes with its
+// separator. The removal must keep which commands run and the RUN's exit
+// status, the removed command counting as one that succeeds (a cleanup
+// after `;` decides the status: `…; done; rm -rf x`). When it does not,
+// or when the command cannot go as text (after `||`, in a pipe, the only
+// command of the RUN), it is replaced by `true` if that keeps them; else
+// nothing is removed. Commands in a text with heredocs, with assignments
+// or that are the target of a redirection's word are refused.
+func removeCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *syntax.CallExpr) (emit.Edit, bool) {
+	if call == nil || strings.Contains(s.Text, "<<") || len(call.Assigns) > 0 {
+		return emit.Edit{}, false
+	}
+	e, ok := commandSpan(d, ins, s, call)
+	if ok {
+		e, ok = tidyRemoval(d, ins, e)
+	}
+	if ok && keepsBehaviour(d, ins, e) {
+		return e, true
+	}
+	sp := s.SpanOf(call)
+	t := emit.Edit{Start: sp.Start, End: sp.End, New: "true"}
+	if keepsBehaviour(d, ins, t) {
+		return t, true
+	}
+	return emit.Edit{}, false
+}
+
+// removedText is how a finding names a removed command; one replaced by
+// `true` says why.
+func removedText(e emit.Edit, text string) string {
+	if e.New == "true" {
+		return text + " (`true` in its place keeps the RUN's exit status)"
+	}
+	return text
+}
+
+// tidyRemoval keeps the lines around a removal well formed: a line left
+// with nothing but blanks (or a lone continuation) goes entirely, and when
+// it was the instruction's last line the line before gives up its
+// continuation.
+func tidyRemoval(d *ast.Document, ins *ast.Instruction, e emit.Edit) (emit.Edit, bool) {
+	src := d.Src
+	ls := d.Lines[lineOf(d, e.Start)-1]
+	le := d.Lines[lineOf(d, e.End)-1]
+	left, right := "", ""
+	if e.Start > ls.Start {
+		left = strings.TrimLeft(string(src[ls.Start:min(e.Start, ls.End)]), " \t")
+	}
+	if e.End < le.End {
+		right = strings.TrimSpace(string(src[e.End:le.End]))
+	}
+	if left != "" {
+		return e, true
+	}
+	esc := string(d.Escape)
+	if inHeredoc(ins, e.Start) {
+		if right == "" {
+			return emit.Edit{Start: ls.Start, End: le.Next}, true
+		}
+		return e, true
+	}
+	switch right {
+	case esc:
+		return emit.Edit{Start: ls.Start, End: le.Next}, true
+	case "":
+		n := lineOf(d, e.Start)
+		if n-1 < ins.StartLine {
+			return emit.Edit{}, false
+		}
+		p := d.Lines[n-2]
+		pt := strings.TrimRight(string(src[p.Start:p.End]), " \t")
+		if !strings.HasSuffix(pt, esc) || strings.HasPrefix(strings.TrimLeft(pt, " \t"), "#") {
+			return emit.Edit{}, false
+		}
+		ce := p.Start + len(pt) - len(esc)
+		for ce > p.Start && (src[ce-1] == ' ' || src[ce-1] == '\t') {
+			ce--
+		}
+		return emit.Edit{Start: ce, End: le.End}, true
+	}
+	return e, true
+}
+
+// commandSpan is the text removeCommand takes out.
+func commandSpan(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *syntax.CallExpr) (emit.Edit, bool) {
+	if call == nil || strings.Contains(s.Text, "<<") {
+		return emit.Edit{}, false
+	}
+	list, idx, chain, target := locateStmt(s.File.Stmts, call)
+	if target == nil || len(target.Redirs) > 0 || target.Negated || target.Background || target.Coprocess {
+		return emit.Edit{}, false
+	}
+	if top := list[idx]; top.Background || top.Coprocess || top.Negated || len(top.Redirs) > 0 {
+		return emit.Edit{}, false
+	}
+	if len(chain) == 0 {
+		if len(list) < 2 {
+			return emit.Edit{}, false
+		}
+		if idx > 0 {
+			// From the separator before it to its own: `a; rm x; b` → `a; b`.
+			prev := list[idx-1]
+			start := s.SpanOf(prev).End
+			if prev.Semicolon.IsValid() {
+				start = s.Orig(prev.Semicolon)
+			}
+			end := s.SpanOf(target).End
+			if target.Semicolon.IsValid() {
+				end = s.Orig(target.Semicolon)
+			}
+			return emit.Edit{Start: start, End: end}, true
+		}
+		return emit.Edit{Start: s.Orig(list[0].Pos()), End: s.Orig(list[1].Pos())}, true
+	}
+	for _, b := range chain {
+		if b.Op != syntax.AndStmt {
+			return emit.Edit{}, false
+		}
+	}
+	b := chain[len(chain)-1]
+	if b.Y == target {
+		return emit.Edit{Start: s.SpanOf(b.X).End, End: s.SpanOf(b.Y).End}, true
+	}
+	return emit.Edit{Start: s.Orig(b.X.Pos()), End: s.Orig(b.Y.Pos())}, true
+}
+
+// stmtEnd is the end of a statement with its `;`.
+func stmtEnd(s *ast.Script, st *syntax.Stmt) int {
+	if st.Semicolon.IsValid() {
+		return s.Orig(st.Semicolon) + 1
+	}
+	return s.SpanOf(st).End
+}
+
+// locateStmt finds the statement that runs call: the statement list it is
+// in (directly or through && / || chains), its index there, the chain of
+// binary commands down to it, and the statement itself.
+func locateStmt(list []*syntax.Stmt, call *syntax.CallExpr) ([]*syntax.Stmt, int, []*syntax.BinaryCmd, *syntax.Stmt) {
+	contains := func(n syntax.Node) bool {
+		return n.Pos().Offset() <= call.Pos().Offset() && call.End().Offset() <= n.End().Offset()
+	}
+	for i, st := range list {
+		if !contains(st) {
+			continue
+		}
+		var chain []*syntax.BinaryCmd
+		cur := st
+		for {
+			switch c := cur.Cmd.(type) {
+			case *syntax.CallExpr:
+				if c == call {
+					return list, i, chain, cur
+				}
+				return nil, 0, nil, nil
+			case *syntax.BinaryCmd:
+				chain = append(chain, c)
+				if contains(c.X) {
+					cur = c.X
+				} else {
+					cur = c.Y
+				}
+				continue
+			case *syntax.Block:
+				return locateStmt(c.Stmts, call)
+			case *syntax.IfClause:
+				for ic := c; ic != nil; ic = ic.Else {
+					if l, j, ch, t := locateStmt(ic.Then, call); t != nil {
+						return l, j, ch, t
+					}
+				}
+			case *syntax.ForClause:
+				return locateStmt(c.Do, call)
+			}
+			return nil, 0, nil, nil
+		}
+	}
+	return nil, 0, nil, nil
+}
+
+// appendCommand adds `&& cmd` at the end of a RUN's script: on the same
+// line for a one-line RUN, on a continuation line (indented like the
+// body) otherwise; as a new line of a heredoc script.
+func appendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd string) (emit.Edit, bool) {
+	stmts := s.File.Stmts
+	if len(stmts) == 0 {
+		return emit.Edit{}, false
+	}
+	last := stmts[len(stmts)-1]
+	if last.Background || last.Coprocess {
+		return emit.Edit{}, false
+	}
+	if len(ins.Heredocs) > 0 {
+		if len(ins.Heredocs) != 1 || !strings.HasPrefix(strings.TrimSpace(string(d.Src[ins.ArgsStart:ins.Heredocs[0].Body.Start])), "<<") {
+			return emit.Edit{}, false
+		}
+		h := ins.Heredocs[0]
+		body := string(d.Src[h.Body.Start:h.Body.End])
+		if strings.Contains(body, "<<") || !strings.HasSuffix(body, "\n") {
+			return emit.Edit{}, false
+		}
+		lines := strings.Split(strings.TrimRight(body, "\r\n"), "\n")
+		lastLine := strings.TrimRight(lines[len(lines)-1], "\r")
+		if strings.HasSuffix(lastLine, "\\") || strings.HasSuffix(strings.TrimSpace(lastLine), "&&") || strings.HasSuffix(strings.TrimSpace(lastLine), "|") {
+			return emit.Edit{}, false
+		}
+		indent := lastLine[:len(lastLine)-len(strings.TrimLeft(lastLine, " \t"))]
+		return emit.Edit{Start: h.Body.End, End: h.Body.End, New: indent + cmd + d.EOL()}, true
+	}
+	if s.Comments {
+		return emit.Edit{}, false
+	}
+	at := stmtEnd(s, last)
+	if last.Semicolon.IsValid() {
+		at = s.Orig(last.Semicolon)
+	}
+	sep := " && "
+	if lineOf(d, at) != ins.StartLine {
+		sep = " && " + string(d.Escape) + d.EOL() + bodyIndent(d, ins)
+	}
+	e := emit.Edit{Start: at, End: at, New: sep + cmd}
+	if !editedRunParses(d, ins, []emit.Edit{e}) {
+		return emit.Edit{}, false
+	}
+	return e, true
+}
