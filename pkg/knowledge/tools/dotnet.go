@@ -186,56 +186,79 @@ func dotnetProjects(v Context, in *Install, dir string) ([]string, string) {
 	for len(queue) > 0 {
 		f := queue[0]
 		queue = queue[1:]
-		text := v.Read(f)
-		base := path.Dir(f)
-		switch strings.ToLower(path.Ext(f)) {
-		case ".sln":
-			for _, m := range slnProject.FindAllStringSubmatch(text, -1) {
-				if why := add(path.Join(base, strings.ReplaceAll(m[1], `\`, "/"))); why != "" {
-					return nil, why
-				}
-			}
-		case ".slnx":
-			for _, m := range slnxProj.FindAllStringSubmatch(text, -1) {
-				if why := add(path.Join(base, strings.ReplaceAll(m[1], `\`, "/"))); why != "" {
-					return nil, why
-				}
-			}
-		default:
-			for _, m := range projRef.FindAllStringSubmatch(text, -1) {
-				if why := add(path.Join(base, strings.ReplaceAll(m[1], `\`, "/"))); why != "" {
-					return nil, why
-				}
-			}
-			for _, m := range msbImport.FindAllStringSubmatch(text, -1) {
-				if !strings.Contains(m[1], "GetPathOfFileAbove") && !strings.Contains(m[1], "GetDirectoryNameOfFileAbove") {
-					return nil, f + " imports " + m[1]
-				}
-			}
-			if ext := strings.ToLower(path.Ext(f)); ext != ".props" && ext != ".targets" {
-				if p := path.Join(base, "packages.lock.json"); v.Exists(p) {
-					add(p)
-				}
-				if v.Exists(path.Join(base, "obj")) {
-					return nil, DisplayDir(path.Join(base, "obj")) + " is in the build context and would overwrite the restored packages"
-				}
+		refs, why := dotnetRefs(v, f)
+		for _, r := range refs {
+			if why := add(r.path); why != "" && !r.optional {
+				return nil, why
 			}
 		}
-		// MSBuild and NuGet look upwards from every project (within the
-		// copied folder: nothing above it is in the image).
-		for d := base; v.Under(d); d = path.Dir(d) {
-			for _, n := range v.List(d) {
-				switch strings.ToLower(n) {
-				case "directory.build.props", "directory.build.targets", "directory.packages.props", "nuget.config":
-					if why := add(path.Join(d, n)); why != "" {
-						return nil, why
-					}
-				}
-			}
-			if d == "." || d == "" || d == "/" {
-				break
-			}
+		if why != "" {
+			return nil, why
 		}
 	}
 	return files, ""
+}
+
+// dotnetRef is a file a project, solution or MSBuild file brings in.
+type dotnetRef struct {
+	path     string
+	optional bool // read when present (packages.lock.json)
+}
+
+// dotnetRefs returns the files f refers to, in the order MSBuild reads
+// them, and why the restore needs the whole source ("" when it does not).
+func dotnetRefs(v Context, f string) ([]dotnetRef, string) {
+	text := v.Read(f)
+	base := path.Dir(f)
+	var refs []dotnetRef
+	addAll := func(re *regexp.Regexp) {
+		for _, m := range re.FindAllStringSubmatch(text, -1) {
+			refs = append(refs, dotnetRef{path: path.Join(base, strings.ReplaceAll(m[1], `\`, "/"))})
+		}
+	}
+	why := ""
+	switch ext := strings.ToLower(path.Ext(f)); ext {
+	case ".sln":
+		addAll(slnProject)
+	case ".slnx":
+		addAll(slnxProj)
+	default:
+		addAll(projRef)
+		for _, m := range msbImport.FindAllStringSubmatch(text, -1) {
+			if !strings.Contains(m[1], "GetPathOfFileAbove") && !strings.Contains(m[1], "GetDirectoryNameOfFileAbove") {
+				return refs, f + " imports " + m[1]
+			}
+		}
+		if ext != ".props" && ext != ".targets" {
+			if p := path.Join(base, "packages.lock.json"); v.Exists(p) {
+				refs = append(refs, dotnetRef{path: p, optional: true})
+			}
+			if v.Exists(path.Join(base, "obj")) {
+				why = DisplayDir(path.Join(base, "obj")) + " is in the build context and would overwrite the restored packages"
+			}
+		}
+	}
+	if why != "" {
+		return refs, why
+	}
+	return append(refs, dotnetAbove(v, base)...), ""
+}
+
+// dotnetAbove returns the files MSBuild and NuGet look for upwards from a
+// project's folder (within the copied folder: nothing above it is in the
+// image).
+func dotnetAbove(v Context, base string) []dotnetRef {
+	var refs []dotnetRef
+	for d := base; v.Under(d); d = path.Dir(d) {
+		for _, n := range v.List(d) {
+			switch strings.ToLower(n) {
+			case "directory.build.props", "directory.build.targets", "directory.packages.props", "nuget.config":
+				refs = append(refs, dotnetRef{path: path.Join(d, n)})
+			}
+		}
+		if d == "." || d == "" || d == "/" {
+			break
+		}
+	}
+	return refs
 }
