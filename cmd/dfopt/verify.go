@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dfopt/dfopt/pkg/config"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/verify"
 	"github.com/urfave/cli/v2"
@@ -129,6 +130,7 @@ type verifyFlags struct {
 	contexts             []verify.NamedContext
 	ignore               *verify.IgnoreList
 	rules                []*transform.Transform
+	parts                map[string]transform.Parts
 }
 
 // verifyArgs checks verify's flags and arguments.
@@ -160,9 +162,14 @@ func verifyArgs(c *cli.Context) (verifyFlags, error) {
 	if a.ignore, err = verify.NewIgnoreList(*c.Generic("ignore-path").(*listFlag)...); err != nil {
 		return a, usageError{err.Error()}
 	}
-	if a.rules, err = transform.Select(transform.SplitList(c.String("select")), transform.SplitList(c.String("ignore"))); err != nil {
+	sel, ign := transform.SplitList(c.String("select")), transform.SplitList(c.String("ignore"))
+	if _, err = transform.Select(sel, ign); err != nil {
 		return a, usageError{err.Error()}
 	}
+	// Resolved as fix resolves them: hadolint codes narrow rules to parts.
+	var opts transform.Options
+	a.rules, opts = config.Resolve([]*config.Settings{{Select: sel, Ignore: ign}})
+	a.parts = opts.Parts
 	return a, nil
 }
 
@@ -210,7 +217,7 @@ func verifyRewrite(c *cli.Context, a verifyFlags) (verifyRewritten, error) {
 		rw.res = &transform.Result{Path: path, Src: src, Out: out}
 		return rw, nil
 	}
-	chain := &transform.Chain{Transforms: a.rules, Options: transform.Options{Unsafe: c.Bool("unsafe"), Syntax: a.syntax}}
+	chain := &transform.Chain{Transforms: a.rules, Options: transform.Options{Unsafe: c.Bool("unsafe"), Syntax: a.syntax, Parts: a.parts}}
 	if rw.res, err = chain.Run(path, src, bctx); err != nil {
 		fmt.Fprintf(stderr, "dfopt: %s: %s\n", path, oneLine(err))
 		return rw, exitCode(exitError)
