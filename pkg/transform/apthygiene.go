@@ -23,14 +23,13 @@ import (
 //     stop at the confirmation prompt);
 //   - unsafe: `--no-install-recommends` is added to `apt-get install`, as
 //     it changes which packages are installed.
-var AptHygiene = Register(&Transform{
-	Name:  aptHygieneRule,
-	Doc:   "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
-	Order: 300,
-	Run:   runAptHygiene,
+var AptHygiene = &Transform{
+	Name: aptHygieneRule,
+	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
+	Run:  runAptHygiene,
 	// A cleanup is not proposed where cache-mounts will mount the cache.
 	Requires: []*Analysis{CachePlan},
-})
+}
 
 const aptHygieneRule = "apt-hygiene"
 

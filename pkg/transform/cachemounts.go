@@ -37,13 +37,12 @@ import (
 // of the mounted directory itself (or of a folder above it) would fail on
 // the mount point, so such a RUN is not mounted unless the command can be
 // removed.
-var CacheMounts = Register(&Transform{
+var CacheMounts = &Transform{
 	Name:     cacheMountsRule,
 	Doc:      "add BuildKit cache mounts for package managers (pip, npm, go, cargo, maven, apt, apk, …) and drop what defeats the cache",
-	Order:    500,
 	Run:      runCacheMounts,
 	Requires: []*Analysis{CachePlan},
-})
+}
 
 // aptKeep is where apt keeps downloaded packages inside the cache mount,
 // out of reach of Debian's docker-clean hook.

@@ -34,12 +34,11 @@ import (
 // installs Python packages, `target` when it builds with cargo or Maven,
 // and the Dockerfile(s) and the ignore file themselves (BuildKit reads
 // those apart from the context).
-var Dockerignore = Register(&Transform{
-	Name:  "dockerignore",
-	Doc:   "when the whole context is copied, create or extend .dockerignore with .git, node_modules, build output, the Dockerfile",
-	Order: 50, // before hoist-deps: the manifests it copies are checked here too
-	Run:   runDockerignore,
-})
+var Dockerignore = &Transform{
+	Name: "dockerignore",
+	Doc:  "when the whole context is copied, create or extend .dockerignore with .git, node_modules, build output, the Dockerfile",
+	Run:  runDockerignore,
+}
 
 // diMarker starts the block the rule appends.
 const diMarker = "# Added by dfopt (rule dockerignore): not needed by the build of "

@@ -14,13 +14,12 @@ import (
 // HoistDeps copies the dependency manifests and installs the dependencies
 // before the COPY of the whole source, so that a source change keeps the
 // dependency layer cached.
-var HoistDeps = Register(&Transform{
+var HoistDeps = &Transform{
 	Name:     "hoist-deps",
 	Doc:      "copy dependency manifests and install dependencies before `COPY . <dest>`, so that source changes keep the dependency layer cached",
-	Order:    100,
 	Run:      runHoistDeps,
 	Requires: []*Analysis{Movability},
-})
+}
 
 const (
 	noContext = tools.NoContext

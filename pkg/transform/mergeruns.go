@@ -12,14 +12,11 @@ import (
 // MergeRuns merges consecutive RUNs of a stage into one when that cannot
 // change the result: same flags, same kind of work, and no shell state
 // that the later body would inherit differently.
-var MergeRuns = Register(&Transform{
-	Name:  "merge-runs",
-	Doc:   "merge consecutive RUNs of the same kind of work into one layer when no flag or shell state differs",
-	Order: mergeRunsOrder,
-	Run:   runMergeRuns,
-})
-
-const mergeRunsOrder = 400
+var MergeRuns = &Transform{
+	Name: "merge-runs",
+	Doc:  "merge consecutive RUNs of the same kind of work into one layer when no flag or shell state differs",
+	Run:  runMergeRuns,
+}
 
 func runMergeRuns(p *Pass) []Finding {
 	d := p.Doc

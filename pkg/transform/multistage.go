@@ -30,11 +30,10 @@ import (
 // it (cache mounts in a builder stage that no image ships, package steps
 // moved above `COPY . .` in the runtime stage), and the chain must reach
 // its fixed point in one pass.
-var MultiStage = Register(&Transform{
+var MultiStage = &Transform{
 	Name:   "multi-stage",
 	Doc:    "split a final stage that builds Go, Rust, Java, .NET, Node or Python-with-a-C-toolchain into a builder stage and a small runtime stage",
 	Unsafe: true,
-	Order:  40,
 	Run:    runMultiStage,
 	Options: []Option{
 		{Name: "runtime-image.*", Kind: ImageOption, Suffixes: msRuntimeKeys,
@@ -42,7 +41,7 @@ var MultiStage = Register(&Transform{
 		{Name: "distroless", Kind: BoolOption,
 			Doc: "run static Go builds on gcr.io/distroless/static instead of the default runtime image"},
 	},
-})
+}
 
 // msRuntimeKeys are the ecosystems runtime-image.* accepts: go, rust, ….
 func msRuntimeKeys() []string {

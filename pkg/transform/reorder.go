@@ -11,13 +11,12 @@ import (
 // Reorder moves steps that provably do not read the copied files above the
 // `COPY . <dest>` before them, so that a source change does not re-run
 // them.
-var Reorder = Register(&Transform{
+var Reorder = &Transform{
 	Name:     "reorder",
 	Doc:      "move steps that do not read the copied source (system packages, users, downloads to fixed paths) above `COPY . <dest>`",
-	Order:    200,
 	Run:      runReorder,
 	Requires: []*Analysis{Movability},
-})
+}
 
 // isWholeCopy reports whether ins copies the whole build context: COPY or
 // ADD of `.` from the context.

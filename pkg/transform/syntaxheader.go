@@ -20,14 +20,13 @@ const syntaxHeaderRule = "syntax-header"
 // cache mounts cache-mounts would add, gets the pin changed to
 // docker/dockerfile:1 as an unsafe fix (a newer frontend may build
 // differently).
-var SyntaxHeader = Register(&Transform{
-	Name:  syntaxHeaderRule,
-	Doc:   "add `# syntax=docker/dockerfile:1` when the file uses BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …); unsafe: update a pin too old for it",
-	Order: 1000, // last: it looks at what the other transforms wrote
-	Run:   runSyntaxHeader,
+var SyntaxHeader = &Transform{
+	Name: syntaxHeaderRule,
+	Doc:  "add `# syntax=docker/dockerfile:1` when the file uses BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …); unsafe: update a pin too old for it",
+	Run:  runSyntaxHeader,
 	// The cache mounts cache-mounts will add may need a newer pin.
 	Requires: []*Analysis{CachePlan},
-})
+}
 
 var gitURL = regexp.MustCompile(`^(git@[^:]+:|git://|https?://[^ ]+\.git(#.*)?$|https?://[^ ]+\.git/?$)`)
 

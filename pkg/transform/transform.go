@@ -7,7 +7,6 @@
 package transform
 
 import (
-	"sort"
 	"sync"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -19,7 +18,6 @@ type Transform struct {
 	Name   string
 	Doc    string // one line
 	Unsafe bool   // every fix of this rule changes the image
-	Order  int    // position in the chain (lower runs first)
 	Run    func(*Pass) []Finding
 	// Options are the option keys the rule reads (Options.Get); any
 	// other key is an error in `.dfopt.yaml` and --option.
@@ -108,18 +106,19 @@ var (
 	registry   []*Transform
 )
 
-// Register adds a transform to the registry; transforms call it from init.
-func Register(t *Transform) *Transform {
+// Register appends transforms to the registry in the order given, which
+// is the order the chain runs them: package chain registers the rules.
+func Register(ts ...*Transform) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	for _, r := range registry {
-		if r.Name == t.Name {
-			panic("transform: duplicate rule " + t.Name)
+	for _, t := range ts {
+		for _, r := range registry {
+			if r.Name == t.Name {
+				panic("transform: duplicate rule " + t.Name)
+			}
 		}
+		registry = append(registry, t)
 	}
-	registry = append(registry, t)
-	sort.SliceStable(registry, func(i, j int) bool { return registry[i].Order < registry[j].Order })
-	return t
 }
 
 // All returns every registered transform in chain order.

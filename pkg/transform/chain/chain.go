@@ -1,0 +1,37 @@
+// Package chain lists dfopt's rules in the order the chain runs them and
+// registers them: this file is the one place that order is written.
+//
+// Import it (for its side effect, or for Rules) wherever the registry
+// (transform.All, transform.Lookup) must hold the rules.
+package chain
+
+import (
+	"github.com/dfopt/dfopt/pkg/transform"
+)
+
+// Rules are dfopt's rules in chain order: each one sees the text the
+// rules before it wrote.
+var Rules = []*transform.Transform{
+	// Splits a stage that builds and runs into build and runtime stages
+	// first: every later rule then works on the stages it made.
+	transform.MultiStage,
+	// Before hoist-deps: the manifests hoist-deps copies are checked
+	// against the ignore file here too.
+	transform.Dockerignore,
+	// Copies the manifests and installs the dependencies before the
+	// sources are copied.
+	transform.HoistDeps,
+	// Moves steps that do not read the copied files above the COPY.
+	transform.Reorder,
+	// apt-get update/install in one RUN, --no-install-recommends, lists
+	// removed; before merge-runs, which then sees the RUNs it leaves.
+	transform.AptHygiene,
+	// Merges the consecutive RUNs the rules above left.
+	transform.MergeRuns,
+	// Adds cache mounts to the RUNs as they finally are.
+	transform.CacheMounts,
+	// Last: it looks at what the other rules wrote (RUN --mount, …).
+	transform.SyntaxHeader,
+}
+
+func init() { transform.Register(Rules...) }
