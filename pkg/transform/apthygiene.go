@@ -31,8 +31,6 @@ var AptHygiene = &Transform{
 	Requires: []*Analysis{CachePlan},
 }
 
-const aptHygieneRule = "apt-hygiene"
-
 // Subcommands that install packages (and need the lists).
 var (
 	aptInstalls = []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}

@@ -47,10 +47,10 @@ func (c *cmPass) frontendGate(r *cmRun, plan *cmEdits) Finding {
 	return c.p.Finding(cacheMountsRule, r.ins, "cache not mounted for "+plan.what()+": "+why)
 }
 
-// pinBlockedMount is the first RUN whose cache mounts the document's
+// PinBlockedMount is the first RUN whose cache mounts the document's
 // frontend cannot take, when cache-mounts runs in the chain, and the
 // feature it lacks.
-func pinBlockedMount(p *Pass, fe Frontend) (*ast.Instruction, *Feature) {
+func PinBlockedMount(p *Pass, fe Frontend) (*ast.Instruction, *Feature) {
 	if !fe.Known || fileIgnores(p.Doc, cacheMountsRule) {
 		return nil, nil
 	}

@@ -48,8 +48,6 @@ var CacheMounts = &Transform{
 // out of reach of Debian's docker-clean hook.
 const aptKeepDir = "keep/"
 
-const cacheMountsRule = "cache-mounts"
-
 func runCacheMounts(p *Pass) []Finding {
 	c := cachePlanOf(p)
 	var out []Finding

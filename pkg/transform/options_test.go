@@ -53,13 +53,13 @@ func TestValidateOptions(t *testing.T) {
 		})
 	}
 	// A rule left out of the chain is not a rule to configure.
-	err := Options{RuleOptions: map[string]map[string]string{"multi-stage": {"distroless": "true"}}}.Validate([]*Transform{SyntaxHeader})
+	err := Options{RuleOptions: map[string]map[string]string{"multi-stage": {"distroless": "true"}}}.Validate([]*Transform{Lookup("syntax-header")})
 	assert.EqualError(t, err, "unknown rule \"multi-stage\" (see `dfopt rules`)")
 }
 
 func TestOptionUsage(t *testing.T) {
 	assert.Equal(t, []string{"runtime-image.{go,rust,java,dotnet,node,python}=IMAGE", "distroless=true|false"},
-		[]string{MultiStage.Options[0].Usage(), MultiStage.Options[1].Usage()})
+		[]string{Lookup("multi-stage").Options[0].Usage(), Lookup("multi-stage").Options[1].Usage()})
 	assert.Equal(t, "env.*=TEXT", Option{Name: "env.*"}.Usage())
 }
 

@@ -7,6 +7,7 @@ package chain
 
 import (
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/syntaxheader"
 )
 
 // Rules are dfopt's rules in chain order: each one sees the text the
@@ -31,7 +32,7 @@ var Rules = []*transform.Transform{
 	// Adds cache mounts to the RUNs as they finally are.
 	transform.CacheMounts,
 	// Last: it looks at what the other rules wrote (RUN --mount, …).
-	transform.SyntaxHeader,
+	syntaxheader.Rule,
 }
 
 func init() { transform.Register(Rules...) }

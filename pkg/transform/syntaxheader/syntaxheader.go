@@ -1,4 +1,4 @@
-package transform
+package syntaxheader
 
 import (
 	"fmt"
@@ -7,25 +7,24 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // SyntaxLine is the directive syntax-header adds.
-const SyntaxLine = "# syntax=" + UpgradeSyntax
+const SyntaxLine = "# syntax=" + transform.UpgradeSyntax
 
-const syntaxHeaderRule = "syntax-header"
-
-// SyntaxHeader adds `# syntax=docker/dockerfile:1` when the file uses
+// Rule, syntax-header, adds `# syntax=docker/dockerfile:1` when the file uses
 // syntax that only BuildKit's Dockerfile frontend understands. A file
 // whose `# syntax` pins a release too old for what it uses, or for the
 // cache mounts cache-mounts would add, gets the pin changed to
 // docker/dockerfile:1 as an unsafe fix (a newer frontend may build
 // differently).
-var SyntaxHeader = &Transform{
-	Name: syntaxHeaderRule,
+var Rule = &transform.Transform{
+	Name: transform.SyntaxHeaderRule,
 	Doc:  "add `# syntax=docker/dockerfile:1` when the file uses BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …); unsafe: update a pin too old for it",
 	Run:  runSyntaxHeader,
 	// The cache mounts cache-mounts will add may need a newer pin.
-	Requires: []*Analysis{CachePlan},
+	Requires: []*transform.Analysis{transform.CachePlan},
 }
 
 var gitURL = regexp.MustCompile(`^(git@[^:]+:|git://|https?://[^ ]+\.git(#.*)?$|https?://[^ ]+\.git/?$)`)
@@ -33,7 +32,7 @@ var gitURL = regexp.MustCompile(`^(git@[^:]+:|git://|https?://[^ ]+\.git(#.*)?$|
 // featureUse is an instruction that needs a frontend feature.
 type featureUse struct {
 	ins  *ast.Instruction
-	feat *Feature
+	feat *transform.Feature
 	what string // as written: "RUN --mount", "a heredoc"
 	at   int    // offset of the text that uses it
 }
@@ -43,20 +42,20 @@ func buildKitUses(d *ast.Document) []featureUse {
 	var out []featureUse
 	for _, ins := range d.Instructions {
 		if len(ins.Heredocs) > 0 {
-			out = append(out, featureUse{ins, FeatHeredoc, "a heredoc", ins.Heredocs[0].Body.Start})
+			out = append(out, featureUse{ins, transform.FeatHeredoc, "a heredoc", ins.Heredocs[0].Body.Start})
 		}
 		for _, f := range ins.Flags {
-			if feat := flagFeatures[ins.Cmd][f.Name]; feat != nil {
+			if feat := transform.FlagFeatures[ins.Cmd][f.Name]; feat != nil {
 				out = append(out, featureUse{ins, feat, ins.Keyword + " --" + f.Name, f.Span.Start})
 			}
 			if ins.Cmd == "run" && f.Name == "mount" && cacheMountWithIDs(f.Value) {
-				out = append(out, featureUse{ins, FeatCacheMountIDs, "uid/gid on a cache mount", f.Span.Start})
+				out = append(out, featureUse{ins, transform.FeatCacheMountIDs, "uid/gid on a cache mount", f.Span.Start})
 			}
 		}
 		if ins.Cmd == "add" && len(ins.Args) > 1 {
 			for _, a := range ins.Args[:len(ins.Args)-1] {
 				if gitURL.MatchString(a) {
-					out = append(out, featureUse{ins, FeatAddGit, "ADD of a git repository", ins.ArgsStart})
+					out = append(out, featureUse{ins, transform.FeatAddGit, "ADD of a git repository", ins.ArgsStart})
 					break
 				}
 			}
@@ -80,31 +79,31 @@ func cacheMountWithIDs(v string) bool {
 	return cache && ids
 }
 
-func runSyntaxHeader(p *Pass) []Finding {
+func runSyntaxHeader(p *transform.Pass) []transform.Finding {
 	d := p.Doc
 	if p.Options.Syntax == "never" {
 		return nil
 	}
-	if fe := FrontendOf(d); fe.Dir != nil {
+	if fe := transform.FrontendOf(d); fe.Dir != nil {
 		return pinTooOld(p, fe)
 	}
 	edit := emit.Edit{Start: d.ContentStart(), End: d.ContentStart(), New: SyntaxLine + d.EOL()}
 	u, by, ok := firstUse(p, buildKitUses(d))
 	switch {
 	case ok && by == "":
-		return []Finding{p.Finding("", u.ins, "uses "+u.what+" but has no `# syntax` directive: pin the Dockerfile frontend", edit)}
+		return []transform.Finding{p.Finding("", u.ins, "uses "+u.what+" but has no `# syntax` directive: pin the Dockerfile frontend", edit)}
 	case ok:
 		// The input does not need it: the fix of another rule does.
-		return []Finding{p.Finding("", u.ins, "the file needs a `# syntax` directive for "+u.what+", which "+by+" adds: pin the Dockerfile frontend", edit)}
+		return []transform.Finding{p.Finding("", u.ins, "the file needs a `# syntax` directive for "+u.what+", which "+by+" adds: pin the Dockerfile frontend", edit)}
 	case p.Options.Syntax == "always":
-		return []Finding{{Message: "no `# syntax` directive (--syntax=always)", Line: 1, EndLine: 1, Edits: []emit.Edit{edit}}}
+		return []transform.Finding{{Message: "no `# syntax` directive (--syntax=always)", Line: 1, EndLine: 1, Edits: []emit.Edit{edit}}}
 	}
 	return nil
 }
 
 // firstUse picks the use a finding is about: the first the input makes
 // itself, else the first another rule's fix wrote (by names that rule).
-func firstUse(p *Pass, uses []featureUse) (u featureUse, by string, ok bool) {
+func firstUse(p *transform.Pass, uses []featureUse) (u featureUse, by string, ok bool) {
 	for i, x := range uses {
 		w := p.WrittenBy(x.at)
 		if w == "" {
@@ -119,7 +118,7 @@ func firstUse(p *Pass, uses []featureUse) (u featureUse, by string, ok bool) {
 
 // pinTooOld proposes docker/dockerfile:1 (unsafe) when the pinned release
 // lacks syntax the file uses, or the cache mounts cache-mounts would add.
-func pinTooOld(p *Pass, fe Frontend) []Finding {
+func pinTooOld(p *transform.Pass, fe transform.Frontend) []transform.Finding {
 	var at *ast.Instruction
 	var why string
 	var lacking []featureUse
@@ -135,42 +134,18 @@ func pinTooOld(p *Pass, fe Frontend) []Finding {
 		}
 	}
 	if at == nil {
-		if ins, feat := pinBlockedMount(p, fe); ins != nil {
+		if ins, feat := transform.PinBlockedMount(p, fe); ins != nil {
 			at, why = ins, fe.Lacks(feat)+", which cache-mounts would add at line "+fmt.Sprint(p.InputLine(ins.StartLine))
 		}
 	}
 	if at == nil {
 		return nil
 	}
-	edit, ok := pinEdit(p.Doc, fe)
+	edit, ok := transform.PinEdit(p.Doc, fe)
 	if !ok {
-		return []Finding{p.Finding(syntaxHeaderRule, at, why+": pin "+fe.Upgrade())}
+		return []transform.Finding{p.Finding(transform.SyntaxHeaderRule, at, why+": pin "+fe.Upgrade())}
 	}
-	f := p.Finding(syntaxHeaderRule, at, why+": pin "+fe.Upgrade()+" (a newer frontend may build the file differently)", edit)
+	f := p.Finding(transform.SyntaxHeaderRule, at, why+": pin "+fe.Upgrade()+" (a newer frontend may build the file differently)", edit)
 	f.Unsafe = true
-	return []Finding{f}
-}
-
-// pinEdit replaces the value of the `# syntax` directive.
-func pinEdit(d *ast.Document, fe Frontend) (emit.Edit, bool) {
-	dir := fe.Dir
-	text := string(d.Src[dir.Span.Start:dir.Span.End])
-	i := strings.LastIndex(text, dir.Value)
-	if dir.Value == "" || i < 0 {
-		return emit.Edit{}, false
-	}
-	start := dir.Span.Start + i
-	return emit.Edit{Start: start, End: start + len(dir.Value), New: fe.Upgrade()}, true
-}
-
-// syntaxPinWillUpdate reports that syntax-header runs in this chain and
-// proposes the pin change for a frontend that lacks a feature.
-func syntaxPinWillUpdate(p *Pass, fe Frontend) bool {
-	if fe.Dir == nil || !fe.Known || p.Options == nil || p.Options.Syntax == "never" || fileIgnores(p.Doc, syntaxHeaderRule) {
-		return false
-	}
-	if _, ok := pinEdit(p.Doc, fe); !ok {
-		return false
-	}
-	return p.InChain[syntaxHeaderRule]
+	return []transform.Finding{f}
 }
