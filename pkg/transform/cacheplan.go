@@ -183,5 +183,5 @@ func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
 
 // runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins.
 func runIgnored(d *ast.Document, ins *ast.Instruction, rule string) bool {
-	return ignoredAt(d, ins.StartLine, ins.EndLine, rule)
+	return IgnoredAt(d, ins.StartLine, ins.EndLine, rule)
 }

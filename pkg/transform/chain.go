@@ -163,7 +163,7 @@ func (c *Chain) report(t *Transform, cur *ast.Document, h *history, res *Result,
 		if f.Rule == "" {
 			f.Rule = t.Name
 		}
-		if ignoredAt(cur, f.Line, f.EndLine, f.Rule) {
+		if IgnoredAt(cur, f.Line, f.EndLine, f.Rule) {
 			continue
 		}
 		r := Reported{Finding: f, Fixable: f.HasFix()}

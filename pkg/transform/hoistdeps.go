@@ -33,7 +33,7 @@ type hoister struct {
 	mv *moves // the movability analysis
 	// sh and envs are the movability analysis's: the RUN scripts and the
 	// variables at each instruction.
-	sh   *scripts
+	sh   *Scripts
 	envs []ast.StageEnv
 	out  []Finding
 }
@@ -178,7 +178,7 @@ func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *Ecosys
 			if x.Cmd != "run" {
 				continue
 			}
-			sc := h.sh.of(x)
+			sc := h.sh.Of(x)
 			if sc == nil {
 				continue
 			}

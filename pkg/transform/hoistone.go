@@ -72,7 +72,7 @@ func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (*hoi
 		case y.Cmd == "workdir":
 			h.mv.cross(fe, y)
 		case y.Cmd == "run":
-			sc := h.sh.of(y)
+			sc := h.sh.Of(y)
 			if sc != nil && len(y.Heredocs) == 0 {
 				x.steps = topSteps(sc.File)
 				for n, s := range x.steps {
@@ -87,7 +87,7 @@ func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (*hoi
 			if x.r != nil || x.blocker != nil {
 				break // blocked: only looking on for the install it keeps below
 			}
-			if x.barrier != nil || ignoredAt(d, y.StartLine, y.EndLine, "reorder") || ignoredAt(d, y.StartLine, y.EndLine, "hoist-deps") {
+			if x.barrier != nil || IgnoredAt(d, y.StartLine, y.EndLine, "reorder") || IgnoredAt(d, y.StartLine, y.EndLine, "hoist-deps") {
 				return nil, false
 			}
 			if why, _ := h.mv.movable(*fe, y, c); why != "" {
@@ -108,7 +108,7 @@ func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (*hoi
 // instructions between it and the COPY go (reporting why not).
 func (h *hoister) clear(x *hoisting) bool {
 	d, c, r, in := h.d, x.fc.ins, x.r, x.in
-	if r == nil || in.ignore || x.fc.hoisted[in.eco] || h.installedBefore(x.st, c, in.eco) || ignoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
+	if r == nil || in.ignore || x.fc.hoisted[in.eco] || h.installedBefore(x.st, c, in.eco) || IgnoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
 		return false
 	}
 	where := insQuote(d, c)
@@ -131,7 +131,7 @@ func (h *hoister) clear(x *hoisting) bool {
 // then its cds; the steps before the install must be free of the COPY.
 func (h *hoister) installDir(x *hoisting) bool {
 	d, r, fc := h.d, x.r, x.fc
-	sc := h.sh.of(r)
+	sc := h.sh.Of(r)
 	x.cwd = h.mv.env(r).Workdir
 	x.setup = h.mv.steps(r, fc.dest, insQuote(d, fc.ins))
 	for _, s := range x.steps[:x.k] {
@@ -239,7 +239,7 @@ func (h *hoister) workdirPrefix(x *hoisting) bool {
 // RUN that still runs with it (cleanup that does not touch the copied
 // files).
 func (h *hoister) dependencyBody(x *hoisting) {
-	d, sc, steps, k := h.d, h.sh.of(x.r), x.steps, x.k
+	d, sc, steps, k := h.d, h.sh.Of(x.r), x.steps, x.k
 	x.last = k
 	for n := k + 1; n < len(steps); n++ {
 		s := steps[n]

@@ -2,9 +2,10 @@ package transform
 
 import (
 	"fmt"
-	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -266,7 +267,7 @@ func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []step, k,
 		return "the RUN does more than the install"
 	}
 	if last != len(steps)-1 {
-		return "`" + stepText(h.d, h.sh.of(w.run), steps[last+1].stmt) + "` runs in the same RUN and needs the source"
+		return "`" + stepText(h.d, h.sh.Of(w.run), steps[last+1].stmt) + "` runs in the same RUN and needs the source"
 	}
 	for n, s := range steps {
 		if n == k {
@@ -284,7 +285,7 @@ func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []step, k,
 		// touch nothing the COPY writes); here they must also belong to
 		// the install's own tool, and not write its configuration.
 		if sub, _ := subAt(args); !ok || sub == "config" && !outsideProject(args) || ecosystemOfTool(name) != w.in.eco && pythonPip(name, args) == nil {
-			return "`" + stepText(h.d, h.sh.of(w.run), s.stmt) + "` runs in the same RUN"
+			return "`" + stepText(h.d, h.sh.Of(w.run), s.stmt) + "` runs in the same RUN"
 		}
 	}
 	if !hasAny(w.files, w.in.lock) {

@@ -31,19 +31,19 @@ var Movability = &Analysis{
 // variables in force at each instruction, parsed once.
 type moves struct {
 	d    *ast.Document
-	sh   *scripts
+	sh   *Scripts
 	envs []ast.StageEnv
 }
 
 func newMoves(d *ast.Document) *moves {
-	return &moves{d: d, sh: newScripts(d), envs: d.Envs()}
+	return &moves{d: d, sh: NewScripts(d), envs: d.Envs()}
 }
 
 // movesOf is the pass's movability analysis.
 func movesOf(p *Pass) *moves { return p.ResultOf(Movability).(*moves) }
 
 // script is RUN x's shell script (nil when dfopt cannot analyse it).
-func (m *moves) script(x *ast.Instruction) *ast.Script { return m.sh.of(x) }
+func (m *moves) script(x *ast.Instruction) *ast.Script { return m.sh.Of(x) }
 
 // env is the stage's state at instruction x.
 func (m *moves) env(x *ast.Instruction) *ast.StageEnv { return &m.envs[x.Index] }
@@ -99,7 +99,7 @@ type freeEnv struct {
 
 // movable reports why RUN x cannot move to where env `to` is in force
 // ("" when it can), and whether that reason is a file the RUN names.
-func (e freeEnv) movable(d *ast.Document, sh *scripts, x *ast.Instruction, at, to *ast.StageEnv) (string, bool) {
+func (e freeEnv) movable(d *ast.Document, sh *Scripts, x *ast.Instruction, at, to *ast.StageEnv) (string, bool) {
 	for _, f := range x.Flags {
 		switch f.Name {
 		case "mount":
@@ -111,7 +111,7 @@ func (e freeEnv) movable(d *ast.Document, sh *scripts, x *ast.Instruction, at, t
 			return "`--" + f.Name + "`", false
 		}
 	}
-	sc := sh.of(x)
+	sc := sh.Of(x)
 	if sc == nil {
 		return "not a shell-form RUN dfopt can analyse", false
 	}

@@ -1,10 +1,11 @@
 package transform
 
 import (
-	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"mvdan.cc/sh/v3/syntax"
@@ -160,7 +161,7 @@ func (w *writeCheck) npmEarlierConfig() string {
 // npmConfigSet finds `npm config set KEY …` / `npm set KEY …` of a key
 // that may change the lock.
 func (w *writeCheck) npmConfigSet(x *ast.Instruction) string {
-	sc := w.h.sh.of(x)
+	sc := w.h.sh.Of(x)
 	if sc == nil {
 		return ""
 	}
@@ -267,7 +268,7 @@ func (w *writeCheck) npmReplaced() string {
 			if x.Cmd != "run" {
 				continue
 			}
-			sc := w.h.sh.of(x)
+			sc := w.h.sh.Of(x)
 			if sc == nil {
 				if strings.Contains(x.Text(w.h.d), "npm") || strings.Contains(x.Text(w.h.d), "node") {
 					return insQuote(w.h.d, x) + " may install another npm"

@@ -135,7 +135,7 @@ func TestReadSet(t *testing.T) {
 		n := len(d.Instructions)
 		c, x := d.Instructions[n-2], d.Instructions[n-1]
 		fe := freeEnv{protected: []string{copyDest(d, &envs[c.Index], c)}}
-		why, _ := fe.movable(d, newScripts(d), x, &envs[x.Index], &envs[c.Index])
+		why, _ := fe.movable(d, NewScripts(d), x, &envs[x.Index], &envs[c.Index])
 		if tc.want == "" {
 			assert.Empty(t, why, tc.body)
 		} else {

@@ -39,7 +39,7 @@ func runReorder(p *Pass) []Finding {
 		list := st.Instructions
 		for i := 0; i < len(list); i++ {
 			c := list[i]
-			if !isWholeCopy(c) || ignoredAt(d, c.StartLine, c.EndLine, "reorder") {
+			if !isWholeCopy(c) || IgnoredAt(d, c.StartLine, c.EndLine, "reorder") {
 				continue
 			}
 			at := attachedStart(d, c)
@@ -53,7 +53,7 @@ func runReorder(p *Pass) []Finding {
 				case x.Cmd == "copy" || x.Cmd == "add" || x.Cmd == "workdir":
 					mv.cross(&fe, x)
 				case x.Cmd == "run":
-					if ignoredAt(d, x.StartLine, x.EndLine, "reorder") {
+					if IgnoredAt(d, x.StartLine, x.EndLine, "reorder") {
 						break scan
 					}
 					if why, named := mv.movable(fe, x, c); why != "" {

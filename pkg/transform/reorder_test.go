@@ -59,7 +59,7 @@ func TestMovable(t *testing.T) {
 		envs := d.Envs()
 		c, x := d.Instructions[2], d.Instructions[3]
 		fe := freeEnv{protected: []string{copyDest(d, &envs[c.Index], c)}}
-		why, _ := fe.movable(d, newScripts(d), x, &envs[x.Index], &envs[c.Index])
+		why, _ := fe.movable(d, NewScripts(d), x, &envs[x.Index], &envs[c.Index])
 		assert.Equal(t, tc.want, why == "", "%s: %s", tc.body, why)
 	}
 }

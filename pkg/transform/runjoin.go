@@ -22,12 +22,12 @@ import (
 // prove that the joined body runs the same commands with the same final
 // status as the RUNs one after another.
 func JoinRuns(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool) {
-	edit, why := joinRuns(d, runs)
+	edit, why := JoinRunsWhy(d, runs)
 	return edit, why == ""
 }
 
-// joinRuns is JoinRuns with the reason of a refusal.
-func joinRuns(d *ast.Document, runs []*ast.Instruction) (emit.Edit, string) {
+// JoinRunsWhy is JoinRuns with the reason of a refusal.
+func JoinRunsWhy(d *ast.Document, runs []*ast.Instruction) (emit.Edit, string) {
 	e, ok := joinText(d, runs)
 	if !ok {
 		return emit.Edit{}, "the RUNs cannot be joined as text"

@@ -1,9 +1,10 @@
 package transform
 
 import (
-	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"mvdan.cc/sh/v3/syntax"
@@ -12,18 +13,18 @@ import (
 // Shared knowledge about RUN bodies: what shell state a body leaves behind,
 // what kind of work it does, and how its text splits into steps.
 
-// scripts caches the shell analysis of a document's RUNs for one pass, so
+// Scripts caches the shell analysis of a document's RUNs for one pass, so
 // that no RUN is parsed twice.
-type scripts struct {
+type Scripts struct {
 	d *ast.Document
 	m map[*ast.Instruction]*ast.Script
 }
 
-func newScripts(d *ast.Document) *scripts {
-	return &scripts{d: d, m: map[*ast.Instruction]*ast.Script{}}
+func NewScripts(d *ast.Document) *Scripts {
+	return &Scripts{d: d, m: map[*ast.Instruction]*ast.Script{}}
 }
 
-func (s *scripts) of(ins *ast.Instruction) *ast.Script {
+func (s *Scripts) Of(ins *ast.Instruction) *ast.Script {
 	if sc, ok := s.m[ins]; ok {
 		return sc
 	}

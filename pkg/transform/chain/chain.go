@@ -7,6 +7,7 @@ package chain
 
 import (
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
 	"github.com/dfopt/dfopt/pkg/transform/syntaxheader"
 )
 
@@ -28,7 +29,7 @@ var Rules = []*transform.Transform{
 	// removed; before merge-runs, which then sees the RUNs it leaves.
 	transform.AptHygiene,
 	// Merges the consecutive RUNs the rules above left.
-	transform.MergeRuns,
+	mergeruns.Rule,
 	// Adds cache mounts to the RUNs as they finally are.
 	transform.CacheMounts,
 	// Last: it looks at what the other rules wrote (RUN --mount, …).

@@ -1,9 +1,10 @@
-package transform
+package mergeruns
 
 import (
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,7 +56,7 @@ func TestShellStateChange(t *testing.T) {
 		{"printf -v x %s y", true},
 		{"echo hi | tee /tmp/x", false},
 	} {
-		got := ShellStateChange(runScript(t, tc.body))
+		got := transform.ShellStateChange(runScript(t, tc.body))
 		assert.Equal(t, tc.want, got != "", "%q: %q", tc.body, got)
 	}
 }
@@ -63,38 +64,38 @@ func TestShellStateChange(t *testing.T) {
 func TestRunKind(t *testing.T) {
 	for _, tc := range []struct {
 		body string
-		want WorkKind
+		want transform.WorkKind
 	}{
-		{"apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*", KindSystem},
-		{"rm -rf /var/lib/apt/lists/*", KindSystem},
-		{"apk add --no-cache git", KindSystem},
-		{"yum -y update; yum clean all", KindSystem},
-		{"pip install -r requirements.txt", KindDeps},
-		{"python -m pip install --upgrade pip", KindDeps},
-		{"npm ci", KindDeps},
-		{"yarn", KindDeps},
-		{"yarn build", KindBuild},
-		{"npm run build", KindBuild},
-		{"go mod download", KindDeps},
-		{"go build -o /app .", KindBuild},
-		{"go install golang.org/x/tools/gopls@latest", KindDeps},
-		{"cargo fetch", KindDeps},
-		{"cargo build --release", KindBuild},
-		{"mvn -B dependency:go-offline", KindDeps},
-		{"mvn -B package", KindBuild},
-		{"./gradlew dependencies", KindDeps},
-		{"./gradlew build", KindBuild},
-		{"bundle install", KindDeps},
-		{"composer install", KindDeps},
-		{"dotnet restore", KindDeps},
-		{"dotnet publish -c Release", KindBuild},
-		{"make -j4", KindBuild},
-		{"useradd app && mkdir -p /srv", KindOther},
-		{"curl -fsSL https://x/$(dpkg --print-architecture)/y -o /usr/local/bin/y", KindOther},
-		{"apt-get install -y python3-pip && pip install flask", KindMixed},
-		{"npm ci && npm run build", KindMixed},
+		{"apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*", transform.KindSystem},
+		{"rm -rf /var/lib/apt/lists/*", transform.KindSystem},
+		{"apk add --no-cache git", transform.KindSystem},
+		{"yum -y update; yum clean all", transform.KindSystem},
+		{"pip install -r requirements.txt", transform.KindDeps},
+		{"python -m pip install --upgrade pip", transform.KindDeps},
+		{"npm ci", transform.KindDeps},
+		{"yarn", transform.KindDeps},
+		{"yarn build", transform.KindBuild},
+		{"npm run build", transform.KindBuild},
+		{"go mod download", transform.KindDeps},
+		{"go build -o /app .", transform.KindBuild},
+		{"go install golang.org/x/tools/gopls@latest", transform.KindDeps},
+		{"cargo fetch", transform.KindDeps},
+		{"cargo build --release", transform.KindBuild},
+		{"mvn -B dependency:go-offline", transform.KindDeps},
+		{"mvn -B package", transform.KindBuild},
+		{"./gradlew dependencies", transform.KindDeps},
+		{"./gradlew build", transform.KindBuild},
+		{"bundle install", transform.KindDeps},
+		{"composer install", transform.KindDeps},
+		{"dotnet restore", transform.KindDeps},
+		{"dotnet publish -c Release", transform.KindBuild},
+		{"make -j4", transform.KindBuild},
+		{"useradd app && mkdir -p /srv", transform.KindOther},
+		{"curl -fsSL https://x/$(dpkg --print-architecture)/y -o /usr/local/bin/y", transform.KindOther},
+		{"apt-get install -y python3-pip && pip install flask", transform.KindMixed},
+		{"npm ci && npm run build", transform.KindMixed},
 	} {
-		assert.Equal(t, tc.want, RunKind(runScript(t, tc.body)), tc.body)
+		assert.Equal(t, tc.want, transform.RunKind(runScript(t, tc.body)), tc.body)
 	}
 }
 
@@ -120,7 +121,7 @@ func TestJoinRunsBodies(t *testing.T) {
 				runs = append(runs, ins)
 			}
 		}
-		e, ok := JoinRuns(d, runs)
+		e, ok := transform.JoinRuns(d, runs)
 		assert.Equal(t, tc.ok, ok, tc.src)
 		if ok {
 			assert.Equal(t, tc.want, e.New, tc.src)
@@ -150,7 +151,7 @@ func TestMergeRuns(t *testing.T) {
 		// A non-POSIX shell is not merged.
 		{"FROM a\nSHELL [\"pwsh\", \"-Command\"]\nRUN echo a\nRUN echo b\n", ""},
 	} {
-		chain := &Chain{Transforms: []*Transform{MergeRuns}}
+		chain := &transform.Chain{Transforms: []*transform.Transform{Rule}}
 		res, err := chain.Run("Dockerfile", []byte(tc.src), nil)
 		require.NoError(t, err, tc.src)
 		want := tc.want

@@ -1,4 +1,4 @@
-package transform
+package mergeruns
 
 import (
 	"fmt"
@@ -7,23 +7,24 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
-// MergeRuns merges consecutive RUNs of a stage into one when that cannot
+// Rule merges consecutive RUNs of a stage into one when that cannot
 // change the result: same flags, same kind of work, and no shell state
 // that the later body would inherit differently.
-var MergeRuns = &Transform{
+var Rule = &transform.Transform{
 	Name: "merge-runs",
 	Doc:  "merge consecutive RUNs of the same kind of work into one layer when no flag or shell state differs",
 	Run:  runMergeRuns,
 }
 
-func runMergeRuns(p *Pass) []Finding {
+func runMergeRuns(p *transform.Pass) []transform.Finding {
 	d := p.Doc
 	// Merging can give later rules new work (cache-mounts may give two
 	// RUNs the same mounts, to be merged next): the chain runs again until
 	// nothing changes.
-	var out []Finding
+	var out []transform.Finding
 	for _, g := range groups(d) {
 		out = append(out, mergeGroup(p, g)...)
 	}
@@ -33,13 +34,13 @@ func runMergeRuns(p *Pass) []Finding {
 // mergeGroup merges the RUNs of a group, longest provable runs first: a
 // join the equivalence check cannot prove is split, and the RUN that
 // cannot join the next says why.
-func mergeGroup(p *Pass, g group) []Finding {
+func mergeGroup(p *transform.Pass, g group) []transform.Finding {
 	d := p.Doc
-	var out []Finding
+	var out []transform.Finding
 	for i := g.first; i < g.last; {
 		j, edit, why := g.last, emit.Edit{}, ""
 		for ; j > i; j-- {
-			if edit, why = joinRuns(d, d.Instructions[i:j+1]); why == "" {
+			if edit, why = transform.JoinRunsWhy(d, d.Instructions[i:j+1]); why == "" {
 				break
 			}
 		}
@@ -66,12 +67,12 @@ func mergeGroup(p *Pass, g group) []Finding {
 // group is a run of consecutive RUN instructions to merge.
 type group struct {
 	first, last int // instruction indexes
-	kind        WorkKind
+	kind        transform.WorkKind
 }
 
 // groups finds the maximal runs of mergeable, joinable RUNs of d.
 func groups(d *ast.Document) []group {
-	sh := newScripts(d)
+	sh := transform.NewScripts(d)
 	var out []group
 	for _, st := range d.Stages {
 		var cur *group
@@ -100,23 +101,23 @@ func groups(d *ast.Document) []group {
 
 // mergeable reports whether a RUN may take part in a merge at all, and
 // its kind of work.
-func mergeable(d *ast.Document, sh *scripts, x *ast.Instruction) (WorkKind, bool) {
+func mergeable(d *ast.Document, sh *transform.Scripts, x *ast.Instruction) (transform.WorkKind, bool) {
 	if x.Cmd != "run" || x.JSON || len(x.Heredocs) > 0 {
 		return 0, false
 	}
-	sc := sh.of(x)
+	sc := sh.Of(x)
 	if sc == nil || sc.Comments || len(sc.File.Stmts) == 0 {
 		return 0, false
 	}
-	if ignoredAt(d, x.StartLine, x.EndLine, "merge-runs") {
+	if transform.IgnoredAt(d, x.StartLine, x.EndLine, "merge-runs") {
 		return 0, false
 	}
-	k := RunKind(sc)
-	return k, k != KindMixed
+	k := transform.RunKind(sc)
+	return k, k != transform.KindMixed
 }
 
 // joinable reports whether RUN b may be appended to RUN a.
-func joinable(d *ast.Document, sh *scripts, a, b *ast.Instruction) bool {
+func joinable(d *ast.Document, sh *transform.Scripts, a, b *ast.Instruction) bool {
 	if b.Index != a.Index+1 || b.Stage != a.Stage {
 		return false
 	}
@@ -130,7 +131,7 @@ func joinable(d *ast.Document, sh *scripts, a, b *ast.Instruction) bool {
 	if !sameFlags(a, b) {
 		return false
 	}
-	return ShellStateChange(sh.of(a)) == ""
+	return transform.ShellStateChange(sh.Of(a)) == ""
 }
 
 func sameFlags(a, b *ast.Instruction) bool {
