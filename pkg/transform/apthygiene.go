@@ -167,7 +167,7 @@ func (r *ahRun) updates() bool {
 		if inv.sub[0] == "update" {
 			return true
 		}
-		if strIn(aptInstalls, inv.sub[0]) {
+		if StrIn(aptInstalls, inv.sub[0]) {
 			return false
 		}
 	}
@@ -176,7 +176,7 @@ func (r *ahRun) updates() bool {
 
 func (r *ahRun) installs() bool {
 	for _, inv := range r.apt() {
-		if strIn(aptInstalls, inv.sub[0]) {
+		if StrIn(aptInstalls, inv.sub[0]) {
 			return true
 		}
 	}
@@ -205,7 +205,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 	for _, inv := range r.apt() {
 		sub := inv.sub[0]
 		subWord := inv.args[inv.subIdx[0]]
-		if strIn(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
+		if StrIn(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
 			yes = append(yes, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " -y"})
 			if yesCmd == "" {
 				yesCmd = progBase(inv.prog) + " " + sub
@@ -372,7 +372,7 @@ func (h *ahPass) rpmCleanup(r *ahRun) (Finding, bool) {
 			if inv.isClean() {
 				return Finding{}, false
 			}
-			if len(inv.sub) > 0 && strIn(rpmInstalls, inv.sub[0]) {
+			if len(inv.sub) > 0 && StrIn(rpmInstalls, inv.sub[0]) {
 				last = inv
 			}
 		}

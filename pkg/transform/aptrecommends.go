@@ -152,7 +152,7 @@ func (u *laterUses) command(args []ast.Word) {
 			break
 		}
 	}
-	if subs, ok := tlsTools[name]; ok && (subs == nil || strIn(subs, sub)) {
+	if subs, ok := tlsTools[name]; ok && (subs == nil || StrIn(subs, sub)) {
 		u.tls = true
 	}
 	u.ssh = u.ssh || sshTools[name]
@@ -163,7 +163,7 @@ func (u *laterUses) command(args []ast.Word) {
 		u.keyserver = true
 	}
 	pip := strings.HasPrefix(name, "pip") || (strings.HasPrefix(name, "python") && len(words) > 1 && words[0] == "-m" && words[1] == "pip")
-	if pip && strIn(words, "install") {
+	if pip && StrIn(words, "install") {
 		u.pip = true
 	}
 }
@@ -242,7 +242,7 @@ func (h *ahPass) recommendsKept(r *ahRun, inv *invocation, have map[string]bool,
 	for _, row := range keptRecommends {
 		trigger := ""
 		for _, p := range pkgs {
-			if row.Installed == nil || strIn(row.Installed, p) {
+			if row.Installed == nil || StrIn(row.Installed, p) {
 				trigger = p
 				break
 			}

@@ -74,7 +74,7 @@ func refreshesFirst(c *managerCtx, m *Manager, t baseimage.Tool) bool {
 		if inv == nil || inv.isClean() || len(inv.sub) == 0 {
 			continue
 		}
-		return strIn(t.RefreshSubs, inv.sub[0])
+		return StrIn(t.RefreshSubs, inv.sub[0])
 	}
 	return false
 }
@@ -124,7 +124,7 @@ func (c *cmPass) rpmOptions(r *cmRun, inv *invocation, has func(string) bool, ad
 		return ""
 	}
 	var opts, notes []string
-	if t.KeepCache != "" && strIn(dnfDownloads, inv.sub[0]) && !hasAnyPrefix(inv.args, "keepcache") && !r.mctx.lineageMentions("keepcache") {
+	if t.KeepCache != "" && StrIn(dnfDownloads, inv.sub[0]) && !hasAnyPrefix(inv.args, "keepcache") && !r.mctx.lineageMentions("keepcache") {
 		opts = append(opts, t.KeepCache)
 		notes = append(notes, "keeps the downloaded packages (keepcache)")
 	}
@@ -154,7 +154,7 @@ func (c *cmPass) apkOptions(r *cmRun, inv *invocation, has func(string) bool, ad
 	default:
 		return
 	}
-	if !strIn([]string{"add", "upgrade", "fix"}, inv.sub[0]) && !hasWord(inv.args, "--no-cache") {
+	if !StrIn([]string{"add", "upgrade", "fix"}, inv.sub[0]) && !hasWord(inv.args, "--no-cache") {
 		return
 	}
 	var opts []string

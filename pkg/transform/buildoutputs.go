@@ -28,7 +28,7 @@ func (b builtSet) has(p string) bool {
 		}
 		return false
 	}
-	if strIn(b.files, p) || strIn(b.dirs, path.Dir(p)) {
+	if StrIn(b.files, p) || StrIn(b.dirs, path.Dir(p)) {
 		return true
 	}
 	for _, t := range b.trees {
@@ -277,7 +277,7 @@ func ccOutputs(env *stage.State, args []ast.Word, b *builtSet) {
 func treeOutput(dir string, goals ...string) func(*stage.State, []ast.Word, *builtSet) {
 	return func(env *stage.State, args []ast.Word, b *builtSet) {
 		for _, a := range args {
-			if strIn(goals, a.Value) {
+			if StrIn(goals, a.Value) {
 				b.trees = append(b.trees, path.Join(env.Workdir, dir))
 				return
 			}

@@ -180,7 +180,7 @@ func (c *cmPass) cacheDir(r *cmRun, inv *invocation, spec *CacheSpec) (v EnvValu
 // set; why: its value is not certain.
 func cacheVar(r *cmRun, inv *invocation, name string) (EnvValue, bool, string) {
 	if val, ok := inv.assign[name]; ok {
-		if val == "" || strIn(inv.m.NoCacheEnv, name+"="+val) {
+		if val == "" || StrIn(inv.m.NoCacheEnv, name+"="+val) {
 			// Unset, or a value that switches the cache off (removed with the mount).
 			return EnvValue{}, false, ""
 		}

@@ -158,7 +158,7 @@ func (c *cmPass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manager]
 			continue
 		}
 		for _, a := range inv.args {
-			if strIn(inv.m.NoCache, a.Value) || strings.HasPrefix(a.Value, "--no-cache-dir=") && inv.m.Name == "pip" {
+			if StrIn(inv.m.NoCache, a.Value) || strings.HasPrefix(a.Value, "--no-cache-dir=") && inv.m.Name == "pip" {
 				if inv.m.Name == "apk" {
 					continue // replaced below
 				}
@@ -316,7 +316,7 @@ func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, str
 	if r.script == nil {
 		return ""
 	}
-	has := func(k string) bool { return strIn(keys, k) }
+	has := func(k string) bool { return StrIn(keys, k) }
 	note := ""
 	mentions := func(word string) bool {
 		return r.mctx.lineageMentions(word)
@@ -339,7 +339,7 @@ func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, str
 			case has("/var/cache/apt/archives"):
 				root = "/var/cache/apt/archives/"
 			}
-			if root == "" || !strIn([]string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}, inv.sub[0]) {
+			if root == "" || !StrIn([]string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}, inv.sub[0]) {
 				continue
 			}
 			var o []string

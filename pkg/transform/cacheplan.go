@@ -101,7 +101,7 @@ func (c *cmPass) willMount(ins *ast.Instruction, dirs ...string) bool {
 			continue
 		}
 		for _, u := range r.uses {
-			if u.drop == "" && strIn(dirs, u.key) {
+			if u.drop == "" && StrIn(dirs, u.key) {
 				return true
 			}
 		}

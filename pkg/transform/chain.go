@@ -71,7 +71,7 @@ func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error
 	}
 	for pass := 2; ; pass++ {
 		// The next pass sees the other files as written.
-		again, next, err := c.run(out, bctx.withFiles(res.Files), h)
+		again, next, err := c.run(out, bctx.WithFiles(res.Files), h)
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +137,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 		fixes, wrote := c.report(t, cur, h, res, findings)
 		// The next transforms see the files this one wrote (an ignore
 		// file), as they see its edits.
-		bctx = bctx.withFiles(wrote)
+		bctx = bctx.WithFiles(wrote)
 		next, edits, err := applyChecked(t.Name, cur, res, fixes)
 		if err != nil {
 			return nil, nil, err

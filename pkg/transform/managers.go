@@ -461,16 +461,16 @@ func (r *rawInvocation) forManager(m *Manager) *invocation {
 	}
 	switch {
 	case m.Subs != nil:
-		if !strIn(m.Subs, first) {
+		if !StrIn(m.Subs, first) {
 			return nil
 		}
 	default:
-		if first == "" || strIn(m.Skip, first) {
+		if first == "" || StrIn(m.Skip, first) {
 			return nil
 		}
 	}
 	if want, ok := m.Subs2[first]; ok {
-		if len(inv.sub) < 2 || !strIn(want, inv.sub[1]) {
+		if len(inv.sub) < 2 || !StrIn(want, inv.sub[1]) {
 			return nil
 		}
 	}
@@ -497,7 +497,7 @@ func (inv *invocation) isClean() bool {
 	return inv.m.Clean != nil && inv.m.Clean(inv)
 }
 
-func strIn(list []string, s string) bool {
+func StrIn(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true

@@ -248,7 +248,7 @@ func (s *msSplit) toolchain(base string, have map[string]bool) string {
 		return "builder"
 	}
 	for _, m := range Managers {
-		if msHas(s.row.Managers, m.Name) && strIn(m.Runtime, base) {
+		if msHas(s.row.Managers, m.Name) && StrIn(m.Runtime, base) {
 			return "runs"
 		}
 	}

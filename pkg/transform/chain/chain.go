@@ -7,6 +7,7 @@ package chain
 
 import (
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
 	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
 	"github.com/dfopt/dfopt/pkg/transform/syntaxheader"
 )
@@ -19,7 +20,7 @@ var Rules = []*transform.Transform{
 	transform.MultiStage,
 	// Before hoist-deps: the manifests hoist-deps copies are checked
 	// against the ignore file here too.
-	transform.Dockerignore,
+	dockerignore.Rule,
 	// Copies the manifests and installs the dependencies before the
 	// sources are copied.
 	transform.HoistDeps,

@@ -1,15 +1,17 @@
-package transform
+package dockerignore
 
 import (
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/patternmatcher"
 )
@@ -33,7 +35,7 @@ func diWholeContext(d *ast.Document) *ast.Instruction {
 			}
 		case *instructions.RunCommand:
 			for _, m := range diMounts(ins) {
-				if m.from == "" && m.typ == "bind" && Clean(m.source) == "" {
+				if m.from == "" && m.typ == "bind" && transform.Clean(m.source) == "" {
 					return ins
 				}
 			}
@@ -44,7 +46,7 @@ func diWholeContext(d *ast.Document) *ast.Instruction {
 
 func diAnyRoot(srcs []string) bool {
 	for _, s := range srcs {
-		if !strings.Contains(s, "$") && Clean(s) == "" {
+		if !strings.Contains(s, "$") && transform.Clean(s) == "" {
 			return true
 		}
 	}
@@ -81,10 +83,10 @@ func diMounts(ins *ast.Instruction) []diMount {
 // diNamedSources are the context paths the Dockerfile names in COPY, ADD and
 // bind mounts (the whole context aside), wildcards resolved on disk, plus
 // the dependency manifests of every ecosystem (what hoist-deps copies).
-func diNamedSources(d *ast.Document, ctx *BuildContext) []string {
+func diNamedSources(d *ast.Document, ctx *transform.BuildContext) []string {
 	var out []string
 	addSrc := func(s string) {
-		c := Clean(s)
+		c := transform.Clean(s)
 		if c == "" || strings.Contains(s, "$") {
 			return
 		}
@@ -139,7 +141,7 @@ func diNamedSources(d *ast.Document, ctx *BuildContext) []string {
 // folder above it), or "".
 func diExcludedBy(m *patternmatcher.PatternMatcher, paths []string) string {
 	for _, p := range paths {
-		if ok, _ := m.MatchesOrParentMatches(Clean(p)); ok {
+		if ok, _ := m.MatchesOrParentMatches(transform.Clean(p)); ok {
 			return p
 		}
 	}
@@ -211,7 +213,7 @@ func diOtherDockerfiles(dockerfile, ctxDir string) []string {
 
 // diFindName looks for a file of that name in the context (a bounded walk
 // that skips excluded folders and the usual bulky ones).
-func diFindName(ctx *BuildContext, name string) bool {
+func diFindName(ctx *transform.BuildContext, name string) bool {
 	found, budget := false, 20000
 	_ = filepath.WalkDir(ctx.Dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || found {
@@ -264,7 +266,7 @@ func diMentioned(runs []string, name string) bool {
 
 // diNeedsGit reports whether the build may read the repository: a RUN runs
 // git or names .git, or the Python project takes its version from git.
-func diNeedsGit(ctx *BuildContext, runs []string) bool {
+func diNeedsGit(ctx *transform.BuildContext, runs []string) bool {
 	for _, r := range runs {
 		for _, w := range strings.FieldsFunc(r, func(c rune) bool { return strings.ContainsRune(" \t\n;&|()`'\"", c) }) {
 			if w == "git" || path.Base(w) == "git" || strings.Contains(w, ".git") && !strings.Contains(w, ".github") {
@@ -342,7 +344,7 @@ func diClassify(words []string, out map[string]bool) {
 	}
 	for _, t := range tools.All() {
 		di := t.Dockerignore
-		if di == nil || !(strIn(t.Progs, name) || t.Module != "" && t.Module == name) {
+		if di == nil || !(slices.Contains(t.Progs, name) || t.Module != "" && t.Module == name) {
 			continue
 		}
 		if diUses(t, di, words) {
@@ -368,7 +370,7 @@ func pythonModule(name string, words []string) []string {
 func diUses(t *tools.Tool, di *tools.Dockerignore, words []string) bool {
 	if di.Goals != nil {
 		for _, w := range words[1:] {
-			if strIn(di.Goals, w) {
+			if transform.StrIn(di.Goals, w) {
 				return true
 			}
 		}
@@ -378,7 +380,7 @@ func diUses(t *tools.Tool, di *tools.Dockerignore, words []string) bool {
 	if pos := t.Command.ParseValues(words, 1).Pos; len(pos) > 0 {
 		sub = words[pos[0]]
 	}
-	return strIn(di.Subs, sub)
+	return transform.StrIn(di.Subs, sub)
 }
 
 // diCopied reports whether a COPY or ADD from the context brings the
@@ -389,7 +391,7 @@ func diCopied(d *ast.Document, rel string) bool {
 			continue
 		}
 		for _, src := range ins.Args[:len(ins.Args)-1] {
-			c := Clean(src)
+			c := transform.Clean(src)
 			if c == "" || c == rel || strings.HasPrefix(rel, c+"/") {
 				return true
 			}

@@ -1,4 +1,4 @@
-package transform
+package dockerignore
 
 import (
 	"bytes"
@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// Dockerignore proposes an ignore file when a Dockerfile sends the whole
+// Rule proposes an ignore file when a Dockerfile sends the whole
 // build context into a step (`COPY . …`, `ADD . …`, a bind mount of the
 // context) and the ignore file in force lacks entries that only make the
 // context bigger and its cache keys change for nothing.
@@ -34,7 +35,7 @@ import (
 // installs Python packages, `target` when it builds with cargo or Maven,
 // and the Dockerfile(s) and the ignore file themselves (BuildKit reads
 // those apart from the context).
-var Dockerignore = &Transform{
+var Rule = &transform.Transform{
 	Name: "dockerignore",
 	Doc:  "when the whole context is copied, create or extend .dockerignore with .git, node_modules, build output, the Dockerfile",
 	Run:  runDockerignore,
@@ -49,7 +50,7 @@ type diEntry struct {
 	sample  string // a path the pattern excludes, to test the existing file
 }
 
-func runDockerignore(p *Pass) []Finding {
+func runDockerignore(p *transform.Pass) []transform.Finding {
 	ctx := p.Context
 	if ctx == nil {
 		return nil
@@ -76,9 +77,9 @@ func runDockerignore(p *Pass) []Finding {
 	}
 	msg, unsafe := diMessage(d, ctx, t, missing, kept)
 	f := p.Finding("dockerignore", whole, msg)
-	f.Files = []FileChange{{Path: t.target, Old: t.old, New: diContent(t, missing)}}
+	f.Files = []transform.FileChange{{Path: t.target, Old: t.old, New: diContent(t, missing)}}
 	f.Unsafe = unsafe
-	return []Finding{f}
+	return []transform.Finding{f}
 }
 
 // diDockerfile is the Dockerfile's absolute path ("" when it is not a
@@ -106,9 +107,9 @@ type diTarget struct {
 	existing   *patternmatcher.PatternMatcher
 }
 
-// diTargetFor chooses the file to write (see Dockerignore); nil when the
+// diTargetFor chooses the file to write (see Rule); nil when the
 // ignore file in force cannot be read as BuildKit reads it.
-func diTargetFor(ctx *BuildContext, dockerfile string) *diTarget {
+func diTargetFor(ctx *transform.BuildContext, dockerfile string) *diTarget {
 	rootFile := filepath.Join(ctx.Dir, ".dockerignore")
 	t := &diTarget{dockerfile: dockerfile, target: rootFile}
 	if dockerfile != "" {
@@ -142,7 +143,7 @@ func diTargetFor(ctx *BuildContext, dockerfile string) *diTarget {
 
 // diProposals are the entries to propose; self marks those that only
 // leave out the Dockerfiles and the ignore file.
-func diProposals(d *ast.Document, ctx *BuildContext, t *diTarget) ([]diEntry, map[string]bool) {
+func diProposals(d *ast.Document, ctx *transform.BuildContext, t *diTarget) ([]diEntry, map[string]bool) {
 	var entries []diEntry
 	add := func(pattern, sample string) { entries = append(entries, diEntry{pattern, sample}) }
 	runs := diRunTexts(d)
@@ -200,7 +201,7 @@ func diProposals(d *ast.Document, ctx *BuildContext, t *diTarget) ([]diEntry, ma
 
 // diMissing keeps the entries the file lacks and that exclude nothing the
 // Dockerfile names (kept: those left out, and why).
-func diMissing(d *ast.Document, ctx *BuildContext, t *diTarget, entries []diEntry) (missing, kept []string) {
+func diMissing(d *ast.Document, ctx *transform.BuildContext, t *diTarget, entries []diEntry) (missing, kept []string) {
 	copied := diNamedSources(d, ctx)
 	var negations []string
 	have := map[string]bool{}
@@ -268,7 +269,7 @@ func diContent(t *diTarget, missing []string) []byte {
 
 // diMessage words the finding; unsafe: an existing ignore file that a
 // COPY puts in the image (changing it changes the image).
-func diMessage(d *ast.Document, ctx *BuildContext, t *diTarget, missing, kept []string) (string, bool) {
+func diMessage(d *ast.Document, ctx *transform.BuildContext, t *diTarget, missing, kept []string) (string, bool) {
 	name := filepath.Base(t.target)
 	targetRel, targetInside := diInside(ctx.Dir, t.target)
 	if targetInside {

@@ -1,4 +1,4 @@
-package transform
+package dockerignore
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/internal/corpustest"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
 )
 
@@ -32,19 +33,19 @@ func diTree(t *testing.T, files map[string]string) string {
 // runIgnoreRule runs the dockerignore rule alone through a chain (which
 // also checks that a second run, seeing the file written, changes
 // nothing) and returns the finding's message and the file written.
-func diRun(t *testing.T, dir, dockerfile string) (string, *FileChange) {
+func diRun(t *testing.T, dir, dockerfile string) (string, *transform.FileChange) {
 	t.Helper()
 	return diRunOpts(t, dir, dockerfile, false)
 }
 
-func diRunOpts(t *testing.T, dir, dockerfile string, unsafe bool) (string, *FileChange) {
+func diRunOpts(t *testing.T, dir, dockerfile string, unsafe bool) (string, *transform.FileChange) {
 	t.Helper()
 	df := filepath.Join(dir, dockerfile)
 	src, err := os.ReadFile(df)
 	require.NoError(t, err)
-	bctx, err := NewBuildContext(dir, df)
+	bctx, err := transform.NewBuildContext(dir, df)
 	require.NoError(t, err)
-	chain := &Chain{Transforms: []*Transform{Dockerignore}, Options: Options{Syntax: "auto", Unsafe: unsafe}}
+	chain := &transform.Chain{Transforms: []*transform.Transform{Rule}, Options: transform.Options{Syntax: "auto", Unsafe: unsafe}}
 	res, err := chain.Run(df, src, bctx)
 	require.NoError(t, err)
 	require.Equal(t, string(src), string(res.Out), "the Dockerfile is not edited")
@@ -105,7 +106,7 @@ func TestDockerignoreNothingToDo(t *testing.T) {
 	// No context on disk.
 	doc, err := ast.Parse("Dockerfile", []byte("FROM node:20\nCOPY . .\nRUN npm ci\n"))
 	require.NoError(t, err)
-	require.Empty(t, runDockerignore(&Pass{Doc: doc, Options: &Options{}}))
+	require.Empty(t, runDockerignore(&transform.Pass{Doc: doc, Options: &transform.Options{}}))
 }
 
 func TestDockerignoreNeverExcludesCopiedPaths(t *testing.T) {
@@ -196,14 +197,14 @@ func TestDockerignoreWholeContextBindMount(t *testing.T) {
 // file a fix wrote, patterns included.
 func TestWithFilesReloadsIgnore(t *testing.T) {
 	dir := diTree(t, map[string]string{"Dockerfile": "FROM x", "a.log": "x"})
-	bctx, err := NewBuildContext(dir, filepath.Join(dir, "Dockerfile"))
+	bctx, err := transform.NewBuildContext(dir, filepath.Join(dir, "Dockerfile"))
 	require.NoError(t, err)
 	require.False(t, bctx.Excluded("a.log"))
-	next := bctx.withFiles([]FileChange{{Path: filepath.Join(dir, "Dockerfile.dockerignore"), New: []byte("*.log\n")}})
+	next := bctx.WithFiles([]transform.FileChange{{Path: filepath.Join(dir, "Dockerfile.dockerignore"), New: []byte("*.log\n")}})
 	require.True(t, next.Excluded("a.log"))
 	require.Equal(t, filepath.Join(dir, "Dockerfile.dockerignore"), next.IgnoreFile)
 	require.False(t, bctx.Excluded("a.log"), "the original is untouched")
-	other := bctx.withFiles([]FileChange{{Path: filepath.Join(dir, "notes.txt"), New: []byte("*.log\n")}})
+	other := bctx.WithFiles([]transform.FileChange{{Path: filepath.Join(dir, "notes.txt"), New: []byte("*.log\n")}})
 	require.False(t, other.Excluded("a.log"))
 }
 
@@ -216,11 +217,11 @@ func TestWithFilesReloadsIgnore(t *testing.T) {
 func TestDockerignoreCorpus(t *testing.T) {
 	files := corpustest.Files(t)
 	// The rule, and hoist-deps whose manifest COPYs it must not exclude.
-	rules := []*Transform{Dockerignore}
-	if h := Lookup("hoist-deps"); h != nil {
+	rules := []*transform.Transform{Rule}
+	if h := transform.Lookup("hoist-deps"); h != nil {
 		rules = append(rules, h)
 	}
-	chain := &Chain{Transforms: rules, Options: Options{Syntax: "auto"}}
+	chain := &transform.Chain{Transforms: rules, Options: transform.Options{Syntax: "auto"}}
 	// One context for all: the chain writes nothing to disk.
 	ctx := diTree(t, map[string]string{
 		".git/": "", ".idea/": "", "src/.DS_Store": "x",
@@ -235,18 +236,18 @@ func TestDockerignoreCorpus(t *testing.T) {
 		}
 		df := filepath.Join(ctx, "Dockerfile")
 		require.NoError(t, os.WriteFile(df, src, 0o644))
-		bctx, err := NewBuildContext(ctx, df)
+		bctx, err := transform.NewBuildContext(ctx, df)
 		require.NoError(t, err)
 		res, err := chain.Run(df, src, bctx)
-		var ce *ChainError
-		if errors.As(err, &ce) && ce.Rule != Dockerignore.Name {
+		var ce *transform.ChainError
+		if errors.As(err, &ce) && ce.Rule != Rule.Name {
 			continue // another rule's trouble: TestCorpus reports it
 		}
 		require.NoError(t, err, file)
 		for _, f := range res.Files {
 			require.Equal(t, filepath.Join(ctx, ".dockerignore"), f.Path, file)
 			written++
-			after := bctx.withFiles(res.Files)
+			after := bctx.WithFiles(res.Files)
 			out, err := ast.Parse("Dockerfile", res.Out)
 			require.NoError(t, err)
 			for _, s := range diNamedSources(out, after) {
