@@ -1,9 +1,10 @@
 package transform
 
 import (
-	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 )
@@ -71,7 +72,7 @@ func DependencyWork(sc *ast.Script) []DepWork {
 			}
 			out = append(out, DepWork{Command: name, Ecosystem: eco})
 		case KindBuild:
-			if in := recognise(cmd.Call); in != nil && !in.ignore && !in.same {
+			if in := Recognise(cmd.Call); in != nil && !in.ignore && !in.same {
 				out = append(out, DepWork{Command: name, Ecosystem: in.eco.Name, Implicit: true})
 			}
 		}

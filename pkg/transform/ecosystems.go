@@ -180,8 +180,8 @@ func (e *Ecosystem) Kind(_ string, args []*syntax.Word, sub string) WorkKind {
 	return e.tool.Command.Kind(args, sub)
 }
 
-// recognise finds a dependency install in a call.
-func recognise(c *syntax.CallExpr) *install {
+// Recognise finds a dependency install in a call.
+func Recognise(c *syntax.CallExpr) *install {
 	name, args, ok := callName(c)
 	if !ok {
 		return nil

@@ -39,7 +39,7 @@ type hoister struct {
 }
 
 func runHoistDeps(p *Pass) []Finding {
-	mv := movesOf(p)
+	mv := MovesOf(p)
 	h := &hoister{p: p, d: p.Doc, mv: mv, sh: mv.sh, envs: mv.envs}
 	for _, st := range h.d.Stages {
 		for i := range st.Instructions {
@@ -85,7 +85,7 @@ func (h *hoister) fullCopy(c *ast.Instruction) *fullCopy {
 			return nil
 		}
 	}
-	return &fullCopy{ins: c, src: rel, dest: copyDest(h.d, &h.envs[c.Index], c), destRaw: c.Args[1]}
+	return &fullCopy{ins: c, src: rel, dest: CopyDest(h.d, &h.envs[c.Index], c), destRaw: c.Args[1]}
 }
 
 func (h *hoister) finding(r *ast.Instruction, msg string, edits ...emit.Edit) {
@@ -99,7 +99,7 @@ func (h *hoister) afterCopy(st *ast.Stage, i int) {
 	if fc == nil {
 		return
 	}
-	fe := h.mv.fence(fc.ins)
+	fe := h.mv.Fence(fc.ins)
 	// An install that moves above the COPY (npm ci) leaves the next
 	// instructions right after the COPY: look for another install there.
 	for from := i + 1; from < len(st.Instructions); {
@@ -185,7 +185,7 @@ func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *Ecosys
 			found := false
 			syntax.Walk(sc.File, func(n syntax.Node) bool {
 				if call, ok := n.(*syntax.CallExpr); ok && len(call.Args) > 0 {
-					if in := recognise(call); in != nil && in.eco == eco {
+					if in := Recognise(call); in != nil && in.eco == eco {
 						found = true
 					}
 				}
@@ -217,7 +217,7 @@ func (h *hoister) generated(st *ast.Stage, c *ast.Instruction, files []string) s
 		text := x.Text(h.d)
 		for _, f := range files {
 			if strings.Contains(text, path.Base(f)) {
-				return fmt.Sprintf("%s may come from %s rather than from the build context", f, insQuote(h.d, x))
+				return fmt.Sprintf("%s may come from %s rather than from the build context", f, InsQuote(h.d, x))
 			}
 		}
 	}
@@ -238,7 +238,7 @@ func (h *hoister) fresh(st *ast.Stage, c *ast.Instruction, fc *fullCopy) string 
 		}
 		switch x.Cmd {
 		case "copy", "add":
-			dst := copyDest(h.d, &h.envs[x.Index], x)
+			dst := CopyDest(h.d, &h.envs[x.Index], x)
 			_, a := ast.RelPath(fc.dest, dst)
 			_, b := ast.RelPath(dst, fc.dest)
 			if a || b || !ast.IsAbsPath(dst) {

@@ -61,7 +61,7 @@ func TestRecognise(t *testing.T) {
 		sc := d.Shell(d.Instructions[1])
 		require.NotNil(t, sc)
 		call := sc.File.Stmts[0].Cmd.(*syntax.CallExpr)
-		in := recognise(call)
+		in := Recognise(call)
 		if tc.eco == "" {
 			assert.Nil(t, in, tc.body)
 			continue

@@ -27,7 +27,7 @@ type hoisting struct {
 	k, rIdx   int
 
 	// Worked out from there.
-	setup    freeEnv  // the RUN's own steps must be free of the COPY's destination
+	setup    FreeEnv  // the RUN's own steps must be free of the COPY's destination
 	cwd      string   // where the install runs
 	pdir     string   // the project folder in the image
 	view     *ctxView // the context, as the COPY copies it
@@ -42,7 +42,7 @@ type hoisting struct {
 
 // hoistOne looks for the first install after instruction from; it
 // reports whether that install moved, and where to look next.
-func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (int, bool) {
+func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *FreeEnv, from int) (int, bool) {
 	x, ok := h.scan(st, fc, fe, from)
 	if !ok || !h.clear(x) || !h.installDir(x) || !h.manifests(x) || !h.workdirPrefix(x) {
 		return 0, false
@@ -61,23 +61,23 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (
 
 // scan finds the first install after instruction from and what stands
 // between it and the COPY; !ok: nothing to hoist from here.
-func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (*hoisting, bool) {
+func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *FreeEnv, from int) (*hoisting, bool) {
 	d := h.d
 	c := fc.ins
 	x := &hoisting{st: st, fc: fc, k: -1, rIdx: -1}
 	for j := from; j < len(st.Instructions) && x.r == nil; j++ {
 		y := st.Instructions[j]
 		switch {
-		case crossable[y.Cmd]:
+		case Crossable[y.Cmd]:
 		case y.Cmd == "workdir":
-			h.mv.cross(fe, y)
+			h.mv.Cross(fe, y)
 		case y.Cmd == "run":
 			sc := h.sh.Of(y)
 			if sc != nil && len(y.Heredocs) == 0 {
 				x.steps = topSteps(sc.File)
 				for n, s := range x.steps {
 					if call, ok := s.stmt.Cmd.(*syntax.CallExpr); ok && len(call.Args) > 0 {
-						if x.in = recognise(call); x.in != nil {
+						if x.in = Recognise(call); x.in != nil {
 							x.r, x.k, x.rIdx = y, n, j
 							break
 						}
@@ -90,7 +90,7 @@ func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *freeEnv, from int) (*hoi
 			if x.barrier != nil || IgnoredAt(d, y.StartLine, y.EndLine, "reorder") || IgnoredAt(d, y.StartLine, y.EndLine, "hoist-deps") {
 				return nil, false
 			}
-			if why, _ := h.mv.movable(*fe, y, c); why != "" {
+			if why, _ := h.mv.Movable(*fe, y, c); why != "" {
 				x.blocker, x.blockedBy = y, why
 				break
 			}
@@ -111,17 +111,17 @@ func (h *hoister) clear(x *hoisting) bool {
 	if r == nil || in.ignore || x.fc.hoisted[in.eco] || h.installedBefore(x.st, c, in.eco) || IgnoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
 		return false
 	}
-	where := insQuote(d, c)
+	where := InsQuote(d, c)
 	if in.source != "" {
 		h.finding(r, "not hoisted: "+needsSource(in.source))
 		return false
 	}
 	if x.blocker != nil && (x.barrier == nil || x.blocker.Index < x.barrier.Index) {
-		h.finding(r, fmt.Sprintf("not hoisted: %s runs between %s and the install, and %s", insQuote(d, x.blocker), where, x.blockedBy))
+		h.finding(r, fmt.Sprintf("not hoisted: %s runs between %s and the install, and %s", InsQuote(d, x.blocker), where, x.blockedBy))
 		return false
 	}
 	if x.barrier != nil {
-		h.finding(r, fmt.Sprintf("not hoisted: %s stands between %s and the install and may change it", insQuote(d, x.barrier), where))
+		h.finding(r, fmt.Sprintf("not hoisted: %s stands between %s and the install and may change it", InsQuote(d, x.barrier), where))
 		return false
 	}
 	return true
@@ -133,7 +133,7 @@ func (h *hoister) installDir(x *hoisting) bool {
 	d, r, fc := h.d, x.r, x.fc
 	sc := h.sh.Of(r)
 	x.cwd = h.mv.env(r).Workdir
-	x.setup = h.mv.steps(r, fc.dest, insQuote(d, fc.ins))
+	x.setup = h.mv.steps(r, fc.dest, InsQuote(d, fc.ins))
 	for _, s := range x.steps[:x.k] {
 		if call, ok := s.stmt.Cmd.(*syntax.CallExpr); ok && len(s.stmt.Redirs) == 0 {
 			if name, args, ok := callName(call); ok && name == "cd" {
@@ -282,12 +282,12 @@ func (h *hoister) verdict(x *hoisting) bool {
 // whether the install itself moved.
 func (h *hoister) hoistEdits(x *hoisting) bool {
 	d, c, r := h.d, x.fc.ins, x.r
-	at := attachedStart(d, c)
+	at := AttachedStart(d, c)
 	indent := d.Indent(c.Span.Start)
 	var b strings.Builder
 	var edits []emit.Edit
 	for _, y := range x.moves {
-		del, text := moveOut(d, y)
+		del, text := MoveOut(d, y)
 		b.WriteString(text)
 		edits = append(edits, del)
 	}
@@ -297,16 +297,16 @@ func (h *hoister) hoistEdits(x *hoisting) bool {
 	moved := x.row != nil && x.stay == ""
 	if moved {
 		// The install writes nothing that the COPY brings: it moves.
-		del, text := moveOut(d, r)
+		del, text := MoveOut(d, r)
 		if x.cdPrefix != "" {
-			text = string(d.Src[attachedStart(d, r):r.Span.Start]) + indent + r.Keyword + runFlags(d, r) + " " + x.cdPrefix + x.body + d.EOL()
+			text = string(d.Src[AttachedStart(d, r):r.Span.Start]) + indent + r.Keyword + runFlags(d, r) + " " + x.cdPrefix + x.body + d.EOL()
 		}
 		b.WriteString(text)
 		edits = append(edits, del)
 	} else {
 		b.WriteString(indent + r.Keyword + runFlags(d, r) + " " + x.cdPrefix + x.body + d.EOL())
 	}
-	edits = append(edits, carry(d, emit.Edit{Start: at, End: at, New: b.String()}, append(append([]*ast.Instruction(nil), x.moves...), r)...))
+	edits = append(edits, Carry(d, emit.Edit{Start: at, End: at, New: b.String()}, append(append([]*ast.Instruction(nil), x.moves...), r)...))
 	h.finding(r, h.hoistMessage(x, moved), edits...)
 	return moved
 }
@@ -324,7 +324,7 @@ func (h *hoister) hoistMessage(x *hoisting, moved bool) string {
 			names[i] += "/"
 		}
 	}
-	msg := fmt.Sprintf("%s dependencies are installed after %s, so every source change reinstalls them: copy %s first and install before the COPY", x.in.eco.Name, insQuote(h.d, fc.ins), andList(names))
+	msg := fmt.Sprintf("%s dependencies are installed after %s, so every source change reinstalls them: copy %s first and install before the COPY", x.in.eco.Name, InsQuote(h.d, fc.ins), andList(names))
 	if moved {
 		msg += " (the install moves: it writes nothing the COPY brings)"
 	} else if x.stay != "" {

@@ -228,7 +228,7 @@ func (w *writeCheck) pathEntries() ([]string, string) {
 					switch {
 					case e == "$PATH" || e == "${PATH}" || e == "":
 					case strings.ContainsAny(e, "$`'\\\"") || !strings.HasPrefix(e, "/"):
-						return nil, "PATH gets `" + e + "` at " + insQuote(w.h.d, x)
+						return nil, "PATH gets `" + e + "` at " + InsQuote(w.h.d, x)
 					default:
 						out = append(out, path.Clean(e))
 					}
@@ -361,7 +361,7 @@ func (w *writeCheck) Earlier(match func(text string) bool) string {
 				break
 			}
 			if (x.Cmd == "run" || x.Cmd == "copy" || x.Cmd == "add") && match(x.Text(w.h.d)) {
-				return insQuote(w.h.d, x)
+				return InsQuote(w.h.d, x)
 			}
 		}
 	}

@@ -39,54 +39,54 @@ func newMoves(d *ast.Document) *moves {
 	return &moves{d: d, sh: NewScripts(d), envs: d.Envs()}
 }
 
-// movesOf is the pass's movability analysis.
-func movesOf(p *Pass) *moves { return p.ResultOf(Movability).(*moves) }
+// MovesOf is the pass's movability analysis.
+func MovesOf(p *Pass) *moves { return p.ResultOf(Movability).(*moves) }
 
-// script is RUN x's shell script (nil when dfopt cannot analyse it).
-func (m *moves) script(x *ast.Instruction) *ast.Script { return m.sh.Of(x) }
+// Script is RUN x's shell script (nil when dfopt cannot analyse it).
+func (m *moves) Script(x *ast.Instruction) *ast.Script { return m.sh.Of(x) }
 
 // env is the stage's state at instruction x.
 func (m *moves) env(x *ast.Instruction) *ast.StageEnv { return &m.envs[x.Index] }
 
-// fence is what a RUN moving above COPY c must be free of: c's
+// Fence is what a RUN moving above COPY c must be free of: c's
 // destination (and, when c's --chown names a user, user changes).
-func (m *moves) fence(c *ast.Instruction) freeEnv {
-	fe := freeEnv{noUsers: namedChown(c)}
-	fe.protect(copyDest(m.d, m.env(c), c), insQuote(m.d, c))
+func (m *moves) Fence(c *ast.Instruction) FreeEnv {
+	fe := FreeEnv{noUsers: namedChown(c)}
+	fe.protect(CopyDest(m.d, m.env(c), c), InsQuote(m.d, c))
 	return fe
 }
 
-// cross adds to a fence what instruction x, which the RUN moves above
+// Cross adds to a fence what instruction x, which the RUN moves above
 // too, writes: a COPY or ADD its destination, a WORKDIR its folder.
-func (m *moves) cross(fe *freeEnv, x *ast.Instruction) {
+func (m *moves) Cross(fe *FreeEnv, x *ast.Instruction) {
 	switch x.Cmd {
 	case "copy", "add":
-		fe.protect(copyDest(m.d, m.env(x), x), insQuote(m.d, x))
+		fe.protect(CopyDest(m.d, m.env(x), x), InsQuote(m.d, x))
 		fe.noUsers = fe.noUsers || namedChown(x)
 	case "workdir":
-		fe.protect(workdirAfter(m.d, m.envs, x), insQuote(m.d, x))
+		fe.protect(workdirAfter(m.d, m.envs, x), InsQuote(m.d, x))
 	}
 }
 
-// movable reports why RUN x cannot move above the fence to where
+// Movable reports why RUN x cannot move above the fence to where
 // instruction to stands ("" when it can), and whether that reason is a
 // file the RUN names.
-func (m *moves) movable(fe freeEnv, x, to *ast.Instruction) (string, bool) {
-	return fe.movable(m.d, m.sh, x, m.env(x), m.env(to))
+func (m *moves) Movable(fe FreeEnv, x, to *ast.Instruction) (string, bool) {
+	return fe.Movable(m.d, m.sh, x, m.env(x), m.env(to))
 }
 
 // steps is a fence for the steps of RUN r itself (those that run with an
 // install in the same RUN): they must be free of dest, written by `by`.
-func (m *moves) steps(r *ast.Instruction, dest, by string) freeEnv {
-	fe := freeEnv{vars: m.env(r), d: m.d, sc: m.script(r)}
+func (m *moves) steps(r *ast.Instruction, dest, by string) FreeEnv {
+	fe := FreeEnv{vars: m.env(r), d: m.d, sc: m.Script(r)}
 	fe.protect(dest, by)
 	return fe
 }
 
-// freeEnv decides whether a RUN is free of the paths other instructions
+// FreeEnv decides whether a RUN is free of the paths other instructions
 // write: it may move above them.
-type freeEnv struct {
-	protected []string // resolved paths the step must not touch
+type FreeEnv struct {
+	Protected []string // resolved paths the step must not touch
 	writers   []string // the instruction writing each of them, quoted (for messages)
 	noUsers   bool     // no user or group changes (a crossed COPY --chown names one)
 	vars      *ast.StageEnv
@@ -97,9 +97,9 @@ type freeEnv struct {
 	named *bool
 }
 
-// movable reports why RUN x cannot move to where env `to` is in force
+// Movable reports why RUN x cannot move to where env `to` is in force
 // ("" when it can), and whether that reason is a file the RUN names.
-func (e freeEnv) movable(d *ast.Document, sh *Scripts, x *ast.Instruction, at, to *ast.StageEnv) (string, bool) {
+func (e FreeEnv) Movable(d *ast.Document, sh *Scripts, x *ast.Instruction, at, to *ast.StageEnv) (string, bool) {
 	for _, f := range x.Flags {
 		switch f.Name {
 		case "mount":
@@ -132,7 +132,7 @@ func (e freeEnv) movable(d *ast.Document, sh *Scripts, x *ast.Instruction, at, t
 // commandPath reports why the commands of RUN x may come from the
 // protected paths: a PATH set in its stage (or the stages it is built
 // from) that names them, or that dfopt cannot resolve.
-func (e freeEnv) commandPath(d *ast.Document, x *ast.Instruction) string {
+func (e FreeEnv) commandPath(d *ast.Document, x *ast.Instruction) string {
 	if x.Stage < 0 {
 		return ""
 	}
@@ -169,7 +169,7 @@ func (e freeEnv) commandPath(d *ast.Document, x *ast.Instruction) string {
 	return ""
 }
 
-func (e freeEnv) mount(spec string, at *ast.StageEnv) string {
+func (e FreeEnv) mount(spec string, at *ast.StageEnv) string {
 	typ, target, from := "bind", "", ""
 	for _, kv := range strings.Split(spec, ",") {
 		k, v, _ := strings.Cut(kv, "=")
@@ -199,7 +199,7 @@ func (e freeEnv) mount(spec string, at *ast.StageEnv) string {
 	return ""
 }
 
-func (e freeEnv) stmts(list []*syntax.Stmt, cwd *string) string {
+func (e FreeEnv) stmts(list []*syntax.Stmt, cwd *string) string {
 	for _, s := range list {
 		if why := e.stmt(s, cwd); why != "" {
 			return why
@@ -208,7 +208,7 @@ func (e freeEnv) stmts(list []*syntax.Stmt, cwd *string) string {
 	return ""
 }
 
-func (e freeEnv) stmt(s *syntax.Stmt, cwd *string) string {
+func (e FreeEnv) stmt(s *syntax.Stmt, cwd *string) string {
 	if s.Background || s.Coprocess || s.Disown {
 		return "a background job"
 	}
@@ -238,7 +238,7 @@ func (e freeEnv) stmt(s *syntax.Stmt, cwd *string) string {
 	return "a shell construct (`if`, `for`, …) dfopt does not analyse"
 }
 
-func (e freeEnv) redirect(r *syntax.Redirect, cwd string) string {
+func (e FreeEnv) redirect(r *syntax.Redirect, cwd string) string {
 	switch r.Op {
 	case syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc, syntax.DplIn, syntax.DplOut:
 		return e.substs(cwd, r.Word)
@@ -254,7 +254,7 @@ func (e freeEnv) redirect(r *syntax.Redirect, cwd string) string {
 }
 
 // substs checks the commands inside command substitutions of words.
-func (e freeEnv) substs(cwd string, words ...*syntax.Word) string {
+func (e FreeEnv) substs(cwd string, words ...*syntax.Word) string {
 	why := ""
 	for _, w := range words {
 		if w == nil {
@@ -295,14 +295,14 @@ func systemPath(p string) bool {
 
 // protect adds a path the step must not touch, and the instruction
 // (quoted) that writes it.
-func (e *freeEnv) protect(p, by string) {
-	e.protected = append(e.protected, p)
+func (e *FreeEnv) protect(p, by string) {
+	e.Protected = append(e.Protected, p)
 	e.writers = append(e.writers, by)
 }
 
 // where says where protected path i is written: "where `COPY . .`
 // writes" (prefix "where") or "what `COPY . .` writes" (prefix "what").
-func (e freeEnv) where(i int, prefix string) string {
+func (e FreeEnv) where(i int, prefix string) string {
 	if i < len(e.writers) && e.writers[i] != "" {
 		return prefix + " " + e.writers[i] + " writes"
 	}
@@ -314,8 +314,8 @@ func (e freeEnv) where(i int, prefix string) string {
 
 // clash says how resolved path p meets the protected paths: "" when it
 // does not.
-func (e freeEnv) clash(p string) string {
-	for i, q := range e.protected {
+func (e FreeEnv) clash(p string) string {
+	for i, q := range e.Protected {
 		if systemPath(p) && (!ast.IsAbsPath(q) || q == "/") {
 			continue
 		}
@@ -334,11 +334,11 @@ func (e freeEnv) clash(p string) string {
 
 // conflict reports why touching resolved path p could interact with the
 // protected paths.
-func (e freeEnv) conflict(p string) string { return e.describe("", p) }
+func (e FreeEnv) conflict(p string) string { return e.describe("", p) }
 
 // describe reports why touching the file written raw, resolved to p
 // ("" when unknown), could interact with the protected paths.
-func (e freeEnv) describe(raw, p string) string {
+func (e FreeEnv) describe(raw, p string) string {
 	if p == "" {
 		if raw == "" {
 			return "a path that depends on the working directory or on a variable"
@@ -371,7 +371,7 @@ func show(p string) string {
 
 // wordPath resolves a word used as a path: "" when it cannot be known. A
 // word with a glob or an expansion resolves to the folder before it.
-func (e freeEnv) wordPath(w *syntax.Word, cwd string) string {
+func (e FreeEnv) wordPath(w *syntax.Word, cwd string) string {
 	v, ok := litWord(w)
 	glob := hasGlob(w)
 	if !ok {
@@ -401,7 +401,7 @@ func (e freeEnv) wordPath(w *syntax.Word, cwd string) string {
 	return e.resolve(v, cwd)
 }
 
-func (e freeEnv) path(w *syntax.Word, cwd string) string {
+func (e FreeEnv) path(w *syntax.Word, cwd string) string {
 	if why := e.substs(cwd, w); why != "" {
 		return why
 	}
@@ -409,9 +409,9 @@ func (e freeEnv) path(w *syntax.Word, cwd string) string {
 }
 
 // mentions reports a word that names a protected path in its text.
-func (e freeEnv) mentions(w *syntax.Word) string {
+func (e FreeEnv) mentions(w *syntax.Word) string {
 	text := rawWord(e.sc, w)
-	for i, q := range e.protected {
+	for i, q := range e.Protected {
 		if !ast.IsAbsPath(q) || q == "/" {
 			continue
 		}
@@ -438,7 +438,7 @@ func pathLike(v string) bool {
 		strings.HasPrefix(v, "../") || strings.HasPrefix(v, "~")
 }
 
-func (e freeEnv) resolve(v, cwd string) string {
+func (e FreeEnv) resolve(v, cwd string) string {
 	switch {
 	case strings.HasPrefix(v, "/"):
 		return path.Clean(v)
@@ -450,7 +450,7 @@ func (e freeEnv) resolve(v, cwd string) string {
 
 // assigns checks shell assignments: their command substitutions, and
 // the variables that say where commands and their files are (PATH, HOME).
-func (e freeEnv) assigns(list []*syntax.Assign, cwd string) string {
+func (e FreeEnv) assigns(list []*syntax.Assign, cwd string) string {
 	for _, a := range list {
 		if a.Value == nil {
 			continue

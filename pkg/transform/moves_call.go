@@ -15,7 +15,7 @@ import (
 // call checks a simple command: the words around it (substitutions,
 // mentions of a protected path), then what the read-set model says it
 // touches.
-func (e freeEnv) call(c *syntax.CallExpr, cwd *string) string {
+func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 	if why := e.assigns(c.Assigns, *cwd); why != "" {
 		return why
 	}
@@ -96,7 +96,7 @@ func (e freeEnv) call(c *syntax.CallExpr, cwd *string) string {
 
 // globs checks the folders that unquoted glob patterns list: a pattern
 // is expanded against the files there, whatever the command does.
-func (e freeEnv) globs(name string, args []*syntax.Word, cwd string) string {
+func (e FreeEnv) globs(name string, args []*syntax.Word, cwd string) string {
 	for _, w := range args {
 		if !hasGlob(w) {
 			continue
@@ -116,7 +116,7 @@ func (e freeEnv) globs(name string, args []*syntax.Word, cwd string) string {
 }
 
 // cd follows a `cd`: a literal folder is known, anything else is not.
-func (e freeEnv) cd(args []*syntax.Word, cwd *string) {
+func (e FreeEnv) cd(args []*syntax.Word, cwd *string) {
 	if len(args) != 2 {
 		*cwd = ""
 		return
@@ -134,7 +134,7 @@ func (e freeEnv) cd(args []*syntax.Word, cwd *string) {
 
 // touched reports why a file the model says a command touches could
 // interact with the protected paths ("" when it cannot).
-func (e freeEnv) touched(t touch, cwd string) string {
+func (e FreeEnv) touched(t touch, cwd string) string {
 	verb := "reads"
 	if t.write {
 		verb = "writes"
@@ -236,7 +236,7 @@ func opaque(w *syntax.Word) string {
 
 // homeDir is the home folder of the RUN's user: HOME when the file sets
 // it, /root for root ("" when unknown).
-func (e freeEnv) homeDir() string {
+func (e FreeEnv) homeDir() string {
 	if h, ok := e.vars.Vars["HOME"]; ok && ast.IsAbsPath(h) {
 		return path.Clean(h)
 	}
@@ -249,7 +249,7 @@ func (e freeEnv) homeDir() string {
 
 // homeClash reports a touch of the home folder that could meet the
 // protected paths. An unknown home folder is under /root or /home.
-func (e freeEnv) homeClash(t touch) string {
+func (e FreeEnv) homeClash(t touch) string {
 	if t.val == "\x00" {
 		return t.by + " writes a user's home folder, which dfopt cannot place"
 	}
@@ -262,7 +262,7 @@ func (e freeEnv) homeClash(t touch) string {
 		what = "`" + t.val + "`"
 	}
 	home := e.homeDir()
-	for i, q := range e.protected {
+	for i, q := range e.Protected {
 		if home != "" {
 			p := path.Join(home, rest)
 			_, in := ast.RelPath(q, p)
@@ -282,7 +282,7 @@ func (e freeEnv) homeClash(t touch) string {
 }
 
 // mark records that the reason is a file the RUN names.
-func (e freeEnv) mark() {
+func (e FreeEnv) mark() {
 	if e.named != nil {
 		*e.named = true
 	}

@@ -78,7 +78,7 @@ func (s *msSplit) edits() []emit.Edit {
 		// No line terminator at the end of the file.
 		text = eol + eol + strings.Join(lines, eol)
 	}
-	edits = append(edits, carry(d, emit.Edit{Start: at, End: at, New: text}, carried...))
+	edits = append(edits, Carry(d, emit.Edit{Start: at, End: at, New: text}, carried...))
 	return edits
 }
 

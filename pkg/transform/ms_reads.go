@@ -75,7 +75,7 @@ var msReadingCmds = map[string]int{
 // install whose project folder is unknown.
 func (s *msSplit) cmdReads(c *msCmd) (reads []msRead, ok bool) {
 	if call := msCallOf(c); call != nil {
-		if in := recognise(call); in != nil && in.eco != nil && !in.ignore {
+		if in := Recognise(call); in != nil && in.eco != nil && !in.ignore {
 			if !msLiteralFolder(c) {
 				return nil, false
 			}

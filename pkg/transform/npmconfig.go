@@ -143,11 +143,11 @@ func (w *writeCheck) npmEarlierConfig() string {
 			switch x.Cmd {
 			case "copy", "add":
 				if strings.Contains(x.Text(w.h.d), ".npmrc") {
-					return insQuote(w.h.d, x) + " installs an .npmrc"
+					return InsQuote(w.h.d, x) + " installs an .npmrc"
 				}
 			case "run":
 				if strings.Contains(x.Text(w.h.d), ".npmrc") {
-					return insQuote(w.h.d, x) + " writes an .npmrc"
+					return InsQuote(w.h.d, x) + " writes an .npmrc"
 				}
 				if why := w.npmConfigSet(x); why != "" {
 					return why
@@ -191,7 +191,7 @@ func (w *writeCheck) npmConfigSet(x *ast.Instruction) string {
 		if len(words) >= 2 && words[0] == "set" {
 			key, _, _ := strings.Cut(words[1], "=")
 			if !npmKeyNeutral(key) {
-				why = insQuote(w.h.d, x) + " sets npm's `" + key + "`, which may change what npm writes to the lock"
+				why = InsQuote(w.h.d, x) + " sets npm's `" + key + "`, which may change what npm writes to the lock"
 			}
 		}
 		return why == ""
@@ -271,7 +271,7 @@ func (w *writeCheck) npmReplaced() string {
 			sc := w.h.sh.Of(x)
 			if sc == nil {
 				if strings.Contains(x.Text(w.h.d), "npm") || strings.Contains(x.Text(w.h.d), "node") {
-					return insQuote(w.h.d, x) + " may install another npm"
+					return InsQuote(w.h.d, x) + " may install another npm"
 				}
 				continue
 			}
@@ -283,7 +283,7 @@ func (w *writeCheck) npmReplaced() string {
 				return !found
 			})
 			if found {
-				return insQuote(w.h.d, x) + " installs another npm or Node.js"
+				return InsQuote(w.h.d, x) + " installs another npm or Node.js"
 			}
 		}
 	}

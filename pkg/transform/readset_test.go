@@ -134,8 +134,8 @@ func TestReadSet(t *testing.T) {
 		envs := d.Envs()
 		n := len(d.Instructions)
 		c, x := d.Instructions[n-2], d.Instructions[n-1]
-		fe := freeEnv{protected: []string{copyDest(d, &envs[c.Index], c)}}
-		why, _ := fe.movable(d, NewScripts(d), x, &envs[x.Index], &envs[c.Index])
+		fe := FreeEnv{Protected: []string{CopyDest(d, &envs[c.Index], c)}}
+		why, _ := fe.Movable(d, NewScripts(d), x, &envs[x.Index], &envs[c.Index])
 		if tc.want == "" {
 			assert.Empty(t, why, tc.body)
 		} else {

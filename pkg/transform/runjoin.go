@@ -79,7 +79,7 @@ func joinText(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool
 		}
 	}
 	last := runs[len(runs)-1]
-	return carry(d, emit.Edit{Start: runs[0].Span.Start, End: last.Span.End, New: b.String()}, runs...), true
+	return Carry(d, emit.Edit{Start: runs[0].Span.Start, End: last.Span.End, New: b.String()}, runs...), true
 }
 
 // groupBody wraps a body in `{ …; }`. A body that already ends with its

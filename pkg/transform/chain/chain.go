@@ -9,6 +9,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
 	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
+	"github.com/dfopt/dfopt/pkg/transform/reorder"
 	"github.com/dfopt/dfopt/pkg/transform/syntaxheader"
 )
 
@@ -25,7 +26,7 @@ var Rules = []*transform.Transform{
 	// sources are copied.
 	transform.HoistDeps,
 	// Moves steps that do not read the copied files above the COPY.
-	transform.Reorder,
+	reorder.Rule,
 	// apt-get update/install in one RUN, --no-install-recommends, lists
 	// removed; before merge-runs, which then sees the RUNs it leaves.
 	transform.AptHygiene,

@@ -1,9 +1,10 @@
-package transform
+package reorder
 
 import (
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -58,8 +59,8 @@ func TestMovable(t *testing.T) {
 		require.NoError(t, err)
 		envs := d.Envs()
 		c, x := d.Instructions[2], d.Instructions[3]
-		fe := freeEnv{protected: []string{copyDest(d, &envs[c.Index], c)}}
-		why, _ := fe.movable(d, NewScripts(d), x, &envs[x.Index], &envs[c.Index])
+		fe := transform.FreeEnv{Protected: []string{transform.CopyDest(d, &envs[c.Index], c)}}
+		why, _ := fe.Movable(d, transform.NewScripts(d), x, &envs[x.Index], &envs[c.Index])
 		assert.Equal(t, tc.want, why == "", "%s: %s", tc.body, why)
 	}
 }
@@ -76,7 +77,7 @@ func TestReorderUnknownWorkdir(t *testing.T) {
 		{"rm -rf /tmp/*", false},
 	} {
 		src := "FROM debian\nCOPY . .\nRUN " + tc.body + "\n"
-		res, err := (&Chain{Transforms: []*Transform{Reorder}}).Run("Dockerfile", []byte(src), nil)
+		res, err := (&transform.Chain{Transforms: []*transform.Transform{Rule}}).Run("Dockerfile", []byte(src), nil)
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, res.Changed(), tc.body)
 	}
@@ -85,14 +86,14 @@ func TestReorderUnknownWorkdir(t *testing.T) {
 func TestReorderKeepsOrderAndStops(t *testing.T) {
 	src := "FROM debian\nWORKDIR /app\nCOPY . .\nRUN apt-get update\nRUN apt-get install -y curl\nRUN make\nRUN apt-get install -y jq\n"
 	want := "FROM debian\nWORKDIR /app\nRUN apt-get update\nRUN apt-get install -y curl\nCOPY . .\nRUN make\nRUN apt-get install -y jq\n"
-	res, err := (&Chain{Transforms: []*Transform{Reorder}}).Run("Dockerfile", []byte(src), nil)
+	res, err := (&transform.Chain{Transforms: []*transform.Transform{Rule}}).Run("Dockerfile", []byte(src), nil)
 	require.NoError(t, err)
 	assert.Equal(t, want, string(res.Out))
 
 	// A file without a final newline keeps none.
 	src = "FROM debian\nWORKDIR /app\nCOPY . .\nRUN apt-get update"
 	want = "FROM debian\nWORKDIR /app\nRUN apt-get update\nCOPY . ."
-	res, err = (&Chain{Transforms: []*Transform{Reorder}}).Run("Dockerfile", []byte(src), nil)
+	res, err = (&transform.Chain{Transforms: []*transform.Transform{Rule}}).Run("Dockerfile", []byte(src), nil)
 	require.NoError(t, err)
 	assert.Equal(t, want, string(res.Out))
 }

@@ -1,21 +1,22 @@
-package transform
+package reorder
 
 import (
 	"fmt"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// Reorder moves steps that provably do not read the copied files above the
+// Rule moves steps that provably do not read the copied files above the
 // `COPY . <dest>` before them, so that a source change does not re-run
 // them.
-var Reorder = &Transform{
+var Rule = &transform.Transform{
 	Name:     "reorder",
 	Doc:      "move steps that do not read the copied source (system packages, users, downloads to fixed paths) above `COPY . <dest>`",
 	Run:      runReorder,
-	Requires: []*Analysis{Movability},
+	Requires: []*transform.Analysis{transform.Movability},
 }
 
 // isWholeCopy reports whether ins copies the whole build context: COPY or
@@ -31,41 +32,41 @@ func isWholeCopy(ins *ast.Instruction) bool {
 	return src == "." || src == "./"
 }
 
-func runReorder(p *Pass) []Finding {
+func runReorder(p *transform.Pass) []transform.Finding {
 	d := p.Doc
-	mv := movesOf(p)
-	var out []Finding
+	mv := transform.MovesOf(p)
+	var out []transform.Finding
 	for _, st := range d.Stages {
 		list := st.Instructions
 		for i := 0; i < len(list); i++ {
 			c := list[i]
-			if !isWholeCopy(c) || IgnoredAt(d, c.StartLine, c.EndLine, "reorder") {
+			if !isWholeCopy(c) || transform.IgnoredAt(d, c.StartLine, c.EndLine, "reorder") {
 				continue
 			}
-			at := attachedStart(d, c)
-			fe := mv.fence(c)
+			at := transform.AttachedStart(d, c)
+			fe := mv.Fence(c)
 			j := i + 1
 		scan:
 			for ; j < len(list); j++ {
 				x := list[j]
 				switch {
-				case crossable[x.Cmd]:
+				case transform.Crossable[x.Cmd]:
 				case x.Cmd == "copy" || x.Cmd == "add" || x.Cmd == "workdir":
-					mv.cross(&fe, x)
+					mv.Cross(&fe, x)
 				case x.Cmd == "run":
-					if IgnoredAt(d, x.StartLine, x.EndLine, "reorder") {
+					if transform.IgnoredAt(d, x.StartLine, x.EndLine, "reorder") {
 						break scan
 					}
-					if why, named := mv.movable(fe, x, c); why != "" {
-						if named && !runsInstall(mv.script(x)) {
-							msg := fmt.Sprintf("not moved above %s: %s", insQuote(d, c), why)
+					if why, named := mv.Movable(fe, x, c); why != "" {
+						if named && !runsInstall(mv.Script(x)) {
+							msg := fmt.Sprintf("not moved above %s: %s", transform.InsQuote(d, c), why)
 							out = append(out, p.Finding("", x, msg))
 						}
 						break scan
 					}
-					del, text := moveOut(d, x)
-					msg := fmt.Sprintf("moved above %s: it does not read the copied files, so source changes no longer re-run it", insQuote(d, c))
-					out = append(out, p.Finding("", x, msg, carry(d, emit.Edit{Start: at, End: at, New: text}, x), del))
+					del, text := transform.MoveOut(d, x)
+					msg := fmt.Sprintf("moved above %s: it does not read the copied files, so source changes no longer re-run it", transform.InsQuote(d, c))
+					out = append(out, p.Finding("", x, msg, transform.Carry(d, emit.Edit{Start: at, End: at, New: text}, x), del))
 				default:
 					break scan
 				}
@@ -84,7 +85,7 @@ func runsInstall(sc *ast.Script) bool {
 		return false
 	}
 	syntax.Walk(sc.File, func(n syntax.Node) bool {
-		if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 && recognise(c) != nil {
+		if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 && transform.Recognise(c) != nil {
 			found = true
 		}
 		return !found
