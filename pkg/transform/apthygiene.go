@@ -237,7 +237,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 	if len(recommends) > 0 {
 		msg := fmt.Sprintf("`%s` without --no-install-recommends also installs recommended packages%s", recCmd, times(len(recommends)))
 		if len(kept) > 0 {
-			msg += "; the fix keeps " + andList(kept)
+			msg += "; the fix keeps " + AndList(kept)
 		}
 		add(msg, true, append(recommends, keeps...)...)
 	}

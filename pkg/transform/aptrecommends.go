@@ -107,7 +107,7 @@ var tlsTools = map[string][]string{
 	"go": {"get", "install", "build", "mod", "run", "test"}, "rustup": nil,
 }
 
-var sshTools = nameSet("ssh", "scp", "sftp", "ssh-keyscan", "ssh-add", "ssh-agent")
+var sshTools = NameSet("ssh", "scp", "sftp", "ssh-keyscan", "ssh-add", "ssh-agent")
 
 // uses collects what later steps do.
 func (h *ahPass) uses(r *ahRun) *laterUses {
@@ -169,7 +169,7 @@ func (u *laterUses) command(args []ast.Word) {
 }
 
 // aptValued are apt-get options that take a value in the next word.
-var aptValued = nameSet("-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release", "-a", "--host-architecture")
+var aptValued = NameSet("-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release", "-a", "--host-architecture")
 
 // aptPackages are the packages an `apt-get install` names; ok is false
 // when one is not named literally (a variable, a glob, a local .deb).

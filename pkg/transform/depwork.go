@@ -58,22 +58,22 @@ func DependencyWork(sc *ast.Script) []DepWork {
 		if cmd.Call == nil {
 			continue
 		}
-		name, _, ok := callName(cmd.Call)
+		name, _, ok := CallName(cmd.Call)
 		if !ok {
 			continue
 		}
 		switch callKind(cmd.Call) {
 		case KindDeps:
 			eco := name
-			if e := ecosystemOfTool(name); e != nil {
+			if e := EcosystemOfTool(name); e != nil {
 				eco = e.Name
 			} else if isPython(name) {
 				eco = "pip"
 			}
 			out = append(out, DepWork{Command: name, Ecosystem: eco})
 		case KindBuild:
-			if in := Recognise(cmd.Call); in != nil && !in.ignore && !in.same {
-				out = append(out, DepWork{Command: name, Ecosystem: in.eco.Name, Implicit: true})
+			if in := Recognise(cmd.Call); in != nil && !in.Ignore && !in.Same {
+				out = append(out, DepWork{Command: name, Ecosystem: in.Eco.Name, Implicit: true})
 			}
 		}
 	}

@@ -14,15 +14,15 @@ import (
 // order (npm's lock files). Used to tell whether npm would print a lock
 // file with the bytes it has.
 
-// orderedJSON is a JSON value that keeps the order of object keys.
-type orderedJSON struct {
-	kind byte   // '{', '[', 's' string, 'n' number, 'b' boolean, 'z' null
-	str  string // string value, number text, "true"/"false"
-	keys []string
-	vals []*orderedJSON
+// OrderedJSON is a JSON value that keeps the order of object keys.
+type OrderedJSON struct {
+	Kind byte   // '{', '[', 's' string, 'n' number, 'b' boolean, 'z' null
+	Str  string // string value, number text, "true"/"false"
+	Keys []string
+	Vals []*OrderedJSON
 }
 
-func parseOrderedJSON(text string) (*orderedJSON, error) {
+func ParseOrderedJSON(text string) (*OrderedJSON, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	v, err := readOrdered(dec, 0)
@@ -35,7 +35,7 @@ func parseOrderedJSON(text string) (*orderedJSON, error) {
 	return v, nil
 }
 
-func readOrdered(dec *json.Decoder, depth int) (*orderedJSON, error) {
+func readOrdered(dec *json.Decoder, depth int) (*OrderedJSON, error) {
 	if depth > 200 {
 		return nil, fmt.Errorf("too deep")
 	}
@@ -45,10 +45,10 @@ func readOrdered(dec *json.Decoder, depth int) (*orderedJSON, error) {
 	}
 	switch t := t.(type) {
 	case json.Delim:
-		n := &orderedJSON{kind: byte(t)}
+		n := &OrderedJSON{Kind: byte(t)}
 		seen := map[string]bool{}
 		for dec.More() {
-			if n.kind == '{' {
+			if n.Kind == '{' {
 				k, err := dec.Token()
 				if err != nil {
 					return nil, err
@@ -58,110 +58,110 @@ func readOrdered(dec *json.Decoder, depth int) (*orderedJSON, error) {
 					return nil, fmt.Errorf("duplicate key %q", key)
 				}
 				seen[key] = true
-				n.keys = append(n.keys, key)
+				n.Keys = append(n.Keys, key)
 			}
 			v, err := readOrdered(dec, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			n.vals = append(n.vals, v)
+			n.Vals = append(n.Vals, v)
 		}
 		if _, err := dec.Token(); err != nil {
 			return nil, err
 		}
 		return n, nil
 	case string:
-		return &orderedJSON{kind: 's', str: t}, nil
+		return &OrderedJSON{Kind: 's', Str: t}, nil
 	case json.Number:
-		return &orderedJSON{kind: 'n', str: t.String()}, nil
+		return &OrderedJSON{Kind: 'n', Str: t.String()}, nil
 	case bool:
-		return &orderedJSON{kind: 'b', str: strconv.FormatBool(t)}, nil
+		return &OrderedJSON{Kind: 'b', Str: strconv.FormatBool(t)}, nil
 	}
-	return &orderedJSON{kind: 'z'}, nil
+	return &OrderedJSON{Kind: 'z'}, nil
 }
 
-// get returns an object's member (nil when absent or not an object).
-func (n *orderedJSON) get(key string) *orderedJSON {
-	if n == nil || n.kind != '{' {
+// Get returns an object's member (nil when absent or not an object).
+func (n *OrderedJSON) Get(key string) *OrderedJSON {
+	if n == nil || n.Kind != '{' {
 		return nil
 	}
-	for i, k := range n.keys {
+	for i, k := range n.Keys {
 		if k == key {
-			return n.vals[i]
+			return n.Vals[i]
 		}
 	}
 	return nil
 }
 
-// text is a string's value or a number's text ("" otherwise).
-func (n *orderedJSON) text() string {
-	if n == nil || n.kind != 's' && n.kind != 'n' {
+// Text is a string's value or a number's text ("" otherwise).
+func (n *OrderedJSON) Text() string {
+	if n == nil || n.Kind != 's' && n.Kind != 'n' {
 		return ""
 	}
-	return n.str
+	return n.Str
 }
 
-// value converts to the generic form encoding/json decodes into.
-func (n *orderedJSON) value() any {
-	switch n.kind {
+// Value converts to the generic form encoding/json decodes into.
+func (n *OrderedJSON) Value() any {
+	switch n.Kind {
 	case '{':
-		m := make(map[string]any, len(n.keys))
-		for i, k := range n.keys {
-			m[k] = n.vals[i].value()
+		m := make(map[string]any, len(n.Keys))
+		for i, k := range n.Keys {
+			m[k] = n.Vals[i].Value()
 		}
 		return m
 	case '[':
-		a := make([]any, len(n.vals))
-		for i, v := range n.vals {
-			a[i] = v.value()
+		a := make([]any, len(n.Vals))
+		for i, v := range n.Vals {
+			a[i] = v.Value()
 		}
 		return a
 	case 's':
-		return n.str
+		return n.Str
 	case 'n':
-		return json.Number(n.str)
+		return json.Number(n.Str)
 	case 'b':
-		return n.str == "true"
+		return n.Str == "true"
 	}
 	return nil
 }
 
-// stringify prints like JSON.stringify(value, null, indent); false when a
+// Stringify prints like JSON.stringify(value, null, indent); false when a
 // number's text is not the one JavaScript prints.
-func (n *orderedJSON) stringify(b *strings.Builder, indent string, level int) bool {
-	switch n.kind {
+func (n *OrderedJSON) Stringify(b *strings.Builder, indent string, level int) bool {
+	switch n.Kind {
 	case '{', '[':
 		open, close := "{", "}"
-		if n.kind == '[' {
+		if n.Kind == '[' {
 			open, close = "[", "]"
 		}
-		if len(n.vals) == 0 {
+		if len(n.Vals) == 0 {
 			b.WriteString(open + close)
 			return true
 		}
 		b.WriteString(open)
-		for i, v := range n.vals {
+		for i, v := range n.Vals {
 			if i > 0 {
 				b.WriteString(",")
 			}
 			b.WriteString("\n" + strings.Repeat(indent, level+1))
-			if n.kind == '{' {
-				b.WriteString(jsQuote(n.keys[i]) + ": ")
+			if n.Kind == '{' {
+				b.WriteString(jsQuote(n.Keys[i]) + ": ")
 			}
-			if !v.stringify(b, indent, level+1) {
+			if !v.Stringify(b, indent, level+1) {
 				return false
 			}
 		}
 		b.WriteString("\n" + strings.Repeat(indent, level) + close)
 	case 's':
-		b.WriteString(jsQuote(n.str))
+		b.WriteString(jsQuote(n.Str))
 	case 'n':
-		if _, err := strconv.ParseInt(n.str, 10, 54); err != nil || n.str != strconv.FormatInt(mustInt(n.str), 10) {
+		if _, err := strconv.ParseInt(n.Str, 10, 54); err != nil || n.Str != strconv.FormatInt(mustInt(n.Str), 10) {
 			return false
 		}
-		b.WriteString(n.str)
+		b.WriteString(n.Str)
 	case 'b':
-		b.WriteString(n.str)
+		b.WriteString(n.Str)
 	default:
 		b.WriteString("null")
 	}
@@ -209,21 +209,21 @@ func jsQuote(s string) string {
 // npmKeyOrder are json-stringify-nice's preferred keys in npm's lock.
 var npmKeyOrder = []string{"name", "version", "lockfileVersion", "resolved", "integrity", "requires", "packages", "dependencies"}
 
-// npmOrder checks every object's keys are in the order npm prints them:
+// NpmOrder checks every object's keys are in the order npm prints them:
 // JavaScript's integer-like keys first, then json-stringify-nice's sort
 // (scalars before objects; preferred keys first; then locale order).
-func (n *orderedJSON) npmOrder() string {
-	if n.kind != '{' && n.kind != '[' {
+func (n *OrderedJSON) NpmOrder() string {
+	if n.Kind != '{' && n.Kind != '[' {
 		return ""
 	}
-	for i, v := range n.vals {
-		if why := v.npmOrder(); why != "" {
+	for i, v := range n.Vals {
+		if why := v.NpmOrder(); why != "" {
 			return why
 		}
-		if n.kind != '{' || i == 0 {
+		if n.Kind != '{' || i == 0 {
 			continue
 		}
-		a, b := n.keys[i-1], n.keys[i]
+		a, b := n.Keys[i-1], n.Keys[i]
 		ia, aInt := jsIndexKey(a)
 		ib, bInt := jsIndexKey(b)
 		var less, known bool
@@ -233,7 +233,7 @@ func (n *orderedJSON) npmOrder() string {
 		case aInt != bInt:
 			less, known = aInt, true
 		default:
-			c, ok := npmCompare(a, n.vals[i-1], b, v)
+			c, ok := npmCompare(a, n.Vals[i-1], b, v)
 			less, known = c < 0, ok
 		}
 		if !known {
@@ -257,8 +257,8 @@ func jsIndexKey(k string) (uint64, bool) {
 
 // npmCompare is json-stringify-nice's comparison; ok is false when the
 // locale order of the keys is beyond what dfopt models.
-func npmCompare(ak string, av *orderedJSON, bk string, bv *orderedJSON) (int, bool) {
-	ao, bo := av.kind == '{', bv.kind == '{'
+func npmCompare(ak string, av *OrderedJSON, bk string, bv *OrderedJSON) (int, bool) {
+	ao, bo := av.Kind == '{', bv.Kind == '{'
 	if ao != bo {
 		if ao {
 			return 1, true
@@ -274,7 +274,7 @@ func npmCompare(ak string, av *orderedJSON, bk string, bv *orderedJSON) (int, bo
 	case bi >= 0:
 		return 1, true
 	}
-	return localeCompare(ak, bk)
+	return LocaleCompare(ak, bk)
 }
 
 func indexOf(list []string, s string) int {
@@ -302,10 +302,10 @@ var localeWeights = func() map[byte]int {
 	return m
 }()
 
-// localeCompare compares two strings as ICU's root collation does, for
+// LocaleCompare compares two strings as ICU's root collation does, for
 // the characters in localeWeights: primary weights first (a shorter
 // prefix first), then case (lower case first).
-func localeCompare(a, b string) (int, bool) {
+func LocaleCompare(a, b string) (int, bool) {
 	for _, s := range []string{a, b} {
 		for i := 0; i < len(s); i++ {
 			if _, ok := localeWeights[s[i]]; !ok {

@@ -369,11 +369,11 @@ func matchCommand(words []ast.Word) *rawInvocation {
 // skippedWrappers are the options that take a value of the wrappers
 // whose options are skipped (xargs, timeout, nice, ionice, stdbuf).
 var skippedWrappers = map[string]map[string]bool{
-	"xargs":   nameSet("-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-lines"),
-	"timeout": nameSet("-s", "-k", "--signal", "--kill-after"),
-	"nice":    nameSet("-n", "-c", "-i", "-o", "-e"),
-	"ionice":  nameSet("-n", "-c", "-i", "-o", "-e"),
-	"stdbuf":  nameSet("-n", "-c", "-i", "-o", "-e"),
+	"xargs":   NameSet("-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-lines"),
+	"timeout": NameSet("-s", "-k", "--signal", "--kill-after"),
+	"nice":    NameSet("-n", "-c", "-i", "-o", "-e"),
+	"ionice":  NameSet("-n", "-c", "-i", "-o", "-e"),
+	"stdbuf":  NameSet("-n", "-c", "-i", "-o", "-e"),
 }
 
 // skipOptions skips the options (and the values of valued ones) from
@@ -391,7 +391,7 @@ func skipOptions(words []ast.Word, i int, valued map[string]bool) int {
 
 // skipEnv skips env's options and assignments, recording these.
 func (r *rawInvocation) skipEnv(words []ast.Word, i int) int {
-	i = skipOptions(words, i, nameSet("-u", "-C", "-S", "--unset", "--chdir"))
+	i = skipOptions(words, i, NameSet("-u", "-C", "-S", "--unset", "--chdir"))
 	for i < len(words) && r.assignWord(words[i].Value) {
 		i++
 	}

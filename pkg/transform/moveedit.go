@@ -14,7 +14,7 @@ import (
 // (moves.go) says which RUNs may move.
 
 // Crossable instructions neither affect a RUN nor depend on one.
-var Crossable = nameSet("label", "expose", "cmd", "entrypoint", "healthcheck", "stopsignal", "maintainer", "onbuild")
+var Crossable = NameSet("label", "expose", "cmd", "entrypoint", "healthcheck", "stopsignal", "maintainer", "onbuild")
 
 // CopyDest resolves a COPY or ADD destination.
 func CopyDest(d *ast.Document, env *ast.StageEnv, ins *ast.Instruction) string {

@@ -27,58 +27,58 @@ var Movability = &Analysis{
 	Run:  func(p *Pass) any { return newMoves(p.Doc) },
 }
 
-// moves is the movability analysis of a document: its RUN scripts and the
+// Moves is the movability analysis of a document: its RUN scripts and the
 // variables in force at each instruction, parsed once.
-type moves struct {
+type Moves struct {
 	d    *ast.Document
-	sh   *Scripts
-	envs []ast.StageEnv
+	Sh   *Scripts
+	Envs []ast.StageEnv
 }
 
-func newMoves(d *ast.Document) *moves {
-	return &moves{d: d, sh: NewScripts(d), envs: d.Envs()}
+func newMoves(d *ast.Document) *Moves {
+	return &Moves{d: d, Sh: NewScripts(d), Envs: d.Envs()}
 }
 
 // MovesOf is the pass's movability analysis.
-func MovesOf(p *Pass) *moves { return p.ResultOf(Movability).(*moves) }
+func MovesOf(p *Pass) *Moves { return p.ResultOf(Movability).(*Moves) }
 
 // Script is RUN x's shell script (nil when dfopt cannot analyse it).
-func (m *moves) Script(x *ast.Instruction) *ast.Script { return m.sh.Of(x) }
+func (m *Moves) Script(x *ast.Instruction) *ast.Script { return m.Sh.Of(x) }
 
-// env is the stage's state at instruction x.
-func (m *moves) env(x *ast.Instruction) *ast.StageEnv { return &m.envs[x.Index] }
+// Env is the stage's state at instruction x.
+func (m *Moves) Env(x *ast.Instruction) *ast.StageEnv { return &m.Envs[x.Index] }
 
 // Fence is what a RUN moving above COPY c must be free of: c's
 // destination (and, when c's --chown names a user, user changes).
-func (m *moves) Fence(c *ast.Instruction) FreeEnv {
+func (m *Moves) Fence(c *ast.Instruction) FreeEnv {
 	fe := FreeEnv{noUsers: namedChown(c)}
-	fe.protect(CopyDest(m.d, m.env(c), c), InsQuote(m.d, c))
+	fe.protect(CopyDest(m.d, m.Env(c), c), InsQuote(m.d, c))
 	return fe
 }
 
 // Cross adds to a fence what instruction x, which the RUN moves above
 // too, writes: a COPY or ADD its destination, a WORKDIR its folder.
-func (m *moves) Cross(fe *FreeEnv, x *ast.Instruction) {
+func (m *Moves) Cross(fe *FreeEnv, x *ast.Instruction) {
 	switch x.Cmd {
 	case "copy", "add":
-		fe.protect(CopyDest(m.d, m.env(x), x), InsQuote(m.d, x))
+		fe.protect(CopyDest(m.d, m.Env(x), x), InsQuote(m.d, x))
 		fe.noUsers = fe.noUsers || namedChown(x)
 	case "workdir":
-		fe.protect(workdirAfter(m.d, m.envs, x), InsQuote(m.d, x))
+		fe.protect(workdirAfter(m.d, m.Envs, x), InsQuote(m.d, x))
 	}
 }
 
 // Movable reports why RUN x cannot move above the fence to where
 // instruction to stands ("" when it can), and whether that reason is a
 // file the RUN names.
-func (m *moves) Movable(fe FreeEnv, x, to *ast.Instruction) (string, bool) {
-	return fe.Movable(m.d, m.sh, x, m.env(x), m.env(to))
+func (m *Moves) Movable(fe FreeEnv, x, to *ast.Instruction) (string, bool) {
+	return fe.Movable(m.d, m.Sh, x, m.Env(x), m.Env(to))
 }
 
-// steps is a fence for the steps of RUN r itself (those that run with an
+// Steps is a fence for the steps of RUN r itself (those that run with an
 // install in the same RUN): they must be free of dest, written by `by`.
-func (m *moves) steps(r *ast.Instruction, dest, by string) FreeEnv {
-	fe := FreeEnv{vars: m.env(r), d: m.d, sc: m.Script(r)}
+func (m *Moves) Steps(r *ast.Instruction, dest, by string) FreeEnv {
+	fe := FreeEnv{vars: m.Env(r), d: m.d, sc: m.Script(r)}
 	fe.protect(dest, by)
 	return fe
 }
@@ -201,14 +201,14 @@ func (e FreeEnv) mount(spec string, at *ast.StageEnv) string {
 
 func (e FreeEnv) stmts(list []*syntax.Stmt, cwd *string) string {
 	for _, s := range list {
-		if why := e.stmt(s, cwd); why != "" {
+		if why := e.Stmt(s, cwd); why != "" {
 			return why
 		}
 	}
 	return ""
 }
 
-func (e FreeEnv) stmt(s *syntax.Stmt, cwd *string) string {
+func (e FreeEnv) Stmt(s *syntax.Stmt, cwd *string) string {
 	if s.Background || s.Coprocess || s.Disown {
 		return "a background job"
 	}
@@ -223,10 +223,10 @@ func (e FreeEnv) stmt(s *syntax.Stmt, cwd *string) string {
 	case *syntax.CallExpr:
 		return e.call(c, cwd)
 	case *syntax.BinaryCmd:
-		if why := e.stmt(c.X, cwd); why != "" {
+		if why := e.Stmt(c.X, cwd); why != "" {
 			return why
 		}
-		return e.stmt(c.Y, cwd)
+		return e.Stmt(c.Y, cwd)
 	case *syntax.Block:
 		return e.stmts(c.Stmts, cwd)
 	case *syntax.Subshell:
@@ -243,7 +243,7 @@ func (e FreeEnv) redirect(r *syntax.Redirect, cwd string) string {
 	case syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc, syntax.DplIn, syntax.DplOut:
 		return e.substs(cwd, r.Word)
 	}
-	if v, ok := litWord(r.Word); ok && (v == "/dev/null" || v == "/dev/stdout" || v == "/dev/stderr") {
+	if v, ok := LitWord(r.Word); ok && (v == "/dev/null" || v == "/dev/stdout" || v == "/dev/stderr") {
 		return ""
 	}
 	ro := rWrite
@@ -372,7 +372,7 @@ func show(p string) string {
 // wordPath resolves a word used as a path: "" when it cannot be known. A
 // word with a glob or an expansion resolves to the folder before it.
 func (e FreeEnv) wordPath(w *syntax.Word, cwd string) string {
-	v, ok := litWord(w)
+	v, ok := LitWord(w)
 	glob := hasGlob(w)
 	if !ok {
 		raw := strings.NewReplacer(`"`, "", `'`, "").Replace(rawWord(e.sc, w))

@@ -22,12 +22,12 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 	if len(c.Args) == 0 {
 		return ""
 	}
-	name, args, ok := callName(c)
+	name, args, ok := CallName(c)
 	if !ok {
 		return "a command whose name is not literal"
 	}
 	for _, w := range c.Args[:len(c.Args)-len(args)] { // env, sudo, nice …
-		if v, _ := litWord(w); v == "-C" || v == "-D" || strings.HasPrefix(v, "--chdir") {
+		if v, _ := LitWord(w); v == "-C" || v == "-D" || strings.HasPrefix(v, "--chdir") {
 			return "`" + v + "` changes the working directory of the command"
 		}
 	}
@@ -36,7 +36,7 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 			return why
 		}
 	}
-	if prog, _ := litWord(args[0]); strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/") {
+	if prog, _ := LitWord(args[0]); strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/") {
 		// ./configure, bin/tool: a program of the working directory
 		if why := e.describe(prog, e.resolve(prog, *cwd)); why != "" {
 			return "it runs " + why
@@ -45,7 +45,7 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 	switch name {
 	case "command": // command -v NAME looks a name up: a path is stat'ed
 		for _, w := range args[2:] {
-			if v, ok := litWord(w); !ok || strings.Contains(v, "/") {
+			if v, ok := LitWord(w); !ok || strings.Contains(v, "/") {
 				return e.touched(touch{w: w, role: rRead, by: "`command -v`"}, *cwd)
 			}
 		}
@@ -121,7 +121,7 @@ func (e FreeEnv) cd(args []*syntax.Word, cwd *string) {
 		*cwd = ""
 		return
 	}
-	v, ok := litWord(args[1])
+	v, ok := LitWord(args[1])
 	switch {
 	case !ok || strings.HasPrefix(v, "~") || v == "-":
 		*cwd = ""
@@ -155,7 +155,7 @@ func (e FreeEnv) touched(t touch, cwd string) string {
 	raw, v, lit := t.val, t.val, true
 	if t.w != nil {
 		raw = rawWord(e.sc, t.w)
-		v, lit = litWord(t.w)
+		v, lit = LitWord(t.w)
 		if !lit {
 			unquoted := strings.NewReplacer(`"`, "", `'`, "").Replace(raw)
 			if x, ok := e.vars.Expand(unquoted, '\\'); ok && !strings.ContainsAny(x, "$`") {

@@ -156,7 +156,7 @@ func (s *msSplit) findArtifacts() {
 					p := msResolve(c.cwd, w.Value)
 					for _, a := range arts {
 						if p != "" && (msUnder(a.Path, p) || !w.Lit) {
-							s.fail("`%s` removes what the build made", msShort(c.text(s.d)))
+							s.fail("`%s` removes what the build made", msShort(c.Text(s.d)))
 						}
 					}
 				}
@@ -323,11 +323,11 @@ func (s *msSplit) checkTail() {
 			case msSetup, msNeutral, msRm, msPkg, msCd, msExport, msGlobal:
 			case msMove, msWrite:
 				if !s.row.SameImage {
-					s.fail("`%s` changes files after the build", msShort(c.text(s.d)))
+					s.fail("`%s` changes files after the build", msShort(c.Text(s.d)))
 				}
 			default:
 				if s.row.Key != "python" || s.compiles(c) {
-					s.fail("`%s` runs after the build, and dfopt cannot tell whether the runtime image can run it", msShort(c.text(s.d)))
+					s.fail("`%s` runs after the build, and dfopt cannot tell whether the runtime image can run it", msShort(c.Text(s.d)))
 				}
 			}
 		}

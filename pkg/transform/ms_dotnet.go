@@ -39,7 +39,7 @@ func msDotnetRuntime(s *msSplit) (string, error) {
 		// An SDK version (8.0.100) is not a runtime version: keep 8.0.
 		words[0] = v[:strings.LastIndexByte(v, '.')]
 	}
-	if parseImageTag(tag).OS == "windows" {
+	if ParseImageTag(tag).OS == "windows" {
 		return "", errors.New("images for Windows are not supported")
 	}
 	return base + ":" + strings.Join(words, "-"), nil

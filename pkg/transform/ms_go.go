@@ -18,7 +18,7 @@ func msGoRuntime(s *msSplit) (string, error) {
 	if s.ref.Vars {
 		return "", errors.New("the golang image reference uses build arguments")
 	}
-	ti := parseImageTag(s.ref.Tag)
+	ti := ParseImageTag(s.ref.Tag)
 	if msHas(ti.Rest, "onbuild") {
 		return "", errors.New("ONBUILD images are not supported")
 	}
@@ -83,7 +83,7 @@ var msGoBoolFlags = map[string]bool{
 // msGoVersion is the Go minor version of the builder image (0 when the tag
 // does not say; "latest" and "1" are recent).
 func msGoVersion(ref ImageRef) (int, bool) {
-	ti := parseImageTag(ref.Tag)
+	ti := ParseImageTag(ref.Tag)
 	switch {
 	case ti.Version == "" && !ref.Vars:
 		return 99, true
@@ -133,7 +133,7 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	// cgo: static binaries need no C library in the runtime image.
 	cgo, set := c.getenv("CGO_ENABLED")
 	static := set && cgo == "0"
-	if !set && parseImageTag(s.ref.Tag).OS == "alpine" && !s.installs("gcc", "build-base", "clang") {
+	if !set && ParseImageTag(s.ref.Tag).OS == "alpine" && !s.installs("gcc", "build-base", "clang") {
 		static = true // no C compiler: cgo is off
 	}
 	if !static {

@@ -16,7 +16,7 @@ func msJavaImage(r ImageRef) bool {
 	if !ok {
 		return false
 	}
-	ti := parseImageTag(r.Tag)
+	ti := ParseImageTag(r.Tag)
 	switch n {
 	case "maven", "gradle", "amazoncorretto":
 		return true
@@ -31,16 +31,16 @@ func msJavaImage(r ImageRef) bool {
 func msJavaMajor(name string, ti TagInfo) string {
 	switch name {
 	case "eclipse-temurin", "openjdk", "amazoncorretto":
-		return msMajor(ti.Version)
+		return MsMajor(ti.Version)
 	}
 	for i, w := range ti.Rest {
-		if strings.HasPrefix(w, "jdk") && msMajor(w[3:]) != "" {
-			return msMajor(w[3:])
+		if strings.HasPrefix(w, "jdk") && MsMajor(w[3:]) != "" {
+			return MsMajor(w[3:])
 		}
 		switch w {
 		case "jdk", "openjdk", "temurin", "amazoncorretto", "corretto", "sapmachine", "semeru", "ibmjava", "graalvm":
-			if i+1 < len(ti.Rest) && msMajor(ti.Rest[i+1]) != "" {
-				return msMajor(ti.Rest[i+1])
+			if i+1 < len(ti.Rest) && MsMajor(ti.Rest[i+1]) != "" {
+				return MsMajor(ti.Rest[i+1])
 			}
 		}
 	}
@@ -52,7 +52,7 @@ func msJavaRuntime(s *msSplit) (string, error) {
 	if s.ref.Vars {
 		return "", errors.New("the image reference uses build arguments")
 	}
-	ti := parseImageTag(s.ref.Tag)
+	ti := ParseImageTag(s.ref.Tag)
 	m := msJavaMajor(name, ti)
 	if m == "" {
 		return "", fmt.Errorf("`%s` does not name its JDK version", s.ref.Raw)

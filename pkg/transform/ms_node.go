@@ -230,7 +230,7 @@ var msNodeMajors = map[string]int{"argon": 4, "boron": 6, "carbon": 8, "dubnium"
 
 // nodeProdInstall turns the dependency install into a production install.
 func (s *msSplit) nodeProdInstall(c *msCmd) string {
-	t := c.text(s.d)
+	t := c.Text(s.d)
 	switch c.name() {
 	case "yarn":
 		if !strings.Contains(t, "--production") {
@@ -244,9 +244,9 @@ func (s *msSplit) nodeProdInstall(c *msCmd) string {
 		if strings.Contains(t, "--omit=dev") || strings.Contains(t, "--production") || strings.Contains(t, "--only=prod") {
 			return t
 		}
-		ti := parseImageTag(s.ref.Tag)
+		ti := ParseImageTag(s.ref.Tag)
 		m := 0
-		fmt.Sscanf(msMajor(ti.Version), "%d", &m)
+		fmt.Sscanf(MsMajor(ti.Version), "%d", &m)
 		for _, w := range ti.Rest {
 			if v, ok := msNodeMajors[w]; ok {
 				m = v

@@ -75,27 +75,27 @@ var msReadingCmds = map[string]int{
 // install whose project folder is unknown.
 func (s *msSplit) cmdReads(c *msCmd) (reads []msRead, ok bool) {
 	if call := msCallOf(c); call != nil {
-		if in := Recognise(call); in != nil && in.eco != nil && !in.ignore {
+		if in := Recognise(call); in != nil && in.Eco != nil && !in.Ignore {
 			if !msLiteralFolder(c) {
 				return nil, false
 			}
-			dir := msResolve(c.cwd, msOr(in.dir, "."))
+			dir := msResolve(c.cwd, msOr(in.Dir, "."))
 			if dir == "" {
 				return nil, false
 			}
-			for _, r := range in.eco.Required {
+			for _, r := range in.Eco.Required {
 				var alts []string
 				for _, a := range strings.Split(r, "|") {
 					alts = append(alts, path.Join(dir, a))
 				}
 				reads = append(reads, msRead{alts: alts, need: true})
 			}
-			for _, n := range in.named {
+			for _, n := range in.Named {
 				if p := msResolve(dir, n); p != "" {
 					reads = append(reads, msRead{alts: []string{p}, need: true})
 				}
 			}
-			for _, o := range in.eco.Optional {
+			for _, o := range in.Eco.Optional {
 				reads = append(reads, msRead{alts: []string{path.Join(dir, o)}})
 			}
 		}
@@ -155,7 +155,7 @@ func (s *msSplit) keepReads(final bool) bool {
 	for n, c := range cmds {
 		reads, ok := s.cmdReads(c)
 		if !ok && final {
-			s.fail("cannot tell which folder `%s` reads its manifests from, to keep them in the runtime stage", msShort(c.text(s.d)))
+			s.fail("cannot tell which folder `%s` reads its manifests from, to keep them in the runtime stage", msShort(c.Text(s.d)))
 		}
 		for _, r := range reads {
 			found := s.mounted(s.pl[at[n]], r.alts) || s.writtenBefore(cmds[:n])
@@ -167,7 +167,7 @@ func (s *msSplit) keepReads(final bool) bool {
 				found, more = found || f, more || k
 			}
 			if r.need && !found && final {
-				s.fail("`%s` in the runtime stage reads %s, which no COPY before it brings", msShort(c.text(s.d)), strings.Join(r.alts, " or "))
+				s.fail("`%s` in the runtime stage reads %s, which no COPY before it brings", msShort(c.Text(s.d)), strings.Join(r.alts, " or "))
 			}
 		}
 	}
@@ -189,7 +189,7 @@ func (s *msSplit) keepWriters(c *msCmd, at int, p string) (found, kept bool) {
 			if msHas(pl.foot, "") {
 				s.fail("cannot tell where %s writes", s.at(pl.ins))
 			}
-			s.notes = append(s.notes, fmt.Sprintf("keeps %s: `%s` reads %s", s.at(pl.ins), msShort(c.text(s.d)), p))
+			s.notes = append(s.notes, fmt.Sprintf("keeps %s: `%s` reads %s", s.at(pl.ins), msShort(c.Text(s.d)), p))
 		}
 		if s.certainly(pl, p) {
 			break // the COPYs before it are overwritten

@@ -78,16 +78,16 @@ func (s *msSplit) planRun(pl *msPlan) {
 			c.keep = !(building && s.scaffold(c)) && s.rmNeeded(c)
 		case msWrite:
 			if !(building && s.scaffold(c)) && s.writeNeeded(c) {
-				s.fail("`%s` writes a file the runtime may need", msShort(c.text(s.d)))
+				s.fail("`%s` writes a file the runtime may need", msShort(c.Text(s.d)))
 			}
 			onlyReplayable = false
 		case msMove:
-			s.fail("`%s` moves files dfopt cannot follow", msShort(c.text(s.d)))
+			s.fail("`%s` moves files dfopt cannot follow", msShort(c.Text(s.d)))
 		default:
 			if s.row.Key == "python" && !pl.hasClass(msBuild) && !pl.hasClass(msVenv) && !s.compiles(c) {
 				c.keep = true // runs again on the same image
 			} else {
-				s.fail("cannot tell whether the runtime needs what `%s` does", msShort(c.text(s.d)))
+				s.fail("cannot tell whether the runtime needs what `%s` does", msShort(c.Text(s.d)))
 			}
 		}
 		if c.keep {
@@ -136,7 +136,7 @@ func (s *msSplit) runLines(pl *msPlan, cmds []*msCmd) []string {
 	for _, c := range cmds {
 		if c.cwd != cur && s.relativeArgs(c) {
 			if c.cwd == "" {
-				s.fail("cannot tell the folder `%s` runs in", msShort(c.text(s.d)))
+				s.fail("cannot tell the folder `%s` runs in", msShort(c.Text(s.d)))
 				return nil
 			}
 			parts = append(parts, "cd "+c.cwd)
@@ -146,11 +146,11 @@ func (s *msSplit) runLines(pl *msPlan, cmds []*msCmd) []string {
 			parts = append(parts, s.nodeProdInstall(c))
 			continue
 		}
-		parts = append(parts, c.text(s.d))
+		parts = append(parts, c.Text(s.d))
 	}
 	// The RUN's mounts (a bind mount of the manifests, a secret .npmrc)
 	// are there for the commands it runs again too.
-	return []string{strings.TrimPrefix(runFlags(s.d, pl.ins)+" "+strings.Join(parts, " && "), " ")}
+	return []string{strings.TrimPrefix(RunFlags(s.d, pl.ins)+" "+strings.Join(parts, " && "), " ")}
 }
 
 // relativeArgs reports whether a command's arguments depend on the folder.
@@ -293,7 +293,7 @@ func (s *msSplit) packages(pl *msPlan, c *msCmd) {
 	s.pkgs.family = msPkgFamily(c.name())
 	sub, pkgs, ok := msPackageArgs(c)
 	if !ok {
-		s.fail("cannot read the packages of `%s`", msShort(c.text(s.d)))
+		s.fail("cannot read the packages of `%s`", msShort(c.Text(s.d)))
 		return
 	}
 	switch sub {

@@ -23,7 +23,7 @@ func msRuntimeOf(ref string) msRuntimeInfo {
 	if err != nil || r.Vars {
 		return msRuntimeInfo{}
 	}
-	ti := parseImageTag(r.Tag)
+	ti := ParseImageTag(r.Tag)
 	if strings.HasPrefix(r.Repository(), "gcr.io/distroless/") || msHas(ti.Rest, "chiseled") {
 		return msRuntimeInfo{Family: "distroless"}
 	}

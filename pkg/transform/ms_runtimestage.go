@@ -235,7 +235,7 @@ func (s *msSplit) runtimeLibs() []string {
 		fam, rel := s.rt.info.Family, s.rt.info.Release
 		if s.row.SameImage {
 			fam = s.pkgs.family
-			ti := parseImageTag(s.ref.Tag)
+			ti := ParseImageTag(s.ref.Tag)
 			rel = ti.Release
 		}
 		lib, ok := msRuntimeLib(fam, rel, dev)
@@ -283,7 +283,7 @@ func (s *msSplit) checkDevLibs() {
 	for _, dev := range s.pkgs.dev {
 		f, rel := s.rt.info.Family, s.rt.info.Release
 		if s.row.SameImage {
-			f, rel = s.pkgs.family, parseImageTag(s.ref.Tag).Release
+			f, rel = s.pkgs.family, ParseImageTag(s.ref.Tag).Release
 		}
 		if _, ok := msRuntimeLib(f, rel, dev); !ok {
 			if rel == "" && msDevRuntime[msFamKey(f)][dev] != nil {

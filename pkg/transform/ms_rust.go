@@ -19,7 +19,7 @@ func msRustRuntime(s *msSplit) (string, error) {
 	if s.ref.Vars {
 		return "", errors.New("the rust image reference uses build arguments")
 	}
-	ti := parseImageTag(s.ref.Tag)
+	ti := ParseImageTag(s.ref.Tag)
 	// Rust on Alpine targets musl and links statically.
 	return s.noteStable(msDebianOrAlpine(prefix, s.ref, ti, ti.OS == "alpine"))
 }
@@ -354,7 +354,7 @@ func (s *msSplit) cargoLibs(pkgDir string, at int) error {
 	if err != nil {
 		return err
 	}
-	alpine := parseImageTag(s.ref.Tag).OS == "alpine"
+	alpine := ParseImageTag(s.ref.Tag).OS == "alpine"
 	for _, crate := range crates {
 		if !strings.HasSuffix(crate, "-sys") && !strings.HasSuffix(crate, "_sys") {
 			continue

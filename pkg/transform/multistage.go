@@ -111,7 +111,7 @@ func (c *msCmd) name() string {
 	return path.Base(c.words[0].Value)
 }
 
-func (c *msCmd) text(d *ast.Document) string { return string(d.Src[c.span.Start:c.span.End]) }
+func (c *msCmd) Text(d *ast.Document) string { return string(d.Src[c.span.Start:c.span.End]) }
 
 // getenv is a variable's literal value for the command.
 func (c *msCmd) getenv(k string) (string, bool) {
@@ -250,7 +250,7 @@ func runMultiStage(p *Pass) []Finding {
 		return nil
 	}
 	ref, err := ParseImageRef(st.Base)
-	if err != nil || parseImageTag(ref.Tag).OS == "windows" {
+	if err != nil || ParseImageTag(ref.Tag).OS == "windows" {
 		return nil
 	}
 	s := &msSplit{p: p, d: d, st: st, ref: ref, ins: st.Instructions[1:], end: msStageEnd{args: map[string]bool{}}}
@@ -309,7 +309,7 @@ func (s *msSplit) run() []Finding {
 	row := buildRows[0]
 	if imgRow != row {
 		c := firstBuild[row]
-		return s.finding(fmt.Sprintf("`%s` builds %s on `%s`, which is not a %s builder image dfopt knows: not split", strings.TrimSpace(msShort(c.text(s.d))), row.Lang, s.st.Base, row.Lang), nil)
+		return s.finding(fmt.Sprintf("`%s` builds %s on `%s`, which is not a %s builder image dfopt knows: not split", strings.TrimSpace(msShort(c.Text(s.d))), row.Lang, s.st.Base, row.Lang), nil)
 	}
 	s.row = row
 	s.analyze()
@@ -359,7 +359,7 @@ func msShort(t string) string {
 // toolchainImage reports whether the base image exists to build (golang,
 // rust, maven, gradle, the .NET SDK), not to run (a JDK also runs servers).
 func (s *msSplit) toolchainImage() bool {
-	if msHas(parseImageTag(s.ref.Tag).Rest, "onbuild") {
+	if msHas(ParseImageTag(s.ref.Tag).Rest, "onbuild") {
 		return false
 	}
 	n, _, ok := s.ref.Official()

@@ -110,7 +110,7 @@ type argReader struct {
 func readSetOf(sc *ast.Script, name string, args []*syntax.Word) readSet {
 	spec := commands[name]
 	if spec == nil {
-		spec = commands[toolBase(name)]
+		spec = commands[ToolBase(name)]
 	}
 	if spec == nil {
 		return readSet{all: "dfopt does not know what `" + name + "` reads"}
@@ -135,15 +135,15 @@ func (r *argReader) add(t touch) {
 
 // word records an argument that names a file (or may) in role ro.
 func (r *argReader) word(w *syntax.Word, ro role, file *fileRule) {
-	chdir, ok := litWord(w)
+	chdir, ok := LitWord(w)
 	if !ok {
 		chdir = "\x00" // not certain
 	}
 	r.record(touch{w: w, role: ro, file: file}, chdir)
 }
 
-// value records an option value attached to its option (`--file=x`).
-func (r *argReader) value(v string, ro role) {
+// Value records an option value attached to its option (`--file=x`).
+func (r *argReader) Value(v string, ro role) {
 	r.record(touch{val: v, role: ro}, v)
 }
 
@@ -214,7 +214,7 @@ func (r *argReader) run(spec *cmdSpec) {
 			return
 		}
 		w := r.args[i]
-		v, lit := litWord(w)
+		v, lit := LitWord(w)
 		if !lit {
 			if strings.HasPrefix(rawWord(r.sc, w), "-") {
 				r.fail("an option of " + r.by + " that is not literal")
@@ -294,9 +294,9 @@ func (r *argReader) option(i int, v string) int {
 		ro, valued := r.lookup(name)
 		switch {
 		case has && valued:
-			r.value(val, ro)
+			r.Value(val, ro)
 		case has:
-			r.value(val, rText) // not listed: checked if it looks like a path
+			r.Value(val, rText) // not listed: checked if it looks like a path
 		case valued && i+1 < len(r.args):
 			i++
 			r.word(r.args[i], ro, nil)
@@ -317,7 +317,7 @@ func (r *argReader) option(i int, v string) int {
 			continue
 		}
 		if rest := v[k+1:]; rest != "" {
-			r.value(strings.TrimPrefix(rest, "="), ro)
+			r.Value(strings.TrimPrefix(rest, "="), ro)
 		} else if i+1 < len(r.args) {
 			i++
 			r.word(r.args[i], ro, nil)
@@ -333,7 +333,7 @@ func (r *argReader) operands(spec *cmdSpec, ops []*syntax.Word, firstDropped boo
 		if n == 0 && spec.first != rNone && !firstDropped {
 			ro = spec.first
 		}
-		if v, ok := litWord(w); ok && v == "-" {
+		if v, ok := LitWord(w); ok && v == "-" {
 			continue // standard input or output
 		}
 		r.word(w, ro, spec.file)

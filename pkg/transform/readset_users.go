@@ -12,7 +12,7 @@ import (
 // value (adduser: Debian's and busybox's).
 var userValued = map[string]string{"useradd": "cdefgGkKpsubRPZ", "adduser": "hgsGuk"}
 
-var userLong = nameSet("--comment", "--expiredate", "--inactive", "--gid", "--groups", "--skel", "--key",
+var userLong = NameSet("--comment", "--expiredate", "--inactive", "--gid", "--groups", "--skel", "--key",
 	"--password", "--shell", "--uid", "--root", "--prefix", "--selinux-user", "--gecos", "--ingroup",
 	"--firstuid", "--lastuid", "--extrausers", "--conf", "--add_extra_groups", "--btrfs-subvolume-home",
 	"--home-dir", "--home", "--base-dir", "--firstgid", "--lastgid")
@@ -48,7 +48,7 @@ func parseUseradd(r *argReader) {
 			opt, val, has := strings.Cut(v, "=")
 			if !has && userLong[opt] && i+1 < len(r.args) {
 				i++
-				val, _ = litWord(r.args[i])
+				val, _ = LitWord(r.args[i])
 				u.option(r, opt, val, i)
 			} else {
 				u.option(r, opt, val, -1)
@@ -65,7 +65,7 @@ func parseUseradd(r *argReader) {
 			val, vi := letters[k+1:], -1
 			if val == "" && i+1 < len(r.args) {
 				i++
-				val, _ = litWord(r.args[i])
+				val, _ = LitWord(r.args[i])
 				vi = i
 			}
 			u.option(r, "-"+string(l), val, vi)
@@ -79,10 +79,10 @@ func parseUseradd(r *argReader) {
 		return
 	}
 	if u.user == "" || strings.Contains(u.user, "\x00") {
-		r.value(u.base, rWrite) // a folder in the base folder
+		r.Value(u.base, rWrite) // a folder in the base folder
 		return
 	}
-	r.value(path.Join(u.base, u.user), rWrite)
+	r.Value(path.Join(u.base, u.user), rWrite)
 }
 
 func (u *useradd) flag(name string, l byte) {
@@ -103,7 +103,7 @@ func (u *useradd) option(r *argReader, opt, val string, vi int) {
 		if vi >= 0 {
 			r.word(r.args[vi], ro, nil)
 		} else {
-			r.value(val, ro)
+			r.Value(val, ro)
 		}
 	}
 	switch {
@@ -124,7 +124,7 @@ func (u *useradd) option(r *argReader, opt, val string, vi int) {
 	case opt == "-b" || opt == "--base-dir":
 		u.base = val
 		if vi >= 0 {
-			if _, ok := litWord(r.args[vi]); !ok {
+			if _, ok := LitWord(r.args[vi]); !ok {
 				u.base = "\x00"
 			}
 		}
@@ -182,7 +182,7 @@ func parseUsermod(r *argReader) {
 			if vi >= 0 {
 				r.word(r.args[vi], rWrite, nil)
 			} else {
-				r.value(val, rWrite)
+				r.Value(val, rWrite)
 			}
 		case "-m", "--move-home", "-u", "--uid":
 			r.add(touch{home: true, val: "\x00", write: true})
@@ -227,14 +227,14 @@ func parseSed(r *argReader) {
 			if !has && i+1 < len(r.args) {
 				i++
 				vi = i
-				val, _ = litWord(r.args[i])
+				val, _ = LitWord(r.args[i])
 			}
 			switch {
 			case opt == "-f" || opt == "--file":
 				if vi >= 0 {
 					r.word(r.args[vi], rRead, nil)
 				} else {
-					r.value(val, rRead)
+					r.Value(val, rRead)
 				}
 			case opt == "-e" || opt == "--expression":
 				r.sedScript(vi, val)
@@ -243,7 +243,7 @@ func parseSed(r *argReader) {
 	}
 	for n, i := range ops {
 		if n == 0 && !script {
-			v, _ := litWord(r.args[i])
+			v, _ := LitWord(r.args[i])
 			r.sedScript(i, v)
 			continue
 		}
@@ -254,7 +254,7 @@ func parseSed(r *argReader) {
 // sedScript checks a sed script (the argument vi, or the attached text).
 func (r *argReader) sedScript(vi int, v string) {
 	if vi >= 0 {
-		if _, ok := litWord(r.args[vi]); !ok {
+		if _, ok := LitWord(r.args[vi]); !ok {
 			// expansions stay opaque text
 			v = strings.NewReplacer(`"`, "", `'`, "").Replace(rawWord(r.sc, r.args[vi]))
 		}

@@ -138,3 +138,16 @@ func ContinuationIndent(d *ast.Document) string {
 	}
 	return "    "
 }
+
+// RunFlags is the flags text of a RUN (mounts, network), to repeat.
+func RunFlags(d *ast.Document, r *ast.Instruction) string {
+	var b strings.Builder
+	for _, f := range r.Flags {
+		t := string(d.Src[f.Span.Start:f.Span.End])
+		if strings.ContainsAny(t, "\r\n") {
+			t = f.Raw
+		}
+		b.WriteString(" " + t)
+	}
+	return b.String()
+}

@@ -33,8 +33,8 @@ func (s *Scripts) Of(ins *ast.Instruction) *ast.Script {
 	return sc
 }
 
-// litWord returns a shell word's value when it has no expansions.
-func litWord(w *syntax.Word) (string, bool) { return ast.LitValue(w) }
+// LitWord returns a shell word's value when it has no expansions.
+func LitWord(w *syntax.Word) (string, bool) { return ast.LitValue(w) }
 
 // rawWord is a word's text as written.
 func rawWord(sc *ast.Script, n syntax.Node) string {
@@ -52,13 +52,13 @@ func hasGlob(w *syntax.Word) bool {
 	return false
 }
 
-// callName is the command a call runs, after wrappers such as `sudo`,
+// CallName is the command a call runs, after wrappers such as `sudo`,
 // `env VAR=x`, `command` and `nice`; args[0] is the name. ok is false when
 // the name is not a literal word.
-func callName(c *syntax.CallExpr) (name string, args []*syntax.Word, ok bool) {
+func CallName(c *syntax.CallExpr) (name string, args []*syntax.Word, ok bool) {
 	args = c.Args
 	for len(args) > 0 {
-		n, lit := litWord(args[0])
+		n, lit := LitWord(args[0])
 		if !lit {
 			return "", args, false
 		}
@@ -66,13 +66,13 @@ func callName(c *syntax.CallExpr) (name string, args []*syntax.Word, ok bool) {
 		switch base {
 		case "sudo", "env", "nice", "command", "builtin", "stdbuf", "ionice":
 			if base == "command" && len(args) > 1 {
-				if v, _ := litWord(args[1]); v == "-v" || v == "-V" {
+				if v, _ := LitWord(args[1]); v == "-v" || v == "-V" {
 					return "command", args, true
 				}
 			}
 			i := 1
 			for i < len(args) {
-				v, _ := litWord(args[i])
+				v, _ := LitWord(args[i])
 				if strings.HasPrefix(v, "-") || (base == "env" && strings.Contains(v, "=")) {
 					if base == "sudo" && (v == "-u" || v == "-g") {
 						i++
@@ -215,21 +215,21 @@ func callState(c *syntax.CallExpr) string {
 		}
 		return ""
 	}
-	name, args, ok := callName(c)
+	name, args, ok := CallName(c)
 	if !ok {
 		return "a command whose name is not literal"
 	}
 	if stateBuiltins[name] {
 		return "`" + name + "`"
 	}
-	if full, _ := litWord(args[0]); daemonStarters[name] || strings.HasPrefix(full, "/etc/init.d/") {
+	if full, _ := LitWord(args[0]); daemonStarters[name] || strings.HasPrefix(full, "/etc/init.d/") {
 		return "`" + name + "`, which may leave a service running"
 	}
 	if name == ":" && len(c.Assigns) > 0 {
 		return "a variable assignment"
 	}
 	if name == "printf" && len(args) > 1 {
-		if v, _ := litWord(args[1]); v == "-v" {
+		if v, _ := LitWord(args[1]); v == "-v" {
 			return "`printf -v`"
 		}
 	}
@@ -312,7 +312,7 @@ func RunKind(sc *ast.Script) WorkKind {
 // firstArg is the first argument of a command line that is not an option.
 func firstArg(args []*syntax.Word) string {
 	for _, a := range args[1:] {
-		v, ok := litWord(a)
+		v, ok := LitWord(a)
 		if !ok {
 			return ""
 		}
@@ -327,7 +327,7 @@ func firstArg(args []*syntax.Word) string {
 // says (pkg/knowledge/tools); removing package-manager caches is part of
 // installing system packages.
 func callKind(c *syntax.CallExpr) WorkKind {
-	name, args, ok := callName(c)
+	name, args, ok := CallName(c)
 	if !ok {
 		return KindOther
 	}
@@ -345,7 +345,7 @@ func callKind(c *syntax.CallExpr) WorkKind {
 func rmKind(args []*syntax.Word) WorkKind {
 	paths := 0
 	for _, a := range args[1:] {
-		v, ok := litWord(a)
+		v, ok := LitWord(a)
 		if !ok {
 			return KindOther
 		}
@@ -363,16 +363,16 @@ func rmKind(args []*syntax.Word) WorkKind {
 	return KindOther
 }
 
-// step is one element of a RUN body's top-level `&&`/`;` sequence.
-type step struct {
-	stmt *syntax.Stmt
-	sep  string // the operator before it: "", "&&" or ";"
+// Step is one element of a RUN body's top-level `&&`/`;` sequence.
+type Step struct {
+	Stmt *syntax.Stmt
+	Sep  string // the operator before it: "", "&&" or ";"
 }
 
-// topSteps splits a script into the statements of its top-level `&&` and
+// TopSteps splits a script into the statements of its top-level `&&` and
 // `;` sequence. Anything else (`||`, pipes, blocks) stays one step.
-func topSteps(f *syntax.File) []step {
-	var out []step
+func TopSteps(f *syntax.File) []Step {
+	var out []Step
 	var add func(s *syntax.Stmt, sep string)
 	add = func(s *syntax.Stmt, sep string) {
 		if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.AndStmt && !s.Negated && !s.Background && len(s.Redirs) == 0 {
@@ -380,7 +380,7 @@ func topSteps(f *syntax.File) []step {
 			add(b.Y, "&&")
 			return
 		}
-		out = append(out, step{stmt: s, sep: sep})
+		out = append(out, Step{Stmt: s, Sep: sep})
 	}
 	for i, s := range f.Stmts {
 		sep := ""
@@ -392,8 +392,8 @@ func topSteps(f *syntax.File) []step {
 	return out
 }
 
-// stmtSpan is a statement's Src span without its trailing `;` or `&`.
-func stmtSpan(sc *ast.Script, s *syntax.Stmt) ast.Span {
+// StmtSpan is a statement's Src span without its trailing `;` or `&`.
+func StmtSpan(sc *ast.Script, s *syntax.Stmt) ast.Span {
 	end := s.Position
 	if s.Cmd != nil {
 		end = s.Cmd.End()

@@ -410,3 +410,11 @@ func appendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd str
 	}
 	return e, true
 }
+
+// AndList writes "a, b and c".
+func AndList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}

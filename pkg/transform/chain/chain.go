@@ -8,6 +8,7 @@ package chain
 import (
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
+	"github.com/dfopt/dfopt/pkg/transform/hoistdeps"
 	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
 	"github.com/dfopt/dfopt/pkg/transform/reorder"
 	"github.com/dfopt/dfopt/pkg/transform/syntaxheader"
@@ -24,7 +25,7 @@ var Rules = []*transform.Transform{
 	dockerignore.Rule,
 	// Copies the manifests and installs the dependencies before the
 	// sources are copied.
-	transform.HoistDeps,
+	hoistdeps.Rule,
 	// Moves steps that do not read the copied files above the COPY.
 	reorder.Rule,
 	// apt-get update/install in one RUN, --no-install-recommends, lists

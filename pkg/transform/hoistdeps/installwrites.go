@@ -1,4 +1,4 @@
-package transform
+package hoistdeps
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -75,16 +76,16 @@ func installWriteRow(cmd string) *installWrite {
 // writeCheck is what a move check reads.
 type writeCheck struct {
 	h      *hoister
-	in     *install
+	in     *transform.Install
 	call   *syntax.CallExpr
 	run    *ast.Instruction
 	fc     *fullCopy
-	view   *ctxView
+	view   *transform.CtxView
 	pdir   string   // the project folder in the image
 	ctxDir string   // the project folder in the context
 	files  []string // the manifests the hoisted COPY brings
-	env    *StageState
-	se     *StageEnv
+	env    *transform.StageState
+	se     *transform.StageEnv
 }
 
 // brings names what the full COPY brings at an image path the install
@@ -96,7 +97,7 @@ func (w *writeCheck) brings(p string) string {
 		return ""
 	}
 	cp := contextPath(w.fc.src, rel)
-	if !w.view.exists(cp) {
+	if !w.view.Exists(cp) {
 		return ""
 	}
 	if cp == "" {
@@ -143,7 +144,7 @@ func (w *writeCheck) findInCopy(name string, depth int) string {
 	var walk func(dir string, d int) string
 	seen := 0
 	walk = func(dir string, d int) string {
-		for _, n := range w.view.list(dir) {
+		for _, n := range w.view.List(dir) {
 			seen++
 			if seen > 5000 {
 				return dir // too many to look through: assume the worst
@@ -152,7 +153,7 @@ func (w *writeCheck) findInCopy(name string, depth int) string {
 			if n == name {
 				return p
 			}
-			if d > 0 && w.view.isDir(p) {
+			if d > 0 && w.view.IsDir(p) {
 				if f := walk(p, d-1); f != "" {
 					return f
 				}
@@ -189,7 +190,7 @@ func (w *writeCheck) assign(name string) (string, bool) {
 			if a.Value == nil {
 				return "", true
 			}
-			v, _ := litWord(a.Value)
+			v, _ := transform.LitWord(a.Value)
 			return v, true
 		}
 	}
@@ -228,7 +229,7 @@ func (w *writeCheck) pathEntries() ([]string, string) {
 					switch {
 					case e == "$PATH" || e == "${PATH}" || e == "":
 					case strings.ContainsAny(e, "$`'\\\"") || !strings.HasPrefix(e, "/"):
-						return nil, "PATH gets `" + e + "` at " + InsQuote(w.h.d, x)
+						return nil, "PATH gets `" + e + "` at " + transform.InsQuote(w.h.d, x)
 					default:
 						out = append(out, path.Clean(e))
 					}
@@ -246,7 +247,7 @@ func (w *writeCheck) gitInCopy() string {
 		if _, ok := ast.RelPath(w.fc.src, d); !ok && w.fc.src != "" {
 			return ""
 		}
-		if p := contextPath(d, ".git"); w.view.exists(p) {
+		if p := contextPath(d, ".git"); w.view.Exists(p) {
 			return p
 		}
 		if d == "" || d == w.fc.src {
@@ -259,37 +260,37 @@ func (w *writeCheck) gitInCopy() string {
 // instead of running again after it: "" when it moves, else why not.
 // steps are the RUN's top-level steps, k the install's, last the last
 // step the hoisted RUN keeps.
-func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []step, k, last int) string {
+func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []transform.Step, k, last int) string {
 	if h.p.Context == nil {
 		return "there is no build context to check what the install writes"
 	}
-	if !w.in.same {
+	if !w.in.Same {
 		return "the RUN does more than the install"
 	}
 	if last != len(steps)-1 {
-		return "`" + stepText(h.d, h.sh.Of(w.run), steps[last+1].stmt) + "` runs in the same RUN and needs the source"
+		return "`" + stepText(h.d, h.sh.Of(w.run), steps[last+1].Stmt) + "` runs in the same RUN and needs the source"
 	}
 	for n, s := range steps {
 		if n == k {
 			continue
 		}
-		call, ok := s.stmt.Cmd.(*syntax.CallExpr)
-		if !ok || len(s.stmt.Redirs) > 0 || s.stmt.Negated {
+		call, ok := s.Stmt.Cmd.(*syntax.CallExpr)
+		if !ok || len(s.Stmt.Redirs) > 0 || s.Stmt.Negated {
 			return "the RUN does more than the install"
 		}
-		name, args, ok := callName(call)
+		name, args, ok := transform.CallName(call)
 		if ok && name == "cd" {
 			continue
 		}
 		// The steps before the install passed the read-set model (they
 		// touch nothing the COPY writes); here they must also belong to
 		// the install's own tool, and not write its configuration.
-		if sub, _ := subAt(args); !ok || sub == "config" && !outsideProject(args) || ecosystemOfTool(name) != w.in.eco && pythonPip(name, args) == nil {
-			return "`" + stepText(h.d, h.sh.Of(w.run), s.stmt) + "` runs in the same RUN"
+		if sub, _ := transform.SubAt(args); !ok || sub == "config" && !outsideProject(args) || transform.EcosystemOfTool(name) != w.in.Eco && transform.PythonPip(name, args) == nil {
+			return "`" + stepText(h.d, h.sh.Of(w.run), s.Stmt) + "` runs in the same RUN"
 		}
 	}
-	if !hasAny(w.files, w.in.lock) {
-		return "the lock file (" + strings.Join(w.in.lock, " or ") + ") is not in the build context"
+	if !hasAny(w.files, w.in.Lock) {
+		return "the lock file (" + strings.Join(w.in.Lock, " or ") + ") is not in the build context"
 	}
 	return row.move(w)
 }
@@ -298,7 +299,7 @@ func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []step, k,
 // the user's configuration, not the project's.
 func outsideProject(args []*syntax.Word) bool {
 	for _, a := range args {
-		switch v, _ := litWord(a); v {
+		switch v, _ := transform.LitWord(a); v {
 		case "--global", "-g", "--location=global", "--location=user", "--user":
 			return true
 		}
@@ -309,13 +310,13 @@ func outsideProject(args []*syntax.Word) bool {
 // The tools' view of a move check (tools.WriteCheck).
 
 // Install is the recognised install.
-func (w *writeCheck) Install() *tools.Install { return w.in.tool() }
+func (w *writeCheck) Install() *tools.Install { return w.in.Tool() }
 
 // Program is the literal program word of the install's command.
 func (w *writeCheck) Program() string {
 	if w.call != nil {
-		if _, args, ok := callName(w.call); ok && len(args) > 0 {
-			if tool, lit := litWord(args[0]); lit {
+		if _, args, ok := transform.CallName(w.call); ok && len(args) > 0 {
+			if tool, lit := transform.LitWord(args[0]); lit {
 				return tool
 			}
 		}
@@ -324,7 +325,7 @@ func (w *writeCheck) Program() string {
 }
 
 // Context is the build context as hoist-deps reads it.
-func (w *writeCheck) Context() tools.Context { return toolCtx{w.view} }
+func (w *writeCheck) Context() tools.Context { return transform.ToolCtx{V: w.view} }
 
 // CtxDir is the project folder in the context.
 func (w *writeCheck) CtxDir() string { return w.ctxDir }
@@ -361,7 +362,7 @@ func (w *writeCheck) Earlier(match func(text string) bool) string {
 				break
 			}
 			if (x.Cmd == "run" || x.Cmd == "copy" || x.Cmd == "add") && match(x.Text(w.h.d)) {
-				return InsQuote(w.h.d, x)
+				return transform.InsQuote(w.h.d, x)
 			}
 		}
 	}

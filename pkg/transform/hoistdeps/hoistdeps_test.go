@@ -1,4 +1,4 @@
-package transform
+package hoistdeps
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"mvdan.cc/sh/v3/syntax"
@@ -61,20 +62,20 @@ func TestRecognise(t *testing.T) {
 		sc := d.Shell(d.Instructions[1])
 		require.NotNil(t, sc)
 		call := sc.File.Stmts[0].Cmd.(*syntax.CallExpr)
-		in := Recognise(call)
+		in := transform.Recognise(call)
 		if tc.eco == "" {
 			assert.Nil(t, in, tc.body)
 			continue
 		}
 		require.NotNil(t, in, tc.body)
-		assert.Equal(t, tc.eco, in.eco.Name, tc.body)
-		assert.Equal(t, tc.source, in.source, tc.body)
+		assert.Equal(t, tc.eco, in.Eco.Name, tc.body)
+		assert.Equal(t, tc.source, in.NeedsSource, tc.body)
 		if tc.dep == "" {
 			continue
 		}
-		require.NotNil(t, in.dep, tc.body)
-		tx := &textOf{d: d, sc: sc, span: stmtSpan(sc, sc.File.Stmts[0]), args: in.args}
-		assert.Equal(t, tc.dep, in.dep(tx), tc.body)
+		require.NotNil(t, in.Dep, tc.body)
+		tx := &transform.TextOf{D: d, Sc: sc, Span: transform.StmtSpan(sc, sc.File.Stmts[0]), Args: in.Args}
+		assert.Equal(t, tc.dep, in.Dep(tx), tc.body)
 	}
 }
 
@@ -112,10 +113,10 @@ func TestHoistNeedsSource(t *testing.T) {
 			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 			require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 		}
-		bctx, err := NewBuildContext(dir, "")
+		bctx, err := transform.NewBuildContext(dir, "")
 		require.NoError(t, err)
 		src := "FROM a\nWORKDIR /app\nCOPY . .\nRUN " + tc.run + "\n"
-		res, err := (&Chain{Transforms: []*Transform{HoistDeps}}).Run("Dockerfile", []byte(src), bctx)
+		res, err := (&transform.Chain{Transforms: []*transform.Transform{Rule}}).Run("Dockerfile", []byte(src), bctx)
 		require.NoError(t, err, tc.run)
 		switch tc.want {
 		case "":

@@ -1,4 +1,4 @@
-package transform
+package hoistdeps
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -77,18 +78,18 @@ func TestLocaleCompare(t *testing.T) {
 		{"lodash.merge", "lodash/fp"}, // . before /
 		{"", "node_modules/a"},
 	} {
-		c, ok := localeCompare(tc[0], tc[1])
+		c, ok := transform.LocaleCompare(tc[0], tc[1])
 		assert.True(t, ok && c < 0, "%q < %q", tc[0], tc[1])
-		c, ok = localeCompare(tc[1], tc[0])
+		c, ok = transform.LocaleCompare(tc[1], tc[0])
 		assert.True(t, ok && c > 0, "%q > %q", tc[1], tc[0])
 	}
-	_, ok := localeCompare("a~b", "ab")
+	_, ok := transform.LocaleCompare("a~b", "ab")
 	assert.False(t, ok, "characters beyond the model are not ordered")
 }
 
 func TestNpmOfNode(t *testing.T) {
 	d := func(base string) (int, string) {
-		w := &writeCheck{env: &StageState{Base: base}, h: &hoister{}}
+		w := &writeCheck{env: &transform.StageState{Base: base}, h: &hoister{}}
 		w.run = nil
 		return w.npmImageVersion()
 	}
@@ -139,10 +140,10 @@ func TestHoistWrites(t *testing.T) {
 			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 			require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 		}
-		bctx, err := NewBuildContext(dir, "")
+		bctx, err := transform.NewBuildContext(dir, "")
 		require.NoError(t, err)
 		src := "FROM " + tc.from + "\nWORKDIR /app\nCOPY . .\nRUN " + tc.run + "\n"
-		res, err := (&Chain{Transforms: []*Transform{HoistDeps}}).Run("Dockerfile", []byte(src), bctx)
+		res, err := (&transform.Chain{Transforms: []*transform.Transform{transform.Lookup("hoist-deps")}}).Run("Dockerfile", []byte(src), bctx)
 		require.NoError(t, err, tc.name)
 		require.Len(t, res.Findings, 1, tc.name)
 		msg := res.Findings[0].Message

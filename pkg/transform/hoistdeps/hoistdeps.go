@@ -1,4 +1,4 @@
-package transform
+package hoistdeps
 
 import (
 	"fmt"
@@ -8,17 +8,18 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// HoistDeps copies the dependency manifests and installs the dependencies
+// Rule copies the dependency manifests and installs the dependencies
 // before the COPY of the whole source, so that a source change keeps the
 // dependency layer cached.
-var HoistDeps = &Transform{
+var Rule = &transform.Transform{
 	Name:     "hoist-deps",
 	Doc:      "copy dependency manifests and install dependencies before `COPY . <dest>`, so that source changes keep the dependency layer cached",
 	Run:      runHoistDeps,
-	Requires: []*Analysis{Movability},
+	Requires: []*transform.Analysis{transform.Movability},
 }
 
 const (
@@ -28,19 +29,19 @@ const (
 )
 
 type hoister struct {
-	p  *Pass
+	p  *transform.Pass
 	d  *ast.Document
-	mv *moves // the movability analysis
+	mv *transform.Moves // the movability analysis
 	// sh and envs are the movability analysis's: the RUN scripts and the
 	// variables at each instruction.
-	sh   *Scripts
+	sh   *transform.Scripts
 	envs []ast.StageEnv
-	out  []Finding
+	out  []transform.Finding
 }
 
-func runHoistDeps(p *Pass) []Finding {
-	mv := MovesOf(p)
-	h := &hoister{p: p, d: p.Doc, mv: mv, sh: mv.sh, envs: mv.envs}
+func runHoistDeps(p *transform.Pass) []transform.Finding {
+	mv := transform.MovesOf(p)
+	h := &hoister{p: p, d: p.Doc, mv: mv, sh: mv.Sh, envs: mv.Envs}
 	for _, st := range h.d.Stages {
 		for i := range st.Instructions {
 			h.afterCopy(st, i)
@@ -57,7 +58,7 @@ type fullCopy struct {
 	destRaw string // as written
 	// hoisted are the ecosystems already installed above this COPY in
 	// this pass: a later install of the same ecosystem is covered.
-	hoisted map[*Ecosystem]bool
+	hoisted map[*transform.Ecosystem]bool
 }
 
 func (h *hoister) fullCopy(c *ast.Instruction) *fullCopy {
@@ -75,17 +76,17 @@ func (h *hoister) fullCopy(c *ast.Instruction) *fullCopy {
 	if strings.ContainsAny(src, "*?[$") || strings.Contains(src, "://") || strings.HasPrefix(src, "git@") || strings.Contains(src, "..") {
 		return nil
 	}
-	rel := Clean(src)
+	rel := transform.Clean(src)
 	if rel != "" {
 		if h.p.Context != nil {
-			if !(&ctxView{c: h.p.Context}).isDir(rel) {
+			if !(&transform.CtxView{C: h.p.Context}).IsDir(rel) {
 				return nil
 			}
 		} else if !strings.HasSuffix(src, "/") {
 			return nil
 		}
 	}
-	return &fullCopy{ins: c, src: rel, dest: CopyDest(h.d, &h.envs[c.Index], c), destRaw: c.Args[1]}
+	return &fullCopy{ins: c, src: rel, dest: transform.CopyDest(h.d, &h.envs[c.Index], c), destRaw: c.Args[1]}
 }
 
 func (h *hoister) finding(r *ast.Instruction, msg string, edits ...emit.Edit) {
@@ -114,14 +115,6 @@ func (h *hoister) afterCopy(st *ast.Stage, i int) {
 // needsSource completes a reason why an install needs the whole source.
 func needsSource(why string) string { return tools.NeedsSource(why) }
 
-// andList writes "a, b and c".
-func andList(items []string) string {
-	if len(items) < 2 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
-
 func hasAny(files, names []string) bool {
 	for _, f := range files {
 		for _, n := range names {
@@ -144,7 +137,7 @@ func plainPath(p string) bool {
 }
 
 func stepText(d *ast.Document, sc *ast.Script, s *syntax.Stmt) string {
-	sp := stmtSpan(sc, s)
+	sp := transform.StmtSpan(sc, s)
 	t := strings.Join(strings.Fields(string(d.Src[sp.Start:sp.End])), " ")
 	if len(t) > 50 {
 		t = t[:47] + "…"
@@ -152,24 +145,11 @@ func stepText(d *ast.Document, sc *ast.Script, s *syntax.Stmt) string {
 	return t
 }
 
-// runFlags is the flags text of a RUN (mounts, network), to repeat.
-func runFlags(d *ast.Document, r *ast.Instruction) string {
-	var b strings.Builder
-	for _, f := range r.Flags {
-		t := string(d.Src[f.Span.Start:f.Span.End])
-		if strings.ContainsAny(t, "\r\n") {
-			t = f.Raw
-		}
-		b.WriteString(" " + t)
-	}
-	return b.String()
-}
-
 // installedBefore reports an install of the same ecosystem before the
 // COPY, in the stage or in the stages it is built from: the dependencies
 // are already cached there (and a second run of dfopt must not hoist
 // again).
-func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *Ecosystem) bool {
+func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *transform.Ecosystem) bool {
 	for depth := 0; st != nil && depth < 64; depth++ {
 		for _, x := range st.Instructions {
 			if x == c {
@@ -185,7 +165,7 @@ func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *Ecosys
 			found := false
 			syntax.Walk(sc.File, func(n syntax.Node) bool {
 				if call, ok := n.(*syntax.CallExpr); ok && len(call.Args) > 0 {
-					if in := Recognise(call); in != nil && in.eco == eco {
+					if in := transform.Recognise(call); in != nil && in.Eco == eco {
 						found = true
 					}
 				}
@@ -217,7 +197,7 @@ func (h *hoister) generated(st *ast.Stage, c *ast.Instruction, files []string) s
 		text := x.Text(h.d)
 		for _, f := range files {
 			if strings.Contains(text, path.Base(f)) {
-				return fmt.Sprintf("%s may come from %s rather than from the build context", f, InsQuote(h.d, x))
+				return fmt.Sprintf("%s may come from %s rather than from the build context", f, transform.InsQuote(h.d, x))
 			}
 		}
 	}
@@ -238,7 +218,7 @@ func (h *hoister) fresh(st *ast.Stage, c *ast.Instruction, fc *fullCopy) string 
 		}
 		switch x.Cmd {
 		case "copy", "add":
-			dst := CopyDest(h.d, &h.envs[x.Index], x)
+			dst := transform.CopyDest(h.d, &h.envs[x.Index], x)
 			_, a := ast.RelPath(fc.dest, dst)
 			_, b := ast.RelPath(dst, fc.dest)
 			if a || b || !ast.IsAbsPath(dst) {

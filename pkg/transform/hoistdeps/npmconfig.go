@@ -1,4 +1,4 @@
-package transform
+package hoistdeps
 
 import (
 	"path"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"mvdan.cc/sh/v3/syntax"
@@ -22,7 +23,7 @@ import (
 // other one may (lockfile-version, legacy-peer-deps, install-strategy,
 // omit-lockfile-registry-resolved, …): the install then runs again after
 // the COPY.
-var npmLockNeutral = nameSet(
+var npmLockNeutral = transform.NameSet(
 	"omit", "include", "production", "only", "also", "dev", "optional",
 	"audit", "no-audit", "audit-level", "fund", "no-fund", "update-notifier", "no-update-notifier",
 	"loglevel", "silent", "s", "quiet", "q", "verbose", "d", "dd", "ddd", "progress", "no-progress",
@@ -58,8 +59,8 @@ func (w *writeCheck) npmSaves() (bool, string) {
 			}
 		}
 	}
-	_, si := subAt(w.in.args)
-	cl := tools.Named("npm").Command.Parse(w.in.args, si+1)
+	_, si := transform.SubAt(w.in.Args)
+	cl := tools.Named("npm").Command.Parse(w.in.Args, si+1)
 	for _, o := range cl.Opts {
 		name := strings.TrimLeft(o.Name, "-")
 		if !npmKeyNeutral(name) {
@@ -72,8 +73,8 @@ func (w *writeCheck) npmSaves() (bool, string) {
 		no(name, val)
 	}
 	// The project's .npmrc (copied with the manifests).
-	if rc := path.Join(w.ctxDir, ".npmrc"); w.view.exists(rc) {
-		for _, line := range strings.Split(w.view.read(rc), "\n") {
+	if rc := path.Join(w.ctxDir, ".npmrc"); w.view.Exists(rc) {
+		for _, line := range strings.Split(w.view.Read(rc), "\n") {
 			line = strings.TrimSpace(line)
 			if line == "" || line[0] == '#' || line[0] == ';' {
 				continue
@@ -127,7 +128,7 @@ func (w *writeCheck) npmEnv(name string, no func(key, val string)) string {
 }
 
 func (w *writeCheck) wordText(i int) string {
-	v, _ := litWord(w.in.args[i])
+	v, _ := transform.LitWord(w.in.Args[i])
 	return v
 }
 
@@ -143,11 +144,11 @@ func (w *writeCheck) npmEarlierConfig() string {
 			switch x.Cmd {
 			case "copy", "add":
 				if strings.Contains(x.Text(w.h.d), ".npmrc") {
-					return InsQuote(w.h.d, x) + " installs an .npmrc"
+					return transform.InsQuote(w.h.d, x) + " installs an .npmrc"
 				}
 			case "run":
 				if strings.Contains(x.Text(w.h.d), ".npmrc") {
-					return InsQuote(w.h.d, x) + " writes an .npmrc"
+					return transform.InsQuote(w.h.d, x) + " writes an .npmrc"
 				}
 				if why := w.npmConfigSet(x); why != "" {
 					return why
@@ -171,13 +172,13 @@ func (w *writeCheck) npmConfigSet(x *ast.Instruction) string {
 		if !ok || why != "" {
 			return why == ""
 		}
-		name, args, ok := callName(c)
-		if !ok || toolBase(name) != "npm" {
+		name, args, ok := transform.CallName(c)
+		if !ok || transform.ToolBase(name) != "npm" {
 			return true
 		}
 		var words []string
 		for _, a := range args[1:] {
-			v, lit := litWord(a)
+			v, lit := transform.LitWord(a)
 			if !lit {
 				v = "$"
 			}
@@ -191,7 +192,7 @@ func (w *writeCheck) npmConfigSet(x *ast.Instruction) string {
 		if len(words) >= 2 && words[0] == "set" {
 			key, _, _ := strings.Cut(words[1], "=")
 			if !npmKeyNeutral(key) {
-				why = InsQuote(w.h.d, x) + " sets npm's `" + key + "`, which may change what npm writes to the lock"
+				why = transform.InsQuote(w.h.d, x) + " sets npm's `" + key + "`, which may change what npm writes to the lock"
 			}
 		}
 		return why == ""
@@ -237,15 +238,15 @@ func (w *writeCheck) npmVersion() (int, string) {
 // npmImageVersion is the lowest npm major version of the stage's image.
 func (w *writeCheck) npmImageVersion() (int, string) {
 	base := w.env.Base
-	ref, err := ParseImageRef(base)
+	ref, err := transform.ParseImageRef(base)
 	name, _, official := ref.Official()
 	if err != nil || ref.Vars || !official || name != "node" {
 		return 0, "the npm version of `FROM " + base + "` is not known"
 	}
-	ti := parseImageTag(ref.Tag)
+	ti := transform.ParseImageTag(ref.Tag)
 	major := 0
 	if ti.Version != "" {
-		major, _ = strconv.Atoi(msMajor(ti.Version))
+		major, _ = strconv.Atoi(transform.MsMajor(ti.Version))
 	} else {
 		major = 22 // latest, lts, current, alpine, slim, …: a current release
 		for _, word := range ti.Rest {
@@ -271,7 +272,7 @@ func (w *writeCheck) npmReplaced() string {
 			sc := w.h.sh.Of(x)
 			if sc == nil {
 				if strings.Contains(x.Text(w.h.d), "npm") || strings.Contains(x.Text(w.h.d), "node") {
-					return InsQuote(w.h.d, x) + " may install another npm"
+					return transform.InsQuote(w.h.d, x) + " may install another npm"
 				}
 				continue
 			}
@@ -283,7 +284,7 @@ func (w *writeCheck) npmReplaced() string {
 				return !found
 			})
 			if found {
-				return InsQuote(w.h.d, x) + " installs another npm or Node.js"
+				return transform.InsQuote(w.h.d, x) + " installs another npm or Node.js"
 			}
 		}
 	}
@@ -292,20 +293,20 @@ func (w *writeCheck) npmReplaced() string {
 
 // replacesNpm recognises a command that installs npm or Node.js.
 func replacesNpm(c *syntax.CallExpr) bool {
-	name, args, ok := callName(c)
+	name, args, ok := transform.CallName(c)
 	if !ok {
 		return false
 	}
-	switch toolBase(name) {
+	switch transform.ToolBase(name) {
 	case "n", "nvm", "fnm", "volta", "nodenv", "asdf", "nodebrew":
 		return true
 	}
 	for _, a := range args[1:] {
-		v, lit := litWord(a)
+		v, lit := transform.LitWord(a)
 		if !lit {
 			continue
 		}
-		switch toolBase(name) {
+		switch transform.ToolBase(name) {
 		case "corepack":
 			if strings.HasPrefix(v, "npm") {
 				return true
