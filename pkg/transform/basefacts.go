@@ -46,12 +46,12 @@ func rpmCacheDir(st *StageState, prog string) (string, string) {
 // ship none). Mount only a manager that can be told to revalidate it
 // (dnf --refresh, apk --update-cache: see cache-mounts' manager options),
 // or whose first command in the RUN revalidates it (`zypper refresh`).
-func vetoStaleIndex(c *managerCtx, inv *invocation) string {
-	t, why := systemTool(c.env, progBase(inv.prog))
+func vetoStaleIndex(c *ManagerCtx, inv *Invocation) string {
+	t, why := systemTool(c.Env, ProgBase(inv.Prog))
 	if why != "" {
 		return why
 	}
-	if t.Refresh != "" || t.Stale == "" || refreshesFirst(c, inv.m, t) {
+	if t.Refresh != "" || t.Stale == "" || refreshesFirst(c, inv.Manager, t) {
 		return ""
 	}
 	return t.Stale
@@ -59,22 +59,22 @@ func vetoStaleIndex(c *managerCtx, inv *invocation) string {
 
 // refreshesFirst: the RUN's first command of the manager that reads its
 // metadata is one that revalidates it (`apk update`, `zypper refresh`).
-func refreshesFirst(c *managerCtx, m *Manager, t baseimage.Tool) bool {
-	if c.script == nil || len(t.RefreshSubs) == 0 {
+func refreshesFirst(c *ManagerCtx, m *Manager, t baseimage.Tool) bool {
+	if c.Script == nil || len(t.RefreshSubs) == 0 {
 		return false
 	}
 	// (The commands are matched against m alone: a Veto cannot go through
 	// the Managers table, which holds it.)
-	for i := range c.script.Commands {
-		raw := matchCommand(c.script.Commands[i].Args)
-		if raw == nil || raw.module != "" || !progMatches(progBase(raw.prog), m.Progs) {
+	for i := range c.Script.Commands {
+		raw := matchCommand(c.Script.Commands[i].Args)
+		if raw == nil || raw.module != "" || !progMatches(ProgBase(raw.Prog), m.Progs) {
 			continue
 		}
 		inv := raw.forManager(m)
-		if inv == nil || inv.isClean() || len(inv.sub) == 0 {
+		if inv == nil || inv.IsClean() || len(inv.Sub) == 0 {
 			continue
 		}
-		return StrIn(t.RefreshSubs, inv.sub[0])
+		return StrIn(t.RefreshSubs, inv.Sub[0])
 	}
 	return false
 }
@@ -82,16 +82,16 @@ func refreshesFirst(c *managerCtx, m *Manager, t baseimage.Tool) bool {
 // refreshOption is the option that makes an invocation revalidate the
 // metadata a cache mount keeps, or "" when it needs none: it has the
 // option already (or an equivalent), or the RUN revalidates first.
-func refreshOption(c *managerCtx, inv *invocation, t baseimage.Tool) string {
-	if t.Refresh == "" || refreshesFirst(c, inv.m, t) {
+func refreshOption(c *ManagerCtx, inv *Invocation, t baseimage.Tool) string {
+	if t.Refresh == "" || refreshesFirst(c, inv.Manager, t) {
 		return ""
 	}
-	for _, a := range inv.args {
+	for _, a := range inv.Args {
 		v := a.Value
 		switch {
 		case v == t.Refresh, strings.HasPrefix(v, t.Refresh+"="):
 			return ""
-		case inv.m.Name == "apk" && apkRefreshes(v):
+		case inv.Manager.Name == "apk" && apkRefreshes(v):
 			return ""
 		}
 	}
@@ -117,14 +117,14 @@ var dnfDownloads = []string{"install", "update", "upgrade", "reinstall", "groupi
 // mount the options its generation needs: keep the downloaded packages
 // (they would be deleted after the transaction) and revalidate the
 // metadata the mount keeps. It returns the note for the message.
-func (c *cmPass) rpmOptions(r *cmRun, inv *invocation, has func(string) bool, add func(emit.Edit, string)) string {
-	prog := progBase(inv.prog)
+func (c *CachePass) rpmOptions(r *cmRun, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) string {
+	prog := ProgBase(inv.Prog)
 	t, why := systemTool(r.env, prog)
 	if why != "" || !has(t.CacheDir) {
 		return ""
 	}
 	var opts, notes []string
-	if t.KeepCache != "" && StrIn(dnfDownloads, inv.sub[0]) && !hasAnyPrefix(inv.args, "keepcache") && !r.mctx.lineageMentions("keepcache") {
+	if t.KeepCache != "" && StrIn(dnfDownloads, inv.Sub[0]) && !HasAnyPrefix(inv.Args, "keepcache") && !r.mctx.LineageMentions("keepcache") {
 		opts = append(opts, t.KeepCache)
 		notes = append(notes, "keeps the downloaded packages (keepcache)")
 	}
@@ -135,7 +135,7 @@ func (c *cmPass) rpmOptions(r *cmRun, inv *invocation, has func(string) bool, ad
 	if len(opts) == 0 {
 		return ""
 	}
-	at := inv.prog.Span.End
+	at := inv.Prog.Span.End
 	add(emit.Edit{Start: at, End: at, New: " " + strings.Join(opts, " ")}, "")
 	return prog + " " + strings.Join(notes, " and ")
 }
@@ -145,7 +145,7 @@ func (c *cmPass) rpmOptions(r *cmRun, inv *invocation, has func(string) bool, ad
 // --update-cache (apk would otherwise reuse an index the mount kept for
 // up to four hours, where the build without the mount fetched a fresh
 // one), replacing --no-cache.
-func (c *cmPass) apkOptions(r *cmRun, inv *invocation, has func(string) bool, add func(emit.Edit, string)) {
+func (c *CachePass) apkOptions(r *cmRun, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) {
 	dir := ""
 	switch {
 	case has("/var/cache/apk"):
@@ -154,15 +154,15 @@ func (c *cmPass) apkOptions(r *cmRun, inv *invocation, has func(string) bool, ad
 	default:
 		return
 	}
-	if !StrIn([]string{"add", "upgrade", "fix"}, inv.sub[0]) && !hasWord(inv.args, "--no-cache") {
+	if !StrIn([]string{"add", "upgrade", "fix"}, inv.Sub[0]) && !HasWord(inv.Args, "--no-cache") {
 		return
 	}
 	var opts []string
-	if dir != "" && !hasAnyPrefix(inv.args, "--cache-dir") {
+	if dir != "" && !HasAnyPrefix(inv.Args, "--cache-dir") {
 		opts = append(opts, "--cache-dir "+dir)
 	}
 	refresh := ""
-	if t, why := systemTool(r.env, "apk"); why == "" && inv.sub[0] != "update" {
+	if t, why := systemTool(r.env, "apk"); why == "" && inv.Sub[0] != "update" {
 		refresh = refreshOption(r.mctx, inv, t)
 	}
 	if refresh != "" {
@@ -170,7 +170,7 @@ func (c *cmPass) apkOptions(r *cmRun, inv *invocation, has func(string) bool, ad
 	}
 	why := apkWhy(dir != "" && len(opts) > 0 && opts[0] != refresh, refresh)
 	done := false
-	for _, a := range inv.args {
+	for _, a := range inv.Args {
 		if a.Value != "--no-cache" {
 			continue
 		}
@@ -185,8 +185,8 @@ func (c *cmPass) apkOptions(r *cmRun, inv *invocation, has func(string) bool, ad
 		done = true
 	}
 	if !done && len(opts) > 0 {
-		at := inv.args[inv.subIdx[0]].Span.End
-		add(emit.Edit{Start: at, End: at, New: " " + strings.Join(opts, " ")}, "use apk "+inv.sub[0]+" "+strings.Join(opts, " ")+why)
+		at := inv.Args[inv.SubIdx[0]].Span.End
+		add(emit.Edit{Start: at, End: at, New: " " + strings.Join(opts, " ")}, "use apk "+inv.Sub[0]+" "+strings.Join(opts, " ")+why)
 	}
 }
 
@@ -204,11 +204,11 @@ func apkWhy(dir bool, refresh string) string {
 	return " (" + strings.Join(why, "; ") + ")"
 }
 
-// systemCacheDirs are the directories that hold a system package
+// SystemCacheDirs are the directories that hold a system package
 // manager's cache on the stage's base image: the one its generation uses
 // when dfopt knows it, else every one it may use; candidates lists them
 // all.
-func systemCacheDirs(st *StageState, prog string) (dirs, candidates []string) {
+func SystemCacheDirs(st *StageState, prog string) (dirs, candidates []string) {
 	candidates = baseimage.Candidates(prog)
 	if t, why := systemTool(st, prog); why == "" {
 		return []string{t.CacheDir}, append(candidates, t.CacheDir)
@@ -220,17 +220,17 @@ func systemCacheDirs(st *StageState, prog string) (dirs, candidates []string) {
 // depends on the image (`dnf5 clean all` beside a mounted dnf 4 cache)
 // empties a mounted directory, and may go; one whose directory is not
 // mounted, or unknown, keeps the cache out of the image and stays.
-func cleanOwnDirMounted(r *cmRun, inv *invocation, keys []string) bool {
-	for _, spec := range inv.m.Caches {
+func cleanOwnDirMounted(r *cmRun, inv *Invocation, keys []string) bool {
+	for _, spec := range inv.Manager.Caches {
 		if spec.Path == nil {
 			continue
 		}
-		dir, why := spec.Path(r.env, progBase(inv.prog))
+		dir, why := spec.Path(r.env, ProgBase(inv.Prog))
 		if why != "" {
 			return false
 		}
 		for _, k := range keys {
-			if under(dir, k) {
+			if Under(dir, k) {
 				return true
 			}
 		}

@@ -3,6 +3,7 @@ package transform
 import (
 	"testing"
 
+	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,7 +20,7 @@ func TestRPMCacheDirFollowsStages(t *testing.T) {
 		{name: "unknown image", src: "FROM example.com/rpm:1\nRUN yum install -y git\n", prog: "yum", why: "/var/cache/dnf or /var/cache/libdnf5 or /var/cache/yum"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, run := lastRun(t, tc.src)
+			d, run := ruletest.LastRun(t, tc.src)
 			dir, why := rpmCacheDir(NewStageEnv(d).At(run), tc.prog)
 			require.Equal(t, tc.dir, dir)
 			if tc.why == "" {

@@ -55,7 +55,7 @@ var buildOutputs = map[string]func(env *stage.State, args []ast.Word, b *builtSe
 
 // builtIn collects what the stage's lineage builds, and what its COPY
 // --from instructions bring from what other stages built.
-func (c *cmPass) builtIn(st *ast.Stage) builtSet {
+func (c *CachePass) builtIn(st *ast.Stage) builtSet {
 	var b builtSet
 	for _, s := range c.se.Lineage(st) {
 		for _, ins := range s.Instructions {
@@ -72,7 +72,7 @@ func (c *cmPass) builtIn(st *ast.Stage) builtSet {
 	return b
 }
 
-func (c *cmPass) runOutputs(ins *ast.Instruction, b *builtSet) {
+func (c *CachePass) runOutputs(ins *ast.Instruction, b *builtSet) {
 	s := c.se.Shell(ins)
 	if s == nil {
 		return
@@ -83,14 +83,14 @@ func (c *cmPass) runOutputs(ins *ast.Instruction, b *builtSet) {
 		if len(args) == 0 {
 			continue
 		}
-		if out := buildOutputs[progBase(args[0])]; out != nil {
+		if out := buildOutputs[ProgBase(args[0])]; out != nil {
 			out(env, args[1:], b)
 		}
 	}
 }
 
 // copiedOutputs: a COPY --from of something the other stage built.
-func (c *cmPass) copiedOutputs(ins *ast.Instruction, cmd *instructions.CopyCommand, b *builtSet) {
+func (c *CachePass) copiedOutputs(ins *ast.Instruction, cmd *instructions.CopyCommand, b *builtSet) {
 	src := c.stageRef(cmd.From, ins)
 	if src == nil {
 		return

@@ -17,7 +17,7 @@ import (
 
 // groups applies the rules that span RUNs and stages, dropping uses that
 // cannot be mounted safely.
-func (c *cmPass) groups() {
+func (c *CachePass) groups() {
 	byKey := map[string][]*cmUse{}
 	var keys []string
 	for _, r := range c.runs {
@@ -45,7 +45,7 @@ func (c *cmPass) groups() {
 
 // dropNested keeps one use per directory of a RUN and drops a directory
 // inside another one mounted by the same RUN.
-func (c *cmPass) dropNested(r *cmRun) {
+func (c *CachePass) dropNested(r *cmRun) {
 	r.allUses = r.uses
 	var kept []*cmUse
 	seen := map[string]*cmUse{}
@@ -73,7 +73,7 @@ func (c *cmPass) dropNested(r *cmRun) {
 
 // components splits the uses of one directory into groups whose stages
 // are built on one another.
-func (c *cmPass) components(uses []*cmUse) [][]*cmUse {
+func (c *CachePass) components(uses []*cmUse) [][]*cmUse {
 	parent := make([]int, len(uses))
 	for i := range parent {
 		parent[i] = i
@@ -108,7 +108,7 @@ func (c *cmPass) components(uses []*cmUse) [][]*cmUse {
 }
 
 // related reports whether one stage is built on the other (or they are the same).
-func (c *cmPass) related(a, b int) bool {
+func (c *CachePass) related(a, b int) bool {
 	if a == b {
 		return true
 	}
@@ -126,7 +126,7 @@ func (c *cmPass) related(a, b int) bool {
 	return false
 }
 
-func (c *cmPass) relatedToAny(stage int, comp []*cmUse) bool {
+func (c *CachePass) relatedToAny(stage int, comp []*cmUse) bool {
 	for _, u := range comp {
 		if c.related(stage, u.run.ins.Stage) {
 			return true
@@ -137,7 +137,7 @@ func (c *cmPass) relatedToAny(stage int, comp []*cmUse) bool {
 
 // beforeAnyUse reports an instruction that runs before one of the uses, in
 // the use's stage or a stage it is built on.
-func (c *cmPass) beforeAnyUse(ins *ast.Instruction, comp []*cmUse) bool {
+func (c *CachePass) beforeAnyUse(ins *ast.Instruction, comp []*cmUse) bool {
 	for _, u := range comp {
 		if ins.Index >= u.run.ins.Index {
 			continue
@@ -152,7 +152,7 @@ func (c *cmPass) beforeAnyUse(ins *ast.Instruction, comp []*cmUse) bool {
 }
 
 // builtOnAny reports whether stage is one of comp's stages or built on one.
-func (c *cmPass) builtOnAny(stage int, comp []*cmUse) bool {
+func (c *CachePass) builtOnAny(stage int, comp []*cmUse) bool {
 	for _, s := range c.se.Lineage(c.d.Stages[stage]) {
 		for _, u := range comp {
 			if u.run.ins.Stage == s.Index {
@@ -164,7 +164,7 @@ func (c *cmPass) builtOnAny(stage int, comp []*cmUse) bool {
 }
 
 // conflict returns why a directory must not be mounted in a group of RUNs.
-func (c *cmPass) conflict(key string, comp []*cmUse) string {
+func (c *CachePass) conflict(key string, comp []*cmUse) string {
 	first := comp[0]
 	users := map[*cmRun]bool{}
 	for _, u := range comp {
@@ -243,23 +243,23 @@ func (c *cmPass) conflict(key string, comp []*cmUse) string {
 }
 
 // runConflict checks a directory against the RUN that mounts it.
-func (c *cmPass) runConflict(r *cmRun, key string) string {
-	if under(r.env.Workdir, key) {
+func (c *CachePass) runConflict(r *cmRun, key string) string {
+	if Under(r.env.Workdir, key) {
 		return "the WORKDIR " + r.env.Workdir + " is inside " + key
 	}
-	if r.id.Home.Val != "" && under(r.id.Home.Val, key) {
+	if r.id.Home.Val != "" && Under(r.id.Home.Val, key) {
 		return key + " contains the home directory"
 	}
 	if pv, ok := r.env.Lookup("PATH"); ok {
 		for _, p := range strings.Split(pv.Value, ":") {
-			if p != "" && under(path.Clean(p), key) {
+			if p != "" && Under(path.Clean(p), key) {
 				return key + " contains " + p + ", which is on the PATH"
 			}
 		}
 	}
 	for _, m := range r.existing {
 		t := m.TargetIn(r.env.Workdir)
-		if m.Type != instructions.MountTypeCache && (under(t, key) || under(key, t)) {
+		if m.Type != instructions.MountTypeCache && (Under(t, key) || Under(key, t)) {
 			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", r.ins.StartLine, t, m.Type)
 		}
 	}
@@ -273,7 +273,7 @@ func (c *cmPass) runConflict(r *cmRun, key string) string {
 }
 
 // instructionConflict checks one instruction against a group of uses.
-func (c *cmPass) instructionConflict(ins *ast.Instruction, key string, comp []*cmUse, users map[*cmRun]bool) string {
+func (c *CachePass) instructionConflict(ins *ast.Instruction, key string, comp []*cmUse, users map[*cmRun]bool) string {
 	switch cmd := ins.Command.(type) {
 	case *instructions.RunCommand:
 		for _, r := range c.runs {
@@ -312,7 +312,7 @@ func (c *cmPass) instructionConflict(ins *ast.Instruction, key string, comp []*c
 	return ""
 }
 
-func (c *cmPass) copyConflict(ins *ast.Instruction, key string, comp []*cmUse, from string, srcs []string, dest string) string {
+func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*cmUse, from string, srcs []string, dest string) string {
 	env := c.se.At(ins)
 	if from != "" {
 		if st := c.stageRef(from, ins); st != nil {
@@ -343,7 +343,7 @@ func (c *cmPass) copyConflict(ins *ast.Instruction, key string, comp []*cmUse, f
 		d = path.Join(env.Workdir, d)
 	}
 	d = path.Clean(d)
-	if under(d, key) {
+	if Under(d, key) {
 		return fmt.Sprintf("%s at line %d writes into %s", strings.ToUpper(ins.Cmd), ins.StartLine, key)
 	}
 	if !strictlyUnder(key, d) {
@@ -364,7 +364,7 @@ func (c *cmPass) copyConflict(ins *ast.Instruction, key string, comp []*cmUse, f
 }
 
 // stageRef resolves a --from reference to an earlier stage.
-func (c *cmPass) stageRef(ref string, at *ast.Instruction) *ast.Stage {
+func (c *CachePass) stageRef(ref string, at *ast.Instruction) *ast.Stage {
 	if v, err := c.se.At(at).Expand(ref); err == nil {
 		ref = v.Val
 	}
@@ -380,7 +380,7 @@ var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true
 
 // mentions reports a command (other than the managers themselves and rm,
 // handled apart) that names the directory or something inside it.
-func (c *cmPass) mentions(r *cmRun, key string, isUser bool) string {
+func (c *CachePass) mentions(r *cmRun, key string, isUser bool) string {
 	if r.script == nil {
 		if r.ins.JSON {
 			for _, a := range r.ins.Args {
@@ -396,7 +396,7 @@ func (c *cmPass) mentions(r *cmRun, key string, isUser bool) string {
 		return ""
 	}
 	for _, args := range r.otherCommands() {
-		name := progBase(args[0])
+		name := ProgBase(args[0])
 		if benignCommands[name] || name == "rm" && isUser {
 			continue
 		}
@@ -455,7 +455,7 @@ var buildDrivers = map[string]bool{"make": true, "gmake": true, "mage": true, "t
 // opaqueBuilds: a RUN of the stages involved runs a build driver or a
 // script, which may read a Store directory (Go modules, the Maven
 // repository) from the image without the mount.
-func (c *cmPass) opaqueBuilds(comp []*cmUse, users map[*cmRun]bool) string {
+func (c *CachePass) opaqueBuilds(comp []*cmUse, users map[*cmRun]bool) string {
 	for _, r := range c.runs {
 		if users[r] || !c.relatedToAny(r.ins.Stage, comp) {
 			continue
@@ -503,7 +503,7 @@ func opaqueDriver(args []ast.Word) string {
 // group updates them itself before installing. Like apt-hygiene, dfopt
 // treats the lists as a cache the image does not need (a RUN that installs
 // later must run `apt-get update` anyway).
-func (c *cmPass) listsSafe(comp []*cmUse) string {
+func (c *CachePass) listsSafe(comp []*cmUse) string {
 	for _, u := range comp {
 		r := u.run
 		if !aptUpdatesFirst(r) {
@@ -516,7 +516,7 @@ func (c *cmPass) listsSafe(comp []*cmUse) string {
 			continue
 		}
 		for _, inv := range r.invs {
-			if inv.m.Name == "apt" && !aptUpdatesFirst(r) {
+			if inv.Manager.Name == "apt" && !aptUpdatesFirst(r) {
 				return fmt.Sprintf("the RUN at line %d uses apt without updating its lists", r.ins.StartLine)
 			}
 		}
@@ -527,26 +527,26 @@ func (c *cmPass) listsSafe(comp []*cmUse) string {
 // aptUpdatesFirst: the RUN's first apt command that needs the lists is `update`.
 func aptUpdatesFirst(r *cmRun) bool {
 	for _, inv := range r.invs {
-		if inv.m.Name != "apt" || inv.isClean() || len(inv.sub) == 0 {
+		if inv.Manager.Name != "apt" || inv.IsClean() || len(inv.Sub) == 0 {
 			continue
 		}
-		return inv.sub[0] == "update"
+		return inv.Sub[0] == "update"
 	}
 	return true
 }
 
 // overlaps reports whether two paths are the same or one contains the other.
-func overlaps(a, b string) bool { return under(a, b) || under(b, a) }
+func overlaps(a, b string) bool { return Under(a, b) || Under(b, a) }
 
-// under reports whether p is dir or inside it.
-func under(p, dir string) bool {
+// Under reports whether p is dir or inside it.
+func Under(p, dir string) bool {
 	if p == dir || dir == "/" {
 		return true
 	}
 	return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
-func strictlyUnder(p, dir string) bool { return p != dir && under(p, dir) }
+func strictlyUnder(p, dir string) bool { return p != dir && Under(p, dir) }
 
 // globBase is the part of a path before its first wildcard, cut back to a
 // whole folder.

@@ -2,9 +2,10 @@ package transform
 
 import (
 	"fmt"
-	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"mvdan.cc/sh/v3/syntax"
@@ -21,11 +22,11 @@ import (
 type DirCmd = tools.DirCmd
 
 // cleanEmpties is what a clean command of the table empties and removes.
-func cleanEmpties(inv *invocation) (empties, removes []int) {
-	if inv.m.Empties != nil {
-		return inv.m.Empties(inv)
+func cleanEmpties(inv *Invocation) (empties, removes []int) {
+	if inv.Manager.Empties != nil {
+		return inv.Manager.Empties(inv)
 	}
-	for i, s := range inv.m.Caches {
+	for i, s := range inv.Manager.Caches {
 		if !s.Lists {
 			empties = append(empties, i)
 		}
@@ -33,10 +34,10 @@ func cleanEmpties(inv *invocation) (empties, removes []int) {
 	return empties, nil
 }
 
-// aptCleansLists reports an `apt-get dist-clean` among the invocations.
-func aptCleansLists(invs []*invocation) bool {
+// AptCleansLists reports an `apt-get dist-clean` among the invocations.
+func AptCleansLists(invs []*Invocation) bool {
 	for _, inv := range invs {
-		if inv.m.Name == "apt" && inv.isClean() {
+		if inv.Manager.Name == "apt" && inv.IsClean() {
 			if e, _ := cleanEmpties(inv); containsInt(e, 1) {
 				return true
 			}
@@ -67,10 +68,10 @@ func (r *cmRun) useOf(m *Manager, idx int) *cmUse {
 // cleanMounted reports whether every cache a clean command empties is
 // under one of the keys the RUN mounts: only then can the command go
 // without the image keeping what it emptied.
-func (r *cmRun) cleanMounted(inv *invocation, keys []string) bool {
+func (r *cmRun) cleanMounted(inv *Invocation, keys []string) bool {
 	empties, _ := cleanEmpties(inv)
 	for _, i := range empties {
-		u := r.useOf(inv.m, i)
+		u := r.useOf(inv.Manager, i)
 		if u == nil || !underAny(u.key, keys) {
 			return false
 		}
@@ -80,10 +81,10 @@ func (r *cmRun) cleanMounted(inv *invocation, keys []string) bool {
 
 // cleanRemovesMount reports whether a clean command removes one of keys
 // with its folder.
-func (r *cmRun) cleanRemovesMount(inv *invocation, keys []string) bool {
+func (r *cmRun) cleanRemovesMount(inv *Invocation, keys []string) bool {
 	_, removes := cleanEmpties(inv)
 	for _, i := range removes {
-		if u := r.useOf(inv.m, i); u != nil && underAny(u.key, keys) {
+		if u := r.useOf(inv.Manager, i); u != nil && underAny(u.key, keys) {
 			return true
 		}
 	}
@@ -92,7 +93,7 @@ func (r *cmRun) cleanRemovesMount(inv *invocation, keys []string) bool {
 
 func underAny(p string, dirs []string) bool {
 	for _, d := range dirs {
-		if under(p, d) {
+		if Under(p, d) {
 			return true
 		}
 	}
@@ -104,7 +105,7 @@ func underAny(p string, dirs []string) bool {
 // (it empties a cache that stays in the image, or cannot be taken out
 // cleanly): the command would fail on the mount point. Whatever that RUN
 // downloads there is removed by the command anyway.
-func (c *cmPass) dropRemovedByClean(r *cmRun, mounted []*cmUse) ([]*cmUse, []string) {
+func (c *CachePass) dropRemovedByClean(r *cmRun, mounted []*cmUse) ([]*cmUse, []string) {
 	if r.script == nil {
 		return mounted, nil
 	}
@@ -113,17 +114,17 @@ func (c *cmPass) dropRemovedByClean(r *cmRun, mounted []*cmUse) ([]*cmUse, []str
 		changed = false
 		keys := c.mountKeys(r, mounted)
 		for _, inv := range r.invs {
-			if !inv.isClean() || !r.cleanRemovesMount(inv, keys) {
+			if !inv.IsClean() || !r.cleanRemovesMount(inv, keys) {
 				continue
 			}
-			if _, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok && r.cleanMounted(inv, keys) {
+			if _, ok := RemoveCommand(c.d, r.ins, r.script, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
 				continue
 			}
 			_, removes := cleanEmpties(inv)
 			kept := mounted[:0:0]
 			for _, u := range mounted {
-				if u.m == inv.m && containsInt(removes, specIndex(u)) {
-					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.m.Name, u.key, commandText(c.d, inv.cmd), r.ins.StartLine))
+				if u.m == inv.Manager && containsInt(removes, specIndex(u)) {
+					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.m.Name, u.key, commandText(c.d, inv.Cmd), r.ins.StartLine))
 					changed = true
 					continue
 				}
@@ -146,7 +147,7 @@ func specIndex(u *cmUse) int {
 
 // mountKeys are the directories a RUN has mounted as caches: its own
 // cache mounts and the uses to be mounted.
-func (c *cmPass) mountKeys(r *cmRun, mounted []*cmUse) []string {
+func (c *CachePass) mountKeys(r *cmRun, mounted []*cmUse) []string {
 	var keys []string
 	for _, m := range r.existing {
 		if m.Type == "cache" {
@@ -164,7 +165,7 @@ func (c *cmPass) mountKeys(r *cmRun, mounted []*cmUse) []string {
 // dir)"/http`). It returns the path ("" when the word is not of that
 // form), or why the folder is unknown together with the manager whose
 // command printed it.
-func (c *cmPass) substPath(r *cmRun, w ast.Word) (p, why string, m *Manager) {
+func (c *CachePass) substPath(r *cmRun, w ast.Word) (p, why string, m *Manager) {
 	sw := r.syntaxWord(w.Span)
 	if sw == nil {
 		return "", "", nil
@@ -244,7 +245,7 @@ func (r *cmRun) substCommand(cs *syntax.CmdSubst) *ast.Command {
 
 // printedDir resolves the folder a manager's command prints. m is nil
 // when the command runs no manager of the table.
-func (c *cmPass) printedDir(r *cmRun, cmd *ast.Command) (dir, why string, m *Manager) {
+func (c *CachePass) printedDir(r *cmRun, cmd *ast.Command) (dir, why string, m *Manager) {
 	raw := matchCommand(cmd.Args)
 	if raw == nil {
 		return "", "", nil
@@ -262,8 +263,8 @@ func (c *cmPass) printedDir(r *cmRun, cmd *ast.Command) (dir, why string, m *Man
 		if len(mm.DirCmds) == 0 {
 			continue
 		}
-		inv := raw.invocation
-		inv.m, inv.cmd, inv.args = mm, cmd, raw.args
+		inv := raw.Invocation
+		inv.Manager, inv.Cmd, inv.Args = mm, cmd, raw.Args
 		for _, a := range cmd.Assigns {
 			if k, v, ok := strings.Cut(a, "="); ok {
 				if inv.assign == nil {
@@ -273,8 +274,8 @@ func (c *cmPass) printedDir(r *cmRun, cmd *ast.Command) (dir, why string, m *Man
 			}
 		}
 		var words []string
-		for _, i := range positionals(mm, inv.args, 4) {
-			words = append(words, inv.args[i].Value)
+		for _, i := range positionals(mm, inv.Args, 4) {
+			words = append(words, inv.Args[i].Value)
 		}
 		for _, dc := range mm.DirCmds {
 			if strings.Join(words, " ") == dc.Args {
@@ -290,15 +291,15 @@ func (c *cmPass) printedDir(r *cmRun, cmd *ast.Command) (dir, why string, m *Man
 }
 
 // dirCmdPath resolves the folder a DirCmd prints for an invocation.
-func (c *cmPass) dirCmdPath(r *cmRun, inv *invocation, dc DirCmd) (string, string) {
-	if inv.user != "" {
+func (c *CachePass) dirCmdPath(r *cmRun, inv *Invocation, dc DirCmd) (string, string) {
+	if inv.User != "" {
 		return "", "it runs as another user"
 	}
 	specs := []*CacheSpec{{Dirs: dc.Dirs}}
 	if dc.Dirs == nil {
 		specs = nil
 		for _, i := range dc.Caches {
-			specs = append(specs, &inv.m.Caches[i])
+			specs = append(specs, &inv.Manager.Caches[i])
 		}
 	}
 	found := ""
@@ -325,7 +326,7 @@ func (c *cmPass) dirCmdPath(r *cmRun, inv *invocation, dc DirCmd) (string, strin
 
 // substConflict: an rm of the RUN removes, through a command substitution
 // dfopt cannot resolve, a folder of the manager whose cache key is.
-func (c *cmPass) substConflict(r *cmRun, key string) string {
+func (c *CachePass) substConflict(r *cmRun, key string) string {
 	for _, rm := range r.rms {
 		for _, a := range rm.args {
 			if a.why == "" {
@@ -343,7 +344,7 @@ func (c *cmPass) substConflict(r *cmRun, key string) string {
 
 // substMentions reports a command word that, through a command
 // substitution, names dir or a path inside it.
-func (c *cmPass) substMentions(r *cmRun, w ast.Word, dir string) bool {
+func (c *CachePass) substMentions(r *cmRun, w ast.Word, dir string) bool {
 	if w.Lit || !strings.Contains(w.Value, "$(") && !strings.Contains(w.Value, "`") {
 		return false
 	}

@@ -15,13 +15,13 @@ import (
 // conditions under which dfopt may mount it for that user.
 
 // resolve finds the cache directories of one invocation.
-func (c *cmPass) resolve(r *cmRun, inv *invocation) {
-	m := inv.m
+func (c *CachePass) resolve(r *cmRun, inv *Invocation) {
+	m := inv.Manager
 	note := func(why string) {
 		r.notes = append(r.notes, m.Name+": "+why)
 	}
-	if inv.user != "" && !m.System {
-		note("it runs as another user (" + inv.user + ")")
+	if inv.User != "" && !m.System {
+		note("it runs as another user (" + inv.User + ")")
 		return
 	}
 	if m.Veto != nil {
@@ -89,11 +89,11 @@ var quietCommands = map[string]bool{"cd": true, "echo": true, "printf": true, "t
 // could.
 func nonRootParents(r *cmRun, u *cmUse) string {
 	home := r.id.Home.Val
-	if r.script == nil || home == "" || !under(u.key, home) || path.Dir(u.key) == home {
+	if r.script == nil || home == "" || !Under(u.key, home) || path.Dir(u.key) == home {
 		return ""
 	}
 	for _, args := range r.otherCommands() {
-		if name := progBase(args[0]); !quietCommands[name] {
+		if name := ProgBase(args[0]); !quietCommands[name] {
 			return fmt.Sprintf("the mount would make %s a root-owned folder for the RUN, and `%s` may need to write there", path.Dir(u.key), name)
 		}
 	}
@@ -125,7 +125,7 @@ func userLabel(id RunUser) string {
 
 // stageDefeat reports a cache-defeating variable set by ENV (which dfopt
 // must not change: it is part of the image).
-func stageDefeat(r *cmRun, inv *invocation, spec string) string {
+func stageDefeat(r *cmRun, inv *Invocation, spec string) string {
 	name, want, hasWant := strings.Cut(spec, "=")
 	if _, ok := inv.assign[name]; ok {
 		return "" // set on the command itself: removed with the mount
@@ -149,7 +149,7 @@ func stageDefeat(r *cmRun, inv *invocation, spec string) string {
 
 // cacheDir resolves a spec for an invocation. skip: the spec does not
 // apply; why: its place is unknown.
-func (c *cmPass) cacheDir(r *cmRun, inv *invocation, spec *CacheSpec) (v EnvValue, skip bool, why string) {
+func (c *CachePass) cacheDir(r *cmRun, inv *Invocation, spec *CacheSpec) (v EnvValue, skip bool, why string) {
 	lookup := func(name string) (EnvValue, bool, string) { return cacheVar(r, inv, name) }
 	for _, name := range spec.Unless {
 		if _, ok, _ := lookup(name); ok {
@@ -157,7 +157,7 @@ func (c *cmPass) cacheDir(r *cmRun, inv *invocation, spec *CacheSpec) (v EnvValu
 		}
 	}
 	if spec.Path != nil {
-		dir, why := spec.Path(r.env, progBase(inv.prog))
+		dir, why := spec.Path(r.env, ProgBase(inv.Prog))
 		if why != "" {
 			return EnvValue{}, false, why
 		}
@@ -178,9 +178,9 @@ func (c *cmPass) cacheDir(r *cmRun, inv *invocation, spec *CacheSpec) (v EnvValu
 // cacheVar is the value of a variable that moves a cache, for one
 // invocation: set on the command, in the RUN, or by ENV/ARG. ok: it is
 // set; why: its value is not certain.
-func cacheVar(r *cmRun, inv *invocation, name string) (EnvValue, bool, string) {
+func cacheVar(r *cmRun, inv *Invocation, name string) (EnvValue, bool, string) {
 	if val, ok := inv.assign[name]; ok {
-		if val == "" || StrIn(inv.m.NoCacheEnv, name+"="+val) {
+		if val == "" || StrIn(inv.Manager.NoCacheEnv, name+"="+val) {
 			// Unset, or a value that switches the cache off (removed with the mount).
 			return EnvValue{}, false, ""
 		}
@@ -211,11 +211,11 @@ func cacheVar(r *cmRun, inv *invocation, name string) (EnvValue, bool, string) {
 
 // flagDir is the cache directory a command-line option (or a variable
 // holding options) gives; found: it decides.
-func flagDir(r *cmRun, inv *invocation, spec *CacheSpec, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
+func flagDir(r *cmRun, inv *Invocation, spec *CacheSpec, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
 	if len(spec.Flags) == 0 {
 		return EnvValue{}, false, "", false
 	}
-	if val, found, bad := flagValue(r, inv.args, spec.Flags); bad != "" {
+	if val, found, bad := flagValue(r, inv.Args, spec.Flags); bad != "" {
 		return EnvValue{}, false, bad, true
 	} else if found {
 		inv.movedBy = "its " + strings.TrimSuffix(spec.Flags[0], "=") + " option"
@@ -242,14 +242,14 @@ func flagDir(r *cmRun, inv *invocation, spec *CacheSpec, lookup func(string) (En
 
 // altDir tries one of a spec's places for the cache ("?VAR", "root:DIR",
 // "$VAR/sub", "~/sub", "DIR"); found: it decides.
-func (c *cmPass) altDir(r *cmRun, inv *invocation, alt string, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
+func (c *CachePass) altDir(r *cmRun, inv *Invocation, alt string, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
 	switch {
 	case strings.HasPrefix(alt, "?"):
 		if _, ok, _ := lookup(alt[1:]); ok {
 			return EnvValue{}, false, alt[1:] + " is set: the cache is not at a known place", true
 		}
 	case strings.HasPrefix(alt, "root:"):
-		if r.id.Root && !inv.sudo {
+		if r.id.Root && !inv.Sudo {
 			v, skip, why := checkDir(litValue(alt[len("root:"):]))
 			return v, skip, why, true
 		}
@@ -293,7 +293,7 @@ func (c *cmPass) altDir(r *cmRun, inv *invocation, alt string, lookup func(strin
 	return EnvValue{}, false, "", false
 }
 
-func (c *cmPass) home(r *cmRun, inv *invocation) (EnvValue, string) {
+func (c *CachePass) home(r *cmRun, inv *Invocation) (EnvValue, string) {
 	if val, ok := inv.assign["HOME"]; ok {
 		ev, ok := r.env.ShellValue(val)
 		if !ok || !path.IsAbs(ev.Val) {
@@ -306,7 +306,7 @@ func (c *cmPass) home(r *cmRun, inv *invocation) (EnvValue, string) {
 	} else if set {
 		return val, ""
 	}
-	if inv.sudo {
+	if inv.Sudo {
 		return EnvValue{}, "it runs under sudo, whose HOME depends on the sudo configuration"
 	}
 	if r.id.Home.Val == "" {
@@ -378,11 +378,11 @@ func flagValue(r *cmRun, args []ast.Word, flags []string) (EnvValue, bool, strin
 
 // runAssignment finds a variable assigned by the RUN before an invocation:
 // `export NAME=…` or `NAME=…` of a variable the stage exports.
-func runAssignment(r *cmRun, inv *invocation, name string) (EnvValue, bool, bool) {
+func runAssignment(r *cmRun, inv *Invocation, name string) (EnvValue, bool, bool) {
 	if r.script == nil {
 		return EnvValue{}, false, false
 	}
-	at := inv.cmd.Span.Start
+	at := inv.Cmd.Span.Start
 	var val EnvValue
 	set := false
 	for _, a := range scriptAssigns(r) {

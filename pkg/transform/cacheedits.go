@@ -65,7 +65,7 @@ func (e *cmEdits) message() string {
 // editPlan computes the edits of a RUN: the mount flags, the removals and
 // the manager options. Optional removals that do not leave valid shell
 // are dropped.
-func (c *cmPass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
+func (c *CachePass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
 	plan := &cmEdits{}
 	keys, byManager, flags := c.mountedKeys(r, mounted, plan)
 	var opts []cmOpt
@@ -95,7 +95,7 @@ type cmOpt struct {
 // mountedKeys lists the directories the RUN will have mounted as caches
 // (its existing cache mounts and the new ones), the managers they serve,
 // and the --mount flags to add; plan gets the added uses.
-func (c *cmPass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
+func (c *CachePass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
 	for _, m := range r.existing {
 		if m.Type == instructions.MountTypeCache {
 			keys = append(keys, m.TargetIn(r.env.Workdir))
@@ -128,7 +128,7 @@ func (c *cmPass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys []
 	// A manager whose directory lies inside a mounted one counts too.
 	for _, u := range r.allUses {
 		for _, k := range keys {
-			if under(u.key, k) {
+			if Under(u.key, k) {
 				byManager[u.m] = true
 			}
 		}
@@ -139,27 +139,27 @@ func (c *cmPass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys []
 // defeatRemovals are the removals of what defeats the mounted caches of
 // the managers in byManager: their clean commands, no-cache options and
 // no-cache variables.
-func (c *cmPass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manager]bool) []cmOpt {
+func (c *CachePass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manager]bool) []cmOpt {
 	var opts []cmOpt
 	for _, inv := range r.invs {
-		if !byManager[inv.m] || r.script == nil {
+		if !byManager[inv.Manager] || r.script == nil {
 			continue
 		}
-		if inv.isClean() {
+		if inv.IsClean() {
 			// Only when everything it empties is mounted, its own directory
 			// included; required when it removes a mounted directory (see
 			// dropRemovedByClean).
 			if !r.cleanMounted(inv, keys) || !cleanOwnDirMounted(r, inv, keys) {
 				continue
 			}
-			if e, ok := removeCommand(c.d, r.ins, r.script, inv.cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.d, inv.cmd)), required: r.cleanRemovesMount(inv, keys)})
+			if e, ok := RemoveCommand(c.d, r.ins, r.script, inv.Cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.d, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
 		}
-		for _, a := range inv.args {
-			if StrIn(inv.m.NoCache, a.Value) || strings.HasPrefix(a.Value, "--no-cache-dir=") && inv.m.Name == "pip" {
-				if inv.m.Name == "apk" {
+		for _, a := range inv.Args {
+			if StrIn(inv.Manager.NoCache, a.Value) || strings.HasPrefix(a.Value, "--no-cache-dir=") && inv.Manager.Name == "pip" {
+				if inv.Manager.Name == "apk" {
 					continue // replaced below
 				}
 				if e, ok := removeWord(c.d, r.ins, a.Span); ok {
@@ -167,17 +167,17 @@ func (c *cmPass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manager]
 				}
 			}
 		}
-		for i, as := range inv.cmd.Call.Assigns {
+		for i, as := range inv.Cmd.Call.Assigns {
 			name := as.Name.Value
 			val := ""
 			if as.Value != nil {
 				val = r.script.Text[as.Value.Pos().Offset():as.Value.End().Offset()]
 			}
-			for _, spec := range inv.m.NoCacheEnv {
+			for _, spec := range inv.Manager.NoCacheEnv {
 				n, want, hasWant := strings.Cut(spec, "=")
 				if n == name && (!hasWant || strings.Trim(val, `"'`) == want) {
-					if e, ok := removeWord(c.d, r.ins, r.script.SpanOf(inv.cmd.Call.Assigns[i])); ok {
-						opts = append(opts, cmOpt{e: e, what: inv.cmd.Assigns[i]})
+					if e, ok := removeWord(c.d, r.ins, r.script.SpanOf(inv.Cmd.Call.Assigns[i])); ok {
+						opts = append(opts, cmOpt{e: e, what: inv.Cmd.Assigns[i]})
 					}
 				}
 			}
@@ -188,7 +188,7 @@ func (c *cmPass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manager]
 
 // rmRemovals are the removals of `rm`s (or of their paths) that empty
 // or remove a mounted directory.
-func (c *cmPass) rmRemovals(r *cmRun, keys []string) []cmOpt {
+func (c *CachePass) rmRemovals(r *cmRun, keys []string) []cmOpt {
 	var opts []cmOpt
 	for _, rm := range r.rms {
 		var hits []rmArg
@@ -209,7 +209,7 @@ func (c *cmPass) rmRemovals(r *cmRun, keys []string) []cmOpt {
 			continue
 		}
 		if len(hits) == len(rm.args) {
-			if e, ok := removeCommand(c.d, r.ins, r.script, rm.cmd.Call); ok {
+			if e, ok := RemoveCommand(c.d, r.ins, r.script, rm.cmd.Call); ok {
 				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.d, rm.cmd)), required: required})
 				continue
 			}
@@ -262,7 +262,7 @@ func optEdits(list []cmOpt) []emit.Edit {
 // Insertions (the flags, manager options) keep the text well formed by
 // construction; removals are checked by parsing the result: when they
 // break it, only the required edits stay, and when even those do, none.
-func (c *cmPass) keepValid(r *cmRun, plan *cmEdits, kept []cmOpt) {
+func (c *CachePass) keepValid(r *cmRun, plan *cmEdits, kept []cmOpt) {
 	removes := false
 	for _, o := range kept {
 		removes = removes || o.what != "" || strings.HasPrefix(o.replace, "remove ")
@@ -312,25 +312,25 @@ func commandText(d *ast.Document, cmd *ast.Command) string {
 // keep anything and keep it fresh: apt (docker-clean, apt's own
 // deletion), apk (a cache directory, --update-cache), dnf, yum and
 // microdnf (keepcache, --refresh): see basefacts.go.
-func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, string)) string {
+func (c *CachePass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, string)) string {
 	if r.script == nil {
 		return ""
 	}
 	has := func(k string) bool { return StrIn(keys, k) }
 	note := ""
 	mentions := func(word string) bool {
-		return r.mctx.lineageMentions(word)
+		return r.mctx.LineageMentions(word)
 	}
 	for _, inv := range r.invs {
-		if inv.isClean() || len(inv.sub) == 0 {
+		if inv.IsClean() || len(inv.Sub) == 0 {
 			continue
 		}
 		argsText := ""
-		for _, a := range inv.args {
+		for _, a := range inv.Args {
 			argsText += " " + a.Value
 		}
-		insertAt := inv.prog.Span.End
-		switch inv.m.Name {
+		insertAt := inv.Prog.Span.End
+		switch inv.Manager.Name {
 		case "apt":
 			root := ""
 			switch {
@@ -339,7 +339,7 @@ func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, str
 			case has("/var/cache/apt/archives"):
 				root = "/var/cache/apt/archives/"
 			}
-			if root == "" || !StrIn([]string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}, inv.sub[0]) {
+			if root == "" || !StrIn([]string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}, inv.Sub[0]) {
 				continue
 			}
 			var o []string
@@ -347,7 +347,7 @@ func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, str
 				o = append(o, "-o Dir::Cache::Archives="+root+aptKeepDir)
 				note = "apt keeps the packages in " + root + aptKeepDir + " (Debian's docker-clean deletes /var/cache/apt/archives/*.deb)"
 			}
-			if progBase(inv.prog) == "apt" && !strings.Contains(argsText, "Keep-Downloaded-Packages") && !mentions("Keep-Downloaded-Packages") {
+			if ProgBase(inv.Prog) == "apt" && !strings.Contains(argsText, "Keep-Downloaded-Packages") && !mentions("Keep-Downloaded-Packages") {
 				o = append(o, "-o APT::Keep-Downloaded-Packages=true")
 			}
 			if len(o) > 0 {
@@ -364,7 +364,7 @@ func (c *cmPass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, str
 	return note
 }
 
-func hasWord(words []ast.Word, v string) bool {
+func HasWord(words []ast.Word, v string) bool {
 	for _, w := range words {
 		if w.Value == v {
 			return true
@@ -392,6 +392,6 @@ func mountFlag(u *cmUse) string {
 
 // shellValid applies a RUN's edits to its own text and checks that the
 // result still parses as a shell-form RUN.
-func (c *cmPass) shellValid(ins *ast.Instruction, edits []emit.Edit) bool {
-	return editedRunParses(c.d, ins, edits)
+func (c *CachePass) shellValid(ins *ast.Instruction, edits []emit.Edit) bool {
+	return EditedRunParses(c.d, ins, edits)
 }

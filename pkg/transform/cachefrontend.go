@@ -11,7 +11,7 @@ import "github.com/dfopt/dfopt/pkg/ast"
 
 // frontendLacks returns the feature a plan's new mounts need that the
 // document's frontend lacks, and why.
-func (c *cmPass) frontendLacks(plan *cmEdits) (*Feature, string) {
+func (c *CachePass) frontendLacks(plan *cmEdits) (*Feature, string) {
 	if len(plan.added) == 0 {
 		return nil, ""
 	}
@@ -33,8 +33,8 @@ func (c *cmPass) frontendLacks(plan *cmEdits) (*Feature, string) {
 // frontendGate turns a RUN's mount fix into what the frontend allows: the
 // fix itself, the fix made unsafe (it needs syntax-header's pin change),
 // or a finding without a fix.
-func (c *cmPass) frontendGate(r *cmRun, plan *cmEdits) Finding {
-	f := c.p.Finding(cacheMountsRule, r.ins, plan.message(), plan.edits...)
+func (c *CachePass) frontendGate(r *cmRun, plan *cmEdits) Finding {
+	f := c.p.Finding(CacheMountsRule, r.ins, plan.message(), plan.edits...)
 	_, why := c.frontendLacks(plan)
 	if why == "" {
 		return f
@@ -44,14 +44,14 @@ func (c *cmPass) frontendGate(r *cmRun, plan *cmEdits) Finding {
 		f.Unsafe = true
 		return f
 	}
-	return c.p.Finding(cacheMountsRule, r.ins, "cache not mounted for "+plan.what()+": "+why)
+	return c.p.Finding(CacheMountsRule, r.ins, "cache not mounted for "+plan.what()+": "+why)
 }
 
 // PinBlockedMount is the first RUN whose cache mounts the document's
 // frontend cannot take, when cache-mounts runs in the chain, and the
 // feature it lacks.
 func PinBlockedMount(p *Pass, fe Frontend) (*ast.Instruction, *Feature) {
-	if !fe.Known || fileIgnores(p.Doc, cacheMountsRule) {
+	if !fe.Known || fileIgnores(p.Doc, CacheMountsRule) {
 		return nil, nil
 	}
 	mount, _ := fe.Knows(FeatRunMount)
@@ -59,10 +59,10 @@ func PinBlockedMount(p *Pass, fe Frontend) (*ast.Instruction, *Feature) {
 	if mount && ids {
 		return nil, nil
 	}
-	if !p.InChain[cacheMountsRule] {
+	if !p.InChain[CacheMountsRule] {
 		return nil, nil
 	}
-	c := cachePlanOf(p)
+	c := CachePlanOf(p)
 	for _, r := range c.runs {
 		if len(r.invs) == 0 || r.blocked != "" {
 			continue

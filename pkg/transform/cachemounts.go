@@ -38,7 +38,7 @@ import (
 // the mount point, so such a RUN is not mounted unless the command can be
 // removed.
 var CacheMounts = &Transform{
-	Name:     cacheMountsRule,
+	Name:     CacheMountsRule,
 	Doc:      "add BuildKit cache mounts for package managers (pip, npm, go, cargo, maven, apt, apk, …) and drop what defeats the cache",
 	Run:      runCacheMounts,
 	Requires: []*Analysis{CachePlan},
@@ -49,7 +49,7 @@ var CacheMounts = &Transform{
 const aptKeepDir = "keep/"
 
 func runCacheMounts(p *Pass) []Finding {
-	c := cachePlanOf(p)
+	c := CachePlanOf(p)
 	var out []Finding
 	for _, r := range c.runs {
 		out = append(out, c.findings(r)...)
@@ -58,12 +58,12 @@ func runCacheMounts(p *Pass) []Finding {
 }
 
 // findings builds the edits and findings of one RUN.
-func (c *cmPass) findings(r *cmRun) []Finding {
+func (c *CachePass) findings(r *cmRun) []Finding {
 	if len(r.invs) == 0 || r.blocked == "ignored" {
 		return nil
 	}
 	finding := func(msg string, edits ...emit.Edit) Finding {
-		return c.p.Finding(cacheMountsRule, r.ins, msg, edits...)
+		return c.p.Finding(CacheMountsRule, r.ins, msg, edits...)
 	}
 	if r.blocked != "" {
 		return []Finding{finding(managerNames(r.invs) + " in a " + r.blocked)}
@@ -107,10 +107,10 @@ func dedupe(list []string) []string {
 	return out
 }
 
-func managerNames(invs []*invocation) string {
+func managerNames(invs []*Invocation) string {
 	var names []string
 	for _, inv := range invs {
-		names = append(names, inv.m.Name)
+		names = append(names, inv.Manager.Name)
 	}
 	return strings.Join(dedupe(names), ", ")
 }

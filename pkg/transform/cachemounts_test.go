@@ -6,6 +6,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,24 +75,24 @@ func TestFindInvocations(t *testing.T) {
 		{cmd: "runuser -u app -- pip install x", manager: ""},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
-			d, run := lastRun(t, "FROM debian\nRUN "+tc.cmd+"\n")
+			d, run := ruletest.LastRun(t, "FROM debian\nRUN "+tc.cmd+"\n")
 			s := d.Shell(run)
 			require.NotNil(t, s)
-			invs := findInvocations(nil, s.Commands)
+			invs := FindInvocations(nil, s.Commands)
 			if tc.manager == "" {
 				require.Empty(t, invs)
 				return
 			}
 			require.Len(t, invs, 1)
 			inv := invs[0]
-			require.Equal(t, tc.manager, inv.m.Name)
+			require.Equal(t, tc.manager, inv.Manager.Name)
 			sub := ""
-			if len(inv.sub) > 0 {
-				sub = inv.sub[0]
+			if len(inv.Sub) > 0 {
+				sub = inv.Sub[0]
 			}
 			require.Equal(t, tc.sub, sub)
-			require.Equal(t, tc.user, inv.user)
-			require.Equal(t, tc.sudo, inv.sudo)
+			require.Equal(t, tc.user, inv.User)
+			require.Equal(t, tc.sudo, inv.Sudo)
 		})
 	}
 }
@@ -101,7 +102,7 @@ func runEdits(t *testing.T, d *ast.Document, ins *ast.Instruction, edits ...emit
 	t.Helper()
 	out, err := emit.Apply(d.Src, edits)
 	require.NoError(t, err)
-	require.True(t, editedRunParses(d, ins, edits), "the edited RUN parses: %q", out)
+	require.True(t, EditedRunParses(d, ins, edits), "the edited RUN parses: %q", out)
 	return string(out)
 }
 
@@ -137,7 +138,7 @@ func TestRemoveCommand(t *testing.T) {
 		{"after a loop, with set -e", "RUN set -e; for f in x y; do t $f; done; rm -rf /var/lib/apt/lists/*", "rm", "RUN set -e; for f in x y; do t $f; done"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, run := lastRun(t, "FROM debian\n"+tc.src+"\n")
+			d, run := ruletest.LastRun(t, "FROM debian\n"+tc.src+"\n")
 			s := d.Shell(run)
 			var target *ast.Command
 			for i := range s.Commands {
@@ -146,7 +147,7 @@ func TestRemoveCommand(t *testing.T) {
 				}
 			}
 			require.NotNil(t, target)
-			e, ok := removeCommand(d, run, s, target.Call)
+			e, ok := RemoveCommand(d, run, s, target.Call)
 			require.True(t, ok)
 			require.Equal(t, "FROM debian\n"+tc.want+"\n", runEdits(t, d, run, e))
 		})
@@ -163,11 +164,11 @@ func TestRemoveCommand(t *testing.T) {
 		{"RUN a && apt-get clean & wait", "RUN a && true & wait"}, // background
 	} {
 		t.Run("replaced: "+tc.src, func(t *testing.T) {
-			d, run := lastRun(t, "FROM debian\n"+tc.src+"\n")
+			d, run := ruletest.LastRun(t, "FROM debian\n"+tc.src+"\n")
 			s := d.Shell(run)
 			for i := range s.Commands {
 				if s.Commands[i].Name == "apt-get" {
-					e, ok := removeCommand(d, run, s, s.Commands[i].Call)
+					e, ok := RemoveCommand(d, run, s, s.Commands[i].Call)
 					require.True(t, ok)
 					require.Equal(t, "FROM debian\n"+tc.want+"\n", runEdits(t, d, run, e))
 				}
@@ -183,14 +184,14 @@ func TestRemoveCommand(t *testing.T) {
 			if strings.Contains(src, "<<") {
 				text += "EOF\n"
 			}
-			d, run := lastRun(t, text)
+			d, run := ruletest.LastRun(t, text)
 			s := d.Shell(run)
 			if s == nil {
 				return
 			}
 			for i := range s.Commands {
 				if s.Commands[i].Name == "apt-get" {
-					_, ok := removeCommand(d, run, s, s.Commands[i].Call)
+					_, ok := RemoveCommand(d, run, s, s.Commands[i].Call)
 					require.False(t, ok)
 				}
 			}
@@ -209,7 +210,7 @@ func TestRemoveWord(t *testing.T) {
 		{"an assignment", "RUN PIP_NO_CACHE_DIR=1 pip install x", "PIP_NO_CACHE_DIR=1", "RUN pip install x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, run := lastRun(t, "FROM debian\n"+tc.src+"\n")
+			d, run := ruletest.LastRun(t, "FROM debian\n"+tc.src+"\n")
 			i := strings.Index(string(d.Src), tc.word)
 			require.GreaterOrEqual(t, i, 0)
 			e, ok := removeWord(d, run, ast.Span{Start: i, End: i + len(tc.word)})
@@ -249,7 +250,7 @@ func TestMountEdit(t *testing.T) {
 				}
 				src = "FROM debian" + eol + src
 			}
-			d, run := lastRun(t, src+"\n")
+			d, run := ruletest.LastRun(t, src+"\n")
 			got := runEdits(t, d, run, mountEdit(d, run, flags))
 			require.True(t, strings.HasSuffix(got, tc.want+"\n"), "got %q", got)
 		})
@@ -286,7 +287,7 @@ func TestCacheMountsIdempotent(t *testing.T) {
 		"FROM golang:1.23 AS b\nRUN go mod download\nRUN go build -o /x .\nFROM scratch\nCOPY --from=b /x /x\n",
 		"FROM node:20\nUSER node\nRUN npm ci && npm cache clean --force\n",
 	}
-	rules, err := Select([]string{cacheMountsRule, aptHygieneRule}, nil)
+	rules, err := Select([]string{CacheMountsRule, AptHygieneRule}, nil)
 	require.NoError(t, err)
 	chain := &Chain{Transforms: rules, Options: Options{Syntax: "never"}}
 	for _, src := range srcs {

@@ -6,10 +6,10 @@ import "github.com/dfopt/dfopt/pkg/ast"
 // switched off at ins (`# hadolint ignore=DL3042` leaves pip alone, and
 // the npm cache of the same RUN to cache-mounts). The parts are the
 // managers' families.
-func (c *cmPass) partsOn(ins *ast.Instruction, invs []*invocation) []*invocation {
+func (c *CachePass) partsOn(ins *ast.Instruction, invs []*Invocation) []*Invocation {
 	out := invs[:0:0]
 	for _, inv := range invs {
-		if !c.p.PartOff(cacheMountsRule, inv.m.Family, ins) {
+		if !c.p.PartOff(CacheMountsRule, inv.Manager.Family, ins) {
 			out = append(out, inv)
 		}
 	}

@@ -17,8 +17,8 @@ type cmRun struct {
 	env      *StageState
 	script   *ast.Script
 	id       RunUser
-	mctx     *managerCtx
-	invs     []*invocation
+	mctx     *ManagerCtx
+	invs     []*Invocation
 	uses     []*cmUse
 	existing []ast.Mount
 	blocked  string // why the RUN is not touched
@@ -36,13 +36,13 @@ type cmUse struct {
 	key     string
 	uid     EnvValue
 	gid     EnvValue
-	inv     *invocation
+	inv     *Invocation
 	covered bool // an existing cache mount already covers it
 	drop    string
 	also    []*Manager // other managers of the RUN using the same directory
 }
 
-type cmPass struct {
+type CachePass struct {
 	p      *Pass
 	d      *ast.Document
 	se     *StageEnv
@@ -51,7 +51,7 @@ type cmPass struct {
 }
 
 // mountsOf reads a RUN's --mount flags once.
-func (c *cmPass) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
+func (c *CachePass) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 	if ms, ok := c.mounts[ins]; ok {
 		return ms, nil
 	}
@@ -77,13 +77,13 @@ var CachePlan = &Analysis{
 	Run:  func(p *Pass) any { return planCacheMounts(p) },
 }
 
-// cachePlanOf is the pass's cache plan.
-func cachePlanOf(p *Pass) *cmPass { return p.ResultOf(CachePlan).(*cmPass) }
+// CachePlanOf is the pass's cache plan.
+func CachePlanOf(p *Pass) *CachePass { return p.ResultOf(CachePlan).(*CachePass) }
 
 // planCacheMounts decides, for every RUN, which cache directories can be
 // mounted.
-func planCacheMounts(p *Pass) *cmPass {
-	c := &cmPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc)}
+func planCacheMounts(p *Pass) *CachePass {
+	c := &CachePass{p: p, d: p.Doc, se: NewStageEnv(p.Doc)}
 	for _, ins := range c.d.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
 			c.runs = append(c.runs, c.plan(ins))
@@ -93,9 +93,9 @@ func planCacheMounts(p *Pass) *cmPass {
 	return c
 }
 
-// willMount reports whether cache-mounts mounts (or finds mounted) a cache
+// WillMount reports whether cache-mounts mounts (or finds mounted) a cache
 // on dir for a RUN.
-func (c *cmPass) willMount(ins *ast.Instruction, dirs ...string) bool {
+func (c *CachePass) WillMount(ins *ast.Instruction, dirs ...string) bool {
 	for _, r := range c.runs {
 		if r.ins != ins || r.blocked != "" {
 			continue
@@ -110,11 +110,11 @@ func (c *cmPass) willMount(ins *ast.Instruction, dirs ...string) bool {
 }
 
 // plan finds the managers of a RUN and where their caches are.
-func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
+func (c *CachePass) plan(ins *ast.Instruction) *cmRun {
 	r := &cmRun{ins: ins, env: c.se.At(ins)}
 	r.id = r.env.Identity()
-	r.mctx = &managerCtx{pass: c.p, se: c.se, ins: ins, env: r.env}
-	if runIgnored(c.d, ins, cacheMountsRule) {
+	r.mctx = &ManagerCtx{Pass: c.p, Stages: c.se, Ins: ins, Env: r.env}
+	if runIgnored(c.d, ins, CacheMountsRule) {
 		r.blocked = "ignored"
 	}
 	switch {
@@ -125,13 +125,13 @@ func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
 		for i, a := range ins.Args {
 			words[i] = ast.Word{Value: a, Lit: true}
 		}
-		r.invs = findInvocations(r.mctx, []ast.Command{{Name: ins.Args[0], Args: words}})
+		r.invs = FindInvocations(r.mctx, []ast.Command{{Name: ins.Args[0], Args: words}})
 		if r.blocked == "" {
 			r.blocked = "JSON-form RUN: not touched (the shell form can take a cache mount)"
 		}
 	default:
 		r.script = c.se.Shell(ins)
-		r.mctx.script = r.script
+		r.mctx.Script = r.script
 		if r.script == nil {
 			if c.d.IsPOSIX(ins) || len(ins.Args) == 0 {
 				return r
@@ -145,14 +145,14 @@ func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
 				}
 				cmds = append(cmds, ast.Command{Name: fields[i], Args: words})
 			}
-			if invs := findInvocations(r.mctx, cmds); len(invs) > 0 {
+			if invs := FindInvocations(r.mctx, cmds); len(invs) > 0 {
 				r.invs = invs[:1]
 			}
 			if r.blocked == "" {
 				r.blocked = "RUN under a non-POSIX SHELL: not touched"
 			}
 		} else {
-			r.invs = findInvocations(r.mctx, r.script.Commands)
+			r.invs = FindInvocations(r.mctx, r.script.Commands)
 			if len(r.invs) > 0 && r.blocked == "" && r.script.Background {
 				r.blocked = "RUN that starts a command in the background (`&`): not touched"
 			}
@@ -173,7 +173,7 @@ func (c *cmPass) plan(ins *ast.Instruction) *cmRun {
 		r.rms = c.findRms(r)
 	}
 	for _, inv := range r.invs {
-		if inv.isClean() {
+		if inv.IsClean() {
 			continue
 		}
 		c.resolve(r, inv)

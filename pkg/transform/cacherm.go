@@ -26,12 +26,12 @@ type rmArg struct {
 	m   *Manager
 }
 
-func (c *cmPass) findRms(r *cmRun) []rmCmd {
+func (c *CachePass) findRms(r *cmRun) []rmCmd {
 	var out []rmCmd
 	for i := range r.script.Commands {
 		cmd := &r.script.Commands[i]
 		args := stripWrappers(cmd.Args)
-		if len(args) == 0 || progBase(args[0]) != "rm" {
+		if len(args) == 0 || ProgBase(args[0]) != "rm" {
 			continue
 		}
 		rc := rmCmd{cmd: cmd}
@@ -85,7 +85,7 @@ func rmRelation(p, key string) int {
 		return rmNone
 	}
 	base := globBase(p)
-	if under(base, key) {
+	if Under(base, key) {
 		return rmInside
 	}
 	if strictlyUnder(key, base) {
@@ -99,7 +99,7 @@ func rmRelation(p, key string) int {
 }
 
 // rmConflict: an rm of the RUN that would hit the mount point of key.
-func (c *cmPass) rmConflict(r *cmRun, key string) string {
+func (c *CachePass) rmConflict(r *cmRun, key string) string {
 	for _, rm := range r.rms {
 		for _, a := range rm.args {
 			switch rmRelation(a.path, key) {
@@ -107,7 +107,7 @@ func (c *cmPass) rmConflict(r *cmRun, key string) string {
 				return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point %s", a.word.Value, r.ins.StartLine, key)
 			case rmEqual:
 				if _, ok := removeWord(c.d, r.ins, a.word.Span); !ok {
-					if _, ok := removeCommand(c.d, r.ins, r.script, rm.cmd.Call); !ok {
+					if _, ok := RemoveCommand(c.d, r.ins, r.script, rm.cmd.Call); !ok {
 						return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point and cannot be removed cleanly", a.word.Value, r.ins.StartLine)
 					}
 				}

@@ -49,9 +49,9 @@ func DependencyWork(sc *ast.Script) []DepWork {
 	var out []DepWork
 	for i := range sc.Commands {
 		cmd := sc.Commands[i]
-		if invs := findInvocations(nil, []ast.Command{cmd}); len(invs) == 1 && invs[0].m.System {
-			if !invs[0].isClean() {
-				out = append(out, DepWork{Command: progBase(invs[0].prog), Ecosystem: invs[0].m.Name})
+		if invs := FindInvocations(nil, []ast.Command{cmd}); len(invs) == 1 && invs[0].Manager.System {
+			if !invs[0].IsClean() {
+				out = append(out, DepWork{Command: ProgBase(invs[0].Prog), Ecosystem: invs[0].Manager.Name})
 			}
 			continue
 		}

@@ -31,19 +31,19 @@ type Manager struct {
 
 	NoCache    []string                   // flags that switch the cache off
 	NoCacheEnv []string                   // variables that switch it off: "NAME" (any value) or "NAME=VALUE"
-	Clean      func(inv *invocation) bool // a command that only empties the cache
+	Clean      func(inv *Invocation) bool // a command that only empties the cache
 	// Empties says which Caches a Clean command empties, and which of
 	// them it removes with the directory itself; nil: every cache but
 	// apt's lists, keeping the directories.
-	Empties func(inv *invocation) (empties, removes []int)
+	Empties func(inv *Invocation) (empties, removes []int)
 	DirCmds []DirCmd // the commands that print a cache directory
 	Runtime []string // the programs that read the caches when the image runs (runtimeuse.go)
 
 	// Applies picks between rows that share programs (yarn classic and
 	// berry); nil means always.
-	Applies func(c *managerCtx) bool
+	Applies func(c *ManagerCtx) bool
 	// Veto returns why the cache must not be mounted for this invocation.
-	Veto func(c *managerCtx, inv *invocation) string
+	Veto func(c *ManagerCtx, inv *Invocation) string
 }
 
 // CacheSpec is one cache directory of a manager (tools.CacheDir).
@@ -90,16 +90,16 @@ func managerOf(t *tools.Tool) *Manager {
 		m.Caches = append(m.Caches, cs)
 	}
 	if c.Clean != nil {
-		m.Clean = func(inv *invocation) bool { return c.Clean(toolInv{inv: inv}) }
+		m.Clean = func(inv *Invocation) bool { return c.Clean(toolInv{inv: inv}) }
 	}
 	if c.Empties != nil {
-		m.Empties = func(inv *invocation) ([]int, []int) { return c.Empties(toolInv{inv: inv}) }
+		m.Empties = func(inv *Invocation) ([]int, []int) { return c.Empties(toolInv{inv: inv}) }
 	}
 	if c.Applies != nil {
-		m.Applies = func(mc *managerCtx) bool { return c.Applies(mc) }
+		m.Applies = func(mc *ManagerCtx) bool { return c.Applies(mc) }
 	}
 	if c.Veto != nil || c.StaleIndex {
-		m.Veto = func(mc *managerCtx, inv *invocation) string {
+		m.Veto = func(mc *ManagerCtx, inv *Invocation) string {
 			if c.Veto != nil {
 				if why := c.Veto(mc, toolInv{inv: inv, c: mc}); why != "" {
 					return why
@@ -116,15 +116,15 @@ func managerOf(t *tools.Tool) *Manager {
 
 // toolInv is an invocation as the tools see it (tools.Inv).
 type toolInv struct {
-	inv *invocation
-	c   *managerCtx // nil: the stage is not looked at
+	inv *Invocation
+	c   *ManagerCtx // nil: the stage is not looked at
 }
 
-func (t toolInv) Sub() []string { return t.inv.sub }
+func (t toolInv) Sub() []string { return t.inv.Sub }
 
 func (t toolInv) Args() []string {
-	out := make([]string, len(t.inv.args))
-	for i, a := range t.inv.args {
+	out := make([]string, len(t.inv.Args))
+	for i, a := range t.inv.Args {
 		out[i] = a.Value
 	}
 	return out
@@ -138,22 +138,22 @@ func (t toolInv) Env(name string) (string, bool) {
 	return t.inv.envValue(t.c, name)
 }
 
-// managerCtx is what a Veto or Applies sees.
-type managerCtx struct {
-	pass   *Pass
-	se     *StageEnv
-	ins    *ast.Instruction
-	env    *StageState
-	script *ast.Script
+// ManagerCtx is what a Veto or Applies sees.
+type ManagerCtx struct {
+	Pass   *Pass
+	Stages *StageEnv
+	Ins    *ast.Instruction
+	Env    *StageState
+	Script *ast.Script
 }
 
-func (c *managerCtx) lineageMentions(words ...string) bool {
-	for _, st := range c.se.Lineage(c.se.Doc().Stages[c.ins.Stage]) {
+func (c *ManagerCtx) LineageMentions(words ...string) bool {
+	for _, st := range c.Stages.Lineage(c.Stages.Doc().Stages[c.Ins.Stage]) {
 		for _, in := range st.Instructions {
-			if in.Index > c.ins.Index {
+			if in.Index > c.Ins.Index {
 				break
 			}
-			t := in.Text(c.se.Doc())
+			t := in.Text(c.Stages.Doc())
 			for _, w := range words {
 				if strings.Contains(t, w) {
 					return true
@@ -165,43 +165,43 @@ func (c *managerCtx) lineageMentions(words ...string) bool {
 }
 
 // Mentions is lineageMentions (tools.Stage).
-func (c *managerCtx) Mentions(words ...string) bool { return c.lineageMentions(words...) }
+func (c *ManagerCtx) Mentions(words ...string) bool { return c.LineageMentions(words...) }
 
 // HasContext reports a build context (tools.Stage).
-func (c *managerCtx) HasContext() bool { return c.pass != nil && c.pass.Context != nil }
+func (c *ManagerCtx) HasContext() bool { return c.Pass != nil && c.Pass.Context != nil }
 
 // ContextFile reads a file of the build context (tools.Stage).
-func (c *managerCtx) ContextFile(rel string) ([]byte, bool) {
+func (c *ManagerCtx) ContextFile(rel string) ([]byte, bool) {
 	if !c.HasContext() {
 		return nil, false
 	}
-	data, err := c.pass.Context.ReadFile(rel)
+	data, err := c.Pass.Context.ReadFile(rel)
 	return data, err == nil
 }
 
-// invocation is one command that runs a manager.
-type invocation struct {
-	m       *Manager
-	cmd     *ast.Command
+// Invocation is one command that runs a manager.
+type Invocation struct {
+	Manager *Manager
+	Cmd     *ast.Command
 	call    int        // index of cmd in the script's commands
-	prog    ast.Word   // the program word
+	Prog    ast.Word   // the program word
 	progIdx int        // its index in cmd.Args
-	args    []ast.Word // the words after the program (after `-m pip`)
-	sub     []string   // positional words after global options (up to 2)
-	subIdx  []int      // their indices in args
+	Args    []ast.Word // the words after the program (after `-m pip`)
+	Sub     []string   // positional words after global options (up to 2)
+	SubIdx  []int      // their indices in args
 	assign  map[string]string
-	user    string // a wrapper runs it as another user (sudo -u, gosu …)
-	sudo    bool
+	User    string // a wrapper runs it as another user (sudo -u, gosu …)
+	Sudo    bool
 	movedBy string // what moved the cache (for messages)
 }
 
 // envValue looks a variable up for the invocation: its own assignments,
 // then the RUN's exports before it, then the stage.
-func (inv *invocation) envValue(c *managerCtx, name string) (string, bool) {
+func (inv *Invocation) envValue(c *ManagerCtx, name string) (string, bool) {
 	if v, ok := inv.assign[name]; ok {
 		return v, true
 	}
-	if v, ok := c.env.Lookup(name); ok && v.Set {
+	if v, ok := c.Env.Lookup(name); ok && v.Set {
 		return v.Value, true
 	}
 	return "", false
@@ -237,26 +237,26 @@ func isPython(name string) bool {
 	return name == "python" || name == "py" || strings.HasPrefix(name, "python") && versionSuffix(name[len("python"):])
 }
 
-// progBase is the basename of a command word (`$VENV/bin/pip` → pip,
+// ProgBase is the basename of a command word (`$VENV/bin/pip` → pip,
 // `./mvnw` → mvnw).
-func progBase(w ast.Word) string {
+func ProgBase(w ast.Word) string {
 	v := w.Value
 	v = strings.Trim(v, `"'`)
 	return path.Base(v)
 }
 
-// findInvocations lists the package-manager commands of a script. Words
+// FindInvocations lists the package-manager commands of a script. Words
 // are the simple commands' words; a wrapper (sudo, env, xargs, …) in front
 // is looked through.
-func findInvocations(c *managerCtx, cmds []ast.Command) []*invocation {
-	var out []*invocation
+func FindInvocations(c *ManagerCtx, cmds []ast.Command) []*Invocation {
+	var out []*Invocation
 	for ci := range cmds {
 		cmd := &cmds[ci]
 		inv := matchCommand(cmd.Args)
 		if inv == nil {
 			continue
 		}
-		inv.cmd, inv.call = cmd, ci
+		inv.Cmd, inv.call = cmd, ci
 		for _, a := range cmd.Assigns {
 			if k, v, ok := strings.Cut(a, "="); ok {
 				if inv.assign == nil {
@@ -265,7 +265,7 @@ func findInvocations(c *managerCtx, cmds []ast.Command) []*invocation {
 				inv.assign[k] = strings.Trim(v, `"'`)
 			}
 		}
-		var chosen *invocation
+		var chosen *Invocation
 		for _, m := range Managers {
 			if !progMatches(inv.progNameOrModule(), m.Progs) && !(inv.module != "" && inv.module == m.Module) {
 				continue
@@ -290,7 +290,7 @@ func findInvocations(c *managerCtx, cmds []ast.Command) []*invocation {
 
 // rawInvocation is a command with its wrappers looked through.
 type rawInvocation struct {
-	invocation
+	Invocation
 	module string // `python -m MODULE`
 }
 
@@ -298,7 +298,7 @@ func (r *rawInvocation) progNameOrModule() string {
 	if r.module != "" {
 		return r.module
 	}
-	return progBase(r.prog)
+	return ProgBase(r.Prog)
 }
 
 // matchCommand strips wrappers and finds the program word.
@@ -306,7 +306,7 @@ func matchCommand(words []ast.Word) *rawInvocation {
 	r := &rawInvocation{}
 	i := 0
 	for i < len(words) {
-		name := progBase(words[i])
+		name := ProgBase(words[i])
 		switch {
 		case name == "env":
 			i = r.skipEnv(words, i+1)
@@ -316,7 +316,7 @@ func matchCommand(words []ast.Word) *rawInvocation {
 			continue
 		case name == "gosu" || name == "su-exec":
 			if i+1 < len(words) {
-				r.user = words[i+1].Value
+				r.User = words[i+1].Value
 			}
 			i += 2
 			continue
@@ -336,12 +336,12 @@ func matchCommand(words []ast.Word) *rawInvocation {
 			continue
 		case (name == "sh" || name == "bash") && i+1 < len(words) && !strings.HasPrefix(words[i+1].Value, "-"):
 			// sh mvnw …, bash ./gradlew …
-			if n := progBase(words[i+1]); n == "mvnw" || n == "gradlew" {
+			if n := ProgBase(words[i+1]); n == "mvnw" || n == "gradlew" {
 				i++
 				continue
 			}
 			return nil
-		case name == "php" && i+1 < len(words) && (strings.HasSuffix(words[i+1].Value, "composer.phar") || progBase(words[i+1]) == "composer"):
+		case name == "php" && i+1 < len(words) && (strings.HasSuffix(words[i+1].Value, "composer.phar") || ProgBase(words[i+1]) == "composer"):
 			i++
 			continue
 		case isPython(name):
@@ -350,9 +350,9 @@ func matchCommand(words []ast.Word) *rawInvocation {
 				j++
 			}
 			if j+1 < len(words) && words[j].Value == "-m" {
-				r.prog, r.progIdx = words[j+1], j+1
+				r.Prog, r.progIdx = words[j+1], j+1
 				r.module = words[j+1].Value
-				r.args = words[j+2:]
+				r.Args = words[j+2:]
 				return r
 			}
 			return nil
@@ -362,7 +362,7 @@ func matchCommand(words []ast.Word) *rawInvocation {
 	if i >= len(words) {
 		return nil
 	}
-	r.prog, r.progIdx, r.args = words[i], i, words[i+1:]
+	r.Prog, r.progIdx, r.Args = words[i], i, words[i+1:]
 	return r
 }
 
@@ -401,7 +401,7 @@ func (r *rawInvocation) skipEnv(words []ast.Word, i int) int {
 // skipSudo skips sudo's options and assignments, recording the user it
 // runs the command as.
 func (r *rawInvocation) skipSudo(words []ast.Word, i int) int {
-	r.sudo = true
+	r.Sudo = true
 	for i < len(words) && strings.HasPrefix(words[i].Value, "-") {
 		v := words[i].Value
 		i++
@@ -409,14 +409,14 @@ func (r *rawInvocation) skipSudo(words []ast.Word, i int) int {
 		case "-u", "--user":
 			if i < len(words) {
 				if u := words[i].Value; u != "root" && u != "0" && u != "#0" {
-					r.user = u
+					r.User = u
 				}
 			}
 			i++
 		case "-g", "--group", "-C", "-h", "--host", "-p", "--prompt", "-U", "--other-user", "-D", "--chdir", "-R", "--chroot", "-T", "--command-timeout":
 			i++
 		case "-E", "--preserve-env", "-H", "--set-home", "-i", "--login", "-s", "--shell":
-			r.user = "sudo " + v
+			r.User = "sudo " + v
 		}
 	}
 	for i < len(words) && r.assignWord(words[i].Value) {
@@ -444,17 +444,17 @@ func (r *rawInvocation) assignWord(w string) bool {
 }
 
 // forManager checks the subcommand against a row.
-func (r *rawInvocation) forManager(m *Manager) *invocation {
-	inv := r.invocation
-	inv.m = m
-	inv.args = r.args
-	for _, i := range positionals(m, inv.args, 3) {
-		inv.sub = append(inv.sub, inv.args[i].Value)
-		inv.subIdx = append(inv.subIdx, i)
+func (r *rawInvocation) forManager(m *Manager) *Invocation {
+	inv := r.Invocation
+	inv.Manager = m
+	inv.Args = r.Args
+	for _, i := range positionals(m, inv.Args, 3) {
+		inv.Sub = append(inv.Sub, inv.Args[i].Value)
+		inv.SubIdx = append(inv.SubIdx, i)
 	}
 	first := ""
-	if len(inv.sub) > 0 {
-		first = inv.sub[0]
+	if len(inv.Sub) > 0 {
+		first = inv.Sub[0]
 	}
 	if m.Clean != nil && m.Clean(&inv) {
 		return &inv // a cleaning command: kept so that it can be removed
@@ -470,7 +470,7 @@ func (r *rawInvocation) forManager(m *Manager) *invocation {
 		}
 	}
 	if want, ok := m.Subs2[first]; ok {
-		if len(inv.sub) < 2 || !StrIn(want, inv.sub[1]) {
+		if len(inv.Sub) < 2 || !StrIn(want, inv.Sub[1]) {
 			return nil
 		}
 	}
@@ -492,9 +492,9 @@ func positionals(m *Manager, args []ast.Word, max int) []int {
 	return pos
 }
 
-// isClean reports whether the invocation only empties the cache.
-func (inv *invocation) isClean() bool {
-	return inv.m.Clean != nil && inv.m.Clean(inv)
+// IsClean reports whether the invocation only empties the cache.
+func (inv *Invocation) IsClean() bool {
+	return inv.Manager.Clean != nil && inv.Manager.Clean(inv)
 }
 
 func StrIn(list []string, s string) bool {

@@ -156,6 +156,6 @@ func SplitList(s string) []string {
 // (Pass.Runs, ignore pragmas).
 const (
 	SyntaxHeaderRule = "syntax-header"
-	cacheMountsRule  = "cache-mounts"
-	aptHygieneRule   = "apt-hygiene"
+	CacheMountsRule  = "cache-mounts"
+	AptHygieneRule   = "apt-hygiene"
 )

@@ -30,7 +30,7 @@ import (
 
 // runtimeNeeds returns why no RUN of comp may mount key: an image built on
 // their stages reads it when it runs.
-func (c *cmPass) runtimeNeeds(key string, comp []*cmUse) string {
+func (c *CachePass) runtimeNeeds(key string, comp []*cmUse) string {
 	m := comp[0].m
 	store := comp[0].spec.Store
 	for _, st := range c.d.Stages {
@@ -91,7 +91,7 @@ var fileRunners = map[string]func(args []string) string{
 var plainInterpreters = map[string]bool{"node": true, "nodejs": true, "ruby": true, "php": true, "perl": true}
 
 // startUse classifies one started program for a manager's cache key.
-func (c *cmPass) startUse(st *ast.Stage, b builtSet, words []string, m *Manager, key string, r *cmRun) (int, string) {
+func (c *CachePass) startUse(st *ast.Stage, b builtSet, words []string, m *Manager, key string, r *cmRun) (int, string) {
 	for _, w := range words {
 		if mentionsPath(w, key, r) {
 			return startReads, strings.Join(words, " ")
@@ -155,7 +155,7 @@ func stageLabel(st *ast.Stage) string {
 
 // isTarget reports a stage that can plausibly be built as an image: the
 // last one, or one with its own CMD or ENTRYPOINT.
-func (c *cmPass) isTarget(st *ast.Stage) bool {
+func (c *CachePass) isTarget(st *ast.Stage) bool {
 	if st.Index == len(c.d.Stages)-1 {
 		return true
 	}
@@ -178,7 +178,7 @@ type startCommand struct {
 // startOf reads a stage's start command. ENTRYPOINT and CMD are inherited
 // through the stages it is built on; an ENTRYPOINT resets the CMD of the
 // stages before its own.
-func (c *cmPass) startOf(st *ast.Stage) startCommand {
+func (c *CachePass) startOf(st *ast.Stage) startCommand {
 	var entry, cmd *ast.Instruction
 	cmdDone := false
 	lineage := c.se.Lineage(st)
@@ -297,7 +297,7 @@ func stripStartWrappers(argv []string) []string {
 
 // filePath resolves a file a runner is given: absolute, or relative to
 // the stage's final WORKDIR.
-func (c *cmPass) filePath(st *ast.Stage, p string) string {
+func (c *CachePass) filePath(st *ast.Stage, p string) string {
 	if path.IsAbs(p) {
 		return path.Clean(p)
 	}
@@ -306,7 +306,7 @@ func (c *cmPass) filePath(st *ast.Stage, p string) string {
 
 // startPath resolves a program or file of a start command: absolute, or
 // relative to the stage's final WORKDIR; a bare name stays bare.
-func (c *cmPass) startPath(st *ast.Stage, p string) string {
+func (c *CachePass) startPath(st *ast.Stage, p string) string {
 	switch {
 	case path.IsAbs(p):
 		return path.Clean(p)

@@ -409,3 +409,15 @@ func StmtSpan(sc *ast.Script, s *syntax.Stmt) ast.Span {
 	}
 	return sp
 }
+
+// HasAnyPrefix reports whether a word contains one of subs.
+func HasAnyPrefix(words []ast.Word, subs ...string) bool {
+	for _, w := range words {
+		for _, s := range subs {
+			if strings.Contains(w.Value, s) {
+				return true
+			}
+		}
+	}
+	return false
+}

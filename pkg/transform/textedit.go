@@ -13,7 +13,7 @@ import (
 // taking out a word or a command with its operator, appending a command.
 // cache-mounts and apt-hygiene edit RUNs with these.
 
-func editedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) bool {
+func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) bool {
 	if len(edits) == 0 {
 		return true
 	}
@@ -184,7 +184,7 @@ func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, 
 	return emit.Edit{Start: ce, End: e}, true
 }
 
-// removeCommand removes one simple command from a RUN: a command joined
+// RemoveCommand removes one simple command from a RUN: a command joined
 // by `&&` goes with its operator; a statement of a list goes with its
 // separator. The removal must keep which commands run and the RUN's exit
 // status, the removed command counting as one that succeeds (a cleanup
@@ -193,7 +193,7 @@ func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, 
 // command of the RUN), it is replaced by `true` if that keeps them; else
 // nothing is removed. Commands in a text with heredocs, with assignments
 // or that are the target of a redirection's word are refused.
-func removeCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *syntax.CallExpr) (emit.Edit, bool) {
+func RemoveCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *syntax.CallExpr) (emit.Edit, bool) {
 	if call == nil || strings.Contains(s.Text, "<<") || len(call.Assigns) > 0 {
 		return emit.Edit{}, false
 	}
@@ -364,10 +364,10 @@ func locateStmt(list []*syntax.Stmt, call *syntax.CallExpr) ([]*syntax.Stmt, int
 	return nil, 0, nil, nil
 }
 
-// appendCommand adds `&& cmd` at the end of a RUN's script: on the same
+// AppendCommand adds `&& cmd` at the end of a RUN's script: on the same
 // line for a one-line RUN, on a continuation line (indented like the
 // body) otherwise; as a new line of a heredoc script.
-func appendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd string) (emit.Edit, bool) {
+func AppendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd string) (emit.Edit, bool) {
 	stmts := s.File.Stmts
 	if len(stmts) == 0 {
 		return emit.Edit{}, false
@@ -405,7 +405,7 @@ func appendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd str
 		sep = " && " + string(d.Escape) + d.EOL() + bodyIndent(d, ins)
 	}
 	e := emit.Edit{Start: at, End: at, New: sep + cmd}
-	if !editedRunParses(d, ins, []emit.Edit{e}) {
+	if !EditedRunParses(d, ins, []emit.Edit{e}) {
 		return emit.Edit{}, false
 	}
 	return e, true

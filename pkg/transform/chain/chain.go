@@ -7,6 +7,7 @@ package chain
 
 import (
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/apthygiene"
 	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
 	"github.com/dfopt/dfopt/pkg/transform/hoistdeps"
 	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
@@ -30,7 +31,7 @@ var Rules = []*transform.Transform{
 	reorder.Rule,
 	// apt-get update/install in one RUN, --no-install-recommends, lists
 	// removed; before merge-runs, which then sees the RUNs it leaves.
-	transform.AptHygiene,
+	apthygiene.Rule,
 	// Merges the consecutive RUNs the rules above left.
 	mergeruns.Rule,
 	// Adds cache mounts to the RUNs as they finally are.

@@ -1,8 +1,10 @@
-package transform
+package apthygiene
 
 import (
 	"testing"
 
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,8 +23,8 @@ func TestAptPackages(t *testing.T) {
 		"apt-get install -y ./tool.deb":                               nil,
 		"apt-get install -y 'libfoo*'":                                nil,
 	} {
-		d, run := lastRun(t, "FROM debian\nRUN "+cmd+"\n")
-		invs := findInvocations(nil, d.Shell(run).Commands)
+		d, run := ruletest.LastRun(t, "FROM debian\nRUN "+cmd+"\n")
+		invs := transform.FindInvocations(nil, d.Shell(run).Commands)
 		require.Len(t, invs, 1, cmd)
 		got, _, ok := aptPackages(invs[0])
 		assert.Equal(t, want != nil, ok, cmd)
@@ -45,7 +47,7 @@ func TestLaterUses(t *testing.T) {
 		"make && ./configure":                                      {},
 		"echo done":                                                {},
 	} {
-		d, run := lastRun(t, "FROM debian\nRUN "+cmd+"\n")
+		d, run := ruletest.LastRun(t, "FROM debian\nRUN "+cmd+"\n")
 		u := &laterUses{}
 		for _, c := range d.Shell(run).Commands {
 			u.command(c.Args)

@@ -1,10 +1,11 @@
-package transform
+package apthygiene
 
 import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // apt-hygiene's merge of a lone `apt-get update` into the install RUN
@@ -16,7 +17,7 @@ import (
 // merged text and the cache plan of that text.
 type joinedRun struct {
 	ins  *ast.Instruction
-	plan *cmPass
+	plan *transform.CachePass
 }
 
 // cacheMounted reports that cache-mounts, later in the same chain, mounts
@@ -26,13 +27,13 @@ type joinedRun struct {
 // merged text that counts: the merged RUN updates the lists itself, which
 // lets cache-mounts mount them.
 func (h *ahPass) cacheMounted(ins *ast.Instruction, dirs ...string) bool {
-	if !h.p.Runs(cacheMountsRule) {
+	if !h.p.Runs(transform.CacheMountsRule) {
 		return false
 	}
 	if j := h.joined[ins]; j != nil {
-		return j.plan.willMount(j.ins, dirs...)
+		return j.plan.WillMount(j.ins, dirs...)
 	}
-	return cachePlanOf(h.p).willMount(ins, dirs...)
+	return transform.CachePlanOf(h.p).WillMount(ins, dirs...)
 }
 
 // joinAll records, for every install RUN the rule merges after a lone
@@ -40,7 +41,7 @@ func (h *ahPass) cacheMounted(ins *ast.Instruction, dirs ...string) bool {
 // the text all the merges leave (they are made in one pass). When that
 // text cannot be had, the plan of the current text stands.
 func (h *ahPass) joinAll() {
-	if !h.p.Runs(cacheMountsRule) {
+	if !h.p.Runs(transform.CacheMountsRule) {
 		return
 	}
 	var pairs [][2]*ahRun
@@ -73,7 +74,7 @@ func (h *ahPass) joinAll() {
 	if err != nil || len(d.Instructions) != len(h.d.Instructions)-len(pairs) {
 		return
 	}
-	plan := cachePlanOf(h.p.ForDoc(d))
+	plan := transform.CachePlanOf(h.p.ForDoc(d))
 	for i, pr := range pairs {
 		// Each merge before this one took one instruction out.
 		h.joined[pr[1].ins] = &joinedRun{ins: d.Instructions[pr[0].ins.Index-i], plan: plan}
@@ -101,7 +102,7 @@ func (h *ahPass) mergeCandidate(r *ahRun) *ast.Instruction {
 // writes the merged text; it is split here into edits outside the second
 // RUN's body, so that the body's own fixes (made in the same pass) fit
 // beside them.
-func (h *ahPass) merge(r1, r2 *ahRun) ([]Finding, bool) {
+func (h *ahPass) merge(r1, r2 *ahRun) ([]transform.Finding, bool) {
 	_, between, after, ok := h.joinText(r1, r2)
 	if !ok {
 		return nil, false
@@ -112,7 +113,7 @@ func (h *ahPass) merge(r1, r2 *ahRun) ([]Finding, bool) {
 		// After any append of the second RUN's own fixes.
 		edits = append(edits, emit.Edit{Start: r2.ins.Span.End, End: r2.ins.Span.End, New: after})
 	}
-	f := h.p.Finding(aptHygieneRule, r1.ins, "`apt-get update` in a RUN of its own goes stale in the build cache: merge it into the install below", edits...)
+	f := h.p.Finding(transform.AptHygieneRule, r1.ins, "`apt-get update` in a RUN of its own goes stale in the build cache: merge it into the install below", edits...)
 	f.EndLine = r2.ins.EndLine
 	return append(fs, f), true
 }
@@ -122,7 +123,7 @@ func (h *ahPass) merge(r1, r2 *ahRun) ([]Finding, bool) {
 // it in a group).
 func (h *ahPass) joinText(r1, r2 *ahRun) (edit emit.Edit, between, after string, ok bool) {
 	d := h.d
-	edit, ok = JoinRuns(d, []*ast.Instruction{r1.ins, r2.ins})
+	edit, ok = transform.JoinRuns(d, []*ast.Instruction{r1.ins, r2.ins})
 	if !ok {
 		return emit.Edit{}, "", "", false
 	}

@@ -1,4 +1,4 @@
-package transform
+package apthygiene
 
 import (
 	"fmt"
@@ -6,10 +6,11 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// AptHygiene keeps system package installs correct and small:
+// Rule keeps system package installs correct and small:
 //
 //   - `RUN apt-get update` alone, followed by a RUN that installs: the
 //     two are merged (a cached update layer goes stale and later installs
@@ -23,12 +24,12 @@ import (
 //     stop at the confirmation prompt);
 //   - unsafe: `--no-install-recommends` is added to `apt-get install`, as
 //     it changes which packages are installed.
-var AptHygiene = &Transform{
-	Name: aptHygieneRule,
+var Rule = &transform.Transform{
+	Name: transform.AptHygieneRule,
 	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
 	Run:  runAptHygiene,
 	// A cleanup is not proposed where cache-mounts will mount the cache.
-	Requires: []*Analysis{CachePlan},
+	Requires: []*transform.Analysis{transform.CachePlan},
 }
 
 // Subcommands that install packages (and need the lists).
@@ -40,27 +41,27 @@ var (
 
 type ahRun struct {
 	ins    *ast.Instruction
-	env    *StageState
+	env    *transform.StageState
 	script *ast.Script
-	invs   []*invocation
+	invs   []*transform.Invocation
 	mounts []ast.Mount
 	text   string
 }
 
 type ahPass struct {
-	p    *Pass
+	p    *transform.Pass
 	d    *ast.Document
-	se   *StageEnv
+	se   *transform.StageEnv
 	runs map[*ast.Instruction]*ahRun
 	// joined are the install RUNs merged after a lone `apt-get update`,
 	// as the merge leaves them.
 	joined map[*ast.Instruction]*joinedRun
 }
 
-func runAptHygiene(p *Pass) []Finding {
-	h := &ahPass{p: p, d: p.Doc, se: NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+func runAptHygiene(p *transform.Pass) []transform.Finding {
+	h := &ahPass{p: p, d: p.Doc, se: transform.NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
 	h.joinAll()
-	var out []Finding
+	var out []transform.Finding
 	merged := map[*ast.Instruction]bool{}
 	for _, ins := range h.d.Instructions {
 		r := h.run(ins)
@@ -102,11 +103,11 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 		return nil
 	}
 	env := h.se.At(ins)
-	ctx := &managerCtx{pass: h.p, se: h.se, ins: ins, env: env, script: s}
-	invs := findInvocations(ctx, s.Commands)
-	var keep []*invocation
+	ctx := &transform.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s}
+	invs := transform.FindInvocations(ctx, s.Commands)
+	var keep []*transform.Invocation
 	for _, inv := range invs {
-		switch inv.m.Name {
+		switch inv.Manager.Name {
 		case "apt", "apk", "dnf", "microdnf", "zypper":
 			keep = append(keep, inv)
 		}
@@ -128,7 +129,7 @@ func (r *ahRun) mountedAt(dirs ...string) bool {
 	for _, m := range r.mounts {
 		t := m.TargetIn(r.env.Workdir)
 		for _, d := range dirs {
-			if under(d, t) || under(t, d) {
+			if transform.Under(d, t) || transform.Under(t, d) {
 				return true
 			}
 		}
@@ -138,10 +139,10 @@ func (r *ahRun) mountedAt(dirs ...string) bool {
 
 func (r *ahRun) mentions(s string) bool { return strings.Contains(r.text, s) }
 
-func (r *ahRun) apt() []*invocation {
-	var out []*invocation
+func (r *ahRun) apt() []*transform.Invocation {
+	var out []*transform.Invocation
 	for _, inv := range r.invs {
-		if inv.m.Name == "apt" && !inv.isClean() && len(inv.sub) > 0 {
+		if inv.Manager.Name == "apt" && !inv.IsClean() && len(inv.Sub) > 0 {
 			out = append(out, inv)
 		}
 	}
@@ -154,7 +155,7 @@ func (r *ahRun) updateOnly() bool {
 		return false
 	}
 	for _, inv := range r.invs {
-		if inv.m.Name != "apt" || len(inv.sub) == 0 || inv.sub[0] != "update" || inv.sudo {
+		if inv.Manager.Name != "apt" || len(inv.Sub) == 0 || inv.Sub[0] != "update" || inv.Sudo {
 			return false
 		}
 	}
@@ -164,10 +165,10 @@ func (r *ahRun) updateOnly() bool {
 // updates reports an `apt-get update` before the first install.
 func (r *ahRun) updates() bool {
 	for _, inv := range r.apt() {
-		if inv.sub[0] == "update" {
+		if inv.Sub[0] == "update" {
 			return true
 		}
-		if StrIn(aptInstalls, inv.sub[0]) {
+		if transform.StrIn(aptInstalls, inv.Sub[0]) {
 			return false
 		}
 	}
@@ -176,7 +177,7 @@ func (r *ahRun) updates() bool {
 
 func (r *ahRun) installs() bool {
 	for _, inv := range r.apt() {
-		if StrIn(aptInstalls, inv.sub[0]) {
+		if transform.StrIn(aptInstalls, inv.Sub[0]) {
 			return true
 		}
 	}
@@ -185,16 +186,16 @@ func (r *ahRun) installs() bool {
 
 // fixes returns the findings of one RUN. merged: the RUN is being merged
 // after a lone `apt-get update`, so its lists are fresh.
-func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
-	var out []Finding
+func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
+	var out []transform.Finding
 	add := func(msg string, unsafe bool, edits ...emit.Edit) {
-		f := h.p.Finding(aptHygieneRule, r.ins, msg, edits...)
+		f := h.p.Finding(transform.AptHygieneRule, r.ins, msg, edits...)
 		f.Unsafe = unsafe
 		out = append(out, f)
 	}
 	mentions := func(word string) bool {
-		ctx := &managerCtx{pass: h.p, se: h.se, ins: r.ins, env: r.env, script: r.script}
-		return ctx.lineageMentions(word)
+		ctx := &transform.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script}
+		return ctx.LineageMentions(word)
 	}
 	// One finding per RUN and kind, with an edit per command.
 	var yes, recommends, keeps []emit.Edit
@@ -203,22 +204,22 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 	var have map[string]bool
 	var uses *laterUses
 	for _, inv := range r.apt() {
-		sub := inv.sub[0]
-		subWord := inv.args[inv.subIdx[0]]
-		if StrIn(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
+		sub := inv.Sub[0]
+		subWord := inv.Args[inv.SubIdx[0]]
+		if transform.StrIn(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
 			yes = append(yes, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " -y"})
 			if yesCmd == "" {
-				yesCmd = progBase(inv.prog) + " " + sub
+				yesCmd = transform.ProgBase(inv.Prog) + " " + sub
 			}
 		}
-		if sub == "install" && !hasAnyPrefix(inv.args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {
+		if sub == "install" && !transform.HasAnyPrefix(inv.Args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {
 			// The Recommends that later steps need stay, by name.
 			if have == nil {
 				have, uses = h.installedBefore(r), h.uses(r)
 			}
 			_, why, keep, ok := h.recommendsKept(r, inv, have, uses)
 			if !ok {
-				notLit = progBase(inv.prog) + " install"
+				notLit = transform.ProgBase(inv.Prog) + " install"
 				continue
 			}
 			if keep.New != "" {
@@ -227,7 +228,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 			}
 			recommends = append(recommends, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " --no-install-recommends"})
 			if recCmd == "" {
-				recCmd = progBase(inv.prog) + " install"
+				recCmd = transform.ProgBase(inv.Prog) + " install"
 			}
 		}
 	}
@@ -237,7 +238,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []Finding {
 	if len(recommends) > 0 {
 		msg := fmt.Sprintf("`%s` without --no-install-recommends also installs recommended packages%s", recCmd, times(len(recommends)))
 		if len(kept) > 0 {
-			msg += "; the fix keeps " + AndList(kept)
+			msg += "; the fix keeps " + transform.AndList(kept)
 		}
 		add(msg, true, append(recommends, keeps...)...)
 	}
@@ -262,9 +263,9 @@ func times(n int) string {
 	return fmt.Sprintf(" (%d commands)", n)
 }
 
-func aptAssumesYes(inv *invocation) bool {
+func aptAssumesYes(inv *transform.Invocation) bool {
 	q := 0
-	for _, a := range inv.args {
+	for _, a := range inv.Args {
 		v := a.Value
 		switch {
 		case v == "-y" || v == "--yes" || v == "--assume-yes" || v == "-qq" || v == "-q=2" || v == "--quiet=2" || v == "--force-yes":
@@ -282,14 +283,14 @@ func aptAssumesYes(inv *invocation) bool {
 }
 
 // inPipeFromYes reports `yes | apt-get install …`.
-func inPipeFromYes(s *ast.Script, inv *invocation) bool {
+func inPipeFromYes(s *ast.Script, inv *transform.Invocation) bool {
 	found := false
 	syntax.Walk(s.File, func(n syntax.Node) bool {
 		b, ok := n.(*syntax.BinaryCmd)
 		if !ok || b.Op != syntax.Pipe || found {
 			return !found
 		}
-		if ce, ok := b.Y.Cmd.(*syntax.CallExpr); ok && ce == inv.cmd.Call {
+		if ce, ok := b.Y.Cmd.(*syntax.CallExpr); ok && ce == inv.Cmd.Call {
 			if x, ok := b.X.Cmd.(*syntax.CallExpr); ok && len(x.Args) > 0 {
 				if lit := x.Args[0].Lit(); lit == "yes" || lit == "echo" || lit == "printf" {
 					found = true
@@ -301,26 +302,15 @@ func inPipeFromYes(s *ast.Script, inv *invocation) bool {
 	return found
 }
 
-func hasAnyPrefix(words []ast.Word, subs ...string) bool {
-	for _, w := range words {
-		for _, s := range subs {
-			if strings.Contains(w.Value, s) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // listsCleanup appends `rm -rf /var/lib/apt/lists/*` where it is safe.
 func (h *ahPass) listsCleanup(r *ahRun, merged bool) (emit.Edit, bool) {
-	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || aptCleansLists(r.invs) || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
+	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || transform.AptCleansLists(r.invs) || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
 		return emit.Edit{}, false
 	}
 	if h.laterAptReader(r) {
 		return emit.Edit{}, false
 	}
-	return appendCommand(h.d, r.ins, r.script, "rm -rf /var/lib/apt/lists/*")
+	return transform.AppendCommand(h.d, r.ins, r.script, "rm -rf /var/lib/apt/lists/*")
 }
 
 // laterAptReader: a later RUN of the stage, or of a stage built on it,
@@ -364,62 +354,62 @@ func (h *ahPass) builtOn(stage, base int) bool {
 }
 
 // rpmCleanup appends `dnf clean all` (yum, microdnf; `zypper clean --all`).
-func (h *ahPass) rpmCleanup(r *ahRun) (Finding, bool) {
-	var last *invocation
+func (h *ahPass) rpmCleanup(r *ahRun) (transform.Finding, bool) {
+	var last *transform.Invocation
 	for _, inv := range r.invs {
-		switch inv.m.Name {
+		switch inv.Manager.Name {
 		case "dnf", "microdnf", "zypper":
-			if inv.isClean() {
-				return Finding{}, false
+			if inv.IsClean() {
+				return transform.Finding{}, false
 			}
-			if len(inv.sub) > 0 && StrIn(rpmInstalls, inv.sub[0]) {
+			if len(inv.Sub) > 0 && transform.StrIn(rpmInstalls, inv.Sub[0]) {
 				last = inv
 			}
 		}
 	}
-	if last == nil || last.sudo || last.user != "" {
-		return Finding{}, false
+	if last == nil || last.Sudo || last.User != "" {
+		return transform.Finding{}, false
 	}
-	prog := progBase(last.prog)
+	prog := transform.ProgBase(last.Prog)
 	// The script handling a cache directory itself (the --mount flags are
 	// checked against the directory the manager really uses).
-	dirs, candidates := systemCacheDirs(r.env, prog)
+	dirs, candidates := transform.SystemCacheDirs(r.env, prog)
 	for _, d := range candidates {
 		if strings.Contains(r.script.Text, d) {
-			return Finding{}, false
+			return transform.Finding{}, false
 		}
 	}
 	if r.mountedAt(dirs...) || prog == "tdnf" || h.cacheMounted(r.ins, dirs...) {
-		return Finding{}, false
+		return transform.Finding{}, false
 	}
 	cmd := prog + " clean all"
-	if last.m.Name == "zypper" {
+	if last.Manager.Name == "zypper" {
 		cmd = "zypper clean --all"
 	}
-	e, ok := appendCommand(h.d, r.ins, r.script, cmd)
+	e, ok := transform.AppendCommand(h.d, r.ins, r.script, cmd)
 	if !ok {
-		return Finding{}, false
+		return transform.Finding{}, false
 	}
-	return h.p.Finding(aptHygieneRule, r.ins, fmt.Sprintf("%s leaves its cache in the image: end the RUN with `%s`", prog, cmd), e), true
+	return h.p.Finding(transform.AptHygieneRule, r.ins, fmt.Sprintf("%s leaves its cache in the image: end the RUN with `%s`", prog, cmd), e), true
 }
 
 // apkNoCache turns `apk update && apk add x` into `apk add --no-cache x`.
-func (h *ahPass) apkNoCache(r *ahRun) []Finding {
-	var adds, updates []*invocation
+func (h *ahPass) apkNoCache(r *ahRun) []transform.Finding {
+	var adds, updates []*transform.Invocation
 	for _, inv := range r.invs {
-		if inv.m.Name != "apk" || len(inv.sub) == 0 {
+		if inv.Manager.Name != "apk" || len(inv.Sub) == 0 {
 			continue
 		}
-		if inv.isClean() {
+		if inv.IsClean() {
 			return nil
 		}
-		switch inv.sub[0] {
+		switch inv.Sub[0] {
 		case "add", "upgrade":
 			adds = append(adds, inv)
 		case "update":
 			updates = append(updates, inv)
 		default:
-			if inv.sub[0] != "del" && inv.sub[0] != "info" {
+			if inv.Sub[0] != "del" && inv.Sub[0] != "info" {
 				return nil
 			}
 		}
@@ -429,14 +419,14 @@ func (h *ahPass) apkNoCache(r *ahRun) []Finding {
 	}
 	var edits []emit.Edit
 	for _, inv := range adds {
-		if inv.sudo || inv.user != "" || hasWord(inv.args, "--no-cache") {
+		if inv.Sudo || inv.User != "" || transform.HasWord(inv.Args, "--no-cache") {
 			continue
 		}
-		if hasAnyPrefix(inv.args, "--cache-dir", "--root", "-p") {
+		if transform.HasAnyPrefix(inv.Args, "--cache-dir", "--root", "-p") {
 			return nil
 		}
 		replaced := false
-		for _, a := range inv.args {
+		for _, a := range inv.Args {
 			if a.Value == "--update" || a.Value == "-U" || a.Value == "--update-cache" {
 				edits = append(edits, emit.Edit{Start: a.Span.Start, End: a.Span.End, New: "--no-cache"})
 				replaced = true
@@ -444,7 +434,7 @@ func (h *ahPass) apkNoCache(r *ahRun) []Finding {
 			}
 		}
 		if !replaced {
-			w := inv.args[inv.subIdx[0]]
+			w := inv.Args[inv.SubIdx[0]]
 			edits = append(edits, emit.Edit{Start: w.Span.End, End: w.Span.End, New: " --no-cache"})
 		}
 	}
@@ -452,18 +442,18 @@ func (h *ahPass) apkNoCache(r *ahRun) []Finding {
 		return nil
 	}
 	for _, inv := range updates {
-		e, ok := removeCommand(h.d, r.ins, r.script, inv.cmd.Call)
+		e, ok := transform.RemoveCommand(h.d, r.ins, r.script, inv.Cmd.Call)
 		if !ok {
-			return []Finding{h.p.Finding(aptHygieneRule, r.ins, "`apk update` leaves apk's index in the image: use `apk add --no-cache` instead")}
+			return []transform.Finding{h.p.Finding(transform.AptHygieneRule, r.ins, "`apk update` leaves apk's index in the image: use `apk add --no-cache` instead")}
 		}
 		edits = append(edits, e)
 	}
-	if len(edits) == 0 || !editedRunParses(h.d, r.ins, edits) {
+	if len(edits) == 0 || !transform.EditedRunParses(h.d, r.ins, edits) {
 		return nil
 	}
 	msg := "apk keeps its index in the image: use `apk add --no-cache`"
 	if len(updates) > 0 {
 		msg += " instead of `apk update`"
 	}
-	return []Finding{h.p.Finding(aptHygieneRule, r.ins, msg, edits...)}
+	return []transform.Finding{h.p.Finding(transform.AptHygieneRule, r.ins, msg, edits...)}
 }

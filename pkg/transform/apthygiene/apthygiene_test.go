@@ -1,8 +1,10 @@
-package transform
+package apthygiene
 
 import (
 	"testing"
 
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,8 +24,8 @@ func TestAptAssumesYes(t *testing.T) {
 		"apt-get -s install x":                         true,
 		"apt install x":                                false,
 	} {
-		d, run := lastRun(t, "FROM debian\nRUN "+cmd+"\n")
-		invs := findInvocations(nil, d.Shell(run).Commands)
+		d, run := ruletest.LastRun(t, "FROM debian\nRUN "+cmd+"\n")
+		invs := transform.FindInvocations(nil, d.Shell(run).Commands)
 		require.Len(t, invs, 1, cmd)
 		require.Equal(t, want, aptAssumesYes(invs[0]), cmd)
 	}
@@ -33,9 +35,9 @@ func TestAptAssumesYes(t *testing.T) {
 // returns the output.
 func runHygiene(t *testing.T, src string, rules ...string) string {
 	t.Helper()
-	sel, err := Select(append([]string{aptHygieneRule}, rules...), nil)
+	sel, err := transform.Select(append([]string{transform.AptHygieneRule}, rules...), nil)
 	require.NoError(t, err)
-	chain := &Chain{Transforms: sel, Options: Options{Syntax: "never"}}
+	chain := &transform.Chain{Transforms: sel, Options: transform.Options{Syntax: "never"}}
 	res, err := chain.Run("Dockerfile", []byte(src), nil)
 	require.NoError(t, err)
 	return string(res.Out)
@@ -75,7 +77,7 @@ func TestAptHygiene(t *testing.T) {
 			name:  "cache-mounts later in the chain keeps the lists out of the image",
 			src:   "FROM debian\nRUN apt-get update && apt-get install -y curl\n",
 			want:  "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get -o Dir::Cache::Archives=/var/cache/apt/keep/ install -y curl\n",
-			rules: []string{cacheMountsRule},
+			rules: []string{transform.CacheMountsRule},
 		},
 		{
 			name: "apk",

@@ -1,4 +1,4 @@
-package transform
+package apthygiene
 
 import (
 	"regexp"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Recommended packages that builds and containers still need.
@@ -107,7 +108,7 @@ var tlsTools = map[string][]string{
 	"go": {"get", "install", "build", "mod", "run", "test"}, "rustup": nil,
 }
 
-var sshTools = NameSet("ssh", "scp", "sftp", "ssh-keyscan", "ssh-add", "ssh-agent")
+var sshTools = transform.NameSet("ssh", "scp", "sftp", "ssh-keyscan", "ssh-add", "ssh-agent")
 
 // uses collects what later steps do.
 func (h *ahPass) uses(r *ahRun) *laterUses {
@@ -140,7 +141,7 @@ func (u *laterUses) command(args []ast.Word) {
 	if len(args) == 0 {
 		return
 	}
-	name := progBase(args[0])
+	name := transform.ProgBase(args[0])
 	var words []string
 	for _, a := range args[1:] {
 		words = append(words, a.Value)
@@ -152,7 +153,7 @@ func (u *laterUses) command(args []ast.Word) {
 			break
 		}
 	}
-	if subs, ok := tlsTools[name]; ok && (subs == nil || StrIn(subs, sub)) {
+	if subs, ok := tlsTools[name]; ok && (subs == nil || transform.StrIn(subs, sub)) {
 		u.tls = true
 	}
 	u.ssh = u.ssh || sshTools[name]
@@ -163,18 +164,18 @@ func (u *laterUses) command(args []ast.Word) {
 		u.keyserver = true
 	}
 	pip := strings.HasPrefix(name, "pip") || (strings.HasPrefix(name, "python") && len(words) > 1 && words[0] == "-m" && words[1] == "pip")
-	if pip && StrIn(words, "install") {
+	if pip && transform.StrIn(words, "install") {
 		u.pip = true
 	}
 }
 
 // aptValued are apt-get options that take a value in the next word.
-var aptValued = NameSet("-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release", "-a", "--host-architecture")
+var aptValued = transform.NameSet("-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release", "-a", "--host-architecture")
 
 // aptPackages are the packages an `apt-get install` names; ok is false
 // when one is not named literally (a variable, a glob, a local .deb).
-func aptPackages(inv *invocation) (pkgs []string, last ast.Word, ok bool) {
-	args := inv.args[inv.subIdx[0]+1:]
+func aptPackages(inv *transform.Invocation) (pkgs []string, last ast.Word, ok bool) {
+	args := inv.Args[inv.SubIdx[0]+1:]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		last = a
@@ -218,7 +219,7 @@ func (h *ahPass) installedBefore(r *ahRun) map[string]bool {
 			continue
 		}
 		for _, inv := range r2.apt() {
-			if inv.sub[0] != "install" {
+			if inv.Sub[0] != "install" {
 				continue
 			}
 			pkgs, _, _ := aptPackages(inv)
@@ -234,7 +235,7 @@ func (h *ahPass) installedBefore(r *ahRun) map[string]bool {
 // --no-install-recommends, which recommended packages to install by name
 // and why (in the finding). ok is false when the packages are not named
 // literally: the fix is then not applied.
-func (h *ahPass) recommendsKept(r *ahRun, inv *invocation, have map[string]bool, u *laterUses) (keep []string, why []string, edit emit.Edit, ok bool) {
+func (h *ahPass) recommendsKept(r *ahRun, inv *transform.Invocation, have map[string]bool, u *laterUses) (keep []string, why []string, edit emit.Edit, ok bool) {
 	pkgs, last, ok := aptPackages(inv)
 	if !ok {
 		return nil, nil, emit.Edit{}, false
@@ -242,7 +243,7 @@ func (h *ahPass) recommendsKept(r *ahRun, inv *invocation, have map[string]bool,
 	for _, row := range keptRecommends {
 		trigger := ""
 		for _, p := range pkgs {
-			if row.Installed == nil || StrIn(row.Installed, p) {
+			if row.Installed == nil || transform.StrIn(row.Installed, p) {
 				trigger = p
 				break
 			}
