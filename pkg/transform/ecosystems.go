@@ -247,5 +247,5 @@ func PythonPip(name string, args []*syntax.Word) []*syntax.Word {
 // SubAt returns the first positional word (the subcommand) and its index.
 func SubAt(args []*syntax.Word) (string, int) { return tools.Sub(args) }
 
-// npmValued are npm's options that take a value (multi-stage reads them).
-var npmValued = tools.Set(tools.Named("npm").Command.Valued...)
+// NpmValued are npm's options that take a value (multi-stage reads them).
+var NpmValued = tools.Set(tools.Named("npm").Command.Valued...)

@@ -84,7 +84,7 @@ func TestRuleOptionReadsAreDeclared(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, dirs)
 	set := map[string]string{"distroless": "true"}
-	for _, k := range msRuntimeKeys() {
+	for _, k := range Lookup("multi-stage").Options[0].Suffixes() {
 		set["runtime-image."+k] = ""
 	}
 	opts := Options{Unsafe: true, RuleOptions: map[string]map[string]string{"multi-stage": set}}
@@ -98,7 +98,7 @@ func TestRuleOptionReadsAreDeclared(t *testing.T) {
 			bctx, err = NewBuildContext(ctx, filepath.Join(dir, "Dockerfile"))
 			require.NoError(t, err)
 		}
-		chain := &Chain{Transforms: []*Transform{MultiStage}, Options: opts}
+		chain := &Chain{Transforms: []*Transform{Lookup("multi-stage")}, Options: opts}
 		_, err = chain.Run("Dockerfile", src, bctx)
 		if err != nil {
 			assert.NotContains(t, err.Error(), "does not declare", dir)

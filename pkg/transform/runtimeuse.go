@@ -144,7 +144,7 @@ func runtimeReader(m *Manager, words []string) string {
 	return ""
 }
 
-func isShell(name string) bool { return msShells[name] || name == "busybox" }
+func isShell(name string) bool { return Shells[name] || name == "busybox" }
 
 func stageLabel(st *ast.Stage) string {
 	if st.Name != "" {
@@ -286,7 +286,7 @@ func stripStartWrappers(argv []string) []string {
 			argv = argv[1:]
 			continue
 		}
-		rest, ok := wrapped(argv)
+		rest, ok := Wrapped(argv)
 		if !ok {
 			return argv
 		}

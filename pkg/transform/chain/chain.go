@@ -11,6 +11,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
 	"github.com/dfopt/dfopt/pkg/transform/hoistdeps"
 	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
+	"github.com/dfopt/dfopt/pkg/transform/multistage"
 	"github.com/dfopt/dfopt/pkg/transform/reorder"
 	"github.com/dfopt/dfopt/pkg/transform/syntaxheader"
 )
@@ -20,7 +21,7 @@ import (
 var Rules = []*transform.Transform{
 	// Splits a stage that builds and runs into build and runtime stages
 	// first: every later rule then works on the stages it made.
-	transform.MultiStage,
+	multistage.Rule,
 	// Before hoist-deps: the manifests hoist-deps copies are checked
 	// against the ignore file here too.
 	dockerignore.Rule,

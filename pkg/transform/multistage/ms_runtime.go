@@ -1,8 +1,10 @@
-package transform
+package multistage
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // The runtime images of the multi-stage split: what a runtime image is
@@ -19,11 +21,11 @@ var msUbuntuVersions = map[string]string{"16.04": "xenial", "18.04": "bionic", "
 
 // msRuntimeOf says what dfopt knows of an image used as a runtime stage.
 func msRuntimeOf(ref string) msRuntimeInfo {
-	r, err := ParseImageRef(ref)
+	r, err := transform.ParseImageRef(ref)
 	if err != nil || r.Vars {
 		return msRuntimeInfo{}
 	}
-	ti := ParseImageTag(r.Tag)
+	ti := transform.ParseImageTag(r.Tag)
 	if strings.HasPrefix(r.Repository(), "gcr.io/distroless/") || msHas(ti.Rest, "chiseled") {
 		return msRuntimeInfo{Family: "distroless"}
 	}
@@ -127,7 +129,7 @@ func (s *msSplit) noteStable(img string, err error) (string, error) {
 // that does not name its Debian release gets debian:stable-slim: official
 // images are built on Debian stable or older, and glibc runs programs
 // linked against an older glibc.
-func msDebianOrAlpine(prefix string, ref ImageRef, ti TagInfo, static bool) (string, error) {
+func msDebianOrAlpine(prefix string, ref transform.ImageRef, ti transform.TagInfo, static bool) (string, error) {
 	switch ti.OS {
 	case "alpine":
 		if ti.Release != "" {

@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -22,7 +23,7 @@ func msNodeArgs(c *msCmd) (sub string, pos []string, global bool) {
 		switch {
 		case v == "-g" || v == "--global" || v == "--location=global":
 			global = true
-		case npmValued[v]:
+		case transform.NpmValued[v]:
 			i++ // --cwd DIR, --prefix DIR: the value is not a subcommand
 		case strings.HasPrefix(v, "-"):
 		case sub == "":
@@ -244,9 +245,9 @@ func (s *msSplit) nodeProdInstall(c *msCmd) string {
 		if strings.Contains(t, "--omit=dev") || strings.Contains(t, "--production") || strings.Contains(t, "--only=prod") {
 			return t
 		}
-		ti := ParseImageTag(s.ref.Tag)
+		ti := transform.ParseImageTag(s.ref.Tag)
 		m := 0
-		fmt.Sscanf(MsMajor(ti.Version), "%d", &m)
+		fmt.Sscanf(transform.MsMajor(ti.Version), "%d", &m)
 		for _, w := range ti.Rest {
 			if v, ok := msNodeMajors[w]; ok {
 				m = v

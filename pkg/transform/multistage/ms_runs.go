@@ -1,8 +1,10 @@
-package transform
+package multistage
 
 import (
 	"path"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Multi-stage, step 4: what becomes of each RUN before the split (kept,
@@ -150,7 +152,7 @@ func (s *msSplit) runLines(pl *msPlan, cmds []*msCmd) []string {
 	}
 	// The RUN's mounts (a bind mount of the manifests, a secret .npmrc)
 	// are there for the commands it runs again too.
-	return []string{strings.TrimPrefix(RunFlags(s.d, pl.ins)+" "+strings.Join(parts, " && "), " ")}
+	return []string{strings.TrimPrefix(transform.RunFlags(s.d, pl.ins)+" "+strings.Join(parts, " && "), " ")}
 }
 
 // relativeArgs reports whether a command's arguments depend on the folder.

@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Rust's row of the multi-stage table: cargo commands, where they put
@@ -19,7 +20,7 @@ func msRustRuntime(s *msSplit) (string, error) {
 	if s.ref.Vars {
 		return "", errors.New("the rust image reference uses build arguments")
 	}
-	ti := ParseImageTag(s.ref.Tag)
+	ti := transform.ParseImageTag(s.ref.Tag)
 	// Rust on Alpine targets musl and links statically.
 	return s.noteStable(msDebianOrAlpine(prefix, s.ref, ti, ti.OS == "alpine"))
 }
@@ -354,7 +355,7 @@ func (s *msSplit) cargoLibs(pkgDir string, at int) error {
 	if err != nil {
 		return err
 	}
-	alpine := ParseImageTag(s.ref.Tag).OS == "alpine"
+	alpine := transform.ParseImageTag(s.ref.Tag).OS == "alpine"
 	for _, crate := range crates {
 		if !strings.HasSuffix(crate, "-sys") && !strings.HasSuffix(crate, "_sys") {
 			continue

@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"encoding/xml"
@@ -8,12 +8,14 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // .NET's row of the multi-stage table: `dotnet publish`, its output
 // folder, and the aspnet/runtime/runtime-deps image.
 
-func msDotnetImage(r ImageRef) bool {
+func msDotnetImage(r transform.ImageRef) bool {
 	p := r.Repository()
 	return p == "mcr.microsoft.com/dotnet/sdk" || p == "mcr.microsoft.com/dotnet/core/sdk" || p == "microsoft/dotnet" && strings.Contains(r.Tag, "sdk")
 }
@@ -39,7 +41,7 @@ func msDotnetRuntime(s *msSplit) (string, error) {
 		// An SDK version (8.0.100) is not a runtime version: keep 8.0.
 		words[0] = v[:strings.LastIndexByte(v, '.')]
 	}
-	if ParseImageTag(tag).OS == "windows" {
+	if transform.ParseImageTag(tag).OS == "windows" {
 		return "", errors.New("images for Windows are not supported")
 	}
 	return base + ":" + strings.Join(words, "-"), nil

@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -41,14 +42,14 @@ func (s *msSplit) contextPath(abs string, at int) (string, bool) {
 		for _, src := range c.SourcePaths {
 			var matches []string
 			if strings.ContainsAny(src, "*?[") {
-				m, _ := filepath.Glob(filepath.Join(s.p.Context.Dir, filepath.FromSlash(Clean(src))))
+				m, _ := filepath.Glob(filepath.Join(s.p.Context.Dir, filepath.FromSlash(transform.Clean(src))))
 				for _, f := range m {
 					if rel, err := filepath.Rel(s.p.Context.Dir, f); err == nil {
 						matches = append(matches, filepath.ToSlash(rel))
 					}
 				}
 			} else {
-				matches = []string{Clean(src)}
+				matches = []string{transform.Clean(src)}
 			}
 			for _, m := range matches {
 				full := filepath.Join(s.p.Context.Dir, filepath.FromSlash(m))

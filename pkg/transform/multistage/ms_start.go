@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -26,48 +27,6 @@ type msProg struct {
 	name   string // as written; "" when it is not literal
 	args   []string
 	script bool // read by a shell (`sh start.sh`), not executed
-}
-
-// msShells run a command line with -c, or a script.
-var msShells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "ksh": true}
-
-// msWrappers run the rest of their command line as a program; the value
-// is the number of operands before it (gosu USER CMD). Their options are
-// skipped; wrapperValued are the options that take a value.
-var msWrappers = map[string]int{
-	"env": 0, "dumb-init": 0, "tini": 0, "tini-static": 0, "catatonit": 0, "nohup": 0, "nice": 0,
-	"time": 0, "setpriv": 0, "gosu": 1, "su-exec": 1, "timeout": 1, "chpst": 1,
-}
-
-var wrapperValued = map[string]map[string]bool{
-	"tini": {"-p": true, "-e": true}, "tini-static": {"-p": true, "-e": true},
-	"dumb-init": {"-r": true, "--rewrite": true},
-	"nice":      {"-n": true},
-}
-
-// wrapped is the command line a wrapper runs (nil when argv is not a
-// wrapper, or runs nothing).
-func wrapped(argv []string) ([]string, bool) {
-	base := path.Base(argv[0])
-	n, ok := msWrappers[base]
-	if !ok {
-		return nil, false
-	}
-	rest := argv[1:]
-	for len(rest) > 0 && (strings.HasPrefix(rest[0], "-") || base == "env" && strings.Contains(rest[0], "=")) {
-		opt := rest[0]
-		rest = rest[1:]
-		if opt == "--" {
-			break
-		}
-		if wrapperValued[base][opt] && len(rest) > 0 {
-			rest = rest[1:]
-		}
-	}
-	if len(rest) <= n {
-		return nil, true
-	}
-	return rest[n:], true
 }
 
 // msBuiltins are shell builtins: no program to find.
@@ -144,10 +103,10 @@ func msPrograms(in *ast.Instruction, argv []string, depth int) []msProg {
 	}
 	base := path.Base(argv[0])
 	out := []msProg{{ins: in, name: argv[0], args: argv[1:]}}
-	switch rest, wrapper := wrapped(argv); {
-	case msShells[base] && len(argv) > 2 && argv[1] == "-c":
+	switch rest, wrapper := transform.Wrapped(argv); {
+	case transform.Shells[base] && len(argv) > 2 && argv[1] == "-c":
 		out = append(out, msShellPrograms(in, argv[2], depth+1)...)
-	case msShells[base] && len(argv) > 1 && !strings.HasPrefix(argv[1], "-"):
+	case transform.Shells[base] && len(argv) > 1 && !strings.HasPrefix(argv[1], "-"):
 		out = append(out, msProg{ins: in, name: argv[1], args: argv[2:], script: true})
 	case wrapper && rest != nil:
 		out = append(out, msPrograms(in, rest, depth+1)...)
@@ -203,7 +162,7 @@ func msShellPrograms(in *ast.Instruction, text string, depth int) []msProg {
 // startNeedsShell reports whether the image starts a shell.
 func (s *msSplit) startNeedsShell() bool {
 	for _, p := range s.startPrograms() {
-		if msShells[path.Base(p.name)] {
+		if transform.Shells[path.Base(p.name)] {
 			return true
 		}
 	}
@@ -247,8 +206,8 @@ func (s *msSplit) toolchain(base string, have map[string]bool) string {
 	case s.row.SameImage && (msCompilers[base] || msHas(s.pkgs.dropped, base)):
 		return "builder"
 	}
-	for _, m := range Managers {
-		if msHas(s.row.Managers, m.Name) && StrIn(m.Runtime, base) {
+	for _, m := range transform.Managers {
+		if msHas(s.row.Managers, m.Name) && transform.StrIn(m.Runtime, base) {
 			return "runs"
 		}
 	}

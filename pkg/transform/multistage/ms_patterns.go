@@ -1,10 +1,11 @@
-package transform
+package multistage
 
 import (
 	"path"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // The multi-stage table: one row per pattern. A row says how to recognise
@@ -21,7 +22,7 @@ type msPattern struct {
 	Lang     string
 	Build    string // the build command(s) it recognises, for messages
 	Saving   string // what the runtime image no longer ships
-	Image    func(r ImageRef) bool
+	Image    func(r transform.ImageRef) bool
 	Classify func(c *msCmd) msClass
 	// Artifacts finds what one build command produced (absolute paths in
 	// the builder), or says what is missing to know it.
@@ -89,8 +90,8 @@ var msPatterns = []*msPattern{
 // registry spelling (docker.io/library/…, a library mirror), tag or digest.
 // Windows variants are set aside before the table is consulted; ONBUILD
 // variants fail at the runtime image.
-func msOfficial(name string) func(ImageRef) bool {
-	return func(r ImageRef) bool {
+func msOfficial(name string) func(transform.ImageRef) bool {
+	return func(r transform.ImageRef) bool {
 		n, _, ok := r.Official()
 		return ok && n == name
 	}

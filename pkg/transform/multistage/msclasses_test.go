@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
 )
 
@@ -21,7 +22,7 @@ func TestStageEnvImageWorkdir(t *testing.T) {
 	for ref, want := range map[string]string{"gradle:8-jdk17": "/home/gradle", "golang:1.22": "/go", "node:20": "/", "example.com/x": "/"} {
 		d, err := ast.Parse("Dockerfile", []byte("FROM "+ref+"\nRUN true\n"))
 		require.NoError(t, err)
-		env := NewStageEnv(d).At(d.Stages[0].Instructions[1])
+		env := transform.NewStageEnv(d).At(d.Stages[0].Instructions[1])
 		require.Equal(t, want, env.Workdir, ref)
 	}
 }

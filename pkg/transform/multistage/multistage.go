@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"fmt"
@@ -8,10 +8,11 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// MultiStage splits a final stage that builds and runs a program into a
+// Rule splits a final stage that builds and runs a program into a
 // builder stage and a runtime stage started from a small image that gets
 // only the build's artifacts. It changes the image on purpose: unsafe.
 //
@@ -30,15 +31,15 @@ import (
 // it (cache mounts in a builder stage that no image ships, package steps
 // moved above `COPY . .` in the runtime stage), and the chain must reach
 // its fixed point in one pass.
-var MultiStage = &Transform{
+var Rule = &transform.Transform{
 	Name:   "multi-stage",
 	Doc:    "split a final stage that builds Go, Rust, Java, .NET, Node or Python-with-a-C-toolchain into a builder stage and a small runtime stage",
 	Unsafe: true,
 	Run:    runMultiStage,
-	Options: []Option{
-		{Name: "runtime-image.*", Kind: ImageOption, Suffixes: msRuntimeKeys,
+	Options: []transform.Option{
+		{Name: "runtime-image.*", Kind: transform.ImageOption, Suffixes: msRuntimeKeys,
 			Doc: "the runtime image for an ecosystem, instead of the one derived from the builder image"},
-		{Name: "distroless", Kind: BoolOption,
+		{Name: "distroless", Kind: transform.BoolOption,
 			Doc: "run static Go builds on gcr.io/distroless/static instead of the default runtime image"},
 	},
 }
@@ -168,10 +169,10 @@ type msPlan struct {
 // chooseRuntime (ms_runtimestage.go: rt); edits (ms_edits.go) writes the
 // plan out.
 type msSplit struct {
-	p   *Pass
+	p   *transform.Pass
 	d   *ast.Document
 	st  *ast.Stage
-	ref ImageRef
+	ref transform.ImageRef
 	ins []*ast.Instruction // the stage's instructions after FROM
 	row *msPattern         // the language's row, once run has chosen it
 	pl  []*msPlan          // one per instruction of ins
@@ -240,7 +241,7 @@ func (s *msSplit) fail(format string, args ...any) {
 	s.problems = append(s.problems, msg)
 }
 
-func runMultiStage(p *Pass) []Finding {
+func runMultiStage(p *transform.Pass) []transform.Finding {
 	d := p.Doc
 	st := d.Stages[len(d.Stages)-1]
 	if prev := d.StageByName(st.Base); prev != nil && prev.Index < st.Index {
@@ -249,20 +250,20 @@ func runMultiStage(p *Pass) []Finding {
 	if strings.EqualFold(st.Base, "scratch") {
 		return nil
 	}
-	ref, err := ParseImageRef(st.Base)
-	if err != nil || ParseImageTag(ref.Tag).OS == "windows" {
+	ref, err := transform.ParseImageRef(st.Base)
+	if err != nil || transform.ParseImageTag(ref.Tag).OS == "windows" {
 		return nil
 	}
 	s := &msSplit{p: p, d: d, st: st, ref: ref, ins: st.Instructions[1:], end: msStageEnd{args: map[string]bool{}}}
 	return s.run()
 }
 
-func (s *msSplit) finding(msg string, edits []emit.Edit) []Finding {
+func (s *msSplit) finding(msg string, edits []emit.Edit) []transform.Finding {
 	f := s.st.From
-	return []Finding{{Rule: "multi-stage", Message: msg, Line: f.StartLine, EndLine: f.EndLine, Edits: edits, Unsafe: true}}
+	return []transform.Finding{{Rule: "multi-stage", Message: msg, Line: f.StartLine, EndLine: f.EndLine, Edits: edits, Unsafe: true}}
 }
 
-func (s *msSplit) run() []Finding {
+func (s *msSplit) run() []transform.Finding {
 	var imgRow *msPattern
 	for _, r := range msPatterns {
 		if r.Image(s.ref) {
@@ -359,7 +360,7 @@ func msShort(t string) string {
 // toolchainImage reports whether the base image exists to build (golang,
 // rust, maven, gradle, the .NET SDK), not to run (a JDK also runs servers).
 func (s *msSplit) toolchainImage() bool {
-	if msHas(ParseImageTag(s.ref.Tag).Rest, "onbuild") {
+	if msHas(transform.ParseImageTag(s.ref.Tag).Rest, "onbuild") {
 		return false
 	}
 	n, _, ok := s.ref.Official()

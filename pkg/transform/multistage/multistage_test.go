@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,7 +17,7 @@ import (
 // output parses and that a second run changes nothing.
 func msRun(t *testing.T, src string, files map[string]string, opts map[string]string) (string, []string) {
 	t.Helper()
-	var bctx *BuildContext
+	var bctx *transform.BuildContext
 	if files != nil {
 		dir := t.TempDir()
 		for name, data := range files {
@@ -24,10 +26,10 @@ func msRun(t *testing.T, src string, files map[string]string, opts map[string]st
 			require.NoError(t, os.WriteFile(p, []byte(data), 0o644))
 		}
 		var err error
-		bctx, err = NewBuildContext(dir, filepath.Join(dir, "Dockerfile"))
+		bctx, err = transform.NewBuildContext(dir, filepath.Join(dir, "Dockerfile"))
 		require.NoError(t, err)
 	}
-	chain := &Chain{Transforms: []*Transform{MultiStage}, Options: Options{Unsafe: true, RuleOptions: map[string]map[string]string{"multi-stage": opts}}}
+	chain := &transform.Chain{Transforms: []*transform.Transform{Rule}, Options: transform.Options{Unsafe: true, RuleOptions: map[string]map[string]string{"multi-stage": opts}}}
 	res, err := chain.Run("Dockerfile", []byte(src), bctx)
 	require.NoError(t, err)
 	var msgs []string
@@ -204,7 +206,7 @@ func TestMultiStageIgnorePragma(t *testing.T) {
 
 func TestMultiStageSafeModeReports(t *testing.T) {
 	src := "FROM golang:1.22-bookworm\nRUN go build -o /app example.com/app\nCMD [\"/app\"]\n"
-	chain := &Chain{Transforms: []*Transform{MultiStage}}
+	chain := &transform.Chain{Transforms: []*transform.Transform{Rule}}
 	res, err := chain.Run("Dockerfile", []byte(src), nil)
 	require.NoError(t, err)
 	require.Equal(t, src, string(res.Out))
@@ -233,7 +235,7 @@ func TestMultiStageRuntimeImages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.base, func(t *testing.T) {
-			ref, err := ParseImageRef(tt.base)
+			ref, err := transform.ParseImageRef(tt.base)
 			require.NoError(t, err)
 			var row *msPattern
 			for _, r := range msPatterns {
@@ -242,7 +244,7 @@ func TestMultiStageRuntimeImages(t *testing.T) {
 				}
 			}
 			require.True(t, row.Image(ref))
-			s := &msSplit{ref: ref, st: nil, p: &Pass{Options: &Options{}}}
+			s := &msSplit{ref: ref, st: nil, p: &transform.Pass{Options: &transform.Options{}}}
 			if tt.row == "node" {
 				require.Equal(t, tt.want, ref.Raw)
 				return
@@ -273,7 +275,7 @@ func TestMultiStageTables(t *testing.T) {
 			for rel, lib := range rels {
 				require.False(t, msDevPackage(lib), "%s %s %s", fam, dev, rel)
 				if rel != "" && rel != "?" && fam == "debian" {
-					_, known := imgDebianReleases[rel]
+					_, known := baseimage.DebianReleases[rel]
 					require.True(t, known, "%s: unknown release %s", dev, rel)
 				}
 			}
@@ -308,7 +310,7 @@ func FuzzMultiStage(f *testing.F) {
 	}
 	f.Add([]byte("FROM golang:1.22\nRUN cd x && go build -o ../y . && mv ../y /z && chmod +x /z\nCMD [\"/z\"]\n"))
 	f.Add([]byte("FROM python:3.11-slim\nRUN apt-get install -y gcc\nRUN pip install -r r.txt\nRUN python -c 1 > /out\n"))
-	chain := &Chain{Transforms: []*Transform{MultiStage}, Options: Options{Unsafe: true}}
+	chain := &transform.Chain{Transforms: []*transform.Transform{Rule}, Options: transform.Options{Unsafe: true}}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if _, err := ast.Parse("Dockerfile", src); err != nil {
 			return

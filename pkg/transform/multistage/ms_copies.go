@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -163,7 +164,7 @@ func (s *msSplit) dropRedundantCopies() {
 // wholeContextCopy: `COPY . DIR` without flags; returns DIR.
 func (s *msSplit) wholeContextCopy(pl *msPlan) (string, bool) {
 	c, ok := pl.ins.Command.(*instructions.CopyCommand)
-	if !ok || len(pl.ins.Flags) > 0 || len(c.SourcePaths) != 1 || Clean(c.SourcePaths[0]) != "" || len(c.SourceContents) > 0 {
+	if !ok || len(pl.ins.Flags) > 0 || len(c.SourcePaths) != 1 || transform.Clean(c.SourcePaths[0]) != "" || len(c.SourceContents) > 0 {
 		return "", false
 	}
 	d, ok := msExpand(c.DestPath, pl.env)
@@ -188,7 +189,7 @@ func (s *msSplit) coveredBy(pl *msPlan, dir string) bool {
 	dest := msResolve(pl.cwd, d)
 	dirDest := strings.HasSuffix(d, "/") || d == "." || len(c.SourcePaths) > 1
 	for _, src := range c.SourcePaths {
-		rel := Clean(src)
+		rel := transform.Clean(src)
 		if rel == "" || strings.Contains(src, "$") {
 			return false
 		}
@@ -274,7 +275,7 @@ func (s *msSplit) contextFile(pl *msPlan, src string) bool {
 	if s.p.Context == nil || strings.ContainsAny(src, "*?[$") || msCopyFrom(pl.ins) != "" {
 		return false
 	}
-	st, err := os.Stat(filepath.Join(s.p.Context.Dir, filepath.FromSlash(Clean(src))))
+	st, err := os.Stat(filepath.Join(s.p.Context.Dir, filepath.FromSlash(transform.Clean(src))))
 	return err == nil && st.Mode().IsRegular()
 }
 

@@ -1,10 +1,11 @@
-package transform
+package multistage
 
 import (
 	"fmt"
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -75,7 +76,7 @@ var msReadingCmds = map[string]int{
 // install whose project folder is unknown.
 func (s *msSplit) cmdReads(c *msCmd) (reads []msRead, ok bool) {
 	if call := msCallOf(c); call != nil {
-		if in := Recognise(call); in != nil && in.Eco != nil && !in.Ignore {
+		if in := transform.Recognise(call); in != nil && in.Eco != nil && !in.Ignore {
 			if !msLiteralFolder(c) {
 				return nil, false
 			}

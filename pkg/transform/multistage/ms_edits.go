@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -78,7 +79,7 @@ func (s *msSplit) edits() []emit.Edit {
 		// No line terminator at the end of the file.
 		text = eol + eol + strings.Join(lines, eol)
 	}
-	edits = append(edits, Carry(d, emit.Edit{Start: at, End: at, New: text}, carried...))
+	edits = append(edits, transform.Carry(d, emit.Edit{Start: at, End: at, New: text}, carried...))
 	return edits
 }
 

@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -176,7 +177,7 @@ func (s *msSplit) runtimeTexts() []string {
 // chooseRuntime picks the runtime image: the user's, or the row's.
 func (s *msSplit) chooseRuntime() {
 	if o := s.option("runtime-image." + s.row.Key); o != "" {
-		if _, err := ParseImageRef(o); err != nil {
+		if _, err := transform.ParseImageRef(o); err != nil {
 			s.fail("runtime-image.%s=%s: %v", s.row.Key, o, err)
 			return
 		}
@@ -235,7 +236,7 @@ func (s *msSplit) runtimeLibs() []string {
 		fam, rel := s.rt.info.Family, s.rt.info.Release
 		if s.row.SameImage {
 			fam = s.pkgs.family
-			ti := ParseImageTag(s.ref.Tag)
+			ti := transform.ParseImageTag(s.ref.Tag)
 			rel = ti.Release
 		}
 		lib, ok := msRuntimeLib(fam, rel, dev)
@@ -283,7 +284,7 @@ func (s *msSplit) checkDevLibs() {
 	for _, dev := range s.pkgs.dev {
 		f, rel := s.rt.info.Family, s.rt.info.Release
 		if s.row.SameImage {
-			f, rel = s.pkgs.family, ParseImageTag(s.ref.Tag).Release
+			f, rel = s.pkgs.family, transform.ParseImageTag(s.ref.Tag).Release
 		}
 		if _, ok := msRuntimeLib(f, rel, dev); !ok {
 			if rel == "" && msDevRuntime[msFamKey(f)][dev] != nil {

@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"encoding/xml"
@@ -6,17 +6,19 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Java's row of the multi-stage table: Maven and Gradle commands, the
 // jar they build, and the JRE runtime image.
 
-func msJavaImage(r ImageRef) bool {
+func msJavaImage(r transform.ImageRef) bool {
 	n, _, ok := r.Official()
 	if !ok {
 		return false
 	}
-	ti := ParseImageTag(r.Tag)
+	ti := transform.ParseImageTag(r.Tag)
 	switch n {
 	case "maven", "gradle", "amazoncorretto":
 		return true
@@ -28,19 +30,19 @@ func msJavaImage(r ImageRef) bool {
 }
 
 // msJavaMajor finds the JDK's major version and the OS in a Java image tag.
-func msJavaMajor(name string, ti TagInfo) string {
+func msJavaMajor(name string, ti transform.TagInfo) string {
 	switch name {
 	case "eclipse-temurin", "openjdk", "amazoncorretto":
-		return MsMajor(ti.Version)
+		return transform.MsMajor(ti.Version)
 	}
 	for i, w := range ti.Rest {
-		if strings.HasPrefix(w, "jdk") && MsMajor(w[3:]) != "" {
-			return MsMajor(w[3:])
+		if strings.HasPrefix(w, "jdk") && transform.MsMajor(w[3:]) != "" {
+			return transform.MsMajor(w[3:])
 		}
 		switch w {
 		case "jdk", "openjdk", "temurin", "amazoncorretto", "corretto", "sapmachine", "semeru", "ibmjava", "graalvm":
-			if i+1 < len(ti.Rest) && MsMajor(ti.Rest[i+1]) != "" {
-				return MsMajor(ti.Rest[i+1])
+			if i+1 < len(ti.Rest) && transform.MsMajor(ti.Rest[i+1]) != "" {
+				return transform.MsMajor(ti.Rest[i+1])
 			}
 		}
 	}
@@ -52,7 +54,7 @@ func msJavaRuntime(s *msSplit) (string, error) {
 	if s.ref.Vars {
 		return "", errors.New("the image reference uses build arguments")
 	}
-	ti := ParseImageTag(s.ref.Tag)
+	ti := transform.ParseImageTag(s.ref.Tag)
 	m := msJavaMajor(name, ti)
 	if m == "" {
 		return "", fmt.Errorf("`%s` does not name its JDK version", s.ref.Raw)

@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import "github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 

@@ -1,10 +1,11 @@
-package transform
+package multistage
 
 import (
 	"fmt"
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -125,7 +126,7 @@ func msVirtual(c *msCmd) string {
 
 // pythonVenv finds the virtual environment pip installs into, or plans one.
 func (s *msSplit) pythonVenv() {
-	if MsMajor(ParseImageTag(s.ref.Tag).Version) == "2" {
+	if transform.MsMajor(transform.ParseImageTag(s.ref.Tag).Version) == "2" {
 		s.fail("Python 2 has no venv module")
 		return
 	}

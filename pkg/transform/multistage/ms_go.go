@@ -1,4 +1,4 @@
-package transform
+package multistage
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast/stage"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -18,7 +19,7 @@ func msGoRuntime(s *msSplit) (string, error) {
 	if s.ref.Vars {
 		return "", errors.New("the golang image reference uses build arguments")
 	}
-	ti := ParseImageTag(s.ref.Tag)
+	ti := transform.ParseImageTag(s.ref.Tag)
 	if msHas(ti.Rest, "onbuild") {
 		return "", errors.New("ONBUILD images are not supported")
 	}
@@ -82,8 +83,8 @@ var msGoBoolFlags = map[string]bool{
 
 // msGoVersion is the Go minor version of the builder image (0 when the tag
 // does not say; "latest" and "1" are recent).
-func msGoVersion(ref ImageRef) (int, bool) {
-	ti := ParseImageTag(ref.Tag)
+func msGoVersion(ref transform.ImageRef) (int, bool) {
+	ti := transform.ParseImageTag(ref.Tag)
 	switch {
 	case ti.Version == "" && !ref.Vars:
 		return 99, true
@@ -133,7 +134,7 @@ func msGoArtifacts(s *msSplit, c *msCmd) ([]msArtifact, error) {
 	// cgo: static binaries need no C library in the runtime image.
 	cgo, set := c.getenv("CGO_ENABLED")
 	static := set && cgo == "0"
-	if !set && ParseImageTag(s.ref.Tag).OS == "alpine" && !s.installs("gcc", "build-base", "clang") {
+	if !set && transform.ParseImageTag(s.ref.Tag).OS == "alpine" && !s.installs("gcc", "build-base", "clang") {
 		static = true // no C compiler: cgo is off
 	}
 	if !static {
