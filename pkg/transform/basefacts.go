@@ -117,7 +117,7 @@ var dnfDownloads = []string{"install", "update", "upgrade", "reinstall", "groupi
 // mount the options its generation needs: keep the downloaded packages
 // (they would be deleted after the transaction) and revalidate the
 // metadata the mount keeps. It returns the note for the message.
-func (c *CachePass) rpmOptions(r *cmRun, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) string {
+func (c *CachePass) rpmOptions(r *CacheRun, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) string {
 	prog := ProgBase(inv.Prog)
 	t, why := systemTool(r.env, prog)
 	if why != "" || !has(t.CacheDir) {
@@ -145,7 +145,7 @@ func (c *CachePass) rpmOptions(r *cmRun, inv *Invocation, has func(string) bool,
 // --update-cache (apk would otherwise reuse an index the mount kept for
 // up to four hours, where the build without the mount fetched a fresh
 // one), replacing --no-cache.
-func (c *CachePass) apkOptions(r *cmRun, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) {
+func (c *CachePass) apkOptions(r *CacheRun, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) {
 	dir := ""
 	switch {
 	case has("/var/cache/apk"):
@@ -176,7 +176,7 @@ func (c *CachePass) apkOptions(r *cmRun, inv *Invocation, has func(string) bool,
 		}
 		switch {
 		case done || len(opts) == 0:
-			if e, ok := removeWord(c.d, r.ins, a.Span); ok {
+			if e, ok := removeWord(c.Doc, r.Ins, a.Span); ok {
 				add(e, "remove --no-cache")
 			}
 		default:
@@ -220,7 +220,7 @@ func SystemCacheDirs(st *StageState, prog string) (dirs, candidates []string) {
 // depends on the image (`dnf5 clean all` beside a mounted dnf 4 cache)
 // empties a mounted directory, and may go; one whose directory is not
 // mounted, or unknown, keeps the cache out of the image and stays.
-func cleanOwnDirMounted(r *cmRun, inv *Invocation, keys []string) bool {
+func cleanOwnDirMounted(r *CacheRun, inv *Invocation, keys []string) bool {
 	for _, spec := range inv.Manager.Caches {
 		if spec.Path == nil {
 			continue

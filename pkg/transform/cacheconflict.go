@@ -18,15 +18,15 @@ import (
 // groups applies the rules that span RUNs and stages, dropping uses that
 // cannot be mounted safely.
 func (c *CachePass) groups() {
-	byKey := map[string][]*cmUse{}
+	byKey := map[string][]*CacheUse{}
 	var keys []string
-	for _, r := range c.runs {
+	for _, r := range c.Runs {
 		c.dropNested(r)
-		for _, u := range r.uses {
-			if _, ok := byKey[u.key]; !ok {
-				keys = append(keys, u.key)
+		for _, u := range r.Uses {
+			if _, ok := byKey[u.Key]; !ok {
+				keys = append(keys, u.Key)
 			}
-			byKey[u.key] = append(byKey[u.key], u)
+			byKey[u.Key] = append(byKey[u.Key], u)
 		}
 	}
 	sort.Strings(keys)
@@ -34,8 +34,8 @@ func (c *CachePass) groups() {
 		for _, comp := range c.components(byKey[key]) {
 			if why := c.conflict(key, comp); why != "" {
 				for _, u := range comp {
-					if u.drop == "" {
-						u.drop = why
+					if u.Drop == "" {
+						u.Drop = why
 					}
 				}
 			}
@@ -45,35 +45,35 @@ func (c *CachePass) groups() {
 
 // dropNested keeps one use per directory of a RUN and drops a directory
 // inside another one mounted by the same RUN.
-func (c *CachePass) dropNested(r *cmRun) {
-	r.allUses = r.uses
-	var kept []*cmUse
-	seen := map[string]*cmUse{}
-	for _, u := range r.uses {
-		if k := seen[u.key]; k != nil {
-			k.also = append(k.also, u.m)
+func (c *CachePass) dropNested(r *CacheRun) {
+	r.allUses = r.Uses
+	var kept []*CacheUse
+	seen := map[string]*CacheUse{}
+	for _, u := range r.Uses {
+		if k := seen[u.Key]; k != nil {
+			k.also = append(k.also, u.Manager)
 			continue
 		}
-		seen[u.key] = u
+		seen[u.Key] = u
 		kept = append(kept, u)
 	}
-	r.uses = kept[:0:0]
+	r.Uses = kept[:0:0]
 	for _, u := range kept {
 		inner := false
 		for _, o := range kept {
-			if o != u && strictlyUnder(u.key, o.key) {
+			if o != u && strictlyUnder(u.Key, o.Key) {
 				inner = true
 			}
 		}
 		if !inner {
-			r.uses = append(r.uses, u)
+			r.Uses = append(r.Uses, u)
 		}
 	}
 }
 
 // components splits the uses of one directory into groups whose stages
 // are built on one another.
-func (c *CachePass) components(uses []*cmUse) [][]*cmUse {
+func (c *CachePass) components(uses []*CacheUse) [][]*CacheUse {
 	parent := make([]int, len(uses))
 	for i := range parent {
 		parent[i] = i
@@ -86,12 +86,12 @@ func (c *CachePass) components(uses []*cmUse) [][]*cmUse {
 	}
 	for i := range uses {
 		for j := i + 1; j < len(uses); j++ {
-			if c.related(uses[i].run.ins.Stage, uses[j].run.ins.Stage) {
+			if c.related(uses[i].run.Ins.Stage, uses[j].run.Ins.Stage) {
 				parent[find(i)] = find(j)
 			}
 		}
 	}
-	groups := map[int][]*cmUse{}
+	groups := map[int][]*CacheUse{}
 	var order []int
 	for i, u := range uses {
 		root := find(i)
@@ -100,7 +100,7 @@ func (c *CachePass) components(uses []*cmUse) [][]*cmUse {
 		}
 		groups[root] = append(groups[root], u)
 	}
-	out := make([][]*cmUse, 0, len(order))
+	out := make([][]*CacheUse, 0, len(order))
 	for _, r := range order {
 		out = append(out, groups[r])
 	}
@@ -112,7 +112,7 @@ func (c *CachePass) related(a, b int) bool {
 	if a == b {
 		return true
 	}
-	sa, sb := c.d.Stages[a], c.d.Stages[b]
+	sa, sb := c.Doc.Stages[a], c.Doc.Stages[b]
 	for _, s := range c.se.Lineage(sa) {
 		if s.Index == b {
 			return true
@@ -126,9 +126,9 @@ func (c *CachePass) related(a, b int) bool {
 	return false
 }
 
-func (c *CachePass) relatedToAny(stage int, comp []*cmUse) bool {
+func (c *CachePass) relatedToAny(stage int, comp []*CacheUse) bool {
 	for _, u := range comp {
-		if c.related(stage, u.run.ins.Stage) {
+		if c.related(stage, u.run.Ins.Stage) {
 			return true
 		}
 	}
@@ -137,12 +137,12 @@ func (c *CachePass) relatedToAny(stage int, comp []*cmUse) bool {
 
 // beforeAnyUse reports an instruction that runs before one of the uses, in
 // the use's stage or a stage it is built on.
-func (c *CachePass) beforeAnyUse(ins *ast.Instruction, comp []*cmUse) bool {
+func (c *CachePass) beforeAnyUse(ins *ast.Instruction, comp []*CacheUse) bool {
 	for _, u := range comp {
-		if ins.Index >= u.run.ins.Index {
+		if ins.Index >= u.run.Ins.Index {
 			continue
 		}
-		for _, s := range c.se.Lineage(c.d.Stages[u.run.ins.Stage]) {
+		for _, s := range c.se.Lineage(c.Doc.Stages[u.run.Ins.Stage]) {
 			if s.Index == ins.Stage {
 				return true
 			}
@@ -152,10 +152,10 @@ func (c *CachePass) beforeAnyUse(ins *ast.Instruction, comp []*cmUse) bool {
 }
 
 // builtOnAny reports whether stage is one of comp's stages or built on one.
-func (c *CachePass) builtOnAny(stage int, comp []*cmUse) bool {
-	for _, s := range c.se.Lineage(c.d.Stages[stage]) {
+func (c *CachePass) builtOnAny(stage int, comp []*CacheUse) bool {
+	for _, s := range c.se.Lineage(c.Doc.Stages[stage]) {
 		for _, u := range comp {
-			if u.run.ins.Stage == s.Index {
+			if u.run.Ins.Stage == s.Index {
 				return true
 			}
 		}
@@ -164,19 +164,19 @@ func (c *CachePass) builtOnAny(stage int, comp []*cmUse) bool {
 }
 
 // conflict returns why a directory must not be mounted in a group of RUNs.
-func (c *CachePass) conflict(key string, comp []*cmUse) string {
+func (c *CachePass) conflict(key string, comp []*CacheUse) string {
 	first := comp[0]
-	users := map[*cmRun]bool{}
+	users := map[*CacheRun]bool{}
 	for _, u := range comp {
 		users[u.run] = true
 	}
 	// A Store directory (and apt's lists) holds what later steps read:
 	// every RUN that uses it must be mounted, or none. A pure cache needs
 	// no such agreement: a RUN without the mount just downloads again.
-	consistent := first.spec.Store || first.spec.Lists
+	consistent := first.Spec.Store || first.Spec.Lists
 	allBlocked := true
 	for _, u := range comp {
-		if u.run.blocked == "" {
+		if u.run.Blocked == "" {
 			allBlocked = false
 		}
 	}
@@ -184,26 +184,26 @@ func (c *CachePass) conflict(key string, comp []*cmUse) string {
 		return "" // reported with their own reason
 	}
 	for _, u := range comp {
-		if u.run.blocked != "" && consistent {
-			if u.run.blocked == "ignored" {
-				return fmt.Sprintf("the RUN at line %d, which uses %s too, is excluded by an ignore comment", u.run.ins.StartLine, key)
+		if u.run.Blocked != "" && consistent {
+			if u.run.Blocked == "ignored" {
+				return fmt.Sprintf("the RUN at line %d, which uses %s too, is excluded by an ignore comment", u.run.Ins.StartLine, key)
 			}
-			return fmt.Sprintf("the RUN at line %d uses %s too and cannot be changed (%s)", u.run.ins.StartLine, key, strings.SplitN(u.run.blocked, ":", 2)[0])
+			return fmt.Sprintf("the RUN at line %d uses %s too and cannot be changed (%s)", u.run.Ins.StartLine, key, strings.SplitN(u.run.Blocked, ":", 2)[0])
 		}
 	}
 	for _, u := range comp {
 		if u.uid.Val != first.uid.Val {
-			return fmt.Sprintf("RUNs at lines %d and %d use %s as different users", first.run.ins.StartLine, u.run.ins.StartLine, key)
+			return fmt.Sprintf("RUNs at lines %d and %d use %s as different users", first.run.Ins.StartLine, u.run.Ins.StartLine, key)
 		}
 	}
 	// The same directory unresolvable for another use of the manager in the group.
-	for _, r := range c.runs {
-		if !consistent || users[r] || !c.relatedToAny(r.ins.Stage, comp) {
+	for _, r := range c.Runs {
+		if !consistent || users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
 			continue
 		}
-		for _, n := range r.notes {
-			if strings.HasPrefix(n, first.m.Name+": ") && !strings.Contains(n, "runs as another user") {
-				return fmt.Sprintf("the RUN at line %d runs %s too but cannot be mounted", r.ins.StartLine, first.m.Name)
+		for _, n := range r.Notes {
+			if strings.HasPrefix(n, first.Manager.Name+": ") && !strings.Contains(n, "runs as another user") {
+				return fmt.Sprintf("the RUN at line %d runs %s too but cannot be mounted", r.Ins.StartLine, first.Manager.Name)
 			}
 		}
 	}
@@ -214,11 +214,11 @@ func (c *CachePass) conflict(key string, comp []*cmUse) string {
 			if consistent {
 				return why
 			}
-			u.drop = why
+			u.Drop = why
 		}
 	}
 	// Other instructions of the stages involved.
-	for _, ins := range c.d.Instructions {
+	for _, ins := range c.Doc.Instructions {
 		if ins.Stage < 0 {
 			continue
 		}
@@ -226,7 +226,7 @@ func (c *CachePass) conflict(key string, comp []*cmUse) string {
 			return why
 		}
 	}
-	if first.spec.Store {
+	if first.Spec.Store {
 		if why := c.opaqueBuilds(comp, users); why != "" {
 			return why
 		}
@@ -234,7 +234,7 @@ func (c *CachePass) conflict(key string, comp []*cmUse) string {
 	if why := c.runtimeNeeds(key, comp); why != "" {
 		return why
 	}
-	if first.spec.Lists {
+	if first.Spec.Lists {
 		if why := c.listsSafe(comp); why != "" {
 			return why
 		}
@@ -243,7 +243,7 @@ func (c *CachePass) conflict(key string, comp []*cmUse) string {
 }
 
 // runConflict checks a directory against the RUN that mounts it.
-func (c *CachePass) runConflict(r *cmRun, key string) string {
+func (c *CachePass) runConflict(r *CacheRun, key string) string {
 	if Under(r.env.Workdir, key) {
 		return "the WORKDIR " + r.env.Workdir + " is inside " + key
 	}
@@ -260,7 +260,7 @@ func (c *CachePass) runConflict(r *cmRun, key string) string {
 	for _, m := range r.existing {
 		t := m.TargetIn(r.env.Workdir)
 		if m.Type != instructions.MountTypeCache && (Under(t, key) || Under(key, t)) {
-			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", r.ins.StartLine, t, m.Type)
+			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", r.Ins.StartLine, t, m.Type)
 		}
 	}
 	if why := c.rmConflict(r, key); why != "" {
@@ -273,11 +273,11 @@ func (c *CachePass) runConflict(r *cmRun, key string) string {
 }
 
 // instructionConflict checks one instruction against a group of uses.
-func (c *CachePass) instructionConflict(ins *ast.Instruction, key string, comp []*cmUse, users map[*cmRun]bool) string {
+func (c *CachePass) instructionConflict(ins *ast.Instruction, key string, comp []*CacheUse, users map[*CacheRun]bool) string {
 	switch cmd := ins.Command.(type) {
 	case *instructions.RunCommand:
-		for _, r := range c.runs {
-			if r.ins != ins || users[r] || !c.relatedToAny(ins.Stage, comp) {
+		for _, r := range c.Runs {
+			if r.Ins != ins || users[r] || !c.relatedToAny(ins.Stage, comp) {
 				continue
 			}
 			if why := c.mentions(r, key, false); why != "" {
@@ -312,7 +312,7 @@ func (c *CachePass) instructionConflict(ins *ast.Instruction, key string, comp [
 	return ""
 }
 
-func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*cmUse, from string, srcs []string, dest string) string {
+func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*CacheUse, from string, srcs []string, dest string) string {
 	env := c.se.At(ins)
 	if from != "" {
 		if st := c.stageRef(from, ins); st != nil {
@@ -353,9 +353,9 @@ func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*cmUse
 	if from != "" {
 		return fmt.Sprintf("%s --from=%s at line %d copies into %s, which contains %s", strings.ToUpper(ins.Cmd), from, ins.StartLine, d, key)
 	}
-	if c.p.Context != nil {
+	if c.Pass.Context != nil {
 		for _, s := range srcs {
-			if sv, err := env.Expand(s); err == nil && c.p.Context.Exists(path.Join(sv.Val, rel)) {
+			if sv, err := env.Expand(s); err == nil && c.Pass.Context.Exists(path.Join(sv.Val, rel)) {
 				return fmt.Sprintf("%s at line %d copies %s from the build context", strings.ToUpper(ins.Cmd), ins.StartLine, path.Join(sv.Val, rel))
 			}
 		}
@@ -368,7 +368,7 @@ func (c *CachePass) stageRef(ref string, at *ast.Instruction) *ast.Stage {
 	if v, err := c.se.At(at).Expand(ref); err == nil {
 		ref = v.Val
 	}
-	st := c.d.StageByName(ref)
+	st := c.Doc.StageByName(ref)
 	if st == nil || at.Stage >= 0 && st.Index >= at.Stage {
 		return nil
 	}
@@ -380,18 +380,18 @@ var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true
 
 // mentions reports a command (other than the managers themselves and rm,
 // handled apart) that names the directory or something inside it.
-func (c *CachePass) mentions(r *cmRun, key string, isUser bool) string {
+func (c *CachePass) mentions(r *CacheRun, key string, isUser bool) string {
 	if r.script == nil {
-		if r.ins.JSON {
-			for _, a := range r.ins.Args {
+		if r.Ins.JSON {
+			for _, a := range r.Ins.Args {
 				if mentionsPath(a, key, r) {
-					return fmt.Sprintf("the RUN at line %d refers to %s", r.ins.StartLine, key)
+					return fmt.Sprintf("the RUN at line %d refers to %s", r.Ins.StartLine, key)
 				}
 			}
 			return ""
 		}
-		if len(r.ins.Args) > 0 && strings.Contains(r.ins.Args[0], key) {
-			return fmt.Sprintf("the RUN at line %d refers to %s", r.ins.StartLine, key)
+		if len(r.Ins.Args) > 0 && strings.Contains(r.Ins.Args[0], key) {
+			return fmt.Sprintf("the RUN at line %d refers to %s", r.Ins.StartLine, key)
 		}
 		return ""
 	}
@@ -402,7 +402,7 @@ func (c *CachePass) mentions(r *cmRun, key string, isUser bool) string {
 		}
 		for _, w := range args[1:] {
 			if mentionsPath(w.Value, key, r) || c.substMentions(r, w, key) {
-				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, r.ins.StartLine, key)
+				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, r.Ins.StartLine, key)
 			}
 		}
 	}
@@ -411,7 +411,7 @@ func (c *CachePass) mentions(r *cmRun, key string, isUser bool) string {
 
 // mentionsPath reports whether a word names dir or a path inside it, after
 // resolving ~, $HOME and the stage's variables.
-func mentionsPath(word, dir string, r *cmRun) bool {
+func mentionsPath(word, dir string, r *CacheRun) bool {
 	w := word
 	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
 		w = expandPathWord(w, r)
@@ -433,7 +433,7 @@ func mentionsPath(word, dir string, r *cmRun) bool {
 }
 
 // expandPathWord resolves ~ and variables in a word; unknown parts stay.
-func expandPathWord(w string, r *cmRun) string {
+func expandPathWord(w string, r *CacheRun) string {
 	if strings.HasPrefix(w, "~/") || w == "~" {
 		if r.id.Home.Val != "" {
 			w = r.id.Home.Val + w[1:]
@@ -455,9 +455,9 @@ var buildDrivers = map[string]bool{"make": true, "gmake": true, "mage": true, "t
 // opaqueBuilds: a RUN of the stages involved runs a build driver or a
 // script, which may read a Store directory (Go modules, the Maven
 // repository) from the image without the mount.
-func (c *CachePass) opaqueBuilds(comp []*cmUse, users map[*cmRun]bool) string {
-	for _, r := range c.runs {
-		if users[r] || !c.relatedToAny(r.ins.Stage, comp) {
+func (c *CachePass) opaqueBuilds(comp []*CacheUse, users map[*CacheRun]bool) string {
+	for _, r := range c.Runs {
+		if users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
 			continue
 		}
 		var cmds [][]ast.Word
@@ -466,9 +466,9 @@ func (c *CachePass) opaqueBuilds(comp []*cmUse, users map[*cmRun]bool) string {
 			for _, cmd := range r.script.Commands {
 				cmds = append(cmds, stripWrappers(cmd.Args))
 			}
-		case r.ins.JSON && len(r.ins.Args) > 0:
+		case r.Ins.JSON && len(r.Ins.Args) > 0:
 			var words []ast.Word
-			for _, a := range r.ins.Args {
+			for _, a := range r.Ins.Args {
 				words = append(words, ast.Word{Value: a, Lit: true})
 			}
 			cmds = append(cmds, words)
@@ -478,7 +478,7 @@ func (c *CachePass) opaqueBuilds(comp []*cmUse, users map[*cmRun]bool) string {
 				continue
 			}
 			if name := opaqueDriver(args); name != "" {
-				return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", r.ins.StartLine, name, comp[0].key)
+				return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", r.Ins.StartLine, name, comp[0].Key)
 			}
 		}
 	}
@@ -503,21 +503,21 @@ func opaqueDriver(args []ast.Word) string {
 // group updates them itself before installing. Like apt-hygiene, dfopt
 // treats the lists as a cache the image does not need (a RUN that installs
 // later must run `apt-get update` anyway).
-func (c *CachePass) listsSafe(comp []*cmUse) string {
+func (c *CachePass) listsSafe(comp []*CacheUse) string {
 	for _, u := range comp {
 		r := u.run
 		if !aptUpdatesFirst(r) {
-			return fmt.Sprintf("the RUN at line %d installs with apt without updating its lists first: it reads them from the image", r.ins.StartLine)
+			return fmt.Sprintf("the RUN at line %d installs with apt without updating its lists first: it reads them from the image", r.Ins.StartLine)
 		}
 	}
 	// A later apt RUN of the stages that does not update.
-	for _, r := range c.runs {
-		if r.script == nil || !c.relatedToAny(r.ins.Stage, comp) {
+	for _, r := range c.Runs {
+		if r.script == nil || !c.relatedToAny(r.Ins.Stage, comp) {
 			continue
 		}
-		for _, inv := range r.invs {
+		for _, inv := range r.Invs {
 			if inv.Manager.Name == "apt" && !aptUpdatesFirst(r) {
-				return fmt.Sprintf("the RUN at line %d uses apt without updating its lists", r.ins.StartLine)
+				return fmt.Sprintf("the RUN at line %d uses apt without updating its lists", r.Ins.StartLine)
 			}
 		}
 	}
@@ -525,8 +525,8 @@ func (c *CachePass) listsSafe(comp []*cmUse) string {
 }
 
 // aptUpdatesFirst: the RUN's first apt command that needs the lists is `update`.
-func aptUpdatesFirst(r *cmRun) bool {
-	for _, inv := range r.invs {
+func aptUpdatesFirst(r *CacheRun) bool {
+	for _, inv := range r.Invs {
 		if inv.Manager.Name != "apt" || inv.IsClean() || len(inv.Sub) == 0 {
 			continue
 		}

@@ -56,9 +56,9 @@ func containsInt(list []int, n int) bool {
 }
 
 // useOf is the RUN's use of a manager's cache entry.
-func (r *cmRun) useOf(m *Manager, idx int) *cmUse {
+func (r *CacheRun) useOf(m *Manager, idx int) *CacheUse {
 	for _, u := range r.allUses {
-		if u.m == m && u.spec == &m.Caches[idx] {
+		if u.Manager == m && u.Spec == &m.Caches[idx] {
 			return u
 		}
 	}
@@ -68,11 +68,11 @@ func (r *cmRun) useOf(m *Manager, idx int) *cmUse {
 // cleanMounted reports whether every cache a clean command empties is
 // under one of the keys the RUN mounts: only then can the command go
 // without the image keeping what it emptied.
-func (r *cmRun) cleanMounted(inv *Invocation, keys []string) bool {
+func (r *CacheRun) cleanMounted(inv *Invocation, keys []string) bool {
 	empties, _ := cleanEmpties(inv)
 	for _, i := range empties {
 		u := r.useOf(inv.Manager, i)
-		if u == nil || !underAny(u.key, keys) {
+		if u == nil || !underAny(u.Key, keys) {
 			return false
 		}
 	}
@@ -81,10 +81,10 @@ func (r *cmRun) cleanMounted(inv *Invocation, keys []string) bool {
 
 // cleanRemovesMount reports whether a clean command removes one of keys
 // with its folder.
-func (r *cmRun) cleanRemovesMount(inv *Invocation, keys []string) bool {
+func (r *CacheRun) cleanRemovesMount(inv *Invocation, keys []string) bool {
 	_, removes := cleanEmpties(inv)
 	for _, i := range removes {
-		if u := r.useOf(inv.Manager, i); u != nil && underAny(u.key, keys) {
+		if u := r.useOf(inv.Manager, i); u != nil && underAny(u.Key, keys) {
 			return true
 		}
 	}
@@ -100,12 +100,12 @@ func underAny(p string, dirs []string) bool {
 	return false
 }
 
-// dropRemovedByClean keeps out of a RUN's mounts a directory that one of
+// DropRemovedByClean keeps out of a RUN's mounts a directory that one of
 // its clean commands removes with its folder, when that command cannot go
 // (it empties a cache that stays in the image, or cannot be taken out
 // cleanly): the command would fail on the mount point. Whatever that RUN
 // downloads there is removed by the command anyway.
-func (c *CachePass) dropRemovedByClean(r *cmRun, mounted []*cmUse) ([]*cmUse, []string) {
+func (c *CachePass) DropRemovedByClean(r *CacheRun, mounted []*CacheUse) ([]*CacheUse, []string) {
 	if r.script == nil {
 		return mounted, nil
 	}
@@ -113,18 +113,18 @@ func (c *CachePass) dropRemovedByClean(r *cmRun, mounted []*cmUse) ([]*cmUse, []
 	for changed := true; changed; {
 		changed = false
 		keys := c.mountKeys(r, mounted)
-		for _, inv := range r.invs {
+		for _, inv := range r.Invs {
 			if !inv.IsClean() || !r.cleanRemovesMount(inv, keys) {
 				continue
 			}
-			if _, ok := RemoveCommand(c.d, r.ins, r.script, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
+			if _, ok := RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
 				continue
 			}
 			_, removes := cleanEmpties(inv)
 			kept := mounted[:0:0]
 			for _, u := range mounted {
-				if u.m == inv.Manager && containsInt(removes, specIndex(u)) {
-					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.m.Name, u.key, commandText(c.d, inv.Cmd), r.ins.StartLine))
+				if u.Manager == inv.Manager && containsInt(removes, specIndex(u)) {
+					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.Manager.Name, u.Key, commandText(c.Doc, inv.Cmd), r.Ins.StartLine))
 					changed = true
 					continue
 				}
@@ -136,9 +136,9 @@ func (c *CachePass) dropRemovedByClean(r *cmRun, mounted []*cmUse) ([]*cmUse, []
 	return mounted, notes
 }
 
-func specIndex(u *cmUse) int {
-	for i := range u.m.Caches {
-		if &u.m.Caches[i] == u.spec {
+func specIndex(u *CacheUse) int {
+	for i := range u.Manager.Caches {
+		if &u.Manager.Caches[i] == u.Spec {
 			return i
 		}
 	}
@@ -147,7 +147,7 @@ func specIndex(u *cmUse) int {
 
 // mountKeys are the directories a RUN has mounted as caches: its own
 // cache mounts and the uses to be mounted.
-func (c *CachePass) mountKeys(r *cmRun, mounted []*cmUse) []string {
+func (c *CachePass) mountKeys(r *CacheRun, mounted []*CacheUse) []string {
 	var keys []string
 	for _, m := range r.existing {
 		if m.Type == "cache" {
@@ -155,7 +155,7 @@ func (c *CachePass) mountKeys(r *cmRun, mounted []*cmUse) []string {
 		}
 	}
 	for _, u := range mounted {
-		keys = append(keys, u.key)
+		keys = append(keys, u.Key)
 	}
 	return keys
 }
@@ -165,7 +165,7 @@ func (c *CachePass) mountKeys(r *cmRun, mounted []*cmUse) []string {
 // dir)"/http`). It returns the path ("" when the word is not of that
 // form), or why the folder is unknown together with the manager whose
 // command printed it.
-func (c *CachePass) substPath(r *cmRun, w ast.Word) (p, why string, m *Manager) {
+func (c *CachePass) substPath(r *CacheRun, w ast.Word) (p, why string, m *Manager) {
 	sw := r.syntaxWord(w.Span)
 	if sw == nil {
 		return "", "", nil
@@ -202,13 +202,13 @@ func (c *CachePass) substPath(r *cmRun, w ast.Word) (p, why string, m *Manager) 
 		return "", "", nil
 	}
 	if why != "" {
-		return "", fmt.Sprintf("`%s` in the RUN at line %d names a folder of %s that dfopt cannot place (%s)", w.Value, r.ins.StartLine, m.Name, why), m
+		return "", fmt.Sprintf("`%s` in the RUN at line %d names a folder of %s that dfopt cannot place (%s)", w.Value, r.Ins.StartLine, m.Name, why), m
 	}
 	return path.Clean(dir + suffix), "", m
 }
 
 // syntaxWord finds the shell word of the RUN at a span.
-func (r *cmRun) syntaxWord(sp ast.Span) *syntax.Word {
+func (r *CacheRun) syntaxWord(sp ast.Span) *syntax.Word {
 	var found *syntax.Word
 	syntax.Walk(r.script.File, func(n syntax.Node) bool {
 		if w, ok := n.(*syntax.Word); ok && found == nil && r.script.SpanOf(w) == sp {
@@ -221,7 +221,7 @@ func (r *cmRun) syntaxWord(sp ast.Span) *syntax.Word {
 
 // substCommand is the simple command a substitution runs alone (stderr
 // may be redirected), or nil.
-func (r *cmRun) substCommand(cs *syntax.CmdSubst) *ast.Command {
+func (r *CacheRun) substCommand(cs *syntax.CmdSubst) *ast.Command {
 	if len(cs.Stmts) != 1 {
 		return nil
 	}
@@ -245,7 +245,7 @@ func (r *cmRun) substCommand(cs *syntax.CmdSubst) *ast.Command {
 
 // printedDir resolves the folder a manager's command prints. m is nil
 // when the command runs no manager of the table.
-func (c *CachePass) printedDir(r *cmRun, cmd *ast.Command) (dir, why string, m *Manager) {
+func (c *CachePass) printedDir(r *CacheRun, cmd *ast.Command) (dir, why string, m *Manager) {
 	raw := matchCommand(cmd.Args)
 	if raw == nil {
 		return "", "", nil
@@ -291,7 +291,7 @@ func (c *CachePass) printedDir(r *cmRun, cmd *ast.Command) (dir, why string, m *
 }
 
 // dirCmdPath resolves the folder a DirCmd prints for an invocation.
-func (c *CachePass) dirCmdPath(r *cmRun, inv *Invocation, dc DirCmd) (string, string) {
+func (c *CachePass) dirCmdPath(r *CacheRun, inv *Invocation, dc DirCmd) (string, string) {
 	if inv.User != "" {
 		return "", "it runs as another user"
 	}
@@ -326,14 +326,14 @@ func (c *CachePass) dirCmdPath(r *cmRun, inv *Invocation, dc DirCmd) (string, st
 
 // substConflict: an rm of the RUN removes, through a command substitution
 // dfopt cannot resolve, a folder of the manager whose cache key is.
-func (c *CachePass) substConflict(r *cmRun, key string) string {
+func (c *CachePass) substConflict(r *CacheRun, key string) string {
 	for _, rm := range r.rms {
 		for _, a := range rm.args {
 			if a.why == "" {
 				continue
 			}
 			for _, u := range r.allUses {
-				if u.m == a.m && u.key == key {
+				if u.Manager == a.m && u.Key == key {
 					return a.why + ": it may be the mount point " + key
 				}
 			}
@@ -344,7 +344,7 @@ func (c *CachePass) substConflict(r *cmRun, key string) string {
 
 // substMentions reports a command word that, through a command
 // substitution, names dir or a path inside it.
-func (c *CachePass) substMentions(r *cmRun, w ast.Word, dir string) bool {
+func (c *CachePass) substMentions(r *CacheRun, w ast.Word, dir string) bool {
 	if w.Lit || !strings.Contains(w.Value, "$(") && !strings.Contains(w.Value, "`") {
 		return false
 	}

@@ -15,10 +15,10 @@ import (
 // conditions under which dfopt may mount it for that user.
 
 // resolve finds the cache directories of one invocation.
-func (c *CachePass) resolve(r *cmRun, inv *Invocation) {
+func (c *CachePass) resolve(r *CacheRun, inv *Invocation) {
 	m := inv.Manager
 	note := func(why string) {
-		r.notes = append(r.notes, m.Name+": "+why)
+		r.Notes = append(r.Notes, m.Name+": "+why)
 	}
 	if inv.User != "" && !m.System {
 		note("it runs as another user (" + inv.User + ")")
@@ -46,17 +46,17 @@ func (c *CachePass) resolve(r *cmRun, inv *Invocation) {
 			note(why)
 			continue
 		}
-		u := &cmUse{run: r, m: m, spec: spec, target: target, key: target.Val, inv: inv}
+		u := &CacheUse{run: r, Manager: m, Spec: spec, target: target, Key: target.Val, inv: inv}
 		for _, em := range r.existing {
-			if em.Type == instructions.MountTypeCache && overlaps(u.key, em.TargetIn(r.env.Workdir)) {
-				u.covered = true
+			if em.Type == instructions.MountTypeCache && overlaps(u.Key, em.TargetIn(r.env.Workdir)) {
+				u.Covered = true
 			}
 		}
-		if !u.covered && strings.Count(u.key, "/") < 2 {
-			note("the cache directory " + u.key + " is too close to the root to be mounted")
+		if !u.Covered && strings.Count(u.Key, "/") < 2 {
+			note("the cache directory " + u.Key + " is too close to the root to be mounted")
 			continue
 		}
-		if !m.System && !r.id.Root && !u.covered {
+		if !m.System && !r.id.Root && !u.Covered {
 			if r.id.UID.Val == "" {
 				why := r.id.Why
 				if why == "" {
@@ -75,7 +75,7 @@ func (c *CachePass) resolve(r *cmRun, inv *Invocation) {
 				continue
 			}
 		}
-		r.uses = append(r.uses, u)
+		r.Uses = append(r.Uses, u)
 	}
 }
 
@@ -87,14 +87,14 @@ var quietCommands = map[string]bool{"cd": true, "echo": true, "printf": true, "t
 // as root for the RUN; another program of the RUN that writes its own
 // cache there would fail. Mount only when the RUN runs nothing else that
 // could.
-func nonRootParents(r *cmRun, u *cmUse) string {
+func nonRootParents(r *CacheRun, u *CacheUse) string {
 	home := r.id.Home.Val
-	if r.script == nil || home == "" || !Under(u.key, home) || path.Dir(u.key) == home {
+	if r.script == nil || home == "" || !Under(u.Key, home) || path.Dir(u.Key) == home {
 		return ""
 	}
 	for _, args := range r.otherCommands() {
 		if name := ProgBase(args[0]); !quietCommands[name] {
-			return fmt.Sprintf("the mount would make %s a root-owned folder for the RUN, and `%s` may need to write there", path.Dir(u.key), name)
+			return fmt.Sprintf("the mount would make %s a root-owned folder for the RUN, and `%s` may need to write there", path.Dir(u.Key), name)
 		}
 	}
 	return ""
@@ -102,9 +102,9 @@ func nonRootParents(r *cmRun, u *cmUse) string {
 
 // otherCommands are the RUN's commands, wrappers stripped, that no package
 // manager invocation of the table covers.
-func (r *cmRun) otherCommands() [][]ast.Word {
+func (r *CacheRun) otherCommands() [][]ast.Word {
 	managed := map[int]bool{}
-	for _, inv := range r.invs {
+	for _, inv := range r.Invs {
 		managed[inv.call] = true
 	}
 	var out [][]ast.Word
@@ -125,7 +125,7 @@ func userLabel(id RunUser) string {
 
 // stageDefeat reports a cache-defeating variable set by ENV (which dfopt
 // must not change: it is part of the image).
-func stageDefeat(r *cmRun, inv *Invocation, spec string) string {
+func stageDefeat(r *CacheRun, inv *Invocation, spec string) string {
 	name, want, hasWant := strings.Cut(spec, "=")
 	if _, ok := inv.assign[name]; ok {
 		return "" // set on the command itself: removed with the mount
@@ -149,7 +149,7 @@ func stageDefeat(r *cmRun, inv *Invocation, spec string) string {
 
 // cacheDir resolves a spec for an invocation. skip: the spec does not
 // apply; why: its place is unknown.
-func (c *CachePass) cacheDir(r *cmRun, inv *Invocation, spec *CacheSpec) (v EnvValue, skip bool, why string) {
+func (c *CachePass) cacheDir(r *CacheRun, inv *Invocation, spec *CacheSpec) (v EnvValue, skip bool, why string) {
 	lookup := func(name string) (EnvValue, bool, string) { return cacheVar(r, inv, name) }
 	for _, name := range spec.Unless {
 		if _, ok, _ := lookup(name); ok {
@@ -178,7 +178,7 @@ func (c *CachePass) cacheDir(r *cmRun, inv *Invocation, spec *CacheSpec) (v EnvV
 // cacheVar is the value of a variable that moves a cache, for one
 // invocation: set on the command, in the RUN, or by ENV/ARG. ok: it is
 // set; why: its value is not certain.
-func cacheVar(r *cmRun, inv *Invocation, name string) (EnvValue, bool, string) {
+func cacheVar(r *CacheRun, inv *Invocation, name string) (EnvValue, bool, string) {
 	if val, ok := inv.assign[name]; ok {
 		if val == "" || StrIn(inv.Manager.NoCacheEnv, name+"="+val) {
 			// Unset, or a value that switches the cache off (removed with the mount).
@@ -211,7 +211,7 @@ func cacheVar(r *cmRun, inv *Invocation, name string) (EnvValue, bool, string) {
 
 // flagDir is the cache directory a command-line option (or a variable
 // holding options) gives; found: it decides.
-func flagDir(r *cmRun, inv *Invocation, spec *CacheSpec, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
+func flagDir(r *CacheRun, inv *Invocation, spec *CacheSpec, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
 	if len(spec.Flags) == 0 {
 		return EnvValue{}, false, "", false
 	}
@@ -242,7 +242,7 @@ func flagDir(r *cmRun, inv *Invocation, spec *CacheSpec, lookup func(string) (En
 
 // altDir tries one of a spec's places for the cache ("?VAR", "root:DIR",
 // "$VAR/sub", "~/sub", "DIR"); found: it decides.
-func (c *CachePass) altDir(r *cmRun, inv *Invocation, alt string, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
+func (c *CachePass) altDir(r *CacheRun, inv *Invocation, alt string, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
 	switch {
 	case strings.HasPrefix(alt, "?"):
 		if _, ok, _ := lookup(alt[1:]); ok {
@@ -293,7 +293,7 @@ func (c *CachePass) altDir(r *cmRun, inv *Invocation, alt string, lookup func(st
 	return EnvValue{}, false, "", false
 }
 
-func (c *CachePass) home(r *cmRun, inv *Invocation) (EnvValue, string) {
+func (c *CachePass) home(r *CacheRun, inv *Invocation) (EnvValue, string) {
 	if val, ok := inv.assign["HOME"]; ok {
 		ev, ok := r.env.ShellValue(val)
 		if !ok || !path.IsAbs(ev.Val) {
@@ -339,7 +339,7 @@ func checkDir(v EnvValue) (EnvValue, bool, string) {
 }
 
 // flagValue finds an option naming a directory in an invocation's words.
-func flagValue(r *cmRun, args []ast.Word, flags []string) (EnvValue, bool, string) {
+func flagValue(r *CacheRun, args []ast.Word, flags []string) (EnvValue, bool, string) {
 	for i, a := range args {
 		for _, f := range flags {
 			var raw string
@@ -378,7 +378,7 @@ func flagValue(r *cmRun, args []ast.Word, flags []string) (EnvValue, bool, strin
 
 // runAssignment finds a variable assigned by the RUN before an invocation:
 // `export NAME=…` or `NAME=…` of a variable the stage exports.
-func runAssignment(r *cmRun, inv *Invocation, name string) (EnvValue, bool, bool) {
+func runAssignment(r *CacheRun, inv *Invocation, name string) (EnvValue, bool, bool) {
 	if r.script == nil {
 		return EnvValue{}, false, false
 	}
@@ -409,7 +409,7 @@ func runAssignment(r *cmRun, inv *Invocation, name string) (EnvValue, bool, bool
 	return val, set, false
 }
 
-func exportedInRun(r *cmRun, name string) bool {
+func exportedInRun(r *CacheRun, name string) bool {
 	if r.script == nil {
 		return false
 	}
@@ -429,7 +429,7 @@ type runAssign struct {
 	export      bool
 }
 
-func scriptAssigns(r *cmRun) []runAssign {
+func scriptAssigns(r *CacheRun) []runAssign {
 	if r.assigns != nil || r.script == nil {
 		return r.assigns
 	}

@@ -14,43 +14,43 @@ import (
 // removal of what defeats the cache, the manager options that make the
 // mount work, kept only as far as the RUN stays valid shell.
 
-type cmEdits struct {
-	added    []*cmUse
+type CacheEdits struct {
+	added    []*CacheUse
 	names    []string
 	removed  []string
 	replaced []string
 	keepNote string
-	edits    []emit.Edit
+	Edits    []emit.Edit
 }
 
-// what names the managers and directories of the added mounts: "go (/go/pkg/mod)".
-func (e *cmEdits) what() string {
+// What names the managers and directories of the added mounts: "go (/go/pkg/mod)".
+func (e *CacheEdits) What() string {
 	var targets []string
 	for _, u := range e.added {
-		targets = append(targets, u.key)
+		targets = append(targets, u.Key)
 	}
-	return fmt.Sprintf("%s (%s)", strings.Join(dedupe(e.names), ", "), strings.Join(targets, ", "))
+	return fmt.Sprintf("%s (%s)", strings.Join(Dedupe(e.names), ", "), strings.Join(targets, ", "))
 }
 
-func (e *cmEdits) message() string {
+func (e *CacheEdits) Message() string {
 	var b strings.Builder
 	if len(e.added) > 0 {
 		s := ""
 		if len(e.added) > 1 {
 			s = "s"
 		}
-		fmt.Fprintf(&b, "add cache mount%s for %s", s, e.what())
+		fmt.Fprintf(&b, "add cache mount%s for %s", s, e.What())
 	}
 	if len(e.removed) > 0 {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "remove %s", strings.Join(dedupe(e.removed), ", "))
+		fmt.Fprintf(&b, "remove %s", strings.Join(Dedupe(e.removed), ", "))
 		if len(e.added) == 0 {
 			b.WriteString(": the existing cache mount keeps the cache out of the image")
 		}
 	}
-	for _, extra := range append(dedupe(e.replaced), e.keepNote) {
+	for _, extra := range append(Dedupe(e.replaced), e.keepNote) {
 		if extra == "" {
 			continue
 		}
@@ -62,15 +62,15 @@ func (e *cmEdits) message() string {
 	return b.String()
 }
 
-// editPlan computes the edits of a RUN: the mount flags, the removals and
+// EditPlan computes the edits of a RUN: the mount flags, the removals and
 // the manager options. Optional removals that do not leave valid shell
 // are dropped.
-func (c *CachePass) editPlan(r *cmRun, mounted []*cmUse) *cmEdits {
-	plan := &cmEdits{}
+func (c *CachePass) EditPlan(r *CacheRun, mounted []*CacheUse) *CacheEdits {
+	plan := &CacheEdits{}
 	keys, byManager, flags := c.mountedKeys(r, mounted, plan)
 	var opts []cmOpt
 	if len(flags) > 0 {
-		opts = append(opts, cmOpt{e: mountEdit(c.d, r.ins, flags), required: true, mount: true})
+		opts = append(opts, cmOpt{e: mountEdit(c.Doc, r.Ins, flags), required: true, mount: true})
 	}
 	opts = append(opts, c.defeatRemovals(r, keys, byManager)...)
 	// rm of what the mounts hold.
@@ -95,7 +95,7 @@ type cmOpt struct {
 // mountedKeys lists the directories the RUN will have mounted as caches
 // (its existing cache mounts and the new ones), the managers they serve,
 // and the --mount flags to add; plan gets the added uses.
-func (c *CachePass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
+func (c *CachePass) mountedKeys(r *CacheRun, mounted []*CacheUse, plan *CacheEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
 	for _, m := range r.existing {
 		if m.Type == instructions.MountTypeCache {
 			keys = append(keys, m.TargetIn(r.env.Workdir))
@@ -106,20 +106,20 @@ func (c *CachePass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys
 		covered := false
 		for _, m := range r.existing {
 			t := m.TargetIn(r.env.Workdir)
-			if m.Type == instructions.MountTypeCache && overlaps(u.key, t) {
+			if m.Type == instructions.MountTypeCache && overlaps(u.Key, t) {
 				covered = true
 			}
 		}
-		byManager[u.m] = true
+		byManager[u.Manager] = true
 		for _, m := range u.also {
 			byManager[m] = true
 		}
 		if covered {
 			continue
 		}
-		keys = append(keys, u.key)
+		keys = append(keys, u.Key)
 		plan.added = append(plan.added, u)
-		plan.names = append(plan.names, u.m.Name)
+		plan.names = append(plan.names, u.Manager.Name)
 		for _, m := range u.also {
 			plan.names = append(plan.names, m.Name)
 		}
@@ -128,8 +128,8 @@ func (c *CachePass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys
 	// A manager whose directory lies inside a mounted one counts too.
 	for _, u := range r.allUses {
 		for _, k := range keys {
-			if Under(u.key, k) {
-				byManager[u.m] = true
+			if Under(u.Key, k) {
+				byManager[u.Manager] = true
 			}
 		}
 	}
@@ -139,9 +139,9 @@ func (c *CachePass) mountedKeys(r *cmRun, mounted []*cmUse, plan *cmEdits) (keys
 // defeatRemovals are the removals of what defeats the mounted caches of
 // the managers in byManager: their clean commands, no-cache options and
 // no-cache variables.
-func (c *CachePass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manager]bool) []cmOpt {
+func (c *CachePass) defeatRemovals(r *CacheRun, keys []string, byManager map[*Manager]bool) []cmOpt {
 	var opts []cmOpt
-	for _, inv := range r.invs {
+	for _, inv := range r.Invs {
 		if !byManager[inv.Manager] || r.script == nil {
 			continue
 		}
@@ -152,8 +152,8 @@ func (c *CachePass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manag
 			if !r.cleanMounted(inv, keys) || !cleanOwnDirMounted(r, inv, keys) {
 				continue
 			}
-			if e, ok := RemoveCommand(c.d, r.ins, r.script, inv.Cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.d, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
+			if e, ok := RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
 		}
@@ -162,7 +162,7 @@ func (c *CachePass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manag
 				if inv.Manager.Name == "apk" {
 					continue // replaced below
 				}
-				if e, ok := removeWord(c.d, r.ins, a.Span); ok {
+				if e, ok := removeWord(c.Doc, r.Ins, a.Span); ok {
 					opts = append(opts, cmOpt{e: e, what: a.Value})
 				}
 			}
@@ -176,7 +176,7 @@ func (c *CachePass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manag
 			for _, spec := range inv.Manager.NoCacheEnv {
 				n, want, hasWant := strings.Cut(spec, "=")
 				if n == name && (!hasWant || strings.Trim(val, `"'`) == want) {
-					if e, ok := removeWord(c.d, r.ins, r.script.SpanOf(inv.Cmd.Call.Assigns[i])); ok {
+					if e, ok := removeWord(c.Doc, r.Ins, r.script.SpanOf(inv.Cmd.Call.Assigns[i])); ok {
 						opts = append(opts, cmOpt{e: e, what: inv.Cmd.Assigns[i]})
 					}
 				}
@@ -188,7 +188,7 @@ func (c *CachePass) defeatRemovals(r *cmRun, keys []string, byManager map[*Manag
 
 // rmRemovals are the removals of `rm`s (or of their paths) that empty
 // or remove a mounted directory.
-func (c *CachePass) rmRemovals(r *cmRun, keys []string) []cmOpt {
+func (c *CachePass) rmRemovals(r *CacheRun, keys []string) []cmOpt {
 	var opts []cmOpt
 	for _, rm := range r.rms {
 		var hits []rmArg
@@ -209,8 +209,8 @@ func (c *CachePass) rmRemovals(r *cmRun, keys []string) []cmOpt {
 			continue
 		}
 		if len(hits) == len(rm.args) {
-			if e, ok := RemoveCommand(c.d, r.ins, r.script, rm.cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.d, rm.cmd)), required: required})
+			if e, ok := RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.Doc, rm.cmd)), required: required})
 				continue
 			}
 		}
@@ -221,7 +221,7 @@ func (c *CachePass) rmRemovals(r *cmRun, keys []string) []cmOpt {
 					break
 				}
 			}
-			if e, ok := removeWord(c.d, r.ins, a.word.Span); ok {
+			if e, ok := removeWord(c.Doc, r.Ins, a.word.Span); ok {
 				opts = append(opts, cmOpt{e: e, what: a.word.Value + " from rm", required: rmRelationAny(a.path, keys) == rmEqual})
 			}
 		}
@@ -262,12 +262,12 @@ func optEdits(list []cmOpt) []emit.Edit {
 // Insertions (the flags, manager options) keep the text well formed by
 // construction; removals are checked by parsing the result: when they
 // break it, only the required edits stay, and when even those do, none.
-func (c *CachePass) keepValid(r *cmRun, plan *cmEdits, kept []cmOpt) {
+func (c *CachePass) keepValid(r *CacheRun, plan *CacheEdits, kept []cmOpt) {
 	removes := false
 	for _, o := range kept {
 		removes = removes || o.what != "" || strings.HasPrefix(o.replace, "remove ")
 	}
-	if removes && !c.shellValid(r.ins, optEdits(kept)) {
+	if removes && !c.shellValid(r.Ins, optEdits(kept)) {
 		var req []cmOpt
 		for _, o := range kept {
 			if o.required {
@@ -275,7 +275,7 @@ func (c *CachePass) keepValid(r *cmRun, plan *cmEdits, kept []cmOpt) {
 			}
 		}
 		kept = req
-		if !c.shellValid(r.ins, optEdits(kept)) {
+		if !c.shellValid(r.Ins, optEdits(kept)) {
 			plan.added = nil
 			plan.removed = nil
 			plan.keepNote = ""
@@ -297,22 +297,14 @@ func (c *CachePass) keepValid(r *cmRun, plan *cmEdits, kept []cmOpt) {
 	if !hasMount {
 		plan.added = nil
 	}
-	plan.edits = optEdits(kept)
-}
-
-func commandText(d *ast.Document, cmd *ast.Command) string {
-	t := string(d.Src[cmd.Span.Start:cmd.Span.End])
-	if strings.ContainsAny(t, "\r\n") {
-		return strings.Join(strings.Fields(strings.ReplaceAll(t, string(d.Escape)+"\n", " ")), " ")
-	}
-	return t
+	plan.Edits = optEdits(kept)
 }
 
 // managerOptions adds the options some managers need for the mount to
 // keep anything and keep it fresh: apt (docker-clean, apt's own
 // deletion), apk (a cache directory, --update-cache), dnf, yum and
 // microdnf (keepcache, --refresh): see basefacts.go.
-func (c *CachePass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, string)) string {
+func (c *CachePass) managerOptions(r *CacheRun, keys []string, add func(emit.Edit, string)) string {
 	if r.script == nil {
 		return ""
 	}
@@ -321,7 +313,7 @@ func (c *CachePass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, 
 	mentions := func(word string) bool {
 		return r.mctx.LineageMentions(word)
 	}
-	for _, inv := range r.invs {
+	for _, inv := range r.Invs {
 		if inv.IsClean() || len(inv.Sub) == 0 {
 			continue
 		}
@@ -364,22 +356,13 @@ func (c *CachePass) managerOptions(r *cmRun, keys []string, add func(emit.Edit, 
 	return note
 }
 
-func HasWord(words []ast.Word, v string) bool {
-	for _, w := range words {
-		if w.Value == v {
-			return true
-		}
-	}
-	return false
-}
-
 // mountFlag writes one --mount flag.
-func mountFlag(u *cmUse) string {
+func mountFlag(u *CacheUse) string {
 	var b strings.Builder
 	b.WriteString("--mount=type=cache,target=")
 	b.WriteString(u.target.Expr)
-	if u.m.Sharing != "" {
-		b.WriteString(",sharing=" + u.m.Sharing)
+	if u.Manager.Sharing != "" {
+		b.WriteString(",sharing=" + u.Manager.Sharing)
 	}
 	if u.uid.Val != "" {
 		b.WriteString(",uid=" + u.uid.Expr)
@@ -393,5 +376,21 @@ func mountFlag(u *cmUse) string {
 // shellValid applies a RUN's edits to its own text and checks that the
 // result still parses as a shell-form RUN.
 func (c *CachePass) shellValid(ins *ast.Instruction, edits []emit.Edit) bool {
-	return EditedRunParses(c.d, ins, edits)
+	return EditedRunParses(c.Doc, ins, edits)
+}
+
+// aptKeep is where apt keeps downloaded packages inside the cache mount,
+// out of reach of Debian's docker-clean hook.
+const aptKeepDir = "keep/"
+
+func Dedupe(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -1,7 +1,5 @@
 package transform
 
-import "github.com/dfopt/dfopt/pkg/ast"
-
 // Cache mounts need a frontend that knows `RUN --mount` (and uid= on a
 // cache mount for a non-root user). Under a `# syntax` pin that predates
 // them the mounts are not added: the RUN gets a finding saying so, and
@@ -9,13 +7,13 @@ import "github.com/dfopt/dfopt/pkg/ast"
 // docker/dockerfile:1, an unsafe fix) the mounts come as an unsafe fix
 // that goes with it.
 
-// frontendLacks returns the feature a plan's new mounts need that the
+// FrontendLacks returns the feature a plan's new mounts need that the
 // document's frontend lacks, and why.
-func (c *CachePass) frontendLacks(plan *cmEdits) (*Feature, string) {
+func (c *CachePass) FrontendLacks(plan *CacheEdits) (*Feature, string) {
 	if len(plan.added) == 0 {
 		return nil, ""
 	}
-	fe := FrontendOf(c.d)
+	fe := FrontendOf(c.Doc)
 	if why := fe.Lacks(FeatRunMount); why != "" {
 		return FeatRunMount, why
 	}
@@ -28,54 +26,4 @@ func (c *CachePass) frontendLacks(plan *cmEdits) (*Feature, string) {
 		}
 	}
 	return nil, ""
-}
-
-// frontendGate turns a RUN's mount fix into what the frontend allows: the
-// fix itself, the fix made unsafe (it needs syntax-header's pin change),
-// or a finding without a fix.
-func (c *CachePass) frontendGate(r *cmRun, plan *cmEdits) Finding {
-	f := c.p.Finding(CacheMountsRule, r.ins, plan.message(), plan.edits...)
-	_, why := c.frontendLacks(plan)
-	if why == "" {
-		return f
-	}
-	if fe := FrontendOf(c.d); syntaxPinWillUpdate(c.p, fe) {
-		f.Message += "; " + why + ": only with syntax-header's pin change to " + fe.Upgrade()
-		f.Unsafe = true
-		return f
-	}
-	return c.p.Finding(CacheMountsRule, r.ins, "cache not mounted for "+plan.what()+": "+why)
-}
-
-// PinBlockedMount is the first RUN whose cache mounts the document's
-// frontend cannot take, when cache-mounts runs in the chain, and the
-// feature it lacks.
-func PinBlockedMount(p *Pass, fe Frontend) (*ast.Instruction, *Feature) {
-	if !fe.Known || fileIgnores(p.Doc, CacheMountsRule) {
-		return nil, nil
-	}
-	mount, _ := fe.Knows(FeatRunMount)
-	ids, _ := fe.Knows(FeatCacheMountIDs)
-	if mount && ids {
-		return nil, nil
-	}
-	if !p.InChain[CacheMountsRule] {
-		return nil, nil
-	}
-	c := CachePlanOf(p)
-	for _, r := range c.runs {
-		if len(r.invs) == 0 || r.blocked != "" {
-			continue
-		}
-		var mounted []*cmUse
-		for _, u := range r.uses {
-			if u.drop == "" {
-				mounted = append(mounted, u)
-			}
-		}
-		if feat, _ := c.frontendLacks(c.editPlan(r, mounted)); feat != nil {
-			return r.ins, feat
-		}
-	}
-	return nil, nil
 }

@@ -9,7 +9,7 @@ import "github.com/dfopt/dfopt/pkg/ast"
 func (c *CachePass) partsOn(ins *ast.Instruction, invs []*Invocation) []*Invocation {
 	out := invs[:0:0]
 	for _, inv := range invs {
-		if !c.p.PartOff(CacheMountsRule, inv.Manager.Family, ins) {
+		if !c.Pass.PartOff(CacheMountsRule, inv.Manager.Family, ins) {
 			out = append(out, inv)
 		}
 	}

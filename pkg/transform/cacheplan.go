@@ -12,41 +12,41 @@ import (
 // must be dropped because of other instructions, from cacheconflict.go;
 // the edits that carry a plan out, from cacheedits.go.
 
-type cmRun struct {
-	ins      *ast.Instruction
+type CacheRun struct {
+	Ins      *ast.Instruction
 	env      *StageState
 	script   *ast.Script
 	id       RunUser
 	mctx     *ManagerCtx
-	invs     []*Invocation
-	uses     []*cmUse
+	Invs     []*Invocation
+	Uses     []*CacheUse
 	existing []ast.Mount
-	blocked  string // why the RUN is not touched
-	notes    []string
+	Blocked  string // why the RUN is not touched
+	Notes    []string
 	rms      []rmCmd
 	assigns  []runAssign
-	allUses  []*cmUse // before merging uses of the same directory
+	allUses  []*CacheUse // before merging uses of the same directory
 }
 
-type cmUse struct {
-	run     *cmRun
-	m       *Manager
-	spec    *CacheSpec
+type CacheUse struct {
+	run     *CacheRun
+	Manager *Manager
+	Spec    *CacheSpec
 	target  EnvValue
-	key     string
+	Key     string
 	uid     EnvValue
 	gid     EnvValue
 	inv     *Invocation
-	covered bool // an existing cache mount already covers it
-	drop    string
+	Covered bool // an existing cache mount already covers it
+	Drop    string
 	also    []*Manager // other managers of the RUN using the same directory
 }
 
 type CachePass struct {
-	p      *Pass
-	d      *ast.Document
+	Pass   *Pass
+	Doc    *ast.Document
 	se     *StageEnv
-	runs   []*cmRun
+	Runs   []*CacheRun
 	mounts map[*ast.Instruction][]ast.Mount
 }
 
@@ -55,7 +55,7 @@ func (c *CachePass) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 	if ms, ok := c.mounts[ins]; ok {
 		return ms, nil
 	}
-	ms, err := c.d.Mounts(ins, c.se.At(ins).Expander())
+	ms, err := c.Doc.Mounts(ins, c.se.At(ins).Expander())
 	if err != nil {
 		return nil, err
 	}
@@ -83,10 +83,10 @@ func CachePlanOf(p *Pass) *CachePass { return p.ResultOf(CachePlan).(*CachePass)
 // planCacheMounts decides, for every RUN, which cache directories can be
 // mounted.
 func planCacheMounts(p *Pass) *CachePass {
-	c := &CachePass{p: p, d: p.Doc, se: NewStageEnv(p.Doc)}
-	for _, ins := range c.d.Instructions {
+	c := &CachePass{Pass: p, Doc: p.Doc, se: NewStageEnv(p.Doc)}
+	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
-			c.runs = append(c.runs, c.plan(ins))
+			c.Runs = append(c.Runs, c.plan(ins))
 		}
 	}
 	c.groups()
@@ -96,12 +96,12 @@ func planCacheMounts(p *Pass) *CachePass {
 // WillMount reports whether cache-mounts mounts (or finds mounted) a cache
 // on dir for a RUN.
 func (c *CachePass) WillMount(ins *ast.Instruction, dirs ...string) bool {
-	for _, r := range c.runs {
-		if r.ins != ins || r.blocked != "" {
+	for _, r := range c.Runs {
+		if r.Ins != ins || r.Blocked != "" {
 			continue
 		}
-		for _, u := range r.uses {
-			if u.drop == "" && StrIn(dirs, u.key) {
+		for _, u := range r.Uses {
+			if u.Drop == "" && StrIn(dirs, u.Key) {
 				return true
 			}
 		}
@@ -110,12 +110,12 @@ func (c *CachePass) WillMount(ins *ast.Instruction, dirs ...string) bool {
 }
 
 // plan finds the managers of a RUN and where their caches are.
-func (c *CachePass) plan(ins *ast.Instruction) *cmRun {
-	r := &cmRun{ins: ins, env: c.se.At(ins)}
+func (c *CachePass) plan(ins *ast.Instruction) *CacheRun {
+	r := &CacheRun{Ins: ins, env: c.se.At(ins)}
 	r.id = r.env.Identity()
-	r.mctx = &ManagerCtx{Pass: c.p, Stages: c.se, Ins: ins, Env: r.env}
-	if runIgnored(c.d, ins, CacheMountsRule) {
-		r.blocked = "ignored"
+	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Env: r.env}
+	if runIgnored(c.Doc, ins, CacheMountsRule) {
+		r.Blocked = "ignored"
 	}
 	switch {
 	case ins.JSON && len(ins.Args) == 0:
@@ -125,15 +125,15 @@ func (c *CachePass) plan(ins *ast.Instruction) *cmRun {
 		for i, a := range ins.Args {
 			words[i] = ast.Word{Value: a, Lit: true}
 		}
-		r.invs = FindInvocations(r.mctx, []ast.Command{{Name: ins.Args[0], Args: words}})
-		if r.blocked == "" {
-			r.blocked = "JSON-form RUN: not touched (the shell form can take a cache mount)"
+		r.Invs = FindInvocations(r.mctx, []ast.Command{{Name: ins.Args[0], Args: words}})
+		if r.Blocked == "" {
+			r.Blocked = "JSON-form RUN: not touched (the shell form can take a cache mount)"
 		}
 	default:
 		r.script = c.se.Shell(ins)
 		r.mctx.Script = r.script
 		if r.script == nil {
-			if c.d.IsPOSIX(ins) || len(ins.Args) == 0 {
+			if c.Doc.IsPOSIX(ins) || len(ins.Args) == 0 {
 				return r
 			}
 			var cmds []ast.Command
@@ -146,33 +146,33 @@ func (c *CachePass) plan(ins *ast.Instruction) *cmRun {
 				cmds = append(cmds, ast.Command{Name: fields[i], Args: words})
 			}
 			if invs := FindInvocations(r.mctx, cmds); len(invs) > 0 {
-				r.invs = invs[:1]
+				r.Invs = invs[:1]
 			}
-			if r.blocked == "" {
-				r.blocked = "RUN under a non-POSIX SHELL: not touched"
+			if r.Blocked == "" {
+				r.Blocked = "RUN under a non-POSIX SHELL: not touched"
 			}
 		} else {
-			r.invs = FindInvocations(r.mctx, r.script.Commands)
-			if len(r.invs) > 0 && r.blocked == "" && r.script.Background {
-				r.blocked = "RUN that starts a command in the background (`&`): not touched"
+			r.Invs = FindInvocations(r.mctx, r.script.Commands)
+			if len(r.Invs) > 0 && r.Blocked == "" && r.script.Background {
+				r.Blocked = "RUN that starts a command in the background (`&`): not touched"
 			}
 		}
 	}
-	r.invs = c.partsOn(ins, r.invs)
-	if len(r.invs) == 0 {
+	r.Invs = c.partsOn(ins, r.Invs)
+	if len(r.Invs) == 0 {
 		return r
 	}
 	ms, err := c.mountsOf(ins)
 	if err != nil {
-		if r.blocked == "" {
-			r.blocked = "its --mount flags cannot be read: not touched"
+		if r.Blocked == "" {
+			r.Blocked = "its --mount flags cannot be read: not touched"
 		}
 	}
 	r.existing = ms
 	if r.script != nil {
 		r.rms = c.findRms(r)
 	}
-	for _, inv := range r.invs {
+	for _, inv := range r.Invs {
 		if inv.IsClean() {
 			continue
 		}

@@ -26,7 +26,7 @@ type rmArg struct {
 	m   *Manager
 }
 
-func (c *CachePass) findRms(r *cmRun) []rmCmd {
+func (c *CachePass) findRms(r *CacheRun) []rmCmd {
 	var out []rmCmd
 	for i := range r.script.Commands {
 		cmd := &r.script.Commands[i]
@@ -99,16 +99,16 @@ func rmRelation(p, key string) int {
 }
 
 // rmConflict: an rm of the RUN that would hit the mount point of key.
-func (c *CachePass) rmConflict(r *cmRun, key string) string {
+func (c *CachePass) rmConflict(r *CacheRun, key string) string {
 	for _, rm := range r.rms {
 		for _, a := range rm.args {
 			switch rmRelation(a.path, key) {
 			case rmAncestor:
-				return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point %s", a.word.Value, r.ins.StartLine, key)
+				return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point %s", a.word.Value, r.Ins.StartLine, key)
 			case rmEqual:
-				if _, ok := removeWord(c.d, r.ins, a.word.Span); !ok {
-					if _, ok := RemoveCommand(c.d, r.ins, r.script, rm.cmd.Call); !ok {
-						return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point and cannot be removed cleanly", a.word.Value, r.ins.StartLine)
+				if _, ok := removeWord(c.Doc, r.Ins, a.word.Span); !ok {
+					if _, ok := RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); !ok {
+						return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point and cannot be removed cleanly", a.word.Value, r.Ins.StartLine)
 					}
 				}
 			}

@@ -195,9 +195,9 @@ func PinEdit(d *ast.Document, fe Frontend) (emit.Edit, bool) {
 	return emit.Edit{Start: start, End: start + len(dir.Value), New: fe.Upgrade()}, true
 }
 
-// syntaxPinWillUpdate reports that syntax-header runs in this chain and
+// SyntaxPinWillUpdate reports that syntax-header runs in this chain and
 // proposes the pin change for a frontend that lacks a feature.
-func syntaxPinWillUpdate(p *Pass, fe Frontend) bool {
+func SyntaxPinWillUpdate(p *Pass, fe Frontend) bool {
 	if fe.Dir == nil || !fe.Known || p.Options == nil || p.Options.Syntax == "never" || fileIgnores(p.Doc, SyntaxHeaderRule) {
 		return false
 	}
@@ -205,4 +205,37 @@ func syntaxPinWillUpdate(p *Pass, fe Frontend) bool {
 		return false
 	}
 	return p.InChain[SyntaxHeaderRule]
+}
+
+// PinBlockedMount is the first RUN whose cache mounts the document's
+// frontend cannot take, when cache-mounts runs in the chain, and the
+// feature it lacks.
+func PinBlockedMount(p *Pass, fe Frontend) (*ast.Instruction, *Feature) {
+	if !fe.Known || fileIgnores(p.Doc, CacheMountsRule) {
+		return nil, nil
+	}
+	mount, _ := fe.Knows(FeatRunMount)
+	ids, _ := fe.Knows(FeatCacheMountIDs)
+	if mount && ids {
+		return nil, nil
+	}
+	if !p.InChain[CacheMountsRule] {
+		return nil, nil
+	}
+	c := CachePlanOf(p)
+	for _, r := range c.Runs {
+		if len(r.Invs) == 0 || r.Blocked != "" {
+			continue
+		}
+		var mounted []*CacheUse
+		for _, u := range r.Uses {
+			if u.Drop == "" {
+				mounted = append(mounted, u)
+			}
+		}
+		if feat, _ := c.FrontendLacks(c.EditPlan(r, mounted)); feat != nil {
+			return r.Ins, feat
+		}
+	}
+	return nil, nil
 }

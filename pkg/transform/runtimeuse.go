@@ -30,15 +30,15 @@ import (
 
 // runtimeNeeds returns why no RUN of comp may mount key: an image built on
 // their stages reads it when it runs.
-func (c *CachePass) runtimeNeeds(key string, comp []*cmUse) string {
-	m := comp[0].m
-	store := comp[0].spec.Store
-	for _, st := range c.d.Stages {
+func (c *CachePass) runtimeNeeds(key string, comp []*CacheUse) string {
+	m := comp[0].Manager
+	store := comp[0].Spec.Store
+	for _, st := range c.Doc.Stages {
 		if !c.isTarget(st) || !c.builtOnAny(st.Index, comp) {
 			continue
 		}
 		label := "the final image"
-		if st.Index != len(c.d.Stages)-1 {
+		if st.Index != len(c.Doc.Stages)-1 {
 			label = "the image of stage " + stageLabel(st)
 		}
 		start := c.startOf(st)
@@ -91,7 +91,7 @@ var fileRunners = map[string]func(args []string) string{
 var plainInterpreters = map[string]bool{"node": true, "nodejs": true, "ruby": true, "php": true, "perl": true}
 
 // startUse classifies one started program for a manager's cache key.
-func (c *CachePass) startUse(st *ast.Stage, b builtSet, words []string, m *Manager, key string, r *cmRun) (int, string) {
+func (c *CachePass) startUse(st *ast.Stage, b builtSet, words []string, m *Manager, key string, r *CacheRun) (int, string) {
 	for _, w := range words {
 		if mentionsPath(w, key, r) {
 			return startReads, strings.Join(words, " ")
@@ -156,7 +156,7 @@ func stageLabel(st *ast.Stage) string {
 // isTarget reports a stage that can plausibly be built as an image: the
 // last one, or one with its own CMD or ENTRYPOINT.
 func (c *CachePass) isTarget(st *ast.Stage) bool {
-	if st.Index == len(c.d.Stages)-1 {
+	if st.Index == len(c.Doc.Stages)-1 {
 		return true
 	}
 	for _, ins := range st.Instructions {

@@ -421,3 +421,12 @@ func HasAnyPrefix(words []ast.Word, subs ...string) bool {
 	}
 	return false
 }
+
+func HasWord(words []ast.Word, v string) bool {
+	for _, w := range words {
+		if w.Value == v {
+			return true
+		}
+	}
+	return false
+}

@@ -418,3 +418,11 @@ func AndList(items []string) string {
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
+
+func commandText(d *ast.Document, cmd *ast.Command) string {
+	t := string(d.Src[cmd.Span.Start:cmd.Span.End])
+	if strings.ContainsAny(t, "\r\n") {
+		return strings.Join(strings.Fields(strings.ReplaceAll(t, string(d.Escape)+"\n", " ")), " ")
+	}
+	return t
+}

@@ -8,6 +8,7 @@ package chain
 import (
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/apthygiene"
+	"github.com/dfopt/dfopt/pkg/transform/cachemounts"
 	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
 	"github.com/dfopt/dfopt/pkg/transform/hoistdeps"
 	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
@@ -36,7 +37,7 @@ var Rules = []*transform.Transform{
 	// Merges the consecutive RUNs the rules above left.
 	mergeruns.Rule,
 	// Adds cache mounts to the RUNs as they finally are.
-	transform.CacheMounts,
+	cachemounts.Rule,
 	// Last: it looks at what the other rules wrote (RUN --mount, …).
 	syntaxheader.Rule,
 }

@@ -1,13 +1,14 @@
-package transform
+package cachemounts
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
-// CacheMounts adds `RUN --mount=type=cache` for the package managers of
+// Rule adds `RUN --mount=type=cache` for the package managers of
 // the Managers table and removes what defeats the cache in that RUN.
 //
 // A mount is added only where the mounted directory is a pure cache for
@@ -37,80 +38,85 @@ import (
 // of the mounted directory itself (or of a folder above it) would fail on
 // the mount point, so such a RUN is not mounted unless the command can be
 // removed.
-var CacheMounts = &Transform{
-	Name:     CacheMountsRule,
+var Rule = &transform.Transform{
+	Name:     transform.CacheMountsRule,
 	Doc:      "add BuildKit cache mounts for package managers (pip, npm, go, cargo, maven, apt, apk, …) and drop what defeats the cache",
 	Run:      runCacheMounts,
-	Requires: []*Analysis{CachePlan},
+	Requires: []*transform.Analysis{transform.CachePlan},
 }
 
-// aptKeep is where apt keeps downloaded packages inside the cache mount,
-// out of reach of Debian's docker-clean hook.
-const aptKeepDir = "keep/"
+// cmRule is the cache plan of a document as cache-mounts reads it to
+// make its edits.
+type cmRule struct{ *transform.CachePass }
 
-func runCacheMounts(p *Pass) []Finding {
-	c := CachePlanOf(p)
-	var out []Finding
-	for _, r := range c.runs {
+func runCacheMounts(p *transform.Pass) []transform.Finding {
+	c := &cmRule{transform.CachePlanOf(p)}
+	var out []transform.Finding
+	for _, r := range c.Runs {
 		out = append(out, c.findings(r)...)
 	}
 	return out
 }
 
 // findings builds the edits and findings of one RUN.
-func (c *CachePass) findings(r *cmRun) []Finding {
-	if len(r.invs) == 0 || r.blocked == "ignored" {
+func (c *cmRule) findings(r *transform.CacheRun) []transform.Finding {
+	if len(r.Invs) == 0 || r.Blocked == "ignored" {
 		return nil
 	}
-	finding := func(msg string, edits ...emit.Edit) Finding {
-		return c.p.Finding(CacheMountsRule, r.ins, msg, edits...)
+	finding := func(msg string, edits ...emit.Edit) transform.Finding {
+		return c.Pass.Finding(transform.CacheMountsRule, r.Ins, msg, edits...)
 	}
-	if r.blocked != "" {
-		return []Finding{finding(managerNames(r.invs) + " in a " + r.blocked)}
+	if r.Blocked != "" {
+		return []transform.Finding{finding(managerNames(r.Invs) + " in a " + r.Blocked)}
 	}
 	var reports []string
-	reports = append(reports, r.notes...)
-	var mounted []*cmUse
-	for _, u := range r.uses {
-		if u.drop != "" {
+	reports = append(reports, r.Notes...)
+	var mounted []*transform.CacheUse
+	for _, u := range r.Uses {
+		if u.Drop != "" {
 			// An existing mount keeps working; apt's lists are a bonus
 			// whose absence needs no report.
-			if !u.covered && !u.spec.Lists {
-				reports = append(reports, fmt.Sprintf("%s (%s): %s", u.m.Name, u.key, u.drop))
+			if !u.Covered && !u.Spec.Lists {
+				reports = append(reports, fmt.Sprintf("%s (%s): %s", u.Manager.Name, u.Key, u.Drop))
 			}
 			continue
 		}
 		mounted = append(mounted, u)
 	}
-	mounted, dropped := c.dropRemovedByClean(r, mounted)
+	mounted, dropped := c.DropRemovedByClean(r, mounted)
 	reports = append(reports, dropped...)
-	plan := c.editPlan(r, mounted)
-	var out []Finding
-	if len(plan.edits) > 0 {
+	plan := c.EditPlan(r, mounted)
+	var out []transform.Finding
+	if len(plan.Edits) > 0 {
 		out = append(out, c.frontendGate(r, plan))
 	}
 	if len(reports) > 0 {
-		out = append(out, finding("cache not mounted: "+strings.Join(dedupe(reports), "; ")))
+		out = append(out, finding("cache not mounted: "+strings.Join(transform.Dedupe(reports), "; ")))
 	}
 	return out
 }
 
-func dedupe(list []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range list {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func managerNames(invs []*Invocation) string {
+func managerNames(invs []*transform.Invocation) string {
 	var names []string
 	for _, inv := range invs {
 		names = append(names, inv.Manager.Name)
 	}
-	return strings.Join(dedupe(names), ", ")
+	return strings.Join(transform.Dedupe(names), ", ")
+}
+
+// frontendGate turns a RUN's mount fix into what the frontend allows: the
+// fix itself, the fix made unsafe (it needs syntax-header's pin change),
+// or a finding without a fix.
+func (c *cmRule) frontendGate(r *transform.CacheRun, plan *transform.CacheEdits) transform.Finding {
+	f := c.Pass.Finding(transform.CacheMountsRule, r.Ins, plan.Message(), plan.Edits...)
+	_, why := c.FrontendLacks(plan)
+	if why == "" {
+		return f
+	}
+	if fe := transform.FrontendOf(c.Doc); transform.SyntaxPinWillUpdate(c.Pass, fe) {
+		f.Message += "; " + why + ": only with syntax-header's pin change to " + fe.Upgrade()
+		f.Unsafe = true
+		return f
+	}
+	return c.Pass.Finding(transform.CacheMountsRule, r.Ins, "cache not mounted for "+plan.What()+": "+why)
 }
