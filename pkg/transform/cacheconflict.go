@@ -186,9 +186,9 @@ func (c *CachePass) conflict(key string, comp []*CacheUse) string {
 	for _, u := range comp {
 		if u.run.Blocked != "" && consistent {
 			if u.run.Blocked == "ignored" {
-				return fmt.Sprintf("the RUN at line %d, which uses %s too, is excluded by an ignore comment", u.run.Ins.StartLine, key)
+				return fmt.Sprintf("the RUN at line %d, which uses %s too, is excluded by an ignore comment", c.Pass.InputLine(u.run.Ins.StartLine), key)
 			}
-			return fmt.Sprintf("the RUN at line %d uses %s too and cannot be changed (%s)", u.run.Ins.StartLine, key, strings.SplitN(u.run.Blocked, ":", 2)[0])
+			return fmt.Sprintf("the RUN at line %d uses %s too and cannot be changed (%s)", c.Pass.InputLine(u.run.Ins.StartLine), key, strings.SplitN(u.run.Blocked, ":", 2)[0])
 		}
 	}
 	for _, u := range comp {
@@ -203,7 +203,7 @@ func (c *CachePass) conflict(key string, comp []*CacheUse) string {
 		}
 		for _, n := range r.Notes {
 			if strings.HasPrefix(n, first.Manager.Name+": ") && !strings.Contains(n, "runs as another user") {
-				return fmt.Sprintf("the RUN at line %d runs %s too but cannot be mounted", r.Ins.StartLine, first.Manager.Name)
+				return fmt.Sprintf("the RUN at line %d runs %s too but cannot be mounted", c.Pass.InputLine(r.Ins.StartLine), first.Manager.Name)
 			}
 		}
 	}
@@ -260,7 +260,7 @@ func (c *CachePass) runConflict(r *CacheRun, key string) string {
 	for _, m := range r.existing {
 		t := m.TargetIn(r.env.Workdir)
 		if m.Type != instructions.MountTypeCache && (Under(t, key) || Under(key, t)) {
-			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", r.Ins.StartLine, t, m.Type)
+			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", c.Pass.InputLine(r.Ins.StartLine), t, m.Type)
 		}
 	}
 	if why := c.rmConflict(r, key); why != "" {
@@ -290,7 +290,7 @@ func (c *CachePass) instructionConflict(ins *ast.Instruction, key string, comp [
 					continue
 				}
 				if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, comp) && overlaps(path.Clean("/"+m.Source), key) {
-					return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", ins.StartLine, m.Source, m.From)
+					return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", c.Pass.InputLine(ins.StartLine), m.Source, m.From)
 				}
 			}
 		}
@@ -305,7 +305,7 @@ func (c *CachePass) instructionConflict(ins *ast.Instruction, key string, comp [
 		env := c.se.At(ins)
 		for _, v := range cmd.Volumes {
 			if ev, err := env.Expand(v); err == nil && overlaps(path.Clean("/"+ev.Val), key) {
-				return fmt.Sprintf("VOLUME at line %d covers %s", ins.StartLine, key)
+				return fmt.Sprintf("VOLUME at line %d covers %s", c.Pass.InputLine(ins.StartLine), key)
 			}
 		}
 	}
@@ -320,10 +320,10 @@ func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*Cache
 				for _, s := range srcs {
 					sv, err := env.Expand(s)
 					if err != nil {
-						return fmt.Sprintf("COPY --from=%s at line %d copies a path dfopt cannot resolve", from, ins.StartLine)
+						return fmt.Sprintf("COPY --from=%s at line %d copies a path dfopt cannot resolve", from, c.Pass.InputLine(ins.StartLine))
 					}
 					if overlaps(globBase(path.Clean("/"+sv.Val)), key) {
-						return fmt.Sprintf("COPY --from=%s at line %d reads %s from the image", from, ins.StartLine, sv.Val)
+						return fmt.Sprintf("COPY --from=%s at line %d reads %s from the image", from, c.Pass.InputLine(ins.StartLine), sv.Val)
 					}
 				}
 			}
@@ -336,7 +336,7 @@ func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*Cache
 	}
 	dv, err := env.Expand(dest)
 	if err != nil {
-		return fmt.Sprintf("the destination of %s at line %d cannot be resolved", ins.Keyword, ins.StartLine)
+		return fmt.Sprintf("the destination of %s at line %d cannot be resolved", ins.Keyword, c.Pass.InputLine(ins.StartLine))
 	}
 	d := dv.Val
 	if !path.IsAbs(d) {
@@ -344,19 +344,19 @@ func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*Cache
 	}
 	d = path.Clean(d)
 	if Under(d, key) {
-		return fmt.Sprintf("%s at line %d writes into %s", strings.ToUpper(ins.Cmd), ins.StartLine, key)
+		return fmt.Sprintf("%s at line %d writes into %s", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), key)
 	}
 	if !strictlyUnder(key, d) {
 		return ""
 	}
 	rel := strings.TrimPrefix(key, strings.TrimSuffix(d, "/")+"/")
 	if from != "" {
-		return fmt.Sprintf("%s --from=%s at line %d copies into %s, which contains %s", strings.ToUpper(ins.Cmd), from, ins.StartLine, d, key)
+		return fmt.Sprintf("%s --from=%s at line %d copies into %s, which contains %s", strings.ToUpper(ins.Cmd), from, c.Pass.InputLine(ins.StartLine), d, key)
 	}
 	if c.Pass.Context != nil {
 		for _, s := range srcs {
 			if sv, err := env.Expand(s); err == nil && c.Pass.Context.Exists(path.Join(sv.Val, rel)) {
-				return fmt.Sprintf("%s at line %d copies %s from the build context", strings.ToUpper(ins.Cmd), ins.StartLine, path.Join(sv.Val, rel))
+				return fmt.Sprintf("%s at line %d copies %s from the build context", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), path.Join(sv.Val, rel))
 			}
 		}
 	}
@@ -385,13 +385,13 @@ func (c *CachePass) mentions(r *CacheRun, key string, isUser bool) string {
 		if r.Ins.JSON {
 			for _, a := range r.Ins.Args {
 				if mentionsPath(a, key, r) {
-					return fmt.Sprintf("the RUN at line %d refers to %s", r.Ins.StartLine, key)
+					return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
 				}
 			}
 			return ""
 		}
 		if len(r.Ins.Args) > 0 && strings.Contains(r.Ins.Args[0], key) {
-			return fmt.Sprintf("the RUN at line %d refers to %s", r.Ins.StartLine, key)
+			return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
 		}
 		return ""
 	}
@@ -402,7 +402,7 @@ func (c *CachePass) mentions(r *CacheRun, key string, isUser bool) string {
 		}
 		for _, w := range args[1:] {
 			if mentionsPath(w.Value, key, r) || c.substMentions(r, w, key) {
-				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, r.Ins.StartLine, key)
+				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, c.Pass.InputLine(r.Ins.StartLine), key)
 			}
 		}
 	}
@@ -478,7 +478,7 @@ func (c *CachePass) opaqueBuilds(comp []*CacheUse, users map[*CacheRun]bool) str
 				continue
 			}
 			if name := opaqueDriver(args); name != "" {
-				return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", r.Ins.StartLine, name, comp[0].Key)
+				return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", c.Pass.InputLine(r.Ins.StartLine), name, comp[0].Key)
 			}
 		}
 	}
@@ -507,7 +507,7 @@ func (c *CachePass) listsSafe(comp []*CacheUse) string {
 	for _, u := range comp {
 		r := u.run
 		if !aptUpdatesFirst(r) {
-			return fmt.Sprintf("the RUN at line %d installs with apt without updating its lists first: it reads them from the image", r.Ins.StartLine)
+			return fmt.Sprintf("the RUN at line %d installs with apt without updating its lists first: it reads them from the image", c.Pass.InputLine(r.Ins.StartLine))
 		}
 	}
 	// A later apt RUN of the stages that does not update.
@@ -517,7 +517,7 @@ func (c *CachePass) listsSafe(comp []*CacheUse) string {
 		}
 		for _, inv := range r.Invs {
 			if inv.Manager.Name == "apt" && !aptUpdatesFirst(r) {
-				return fmt.Sprintf("the RUN at line %d uses apt without updating its lists", r.Ins.StartLine)
+				return fmt.Sprintf("the RUN at line %d uses apt without updating its lists", c.Pass.InputLine(r.Ins.StartLine))
 			}
 		}
 	}

@@ -124,7 +124,7 @@ func (c *CachePass) DropRemovedByClean(r *CacheRun, mounted []*CacheUse) ([]*Cac
 			kept := mounted[:0:0]
 			for _, u := range mounted {
 				if u.Manager == inv.Manager && containsInt(removes, specIndex(u)) {
-					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.Manager.Name, u.Key, commandText(c.Doc, inv.Cmd), r.Ins.StartLine))
+					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.Manager.Name, u.Key, commandText(c.Doc, inv.Cmd), c.Pass.InputLine(r.Ins.StartLine)))
 					changed = true
 					continue
 				}
@@ -202,7 +202,7 @@ func (c *CachePass) substPath(r *CacheRun, w ast.Word) (p, why string, m *Manage
 		return "", "", nil
 	}
 	if why != "" {
-		return "", fmt.Sprintf("`%s` in the RUN at line %d names a folder of %s that dfopt cannot place (%s)", w.Value, r.Ins.StartLine, m.Name, why), m
+		return "", fmt.Sprintf("`%s` in the RUN at line %d names a folder of %s that dfopt cannot place (%s)", w.Value, c.Pass.InputLine(r.Ins.StartLine), m.Name, why), m
 	}
 	return path.Clean(dir + suffix), "", m
 }

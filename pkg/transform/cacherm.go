@@ -104,11 +104,11 @@ func (c *CachePass) rmConflict(r *CacheRun, key string) string {
 		for _, a := range rm.args {
 			switch rmRelation(a.path, key) {
 			case rmAncestor:
-				return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point %s", a.word.Value, r.Ins.StartLine, key)
+				return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point %s", a.word.Value, c.Pass.InputLine(r.Ins.StartLine), key)
 			case rmEqual:
 				if _, ok := removeWord(c.Doc, r.Ins, a.word.Span); !ok {
 					if _, ok := RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); !ok {
-						return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point and cannot be removed cleanly", a.word.Value, r.Ins.StartLine)
+						return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point and cannot be removed cleanly", a.word.Value, c.Pass.InputLine(r.Ins.StartLine))
 					}
 				}
 			}

@@ -225,7 +225,7 @@ func (p *Pass) WrittenBy(off int) string {
 // (the same line when no rule has changed the text before this pass):
 // messages name lines of the user's file.
 func (p *Pass) InputLine(line int) int {
-	if p.hist == nil {
+	if p == nil || p.hist == nil {
 		return line
 	}
 	return p.hist.line(p.Doc, line)

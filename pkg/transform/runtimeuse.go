@@ -219,9 +219,9 @@ func (c *CachePass) startOf(st *ast.Stage) startCommand {
 	if use == nil || len(argv) == 0 {
 		return startCommand{}
 	}
-	where := fmt.Sprintf("line %d", use.StartLine)
+	where := fmt.Sprintf("line %d", c.Pass.InputLine(use.StartLine))
 	if use == entry && entry.JSON && cmd != nil {
-		where = fmt.Sprintf("lines %d and %d", entry.StartLine, cmd.StartLine)
+		where = fmt.Sprintf("lines %d and %d", c.Pass.InputLine(entry.StartLine), c.Pass.InputLine(cmd.StartLine))
 	}
 	return startCommand{ins: use, where: where, progs: startPrograms(argv, 0)}
 }
