@@ -13,20 +13,20 @@ import (
 // (hoist-deps, the cache plan), limited to the
 // folder the full COPY copies.
 type CtxView struct {
-	C     *BuildContext
-	Root  string // context folder the full COPY copies ("" = the context root)
-	texts map[string]string
+	Context *BuildContext
+	Root    string // context folder the full COPY copies ("" = the context root)
+	texts   map[string]string
 }
 
 func (v *CtxView) Exists(rel string) bool {
-	return v.C != nil && !escapes(rel) && v.C.Exists(rel)
+	return v.Context != nil && !escapes(rel) && v.Context.Exists(rel)
 }
 
 func (v *CtxView) IsDir(rel string) bool {
-	if v.C == nil {
+	if v.Context == nil {
 		return false
 	}
-	st, err := os.Stat(filepath.Join(v.C.Dir, filepath.FromSlash(Clean(rel))))
+	st, err := os.Stat(filepath.Join(v.Context.Dir, filepath.FromSlash(Clean(rel))))
 	return err == nil && st.IsDir()
 }
 
@@ -37,7 +37,7 @@ func (v *CtxView) Read(rel string) string {
 	}
 	t := ""
 	if v.Exists(rel) {
-		if b, err := v.C.ReadFile(rel); err == nil && len(b) < 4<<20 {
+		if b, err := v.Context.ReadFile(rel); err == nil && len(b) < 4<<20 {
 			t = string(b)
 		}
 	}
@@ -52,7 +52,7 @@ func (v *CtxView) Read(rel string) string {
 func (v *CtxView) List(dir string) []string {
 	var out []string
 	for _, name := range v.listAll(dir) {
-		if !v.C.Excluded(path.Join(dir, name)) {
+		if !v.Context.Excluded(path.Join(dir, name)) {
 			out = append(out, name)
 		}
 	}
@@ -61,10 +61,10 @@ func (v *CtxView) List(dir string) []string {
 
 // listAll returns the names in a context folder, excluded ones too.
 func (v *CtxView) listAll(dir string) []string {
-	if v.C == nil || escapes(dir) {
+	if v.Context == nil || escapes(dir) {
 		return nil
 	}
-	entries, err := os.ReadDir(filepath.Join(v.C.Dir, filepath.FromSlash(Clean(dir))))
+	entries, err := os.ReadDir(filepath.Join(v.Context.Dir, filepath.FromSlash(Clean(dir))))
 	if err != nil {
 		return nil
 	}
@@ -89,10 +89,10 @@ func (v *CtxView) Need(rel string) string {
 		return rel + " is outside the build context"
 	case !v.Under(rel):
 		return rel + " is outside the folder the COPY copies"
-	case v.C == nil:
+	case v.Context == nil:
 		return ""
-	case v.C.Excluded(rel):
-		return rel + " is excluded by " + path.Base(filepath.ToSlash(v.C.IgnoreFile))
+	case v.Context.Excluded(rel):
+		return rel + " is excluded by " + path.Base(filepath.ToSlash(v.Context.IgnoreFile))
 	case !v.Exists(rel):
 		return rel + " is not in the build context"
 	}

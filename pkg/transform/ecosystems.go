@@ -95,25 +95,25 @@ func (in *Install) Tool() *tools.Install {
 // TextOf gives the source text of a statement and lets dependency-only
 // forms be spliced from it (tools.Text).
 type TextOf struct {
-	D    *ast.Document
-	Sc   *ast.Script
-	Span ast.Span // the install statement
-	Args []*syntax.Word
+	Doc    *ast.Document
+	Script *ast.Script
+	Span   ast.Span // the install statement
+	Args   []*syntax.Word
 }
 
 // Stmt is the statement as written.
-func (t *TextOf) Stmt() string { return string(t.D.Src[t.Span.Start:t.Span.End]) }
+func (t *TextOf) Stmt() string { return string(t.Doc.Src[t.Span.Start:t.Span.End]) }
 
 // Word is the text of args[i] as written.
 func (t *TextOf) Word(i int) string {
-	sp := t.Sc.SpanOf(t.Args[i])
-	return string(t.D.Src[sp.Start:sp.End])
+	sp := t.Script.SpanOf(t.Args[i])
+	return string(t.Doc.Src[sp.Start:sp.End])
 }
 
 // UpTo is the statement's text up to the end of args[i] (assignments and
 // wrappers included).
 func (t *TextOf) UpTo(i int) string {
-	return string(t.D.Src[t.Span.Start:t.Sc.SpanOf(t.Args[i]).End])
+	return string(t.Doc.Src[t.Span.Start:t.Script.SpanOf(t.Args[i]).End])
 }
 
 // Splice returns the statement with edits applied.
@@ -131,27 +131,27 @@ func (t *TextOf) Splice(edits ...emit.Edit) string {
 
 // After inserts text right after args[i].
 func (t *TextOf) After(i int, text string) emit.Edit {
-	e := t.Sc.SpanOf(t.Args[i]).End
+	e := t.Script.SpanOf(t.Args[i]).End
 	return emit.Edit{Start: e, End: e, New: text}
 }
 
 // Replace replaces args[i] with text.
 func (t *TextOf) Replace(i int, text string) emit.Edit {
-	sp := t.Sc.SpanOf(t.Args[i])
+	sp := t.Script.SpanOf(t.Args[i])
 	return emit.Edit{Start: sp.Start, End: sp.End, New: text}
 }
 
 // ToolCtx is the build context as the tools read it (tools.Context).
-type ToolCtx struct{ V *CtxView }
+type ToolCtx struct{ View *CtxView }
 
-func (c ToolCtx) Present() bool               { return c.V.C != nil }
-func (c ToolCtx) Read(rel string) string      { return c.V.Read(rel) }
-func (c ToolCtx) Exists(rel string) bool      { return c.V.Exists(rel) }
-func (c ToolCtx) IsDir(rel string) bool       { return c.V.IsDir(rel) }
-func (c ToolCtx) List(dir string) []string    { return c.V.List(dir) }
-func (c ToolCtx) ListAll(dir string) []string { return c.V.listAll(dir) }
-func (c ToolCtx) Under(rel string) bool       { return c.V.Under(rel) }
-func (c ToolCtx) Need(rel string) string      { return c.V.Need(rel) }
+func (c ToolCtx) Present() bool               { return c.View.Context != nil }
+func (c ToolCtx) Read(rel string) string      { return c.View.Read(rel) }
+func (c ToolCtx) Exists(rel string) bool      { return c.View.Exists(rel) }
+func (c ToolCtx) IsDir(rel string) bool       { return c.View.IsDir(rel) }
+func (c ToolCtx) List(dir string) []string    { return c.View.List(dir) }
+func (c ToolCtx) ListAll(dir string) []string { return c.View.listAll(dir) }
+func (c ToolCtx) Under(rel string) bool       { return c.View.Under(rel) }
+func (c ToolCtx) Need(rel string) string      { return c.View.Need(rel) }
 
 func NameSet(names ...string) map[string]bool { return tools.Set(names...) }
 

@@ -18,14 +18,11 @@ type TagInfo = baseimage.TagInfo
 
 func ParseImageTag(tag string) TagInfo { return baseimage.ParseTag(tag) }
 
-// major is the leading number of a version ("17.0.9_9" → "17", "8u342" → "8").
-func MsMajor(v string) string {
+// MajorVersion is the leading number of a version ("17.0.9_9" → "17", "8u342" → "8").
+func MajorVersion(v string) string {
 	i := 0
 	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
 		i++
 	}
 	return v[:i]
 }
-
-// imgDebianReleases maps Debian code names to versions.
-var imgDebianReleases = baseimage.DebianReleases

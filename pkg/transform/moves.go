@@ -30,20 +30,20 @@ var Movability = &Analysis{
 // Moves is the movability analysis of a document: its RUN scripts and the
 // variables in force at each instruction, parsed once.
 type Moves struct {
-	d    *ast.Document
-	Sh   *Scripts
-	Envs []ast.StageEnv
+	d       *ast.Document
+	Scripts *Scripts
+	Envs    []ast.StageEnv
 }
 
 func newMoves(d *ast.Document) *Moves {
-	return &Moves{d: d, Sh: NewScripts(d), Envs: d.Envs()}
+	return &Moves{d: d, Scripts: NewScripts(d), Envs: d.Envs()}
 }
 
 // MovesOf is the pass's movability analysis.
 func MovesOf(p *Pass) *Moves { return p.ResultOf(Movability).(*Moves) }
 
 // Script is RUN x's shell script (nil when dfopt cannot analyse it).
-func (m *Moves) Script(x *ast.Instruction) *ast.Script { return m.Sh.Of(x) }
+func (m *Moves) Script(x *ast.Instruction) *ast.Script { return m.Scripts.Of(x) }
 
 // Env is the stage's state at instruction x.
 func (m *Moves) Env(x *ast.Instruction) *ast.StageEnv { return &m.Envs[x.Index] }
@@ -72,7 +72,7 @@ func (m *Moves) Cross(fe *FreeEnv, x *ast.Instruction) {
 // instruction to stands ("" when it can), and whether that reason is a
 // file the RUN names.
 func (m *Moves) Movable(fe FreeEnv, x, to *ast.Instruction) (string, bool) {
-	return fe.Movable(m.d, m.Sh, x, m.Env(x), m.Env(to))
+	return fe.Movable(m.d, m.Scripts, x, m.Env(x), m.Env(to))
 }
 
 // Steps is a fence for the steps of RUN r itself (those that run with an

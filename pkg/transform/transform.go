@@ -1,9 +1,16 @@
-// Package transform holds dfopt's transforms and the chain that runs them.
+// Package transform is the framework of dfopt's rules: Transform, Pass,
+// Finding, the analyses rules require (Analysis, Pass.ResultOf) and the
+// driver (Chain) that runs them.
 //
 // A Transform is a named, documented value whose Run reads a document (and,
 // where it needs it, the build context) and returns findings, each with the
 // byte edits that fix it. Transforms never mutate the document; the Chain
 // applies their edits and parses the result again before the next one runs.
+//
+// Each rule is a package below this one (mergeruns, cachemounts, …) that
+// exports it as Rule; package chain lists them in chain order and
+// registers them. What several rules use — the cache plan, the
+// movability analysis, shell and text-edit helpers — stays here.
 package transform
 
 import (

@@ -1,3 +1,5 @@
+// Package apthygiene is the rule apt-hygiene: apt-get installs that are
+// correct and small.
 package apthygiene
 
 import (

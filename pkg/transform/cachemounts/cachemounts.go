@@ -1,3 +1,5 @@
+// Package cachemounts is the rule cache-mounts: BuildKit cache mounts for
+// package managers, from the cache plan (transform.CachePlan).
 package cachemounts
 
 import (

@@ -1,3 +1,5 @@
+// Package dockerignore is the rule dockerignore: a .dockerignore for a
+// context copied whole.
 package dockerignore
 
 import (

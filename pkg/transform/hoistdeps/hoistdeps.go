@@ -1,3 +1,5 @@
+// Package hoistdeps is the rule hoist-deps: manifests copied and
+// dependencies installed before the sources.
 package hoistdeps
 
 import (
@@ -41,7 +43,7 @@ type hoister struct {
 
 func runHoistDeps(p *transform.Pass) []transform.Finding {
 	mv := transform.MovesOf(p)
-	h := &hoister{p: p, d: p.Doc, mv: mv, sh: mv.Sh, envs: mv.Envs}
+	h := &hoister{p: p, d: p.Doc, mv: mv, sh: mv.Scripts, envs: mv.Envs}
 	for _, st := range h.d.Stages {
 		for i := range st.Instructions {
 			h.afterCopy(st, i)
@@ -79,7 +81,7 @@ func (h *hoister) fullCopy(c *ast.Instruction) *fullCopy {
 	rel := transform.Clean(src)
 	if rel != "" {
 		if h.p.Context != nil {
-			if !(&transform.CtxView{C: h.p.Context}).IsDir(rel) {
+			if !(&transform.CtxView{Context: h.p.Context}).IsDir(rel) {
 				return nil
 			}
 		} else if !strings.HasSuffix(src, "/") {

@@ -74,7 +74,7 @@ func TestRecognise(t *testing.T) {
 			continue
 		}
 		require.NotNil(t, in.Dep, tc.body)
-		tx := &transform.TextOf{D: d, Sc: sc, Span: transform.StmtSpan(sc, sc.File.Stmts[0]), Args: in.Args}
+		tx := &transform.TextOf{Doc: d, Script: sc, Span: transform.StmtSpan(sc, sc.File.Stmts[0]), Args: in.Args}
 		assert.Equal(t, tc.dep, in.Dep(tx), tc.body)
 	}
 }

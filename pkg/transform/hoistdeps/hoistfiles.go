@@ -34,7 +34,7 @@ func (h *hoister) collect(v *transform.CtxView, in *transform.Install, dir strin
 			files = append(files, f)
 		}
 	}
-	if v.C == nil && (e.Name != "pip" || len(in.Named) == 0) {
+	if v.Context == nil && (e.Name != "pip" || len(in.Named) == 0) {
 		var need []string
 		for _, r := range e.Required {
 			need = append(need, strings.ReplaceAll(r, "|", " or "))
@@ -99,8 +99,8 @@ func (h *hoister) collect(v *transform.CtxView, in *transform.Install, dir strin
 }
 
 func ignoreName(v *transform.CtxView) string {
-	if v.C != nil && v.C.IgnoreFile != "" {
-		return path.Base(filepath.ToSlash(v.C.IgnoreFile))
+	if v.Context != nil && v.Context.IgnoreFile != "" {
+		return path.Base(filepath.ToSlash(v.Context.IgnoreFile))
 	}
 	return ".dockerignore"
 }

@@ -171,7 +171,7 @@ func (h *hoister) installDir(x *hoisting) bool {
 // manifests, and the manifests to copy first.
 func (h *hoister) manifests(x *hoisting) bool {
 	fc, in := x.fc, x.in
-	x.view = &transform.CtxView{C: h.p.Context, Root: fc.src}
+	x.view = &transform.CtxView{Context: h.p.Context, Root: fc.src}
 	relP, inDest := ast.RelPath(fc.dest, x.pdir)
 	if !inDest && (in.Eco.Name != "pip" || len(in.Named) == 0) {
 		return false // the project is not in the copied folder
@@ -253,7 +253,7 @@ func (h *hoister) dependencyBody(x *hoisting) {
 		}
 		x.last = n
 	}
-	t := &transform.TextOf{D: d, Sc: sc, Span: transform.StmtSpan(sc, steps[k].Stmt), Args: x.in.Args}
+	t := &transform.TextOf{Doc: d, Script: sc, Span: transform.StmtSpan(sc, steps[k].Stmt), Args: x.in.Args}
 	x.body = string(d.Src[transform.StmtSpan(sc, steps[0].Stmt).Start:t.Span.Start]) + x.in.Dep(t)
 	if x.last > k {
 		x.body += string(d.Src[t.Span.End:transform.StmtSpan(sc, steps[x.last].Stmt).End])

@@ -325,7 +325,7 @@ func (w *writeCheck) Program() string {
 }
 
 // Context is the build context as hoist-deps reads it.
-func (w *writeCheck) Context() tools.Context { return transform.ToolCtx{V: w.view} }
+func (w *writeCheck) Context() tools.Context { return transform.ToolCtx{View: w.view} }
 
 // CtxDir is the project folder in the context.
 func (w *writeCheck) CtxDir() string { return w.ctxDir }

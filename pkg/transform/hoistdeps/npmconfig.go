@@ -246,7 +246,7 @@ func (w *writeCheck) npmImageVersion() (int, string) {
 	ti := transform.ParseImageTag(ref.Tag)
 	major := 0
 	if ti.Version != "" {
-		major, _ = strconv.Atoi(transform.MsMajor(ti.Version))
+		major, _ = strconv.Atoi(transform.MajorVersion(ti.Version))
 	} else {
 		major = 22 // latest, lts, current, alpine, slim, …: a current release
 		for _, word := range ti.Rest {

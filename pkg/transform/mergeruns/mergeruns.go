@@ -1,3 +1,5 @@
+// Package mergeruns is the rule merge-runs: consecutive RUNs of the same
+// kind of work become one.
 package mergeruns
 
 import (

@@ -1,3 +1,5 @@
+// Package multistage is the rule multi-stage: a final stage that builds
+// and runs a program split into builder and runtime stages.
 package multistage
 
 import (
@@ -162,11 +164,11 @@ type msPlan struct {
 
 // msSplit is one run of the transform on a document: the input, the plan
 // of every instruction (pl), and what each step of the analysis decided,
-// one sub-struct per step. run walks the stage (ms_walk.go: end) and
-// analyze runs the steps in order: the builder's extent (ms_artifacts.go:
+// one sub-struct per step. run walks the stage (walk.go: end) and
+// analyze runs the steps in order: the builder's extent (artifacts.go:
 // builder), the row's Artifacts (the language files: lang), decideCopies
-// (ms_copies.go), planRuns (ms_runs.go: pkgs), decideRest and
-// chooseRuntime (ms_runtimestage.go: rt); edits (ms_edits.go) writes the
+// (copies.go), planRuns (runs.go: pkgs), decideRest and
+// chooseRuntime (runtimestage.go: rt); edits (edits.go) writes the
 // plan out.
 type msSplit struct {
 	p   *transform.Pass

@@ -1,3 +1,5 @@
+// Package reorder is the rule reorder: steps that do not read the copied
+// source move above the COPY.
 package reorder
 
 import (

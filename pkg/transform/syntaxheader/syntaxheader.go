@@ -1,3 +1,5 @@
+// Package syntaxheader is the rule syntax-header: a `# syntax` directive
+// for files that use BuildKit-only syntax.
 package syntaxheader
 
 import (

@@ -33,16 +33,16 @@ func msJavaImage(r transform.ImageRef) bool {
 func msJavaMajor(name string, ti transform.TagInfo) string {
 	switch name {
 	case "eclipse-temurin", "openjdk", "amazoncorretto":
-		return transform.MsMajor(ti.Version)
+		return transform.MajorVersion(ti.Version)
 	}
 	for i, w := range ti.Rest {
-		if strings.HasPrefix(w, "jdk") && transform.MsMajor(w[3:]) != "" {
-			return transform.MsMajor(w[3:])
+		if strings.HasPrefix(w, "jdk") && transform.MajorVersion(w[3:]) != "" {
+			return transform.MajorVersion(w[3:])
 		}
 		switch w {
 		case "jdk", "openjdk", "temurin", "amazoncorretto", "corretto", "sapmachine", "semeru", "ibmjava", "graalvm":
-			if i+1 < len(ti.Rest) && transform.MsMajor(ti.Rest[i+1]) != "" {
-				return transform.MsMajor(ti.Rest[i+1])
+			if i+1 < len(ti.Rest) && transform.MajorVersion(ti.Rest[i+1]) != "" {
+				return transform.MajorVersion(ti.Rest[i+1])
 			}
 		}
 	}

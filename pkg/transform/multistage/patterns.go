@@ -11,9 +11,9 @@ import (
 // The multi-stage table: one row per pattern. A row says how to recognise
 // the builder image and its build command, how to find what the build
 // produced, and which runtime image receives it. Each row's functions live
-// in its language's file (ms_go.go, ms_rust.go, ms_java.go, ms_dotnet.go,
-// ms_node.go, ms_python.go); what the runtime images are and which
-// packages they need is in ms_runtime.go. The engine that uses the rows is
+// in its language's file (go.go, rust.go, java.go, dotnet.go,
+// node.go, python.go); what the runtime images are and which
+// packages they need is in runtime.go. The engine that uses the rows is
 // multistage.go and the ms_*.go files of its steps.
 
 // msPattern is one row of the multi-stage table.

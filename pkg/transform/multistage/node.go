@@ -247,7 +247,7 @@ func (s *msSplit) nodeProdInstall(c *msCmd) string {
 		}
 		ti := transform.ParseImageTag(s.ref.Tag)
 		m := 0
-		fmt.Sscanf(transform.MsMajor(ti.Version), "%d", &m)
+		fmt.Sscanf(transform.MajorVersion(ti.Version), "%d", &m)
 		for _, w := range ti.Rest {
 			if v, ok := msNodeMajors[w]; ok {
 				m = v

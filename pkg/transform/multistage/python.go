@@ -126,7 +126,7 @@ func msVirtual(c *msCmd) string {
 
 // pythonVenv finds the virtual environment pip installs into, or plans one.
 func (s *msSplit) pythonVenv() {
-	if transform.MsMajor(transform.ParseImageTag(s.ref.Tag).Version) == "2" {
+	if transform.MajorVersion(transform.ParseImageTag(s.ref.Tag).Version) == "2" {
 		s.fail("Python 2 has no venv module")
 		return
 	}
