@@ -78,12 +78,12 @@ func TestLocaleCompare(t *testing.T) {
 		{"lodash.merge", "lodash/fp"}, // . before /
 		{"", "node_modules/a"},
 	} {
-		c, ok := transform.LocaleCompare(tc[0], tc[1])
+		c, ok := localeCompare(tc[0], tc[1])
 		assert.True(t, ok && c < 0, "%q < %q", tc[0], tc[1])
-		c, ok = transform.LocaleCompare(tc[1], tc[0])
+		c, ok = localeCompare(tc[1], tc[0])
 		assert.True(t, ok && c > 0, "%q > %q", tc[1], tc[0])
 	}
-	_, ok := transform.LocaleCompare("a~b", "ab")
+	_, ok := localeCompare("a~b", "ab")
 	assert.False(t, ok, "characters beyond the model are not ordered")
 }
 

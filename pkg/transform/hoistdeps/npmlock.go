@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Whether `npm install` writes its lock file back byte for byte.
@@ -33,11 +31,11 @@ func npmLockFixed(pkgText, lockText, lockName, folder string, npmMin int) string
 	if decodeJSON(pkgText, &pkg) != nil {
 		return "package.json does not parse as JSON"
 	}
-	lock, err := transform.ParseOrderedJSON(lockText)
-	if err != nil || lock.Kind != '{' {
+	lock, err := parseOrderedJSON(lockText)
+	if err != nil || lock.kind != '{' {
 		return lockName + " does not parse as a JSON object"
 	}
-	ver, _ := strconv.Atoi(lock.Get("lockfileVersion").Text())
+	ver, _ := strconv.Atoi(lock.get("lockfileVersion").text())
 	switch {
 	case ver == 0:
 		return lockName + " has no lockfileVersion, which npm install adds"
@@ -50,7 +48,7 @@ func npmLockFixed(pkgText, lockText, lockName, folder string, npmMin int) string
 	case ver > 3:
 		return lockName + " is lockfile version " + strconv.Itoa(ver) + ", newer than dfopt knows"
 	}
-	if r := lock.Get("requires"); r == nil || r.Kind != 'b' || r.Str != "true" {
+	if r := lock.get("requires"); r == nil || r.kind != 'b' || r.str != "true" {
 		return "npm adds `\"requires\": true` to " + lockName
 	}
 	if why := npmLockTop(pkg, lock, lockName, folder); why != "" {
@@ -63,7 +61,7 @@ func npmLockFixed(pkgText, lockText, lockName, folder string, npmMin int) string
 }
 
 // npmLockTop checks the fields npm takes from package.json and the folder.
-func npmLockTop(pkg map[string]any, lock *transform.OrderedJSON, lockName, folder string) string {
+func npmLockTop(pkg map[string]any, lock *orderedJSON, lockName, folder string) string {
 	name, hasName := pkg["name"].(string)
 	want := name
 	if !hasName || name == "" {
@@ -72,7 +70,7 @@ func npmLockTop(pkg map[string]any, lock *transform.OrderedJSON, lockName, folde
 			return "package.json has no name, so npm writes the folder's name into " + lockName + ", and the folder has none"
 		}
 	}
-	if got := lock.Get("name").Text(); got != want {
+	if got := lock.get("name").text(); got != want {
 		if !hasName || name == "" {
 			return fmt.Sprintf("package.json has no name, so npm install writes the folder's name `%s` as the top-level name of %s, which says `%s`", want, lockName, got)
 		}
@@ -85,25 +83,25 @@ func npmLockTop(pkg map[string]any, lock *transform.OrderedJSON, lockName, folde
 	if hasVer && !cleanSemver.MatchString(pv) {
 		return "npm normalises package.json's version `" + pv + "` before writing it to " + lockName
 	}
-	if got := lock.Get("version"); (got == nil) != !hasVer || hasVer && got.Text() != pv {
-		return fmt.Sprintf("npm install writes package.json's version (%s) as the top-level version of %s, which says %s", quoteOr(pv, hasVer), lockName, quoteOr(got.Text(), got != nil))
+	if got := lock.get("version"); (got == nil) != !hasVer || hasVer && got.text() != pv {
+		return fmt.Sprintf("npm install writes package.json's version (%s) as the top-level version of %s, which says %s", quoteOr(pv, hasVer), lockName, quoteOr(got.text(), got != nil))
 	}
 	root, why := npmRootMeta(pkg)
 	if why != "" {
 		return why
 	}
-	packages := lock.Get("packages")
-	if packages == nil || packages.Kind != '{' {
+	packages := lock.get("packages")
+	if packages == nil || packages.kind != '{' {
 		return "npm adds a `packages` section to " + lockName
 	}
-	got := packages.Get("")
+	got := packages.get("")
 	if len(root) == 0 {
 		if got != nil {
 			return `npm drops the empty root entry packages[""] from ` + lockName
 		}
 		return ""
 	}
-	if got == nil || !reflect.DeepEqual(got.Value(), any(root)) {
+	if got == nil || !reflect.DeepEqual(got.value(), any(root)) {
 		return `packages[""] of ` + lockName + " does not match package.json (npm install rewrites it from package.json)"
 	}
 	return ""
@@ -244,25 +242,25 @@ func truthy(v any) bool {
 
 // npmLockEntries checks the entries below the root, and the legacy
 // `dependencies` tree of a version 2 lock.
-func npmLockEntries(lock *transform.OrderedJSON, lockName string, ver int) string {
-	packages := lock.Get("packages")
+func npmLockEntries(lock *orderedJSON, lockName string, ver int) string {
+	packages := lock.get("packages")
 	top := map[string]bool{}
-	for i, k := range packages.Keys {
+	for i, k := range packages.keys {
 		if k == "" {
 			continue
 		}
-		e := packages.Vals[i]
-		if e.Kind != '{' {
+		e := packages.vals[i]
+		if e.kind != '{' {
 			return lockName + " has an entry that is not an object (" + k + ")"
 		}
-		if l := e.Get("link"); l != nil {
+		if l := e.get("link"); l != nil {
 			return lockName + " links " + k + " to a folder of the project"
 		}
-		if b := e.Get("inBundle"); b != nil && b.Str == "true" {
+		if b := e.get("inBundle"); b != nil && b.str == "true" {
 			continue
 		}
 		for _, f := range []string{"version", "resolved", "integrity"} {
-			if v := e.Get(f); v == nil || v.Kind != 's' {
+			if v := e.get(f); v == nil || v.kind != 's' {
 				return fmt.Sprintf("%s's entry %s has no %s, which some npm versions fill in", lockName, k, f)
 			}
 		}
@@ -270,7 +268,7 @@ func npmLockEntries(lock *transform.OrderedJSON, lockName string, ver int) strin
 			top[rest] = true
 		}
 	}
-	legacy := lock.Get("dependencies")
+	legacy := lock.get("dependencies")
 	if ver >= 3 {
 		if legacy != nil {
 			return "npm drops the `dependencies` section of " + lockName + " (lockfile version 3)"
@@ -283,10 +281,10 @@ func npmLockEntries(lock *transform.OrderedJSON, lockName string, ver int) strin
 		}
 		return ""
 	}
-	if legacy == nil || legacy.Kind != '{' || len(legacy.Keys) != len(top) {
+	if legacy == nil || legacy.kind != '{' || len(legacy.keys) != len(top) {
 		return "the `dependencies` section of " + lockName + " does not list the packages of its `packages` section (npm rebuilds it)"
 	}
-	for _, k := range legacy.Keys {
+	for _, k := range legacy.keys {
 		if !top[k] {
 			return "the `dependencies` section of " + lockName + " does not list the packages of its `packages` section (npm rebuilds it)"
 		}
@@ -297,16 +295,16 @@ func npmLockEntries(lock *transform.OrderedJSON, lockName string, ver int) strin
 // npmInstallScripts says whether a dependency in the lock runs an install
 // script ("" when none does).
 func npmInstallScripts(lockText string) string {
-	lock, err := transform.ParseOrderedJSON(lockText)
-	if err != nil || lock.Kind != '{' {
+	lock, err := parseOrderedJSON(lockText)
+	if err != nil || lock.kind != '{' {
 		return "the lock file cannot be read"
 	}
-	packages := lock.Get("packages")
-	if packages == nil || packages.Kind != '{' {
+	packages := lock.get("packages")
+	if packages == nil || packages.kind != '{' {
 		return "the lock file does not say which dependencies have install scripts"
 	}
-	for i, k := range packages.Keys {
-		if h := packages.Vals[i].Get("hasInstallScript"); k != "" && h != nil && h.Str == "true" {
+	for i, k := range packages.keys {
+		if h := packages.vals[i].get("hasInstallScript"); k != "" && h != nil && h.str == "true" {
 			return k + " has an install script"
 		}
 	}
@@ -318,8 +316,8 @@ func npmInstallScripts(lockText string) string {
 // npmLockFormat checks that the lock is printed as npm prints it: keys in
 // json-stringify-nice's order, JSON.stringify's spacing with
 // package.json's indentation and line ending, a final newline.
-func npmLockFormat(pkgText, lockText string, lock *transform.OrderedJSON, lockName string) string {
-	if why := lock.NpmOrder(); why != "" {
+func npmLockFormat(pkgText, lockText string, lock *orderedJSON, lockName string) string {
+	if why := lock.npmOrder(); why != "" {
 		return lockName + ": " + why
 	}
 	nl, indent := jsonFormatOf(pkgText)
@@ -330,7 +328,7 @@ func npmLockFormat(pkgText, lockText string, lock *transform.OrderedJSON, lockNa
 		nl = "\n"
 	}
 	var b strings.Builder
-	if !lock.Stringify(&b, indent, 0) {
+	if !lock.stringify(&b, indent, 0) {
 		return lockName + " holds a number npm would print differently"
 	}
 	b.WriteString("\n")

@@ -1,4 +1,4 @@
-package transform
+package hoistdeps
 
 import (
 	"bytes"
@@ -14,15 +14,15 @@ import (
 // order (npm's lock files). Used to tell whether npm would print a lock
 // file with the bytes it has.
 
-// OrderedJSON is a JSON value that keeps the order of object keys.
-type OrderedJSON struct {
-	Kind byte   // '{', '[', 's' string, 'n' number, 'b' boolean, 'z' null
-	Str  string // string value, number text, "true"/"false"
-	Keys []string
-	Vals []*OrderedJSON
+// orderedJSON is a JSON value that keeps the order of object keys.
+type orderedJSON struct {
+	kind byte   // '{', '[', 's' string, 'n' number, 'b' boolean, 'z' null
+	str  string // string value, number text, "true"/"false"
+	keys []string
+	vals []*orderedJSON
 }
 
-func ParseOrderedJSON(text string) (*OrderedJSON, error) {
+func parseOrderedJSON(text string) (*orderedJSON, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	v, err := readOrdered(dec, 0)
@@ -35,7 +35,7 @@ func ParseOrderedJSON(text string) (*OrderedJSON, error) {
 	return v, nil
 }
 
-func readOrdered(dec *json.Decoder, depth int) (*OrderedJSON, error) {
+func readOrdered(dec *json.Decoder, depth int) (*orderedJSON, error) {
 	if depth > 200 {
 		return nil, fmt.Errorf("too deep")
 	}
@@ -45,10 +45,10 @@ func readOrdered(dec *json.Decoder, depth int) (*OrderedJSON, error) {
 	}
 	switch t := t.(type) {
 	case json.Delim:
-		n := &OrderedJSON{Kind: byte(t)}
+		n := &orderedJSON{kind: byte(t)}
 		seen := map[string]bool{}
 		for dec.More() {
-			if n.Kind == '{' {
+			if n.kind == '{' {
 				k, err := dec.Token()
 				if err != nil {
 					return nil, err
@@ -58,110 +58,110 @@ func readOrdered(dec *json.Decoder, depth int) (*OrderedJSON, error) {
 					return nil, fmt.Errorf("duplicate key %q", key)
 				}
 				seen[key] = true
-				n.Keys = append(n.Keys, key)
+				n.keys = append(n.keys, key)
 			}
 			v, err := readOrdered(dec, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			n.Vals = append(n.Vals, v)
+			n.vals = append(n.vals, v)
 		}
 		if _, err := dec.Token(); err != nil {
 			return nil, err
 		}
 		return n, nil
 	case string:
-		return &OrderedJSON{Kind: 's', Str: t}, nil
+		return &orderedJSON{kind: 's', str: t}, nil
 	case json.Number:
-		return &OrderedJSON{Kind: 'n', Str: t.String()}, nil
+		return &orderedJSON{kind: 'n', str: t.String()}, nil
 	case bool:
-		return &OrderedJSON{Kind: 'b', Str: strconv.FormatBool(t)}, nil
+		return &orderedJSON{kind: 'b', str: strconv.FormatBool(t)}, nil
 	}
-	return &OrderedJSON{Kind: 'z'}, nil
+	return &orderedJSON{kind: 'z'}, nil
 }
 
-// Get returns an object's member (nil when absent or not an object).
-func (n *OrderedJSON) Get(key string) *OrderedJSON {
-	if n == nil || n.Kind != '{' {
+// get returns an object's member (nil when absent or not an object).
+func (n *orderedJSON) get(key string) *orderedJSON {
+	if n == nil || n.kind != '{' {
 		return nil
 	}
-	for i, k := range n.Keys {
+	for i, k := range n.keys {
 		if k == key {
-			return n.Vals[i]
+			return n.vals[i]
 		}
 	}
 	return nil
 }
 
-// Text is a string's value or a number's text ("" otherwise).
-func (n *OrderedJSON) Text() string {
-	if n == nil || n.Kind != 's' && n.Kind != 'n' {
+// text is a string's value or a number's text ("" otherwise).
+func (n *orderedJSON) text() string {
+	if n == nil || n.kind != 's' && n.kind != 'n' {
 		return ""
 	}
-	return n.Str
+	return n.str
 }
 
-// Value converts to the generic form encoding/json decodes into.
-func (n *OrderedJSON) Value() any {
-	switch n.Kind {
+// value converts to the generic form encoding/json decodes into.
+func (n *orderedJSON) value() any {
+	switch n.kind {
 	case '{':
-		m := make(map[string]any, len(n.Keys))
-		for i, k := range n.Keys {
-			m[k] = n.Vals[i].Value()
+		m := make(map[string]any, len(n.keys))
+		for i, k := range n.keys {
+			m[k] = n.vals[i].value()
 		}
 		return m
 	case '[':
-		a := make([]any, len(n.Vals))
-		for i, v := range n.Vals {
-			a[i] = v.Value()
+		a := make([]any, len(n.vals))
+		for i, v := range n.vals {
+			a[i] = v.value()
 		}
 		return a
 	case 's':
-		return n.Str
+		return n.str
 	case 'n':
-		return json.Number(n.Str)
+		return json.Number(n.str)
 	case 'b':
-		return n.Str == "true"
+		return n.str == "true"
 	}
 	return nil
 }
 
-// Stringify prints like JSON.stringify(value, null, indent); false when a
+// stringify prints like JSON.stringify(value, null, indent); false when a
 // number's text is not the one JavaScript prints.
-func (n *OrderedJSON) Stringify(b *strings.Builder, indent string, level int) bool {
-	switch n.Kind {
+func (n *orderedJSON) stringify(b *strings.Builder, indent string, level int) bool {
+	switch n.kind {
 	case '{', '[':
 		open, close := "{", "}"
-		if n.Kind == '[' {
+		if n.kind == '[' {
 			open, close = "[", "]"
 		}
-		if len(n.Vals) == 0 {
+		if len(n.vals) == 0 {
 			b.WriteString(open + close)
 			return true
 		}
 		b.WriteString(open)
-		for i, v := range n.Vals {
+		for i, v := range n.vals {
 			if i > 0 {
 				b.WriteString(",")
 			}
 			b.WriteString("\n" + strings.Repeat(indent, level+1))
-			if n.Kind == '{' {
-				b.WriteString(jsQuote(n.Keys[i]) + ": ")
+			if n.kind == '{' {
+				b.WriteString(jsQuote(n.keys[i]) + ": ")
 			}
-			if !v.Stringify(b, indent, level+1) {
+			if !v.stringify(b, indent, level+1) {
 				return false
 			}
 		}
 		b.WriteString("\n" + strings.Repeat(indent, level) + close)
 	case 's':
-		b.WriteString(jsQuote(n.Str))
+		b.WriteString(jsQuote(n.str))
 	case 'n':
-		if _, err := strconv.ParseInt(n.Str, 10, 54); err != nil || n.Str != strconv.FormatInt(mustInt(n.Str), 10) {
+		if _, err := strconv.ParseInt(n.str, 10, 54); err != nil || n.str != strconv.FormatInt(mustInt(n.str), 10) {
 			return false
 		}
-		b.WriteString(n.Str)
+		b.WriteString(n.str)
 	case 'b':
-		b.WriteString(n.Str)
+		b.WriteString(n.str)
 	default:
 		b.WriteString("null")
 	}
@@ -209,21 +209,21 @@ func jsQuote(s string) string {
 // npmKeyOrder are json-stringify-nice's preferred keys in npm's lock.
 var npmKeyOrder = []string{"name", "version", "lockfileVersion", "resolved", "integrity", "requires", "packages", "dependencies"}
 
-// NpmOrder checks every object's keys are in the order npm prints them:
+// npmOrder checks every object's keys are in the order npm prints them:
 // JavaScript's integer-like keys first, then json-stringify-nice's sort
 // (scalars before objects; preferred keys first; then locale order).
-func (n *OrderedJSON) NpmOrder() string {
-	if n.Kind != '{' && n.Kind != '[' {
+func (n *orderedJSON) npmOrder() string {
+	if n.kind != '{' && n.kind != '[' {
 		return ""
 	}
-	for i, v := range n.Vals {
-		if why := v.NpmOrder(); why != "" {
+	for i, v := range n.vals {
+		if why := v.npmOrder(); why != "" {
 			return why
 		}
-		if n.Kind != '{' || i == 0 {
+		if n.kind != '{' || i == 0 {
 			continue
 		}
-		a, b := n.Keys[i-1], n.Keys[i]
+		a, b := n.keys[i-1], n.keys[i]
 		ia, aInt := jsIndexKey(a)
 		ib, bInt := jsIndexKey(b)
 		var less, known bool
@@ -233,7 +233,7 @@ func (n *OrderedJSON) NpmOrder() string {
 		case aInt != bInt:
 			less, known = aInt, true
 		default:
-			c, ok := npmCompare(a, n.Vals[i-1], b, v)
+			c, ok := npmCompare(a, n.vals[i-1], b, v)
 			less, known = c < 0, ok
 		}
 		if !known {
@@ -257,8 +257,8 @@ func jsIndexKey(k string) (uint64, bool) {
 
 // npmCompare is json-stringify-nice's comparison; ok is false when the
 // locale order of the keys is beyond what dfopt models.
-func npmCompare(ak string, av *OrderedJSON, bk string, bv *OrderedJSON) (int, bool) {
-	ao, bo := av.Kind == '{', bv.Kind == '{'
+func npmCompare(ak string, av *orderedJSON, bk string, bv *orderedJSON) (int, bool) {
+	ao, bo := av.kind == '{', bv.kind == '{'
 	if ao != bo {
 		if ao {
 			return 1, true
@@ -274,7 +274,7 @@ func npmCompare(ak string, av *OrderedJSON, bk string, bv *OrderedJSON) (int, bo
 	case bi >= 0:
 		return 1, true
 	}
-	return LocaleCompare(ak, bk)
+	return localeCompare(ak, bk)
 }
 
 func indexOf(list []string, s string) int {
@@ -302,10 +302,10 @@ var localeWeights = func() map[byte]int {
 	return m
 }()
 
-// LocaleCompare compares two strings as ICU's root collation does, for
+// localeCompare compares two strings as ICU's root collation does, for
 // the characters in localeWeights: primary weights first (a shorter
 // prefix first), then case (lower case first).
-func LocaleCompare(a, b string) (int, bool) {
+func localeCompare(a, b string) (int, bool) {
 	for _, s := range []string{a, b} {
 		for i := 0; i < len(s); i++ {
 			if _, ok := localeWeights[s[i]]; !ok {
