@@ -24,17 +24,17 @@ func CopyDest(d *ast.Document, env *ast.StageEnv, ins *ast.Instruction) string {
 	return env.Resolve(ins.Args[len(ins.Args)-1], d.Escape)
 }
 
-// workdirAfter is the working directory a WORKDIR sets.
-func workdirAfter(d *ast.Document, envs []ast.StageEnv, x *ast.Instruction) string {
+// WorkdirAfter is the working directory a WORKDIR sets.
+func WorkdirAfter(d *ast.Document, envs []ast.StageEnv, x *ast.Instruction) string {
 	if w, ok := x.Command.(*instructions.WorkdirCommand); ok {
 		return envs[x.Index].Resolve(w.Path, d.Escape)
 	}
 	return ""
 }
 
-// namedChown reports whether a COPY --chown names a user or group (not
+// NamedChown reports whether a COPY --chown names a user or group (not
 // numeric ids): moving user changes above it would change the owner.
-func namedChown(ins *ast.Instruction) bool {
+func NamedChown(ins *ast.Instruction) bool {
 	f := ins.Flag("chown")
 	if f == nil {
 		return false

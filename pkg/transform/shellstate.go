@@ -36,14 +36,14 @@ func (s *Scripts) Of(ins *ast.Instruction) *ast.Script {
 // LitWord returns a shell word's value when it has no expansions.
 func LitWord(w *syntax.Word) (string, bool) { return ast.LitValue(w) }
 
-// rawWord is a word's text as written.
-func rawWord(sc *ast.Script, n syntax.Node) string {
+// RawWord is a word's text as written.
+func RawWord(sc *ast.Script, n syntax.Node) string {
 	return sc.Text[n.Pos().Offset():n.End().Offset()]
 }
 
-// hasGlob reports whether an unquoted part of the word holds a glob
+// HasGlob reports whether an unquoted part of the word holds a glob
 // character.
-func hasGlob(w *syntax.Word) bool {
+func HasGlob(w *syntax.Word) bool {
 	for _, p := range w.Parts {
 		if l, ok := p.(*syntax.Lit); ok && strings.ContainsAny(l.Value, "*?[") {
 			return true
@@ -352,7 +352,7 @@ func rmKind(args []*syntax.Word) WorkKind {
 		if strings.HasPrefix(v, "-") {
 			continue
 		}
-		if !systemPath(path.Clean(strings.TrimRight(v, "*"))) {
+		if !SystemPath(path.Clean(strings.TrimRight(v, "*"))) {
 			return KindOther
 		}
 		paths++
@@ -425,6 +425,18 @@ func HasAnyPrefix(words []ast.Word, subs ...string) bool {
 func HasWord(words []ast.Word, v string) bool {
 	for _, w := range words {
 		if w.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// SystemPath: package-manager state that no build context holds.
+func SystemPath(p string) bool {
+	for _, s := range []string{"/var/lib/apt/lists", "/var/cache/apt", "/var/cache/apk", "/var/cache/yum",
+		"/var/cache/dnf", "/var/cache/debconf", "/var/lib/dpkg", "/var/log/apt", "/var/log/dpkg.log",
+		"/etc/apt", "/etc/apk", "/etc/yum.repos.d", "/usr/share/keyrings", "/var/cache/ldconfig", "/dev/null"} {
+		if p == s || strings.HasPrefix(p, s+"/") {
 			return true
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/moves"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -21,7 +22,7 @@ var Rule = &transform.Transform{
 	Name:     "hoist-deps",
 	Doc:      "copy dependency manifests and install dependencies before `COPY . <dest>`, so that source changes keep the dependency layer cached",
 	Run:      runHoistDeps,
-	Requires: []*transform.Analysis{transform.Movability},
+	Requires: []*transform.Analysis{moves.Analysis},
 }
 
 const (
@@ -33,7 +34,7 @@ const (
 type hoister struct {
 	p  *transform.Pass
 	d  *ast.Document
-	mv *transform.Moves // the movability analysis
+	mv *moves.Result // the movability analysis
 	// sh and envs are the movability analysis's: the RUN scripts and the
 	// variables at each instruction.
 	sh   *transform.Scripts
@@ -42,7 +43,7 @@ type hoister struct {
 }
 
 func runHoistDeps(p *transform.Pass) []transform.Finding {
-	mv := transform.MovesOf(p)
+	mv := moves.Of(p)
 	h := &hoister{p: p, d: p.Doc, mv: mv, sh: mv.Scripts, envs: mv.Envs}
 	for _, st := range h.d.Stages {
 		for i := range st.Instructions {

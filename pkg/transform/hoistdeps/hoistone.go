@@ -8,6 +8,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
+	movespkg "github.com/dfopt/dfopt/pkg/transform/moves"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -28,7 +29,7 @@ type hoisting struct {
 	k, rIdx   int
 
 	// Worked out from there.
-	setup    transform.FreeEnv  // the RUN's own steps must be free of the COPY's destination
+	setup    movespkg.FreeEnv   // the RUN's own steps must be free of the COPY's destination
 	cwd      string             // where the install runs
 	pdir     string             // the project folder in the image
 	view     *transform.CtxView // the context, as the COPY copies it
@@ -43,7 +44,7 @@ type hoisting struct {
 
 // hoistOne looks for the first install after instruction from; it
 // reports whether that install moved, and where to look next.
-func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *transform.FreeEnv, from int) (int, bool) {
+func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *movespkg.FreeEnv, from int) (int, bool) {
 	x, ok := h.scan(st, fc, fe, from)
 	if !ok || !h.clear(x) || !h.installDir(x) || !h.manifests(x) || !h.workdirPrefix(x) {
 		return 0, false
@@ -62,7 +63,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *transform.FreeEnv, f
 
 // scan finds the first install after instruction from and what stands
 // between it and the COPY; !ok: nothing to hoist from here.
-func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *transform.FreeEnv, from int) (*hoisting, bool) {
+func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *movespkg.FreeEnv, from int) (*hoisting, bool) {
 	d := h.d
 	c := fc.ins
 	x := &hoisting{st: st, fc: fc, k: -1, rIdx: -1}

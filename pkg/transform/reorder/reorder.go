@@ -8,6 +8,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/moves"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -18,7 +19,7 @@ var Rule = &transform.Transform{
 	Name:     "reorder",
 	Doc:      "move steps that do not read the copied source (system packages, users, downloads to fixed paths) above `COPY . <dest>`",
 	Run:      runReorder,
-	Requires: []*transform.Analysis{transform.Movability},
+	Requires: []*transform.Analysis{moves.Analysis},
 }
 
 // isWholeCopy reports whether ins copies the whole build context: COPY or
@@ -36,7 +37,7 @@ func isWholeCopy(ins *ast.Instruction) bool {
 
 func runReorder(p *transform.Pass) []transform.Finding {
 	d := p.Doc
-	mv := transform.MovesOf(p)
+	mv := moves.Of(p)
 	var out []transform.Finding
 	for _, st := range d.Stages {
 		list := st.Instructions

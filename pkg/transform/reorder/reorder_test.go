@@ -5,6 +5,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/moves"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,7 +60,7 @@ func TestMovable(t *testing.T) {
 		require.NoError(t, err)
 		envs := d.Envs()
 		c, x := d.Instructions[2], d.Instructions[3]
-		fe := transform.FreeEnv{Protected: []string{transform.CopyDest(d, &envs[c.Index], c)}}
+		fe := moves.FreeEnv{Protected: []string{transform.CopyDest(d, &envs[c.Index], c)}}
 		why, _ := fe.Movable(d, transform.NewScripts(d), x, &envs[x.Index], &envs[c.Index])
 		assert.Equal(t, tc.want, why == "", "%s: %s", tc.body, why)
 	}

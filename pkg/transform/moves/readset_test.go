@@ -1,10 +1,11 @@
-package transform
+package moves
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -134,8 +135,8 @@ func TestReadSet(t *testing.T) {
 		envs := d.Envs()
 		n := len(d.Instructions)
 		c, x := d.Instructions[n-2], d.Instructions[n-1]
-		fe := FreeEnv{Protected: []string{CopyDest(d, &envs[c.Index], c)}}
-		why, _ := fe.Movable(d, NewScripts(d), x, &envs[x.Index], &envs[c.Index])
+		fe := FreeEnv{Protected: []string{transform.CopyDest(d, &envs[c.Index], c)}}
+		why, _ := fe.Movable(d, transform.NewScripts(d), x, &envs[x.Index], &envs[c.Index])
 		if tc.want == "" {
 			assert.Empty(t, why, tc.body)
 		} else {

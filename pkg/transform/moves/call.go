@@ -1,10 +1,11 @@
-package transform
+package moves
 
 import (
 	"path"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -22,12 +23,12 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 	if len(c.Args) == 0 {
 		return ""
 	}
-	name, args, ok := CallName(c)
+	name, args, ok := transform.CallName(c)
 	if !ok {
 		return "a command whose name is not literal"
 	}
 	for _, w := range c.Args[:len(c.Args)-len(args)] { // env, sudo, nice …
-		if v, _ := LitWord(w); v == "-C" || v == "-D" || strings.HasPrefix(v, "--chdir") {
+		if v, _ := transform.LitWord(w); v == "-C" || v == "-D" || strings.HasPrefix(v, "--chdir") {
 			return "`" + v + "` changes the working directory of the command"
 		}
 	}
@@ -36,7 +37,7 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 			return why
 		}
 	}
-	if prog, _ := LitWord(args[0]); strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/") {
+	if prog, _ := transform.LitWord(args[0]); strings.Contains(prog, "/") && !strings.HasPrefix(prog, "/") {
 		// ./configure, bin/tool: a program of the working directory
 		if why := e.describe(prog, e.resolve(prog, *cwd)); why != "" {
 			return "it runs " + why
@@ -45,7 +46,7 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 	switch name {
 	case "command": // command -v NAME looks a name up: a path is stat'ed
 		for _, w := range args[2:] {
-			if v, ok := LitWord(w); !ok || strings.Contains(v, "/") {
+			if v, ok := transform.LitWord(w); !ok || strings.Contains(v, "/") {
 				return e.touched(touch{w: w, role: rRead, by: "`command -v`"}, *cwd)
 			}
 		}
@@ -98,11 +99,11 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 // is expanded against the files there, whatever the command does.
 func (e FreeEnv) globs(name string, args []*syntax.Word, cwd string) string {
 	for _, w := range args {
-		if !hasGlob(w) {
+		if !transform.HasGlob(w) {
 			continue
 		}
 		dir := e.wordPath(w, cwd)
-		what := "the shell expands `" + rawWord(e.sc, w) + "` (given to `" + name + "`) against the files of "
+		what := "the shell expands `" + transform.RawWord(e.sc, w) + "` (given to `" + name + "`) against the files of "
 		if dir == "" {
 			e.mark()
 			return what + "a folder that depends on the working directory or on a variable"
@@ -121,7 +122,7 @@ func (e FreeEnv) cd(args []*syntax.Word, cwd *string) {
 		*cwd = ""
 		return
 	}
-	v, ok := LitWord(args[1])
+	v, ok := transform.LitWord(args[1])
 	switch {
 	case !ok || strings.HasPrefix(v, "~") || v == "-":
 		*cwd = ""
@@ -154,8 +155,8 @@ func (e FreeEnv) touched(t touch, cwd string) string {
 	}
 	raw, v, lit := t.val, t.val, true
 	if t.w != nil {
-		raw = rawWord(e.sc, t.w)
-		v, lit = LitWord(t.w)
+		raw = transform.RawWord(e.sc, t.w)
+		v, lit = transform.LitWord(t.w)
 		if !lit {
 			unquoted := strings.NewReplacer(`"`, "", `'`, "").Replace(raw)
 			if x, ok := e.vars.Expand(unquoted, '\\'); ok && !strings.ContainsAny(x, "$`") {

@@ -1,4 +1,4 @@
-package transform
+package moves
 
 // The read-set table: system commands, package managers of the
 // distributions, users, and file commands. Language tools are in

@@ -1,8 +1,10 @@
-package transform
+package moves
 
 import (
 	"path"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // The user tools of the read-set table: the home folders they create,
@@ -12,7 +14,7 @@ import (
 // value (adduser: Debian's and busybox's).
 var userValued = map[string]string{"useradd": "cdefgGkKpsubRPZ", "adduser": "hgsGuk"}
 
-var userLong = NameSet("--comment", "--expiredate", "--inactive", "--gid", "--groups", "--skel", "--key",
+var userLong = transform.NameSet("--comment", "--expiredate", "--inactive", "--gid", "--groups", "--skel", "--key",
 	"--password", "--shell", "--uid", "--root", "--prefix", "--selinux-user", "--gecos", "--ingroup",
 	"--firstuid", "--lastuid", "--extrausers", "--conf", "--add_extra_groups", "--btrfs-subvolume-home",
 	"--home-dir", "--home", "--base-dir", "--firstgid", "--lastgid")
@@ -48,7 +50,7 @@ func parseUseradd(r *argReader) {
 			opt, val, has := strings.Cut(v, "=")
 			if !has && userLong[opt] && i+1 < len(r.args) {
 				i++
-				val, _ = LitWord(r.args[i])
+				val, _ = transform.LitWord(r.args[i])
 				u.option(r, opt, val, i)
 			} else {
 				u.option(r, opt, val, -1)
@@ -65,7 +67,7 @@ func parseUseradd(r *argReader) {
 			val, vi := letters[k+1:], -1
 			if val == "" && i+1 < len(r.args) {
 				i++
-				val, _ = LitWord(r.args[i])
+				val, _ = transform.LitWord(r.args[i])
 				vi = i
 			}
 			u.option(r, "-"+string(l), val, vi)
@@ -124,7 +126,7 @@ func (u *useradd) option(r *argReader, opt, val string, vi int) {
 	case opt == "-b" || opt == "--base-dir":
 		u.base = val
 		if vi >= 0 {
-			if _, ok := LitWord(r.args[vi]); !ok {
+			if _, ok := transform.LitWord(r.args[vi]); !ok {
 				u.base = "\x00"
 			}
 		}
@@ -227,7 +229,7 @@ func parseSed(r *argReader) {
 			if !has && i+1 < len(r.args) {
 				i++
 				vi = i
-				val, _ = LitWord(r.args[i])
+				val, _ = transform.LitWord(r.args[i])
 			}
 			switch {
 			case opt == "-f" || opt == "--file":
@@ -243,7 +245,7 @@ func parseSed(r *argReader) {
 	}
 	for n, i := range ops {
 		if n == 0 && !script {
-			v, _ := LitWord(r.args[i])
+			v, _ := transform.LitWord(r.args[i])
 			r.sedScript(i, v)
 			continue
 		}
@@ -254,9 +256,9 @@ func parseSed(r *argReader) {
 // sedScript checks a sed script (the argument vi, or the attached text).
 func (r *argReader) sedScript(vi int, v string) {
 	if vi >= 0 {
-		if _, ok := LitWord(r.args[vi]); !ok {
+		if _, ok := transform.LitWord(r.args[vi]); !ok {
 			// expansions stay opaque text
-			v = strings.NewReplacer(`"`, "", `'`, "").Replace(rawWord(r.sc, r.args[vi]))
+			v = strings.NewReplacer(`"`, "", `'`, "").Replace(transform.RawWord(r.sc, r.args[vi]))
 		}
 	}
 	if sedTouchesFiles(v) {

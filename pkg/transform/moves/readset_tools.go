@@ -1,4 +1,4 @@
-package transform
+package moves
 
 // The read-set table, continued: language package managers, git, and
 // the tool set-up commands that hoist-deps moves with an install.

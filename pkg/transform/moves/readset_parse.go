@@ -1,9 +1,10 @@
-package transform
+package moves
 
 import (
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/transform"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -43,7 +44,7 @@ func readOption(args []*syntax.Word, i int, v string, valued map[string]bool, sh
 		} else if valued[v] && i+1 < len(args) {
 			i++
 			o.vi, o.has = i, true
-			o.val, _ = LitWord(args[i])
+			o.val, _ = transform.LitWord(args[i])
 		}
 		return o, i
 	}
@@ -54,7 +55,7 @@ func readOption(args []*syntax.Word, i int, v string, valued map[string]bool, sh
 		if attached == "" && i+1 < len(args) {
 			i++
 			o.vi = i
-			o.val, _ = LitWord(args[i])
+			o.val, _ = transform.LitWord(args[i])
 		}
 	}
 	return o, i
@@ -73,15 +74,15 @@ func (r *argReader) optionFile(o option, ro role) {
 // literal returns args[i] when it is literal; an option that is not
 // literal fails the reader.
 func (r *argReader) literal(i int) (string, bool) {
-	v, ok := LitWord(r.args[i])
-	if !ok && strings.HasPrefix(rawWord(r.sc, r.args[i]), "-") {
+	v, ok := transform.LitWord(r.args[i])
+	if !ok && strings.HasPrefix(transform.RawWord(r.sc, r.args[i]), "-") {
 		r.fail("an option of " + r.by + " that is not literal")
 	}
 	return v, ok
 }
 
 var (
-	curlValued = NameSet("-o", "--output", "--output-dir", "-H", "--header", "-A", "--user-agent", "-u", "--user",
+	curlValued = transform.NameSet("-o", "--output", "--output-dir", "-H", "--header", "-A", "--user-agent", "-u", "--user",
 		"-X", "--request", "-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii",
 		"-F", "--form", "-T", "--upload-file", "-K", "--config", "-e", "--referer", "-x", "--proxy", "--retry",
 		"--retry-delay", "--retry-max-time", "--connect-timeout", "-m", "--max-time", "-w", "--write-out",
@@ -91,11 +92,11 @@ var (
 		"-E", "--pinnedpubkey", "--trace", "--trace-ascii", "--stderr", "-D", "--dump-header",
 		"--oauth2-bearer", "--aws-sigv4", "--json", "--create-file-mode", "--variable",
 		"--connect-to", "--speed-limit", "--speed-time", "--keepalive-time", "--expect100-timeout", "-Q", "--quote")
-	curlReads  = NameSet("-K", "--config", "--cacert", "--cert", "--key", "--netrc-file", "--capath", "-T", "--upload-file")
-	curlWrites = NameSet("-o", "--output", "--output-dir", "-c", "--cookie-jar", "--trace", "--trace-ascii",
+	curlReads  = transform.NameSet("-K", "--config", "--cacert", "--cert", "--key", "--netrc-file", "--capath", "-T", "--upload-file")
+	curlWrites = transform.NameSet("-o", "--output", "--output-dir", "-c", "--cookie-jar", "--trace", "--trace-ascii",
 		"--stderr", "-D", "--dump-header")
 	// curlData are the options whose value reads a file after `@` or `<`.
-	curlData = NameSet("-d", "--data", "--data-binary", "--data-urlencode", "--data-ascii", "-F", "--form",
+	curlData = transform.NameSet("-d", "--data", "--data-binary", "--data-urlencode", "--data-ascii", "-F", "--form",
 		"--json", "-b", "--cookie", "-H", "--header", "--variable", "-z", "--time-cond")
 )
 
@@ -144,7 +145,7 @@ func parseCurl(r *argReader) {
 // (`@file`, `name=@file;type=x`, `name=<file`).
 func (r *argReader) curlData(o option) {
 	if o.vi >= 0 {
-		if _, ok := LitWord(r.args[o.vi]); !ok && strings.ContainsAny(rawWord(r.sc, r.args[o.vi]), "@<") {
+		if _, ok := transform.LitWord(r.args[o.vi]); !ok && strings.ContainsAny(transform.RawWord(r.sc, r.args[o.vi]), "@<") {
 			r.fail("`curl " + o.name + "` may send a local file named by a variable")
 			return
 		}
@@ -169,7 +170,7 @@ func (r *argReader) curlData(o option) {
 }
 
 var (
-	wgetValued = NameSet("-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-a",
+	wgetValued = transform.NameSet("-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-a",
 		"--append-output", "-i", "--input-file", "-t", "--tries", "-T", "--timeout", "-U", "--user-agent",
 		"--header", "--user", "--password", "-e", "--execute", "-w", "--wait", "-Q", "--quota", "-B", "--base",
 		"-l", "--level", "-A", "--accept", "-R", "--reject", "-D", "--domains", "-X", "--exclude-directories",
@@ -177,9 +178,9 @@ var (
 		"--load-cookies", "--save-cookies", "--ca-certificate", "--certificate", "--private-key", "--progress",
 		"--limit-rate", "--max-redirect", "--method", "--secure-protocol", "--http-user", "--http-password",
 		"--ca-directory", "--dns-timeout", "--connect-timeout", "--read-timeout", "--waitretry")
-	wgetReads = NameSet("-i", "--input-file", "--post-file", "--body-file", "--load-cookies",
+	wgetReads = transform.NameSet("-i", "--input-file", "--post-file", "--body-file", "--load-cookies",
 		"--ca-certificate", "--certificate", "--private-key", "--ca-directory")
-	wgetWrites = NameSet("-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-a",
+	wgetWrites = transform.NameSet("-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-a",
 		"--append-output", "--save-cookies")
 )
 
@@ -253,7 +254,7 @@ func parseTar(r *argReader) {
 				l := map[string]byte{"--file": 'f', "--directory": 'C', "--files-from": 'T', "--exclude-from": 'X'}[name]
 				if !has && i+1 < len(r.args) {
 					i++
-					val, ok = LitWord(r.args[i])
+					val, ok = transform.LitWord(r.args[i])
 					r.tarValue(l, i, val, ok, &dir, &dirSet)
 				} else if has {
 					r.tarAttached(l, val, &dir, &dirSet)
@@ -311,7 +312,7 @@ func (r *argReader) tarLetters(v string, pending []byte, extract *bool, dir *str
 // files it archives, in the -C folder when there is one.
 func (r *argReader) tarOperands(files []int, dir string, dirSet bool) {
 	for _, i := range files {
-		v, ok := LitWord(r.args[i])
+		v, ok := transform.LitWord(r.args[i])
 		switch {
 		case !dirSet:
 			r.word(r.args[i], rRead, nil)
@@ -389,7 +390,7 @@ func parseUnzip(r *argReader) {
 }
 
 // testFileOps are test's unary operators whose operand is a file.
-var testFileOps = NameSet("-b", "-c", "-d", "-e", "-f", "-g", "-G", "-h", "-k", "-L", "-N", "-O", "-p", "-r",
+var testFileOps = transform.NameSet("-b", "-c", "-d", "-e", "-f", "-g", "-G", "-h", "-k", "-L", "-N", "-O", "-p", "-r",
 	"-s", "-S", "-u", "-w", "-x")
 
 // parseTest reads test and [: the operands of the file operators are
@@ -397,12 +398,12 @@ var testFileOps = NameSet("-b", "-c", "-d", "-e", "-f", "-g", "-G", "-h", "-k", 
 func parseTest(r *argReader) {
 	args := r.args
 	if r.name == "[" && len(args) > 0 {
-		if v, _ := LitWord(args[len(args)-1]); v == "]" {
+		if v, _ := transform.LitWord(args[len(args)-1]); v == "]" {
 			args = args[:len(args)-1]
 		}
 	}
 	for i, w := range args {
-		v, ok := LitWord(w)
+		v, ok := transform.LitWord(w)
 		if !ok {
 			continue
 		}
@@ -436,7 +437,7 @@ func parsePython(r *argReader) {
 		case v == "-W" || v == "-X":
 			i++
 		case v == "-m" && i+1 < len(r.args):
-			mod, _ := LitWord(r.args[i+1])
+			mod, _ := transform.LitWord(r.args[i+1])
 			spec := map[string]*cmdSpec{"pip": pipSpec, "pip3": pipSpec, "venv": venvSpec}[mod]
 			if spec == nil {
 				r.fail("dfopt does not know what `" + r.name + " -m " + mod + "` reads")

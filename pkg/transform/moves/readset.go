@@ -1,9 +1,10 @@
-package transform
+package moves
 
 import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -110,7 +111,7 @@ type argReader struct {
 func readSetOf(sc *ast.Script, name string, args []*syntax.Word) readSet {
 	spec := commands[name]
 	if spec == nil {
-		spec = commands[ToolBase(name)]
+		spec = commands[transform.ToolBase(name)]
 	}
 	if spec == nil {
 		return readSet{all: "dfopt does not know what `" + name + "` reads"}
@@ -135,7 +136,7 @@ func (r *argReader) add(t touch) {
 
 // word records an argument that names a file (or may) in role ro.
 func (r *argReader) word(w *syntax.Word, ro role, file *fileRule) {
-	chdir, ok := LitWord(w)
+	chdir, ok := transform.LitWord(w)
 	if !ok {
 		chdir = "\x00" // not certain
 	}
@@ -214,9 +215,9 @@ func (r *argReader) run(spec *cmdSpec) {
 			return
 		}
 		w := r.args[i]
-		v, lit := LitWord(w)
+		v, lit := transform.LitWord(w)
 		if !lit {
-			if strings.HasPrefix(rawWord(r.sc, w), "-") {
+			if strings.HasPrefix(transform.RawWord(r.sc, w), "-") {
 				r.fail("an option of " + r.by + " that is not literal")
 				return
 			}
@@ -333,7 +334,7 @@ func (r *argReader) operands(spec *cmdSpec, ops []*syntax.Word, firstDropped boo
 		if n == 0 && spec.first != rNone && !firstDropped {
 			ro = spec.first
 		}
-		if v, ok := LitWord(w); ok && v == "-" {
+		if v, ok := transform.LitWord(w); ok && v == "-" {
 			continue // standard input or output
 		}
 		r.word(w, ro, spec.file)

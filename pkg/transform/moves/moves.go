@@ -1,83 +1,84 @@
-package transform
-
-import (
-	"path"
-	"strings"
-
-	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"mvdan.cc/sh/v3/syntax"
-)
-
-// The movability analysis that reorder and hoist-deps share: a RUN may
+// Package moves is the movability analysis that reorder and hoist-deps
+// share: a RUN may
 // move above instructions that write the protected paths (a COPY's
 // destination, a WORKDIR) when nothing it may read or write is under
 // them. What each command touches comes from the read-set model
 // (readset.go); this file resolves those files against the working
 // directory and the stage's variables, and checks the shell around the
 // commands (redirections, substitutions, cd, mounts).
+package moves
 
-// Movability is the analysis of which RUNs may move where: what each
+import (
+	"path"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Analysis is the analysis of which RUNs may move where: what each
 // RUN may read or write (its read set), against the paths the
 // instructions it would move above write. Reorder and hoist-deps require
-// it; its result (*moves) answers their questions for one document.
-var Movability = &Analysis{
+// it; its result (*Result) answers their questions for one document.
+var Analysis = &transform.Analysis{
 	Name: "movability",
 	Doc:  "which RUNs may move above the instructions that write paths they may read or write",
-	Run:  func(p *Pass) any { return newMoves(p.Doc) },
+	Run:  func(p *transform.Pass) any { return newMoves(p.Doc) },
 }
 
-// Moves is the movability analysis of a document: its RUN scripts and the
+// Result is the movability analysis of a document: its RUN scripts and the
 // variables in force at each instruction, parsed once.
-type Moves struct {
+type Result struct {
 	d       *ast.Document
-	Scripts *Scripts
+	Scripts *transform.Scripts
 	Envs    []ast.StageEnv
 }
 
-func newMoves(d *ast.Document) *Moves {
-	return &Moves{d: d, Scripts: NewScripts(d), Envs: d.Envs()}
+func newMoves(d *ast.Document) *Result {
+	return &Result{d: d, Scripts: transform.NewScripts(d), Envs: d.Envs()}
 }
 
-// MovesOf is the pass's movability analysis.
-func MovesOf(p *Pass) *Moves { return p.ResultOf(Movability).(*Moves) }
+// Of is the pass's movability analysis.
+func Of(p *transform.Pass) *Result { return p.ResultOf(Analysis).(*Result) }
 
 // Script is RUN x's shell script (nil when dfopt cannot analyse it).
-func (m *Moves) Script(x *ast.Instruction) *ast.Script { return m.Scripts.Of(x) }
+func (m *Result) Script(x *ast.Instruction) *ast.Script { return m.Scripts.Of(x) }
 
 // Env is the stage's state at instruction x.
-func (m *Moves) Env(x *ast.Instruction) *ast.StageEnv { return &m.Envs[x.Index] }
+func (m *Result) Env(x *ast.Instruction) *ast.StageEnv { return &m.Envs[x.Index] }
 
 // Fence is what a RUN moving above COPY c must be free of: c's
 // destination (and, when c's --chown names a user, user changes).
-func (m *Moves) Fence(c *ast.Instruction) FreeEnv {
-	fe := FreeEnv{noUsers: namedChown(c)}
-	fe.protect(CopyDest(m.d, m.Env(c), c), InsQuote(m.d, c))
+func (m *Result) Fence(c *ast.Instruction) FreeEnv {
+	fe := FreeEnv{noUsers: transform.NamedChown(c)}
+	fe.protect(transform.CopyDest(m.d, m.Env(c), c), transform.InsQuote(m.d, c))
 	return fe
 }
 
 // Cross adds to a fence what instruction x, which the RUN moves above
 // too, writes: a COPY or ADD its destination, a WORKDIR its folder.
-func (m *Moves) Cross(fe *FreeEnv, x *ast.Instruction) {
+func (m *Result) Cross(fe *FreeEnv, x *ast.Instruction) {
 	switch x.Cmd {
 	case "copy", "add":
-		fe.protect(CopyDest(m.d, m.Env(x), x), InsQuote(m.d, x))
-		fe.noUsers = fe.noUsers || namedChown(x)
+		fe.protect(transform.CopyDest(m.d, m.Env(x), x), transform.InsQuote(m.d, x))
+		fe.noUsers = fe.noUsers || transform.NamedChown(x)
 	case "workdir":
-		fe.protect(workdirAfter(m.d, m.Envs, x), InsQuote(m.d, x))
+		fe.protect(transform.WorkdirAfter(m.d, m.Envs, x), transform.InsQuote(m.d, x))
 	}
 }
 
 // Movable reports why RUN x cannot move above the fence to where
 // instruction to stands ("" when it can), and whether that reason is a
 // file the RUN names.
-func (m *Moves) Movable(fe FreeEnv, x, to *ast.Instruction) (string, bool) {
+func (m *Result) Movable(fe FreeEnv, x, to *ast.Instruction) (string, bool) {
 	return fe.Movable(m.d, m.Scripts, x, m.Env(x), m.Env(to))
 }
 
 // Steps is a fence for the steps of RUN r itself (those that run with an
 // install in the same RUN): they must be free of dest, written by `by`.
-func (m *Moves) Steps(r *ast.Instruction, dest, by string) FreeEnv {
+func (m *Result) Steps(r *ast.Instruction, dest, by string) FreeEnv {
 	fe := FreeEnv{vars: m.Env(r), d: m.d, sc: m.Script(r)}
 	fe.protect(dest, by)
 	return fe
@@ -99,7 +100,7 @@ type FreeEnv struct {
 
 // Movable reports why RUN x cannot move to where env `to` is in force
 // ("" when it can), and whether that reason is a file the RUN names.
-func (e FreeEnv) Movable(d *ast.Document, sh *Scripts, x *ast.Instruction, at, to *ast.StageEnv) (string, bool) {
+func (e FreeEnv) Movable(d *ast.Document, sh *transform.Scripts, x *ast.Instruction, at, to *ast.StageEnv) (string, bool) {
 	for _, f := range x.Flags {
 		switch f.Name {
 		case "mount":
@@ -243,7 +244,7 @@ func (e FreeEnv) redirect(r *syntax.Redirect, cwd string) string {
 	case syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc, syntax.DplIn, syntax.DplOut:
 		return e.substs(cwd, r.Word)
 	}
-	if v, ok := LitWord(r.Word); ok && (v == "/dev/null" || v == "/dev/stdout" || v == "/dev/stderr") {
+	if v, ok := transform.LitWord(r.Word); ok && (v == "/dev/null" || v == "/dev/stdout" || v == "/dev/stderr") {
 		return ""
 	}
 	ro := rWrite
@@ -281,18 +282,6 @@ func (e FreeEnv) substs(cwd string, words ...*syntax.Word) string {
 	return why
 }
 
-// systemPath: package-manager state that no build context holds.
-func systemPath(p string) bool {
-	for _, s := range []string{"/var/lib/apt/lists", "/var/cache/apt", "/var/cache/apk", "/var/cache/yum",
-		"/var/cache/dnf", "/var/cache/debconf", "/var/lib/dpkg", "/var/log/apt", "/var/log/dpkg.log",
-		"/etc/apt", "/etc/apk", "/etc/yum.repos.d", "/usr/share/keyrings", "/var/cache/ldconfig", "/dev/null"} {
-		if p == s || strings.HasPrefix(p, s+"/") {
-			return true
-		}
-	}
-	return false
-}
-
 // protect adds a path the step must not touch, and the instruction
 // (quoted) that writes it.
 func (e *FreeEnv) protect(p, by string) {
@@ -316,7 +305,7 @@ func (e FreeEnv) where(i int, prefix string) string {
 // does not.
 func (e FreeEnv) clash(p string) string {
 	for i, q := range e.Protected {
-		if systemPath(p) && (!ast.IsAbsPath(q) || q == "/") {
+		if transform.SystemPath(p) && (!ast.IsAbsPath(q) || q == "/") {
 			continue
 		}
 		if !ast.IsAbsPath(q) && ast.IsAbsPath(p) || ast.IsAbsPath(q) && !ast.IsAbsPath(p) {
@@ -372,10 +361,10 @@ func show(p string) string {
 // wordPath resolves a word used as a path: "" when it cannot be known. A
 // word with a glob or an expansion resolves to the folder before it.
 func (e FreeEnv) wordPath(w *syntax.Word, cwd string) string {
-	v, ok := LitWord(w)
-	glob := hasGlob(w)
+	v, ok := transform.LitWord(w)
+	glob := transform.HasGlob(w)
 	if !ok {
-		raw := strings.NewReplacer(`"`, "", `'`, "").Replace(rawWord(e.sc, w))
+		raw := strings.NewReplacer(`"`, "", `'`, "").Replace(transform.RawWord(e.sc, w))
 		if x, ok2 := e.vars.Expand(raw, '\\'); ok2 && !strings.ContainsAny(x, "$`") {
 			v, ok = x, true
 		} else {
@@ -410,7 +399,7 @@ func (e FreeEnv) path(w *syntax.Word, cwd string) string {
 
 // mentions reports a word that names a protected path in its text.
 func (e FreeEnv) mentions(w *syntax.Word) string {
-	text := rawWord(e.sc, w)
+	text := transform.RawWord(e.sc, w)
 	for i, q := range e.Protected {
 		if !ast.IsAbsPath(q) || q == "/" {
 			continue
@@ -467,7 +456,7 @@ func (e FreeEnv) assigns(list []*syntax.Assign, cwd string) string {
 				return "`HOME` is set to " + why
 			}
 		case "PATH":
-			raw := strings.NewReplacer(`"`, "", `'`, "").Replace(rawWord(e.sc, a.Value))
+			raw := strings.NewReplacer(`"`, "", `'`, "").Replace(transform.RawWord(e.sc, a.Value))
 			for _, dir := range strings.Split(raw, ":") {
 				if dir == "$PATH" || dir == "${PATH}" {
 					continue
