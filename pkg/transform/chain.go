@@ -127,7 +127,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 	cur := doc
 	shared := &analysisResults{} // the analyses of cur, for every rule
 	for _, t := range c.Transforms {
-		if fileIgnores(cur, t.Name) {
+		if FileIgnores(cur, t.Name) {
 			continue
 		}
 		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: RuleNames(c.Transforms), rule: t, results: shared, hist: h})

@@ -198,44 +198,11 @@ func PinEdit(d *ast.Document, fe Frontend) (emit.Edit, bool) {
 // SyntaxPinWillUpdate reports that syntax-header runs in this chain and
 // proposes the pin change for a frontend that lacks a feature.
 func SyntaxPinWillUpdate(p *Pass, fe Frontend) bool {
-	if fe.Dir == nil || !fe.Known || p.Options == nil || p.Options.Syntax == "never" || fileIgnores(p.Doc, SyntaxHeaderRule) {
+	if fe.Dir == nil || !fe.Known || p.Options == nil || p.Options.Syntax == "never" || FileIgnores(p.Doc, SyntaxHeaderRule) {
 		return false
 	}
 	if _, ok := PinEdit(p.Doc, fe); !ok {
 		return false
 	}
 	return p.InChain[SyntaxHeaderRule]
-}
-
-// PinBlockedMount is the first RUN whose cache mounts the document's
-// frontend cannot take, when cache-mounts runs in the chain, and the
-// feature it lacks.
-func PinBlockedMount(p *Pass, fe Frontend) (*ast.Instruction, *Feature) {
-	if !fe.Known || fileIgnores(p.Doc, CacheMountsRule) {
-		return nil, nil
-	}
-	mount, _ := fe.Knows(FeatRunMount)
-	ids, _ := fe.Knows(FeatCacheMountIDs)
-	if mount && ids {
-		return nil, nil
-	}
-	if !p.InChain[CacheMountsRule] {
-		return nil, nil
-	}
-	c := CachePlanOf(p)
-	for _, r := range c.Runs {
-		if len(r.Invs) == 0 || r.Blocked != "" {
-			continue
-		}
-		var mounted []*CacheUse
-		for _, u := range r.Uses {
-			if u.Drop == "" {
-				mounted = append(mounted, u)
-			}
-		}
-		if feat, _ := c.FrontendLacks(c.EditPlan(r, mounted)); feat != nil {
-			return r.Ins, feat
-		}
-	}
-	return nil, nil
 }

@@ -43,9 +43,9 @@ func pragmaText(d *ast.Document, n int) string {
 	return strings.TrimPrefix(d.LineText(n), "\ufeff")
 }
 
-// fileIgnores reports whether `# dfopt:ignore-file` or
+// FileIgnores reports whether `# dfopt:ignore-file` or
 // `# hadolint global ignore=` switches rule off.
-func fileIgnores(d *ast.Document, rule string) bool { return fileIgnoresPart(d, rule, "") }
+func FileIgnores(d *ast.Document, rule string) bool { return fileIgnoresPart(d, rule, "") }
 
 // fileIgnoresPart is fileIgnores for one part of rule.
 func fileIgnoresPart(d *ast.Document, rule, part string) bool {

@@ -290,7 +290,7 @@ func RunKind(sc *ast.Script) WorkKind {
 			case *syntax.CmdSubst, *syntax.ProcSubst:
 				return false
 			case *syntax.CallExpr:
-				if k := callKind(n); k != KindOther {
+				if k := CallKind(n); k != KindOther {
 					seen[k] = true
 				}
 			}
@@ -323,10 +323,10 @@ func firstArg(args []*syntax.Word) string {
 	return ""
 }
 
-// callKind classifies a command by what its tool's command-line spec
+// CallKind classifies a command by what its tool's command-line spec
 // says (pkg/knowledge/tools); removing package-manager caches is part of
 // installing system packages.
-func callKind(c *syntax.CallExpr) WorkKind {
+func CallKind(c *syntax.CallExpr) WorkKind {
 	name, args, ok := CallName(c)
 	if !ok {
 		return KindOther

@@ -48,11 +48,11 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	return doc.Shell(doc.Instructions[1]) != nil
 }
 
-// mountEdit inserts --mount flags right after RUN, before its other flags:
+// MountEdit inserts --mount flags right after RUN, before its other flags:
 // on the RUN's line when the RUN is one line, otherwise one flag per
 // continuation line, indented like the RUN's body, with the file's escape
 // character and line ending.
-func mountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit {
+func MountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit {
 	kw := ins.KeywordPos.End
 	logicalEnd := ins.Orig(len(ins.Logical()))
 	firstLine := d.Lines[ins.StartLine-1]
@@ -121,11 +121,11 @@ func inHeredoc(ins *ast.Instruction, off int) bool {
 	return false
 }
 
-// removeWord removes one shell word (or NAME=value prefix) of a RUN with
+// RemoveWord removes one shell word (or NAME=value prefix) of a RUN with
 // the blanks that separate it, keeping the lines well formed: a word alone
 // on a continuation line takes its line with it; one alone on the last
 // line joins the line before.
-func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, bool) {
+func RemoveWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, bool) {
 	src := d.Src
 	s, e := sp.Start, sp.End
 	n := lineOf(d, s)
@@ -212,9 +212,9 @@ func RemoveCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *s
 	return emit.Edit{}, false
 }
 
-// removedText is how a finding names a removed command; one replaced by
+// RemovedText is how a finding names a removed command; one replaced by
 // `true` says why.
-func removedText(e emit.Edit, text string) string {
+func RemovedText(e emit.Edit, text string) string {
 	if e.New == "true" {
 		return text + " (`true` in its place keeps the RUN's exit status)"
 	}
@@ -419,7 +419,7 @@ func AndList(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
-func commandText(d *ast.Document, cmd *ast.Command) string {
+func CommandText(d *ast.Document, cmd *ast.Command) string {
 	t := string(d.Src[cmd.Span.Start:cmd.Span.End])
 	if strings.ContainsAny(t, "\r\n") {
 		return strings.Join(strings.Fields(strings.ReplaceAll(t, string(d.Escape)+"\n", " ")), " ")

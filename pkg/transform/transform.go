@@ -100,7 +100,7 @@ func RuleNames(ts []*Transform) RuleSet {
 // Runs reports whether rule runs on the pass's document in this chain:
 // it is in the chain and the file does not switch it off.
 func (p *Pass) Runs(rule string) bool {
-	return p.InChain[rule] && !fileIgnores(p.Doc, rule)
+	return p.InChain[rule] && !FileIgnores(p.Doc, rule)
 }
 
 // Finding builds a finding located at an instruction.

@@ -4,11 +4,13 @@ package apthygiene
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -31,7 +33,7 @@ var Rule = &transform.Transform{
 	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
 	Run:  runAptHygiene,
 	// A cleanup is not proposed where cache-mounts will mount the cache.
-	Requires: []*transform.Analysis{transform.CachePlan},
+	Requires: []*transform.Analysis{cacheplan.Analysis},
 }
 
 // Subcommands that install packages (and need the lists).
@@ -45,7 +47,7 @@ type ahRun struct {
 	ins    *ast.Instruction
 	env    *transform.StageState
 	script *ast.Script
-	invs   []*transform.Invocation
+	invs   []*cacheplan.Invocation
 	mounts []ast.Mount
 	text   string
 }
@@ -105,9 +107,9 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 		return nil
 	}
 	env := h.se.At(ins)
-	ctx := &transform.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s}
-	invs := transform.FindInvocations(ctx, s.Commands)
-	var keep []*transform.Invocation
+	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s}
+	invs := cacheplan.FindInvocations(ctx, s.Commands)
+	var keep []*cacheplan.Invocation
 	for _, inv := range invs {
 		switch inv.Manager.Name {
 		case "apt", "apk", "dnf", "microdnf", "zypper":
@@ -131,7 +133,7 @@ func (r *ahRun) mountedAt(dirs ...string) bool {
 	for _, m := range r.mounts {
 		t := m.TargetIn(r.env.Workdir)
 		for _, d := range dirs {
-			if transform.Under(d, t) || transform.Under(t, d) {
+			if cacheplan.Under(d, t) || cacheplan.Under(t, d) {
 				return true
 			}
 		}
@@ -141,8 +143,8 @@ func (r *ahRun) mountedAt(dirs ...string) bool {
 
 func (r *ahRun) mentions(s string) bool { return strings.Contains(r.text, s) }
 
-func (r *ahRun) apt() []*transform.Invocation {
-	var out []*transform.Invocation
+func (r *ahRun) apt() []*cacheplan.Invocation {
+	var out []*cacheplan.Invocation
 	for _, inv := range r.invs {
 		if inv.Manager.Name == "apt" && !inv.IsClean() && len(inv.Sub) > 0 {
 			out = append(out, inv)
@@ -170,7 +172,7 @@ func (r *ahRun) updates() bool {
 		if inv.Sub[0] == "update" {
 			return true
 		}
-		if transform.StrIn(aptInstalls, inv.Sub[0]) {
+		if slices.Contains(aptInstalls, inv.Sub[0]) {
 			return false
 		}
 	}
@@ -179,7 +181,7 @@ func (r *ahRun) updates() bool {
 
 func (r *ahRun) installs() bool {
 	for _, inv := range r.apt() {
-		if transform.StrIn(aptInstalls, inv.Sub[0]) {
+		if slices.Contains(aptInstalls, inv.Sub[0]) {
 			return true
 		}
 	}
@@ -196,7 +198,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 		out = append(out, f)
 	}
 	mentions := func(word string) bool {
-		ctx := &transform.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script}
+		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script}
 		return ctx.LineageMentions(word)
 	}
 	// One finding per RUN and kind, with an edit per command.
@@ -208,10 +210,10 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 	for _, inv := range r.apt() {
 		sub := inv.Sub[0]
 		subWord := inv.Args[inv.SubIdx[0]]
-		if transform.StrIn(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
+		if slices.Contains(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
 			yes = append(yes, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " -y"})
 			if yesCmd == "" {
-				yesCmd = transform.ProgBase(inv.Prog) + " " + sub
+				yesCmd = cacheplan.ProgBase(inv.Prog) + " " + sub
 			}
 		}
 		if sub == "install" && !transform.HasAnyPrefix(inv.Args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {
@@ -221,7 +223,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 			}
 			_, why, keep, ok := h.recommendsKept(r, inv, have, uses)
 			if !ok {
-				notLit = transform.ProgBase(inv.Prog) + " install"
+				notLit = cacheplan.ProgBase(inv.Prog) + " install"
 				continue
 			}
 			if keep.New != "" {
@@ -230,7 +232,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 			}
 			recommends = append(recommends, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " --no-install-recommends"})
 			if recCmd == "" {
-				recCmd = transform.ProgBase(inv.Prog) + " install"
+				recCmd = cacheplan.ProgBase(inv.Prog) + " install"
 			}
 		}
 	}
@@ -265,7 +267,7 @@ func times(n int) string {
 	return fmt.Sprintf(" (%d commands)", n)
 }
 
-func aptAssumesYes(inv *transform.Invocation) bool {
+func aptAssumesYes(inv *cacheplan.Invocation) bool {
 	q := 0
 	for _, a := range inv.Args {
 		v := a.Value
@@ -285,7 +287,7 @@ func aptAssumesYes(inv *transform.Invocation) bool {
 }
 
 // inPipeFromYes reports `yes | apt-get install …`.
-func inPipeFromYes(s *ast.Script, inv *transform.Invocation) bool {
+func inPipeFromYes(s *ast.Script, inv *cacheplan.Invocation) bool {
 	found := false
 	syntax.Walk(s.File, func(n syntax.Node) bool {
 		b, ok := n.(*syntax.BinaryCmd)
@@ -306,7 +308,7 @@ func inPipeFromYes(s *ast.Script, inv *transform.Invocation) bool {
 
 // listsCleanup appends `rm -rf /var/lib/apt/lists/*` where it is safe.
 func (h *ahPass) listsCleanup(r *ahRun, merged bool) (emit.Edit, bool) {
-	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || transform.AptCleansLists(r.invs) || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
+	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || cacheplan.AptCleansLists(r.invs) || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
 		return emit.Edit{}, false
 	}
 	if h.laterAptReader(r) {
@@ -357,14 +359,14 @@ func (h *ahPass) builtOn(stage, base int) bool {
 
 // rpmCleanup appends `dnf clean all` (yum, microdnf; `zypper clean --all`).
 func (h *ahPass) rpmCleanup(r *ahRun) (transform.Finding, bool) {
-	var last *transform.Invocation
+	var last *cacheplan.Invocation
 	for _, inv := range r.invs {
 		switch inv.Manager.Name {
 		case "dnf", "microdnf", "zypper":
 			if inv.IsClean() {
 				return transform.Finding{}, false
 			}
-			if len(inv.Sub) > 0 && transform.StrIn(rpmInstalls, inv.Sub[0]) {
+			if len(inv.Sub) > 0 && slices.Contains(rpmInstalls, inv.Sub[0]) {
 				last = inv
 			}
 		}
@@ -372,10 +374,10 @@ func (h *ahPass) rpmCleanup(r *ahRun) (transform.Finding, bool) {
 	if last == nil || last.Sudo || last.User != "" {
 		return transform.Finding{}, false
 	}
-	prog := transform.ProgBase(last.Prog)
+	prog := cacheplan.ProgBase(last.Prog)
 	// The script handling a cache directory itself (the --mount flags are
 	// checked against the directory the manager really uses).
-	dirs, candidates := transform.SystemCacheDirs(r.env, prog)
+	dirs, candidates := cacheplan.SystemCacheDirs(r.env, prog)
 	for _, d := range candidates {
 		if strings.Contains(r.script.Text, d) {
 			return transform.Finding{}, false
@@ -397,7 +399,7 @@ func (h *ahPass) rpmCleanup(r *ahRun) (transform.Finding, bool) {
 
 // apkNoCache turns `apk update && apk add x` into `apk add --no-cache x`.
 func (h *ahPass) apkNoCache(r *ahRun) []transform.Finding {
-	var adds, updates []*transform.Invocation
+	var adds, updates []*cacheplan.Invocation
 	for _, inv := range r.invs {
 		if inv.Manager.Name != "apk" || len(inv.Sub) == 0 {
 			continue

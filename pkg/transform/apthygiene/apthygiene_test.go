@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +26,7 @@ func TestAptAssumesYes(t *testing.T) {
 		"apt install x":                                false,
 	} {
 		d, run := ruletest.LastRun(t, "FROM debian\nRUN "+cmd+"\n")
-		invs := transform.FindInvocations(nil, d.Shell(run).Commands)
+		invs := cacheplan.FindInvocations(nil, d.Shell(run).Commands)
 		require.Len(t, invs, 1, cmd)
 		require.Equal(t, want, aptAssumesYes(invs[0]), cmd)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 )
 
 // apt-hygiene's merge of a lone `apt-get update` into the install RUN
@@ -17,7 +18,7 @@ import (
 // merged text and the cache plan of that text.
 type joinedRun struct {
 	ins  *ast.Instruction
-	plan *transform.CachePass
+	plan *cacheplan.Plan
 }
 
 // cacheMounted reports that cache-mounts, later in the same chain, mounts
@@ -33,7 +34,7 @@ func (h *ahPass) cacheMounted(ins *ast.Instruction, dirs ...string) bool {
 	if j := h.joined[ins]; j != nil {
 		return j.plan.WillMount(j.ins, dirs...)
 	}
-	return transform.CachePlanOf(h.p).WillMount(ins, dirs...)
+	return cacheplan.Of(h.p).WillMount(ins, dirs...)
 }
 
 // joinAll records, for every install RUN the rule merges after a lone
@@ -74,7 +75,7 @@ func (h *ahPass) joinAll() {
 	if err != nil || len(d.Instructions) != len(h.d.Instructions)-len(pairs) {
 		return
 	}
-	plan := transform.CachePlanOf(h.p.ForDoc(d))
+	plan := cacheplan.Of(h.p.ForDoc(d))
 	for i, pr := range pairs {
 		// Each merge before this one took one instruction out.
 		h.joined[pr[1].ins] = &joinedRun{ins: d.Instructions[pr[0].ins.Index-i], plan: plan}

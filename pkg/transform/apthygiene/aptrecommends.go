@@ -2,11 +2,13 @@ package apthygiene
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 )
 
 // Recommended packages that builds and containers still need.
@@ -141,7 +143,7 @@ func (u *laterUses) command(args []ast.Word) {
 	if len(args) == 0 {
 		return
 	}
-	name := transform.ProgBase(args[0])
+	name := cacheplan.ProgBase(args[0])
 	var words []string
 	for _, a := range args[1:] {
 		words = append(words, a.Value)
@@ -153,7 +155,7 @@ func (u *laterUses) command(args []ast.Word) {
 			break
 		}
 	}
-	if subs, ok := tlsTools[name]; ok && (subs == nil || transform.StrIn(subs, sub)) {
+	if subs, ok := tlsTools[name]; ok && (subs == nil || slices.Contains(subs, sub)) {
 		u.tls = true
 	}
 	u.ssh = u.ssh || sshTools[name]
@@ -164,7 +166,7 @@ func (u *laterUses) command(args []ast.Word) {
 		u.keyserver = true
 	}
 	pip := strings.HasPrefix(name, "pip") || (strings.HasPrefix(name, "python") && len(words) > 1 && words[0] == "-m" && words[1] == "pip")
-	if pip && transform.StrIn(words, "install") {
+	if pip && slices.Contains(words, "install") {
 		u.pip = true
 	}
 }
@@ -174,7 +176,7 @@ var aptValued = transform.NameSet("-o", "--option", "-c", "--config-file", "-t",
 
 // aptPackages are the packages an `apt-get install` names; ok is false
 // when one is not named literally (a variable, a glob, a local .deb).
-func aptPackages(inv *transform.Invocation) (pkgs []string, last ast.Word, ok bool) {
+func aptPackages(inv *cacheplan.Invocation) (pkgs []string, last ast.Word, ok bool) {
 	args := inv.Args[inv.SubIdx[0]+1:]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -235,7 +237,7 @@ func (h *ahPass) installedBefore(r *ahRun) map[string]bool {
 // --no-install-recommends, which recommended packages to install by name
 // and why (in the finding). ok is false when the packages are not named
 // literally: the fix is then not applied.
-func (h *ahPass) recommendsKept(r *ahRun, inv *transform.Invocation, have map[string]bool, u *laterUses) (keep []string, why []string, edit emit.Edit, ok bool) {
+func (h *ahPass) recommendsKept(r *ahRun, inv *cacheplan.Invocation, have map[string]bool, u *laterUses) (keep []string, why []string, edit emit.Edit, ok bool) {
 	pkgs, last, ok := aptPackages(inv)
 	if !ok {
 		return nil, nil, emit.Edit{}, false
@@ -243,7 +245,7 @@ func (h *ahPass) recommendsKept(r *ahRun, inv *transform.Invocation, have map[st
 	for _, row := range keptRecommends {
 		trigger := ""
 		for _, p := range pkgs {
-			if row.Installed == nil || transform.StrIn(row.Installed, p) {
+			if row.Installed == nil || slices.Contains(row.Installed, p) {
 				trigger = p
 				break
 			}

@@ -3,7 +3,7 @@ package apthygiene
 import (
 	"testing"
 
-	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,7 +24,7 @@ func TestAptPackages(t *testing.T) {
 		"apt-get install -y 'libfoo*'":                                nil,
 	} {
 		d, run := ruletest.LastRun(t, "FROM debian\nRUN "+cmd+"\n")
-		invs := transform.FindInvocations(nil, d.Shell(run).Commands)
+		invs := cacheplan.FindInvocations(nil, d.Shell(run).Commands)
 		require.Len(t, invs, 1, cmd)
 		got, _, ok := aptPackages(invs[0])
 		assert.Equal(t, want != nil, ok, cmd)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 )
 
 // Rule adds `RUN --mount=type=cache` for the package managers of
@@ -44,15 +45,15 @@ var Rule = &transform.Transform{
 	Name:     transform.CacheMountsRule,
 	Doc:      "add BuildKit cache mounts for package managers (pip, npm, go, cargo, maven, apt, apk, …) and drop what defeats the cache",
 	Run:      runCacheMounts,
-	Requires: []*transform.Analysis{transform.CachePlan},
+	Requires: []*transform.Analysis{cacheplan.Analysis},
 }
 
 // cmRule is the cache plan of a document as cache-mounts reads it to
 // make its edits.
-type cmRule struct{ *transform.CachePass }
+type cmRule struct{ *cacheplan.Plan }
 
 func runCacheMounts(p *transform.Pass) []transform.Finding {
-	c := &cmRule{transform.CachePlanOf(p)}
+	c := &cmRule{cacheplan.Of(p)}
 	var out []transform.Finding
 	for _, r := range c.Runs {
 		out = append(out, c.findings(r)...)
@@ -61,7 +62,7 @@ func runCacheMounts(p *transform.Pass) []transform.Finding {
 }
 
 // findings builds the edits and findings of one RUN.
-func (c *cmRule) findings(r *transform.CacheRun) []transform.Finding {
+func (c *cmRule) findings(r *cacheplan.Run) []transform.Finding {
 	if len(r.Invs) == 0 || r.Blocked == "ignored" {
 		return nil
 	}
@@ -73,7 +74,7 @@ func (c *cmRule) findings(r *transform.CacheRun) []transform.Finding {
 	}
 	var reports []string
 	reports = append(reports, r.Notes...)
-	var mounted []*transform.CacheUse
+	var mounted []*cacheplan.Use
 	for _, u := range r.Uses {
 		if u.Drop != "" {
 			// An existing mount keeps working; apt's lists are a bonus
@@ -93,23 +94,23 @@ func (c *cmRule) findings(r *transform.CacheRun) []transform.Finding {
 		out = append(out, c.frontendGate(r, plan))
 	}
 	if len(reports) > 0 {
-		out = append(out, finding("cache not mounted: "+strings.Join(transform.Dedupe(reports), "; ")))
+		out = append(out, finding("cache not mounted: "+strings.Join(cacheplan.Dedupe(reports), "; ")))
 	}
 	return out
 }
 
-func managerNames(invs []*transform.Invocation) string {
+func managerNames(invs []*cacheplan.Invocation) string {
 	var names []string
 	for _, inv := range invs {
 		names = append(names, inv.Manager.Name)
 	}
-	return strings.Join(transform.Dedupe(names), ", ")
+	return strings.Join(cacheplan.Dedupe(names), ", ")
 }
 
 // frontendGate turns a RUN's mount fix into what the frontend allows: the
 // fix itself, the fix made unsafe (it needs syntax-header's pin change),
 // or a finding without a fix.
-func (c *cmRule) frontendGate(r *transform.CacheRun, plan *transform.CacheEdits) transform.Finding {
+func (c *cmRule) frontendGate(r *cacheplan.Run, plan *cacheplan.CacheEdits) transform.Finding {
 	f := c.Pass.Finding(transform.CacheMountsRule, r.Ins, plan.Message(), plan.Edits...)
 	_, why := c.FrontendLacks(plan)
 	if why == "" {

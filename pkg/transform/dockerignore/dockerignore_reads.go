@@ -370,7 +370,7 @@ func pythonModule(name string, words []string) []string {
 func diUses(t *tools.Tool, di *tools.Dockerignore, words []string) bool {
 	if di.Goals != nil {
 		for _, w := range words[1:] {
-			if transform.StrIn(di.Goals, w) {
+			if slices.Contains(di.Goals, w) {
 				return true
 			}
 		}
@@ -380,7 +380,7 @@ func diUses(t *tools.Tool, di *tools.Dockerignore, words []string) bool {
 	if pos := t.Command.ParseValues(words, 1).Pos; len(pos) > 0 {
 		sub = words[pos[0]]
 	}
-	return transform.StrIn(di.Subs, sub)
+	return slices.Contains(di.Subs, sub)
 }
 
 // diCopied reports whether a COPY or ADD from the context brings the

@@ -1,9 +1,8 @@
 // Package moves is the movability analysis that reorder and hoist-deps
-// share: a RUN may
-// move above instructions that write the protected paths (a COPY's
-// destination, a WORKDIR) when nothing it may read or write is under
-// them. What each command touches comes from the read-set model
-// (readset.go); this file resolves those files against the working
+// share: a RUN may move above instructions that write the protected paths
+// (a COPY's destination, a WORKDIR) when nothing it may read or write is
+// under them. What each command touches comes from the read-set model
+// (readset.go); moves.go resolves those files against the working
 // directory and the stage's variables, and checks the shell around the
 // commands (redirections, substitutions, cd, mounts).
 package moves

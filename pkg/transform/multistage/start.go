@@ -3,11 +3,13 @@ package multistage
 import (
 	"bytes"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -206,8 +208,8 @@ func (s *msSplit) toolchain(base string, have map[string]bool) string {
 	case s.row.SameImage && (msCompilers[base] || msHas(s.pkgs.dropped, base)):
 		return "builder"
 	}
-	for _, m := range transform.Managers {
-		if msHas(s.row.Managers, m.Name) && transform.StrIn(m.Runtime, base) {
+	for _, m := range cacheplan.Managers {
+		if msHas(s.row.Managers, m.Name) && slices.Contains(m.Runtime, base) {
 			return "runs"
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 )
 
 // SyntaxLine is the directive syntax-header adds.
@@ -26,7 +27,7 @@ var Rule = &transform.Transform{
 	Doc:  "add `# syntax=docker/dockerfile:1` when the file uses BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …); unsafe: update a pin too old for it",
 	Run:  runSyntaxHeader,
 	// The cache mounts cache-mounts will add may need a newer pin.
-	Requires: []*transform.Analysis{transform.CachePlan},
+	Requires: []*transform.Analysis{cacheplan.Analysis},
 }
 
 var gitURL = regexp.MustCompile(`^(git@[^:]+:|git://|https?://[^ ]+\.git(#.*)?$|https?://[^ ]+\.git/?$)`)
@@ -136,7 +137,7 @@ func pinTooOld(p *transform.Pass, fe transform.Frontend) []transform.Finding {
 		}
 	}
 	if at == nil {
-		if ins, feat := transform.PinBlockedMount(p, fe); ins != nil {
+		if ins, feat := cacheplan.PinBlockedMount(p, fe); ins != nil {
 			at, why = ins, fe.Lacks(feat)+", which cache-mounts would add at line "+fmt.Sprint(p.InputLine(ins.StartLine))
 		}
 	}

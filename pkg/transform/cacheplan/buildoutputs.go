@@ -1,7 +1,8 @@
-package transform
+package cacheplan
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -28,7 +29,7 @@ func (b builtSet) has(p string) bool {
 		}
 		return false
 	}
-	if StrIn(b.files, p) || StrIn(b.dirs, path.Dir(p)) {
+	if slices.Contains(b.files, p) || slices.Contains(b.dirs, path.Dir(p)) {
 		return true
 	}
 	for _, t := range b.trees {
@@ -55,7 +56,7 @@ var buildOutputs = map[string]func(env *stage.State, args []ast.Word, b *builtSe
 
 // builtIn collects what the stage's lineage builds, and what its COPY
 // --from instructions bring from what other stages built.
-func (c *CachePass) builtIn(st *ast.Stage) builtSet {
+func (c *Plan) builtIn(st *ast.Stage) builtSet {
 	var b builtSet
 	for _, s := range c.se.Lineage(st) {
 		for _, ins := range s.Instructions {
@@ -72,7 +73,7 @@ func (c *CachePass) builtIn(st *ast.Stage) builtSet {
 	return b
 }
 
-func (c *CachePass) runOutputs(ins *ast.Instruction, b *builtSet) {
+func (c *Plan) runOutputs(ins *ast.Instruction, b *builtSet) {
 	s := c.se.Shell(ins)
 	if s == nil {
 		return
@@ -90,7 +91,7 @@ func (c *CachePass) runOutputs(ins *ast.Instruction, b *builtSet) {
 }
 
 // copiedOutputs: a COPY --from of something the other stage built.
-func (c *CachePass) copiedOutputs(ins *ast.Instruction, cmd *instructions.CopyCommand, b *builtSet) {
+func (c *Plan) copiedOutputs(ins *ast.Instruction, cmd *instructions.CopyCommand, b *builtSet) {
 	src := c.stageRef(cmd.From, ins)
 	if src == nil {
 		return
@@ -277,7 +278,7 @@ func ccOutputs(env *stage.State, args []ast.Word, b *builtSet) {
 func treeOutput(dir string, goals ...string) func(*stage.State, []ast.Word, *builtSet) {
 	return func(env *stage.State, args []ast.Word, b *builtSet) {
 		for _, a := range args {
-			if StrIn(goals, a.Value) {
+			if slices.Contains(goals, a.Value) {
 				b.trees = append(b.trees, path.Join(env.Workdir, dir))
 				return
 			}

@@ -1,4 +1,4 @@
-package transform
+package cacheplan
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
@@ -102,7 +103,7 @@ func runEdits(t *testing.T, d *ast.Document, ins *ast.Instruction, edits ...emit
 	t.Helper()
 	out, err := emit.Apply(d.Src, edits)
 	require.NoError(t, err)
-	require.True(t, EditedRunParses(d, ins, edits), "the edited RUN parses: %q", out)
+	require.True(t, transform.EditedRunParses(d, ins, edits), "the edited RUN parses: %q", out)
 	return string(out)
 }
 
@@ -147,7 +148,7 @@ func TestRemoveCommand(t *testing.T) {
 				}
 			}
 			require.NotNil(t, target)
-			e, ok := RemoveCommand(d, run, s, target.Call)
+			e, ok := transform.RemoveCommand(d, run, s, target.Call)
 			require.True(t, ok)
 			require.Equal(t, "FROM debian\n"+tc.want+"\n", runEdits(t, d, run, e))
 		})
@@ -168,7 +169,7 @@ func TestRemoveCommand(t *testing.T) {
 			s := d.Shell(run)
 			for i := range s.Commands {
 				if s.Commands[i].Name == "apt-get" {
-					e, ok := RemoveCommand(d, run, s, s.Commands[i].Call)
+					e, ok := transform.RemoveCommand(d, run, s, s.Commands[i].Call)
 					require.True(t, ok)
 					require.Equal(t, "FROM debian\n"+tc.want+"\n", runEdits(t, d, run, e))
 				}
@@ -191,7 +192,7 @@ func TestRemoveCommand(t *testing.T) {
 			}
 			for i := range s.Commands {
 				if s.Commands[i].Name == "apt-get" {
-					_, ok := RemoveCommand(d, run, s, s.Commands[i].Call)
+					_, ok := transform.RemoveCommand(d, run, s, s.Commands[i].Call)
 					require.False(t, ok)
 				}
 			}
@@ -213,7 +214,7 @@ func TestRemoveWord(t *testing.T) {
 			d, run := ruletest.LastRun(t, "FROM debian\n"+tc.src+"\n")
 			i := strings.Index(string(d.Src), tc.word)
 			require.GreaterOrEqual(t, i, 0)
-			e, ok := removeWord(d, run, ast.Span{Start: i, End: i + len(tc.word)})
+			e, ok := transform.RemoveWord(d, run, ast.Span{Start: i, End: i + len(tc.word)})
 			require.True(t, ok)
 			require.Equal(t, "FROM debian\n"+tc.want+"\n", runEdits(t, d, run, e))
 		})
@@ -251,7 +252,7 @@ func TestMountEdit(t *testing.T) {
 				src = "FROM debian" + eol + src
 			}
 			d, run := ruletest.LastRun(t, src+"\n")
-			got := runEdits(t, d, run, mountEdit(d, run, flags))
+			got := runEdits(t, d, run, transform.MountEdit(d, run, flags))
 			require.True(t, strings.HasSuffix(got, tc.want+"\n"), "got %q", got)
 		})
 	}

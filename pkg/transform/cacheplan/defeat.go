@@ -1,4 +1,4 @@
-package transform
+package cacheplan
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"mvdan.cc/sh/v3/syntax"
@@ -56,7 +57,7 @@ func containsInt(list []int, n int) bool {
 }
 
 // useOf is the RUN's use of a manager's cache entry.
-func (r *CacheRun) useOf(m *Manager, idx int) *CacheUse {
+func (r *Run) useOf(m *Manager, idx int) *Use {
 	for _, u := range r.allUses {
 		if u.Manager == m && u.Spec == &m.Caches[idx] {
 			return u
@@ -68,7 +69,7 @@ func (r *CacheRun) useOf(m *Manager, idx int) *CacheUse {
 // cleanMounted reports whether every cache a clean command empties is
 // under one of the keys the RUN mounts: only then can the command go
 // without the image keeping what it emptied.
-func (r *CacheRun) cleanMounted(inv *Invocation, keys []string) bool {
+func (r *Run) cleanMounted(inv *Invocation, keys []string) bool {
 	empties, _ := cleanEmpties(inv)
 	for _, i := range empties {
 		u := r.useOf(inv.Manager, i)
@@ -81,7 +82,7 @@ func (r *CacheRun) cleanMounted(inv *Invocation, keys []string) bool {
 
 // cleanRemovesMount reports whether a clean command removes one of keys
 // with its folder.
-func (r *CacheRun) cleanRemovesMount(inv *Invocation, keys []string) bool {
+func (r *Run) cleanRemovesMount(inv *Invocation, keys []string) bool {
 	_, removes := cleanEmpties(inv)
 	for _, i := range removes {
 		if u := r.useOf(inv.Manager, i); u != nil && underAny(u.Key, keys) {
@@ -105,7 +106,7 @@ func underAny(p string, dirs []string) bool {
 // (it empties a cache that stays in the image, or cannot be taken out
 // cleanly): the command would fail on the mount point. Whatever that RUN
 // downloads there is removed by the command anyway.
-func (c *CachePass) DropRemovedByClean(r *CacheRun, mounted []*CacheUse) ([]*CacheUse, []string) {
+func (c *Plan) DropRemovedByClean(r *Run, mounted []*Use) ([]*Use, []string) {
 	if r.script == nil {
 		return mounted, nil
 	}
@@ -117,14 +118,14 @@ func (c *CachePass) DropRemovedByClean(r *CacheRun, mounted []*CacheUse) ([]*Cac
 			if !inv.IsClean() || !r.cleanRemovesMount(inv, keys) {
 				continue
 			}
-			if _, ok := RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
+			if _, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
 				continue
 			}
 			_, removes := cleanEmpties(inv)
 			kept := mounted[:0:0]
 			for _, u := range mounted {
 				if u.Manager == inv.Manager && containsInt(removes, specIndex(u)) {
-					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.Manager.Name, u.Key, commandText(c.Doc, inv.Cmd), c.Pass.InputLine(r.Ins.StartLine)))
+					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.Manager.Name, u.Key, transform.CommandText(c.Doc, inv.Cmd), c.Pass.InputLine(r.Ins.StartLine)))
 					changed = true
 					continue
 				}
@@ -136,7 +137,7 @@ func (c *CachePass) DropRemovedByClean(r *CacheRun, mounted []*CacheUse) ([]*Cac
 	return mounted, notes
 }
 
-func specIndex(u *CacheUse) int {
+func specIndex(u *Use) int {
 	for i := range u.Manager.Caches {
 		if &u.Manager.Caches[i] == u.Spec {
 			return i
@@ -147,7 +148,7 @@ func specIndex(u *CacheUse) int {
 
 // mountKeys are the directories a RUN has mounted as caches: its own
 // cache mounts and the uses to be mounted.
-func (c *CachePass) mountKeys(r *CacheRun, mounted []*CacheUse) []string {
+func (c *Plan) mountKeys(r *Run, mounted []*Use) []string {
 	var keys []string
 	for _, m := range r.existing {
 		if m.Type == "cache" {
@@ -165,7 +166,7 @@ func (c *CachePass) mountKeys(r *CacheRun, mounted []*CacheUse) []string {
 // dir)"/http`). It returns the path ("" when the word is not of that
 // form), or why the folder is unknown together with the manager whose
 // command printed it.
-func (c *CachePass) substPath(r *CacheRun, w ast.Word) (p, why string, m *Manager) {
+func (c *Plan) substPath(r *Run, w ast.Word) (p, why string, m *Manager) {
 	sw := r.syntaxWord(w.Span)
 	if sw == nil {
 		return "", "", nil
@@ -208,7 +209,7 @@ func (c *CachePass) substPath(r *CacheRun, w ast.Word) (p, why string, m *Manage
 }
 
 // syntaxWord finds the shell word of the RUN at a span.
-func (r *CacheRun) syntaxWord(sp ast.Span) *syntax.Word {
+func (r *Run) syntaxWord(sp ast.Span) *syntax.Word {
 	var found *syntax.Word
 	syntax.Walk(r.script.File, func(n syntax.Node) bool {
 		if w, ok := n.(*syntax.Word); ok && found == nil && r.script.SpanOf(w) == sp {
@@ -221,7 +222,7 @@ func (r *CacheRun) syntaxWord(sp ast.Span) *syntax.Word {
 
 // substCommand is the simple command a substitution runs alone (stderr
 // may be redirected), or nil.
-func (r *CacheRun) substCommand(cs *syntax.CmdSubst) *ast.Command {
+func (r *Run) substCommand(cs *syntax.CmdSubst) *ast.Command {
 	if len(cs.Stmts) != 1 {
 		return nil
 	}
@@ -245,7 +246,7 @@ func (r *CacheRun) substCommand(cs *syntax.CmdSubst) *ast.Command {
 
 // printedDir resolves the folder a manager's command prints. m is nil
 // when the command runs no manager of the table.
-func (c *CachePass) printedDir(r *CacheRun, cmd *ast.Command) (dir, why string, m *Manager) {
+func (c *Plan) printedDir(r *Run, cmd *ast.Command) (dir, why string, m *Manager) {
 	raw := matchCommand(cmd.Args)
 	if raw == nil {
 		return "", "", nil
@@ -291,7 +292,7 @@ func (c *CachePass) printedDir(r *CacheRun, cmd *ast.Command) (dir, why string, 
 }
 
 // dirCmdPath resolves the folder a DirCmd prints for an invocation.
-func (c *CachePass) dirCmdPath(r *CacheRun, inv *Invocation, dc DirCmd) (string, string) {
+func (c *Plan) dirCmdPath(r *Run, inv *Invocation, dc DirCmd) (string, string) {
 	if inv.User != "" {
 		return "", "it runs as another user"
 	}
@@ -326,7 +327,7 @@ func (c *CachePass) dirCmdPath(r *CacheRun, inv *Invocation, dc DirCmd) (string,
 
 // substConflict: an rm of the RUN removes, through a command substitution
 // dfopt cannot resolve, a folder of the manager whose cache key is.
-func (c *CachePass) substConflict(r *CacheRun, key string) string {
+func (c *Plan) substConflict(r *Run, key string) string {
 	for _, rm := range r.rms {
 		for _, a := range rm.args {
 			if a.why == "" {
@@ -344,7 +345,7 @@ func (c *CachePass) substConflict(r *CacheRun, key string) string {
 
 // substMentions reports a command word that, through a command
 // substitution, names dir or a path inside it.
-func (c *CachePass) substMentions(r *CacheRun, w ast.Word, dir string) bool {
+func (c *Plan) substMentions(r *Run, w ast.Word, dir string) bool {
 	if w.Lit || !strings.Contains(w.Value, "$(") && !strings.Contains(w.Value, "`") {
 		return false
 	}

@@ -1,10 +1,11 @@
-package transform
+package cacheplan
 
 import (
 	"path"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 )
@@ -58,21 +59,21 @@ func DependencyWork(sc *ast.Script) []DepWork {
 		if cmd.Call == nil {
 			continue
 		}
-		name, _, ok := CallName(cmd.Call)
+		name, _, ok := transform.CallName(cmd.Call)
 		if !ok {
 			continue
 		}
-		switch callKind(cmd.Call) {
-		case KindDeps:
+		switch transform.CallKind(cmd.Call) {
+		case transform.KindDeps:
 			eco := name
-			if e := EcosystemOfTool(name); e != nil {
+			if e := transform.EcosystemOfTool(name); e != nil {
 				eco = e.Name
 			} else if isPython(name) {
 				eco = "pip"
 			}
 			out = append(out, DepWork{Command: name, Ecosystem: eco})
-		case KindBuild:
-			if in := Recognise(cmd.Call); in != nil && !in.Ignore && !in.Same {
+		case transform.KindBuild:
+			if in := transform.Recognise(cmd.Call); in != nil && !in.Ignore && !in.Same {
 				out = append(out, DepWork{Command: name, Ecosystem: in.Eco.Name, Implicit: true})
 			}
 		}
@@ -90,7 +91,7 @@ func DependencyManifests() []string { return tools.Manifests() }
 // is a dependency manifest (by name or by a tool's pattern) or lies in a
 // folder the tools list (`.mvn/…`, `.yarn/releases/…`).
 func IsDependencyManifest(rel string) bool {
-	rel = Clean(rel)
+	rel = transform.Clean(rel)
 	base := path.Base(rel)
 	for _, p := range tools.ManifestPatterns() {
 		prefix, suffix, star := strings.Cut(p, "*")

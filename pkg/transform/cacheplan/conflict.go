@@ -1,4 +1,4 @@
-package transform
+package cacheplan
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -17,8 +18,8 @@ import (
 
 // groups applies the rules that span RUNs and stages, dropping uses that
 // cannot be mounted safely.
-func (c *CachePass) groups() {
-	byKey := map[string][]*CacheUse{}
+func (c *Plan) groups() {
+	byKey := map[string][]*Use{}
 	var keys []string
 	for _, r := range c.Runs {
 		c.dropNested(r)
@@ -45,10 +46,10 @@ func (c *CachePass) groups() {
 
 // dropNested keeps one use per directory of a RUN and drops a directory
 // inside another one mounted by the same RUN.
-func (c *CachePass) dropNested(r *CacheRun) {
+func (c *Plan) dropNested(r *Run) {
 	r.allUses = r.Uses
-	var kept []*CacheUse
-	seen := map[string]*CacheUse{}
+	var kept []*Use
+	seen := map[string]*Use{}
 	for _, u := range r.Uses {
 		if k := seen[u.Key]; k != nil {
 			k.also = append(k.also, u.Manager)
@@ -73,7 +74,7 @@ func (c *CachePass) dropNested(r *CacheRun) {
 
 // components splits the uses of one directory into groups whose stages
 // are built on one another.
-func (c *CachePass) components(uses []*CacheUse) [][]*CacheUse {
+func (c *Plan) components(uses []*Use) [][]*Use {
 	parent := make([]int, len(uses))
 	for i := range parent {
 		parent[i] = i
@@ -91,7 +92,7 @@ func (c *CachePass) components(uses []*CacheUse) [][]*CacheUse {
 			}
 		}
 	}
-	groups := map[int][]*CacheUse{}
+	groups := map[int][]*Use{}
 	var order []int
 	for i, u := range uses {
 		root := find(i)
@@ -100,7 +101,7 @@ func (c *CachePass) components(uses []*CacheUse) [][]*CacheUse {
 		}
 		groups[root] = append(groups[root], u)
 	}
-	out := make([][]*CacheUse, 0, len(order))
+	out := make([][]*Use, 0, len(order))
 	for _, r := range order {
 		out = append(out, groups[r])
 	}
@@ -108,7 +109,7 @@ func (c *CachePass) components(uses []*CacheUse) [][]*CacheUse {
 }
 
 // related reports whether one stage is built on the other (or they are the same).
-func (c *CachePass) related(a, b int) bool {
+func (c *Plan) related(a, b int) bool {
 	if a == b {
 		return true
 	}
@@ -126,7 +127,7 @@ func (c *CachePass) related(a, b int) bool {
 	return false
 }
 
-func (c *CachePass) relatedToAny(stage int, comp []*CacheUse) bool {
+func (c *Plan) relatedToAny(stage int, comp []*Use) bool {
 	for _, u := range comp {
 		if c.related(stage, u.run.Ins.Stage) {
 			return true
@@ -137,7 +138,7 @@ func (c *CachePass) relatedToAny(stage int, comp []*CacheUse) bool {
 
 // beforeAnyUse reports an instruction that runs before one of the uses, in
 // the use's stage or a stage it is built on.
-func (c *CachePass) beforeAnyUse(ins *ast.Instruction, comp []*CacheUse) bool {
+func (c *Plan) beforeAnyUse(ins *ast.Instruction, comp []*Use) bool {
 	for _, u := range comp {
 		if ins.Index >= u.run.Ins.Index {
 			continue
@@ -152,7 +153,7 @@ func (c *CachePass) beforeAnyUse(ins *ast.Instruction, comp []*CacheUse) bool {
 }
 
 // builtOnAny reports whether stage is one of comp's stages or built on one.
-func (c *CachePass) builtOnAny(stage int, comp []*CacheUse) bool {
+func (c *Plan) builtOnAny(stage int, comp []*Use) bool {
 	for _, s := range c.se.Lineage(c.Doc.Stages[stage]) {
 		for _, u := range comp {
 			if u.run.Ins.Stage == s.Index {
@@ -164,9 +165,9 @@ func (c *CachePass) builtOnAny(stage int, comp []*CacheUse) bool {
 }
 
 // conflict returns why a directory must not be mounted in a group of RUNs.
-func (c *CachePass) conflict(key string, comp []*CacheUse) string {
+func (c *Plan) conflict(key string, comp []*Use) string {
 	first := comp[0]
-	users := map[*CacheRun]bool{}
+	users := map[*Run]bool{}
 	for _, u := range comp {
 		users[u.run] = true
 	}
@@ -243,7 +244,7 @@ func (c *CachePass) conflict(key string, comp []*CacheUse) string {
 }
 
 // runConflict checks a directory against the RUN that mounts it.
-func (c *CachePass) runConflict(r *CacheRun, key string) string {
+func (c *Plan) runConflict(r *Run, key string) string {
 	if Under(r.env.Workdir, key) {
 		return "the WORKDIR " + r.env.Workdir + " is inside " + key
 	}
@@ -273,7 +274,7 @@ func (c *CachePass) runConflict(r *CacheRun, key string) string {
 }
 
 // instructionConflict checks one instruction against a group of uses.
-func (c *CachePass) instructionConflict(ins *ast.Instruction, key string, comp []*CacheUse, users map[*CacheRun]bool) string {
+func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use, users map[*Run]bool) string {
 	switch cmd := ins.Command.(type) {
 	case *instructions.RunCommand:
 		for _, r := range c.Runs {
@@ -312,7 +313,7 @@ func (c *CachePass) instructionConflict(ins *ast.Instruction, key string, comp [
 	return ""
 }
 
-func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*CacheUse, from string, srcs []string, dest string) string {
+func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from string, srcs []string, dest string) string {
 	env := c.se.At(ins)
 	if from != "" {
 		if st := c.stageRef(from, ins); st != nil {
@@ -364,7 +365,7 @@ func (c *CachePass) copyConflict(ins *ast.Instruction, key string, comp []*Cache
 }
 
 // stageRef resolves a --from reference to an earlier stage.
-func (c *CachePass) stageRef(ref string, at *ast.Instruction) *ast.Stage {
+func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
 	if v, err := c.se.At(at).Expand(ref); err == nil {
 		ref = v.Val
 	}
@@ -380,7 +381,7 @@ var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true
 
 // mentions reports a command (other than the managers themselves and rm,
 // handled apart) that names the directory or something inside it.
-func (c *CachePass) mentions(r *CacheRun, key string, isUser bool) string {
+func (c *Plan) mentions(r *Run, key string, isUser bool) string {
 	if r.script == nil {
 		if r.Ins.JSON {
 			for _, a := range r.Ins.Args {
@@ -411,7 +412,7 @@ func (c *CachePass) mentions(r *CacheRun, key string, isUser bool) string {
 
 // mentionsPath reports whether a word names dir or a path inside it, after
 // resolving ~, $HOME and the stage's variables.
-func mentionsPath(word, dir string, r *CacheRun) bool {
+func mentionsPath(word, dir string, r *Run) bool {
 	w := word
 	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
 		w = expandPathWord(w, r)
@@ -433,7 +434,7 @@ func mentionsPath(word, dir string, r *CacheRun) bool {
 }
 
 // expandPathWord resolves ~ and variables in a word; unknown parts stay.
-func expandPathWord(w string, r *CacheRun) string {
+func expandPathWord(w string, r *Run) string {
 	if strings.HasPrefix(w, "~/") || w == "~" {
 		if r.id.Home.Val != "" {
 			w = r.id.Home.Val + w[1:]
@@ -455,7 +456,7 @@ var buildDrivers = map[string]bool{"make": true, "gmake": true, "mage": true, "t
 // opaqueBuilds: a RUN of the stages involved runs a build driver or a
 // script, which may read a Store directory (Go modules, the Maven
 // repository) from the image without the mount.
-func (c *CachePass) opaqueBuilds(comp []*CacheUse, users map[*CacheRun]bool) string {
+func (c *Plan) opaqueBuilds(comp []*Use, users map[*Run]bool) string {
 	for _, r := range c.Runs {
 		if users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
 			continue
@@ -464,7 +465,7 @@ func (c *CachePass) opaqueBuilds(comp []*CacheUse, users map[*CacheRun]bool) str
 		switch {
 		case r.script != nil:
 			for _, cmd := range r.script.Commands {
-				cmds = append(cmds, stripWrappers(cmd.Args))
+				cmds = append(cmds, transform.StripWrappers(cmd.Args))
 			}
 		case r.Ins.JSON && len(r.Ins.Args) > 0:
 			var words []ast.Word
@@ -503,7 +504,7 @@ func opaqueDriver(args []ast.Word) string {
 // group updates them itself before installing. Like apt-hygiene, dfopt
 // treats the lists as a cache the image does not need (a RUN that installs
 // later must run `apt-get update` anyway).
-func (c *CachePass) listsSafe(comp []*CacheUse) string {
+func (c *Plan) listsSafe(comp []*Use) string {
 	for _, u := range comp {
 		r := u.run
 		if !aptUpdatesFirst(r) {
@@ -525,7 +526,7 @@ func (c *CachePass) listsSafe(comp []*CacheUse) string {
 }
 
 // aptUpdatesFirst: the RUN's first apt command that needs the lists is `update`.
-func aptUpdatesFirst(r *CacheRun) bool {
+func aptUpdatesFirst(r *Run) bool {
 	for _, inv := range r.Invs {
 		if inv.Manager.Name != "apt" || inv.IsClean() || len(inv.Sub) == 0 {
 			continue

@@ -1,11 +1,13 @@
-package transform
+package cacheplan
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Manager is cache-mounts' and apt-hygiene's view of a tool of
@@ -56,7 +58,7 @@ type CacheSpec struct {
 	Store    bool
 	// Path computes a system manager's path from the stage and the program
 	// name, or says why it is unknown (nil: Dirs).
-	Path  func(st *StageState, prog string) (dir, why string)
+	Path  func(st *transform.StageState, prog string) (dir, why string)
 	Lists bool
 }
 
@@ -140,10 +142,10 @@ func (t toolInv) Env(name string) (string, bool) {
 
 // ManagerCtx is what a Veto or Applies sees.
 type ManagerCtx struct {
-	Pass   *Pass
-	Stages *StageEnv
+	Pass   *transform.Pass
+	Stages *transform.StageEnv
 	Ins    *ast.Instruction
-	Env    *StageState
+	Env    *transform.StageState
 	Script *ast.Script
 }
 
@@ -369,11 +371,11 @@ func matchCommand(words []ast.Word) *rawInvocation {
 // skippedWrappers are the options that take a value of the wrappers
 // whose options are skipped (xargs, timeout, nice, ionice, stdbuf).
 var skippedWrappers = map[string]map[string]bool{
-	"xargs":   NameSet("-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-lines"),
-	"timeout": NameSet("-s", "-k", "--signal", "--kill-after"),
-	"nice":    NameSet("-n", "-c", "-i", "-o", "-e"),
-	"ionice":  NameSet("-n", "-c", "-i", "-o", "-e"),
-	"stdbuf":  NameSet("-n", "-c", "-i", "-o", "-e"),
+	"xargs":   transform.NameSet("-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-lines"),
+	"timeout": transform.NameSet("-s", "-k", "--signal", "--kill-after"),
+	"nice":    transform.NameSet("-n", "-c", "-i", "-o", "-e"),
+	"ionice":  transform.NameSet("-n", "-c", "-i", "-o", "-e"),
+	"stdbuf":  transform.NameSet("-n", "-c", "-i", "-o", "-e"),
 }
 
 // skipOptions skips the options (and the values of valued ones) from
@@ -391,7 +393,7 @@ func skipOptions(words []ast.Word, i int, valued map[string]bool) int {
 
 // skipEnv skips env's options and assignments, recording these.
 func (r *rawInvocation) skipEnv(words []ast.Word, i int) int {
-	i = skipOptions(words, i, NameSet("-u", "-C", "-S", "--unset", "--chdir"))
+	i = skipOptions(words, i, transform.NameSet("-u", "-C", "-S", "--unset", "--chdir"))
 	for i < len(words) && r.assignWord(words[i].Value) {
 		i++
 	}
@@ -432,7 +434,7 @@ func (r *rawInvocation) assignWord(w string) bool {
 		return false
 	}
 	for j := 0; j < len(k); j++ {
-		if !varNameByte(k[j]) || j == 0 && k[j] >= '0' && k[j] <= '9' {
+		if !transform.VarNameByte(k[j]) || j == 0 && k[j] >= '0' && k[j] <= '9' {
 			return false
 		}
 	}
@@ -461,16 +463,16 @@ func (r *rawInvocation) forManager(m *Manager) *Invocation {
 	}
 	switch {
 	case m.Subs != nil:
-		if !StrIn(m.Subs, first) {
+		if !slices.Contains(m.Subs, first) {
 			return nil
 		}
 	default:
-		if first == "" || StrIn(m.Skip, first) {
+		if first == "" || slices.Contains(m.Skip, first) {
 			return nil
 		}
 	}
 	if want, ok := m.Subs2[first]; ok {
-		if len(inv.Sub) < 2 || !StrIn(want, inv.Sub[1]) {
+		if len(inv.Sub) < 2 || !slices.Contains(want, inv.Sub[1]) {
 			return nil
 		}
 	}
@@ -495,13 +497,4 @@ func positionals(m *Manager, args []ast.Word, max int) []int {
 // IsClean reports whether the invocation only empties the cache.
 func (inv *Invocation) IsClean() bool {
 	return inv.Manager.Clean != nil && inv.Manager.Clean(inv)
-}
-
-func StrIn(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

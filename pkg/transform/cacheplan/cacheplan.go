@@ -1,57 +1,61 @@
-package transform
+// Package cacheplan is the cache plan, an analysis that cache-mounts,
+// apt-hygiene and syntax-header require: for every RUN, the package
+// managers it runs (managers.go), the cache directories they use and which
+// of them can be mounted. Where each directory is comes from dir.go; which
+// uses must be dropped because of other instructions, from conflict.go,
+// rm.go, defeat.go and runtimeuse.go; the edits that carry a plan out,
+// from edits.go.
+package cacheplan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
-// The cache plan (the CachePlan analysis): for every RUN, the package
-// managers it runs, the cache directories they use and which of them can
-// be mounted. Where each directory is comes from cachedir.go; which uses
-// must be dropped because of other instructions, from cacheconflict.go;
-// the edits that carry a plan out, from cacheedits.go.
-
-type CacheRun struct {
+// Run is one RUN of the document as the plan sees it.
+type Run struct {
 	Ins      *ast.Instruction
-	env      *StageState
+	env      *transform.StageState
 	script   *ast.Script
-	id       RunUser
+	id       transform.RunUser
 	mctx     *ManagerCtx
 	Invs     []*Invocation
-	Uses     []*CacheUse
+	Uses     []*Use
 	existing []ast.Mount
 	Blocked  string // why the RUN is not touched
 	Notes    []string
 	rms      []rmCmd
 	assigns  []runAssign
-	allUses  []*CacheUse // before merging uses of the same directory
+	allUses  []*Use // before merging uses of the same directory
 }
 
-type CacheUse struct {
-	run     *CacheRun
+type Use struct {
+	run     *Run
 	Manager *Manager
 	Spec    *CacheSpec
-	target  EnvValue
+	target  transform.EnvValue
 	Key     string
-	uid     EnvValue
-	gid     EnvValue
+	uid     transform.EnvValue
+	gid     transform.EnvValue
 	inv     *Invocation
 	Covered bool // an existing cache mount already covers it
 	Drop    string
 	also    []*Manager // other managers of the RUN using the same directory
 }
 
-type CachePass struct {
-	Pass   *Pass
+type Plan struct {
+	Pass   *transform.Pass
 	Doc    *ast.Document
-	se     *StageEnv
-	Runs   []*CacheRun
+	se     *transform.StageEnv
+	Runs   []*Run
 	mounts map[*ast.Instruction][]ast.Mount
 }
 
 // mountsOf reads a RUN's --mount flags once.
-func (c *CachePass) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
+func (c *Plan) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 	if ms, ok := c.mounts[ins]; ok {
 		return ms, nil
 	}
@@ -66,24 +70,24 @@ func (c *CachePass) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 	return ms, nil
 }
 
-// CachePlan is what cache-mounts will mount, per RUN: the cache
+// Analysis is what cache-mounts will mount, per RUN: the cache
 // directories of its package managers, where they are, and which of them
 // can be mounted safely (and why not). cache-mounts turns it into edits;
 // apt-hygiene reads it so as not to propose a cleanup that a mount makes
 // unneeded; syntax-header reads it for the frontend the mounts need.
-var CachePlan = &Analysis{
+var Analysis = &transform.Analysis{
 	Name: "cache-plan",
 	Doc:  "the cache directories each RUN's package managers use and which of them can be mounted",
-	Run:  func(p *Pass) any { return planCacheMounts(p) },
+	Run:  func(p *transform.Pass) any { return planCacheMounts(p) },
 }
 
-// CachePlanOf is the pass's cache plan.
-func CachePlanOf(p *Pass) *CachePass { return p.ResultOf(CachePlan).(*CachePass) }
+// Of is the pass's cache plan.
+func Of(p *transform.Pass) *Plan { return p.ResultOf(Analysis).(*Plan) }
 
 // planCacheMounts decides, for every RUN, which cache directories can be
 // mounted.
-func planCacheMounts(p *Pass) *CachePass {
-	c := &CachePass{Pass: p, Doc: p.Doc, se: NewStageEnv(p.Doc)}
+func planCacheMounts(p *transform.Pass) *Plan {
+	c := &Plan{Pass: p, Doc: p.Doc, se: transform.NewStageEnv(p.Doc)}
 	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
 			c.Runs = append(c.Runs, c.plan(ins))
@@ -95,13 +99,13 @@ func planCacheMounts(p *Pass) *CachePass {
 
 // WillMount reports whether cache-mounts mounts (or finds mounted) a cache
 // on dir for a RUN.
-func (c *CachePass) WillMount(ins *ast.Instruction, dirs ...string) bool {
+func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 	for _, r := range c.Runs {
 		if r.Ins != ins || r.Blocked != "" {
 			continue
 		}
 		for _, u := range r.Uses {
-			if u.Drop == "" && StrIn(dirs, u.Key) {
+			if u.Drop == "" && slices.Contains(dirs, u.Key) {
 				return true
 			}
 		}
@@ -110,11 +114,11 @@ func (c *CachePass) WillMount(ins *ast.Instruction, dirs ...string) bool {
 }
 
 // plan finds the managers of a RUN and where their caches are.
-func (c *CachePass) plan(ins *ast.Instruction) *CacheRun {
-	r := &CacheRun{Ins: ins, env: c.se.At(ins)}
+func (c *Plan) plan(ins *ast.Instruction) *Run {
+	r := &Run{Ins: ins, env: c.se.At(ins)}
 	r.id = r.env.Identity()
 	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Env: r.env}
-	if runIgnored(c.Doc, ins, CacheMountsRule) {
+	if runIgnored(c.Doc, ins, transform.CacheMountsRule) {
 		r.Blocked = "ignored"
 	}
 	switch {
@@ -183,5 +187,5 @@ func (c *CachePass) plan(ins *ast.Instruction) *CacheRun {
 
 // runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins.
 func runIgnored(d *ast.Document, ins *ast.Instruction, rule string) bool {
-	return IgnoredAt(d, ins.StartLine, ins.EndLine, rule)
+	return transform.IgnoredAt(d, ins.StartLine, ins.EndLine, rule)
 }

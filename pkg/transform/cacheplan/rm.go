@@ -1,4 +1,4 @@
-package transform
+package cacheplan
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Removals of cache-defeating `rm`s: which paths an `rm` of the RUN
@@ -26,11 +27,11 @@ type rmArg struct {
 	m   *Manager
 }
 
-func (c *CachePass) findRms(r *CacheRun) []rmCmd {
+func (c *Plan) findRms(r *Run) []rmCmd {
 	var out []rmCmd
 	for i := range r.script.Commands {
 		cmd := &r.script.Commands[i]
-		args := stripWrappers(cmd.Args)
+		args := transform.StripWrappers(cmd.Args)
 		if len(args) == 0 || ProgBase(args[0]) != "rm" {
 			continue
 		}
@@ -99,15 +100,15 @@ func rmRelation(p, key string) int {
 }
 
 // rmConflict: an rm of the RUN that would hit the mount point of key.
-func (c *CachePass) rmConflict(r *CacheRun, key string) string {
+func (c *Plan) rmConflict(r *Run, key string) string {
 	for _, rm := range r.rms {
 		for _, a := range rm.args {
 			switch rmRelation(a.path, key) {
 			case rmAncestor:
 				return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point %s", a.word.Value, c.Pass.InputLine(r.Ins.StartLine), key)
 			case rmEqual:
-				if _, ok := removeWord(c.Doc, r.Ins, a.word.Span); !ok {
-					if _, ok := RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); !ok {
+				if _, ok := transform.RemoveWord(c.Doc, r.Ins, a.word.Span); !ok {
+					if _, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); !ok {
 						return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point and cannot be removed cleanly", a.word.Value, c.Pass.InputLine(r.Ins.StartLine))
 					}
 				}

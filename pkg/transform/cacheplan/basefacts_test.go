@@ -1,8 +1,9 @@
-package transform
+package cacheplan
 
 import (
 	"testing"
 
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +22,7 @@ func TestRPMCacheDirFollowsStages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, run := ruletest.LastRun(t, tc.src)
-			dir, why := rpmCacheDir(NewStageEnv(d).At(run), tc.prog)
+			dir, why := rpmCacheDir(transform.NewStageEnv(d).At(run), tc.prog)
 			require.Equal(t, tc.dir, dir)
 			if tc.why == "" {
 				require.Empty(t, why)

@@ -1,10 +1,12 @@
-package transform
+package cacheplan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // This file connects the rules to pkg/knowledge/baseimage: which package
@@ -12,11 +14,11 @@ import (
 // is, and whether a cache mount would make its metadata stale.
 
 // stageImage is what dfopt knows of the image a stage is built on.
-func stageImage(st *StageState) (baseimage.Image, string) { return st.BaseImage() }
+func stageImage(st *transform.StageState) (baseimage.Image, string) { return st.BaseImage() }
 
 // systemTool is a system package manager's program on the stage's base
 // image, or why dfopt cannot tell.
-func systemTool(st *StageState, prog string) (baseimage.Tool, string) {
+func systemTool(st *transform.StageState, prog string) (baseimage.Tool, string) {
 	im, dflt := stageImage(st)
 	t, why := im.Tool(prog)
 	if why == "" {
@@ -33,7 +35,7 @@ func systemTool(st *StageState, prog string) (baseimage.Tool, string) {
 // stage's base image: dnf 4 in /var/cache/dnf (yum is dnf from EL 8 on),
 // dnf 5 (Fedora 41 and later; microdnf on Fedora) in /var/cache/libdnf5,
 // yum 3 (EL 7, Amazon Linux 2) and microdnf 3 (UBI) in /var/cache/yum.
-func rpmCacheDir(st *StageState, prog string) (string, string) {
+func rpmCacheDir(st *transform.StageState, prog string) (string, string) {
 	t, why := systemTool(st, prog)
 	if why != "" {
 		return "", why
@@ -74,7 +76,7 @@ func refreshesFirst(c *ManagerCtx, m *Manager, t baseimage.Tool) bool {
 		if inv == nil || inv.IsClean() || len(inv.Sub) == 0 {
 			continue
 		}
-		return StrIn(t.RefreshSubs, inv.Sub[0])
+		return slices.Contains(t.RefreshSubs, inv.Sub[0])
 	}
 	return false
 }
@@ -117,14 +119,14 @@ var dnfDownloads = []string{"install", "update", "upgrade", "reinstall", "groupi
 // mount the options its generation needs: keep the downloaded packages
 // (they would be deleted after the transaction) and revalidate the
 // metadata the mount keeps. It returns the note for the message.
-func (c *CachePass) rpmOptions(r *CacheRun, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) string {
+func (c *Plan) rpmOptions(r *Run, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) string {
 	prog := ProgBase(inv.Prog)
 	t, why := systemTool(r.env, prog)
 	if why != "" || !has(t.CacheDir) {
 		return ""
 	}
 	var opts, notes []string
-	if t.KeepCache != "" && StrIn(dnfDownloads, inv.Sub[0]) && !HasAnyPrefix(inv.Args, "keepcache") && !r.mctx.LineageMentions("keepcache") {
+	if t.KeepCache != "" && slices.Contains(dnfDownloads, inv.Sub[0]) && !transform.HasAnyPrefix(inv.Args, "keepcache") && !r.mctx.LineageMentions("keepcache") {
 		opts = append(opts, t.KeepCache)
 		notes = append(notes, "keeps the downloaded packages (keepcache)")
 	}
@@ -145,7 +147,7 @@ func (c *CachePass) rpmOptions(r *CacheRun, inv *Invocation, has func(string) bo
 // --update-cache (apk would otherwise reuse an index the mount kept for
 // up to four hours, where the build without the mount fetched a fresh
 // one), replacing --no-cache.
-func (c *CachePass) apkOptions(r *CacheRun, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) {
+func (c *Plan) apkOptions(r *Run, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) {
 	dir := ""
 	switch {
 	case has("/var/cache/apk"):
@@ -154,11 +156,11 @@ func (c *CachePass) apkOptions(r *CacheRun, inv *Invocation, has func(string) bo
 	default:
 		return
 	}
-	if !StrIn([]string{"add", "upgrade", "fix"}, inv.Sub[0]) && !HasWord(inv.Args, "--no-cache") {
+	if !slices.Contains([]string{"add", "upgrade", "fix"}, inv.Sub[0]) && !transform.HasWord(inv.Args, "--no-cache") {
 		return
 	}
 	var opts []string
-	if dir != "" && !HasAnyPrefix(inv.Args, "--cache-dir") {
+	if dir != "" && !transform.HasAnyPrefix(inv.Args, "--cache-dir") {
 		opts = append(opts, "--cache-dir "+dir)
 	}
 	refresh := ""
@@ -176,7 +178,7 @@ func (c *CachePass) apkOptions(r *CacheRun, inv *Invocation, has func(string) bo
 		}
 		switch {
 		case done || len(opts) == 0:
-			if e, ok := removeWord(c.Doc, r.Ins, a.Span); ok {
+			if e, ok := transform.RemoveWord(c.Doc, r.Ins, a.Span); ok {
 				add(e, "remove --no-cache")
 			}
 		default:
@@ -208,7 +210,7 @@ func apkWhy(dir bool, refresh string) string {
 // manager's cache on the stage's base image: the one its generation uses
 // when dfopt knows it, else every one it may use; candidates lists them
 // all.
-func SystemCacheDirs(st *StageState, prog string) (dirs, candidates []string) {
+func SystemCacheDirs(st *transform.StageState, prog string) (dirs, candidates []string) {
 	candidates = baseimage.Candidates(prog)
 	if t, why := systemTool(st, prog); why == "" {
 		return []string{t.CacheDir}, append(candidates, t.CacheDir)
@@ -220,7 +222,7 @@ func SystemCacheDirs(st *StageState, prog string) (dirs, candidates []string) {
 // depends on the image (`dnf5 clean all` beside a mounted dnf 4 cache)
 // empties a mounted directory, and may go; one whose directory is not
 // mounted, or unknown, keeps the cache out of the image and stays.
-func cleanOwnDirMounted(r *CacheRun, inv *Invocation, keys []string) bool {
+func cleanOwnDirMounted(r *Run, inv *Invocation, keys []string) bool {
 	for _, spec := range inv.Manager.Caches {
 		if spec.Path == nil {
 			continue

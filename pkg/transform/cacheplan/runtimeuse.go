@@ -1,4 +1,4 @@
-package transform
+package cacheplan
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -30,7 +31,7 @@ import (
 
 // runtimeNeeds returns why no RUN of comp may mount key: an image built on
 // their stages reads it when it runs.
-func (c *CachePass) runtimeNeeds(key string, comp []*CacheUse) string {
+func (c *Plan) runtimeNeeds(key string, comp []*Use) string {
 	m := comp[0].Manager
 	store := comp[0].Spec.Store
 	for _, st := range c.Doc.Stages {
@@ -91,7 +92,7 @@ var fileRunners = map[string]func(args []string) string{
 var plainInterpreters = map[string]bool{"node": true, "nodejs": true, "ruby": true, "php": true, "perl": true}
 
 // startUse classifies one started program for a manager's cache key.
-func (c *CachePass) startUse(st *ast.Stage, b builtSet, words []string, m *Manager, key string, r *CacheRun) (int, string) {
+func (c *Plan) startUse(st *ast.Stage, b builtSet, words []string, m *Manager, key string, r *Run) (int, string) {
 	for _, w := range words {
 		if mentionsPath(w, key, r) {
 			return startReads, strings.Join(words, " ")
@@ -144,7 +145,7 @@ func runtimeReader(m *Manager, words []string) string {
 	return ""
 }
 
-func isShell(name string) bool { return Shells[name] || name == "busybox" }
+func isShell(name string) bool { return transform.Shells[name] || name == "busybox" }
 
 func stageLabel(st *ast.Stage) string {
 	if st.Name != "" {
@@ -155,7 +156,7 @@ func stageLabel(st *ast.Stage) string {
 
 // isTarget reports a stage that can plausibly be built as an image: the
 // last one, or one with its own CMD or ENTRYPOINT.
-func (c *CachePass) isTarget(st *ast.Stage) bool {
+func (c *Plan) isTarget(st *ast.Stage) bool {
 	if st.Index == len(c.Doc.Stages)-1 {
 		return true
 	}
@@ -178,7 +179,7 @@ type startCommand struct {
 // startOf reads a stage's start command. ENTRYPOINT and CMD are inherited
 // through the stages it is built on; an ENTRYPOINT resets the CMD of the
 // stages before its own.
-func (c *CachePass) startOf(st *ast.Stage) startCommand {
+func (c *Plan) startOf(st *ast.Stage) startCommand {
 	var entry, cmd *ast.Instruction
 	cmdDone := false
 	lineage := c.se.Lineage(st)
@@ -286,7 +287,7 @@ func stripStartWrappers(argv []string) []string {
 			argv = argv[1:]
 			continue
 		}
-		rest, ok := Wrapped(argv)
+		rest, ok := transform.Wrapped(argv)
 		if !ok {
 			return argv
 		}
@@ -297,7 +298,7 @@ func stripStartWrappers(argv []string) []string {
 
 // filePath resolves a file a runner is given: absolute, or relative to
 // the stage's final WORKDIR.
-func (c *CachePass) filePath(st *ast.Stage, p string) string {
+func (c *Plan) filePath(st *ast.Stage, p string) string {
 	if path.IsAbs(p) {
 		return path.Clean(p)
 	}
@@ -306,7 +307,7 @@ func (c *CachePass) filePath(st *ast.Stage, p string) string {
 
 // startPath resolves a program or file of a start command: absolute, or
 // relative to the stage's final WORKDIR; a bare name stays bare.
-func (c *CachePass) startPath(st *ast.Stage, p string) string {
+func (c *Plan) startPath(st *ast.Stage, p string) string {
 	switch {
 	case path.IsAbs(p):
 		return path.Clean(p)

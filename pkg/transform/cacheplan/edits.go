@@ -1,12 +1,14 @@
-package transform
+package cacheplan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -15,7 +17,7 @@ import (
 // mount work, kept only as far as the RUN stays valid shell.
 
 type CacheEdits struct {
-	added    []*CacheUse
+	added    []*Use
 	names    []string
 	removed  []string
 	replaced []string
@@ -65,12 +67,12 @@ func (e *CacheEdits) Message() string {
 // EditPlan computes the edits of a RUN: the mount flags, the removals and
 // the manager options. Optional removals that do not leave valid shell
 // are dropped.
-func (c *CachePass) EditPlan(r *CacheRun, mounted []*CacheUse) *CacheEdits {
+func (c *Plan) EditPlan(r *Run, mounted []*Use) *CacheEdits {
 	plan := &CacheEdits{}
 	keys, byManager, flags := c.mountedKeys(r, mounted, plan)
 	var opts []cmOpt
 	if len(flags) > 0 {
-		opts = append(opts, cmOpt{e: mountEdit(c.Doc, r.Ins, flags), required: true, mount: true})
+		opts = append(opts, cmOpt{e: transform.MountEdit(c.Doc, r.Ins, flags), required: true, mount: true})
 	}
 	opts = append(opts, c.defeatRemovals(r, keys, byManager)...)
 	// rm of what the mounts hold.
@@ -95,7 +97,7 @@ type cmOpt struct {
 // mountedKeys lists the directories the RUN will have mounted as caches
 // (its existing cache mounts and the new ones), the managers they serve,
 // and the --mount flags to add; plan gets the added uses.
-func (c *CachePass) mountedKeys(r *CacheRun, mounted []*CacheUse, plan *CacheEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
+func (c *Plan) mountedKeys(r *Run, mounted []*Use, plan *CacheEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
 	for _, m := range r.existing {
 		if m.Type == instructions.MountTypeCache {
 			keys = append(keys, m.TargetIn(r.env.Workdir))
@@ -139,7 +141,7 @@ func (c *CachePass) mountedKeys(r *CacheRun, mounted []*CacheUse, plan *CacheEdi
 // defeatRemovals are the removals of what defeats the mounted caches of
 // the managers in byManager: their clean commands, no-cache options and
 // no-cache variables.
-func (c *CachePass) defeatRemovals(r *CacheRun, keys []string, byManager map[*Manager]bool) []cmOpt {
+func (c *Plan) defeatRemovals(r *Run, keys []string, byManager map[*Manager]bool) []cmOpt {
 	var opts []cmOpt
 	for _, inv := range r.Invs {
 		if !byManager[inv.Manager] || r.script == nil {
@@ -152,17 +154,17 @@ func (c *CachePass) defeatRemovals(r *CacheRun, keys []string, byManager map[*Ma
 			if !r.cleanMounted(inv, keys) || !cleanOwnDirMounted(r, inv, keys) {
 				continue
 			}
-			if e, ok := RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
+			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, transform.CommandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
 		}
 		for _, a := range inv.Args {
-			if StrIn(inv.Manager.NoCache, a.Value) || strings.HasPrefix(a.Value, "--no-cache-dir=") && inv.Manager.Name == "pip" {
+			if slices.Contains(inv.Manager.NoCache, a.Value) || strings.HasPrefix(a.Value, "--no-cache-dir=") && inv.Manager.Name == "pip" {
 				if inv.Manager.Name == "apk" {
 					continue // replaced below
 				}
-				if e, ok := removeWord(c.Doc, r.Ins, a.Span); ok {
+				if e, ok := transform.RemoveWord(c.Doc, r.Ins, a.Span); ok {
 					opts = append(opts, cmOpt{e: e, what: a.Value})
 				}
 			}
@@ -176,7 +178,7 @@ func (c *CachePass) defeatRemovals(r *CacheRun, keys []string, byManager map[*Ma
 			for _, spec := range inv.Manager.NoCacheEnv {
 				n, want, hasWant := strings.Cut(spec, "=")
 				if n == name && (!hasWant || strings.Trim(val, `"'`) == want) {
-					if e, ok := removeWord(c.Doc, r.Ins, r.script.SpanOf(inv.Cmd.Call.Assigns[i])); ok {
+					if e, ok := transform.RemoveWord(c.Doc, r.Ins, r.script.SpanOf(inv.Cmd.Call.Assigns[i])); ok {
 						opts = append(opts, cmOpt{e: e, what: inv.Cmd.Assigns[i]})
 					}
 				}
@@ -188,7 +190,7 @@ func (c *CachePass) defeatRemovals(r *CacheRun, keys []string, byManager map[*Ma
 
 // rmRemovals are the removals of `rm`s (or of their paths) that empty
 // or remove a mounted directory.
-func (c *CachePass) rmRemovals(r *CacheRun, keys []string) []cmOpt {
+func (c *Plan) rmRemovals(r *Run, keys []string) []cmOpt {
 	var opts []cmOpt
 	for _, rm := range r.rms {
 		var hits []rmArg
@@ -209,8 +211,8 @@ func (c *CachePass) rmRemovals(r *CacheRun, keys []string) []cmOpt {
 			continue
 		}
 		if len(hits) == len(rm.args) {
-			if e, ok := RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: removedText(e, commandText(c.Doc, rm.cmd)), required: required})
+			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, transform.CommandText(c.Doc, rm.cmd)), required: required})
 				continue
 			}
 		}
@@ -221,7 +223,7 @@ func (c *CachePass) rmRemovals(r *CacheRun, keys []string) []cmOpt {
 					break
 				}
 			}
-			if e, ok := removeWord(c.Doc, r.Ins, a.word.Span); ok {
+			if e, ok := transform.RemoveWord(c.Doc, r.Ins, a.word.Span); ok {
 				opts = append(opts, cmOpt{e: e, what: a.word.Value + " from rm", required: rmRelationAny(a.path, keys) == rmEqual})
 			}
 		}
@@ -262,7 +264,7 @@ func optEdits(list []cmOpt) []emit.Edit {
 // Insertions (the flags, manager options) keep the text well formed by
 // construction; removals are checked by parsing the result: when they
 // break it, only the required edits stay, and when even those do, none.
-func (c *CachePass) keepValid(r *CacheRun, plan *CacheEdits, kept []cmOpt) {
+func (c *Plan) keepValid(r *Run, plan *CacheEdits, kept []cmOpt) {
 	removes := false
 	for _, o := range kept {
 		removes = removes || o.what != "" || strings.HasPrefix(o.replace, "remove ")
@@ -304,11 +306,11 @@ func (c *CachePass) keepValid(r *CacheRun, plan *CacheEdits, kept []cmOpt) {
 // keep anything and keep it fresh: apt (docker-clean, apt's own
 // deletion), apk (a cache directory, --update-cache), dnf, yum and
 // microdnf (keepcache, --refresh): see basefacts.go.
-func (c *CachePass) managerOptions(r *CacheRun, keys []string, add func(emit.Edit, string)) string {
+func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)) string {
 	if r.script == nil {
 		return ""
 	}
-	has := func(k string) bool { return StrIn(keys, k) }
+	has := func(k string) bool { return slices.Contains(keys, k) }
 	note := ""
 	mentions := func(word string) bool {
 		return r.mctx.LineageMentions(word)
@@ -331,7 +333,7 @@ func (c *CachePass) managerOptions(r *CacheRun, keys []string, add func(emit.Edi
 			case has("/var/cache/apt/archives"):
 				root = "/var/cache/apt/archives/"
 			}
-			if root == "" || !StrIn([]string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}, inv.Sub[0]) {
+			if root == "" || !slices.Contains([]string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}, inv.Sub[0]) {
 				continue
 			}
 			var o []string
@@ -357,7 +359,7 @@ func (c *CachePass) managerOptions(r *CacheRun, keys []string, add func(emit.Edi
 }
 
 // mountFlag writes one --mount flag.
-func mountFlag(u *CacheUse) string {
+func mountFlag(u *Use) string {
 	var b strings.Builder
 	b.WriteString("--mount=type=cache,target=")
 	b.WriteString(u.target.Expr)
@@ -375,8 +377,8 @@ func mountFlag(u *CacheUse) string {
 
 // shellValid applies a RUN's edits to its own text and checks that the
 // result still parses as a shell-form RUN.
-func (c *CachePass) shellValid(ins *ast.Instruction, edits []emit.Edit) bool {
-	return EditedRunParses(c.Doc, ins, edits)
+func (c *Plan) shellValid(ins *ast.Instruction, edits []emit.Edit) bool {
+	return transform.EditedRunParses(c.Doc, ins, edits)
 }
 
 // aptKeep is where apt keeps downloaded packages inside the cache mount,

@@ -1,11 +1,13 @@
-package transform
+package cacheplan
 
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -15,7 +17,7 @@ import (
 // conditions under which dfopt may mount it for that user.
 
 // resolve finds the cache directories of one invocation.
-func (c *CachePass) resolve(r *CacheRun, inv *Invocation) {
+func (c *Plan) resolve(r *Run, inv *Invocation) {
 	m := inv.Manager
 	note := func(why string) {
 		r.Notes = append(r.Notes, m.Name+": "+why)
@@ -46,7 +48,7 @@ func (c *CachePass) resolve(r *CacheRun, inv *Invocation) {
 			note(why)
 			continue
 		}
-		u := &CacheUse{run: r, Manager: m, Spec: spec, target: target, Key: target.Val, inv: inv}
+		u := &Use{run: r, Manager: m, Spec: spec, target: target, Key: target.Val, inv: inv}
 		for _, em := range r.existing {
 			if em.Type == instructions.MountTypeCache && overlaps(u.Key, em.TargetIn(r.env.Workdir)) {
 				u.Covered = true
@@ -87,7 +89,7 @@ var quietCommands = map[string]bool{"cd": true, "echo": true, "printf": true, "t
 // as root for the RUN; another program of the RUN that writes its own
 // cache there would fail. Mount only when the RUN runs nothing else that
 // could.
-func nonRootParents(r *CacheRun, u *CacheUse) string {
+func nonRootParents(r *Run, u *Use) string {
 	home := r.id.Home.Val
 	if r.script == nil || home == "" || !Under(u.Key, home) || path.Dir(u.Key) == home {
 		return ""
@@ -102,21 +104,21 @@ func nonRootParents(r *CacheRun, u *CacheUse) string {
 
 // otherCommands are the RUN's commands, wrappers stripped, that no package
 // manager invocation of the table covers.
-func (r *CacheRun) otherCommands() [][]ast.Word {
+func (r *Run) otherCommands() [][]ast.Word {
 	managed := map[int]bool{}
 	for _, inv := range r.Invs {
 		managed[inv.call] = true
 	}
 	var out [][]ast.Word
 	for i, cmd := range r.script.Commands {
-		if args := stripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
+		if args := transform.StripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
 			out = append(out, args)
 		}
 	}
 	return out
 }
 
-func userLabel(id RunUser) string {
+func userLabel(id transform.RunUser) string {
 	if id.Name == "" {
 		return "the base image's user"
 	}
@@ -125,7 +127,7 @@ func userLabel(id RunUser) string {
 
 // stageDefeat reports a cache-defeating variable set by ENV (which dfopt
 // must not change: it is part of the image).
-func stageDefeat(r *CacheRun, inv *Invocation, spec string) string {
+func stageDefeat(r *Run, inv *Invocation, spec string) string {
 	name, want, hasWant := strings.Cut(spec, "=")
 	if _, ok := inv.assign[name]; ok {
 		return "" // set on the command itself: removed with the mount
@@ -149,19 +151,19 @@ func stageDefeat(r *CacheRun, inv *Invocation, spec string) string {
 
 // cacheDir resolves a spec for an invocation. skip: the spec does not
 // apply; why: its place is unknown.
-func (c *CachePass) cacheDir(r *CacheRun, inv *Invocation, spec *CacheSpec) (v EnvValue, skip bool, why string) {
-	lookup := func(name string) (EnvValue, bool, string) { return cacheVar(r, inv, name) }
+func (c *Plan) cacheDir(r *Run, inv *Invocation, spec *CacheSpec) (v transform.EnvValue, skip bool, why string) {
+	lookup := func(name string) (transform.EnvValue, bool, string) { return cacheVar(r, inv, name) }
 	for _, name := range spec.Unless {
 		if _, ok, _ := lookup(name); ok {
-			return EnvValue{}, true, ""
+			return transform.EnvValue{}, true, ""
 		}
 	}
 	if spec.Path != nil {
 		dir, why := spec.Path(r.env, ProgBase(inv.Prog))
 		if why != "" {
-			return EnvValue{}, false, why
+			return transform.EnvValue{}, false, why
 		}
-		return litValue(dir), false, ""
+		return transform.LitValue(dir), false, ""
 	}
 	// A command-line option wins.
 	if v, skip, why, found := flagDir(r, inv, spec, lookup); found {
@@ -172,30 +174,30 @@ func (c *CachePass) cacheDir(r *CacheRun, inv *Invocation, spec *CacheSpec) (v E
 			return v, skip, why
 		}
 	}
-	return EnvValue{}, false, "the cache location is unknown"
+	return transform.EnvValue{}, false, "the cache location is unknown"
 }
 
 // cacheVar is the value of a variable that moves a cache, for one
 // invocation: set on the command, in the RUN, or by ENV/ARG. ok: it is
 // set; why: its value is not certain.
-func cacheVar(r *CacheRun, inv *Invocation, name string) (EnvValue, bool, string) {
+func cacheVar(r *Run, inv *Invocation, name string) (transform.EnvValue, bool, string) {
 	if val, ok := inv.assign[name]; ok {
-		if val == "" || StrIn(inv.Manager.NoCacheEnv, name+"="+val) {
+		if val == "" || slices.Contains(inv.Manager.NoCacheEnv, name+"="+val) {
 			// Unset, or a value that switches the cache off (removed with the mount).
-			return EnvValue{}, false, ""
+			return transform.EnvValue{}, false, ""
 		}
 		ev, ok := r.env.ShellValue(val)
 		if !ok {
-			return EnvValue{}, false, name + " is set to a value dfopt cannot resolve"
+			return transform.EnvValue{}, false, name + " is set to a value dfopt cannot resolve"
 		}
 		inv.movedBy = name
 		return ev, true, ""
 	}
 	if val, set, uncertain := runAssignment(r, inv, name); uncertain {
-		return EnvValue{}, false, name + " is set in the RUN in a way dfopt cannot follow"
+		return transform.EnvValue{}, false, name + " is set in the RUN in a way dfopt cannot follow"
 	} else if set {
 		if val.Val == "" {
-			return EnvValue{}, false, ""
+			return transform.EnvValue{}, false, ""
 		}
 		inv.movedBy = name
 		return val, true, ""
@@ -211,12 +213,12 @@ func cacheVar(r *CacheRun, inv *Invocation, name string) (EnvValue, bool, string
 
 // flagDir is the cache directory a command-line option (or a variable
 // holding options) gives; found: it decides.
-func flagDir(r *CacheRun, inv *Invocation, spec *CacheSpec, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
+func flagDir(r *Run, inv *Invocation, spec *CacheSpec, lookup func(string) (transform.EnvValue, bool, string)) (v transform.EnvValue, skip bool, why string, found bool) {
 	if len(spec.Flags) == 0 {
-		return EnvValue{}, false, "", false
+		return transform.EnvValue{}, false, "", false
 	}
 	if val, found, bad := flagValue(r, inv.Args, spec.Flags); bad != "" {
-		return EnvValue{}, false, bad, true
+		return transform.EnvValue{}, false, bad, true
 	} else if found {
 		inv.movedBy = "its " + strings.TrimSuffix(spec.Flags[0], "=") + " option"
 		v, skip, why := checkDir(val.Join(spec.FlagSub))
@@ -231,49 +233,49 @@ func flagDir(r *CacheRun, inv *Invocation, spec *CacheSpec, lookup func(string) 
 			for _, fl := range spec.Flags {
 				if strings.HasSuffix(fl, "=") && strings.HasPrefix(f, fl) {
 					inv.movedBy = name
-					v, skip, why := checkDir(litValue(f[len(fl):]).Join(spec.FlagSub))
+					v, skip, why := checkDir(transform.LitValue(f[len(fl):]).Join(spec.FlagSub))
 					return v, skip, why, true
 				}
 			}
 		}
 	}
-	return EnvValue{}, false, "", false
+	return transform.EnvValue{}, false, "", false
 }
 
 // altDir tries one of a spec's places for the cache ("?VAR", "root:DIR",
 // "$VAR/sub", "~/sub", "DIR"); found: it decides.
-func (c *CachePass) altDir(r *CacheRun, inv *Invocation, alt string, lookup func(string) (EnvValue, bool, string)) (v EnvValue, skip bool, why string, found bool) {
+func (c *Plan) altDir(r *Run, inv *Invocation, alt string, lookup func(string) (transform.EnvValue, bool, string)) (v transform.EnvValue, skip bool, why string, found bool) {
 	switch {
 	case strings.HasPrefix(alt, "?"):
 		if _, ok, _ := lookup(alt[1:]); ok {
-			return EnvValue{}, false, alt[1:] + " is set: the cache is not at a known place", true
+			return transform.EnvValue{}, false, alt[1:] + " is set: the cache is not at a known place", true
 		}
 	case strings.HasPrefix(alt, "root:"):
 		if r.id.Root && !inv.Sudo {
-			v, skip, why := checkDir(litValue(alt[len("root:"):]))
+			v, skip, why := checkDir(transform.LitValue(alt[len("root:"):]))
 			return v, skip, why, true
 		}
 	case strings.HasPrefix(alt, "$"):
 		name, sub, _ := strings.Cut(alt[1:], "/")
 		ev, ok, bad := lookup(name)
 		if bad != "" {
-			return EnvValue{}, false, bad, true
+			return transform.EnvValue{}, false, bad, true
 		}
 		if !ok {
-			return EnvValue{}, false, "", false
+			return transform.EnvValue{}, false, "", false
 		}
 		if name == "GOPATH" {
 			if i := strings.IndexByte(ev.Val, ':'); i >= 0 {
 				if ev.Arg {
-					return EnvValue{}, false, "GOPATH lists several folders and depends on a build argument", true
+					return transform.EnvValue{}, false, "GOPATH lists several folders and depends on a build argument", true
 				}
-				ev = litValue(ev.Val[:i])
+				ev = transform.LitValue(ev.Val[:i])
 			}
 		}
 		if strings.HasPrefix(ev.Val, "~/") {
 			home, why := c.home(r, inv)
 			if why != "" {
-				return EnvValue{}, false, why, true
+				return transform.EnvValue{}, false, why, true
 			}
 			ev = home.Join(ev.Val[2:])
 		}
@@ -282,55 +284,55 @@ func (c *CachePass) altDir(r *CacheRun, inv *Invocation, alt string, lookup func
 	case strings.HasPrefix(alt, "~/"):
 		home, why := c.home(r, inv)
 		if why != "" {
-			return EnvValue{}, false, why, true
+			return transform.EnvValue{}, false, why, true
 		}
 		v, skip, why := checkDir(home.Join(alt[2:]))
 		return v, skip, why, true
 	default:
-		v, skip, why := checkDir(litValue(alt))
+		v, skip, why := checkDir(transform.LitValue(alt))
 		return v, skip, why, true
 	}
-	return EnvValue{}, false, "", false
+	return transform.EnvValue{}, false, "", false
 }
 
-func (c *CachePass) home(r *CacheRun, inv *Invocation) (EnvValue, string) {
+func (c *Plan) home(r *Run, inv *Invocation) (transform.EnvValue, string) {
 	if val, ok := inv.assign["HOME"]; ok {
 		ev, ok := r.env.ShellValue(val)
 		if !ok || !path.IsAbs(ev.Val) {
-			return EnvValue{}, "HOME is set to a value dfopt cannot resolve"
+			return transform.EnvValue{}, "HOME is set to a value dfopt cannot resolve"
 		}
 		return ev, ""
 	}
 	if val, set, uncertain := runAssignment(r, inv, "HOME"); uncertain {
-		return EnvValue{}, "HOME is changed in the RUN"
+		return transform.EnvValue{}, "HOME is changed in the RUN"
 	} else if set {
 		return val, ""
 	}
 	if inv.Sudo {
-		return EnvValue{}, "it runs under sudo, whose HOME depends on the sudo configuration"
+		return transform.EnvValue{}, "it runs under sudo, whose HOME depends on the sudo configuration"
 	}
 	if r.id.Home.Val == "" {
 		why := r.id.Why
 		if why == "" {
 			why = "the home of " + userLabel(r.id) + " is unknown"
 		}
-		return EnvValue{}, why
+		return transform.EnvValue{}, why
 	}
 	if !r.env.InScope(r.id.Home, r.env) {
-		return EnvValue{}, "the home of " + userLabel(r.id) + " depends on a build argument out of scope"
+		return transform.EnvValue{}, "the home of " + userLabel(r.id) + " depends on a build argument out of scope"
 	}
 	return r.id.Home, ""
 }
 
 // checkDir accepts a directory a cache mount can target.
-func checkDir(v EnvValue) (EnvValue, bool, string) {
+func checkDir(v transform.EnvValue) (transform.EnvValue, bool, string) {
 	p := v.Val
 	if !path.IsAbs(p) {
-		return EnvValue{}, false, "the cache directory " + p + " is relative"
+		return transform.EnvValue{}, false, "the cache directory " + p + " is relative"
 	}
 	v.Val = path.Clean(p)
 	if strings.ContainsAny(v.Expr, ",\"' \t\n") {
-		return EnvValue{}, false, "the cache directory " + v.Val + " cannot be written in a --mount flag"
+		return transform.EnvValue{}, false, "the cache directory " + v.Val + " cannot be written in a --mount flag"
 	}
 	if !v.Arg {
 		v.Expr = v.Val
@@ -339,7 +341,7 @@ func checkDir(v EnvValue) (EnvValue, bool, string) {
 }
 
 // flagValue finds an option naming a directory in an invocation's words.
-func flagValue(r *CacheRun, args []ast.Word, flags []string) (EnvValue, bool, string) {
+func flagValue(r *Run, args []ast.Word, flags []string) (transform.EnvValue, bool, string) {
 	for i, a := range args {
 		for _, f := range flags {
 			var raw string
@@ -351,11 +353,11 @@ func flagValue(r *CacheRun, args []ast.Word, flags []string) (EnvValue, bool, st
 				raw = a.Value[len(f):]
 			case a.Value == f:
 				if i+1 >= len(args) {
-					return EnvValue{}, false, f + " has no value"
+					return transform.EnvValue{}, false, f + " has no value"
 				}
 				ev, ok := r.env.WordValue(args[i+1])
 				if !ok {
-					return EnvValue{}, false, f + " has a value dfopt cannot resolve"
+					return transform.EnvValue{}, false, f + " has a value dfopt cannot resolve"
 				}
 				return ev, true, ""
 			case strings.HasPrefix(a.Value, f+"="):
@@ -365,32 +367,32 @@ func flagValue(r *CacheRun, args []ast.Word, flags []string) (EnvValue, bool, st
 			}
 			ev, ok := r.env.ShellValue(raw)
 			if a.Lit {
-				ev, ok = litValue(raw), true
+				ev, ok = transform.LitValue(raw), true
 			}
 			if !ok {
-				return EnvValue{}, false, f + " has a value dfopt cannot resolve"
+				return transform.EnvValue{}, false, f + " has a value dfopt cannot resolve"
 			}
 			return ev, true, ""
 		}
 	}
-	return EnvValue{}, false, ""
+	return transform.EnvValue{}, false, ""
 }
 
 // runAssignment finds a variable assigned by the RUN before an invocation:
 // `export NAME=…` or `NAME=…` of a variable the stage exports.
-func runAssignment(r *CacheRun, inv *Invocation, name string) (EnvValue, bool, bool) {
+func runAssignment(r *Run, inv *Invocation, name string) (transform.EnvValue, bool, bool) {
 	if r.script == nil {
-		return EnvValue{}, false, false
+		return transform.EnvValue{}, false, false
 	}
 	at := inv.Cmd.Span.Start
-	var val EnvValue
+	var val transform.EnvValue
 	set := false
 	for _, a := range scriptAssigns(r) {
 		if a.name != name {
 			continue
 		}
 		if !a.top {
-			return EnvValue{}, false, true
+			return transform.EnvValue{}, false, true
 		}
 		if a.pos > at {
 			continue
@@ -402,14 +404,14 @@ func runAssignment(r *CacheRun, inv *Invocation, name string) (EnvValue, bool, b
 		}
 		ev, ok := r.env.ShellValue(a.value)
 		if !ok {
-			return EnvValue{}, false, true
+			return transform.EnvValue{}, false, true
 		}
 		val, set = ev, true
 	}
 	return val, set, false
 }
 
-func exportedInRun(r *CacheRun, name string) bool {
+func exportedInRun(r *Run, name string) bool {
 	if r.script == nil {
 		return false
 	}
@@ -429,7 +431,7 @@ type runAssign struct {
 	export      bool
 }
 
-func scriptAssigns(r *CacheRun) []runAssign {
+func scriptAssigns(r *Run) []runAssign {
 	if r.assigns != nil || r.script == nil {
 		return r.assigns
 	}
