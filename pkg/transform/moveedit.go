@@ -11,7 +11,7 @@ import (
 // Moving an instruction: what it crosses, the text it takes along (the
 // comment lines attached to it) and the edit that takes it out. Reorder
 // and hoist-deps move RUNs with these; the movability analysis
-// (moves.go) says which RUNs may move.
+// (package moves) says which RUNs may move.
 
 // Crossable instructions neither affect a RUN nor depend on one.
 var Crossable = NameSet("label", "expose", "cmd", "entrypoint", "healthcheck", "stopsignal", "maintainer", "onbuild")

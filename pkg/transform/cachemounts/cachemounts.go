@@ -1,5 +1,5 @@
 // Package cachemounts is the rule cache-mounts: BuildKit cache mounts for
-// package managers, from the cache plan (transform.CachePlan).
+// package managers, from the cache plan (cacheplan.Analysis).
 package cachemounts
 
 import (
@@ -20,7 +20,7 @@ import (
 // other command reads or writes it; a Store directory (Go modules, the
 // Maven repository, …) is left alone in a stage an image is made of unless
 // its start command is known not to need it, and no cache is mounted that
-// the start command reads at run time (runtimeuse.go). Anything dfopt
+// the start command reads at run time (cacheplan/runtimeuse.go). Anything dfopt
 // cannot prove is reported, not changed.
 //
 // Debian and Ubuntu images delete downloaded packages after every dpkg run
