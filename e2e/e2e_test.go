@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dfopt/dfopt/pkg/transform"
+	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
 	"github.com/dfopt/dfopt/pkg/verify"
 )
 

@@ -29,6 +29,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/config"
 	"github.com/dfopt/dfopt/pkg/report"
 	"github.com/dfopt/dfopt/pkg/transform"
+	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
 	"github.com/stretchr/testify/require"
 )
 

@@ -18,14 +18,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+func init() { transform.Register(testOnly) } // after the chain's rules
+
 // testOnly is a rule linked into the test binary only. It acts on files
 // that ask for it with a marker comment, so it leaves every other test
 // alone:
 //
 //	# test:dockerignore   → a finding whose fix creates .dockerignore beside the Dockerfile
 //	# test:echo-options   → a finding that reports the options it got
-var _ = transform.Register(&transform.Transform{
-	Name: "test-only", Doc: "test rule", Order: 999,
+var testOnly = &transform.Transform{
+	Name: "test-only", Doc: "test rule",
 	Options: []transform.Option{{Name: "k"}, {Name: "x"}},
 	Run: func(p *transform.Pass) []transform.Finding {
 		var out []transform.Finding
@@ -54,7 +56,7 @@ var _ = transform.Register(&transform.Transform{
 		}
 		return out
 	},
-})
+}
 
 // tree writes files (path=content; content defaults to needsHeader).
 func tree(t *testing.T, root string, files ...string) {

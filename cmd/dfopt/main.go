@@ -4,6 +4,8 @@ package main
 import (
 	"os"
 	"runtime/debug"
+
+	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
 )
 
 func main() {

@@ -55,6 +55,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/discover"
 	"github.com/dfopt/dfopt/pkg/transform"
+	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
 	"go.yaml.in/yaml/v3"
 )
 

@@ -15,7 +15,7 @@ import (
 func init() {
 	for _, name := range []string{"syntax-header", "cache-mounts", "merge-runs", "multi-stage"} {
 		if transform.Lookup(name) == nil {
-			transform.Register(&transform.Transform{Name: name, Doc: "test", Order: 1000, Run: func(*transform.Pass) []transform.Finding { return nil }})
+			transform.Register(&transform.Transform{Name: name, Doc: "test", Run: func(*transform.Pass) []transform.Finding { return nil }})
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/transform"
+	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
 	"github.com/moby/patternmatcher/ignorefile"
 )
 

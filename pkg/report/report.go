@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/transform"
+	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
 )
 
 // Tool describes dfopt in machine-readable reports.

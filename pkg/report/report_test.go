@@ -217,7 +217,7 @@ func TestStatisticsAndSummary(t *testing.T) {
 // to it; a rule whose finding only exists after the first one ran; and a
 // rule that edits the comment the first one wrote.
 var (
-	tagRuns = &transform.Transform{Name: "tag-runs", Order: 1, Run: func(p *transform.Pass) []transform.Finding {
+	tagRuns = &transform.Transform{Name: "tag-runs", Run: func(p *transform.Pass) []transform.Finding {
 		var out []transform.Finding
 		for _, ins := range p.Doc.Instructions {
 			if ins.Cmd == "run" && !strings.HasSuffix(ins.Text(p.Doc), "# tagged") {
@@ -227,21 +227,21 @@ var (
 		}
 		return out
 	}}
-	afterTags = &transform.Transform{Name: "after-tags", Order: 2, Run: func(p *transform.Pass) []transform.Finding {
+	afterTags = &transform.Transform{Name: "after-tags", Run: func(p *transform.Pass) []transform.Finding {
 		if !bytes.Contains(p.Doc.Src, []byte("# tagged")) || bytes.HasPrefix(p.Doc.Src, []byte("# seen")) {
 			return nil
 		}
 		ins := p.Doc.Instructions[len(p.Doc.Instructions)-1]
 		return []transform.Finding{p.Finding("after-tags", ins, "mark the file", emit.Edit{Start: 0, End: 0, New: "# seen\n"})}
 	}}
-	retag = &transform.Transform{Name: "retag", Order: 2, Run: func(p *transform.Pass) []transform.Finding {
+	retag = &transform.Transform{Name: "retag", Run: func(p *transform.Pass) []transform.Finding {
 		i := bytes.Index(p.Doc.Src, []byte("# tagged"))
 		if i < 0 || bytes.Contains(p.Doc.Src, []byte("# TAGGED")) {
 			return nil
 		}
 		return []transform.Finding{p.Finding("retag", p.Doc.Instructions[1], "shout the tag", emit.Edit{Start: i, End: i + 8, New: "# TAGGED"})}
 	}}
-	reportOnly = &transform.Transform{Name: "report-only", Order: 3, Run: func(p *transform.Pass) []transform.Finding {
+	reportOnly = &transform.Transform{Name: "report-only", Run: func(p *transform.Pass) []transform.Finding {
 		return []transform.Finding{{Rule: "report-only", Message: "just so", Line: 1}}
 	}}
 )

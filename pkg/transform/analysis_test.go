@@ -39,9 +39,9 @@ func TestResultOfOncePerDocument(t *testing.T) {
 func TestPassRuns(t *testing.T) {
 	d, err := ast.Parse("Dockerfile", []byte("# dfopt:ignore-file=cache-mounts\nFROM alpine\n"))
 	require.NoError(t, err)
-	p := &Pass{Doc: d, InChain: RuleSet{cacheMountsRule: true, aptHygieneRule: true}}
-	require.False(t, p.Runs(cacheMountsRule), "switched off by the file")
-	require.True(t, p.Runs(aptHygieneRule))
+	p := &Pass{Doc: d, InChain: RuleSet{CacheMountsRule: true, AptHygieneRule: true}}
+	require.False(t, p.Runs(CacheMountsRule), "switched off by the file")
+	require.True(t, p.Runs(AptHygieneRule))
 	require.False(t, p.Runs("reorder"), "not in the chain")
-	require.False(t, (&Pass{Doc: d}).Runs(aptHygieneRule), "no chain")
+	require.False(t, (&Pass{Doc: d}).Runs(AptHygieneRule), "no chain")
 }

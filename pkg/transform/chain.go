@@ -71,7 +71,7 @@ func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error
 	}
 	for pass := 2; ; pass++ {
 		// The next pass sees the other files as written.
-		again, next, err := c.run(out, bctx.withFiles(res.Files), h)
+		again, next, err := c.run(out, bctx.WithFiles(res.Files), h)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +127,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 	cur := doc
 	shared := &analysisResults{} // the analyses of cur, for every rule
 	for _, t := range c.Transforms {
-		if fileIgnores(cur, t.Name) {
+		if FileIgnores(cur, t.Name) {
 			continue
 		}
 		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: RuleNames(c.Transforms), rule: t, results: shared, hist: h})
@@ -137,7 +137,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 		fixes, wrote := c.report(t, cur, h, res, findings)
 		// The next transforms see the files this one wrote (an ignore
 		// file), as they see its edits.
-		bctx = bctx.withFiles(wrote)
+		bctx = bctx.WithFiles(wrote)
 		next, edits, err := applyChecked(t.Name, cur, res, fixes)
 		if err != nil {
 			return nil, nil, err
@@ -163,7 +163,7 @@ func (c *Chain) report(t *Transform, cur *ast.Document, h *history, res *Result,
 		if f.Rule == "" {
 			f.Rule = t.Name
 		}
-		if ignoredAt(cur, f.Line, f.EndLine, f.Rule) {
+		if IgnoredAt(cur, f.Line, f.EndLine, f.Rule) {
 			continue
 		}
 		r := Reported{Finding: f, Fixable: f.HasFix()}

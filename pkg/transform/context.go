@@ -25,8 +25,8 @@ type BuildContext struct {
 	ignoreCandidates []string
 }
 
-// withFiles returns a copy of c that sees the changed files.
-func (c *BuildContext) withFiles(changes []FileChange) *BuildContext {
+// WithFiles returns a copy of c that sees the changed files.
+func (c *BuildContext) WithFiles(changes []FileChange) *BuildContext {
 	if c == nil || len(changes) == 0 {
 		return c
 	}

@@ -21,13 +21,13 @@ type Ecosystem struct {
 	Source   string
 
 	tool *tools.Tool
-	// source reports what in the context makes the install need the whole
+	// NeedsSource reports what in the context makes the install need the whole
 	// source ("" when nothing does). dir is the project folder.
-	source func(v *ctxView, in *install, dir string) string
-	// extra adds manifests the install reads beyond Required/Optional.
-	extra func(v *ctxView, in *install, dir string) ([]string, string)
-	// stub: the dependency-only form needs a placeholder target (cargo).
-	stub bool
+	NeedsSource func(v *CtxView, in *Install, dir string) string
+	// Extra adds manifests the install reads beyond Required/Optional.
+	Extra func(v *CtxView, in *Install, dir string) ([]string, string)
+	// Stub: the dependency-only form needs a placeholder target (cargo).
+	Stub bool
 }
 
 // Ecosystems is derived from the tools registry, in its order.
@@ -41,13 +41,13 @@ func deriveEcosystems() []*Ecosystem {
 			continue
 		}
 		e := &Ecosystem{Name: t.Name, Required: h.Required, Optional: h.Optional, Outputs: h.Outputs,
-			DepsOnly: h.DepsOnly, Source: h.Source, tool: t, stub: h.Stub}
+			DepsOnly: h.DepsOnly, Source: h.Source, tool: t, Stub: h.Stub}
 		if h.NeedsSource != nil {
-			e.source = func(v *ctxView, in *install, dir string) string { return h.NeedsSource(toolCtx{v}, in.tool(), dir) }
+			e.NeedsSource = func(v *CtxView, in *Install, dir string) string { return h.NeedsSource(ToolCtx{v}, in.Tool(), dir) }
 		}
 		if h.Extra != nil {
-			e.extra = func(v *ctxView, in *install, dir string) ([]string, string) {
-				return h.Extra(toolCtx{v}, in.tool(), dir)
+			e.Extra = func(v *CtxView, in *Install, dir string) ([]string, string) {
+				return h.Extra(ToolCtx{v}, in.Tool(), dir)
 			}
 		}
 		out = append(out, e)
@@ -55,72 +55,72 @@ func deriveEcosystems() []*Ecosystem {
 	return out
 }
 
-// install is one recognised dependency install in a RUN (a
+// Install is one recognised dependency install in a RUN (a
 // tools.Install with the row it belongs to).
-type install struct {
-	eco           *Ecosystem
+type Install struct {
+	Eco           *Ecosystem
 	ti            *tools.Install
-	args          []*syntax.Word // the command line, args[0] is the tool
-	dir           string         // the project folder, relative to the working directory
-	named         []string       // the manifests the command names itself
-	source        string         // why the install needs the whole source, from the command line alone
-	ignore        bool           // recognised, but nothing to hoist
-	same          bool           // the dependency-only form is the command itself
-	dep           func(t *textOf) string
-	writes        string   // the Command of the tool's Writes row ("" = it always runs again)
-	lock          []string // the files a moving install needs among the hoisted ones
+	Args          []*syntax.Word // the command line, args[0] is the tool
+	Dir           string         // the project folder, relative to the working directory
+	Named         []string       // the manifests the command names itself
+	NeedsSource   string         // why the install needs the whole source, from the command line alone
+	Ignore        bool           // recognised, but nothing to hoist
+	Same          bool           // the dependency-only form is the command itself
+	Dep           func(t *TextOf) string
+	Writes        string   // the Command of the tool's Writes row ("" = it always runs again)
+	Lock          []string // the files a moving install needs among the hoisted ones
 	ignoreScripts bool     // the install runs no lifecycle scripts
 }
 
-func newInstall(e *Ecosystem, ti *tools.Install) *install {
-	in := &install{eco: e, ti: ti, args: ti.Args, dir: ti.Dir, named: ti.Named, source: ti.Source,
-		ignore: ti.Ignore, same: ti.Same, lock: ti.Lock, ignoreScripts: ti.IgnoreScripts}
+func newInstall(e *Ecosystem, ti *tools.Install) *Install {
+	in := &Install{Eco: e, ti: ti, Args: ti.Args, Dir: ti.Dir, Named: ti.Named, NeedsSource: ti.Source,
+		Ignore: ti.Ignore, Same: ti.Same, Lock: ti.Lock, ignoreScripts: ti.IgnoreScripts}
 	if ti.Dep != nil {
-		in.dep = func(t *textOf) string { return ti.Dep(t) }
+		in.Dep = func(t *TextOf) string { return ti.Dep(t) }
 	}
 	if ti.Writes != nil {
-		in.writes = ti.Writes.Command
+		in.Writes = ti.Writes.Command
 	}
 	return in
 }
 
-// tool is the install as the tools see it, with what hoist-deps changed
+// Tool is the install as the tools see it, with what hoist-deps changed
 // since it was recognised (the named files, resolved in the context).
-func (in *install) tool() *tools.Install {
+func (in *Install) Tool() *tools.Install {
 	ti := *in.ti
-	ti.Args, ti.Dir, ti.Named, ti.Source, ti.Lock, ti.IgnoreScripts = in.args, in.dir, in.named, in.source, in.lock, in.ignoreScripts
+	ti.Args, ti.Dir, ti.Named, ti.Source, ti.Lock, ti.IgnoreScripts = in.Args, in.Dir, in.Named, in.NeedsSource, in.Lock, in.ignoreScripts
 	return &ti
 }
 
-// textOf gives the source text of a statement and lets dependency-only
+// TextOf gives the source text of a statement and lets dependency-only
 // forms be spliced from it (tools.Text).
-type textOf struct {
-	d    *ast.Document
-	sc   *ast.Script
-	span ast.Span // the install statement
-	args []*syntax.Word
+type TextOf struct {
+	Doc    *ast.Document
+	Script *ast.Script
+	Span   ast.Span // the install statement
+	Args   []*syntax.Word
 }
 
 // Stmt is the statement as written.
-func (t *textOf) Stmt() string { return string(t.d.Src[t.span.Start:t.span.End]) }
+func (t *TextOf) Stmt() string { return string(t.Doc.Src[t.Span.Start:t.Span.End]) }
 
 // Word is the text of args[i] as written.
-func (t *textOf) Word(i int) string {
-	sp := t.sc.SpanOf(t.args[i])
-	return string(t.d.Src[sp.Start:sp.End])
+func (t *TextOf) Word(i int) string {
+	sp := t.Script.SpanOf(t.Args[i])
+	return string(t.Doc.Src[sp.Start:sp.End])
 }
 
 // UpTo is the statement's text up to the end of args[i] (assignments and
 // wrappers included).
-func (t *textOf) UpTo(i int) string {
-	return string(t.d.Src[t.span.Start:t.sc.SpanOf(t.args[i]).End])
+func (t *TextOf) UpTo(i int) string {
+	return string(t.Doc.Src[t.Span.Start:t.Script.SpanOf(t.Args[i]).End])
 }
 
 // Splice returns the statement with edits applied.
-func (t *textOf) Splice(edits ...emit.Edit) string {
+func (t *TextOf) Splice(edits ...emit.Edit) string {
 	for i := range edits {
-		edits[i].Start -= t.span.Start
-		edits[i].End -= t.span.Start
+		edits[i].Start -= t.Span.Start
+		edits[i].End -= t.Span.Start
 	}
 	out, err := emit.Apply([]byte(t.Stmt()), edits)
 	if err != nil {
@@ -130,36 +130,36 @@ func (t *textOf) Splice(edits ...emit.Edit) string {
 }
 
 // After inserts text right after args[i].
-func (t *textOf) After(i int, text string) emit.Edit {
-	e := t.sc.SpanOf(t.args[i]).End
+func (t *TextOf) After(i int, text string) emit.Edit {
+	e := t.Script.SpanOf(t.Args[i]).End
 	return emit.Edit{Start: e, End: e, New: text}
 }
 
 // Replace replaces args[i] with text.
-func (t *textOf) Replace(i int, text string) emit.Edit {
-	sp := t.sc.SpanOf(t.args[i])
+func (t *TextOf) Replace(i int, text string) emit.Edit {
+	sp := t.Script.SpanOf(t.Args[i])
 	return emit.Edit{Start: sp.Start, End: sp.End, New: text}
 }
 
-// toolCtx is the build context as the tools read it (tools.Context).
-type toolCtx struct{ v *ctxView }
+// ToolCtx is the build context as the tools read it (tools.Context).
+type ToolCtx struct{ View *CtxView }
 
-func (c toolCtx) Present() bool               { return c.v.c != nil }
-func (c toolCtx) Read(rel string) string      { return c.v.read(rel) }
-func (c toolCtx) Exists(rel string) bool      { return c.v.exists(rel) }
-func (c toolCtx) IsDir(rel string) bool       { return c.v.isDir(rel) }
-func (c toolCtx) List(dir string) []string    { return c.v.list(dir) }
-func (c toolCtx) ListAll(dir string) []string { return c.v.listAll(dir) }
-func (c toolCtx) Under(rel string) bool       { return c.v.under(rel) }
-func (c toolCtx) Need(rel string) string      { return c.v.need(rel) }
+func (c ToolCtx) Present() bool               { return c.View.Context != nil }
+func (c ToolCtx) Read(rel string) string      { return c.View.Read(rel) }
+func (c ToolCtx) Exists(rel string) bool      { return c.View.Exists(rel) }
+func (c ToolCtx) IsDir(rel string) bool       { return c.View.IsDir(rel) }
+func (c ToolCtx) List(dir string) []string    { return c.View.List(dir) }
+func (c ToolCtx) ListAll(dir string) []string { return c.View.listAll(dir) }
+func (c ToolCtx) Under(rel string) bool       { return c.View.Under(rel) }
+func (c ToolCtx) Need(rel string) string      { return c.View.Need(rel) }
 
-func nameSet(names ...string) map[string]bool { return tools.Set(names...) }
+func NameSet(names ...string) map[string]bool { return tools.Set(names...) }
 
-// toolBase strips a version suffix: pip3.11 → pip3, python3.12 → python3.
-func toolBase(name string) string { return tools.Base(name) }
+// ToolBase strips a version suffix: pip3.11 → pip3, python3.12 → python3.
+func ToolBase(name string) string { return tools.Base(name) }
 
-// ecosystemOfTool finds the row whose tool this is.
-func ecosystemOfTool(name string) *Ecosystem {
+// EcosystemOfTool finds the row whose tool this is.
+func EcosystemOfTool(name string) *Ecosystem {
 	if t := tools.HoistOf(name); t != nil {
 		return ecosystemNamed(t.Name)
 	}
@@ -180,14 +180,14 @@ func (e *Ecosystem) Kind(_ string, args []*syntax.Word, sub string) WorkKind {
 	return e.tool.Command.Kind(args, sub)
 }
 
-// recognise finds a dependency install in a call.
-func recognise(c *syntax.CallExpr) *install {
-	name, args, ok := callName(c)
+// Recognise finds a dependency install in a call.
+func Recognise(c *syntax.CallExpr) *Install {
+	name, args, ok := CallName(c)
 	if !ok {
 		return nil
 	}
-	name = toolBase(name)
-	e := ecosystemOfTool(name)
+	name = ToolBase(name)
+	e := EcosystemOfTool(name)
 	if to, pa := delegated(name, args); pa != nil {
 		e, name, args = to, to.tool.Progs[0], pa
 	}
@@ -210,12 +210,12 @@ func delegated(name string, args []*syntax.Word) (*Ecosystem, []*syntax.Word) {
 	switch name {
 	case "python", "python3", "python2", "py":
 		for i := 1; i < len(args); i++ {
-			v, ok := litWord(args[i])
+			v, ok := LitWord(args[i])
 			if !ok {
 				return nil, nil
 			}
 			if v == "-m" && i+1 < len(args) {
-				m, _ := litWord(args[i+1])
+				m, _ := LitWord(args[i+1])
 				for _, e := range Ecosystems {
 					if e.tool.Hoist.ByModule && e.tool.Module == m {
 						return e, args[i+1:]
@@ -229,23 +229,23 @@ func delegated(name string, args []*syntax.Word) (*Ecosystem, []*syntax.Word) {
 		}
 		return nil, nil
 	}
-	if e := ecosystemOfTool(name); e != nil && len(args) > 1 {
-		if v, _ := litWord(args[1]); e.tool.Hoist.Delegate[v] != "" {
+	if e := EcosystemOfTool(name); e != nil && len(args) > 1 {
+		if v, _ := LitWord(args[1]); e.tool.Hoist.Delegate[v] != "" {
 			return ecosystemNamed(e.tool.Hoist.Delegate[v]), args[1:]
 		}
 	}
 	return nil, nil
 }
 
-// pythonPip returns the pip command line of `python -m pip …` and
+// PythonPip returns the pip command line of `python -m pip …` and
 // `uv pip …` (args[0] is then the word "pip").
-func pythonPip(name string, args []*syntax.Word) []*syntax.Word {
+func PythonPip(name string, args []*syntax.Word) []*syntax.Word {
 	_, pa := delegated(name, args)
 	return pa
 }
 
-// subAt returns the first positional word (the subcommand) and its index.
-func subAt(args []*syntax.Word) (string, int) { return tools.Sub(args) }
+// SubAt returns the first positional word (the subcommand) and its index.
+func SubAt(args []*syntax.Word) (string, int) { return tools.Sub(args) }
 
-// npmValued are npm's options that take a value (multi-stage reads them).
-var npmValued = tools.Set(tools.Named("npm").Command.Valued...)
+// NpmValued are npm's options that take a value (multi-stage reads them).
+var NpmValued = tools.Set(tools.Named("npm").Command.Valued...)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
 )
 
 // Feature is Dockerfile syntax that only some versions of BuildKit's
@@ -39,9 +40,9 @@ var (
 	FeatAddKeepGitDir = &Feature{Name: "ADD --keep-git-dir", Stable: "1.6", Labs: "1.5"}
 )
 
-// flagFeatures maps the instruction flags the classic builder lacks to the
+// FlagFeatures maps the instruction flags the classic builder lacks to the
 // feature they need.
-var flagFeatures = map[string]map[string]*Feature{
+var FlagFeatures = map[string]map[string]*Feature{
 	"run":  {"mount": FeatRunMount, "network": FeatRunNetwork, "security": FeatRunSecurity, "device": FeatRunDevice},
 	"copy": {"link": FeatCopyLink, "chmod": FeatCopyChmod, "exclude": FeatCopyExclude, "parents": FeatCopyParents},
 	"add":  {"link": FeatCopyLink, "chmod": FeatCopyChmod, "exclude": FeatCopyExclude, "checksum": FeatAddChecksum, "keep-git-dir": FeatAddKeepGitDir},
@@ -180,4 +181,28 @@ func (f Frontend) Lacks(feat *Feature) string {
 		since = "only on the labs channel"
 	}
 	return fmt.Sprintf("`# syntax=%s` (line %d) pins a frontend that predates %s (%s)", f.Dir.Value, f.Dir.Line, feat.Name, since)
+}
+
+// PinEdit replaces the value of the `# syntax` directive.
+func PinEdit(d *ast.Document, fe Frontend) (emit.Edit, bool) {
+	dir := fe.Dir
+	text := string(d.Src[dir.Span.Start:dir.Span.End])
+	i := strings.LastIndex(text, dir.Value)
+	if dir.Value == "" || i < 0 {
+		return emit.Edit{}, false
+	}
+	start := dir.Span.Start + i
+	return emit.Edit{Start: start, End: start + len(dir.Value), New: fe.Upgrade()}, true
+}
+
+// SyntaxPinWillUpdate reports that syntax-header runs in this chain and
+// proposes the pin change for a frontend that lacks a feature.
+func SyntaxPinWillUpdate(p *Pass, fe Frontend) bool {
+	if fe.Dir == nil || !fe.Known || p.Options == nil || p.Options.Syntax == "never" || FileIgnores(p.Doc, SyntaxHeaderRule) {
+		return false
+	}
+	if _, ok := PinEdit(p.Doc, fe); !ok {
+		return false
+	}
+	return p.InChain[SyntaxHeaderRule]
 }

@@ -43,9 +43,9 @@ func pragmaText(d *ast.Document, n int) string {
 	return strings.TrimPrefix(d.LineText(n), "\ufeff")
 }
 
-// fileIgnores reports whether `# dfopt:ignore-file` or
+// FileIgnores reports whether `# dfopt:ignore-file` or
 // `# hadolint global ignore=` switches rule off.
-func fileIgnores(d *ast.Document, rule string) bool { return fileIgnoresPart(d, rule, "") }
+func FileIgnores(d *ast.Document, rule string) bool { return fileIgnoresPart(d, rule, "") }
 
 // fileIgnoresPart is fileIgnores for one part of rule.
 func fileIgnoresPart(d *ast.Document, rule, part string) bool {
@@ -87,10 +87,10 @@ func isComment(d *ast.Document, n int) bool {
 	return strings.HasPrefix(strings.TrimLeft(d.LineText(n), " \t\ufeff"), "#")
 }
 
-// ignoredAt reports whether a finding of rule on lines line..endLine is
+// IgnoredAt reports whether a finding of rule on lines line..endLine is
 // switched off: by a pragma in the comment lines directly above line, or
 // by one on a comment line inside the finding's lines.
-func ignoredAt(d *ast.Document, line, endLine int, rule string) bool {
+func IgnoredAt(d *ast.Document, line, endLine int, rule string) bool {
 	if line < 1 || line > len(d.Lines) {
 		return false
 	}

@@ -16,16 +16,13 @@ func ParseImageRef(s string) (ImageRef, error) { return baseimage.Parse(s) }
 // TagInfo is what a tag of an official language image says about the image.
 type TagInfo = baseimage.TagInfo
 
-func parseImageTag(tag string) TagInfo { return baseimage.ParseTag(tag) }
+func ParseImageTag(tag string) TagInfo { return baseimage.ParseTag(tag) }
 
-// major is the leading number of a version ("17.0.9_9" → "17", "8u342" → "8").
-func msMajor(v string) string {
+// MajorVersion is the leading number of a version ("17.0.9_9" → "17", "8u342" → "8").
+func MajorVersion(v string) string {
 	i := 0
 	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
 		i++
 	}
 	return v[:i]
 }
-
-// imgDebianReleases maps Debian code names to versions.
-var imgDebianReleases = baseimage.DebianReleases

@@ -11,30 +11,30 @@ import (
 // Moving an instruction: what it crosses, the text it takes along (the
 // comment lines attached to it) and the edit that takes it out. Reorder
 // and hoist-deps move RUNs with these; the movability analysis
-// (moves.go) says which RUNs may move.
+// (package moves) says which RUNs may move.
 
-// crossable instructions neither affect a RUN nor depend on one.
-var crossable = nameSet("label", "expose", "cmd", "entrypoint", "healthcheck", "stopsignal", "maintainer", "onbuild")
+// Crossable instructions neither affect a RUN nor depend on one.
+var Crossable = NameSet("label", "expose", "cmd", "entrypoint", "healthcheck", "stopsignal", "maintainer", "onbuild")
 
-// copyDest resolves a COPY or ADD destination.
-func copyDest(d *ast.Document, env *ast.StageEnv, ins *ast.Instruction) string {
+// CopyDest resolves a COPY or ADD destination.
+func CopyDest(d *ast.Document, env *ast.StageEnv, ins *ast.Instruction) string {
 	if len(ins.Args) == 0 {
 		return ""
 	}
 	return env.Resolve(ins.Args[len(ins.Args)-1], d.Escape)
 }
 
-// workdirAfter is the working directory a WORKDIR sets.
-func workdirAfter(d *ast.Document, envs []ast.StageEnv, x *ast.Instruction) string {
+// WorkdirAfter is the working directory a WORKDIR sets.
+func WorkdirAfter(d *ast.Document, envs []ast.StageEnv, x *ast.Instruction) string {
 	if w, ok := x.Command.(*instructions.WorkdirCommand); ok {
 		return envs[x.Index].Resolve(w.Path, d.Escape)
 	}
 	return ""
 }
 
-// namedChown reports whether a COPY --chown names a user or group (not
+// NamedChown reports whether a COPY --chown names a user or group (not
 // numeric ids): moving user changes above it would change the owner.
-func namedChown(ins *ast.Instruction) bool {
+func NamedChown(ins *ast.Instruction) bool {
 	f := ins.Flag("chown")
 	if f == nil {
 		return false
@@ -42,9 +42,9 @@ func namedChown(ins *ast.Instruction) bool {
 	return strings.Trim(f.Value, "0123456789:") != ""
 }
 
-// attachedStart is where the comment lines directly above an instruction
+// AttachedStart is where the comment lines directly above an instruction
 // begin (the instruction's own start when there are none).
-func attachedStart(d *ast.Document, ins *ast.Instruction) int {
+func AttachedStart(d *ast.Document, ins *ast.Instruction) int {
 	n := ins.StartLine
 	for n > 1 {
 		t := strings.TrimLeft(d.LineText(n-1), " \t\ufeff")
@@ -69,11 +69,11 @@ func isDirectiveLine(d *ast.Document, n int) bool {
 	return false
 }
 
-// moveOut returns the edit that deletes an instruction and the comment
+// MoveOut returns the edit that deletes an instruction and the comment
 // lines attached to it, and the text to insert elsewhere (ending with the
 // file's line terminator).
-func moveOut(d *ast.Document, ins *ast.Instruction) (emit.Edit, string) {
-	start := attachedStart(d, ins)
+func MoveOut(d *ast.Document, ins *ast.Instruction) (emit.Edit, string) {
+	start := AttachedStart(d, ins)
 	text := string(d.Src[start:ins.Span.End]) + d.EOL()
 	del := emit.Edit{Start: start, End: ins.Next}
 	first := lineAt(d, start)
@@ -94,7 +94,7 @@ func moveOut(d *ast.Document, ins *ast.Instruction) (emit.Edit, string) {
 }
 
 // short is an instruction as a one-line quote for messages.
-func insQuote(d *ast.Document, ins *ast.Instruction) string {
+func InsQuote(d *ast.Document, ins *ast.Instruction) string {
 	s := strings.Join(strings.Fields(string(d.Src[ins.KeywordPos.Start:ins.Span.End])), " ")
 	if len(s) > 60 {
 		s = s[:57] + "…"

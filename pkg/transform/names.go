@@ -151,3 +151,11 @@ func SplitList(s string) []string {
 	}
 	return out
 }
+
+// Names of the rules that code shared by several rules asks about
+// (Pass.Runs, ignore pragmas).
+const (
+	SyntaxHeaderRule = "syntax-header"
+	CacheMountsRule  = "cache-mounts"
+	AptHygieneRule   = "apt-hygiene"
+)

@@ -53,13 +53,13 @@ func TestValidateOptions(t *testing.T) {
 		})
 	}
 	// A rule left out of the chain is not a rule to configure.
-	err := Options{RuleOptions: map[string]map[string]string{"multi-stage": {"distroless": "true"}}}.Validate([]*Transform{SyntaxHeader})
+	err := Options{RuleOptions: map[string]map[string]string{"multi-stage": {"distroless": "true"}}}.Validate([]*Transform{Lookup("syntax-header")})
 	assert.EqualError(t, err, "unknown rule \"multi-stage\" (see `dfopt rules`)")
 }
 
 func TestOptionUsage(t *testing.T) {
 	assert.Equal(t, []string{"runtime-image.{go,rust,java,dotnet,node,python}=IMAGE", "distroless=true|false"},
-		[]string{MultiStage.Options[0].Usage(), MultiStage.Options[1].Usage()})
+		[]string{Lookup("multi-stage").Options[0].Usage(), Lookup("multi-stage").Options[1].Usage()})
 	assert.Equal(t, "env.*=TEXT", Option{Name: "env.*"}.Usage())
 }
 
@@ -84,7 +84,7 @@ func TestRuleOptionReadsAreDeclared(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, dirs)
 	set := map[string]string{"distroless": "true"}
-	for _, k := range msRuntimeKeys() {
+	for _, k := range Lookup("multi-stage").Options[0].Suffixes() {
 		set["runtime-image."+k] = ""
 	}
 	opts := Options{Unsafe: true, RuleOptions: map[string]map[string]string{"multi-stage": set}}
@@ -98,7 +98,7 @@ func TestRuleOptionReadsAreDeclared(t *testing.T) {
 			bctx, err = NewBuildContext(ctx, filepath.Join(dir, "Dockerfile"))
 			require.NoError(t, err)
 		}
-		chain := &Chain{Transforms: []*Transform{MultiStage}, Options: opts}
+		chain := &Chain{Transforms: []*Transform{Lookup("multi-stage")}, Options: opts}
 		_, err = chain.Run("Dockerfile", src, bctx)
 		if err != nil {
 			assert.NotContains(t, err.Error(), "does not declare", dir)

@@ -8,7 +8,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/emit"
 )
 
-// carry records that e's new text holds the text of the instructions from
+// Carry records that e's new text holds the text of the instructions from
 // (moved, copied, joined or rewritten), in the order it holds them: what a
 // later rule says about that text is said about those instructions of the
 // input. Every rule that moves or copies text passes its edit through here.
@@ -17,7 +17,7 @@ import (
 // ended: its whole text, else its arguments (a body joined after `&&`),
 // else, rewritten, the first line starting with its keyword (to the end
 // of the text). An instruction found nowhere is left out.
-func carry(d *ast.Document, e emit.Edit, from ...*ast.Instruction) emit.Edit {
+func Carry(d *ast.Document, e emit.Edit, from ...*ast.Instruction) emit.Edit {
 	at := 0
 	for _, ins := range from {
 		o, ok := findCarried(d, e.New, at, ins)
@@ -225,7 +225,7 @@ func (p *Pass) WrittenBy(off int) string {
 // (the same line when no rule has changed the text before this pass):
 // messages name lines of the user's file.
 func (p *Pass) InputLine(line int) int {
-	if p.hist == nil {
+	if p == nil || p.hist == nil {
 		return line
 	}
 	return p.hist.line(p.Doc, line)

@@ -20,10 +20,10 @@ var (
 			return nil
 		}
 		c, r := d.Instructions[1], d.Instructions[2] // COPY . . and the RUN after it
-		del, text := moveOut(d, r)
+		del, text := MoveOut(d, r)
 		at := c.Span.Start
 		return []Finding{p.Finding("", r, "move", emit.Edit{Start: at, End: at, New: "RUN made\n"},
-			carry(d, emit.Edit{Start: at, End: at, New: text}, r), del)}
+			Carry(d, emit.Edit{Start: at, End: at, New: text}, r), del)}
 	}}
 	testTag = &Transform{Name: "tag", Run: func(p *Pass) []Finding {
 		var out []Finding
@@ -83,12 +83,12 @@ func TestCarryFindsTheTextItHolds(t *testing.T) {
 	d, err := ast.Parse("Dockerfile", []byte("FROM a\nRUN apt-get update\nRUN   pip install x\n"))
 	require.NoError(t, err)
 	upd, pip := d.Instructions[1], d.Instructions[2]
-	e := carry(d, emit.Edit{New: "COPY r ./\nRUN apt-get update\nRUN pip install -r r\n"}, upd, pip)
+	e := Carry(d, emit.Edit{New: "COPY r ./\nRUN apt-get update\nRUN pip install -r r\n"}, upd, pip)
 	assert.Equal(t, []emit.Origin{
 		{At: 10, Len: 18, From: upd.Span.Start, FromLen: 18},               // as it was
 		{At: 29, Len: 21, From: pip.Span.Start, FromLen: len(pip.Text(d))}, // rewritten: from its keyword on
 	}, e.Origins)
-	joined := carry(d, emit.Edit{New: "RUN apt-get update && \\\n    pip install x"}, upd, pip)
+	joined := Carry(d, emit.Edit{New: "RUN apt-get update && \\\n    pip install x"}, upd, pip)
 	assert.Equal(t, []emit.Origin{
 		{At: 0, Len: 18, From: upd.Span.Start, FromLen: 18},
 		{At: 28, Len: 13, From: pip.ArgsStart, FromLen: 13}, // a body joined after &&

@@ -22,12 +22,12 @@ import (
 // prove that the joined body runs the same commands with the same final
 // status as the RUNs one after another.
 func JoinRuns(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool) {
-	edit, why := joinRuns(d, runs)
+	edit, why := JoinRunsWhy(d, runs)
 	return edit, why == ""
 }
 
-// joinRuns is JoinRuns with the reason of a refusal.
-func joinRuns(d *ast.Document, runs []*ast.Instruction) (emit.Edit, string) {
+// JoinRunsWhy is JoinRuns with the reason of a refusal.
+func JoinRunsWhy(d *ast.Document, runs []*ast.Instruction) (emit.Edit, string) {
 	e, ok := joinText(d, runs)
 	if !ok {
 		return emit.Edit{}, "the RUNs cannot be joined as text"
@@ -79,7 +79,7 @@ func joinText(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool
 		}
 	}
 	last := runs[len(runs)-1]
-	return carry(d, emit.Edit{Start: runs[0].Span.Start, End: last.Span.End, New: b.String()}, runs...), true
+	return Carry(d, emit.Edit{Start: runs[0].Span.Start, End: last.Span.End, New: b.String()}, runs...), true
 }
 
 // groupBody wraps a body in `{ …; }`. A body that already ends with its
@@ -137,4 +137,17 @@ func ContinuationIndent(d *ast.Document) string {
 		}
 	}
 	return "    "
+}
+
+// RunFlags is the flags text of a RUN (mounts, network), to repeat.
+func RunFlags(d *ast.Document, r *ast.Instruction) string {
+	var b strings.Builder
+	for _, f := range r.Flags {
+		t := string(d.Src[f.Span.Start:f.Span.End])
+		if strings.ContainsAny(t, "\r\n") {
+			t = f.Raw
+		}
+		b.WriteString(" " + t)
+	}
+	return b.String()
 }

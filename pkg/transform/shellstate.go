@@ -1,9 +1,10 @@
 package transform
 
 import (
-	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"path"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"mvdan.cc/sh/v3/syntax"
@@ -12,18 +13,18 @@ import (
 // Shared knowledge about RUN bodies: what shell state a body leaves behind,
 // what kind of work it does, and how its text splits into steps.
 
-// scripts caches the shell analysis of a document's RUNs for one pass, so
+// Scripts caches the shell analysis of a document's RUNs for one pass, so
 // that no RUN is parsed twice.
-type scripts struct {
+type Scripts struct {
 	d *ast.Document
 	m map[*ast.Instruction]*ast.Script
 }
 
-func newScripts(d *ast.Document) *scripts {
-	return &scripts{d: d, m: map[*ast.Instruction]*ast.Script{}}
+func NewScripts(d *ast.Document) *Scripts {
+	return &Scripts{d: d, m: map[*ast.Instruction]*ast.Script{}}
 }
 
-func (s *scripts) of(ins *ast.Instruction) *ast.Script {
+func (s *Scripts) Of(ins *ast.Instruction) *ast.Script {
 	if sc, ok := s.m[ins]; ok {
 		return sc
 	}
@@ -32,17 +33,17 @@ func (s *scripts) of(ins *ast.Instruction) *ast.Script {
 	return sc
 }
 
-// litWord returns a shell word's value when it has no expansions.
-func litWord(w *syntax.Word) (string, bool) { return ast.LitValue(w) }
+// LitWord returns a shell word's value when it has no expansions.
+func LitWord(w *syntax.Word) (string, bool) { return ast.LitValue(w) }
 
-// rawWord is a word's text as written.
-func rawWord(sc *ast.Script, n syntax.Node) string {
+// RawWord is a word's text as written.
+func RawWord(sc *ast.Script, n syntax.Node) string {
 	return sc.Text[n.Pos().Offset():n.End().Offset()]
 }
 
-// hasGlob reports whether an unquoted part of the word holds a glob
+// HasGlob reports whether an unquoted part of the word holds a glob
 // character.
-func hasGlob(w *syntax.Word) bool {
+func HasGlob(w *syntax.Word) bool {
 	for _, p := range w.Parts {
 		if l, ok := p.(*syntax.Lit); ok && strings.ContainsAny(l.Value, "*?[") {
 			return true
@@ -51,13 +52,13 @@ func hasGlob(w *syntax.Word) bool {
 	return false
 }
 
-// callName is the command a call runs, after wrappers such as `sudo`,
+// CallName is the command a call runs, after wrappers such as `sudo`,
 // `env VAR=x`, `command` and `nice`; args[0] is the name. ok is false when
 // the name is not a literal word.
-func callName(c *syntax.CallExpr) (name string, args []*syntax.Word, ok bool) {
+func CallName(c *syntax.CallExpr) (name string, args []*syntax.Word, ok bool) {
 	args = c.Args
 	for len(args) > 0 {
-		n, lit := litWord(args[0])
+		n, lit := LitWord(args[0])
 		if !lit {
 			return "", args, false
 		}
@@ -65,13 +66,13 @@ func callName(c *syntax.CallExpr) (name string, args []*syntax.Word, ok bool) {
 		switch base {
 		case "sudo", "env", "nice", "command", "builtin", "stdbuf", "ionice":
 			if base == "command" && len(args) > 1 {
-				if v, _ := litWord(args[1]); v == "-v" || v == "-V" {
+				if v, _ := LitWord(args[1]); v == "-v" || v == "-V" {
 					return "command", args, true
 				}
 			}
 			i := 1
 			for i < len(args) {
-				v, _ := litWord(args[i])
+				v, _ := LitWord(args[i])
 				if strings.HasPrefix(v, "-") || (base == "env" && strings.Contains(v, "=")) {
 					if base == "sudo" && (v == "-u" || v == "-g") {
 						i++
@@ -214,21 +215,21 @@ func callState(c *syntax.CallExpr) string {
 		}
 		return ""
 	}
-	name, args, ok := callName(c)
+	name, args, ok := CallName(c)
 	if !ok {
 		return "a command whose name is not literal"
 	}
 	if stateBuiltins[name] {
 		return "`" + name + "`"
 	}
-	if full, _ := litWord(args[0]); daemonStarters[name] || strings.HasPrefix(full, "/etc/init.d/") {
+	if full, _ := LitWord(args[0]); daemonStarters[name] || strings.HasPrefix(full, "/etc/init.d/") {
 		return "`" + name + "`, which may leave a service running"
 	}
 	if name == ":" && len(c.Assigns) > 0 {
 		return "a variable assignment"
 	}
 	if name == "printf" && len(args) > 1 {
-		if v, _ := litWord(args[1]); v == "-v" {
+		if v, _ := LitWord(args[1]); v == "-v" {
 			return "`printf -v`"
 		}
 	}
@@ -289,7 +290,7 @@ func RunKind(sc *ast.Script) WorkKind {
 			case *syntax.CmdSubst, *syntax.ProcSubst:
 				return false
 			case *syntax.CallExpr:
-				if k := callKind(n); k != KindOther {
+				if k := CallKind(n); k != KindOther {
 					seen[k] = true
 				}
 			}
@@ -311,7 +312,7 @@ func RunKind(sc *ast.Script) WorkKind {
 // firstArg is the first argument of a command line that is not an option.
 func firstArg(args []*syntax.Word) string {
 	for _, a := range args[1:] {
-		v, ok := litWord(a)
+		v, ok := LitWord(a)
 		if !ok {
 			return ""
 		}
@@ -322,11 +323,11 @@ func firstArg(args []*syntax.Word) string {
 	return ""
 }
 
-// callKind classifies a command by what its tool's command-line spec
+// CallKind classifies a command by what its tool's command-line spec
 // says (pkg/knowledge/tools); removing package-manager caches is part of
 // installing system packages.
-func callKind(c *syntax.CallExpr) WorkKind {
-	name, args, ok := callName(c)
+func CallKind(c *syntax.CallExpr) WorkKind {
+	name, args, ok := CallName(c)
 	if !ok {
 		return KindOther
 	}
@@ -344,14 +345,14 @@ func callKind(c *syntax.CallExpr) WorkKind {
 func rmKind(args []*syntax.Word) WorkKind {
 	paths := 0
 	for _, a := range args[1:] {
-		v, ok := litWord(a)
+		v, ok := LitWord(a)
 		if !ok {
 			return KindOther
 		}
 		if strings.HasPrefix(v, "-") {
 			continue
 		}
-		if !systemPath(path.Clean(strings.TrimRight(v, "*"))) {
+		if !SystemPath(path.Clean(strings.TrimRight(v, "*"))) {
 			return KindOther
 		}
 		paths++
@@ -362,16 +363,16 @@ func rmKind(args []*syntax.Word) WorkKind {
 	return KindOther
 }
 
-// step is one element of a RUN body's top-level `&&`/`;` sequence.
-type step struct {
-	stmt *syntax.Stmt
-	sep  string // the operator before it: "", "&&" or ";"
+// Step is one element of a RUN body's top-level `&&`/`;` sequence.
+type Step struct {
+	Stmt *syntax.Stmt
+	Sep  string // the operator before it: "", "&&" or ";"
 }
 
-// topSteps splits a script into the statements of its top-level `&&` and
+// TopSteps splits a script into the statements of its top-level `&&` and
 // `;` sequence. Anything else (`||`, pipes, blocks) stays one step.
-func topSteps(f *syntax.File) []step {
-	var out []step
+func TopSteps(f *syntax.File) []Step {
+	var out []Step
 	var add func(s *syntax.Stmt, sep string)
 	add = func(s *syntax.Stmt, sep string) {
 		if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.AndStmt && !s.Negated && !s.Background && len(s.Redirs) == 0 {
@@ -379,7 +380,7 @@ func topSteps(f *syntax.File) []step {
 			add(b.Y, "&&")
 			return
 		}
-		out = append(out, step{stmt: s, sep: sep})
+		out = append(out, Step{Stmt: s, Sep: sep})
 	}
 	for i, s := range f.Stmts {
 		sep := ""
@@ -391,8 +392,8 @@ func topSteps(f *syntax.File) []step {
 	return out
 }
 
-// stmtSpan is a statement's Src span without its trailing `;` or `&`.
-func stmtSpan(sc *ast.Script, s *syntax.Stmt) ast.Span {
+// StmtSpan is a statement's Src span without its trailing `;` or `&`.
+func StmtSpan(sc *ast.Script, s *syntax.Stmt) ast.Span {
 	end := s.Position
 	if s.Cmd != nil {
 		end = s.Cmd.End()
@@ -407,4 +408,37 @@ func stmtSpan(sc *ast.Script, s *syntax.Stmt) ast.Span {
 		sp.End = sc.Orig(syntax.NewPos(end.Offset()-1, 0, 0)) + 1
 	}
 	return sp
+}
+
+// HasAnyPrefix reports whether a word contains one of subs.
+func HasAnyPrefix(words []ast.Word, subs ...string) bool {
+	for _, w := range words {
+		for _, s := range subs {
+			if strings.Contains(w.Value, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func HasWord(words []ast.Word, v string) bool {
+	for _, w := range words {
+		if w.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// SystemPath: package-manager state that no build context holds.
+func SystemPath(p string) bool {
+	for _, s := range []string{"/var/lib/apt/lists", "/var/cache/apt", "/var/cache/apk", "/var/cache/yum",
+		"/var/cache/dnf", "/var/cache/debconf", "/var/lib/dpkg", "/var/log/apt", "/var/log/dpkg.log",
+		"/etc/apt", "/etc/apk", "/etc/yum.repos.d", "/usr/share/keyrings", "/var/cache/ldconfig", "/dev/null"} {
+		if p == s || strings.HasPrefix(p, s+"/") {
+			return true
+		}
+	}
+	return false
 }

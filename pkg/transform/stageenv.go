@@ -23,8 +23,8 @@ type RunUser = stage.RunUser
 // NewStageEnv is stage.New.
 func NewStageEnv(d *ast.Document) *StageEnv { return stage.New(d) }
 
-func litValue(s string) EnvValue { return stage.Lit(s) }
+func LitValue(s string) EnvValue { return stage.Lit(s) }
 
-func stripWrappers(args []ast.Word) []ast.Word { return stage.StripWrappers(args) }
+func StripWrappers(args []ast.Word) []ast.Word { return stage.StripWrappers(args) }
 
-func varNameByte(c byte) bool { return stage.VarNameByte(c) }
+func VarNameByte(c byte) bool { return stage.VarNameByte(c) }

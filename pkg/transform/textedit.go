@@ -13,7 +13,7 @@ import (
 // taking out a word or a command with its operator, appending a command.
 // cache-mounts and apt-hygiene edit RUNs with these.
 
-func editedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) bool {
+func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) bool {
 	if len(edits) == 0 {
 		return true
 	}
@@ -48,11 +48,11 @@ func editedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	return doc.Shell(doc.Instructions[1]) != nil
 }
 
-// mountEdit inserts --mount flags right after RUN, before its other flags:
+// MountEdit inserts --mount flags right after RUN, before its other flags:
 // on the RUN's line when the RUN is one line, otherwise one flag per
 // continuation line, indented like the RUN's body, with the file's escape
 // character and line ending.
-func mountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit {
+func MountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit {
 	kw := ins.KeywordPos.End
 	logicalEnd := ins.Orig(len(ins.Logical()))
 	firstLine := d.Lines[ins.StartLine-1]
@@ -121,11 +121,11 @@ func inHeredoc(ins *ast.Instruction, off int) bool {
 	return false
 }
 
-// removeWord removes one shell word (or NAME=value prefix) of a RUN with
+// RemoveWord removes one shell word (or NAME=value prefix) of a RUN with
 // the blanks that separate it, keeping the lines well formed: a word alone
 // on a continuation line takes its line with it; one alone on the last
 // line joins the line before.
-func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, bool) {
+func RemoveWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, bool) {
 	src := d.Src
 	s, e := sp.Start, sp.End
 	n := lineOf(d, s)
@@ -184,7 +184,7 @@ func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, 
 	return emit.Edit{Start: ce, End: e}, true
 }
 
-// removeCommand removes one simple command from a RUN: a command joined
+// RemoveCommand removes one simple command from a RUN: a command joined
 // by `&&` goes with its operator; a statement of a list goes with its
 // separator. The removal must keep which commands run and the RUN's exit
 // status, the removed command counting as one that succeeds (a cleanup
@@ -193,7 +193,7 @@ func removeWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, 
 // command of the RUN), it is replaced by `true` if that keeps them; else
 // nothing is removed. Commands in a text with heredocs, with assignments
 // or that are the target of a redirection's word are refused.
-func removeCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *syntax.CallExpr) (emit.Edit, bool) {
+func RemoveCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *syntax.CallExpr) (emit.Edit, bool) {
 	if call == nil || strings.Contains(s.Text, "<<") || len(call.Assigns) > 0 {
 		return emit.Edit{}, false
 	}
@@ -212,9 +212,9 @@ func removeCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, call *s
 	return emit.Edit{}, false
 }
 
-// removedText is how a finding names a removed command; one replaced by
+// RemovedText is how a finding names a removed command; one replaced by
 // `true` says why.
-func removedText(e emit.Edit, text string) string {
+func RemovedText(e emit.Edit, text string) string {
 	if e.New == "true" {
 		return text + " (`true` in its place keeps the RUN's exit status)"
 	}
@@ -364,10 +364,10 @@ func locateStmt(list []*syntax.Stmt, call *syntax.CallExpr) ([]*syntax.Stmt, int
 	return nil, 0, nil, nil
 }
 
-// appendCommand adds `&& cmd` at the end of a RUN's script: on the same
+// AppendCommand adds `&& cmd` at the end of a RUN's script: on the same
 // line for a one-line RUN, on a continuation line (indented like the
 // body) otherwise; as a new line of a heredoc script.
-func appendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd string) (emit.Edit, bool) {
+func AppendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd string) (emit.Edit, bool) {
 	stmts := s.File.Stmts
 	if len(stmts) == 0 {
 		return emit.Edit{}, false
@@ -405,8 +405,24 @@ func appendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd str
 		sep = " && " + string(d.Escape) + d.EOL() + bodyIndent(d, ins)
 	}
 	e := emit.Edit{Start: at, End: at, New: sep + cmd}
-	if !editedRunParses(d, ins, []emit.Edit{e}) {
+	if !EditedRunParses(d, ins, []emit.Edit{e}) {
 		return emit.Edit{}, false
 	}
 	return e, true
+}
+
+// AndList writes "a, b and c".
+func AndList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func CommandText(d *ast.Document, cmd *ast.Command) string {
+	t := string(d.Src[cmd.Span.Start:cmd.Span.End])
+	if strings.ContainsAny(t, "\r\n") {
+		return strings.Join(strings.Fields(strings.ReplaceAll(t, string(d.Escape)+"\n", " ")), " ")
+	}
+	return t
 }

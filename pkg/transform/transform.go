@@ -1,13 +1,19 @@
-// Package transform holds dfopt's transforms and the chain that runs them.
+// Package transform is the framework of dfopt's rules: Transform, Pass,
+// Finding, the analyses rules require (Analysis, Pass.ResultOf) and the
+// driver (Chain) that runs them.
 //
 // A Transform is a named, documented value whose Run reads a document (and,
 // where it needs it, the build context) and returns findings, each with the
 // byte edits that fix it. Transforms never mutate the document; the Chain
 // applies their edits and parses the result again before the next one runs.
+//
+// Each rule is a package below this one (mergeruns, cachemounts, …) that
+// exports it as Rule; package chain lists them in chain order and
+// registers them. What several rules use — the cache plan, the
+// movability analysis, shell and text-edit helpers — stays here.
 package transform
 
 import (
-	"sort"
 	"sync"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -19,7 +25,6 @@ type Transform struct {
 	Name   string
 	Doc    string // one line
 	Unsafe bool   // every fix of this rule changes the image
-	Order  int    // position in the chain (lower runs first)
 	Run    func(*Pass) []Finding
 	// Options are the option keys the rule reads (Options.Get); any
 	// other key is an error in `.dfopt.yaml` and --option.
@@ -95,7 +100,7 @@ func RuleNames(ts []*Transform) RuleSet {
 // Runs reports whether rule runs on the pass's document in this chain:
 // it is in the chain and the file does not switch it off.
 func (p *Pass) Runs(rule string) bool {
-	return p.InChain[rule] && !fileIgnores(p.Doc, rule)
+	return p.InChain[rule] && !FileIgnores(p.Doc, rule)
 }
 
 // Finding builds a finding located at an instruction.
@@ -108,18 +113,19 @@ var (
 	registry   []*Transform
 )
 
-// Register adds a transform to the registry; transforms call it from init.
-func Register(t *Transform) *Transform {
+// Register appends transforms to the registry in the order given, which
+// is the order the chain runs them: package chain registers the rules.
+func Register(ts ...*Transform) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	for _, r := range registry {
-		if r.Name == t.Name {
-			panic("transform: duplicate rule " + t.Name)
+	for _, t := range ts {
+		for _, r := range registry {
+			if r.Name == t.Name {
+				panic("transform: duplicate rule " + t.Name)
+			}
 		}
+		registry = append(registry, t)
 	}
-	registry = append(registry, t)
-	sort.SliceStable(registry, func(i, j int) bool { return registry[i].Order < registry[j].Order })
-	return t
 }
 
 // All returns every registered transform in chain order.

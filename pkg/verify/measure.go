@@ -14,11 +14,12 @@ import (
 	"syscall"
 
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 )
 
 // isManifest reports whether a context file is a dependency manifest
 // (pkg/transform's tables know which).
-func isManifest(rel string) bool { return transform.IsDependencyManifest(rel) }
+func isManifest(rel string) bool { return cacheplan.IsDependencyManifest(rel) }
 
 // sourceExt are file name endings that mark source code: preferred for
 // the code-only change.
@@ -114,7 +115,7 @@ func pickCodeFile(files []string) string {
 // kind people edit first (transform.DependencyManifests' order), nearest
 // the context root.
 func pickManifest(files []string) string {
-	order := transform.DependencyManifests()
+	order := cacheplan.DependencyManifests()
 	best, bestRank := "", 0
 	for _, f := range files {
 		if !isManifest(f) {

@@ -9,6 +9,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/explain"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -159,7 +160,7 @@ func (p *plan) classify() {
 			}
 		}
 		for _, st := range s.Steps {
-			for _, w := range transform.DependencyWork(p.script(st)) {
+			for _, w := range cacheplan.DependencyWork(p.script(st)) {
 				if !w.Implicit {
 					f[w.Ecosystem] = true
 					p.deps[st] = true

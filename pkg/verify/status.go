@@ -12,7 +12,7 @@ import (
 	"github.com/moby/buildkit/client"
 	digest "github.com/opencontainers/go-digest"
 
-	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 )
 
 // Step is one Dockerfile instruction as BuildKit ran it.
@@ -100,7 +100,7 @@ func IsDependencyInstall(instr string) bool {
 	if !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(instr)), "RUN") {
 		return false
 	}
-	return len(transform.DependencyWork(runScript(instr))) > 0
+	return len(cacheplan.DependencyWork(runScript(instr))) > 0
 }
 
 const maxLogTail = 20

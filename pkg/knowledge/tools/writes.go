@@ -62,7 +62,7 @@ type WriteCheck interface {
 	// or above it.
 	GitInCopy() string
 
-	// npm's configuration and lock model (pkg/transform/npmconfig.go,
+	// npm's configuration and lock model (pkg/transform/hoistdeps/npmconfig.go,
 	// npmlock.go).
 	NpmSaves() (bool, string)
 	NpmVersion() (int, string)

@@ -1,0 +1,463 @@
+// Package apthygiene is the rule apt-hygiene: apt-get installs that are
+// correct and small.
+package apthygiene
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Rule keeps system package installs correct and small:
+//
+//   - `RUN apt-get update` alone, followed by a RUN that installs: the
+//     two are merged (a cached update layer goes stale and later installs
+//     fail or get old versions);
+//   - an install RUN that downloaded apt's lists, with no cache mount on
+//     them, ends with `rm -rf /var/lib/apt/lists/*` (unless a later RUN
+//     of the stage, or of a stage built on it, installs without updating);
+//     dnf, yum, microdnf and zypper installs end with their `clean all`;
+//     `apk add` gets `--no-cache` instead of `apk update && apk add`;
+//   - `apt-get install` without -y is reported and fixed (the build would
+//     stop at the confirmation prompt);
+//   - unsafe: `--no-install-recommends` is added to `apt-get install`, as
+//     it changes which packages are installed.
+var Rule = &transform.Transform{
+	Name: transform.AptHygieneRule,
+	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
+	Run:  runAptHygiene,
+	// A cleanup is not proposed where cache-mounts will mount the cache.
+	Requires: []*transform.Analysis{cacheplan.Analysis},
+}
+
+// Subcommands that install packages (and need the lists).
+var (
+	aptInstalls = []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}
+	aptPrompts  = []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall", "remove", "purge", "autoremove", "autopurge"}
+	rpmInstalls = []string{"install", "update", "upgrade", "reinstall", "groupinstall", "builddep", "distro-sync", "localinstall", "downgrade", "swap", "in", "up", "dist-upgrade", "dup", "patch", "source-install", "si"}
+)
+
+type ahRun struct {
+	ins    *ast.Instruction
+	env    *transform.StageState
+	script *ast.Script
+	invs   []*cacheplan.Invocation
+	mounts []ast.Mount
+	text   string
+}
+
+type ahPass struct {
+	p    *transform.Pass
+	d    *ast.Document
+	se   *transform.StageEnv
+	runs map[*ast.Instruction]*ahRun
+	// joined are the install RUNs merged after a lone `apt-get update`,
+	// as the merge leaves them.
+	joined map[*ast.Instruction]*joinedRun
+}
+
+func runAptHygiene(p *transform.Pass) []transform.Finding {
+	h := &ahPass{p: p, d: p.Doc, se: transform.NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	h.joinAll()
+	var out []transform.Finding
+	merged := map[*ast.Instruction]bool{}
+	for _, ins := range h.d.Instructions {
+		r := h.run(ins)
+		if r == nil {
+			continue
+		}
+		var mergeWith *ast.Instruction
+		if next := h.mergeCandidate(r); next != nil && !merged[ins] {
+			mergeWith = next
+		}
+		if merged[ins] {
+			continue // its fixes were made with the merge
+		}
+		if mergeWith != nil {
+			r2 := h.run(mergeWith)
+			fs, ok := h.merge(r, r2)
+			if ok {
+				merged[mergeWith] = true
+				out = append(out, fs...)
+				continue
+			}
+		}
+		out = append(out, h.fixes(r, false)...)
+	}
+	return out
+}
+
+// run analyses a shell-form RUN with package-manager commands.
+func (h *ahPass) run(ins *ast.Instruction) *ahRun {
+	if r, ok := h.runs[ins]; ok {
+		return r
+	}
+	h.runs[ins] = nil
+	if ins.Cmd != "run" || ins.Stage < 0 || ins.JSON {
+		return nil
+	}
+	s := h.se.Shell(ins)
+	if s == nil {
+		return nil
+	}
+	env := h.se.At(ins)
+	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s}
+	invs := cacheplan.FindInvocations(ctx, s.Commands)
+	var keep []*cacheplan.Invocation
+	for _, inv := range invs {
+		switch inv.Manager.Name {
+		case "apt", "apk", "dnf", "microdnf", "zypper":
+			keep = append(keep, inv)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	ms, err := h.d.Mounts(ins, env.Expander())
+	if err != nil {
+		return nil
+	}
+	r := &ahRun{ins: ins, env: env, script: s, invs: keep, mounts: ms, text: ins.Text(h.d)}
+	h.runs[ins] = r
+	return r
+}
+
+// mountedAt reports a mount on dir or a folder above it.
+func (r *ahRun) mountedAt(dirs ...string) bool {
+	for _, m := range r.mounts {
+		t := m.TargetIn(r.env.Workdir)
+		for _, d := range dirs {
+			if cacheplan.Under(d, t) || cacheplan.Under(t, d) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (r *ahRun) mentions(s string) bool { return strings.Contains(r.text, s) }
+
+func (r *ahRun) apt() []*cacheplan.Invocation {
+	var out []*cacheplan.Invocation
+	for _, inv := range r.invs {
+		if inv.Manager.Name == "apt" && !inv.IsClean() && len(inv.Sub) > 0 {
+			out = append(out, inv)
+		}
+	}
+	return out
+}
+
+// updateOnly reports a RUN whose every command is `apt-get update`.
+func (r *ahRun) updateOnly() bool {
+	if len(r.script.Commands) != len(r.invs) {
+		return false
+	}
+	for _, inv := range r.invs {
+		if inv.Manager.Name != "apt" || len(inv.Sub) == 0 || inv.Sub[0] != "update" || inv.Sudo {
+			return false
+		}
+	}
+	return true
+}
+
+// updates reports an `apt-get update` before the first install.
+func (r *ahRun) updates() bool {
+	for _, inv := range r.apt() {
+		if inv.Sub[0] == "update" {
+			return true
+		}
+		if slices.Contains(aptInstalls, inv.Sub[0]) {
+			return false
+		}
+	}
+	return false
+}
+
+func (r *ahRun) installs() bool {
+	for _, inv := range r.apt() {
+		if slices.Contains(aptInstalls, inv.Sub[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+// fixes returns the findings of one RUN. merged: the RUN is being merged
+// after a lone `apt-get update`, so its lists are fresh.
+func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
+	var out []transform.Finding
+	add := func(msg string, unsafe bool, edits ...emit.Edit) {
+		f := h.p.Finding(transform.AptHygieneRule, r.ins, msg, edits...)
+		f.Unsafe = unsafe
+		out = append(out, f)
+	}
+	mentions := func(word string) bool {
+		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script}
+		return ctx.LineageMentions(word)
+	}
+	// One finding per RUN and kind, with an edit per command.
+	var yes, recommends, keeps []emit.Edit
+	var yesCmd, recCmd, notLit string
+	var kept []string
+	var have map[string]bool
+	var uses *laterUses
+	for _, inv := range r.apt() {
+		sub := inv.Sub[0]
+		subWord := inv.Args[inv.SubIdx[0]]
+		if slices.Contains(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
+			yes = append(yes, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " -y"})
+			if yesCmd == "" {
+				yesCmd = cacheplan.ProgBase(inv.Prog) + " " + sub
+			}
+		}
+		if sub == "install" && !transform.HasAnyPrefix(inv.Args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {
+			// The Recommends that later steps need stay, by name.
+			if have == nil {
+				have, uses = h.installedBefore(r), h.uses(r)
+			}
+			_, why, keep, ok := h.recommendsKept(r, inv, have, uses)
+			if !ok {
+				notLit = cacheplan.ProgBase(inv.Prog) + " install"
+				continue
+			}
+			if keep.New != "" {
+				keeps = append(keeps, keep)
+				kept = append(kept, why...)
+			}
+			recommends = append(recommends, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " --no-install-recommends"})
+			if recCmd == "" {
+				recCmd = cacheplan.ProgBase(inv.Prog) + " install"
+			}
+		}
+	}
+	if len(yes) > 0 {
+		add(fmt.Sprintf("`%s` without -y: the build stops at the confirmation prompt%s", yesCmd, times(len(yes))), false, yes...)
+	}
+	if len(recommends) > 0 {
+		msg := fmt.Sprintf("`%s` without --no-install-recommends also installs recommended packages%s", recCmd, times(len(recommends)))
+		if len(kept) > 0 {
+			msg += "; the fix keeps " + transform.AndList(kept)
+		}
+		add(msg, true, append(recommends, keeps...)...)
+	}
+	if notLit != "" {
+		add("`"+notLit+"` without --no-install-recommends also installs recommended packages; not fixed: it does not name its packages literally, so dfopt cannot tell which of their recommended packages later steps need", false)
+	}
+	if e, ok := h.listsCleanup(r, merged); ok {
+		add("apt's package lists stay in the image: end the RUN with `rm -rf /var/lib/apt/lists/*`", false, e)
+	}
+	if f, ok := h.rpmCleanup(r); ok {
+		out = append(out, f)
+	}
+	out = append(out, h.apkNoCache(r)...)
+	return out
+}
+
+// times notes how many commands a finding covers.
+func times(n int) string {
+	if n < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d commands)", n)
+}
+
+func aptAssumesYes(inv *cacheplan.Invocation) bool {
+	q := 0
+	for _, a := range inv.Args {
+		v := a.Value
+		switch {
+		case v == "-y" || v == "--yes" || v == "--assume-yes" || v == "-qq" || v == "-q=2" || v == "--quiet=2" || v == "--force-yes":
+			return true
+		case strings.Contains(v, "Assume-Yes") || strings.HasPrefix(v, "-s") || v == "--simulate" || v == "--dry-run" || v == "--just-print":
+			return true
+		case len(v) > 1 && v[0] == '-' && v[1] != '-':
+			if strings.ContainsRune(v[1:], 'y') && !strings.ContainsAny(v[1:], "oct") {
+				return true
+			}
+			q += strings.Count(v[1:], "q")
+		}
+	}
+	return q >= 2
+}
+
+// inPipeFromYes reports `yes | apt-get install …`.
+func inPipeFromYes(s *ast.Script, inv *cacheplan.Invocation) bool {
+	found := false
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		b, ok := n.(*syntax.BinaryCmd)
+		if !ok || b.Op != syntax.Pipe || found {
+			return !found
+		}
+		if ce, ok := b.Y.Cmd.(*syntax.CallExpr); ok && ce == inv.Cmd.Call {
+			if x, ok := b.X.Cmd.(*syntax.CallExpr); ok && len(x.Args) > 0 {
+				if lit := x.Args[0].Lit(); lit == "yes" || lit == "echo" || lit == "printf" {
+					found = true
+				}
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// listsCleanup appends `rm -rf /var/lib/apt/lists/*` where it is safe.
+func (h *ahPass) listsCleanup(r *ahRun, merged bool) (emit.Edit, bool) {
+	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || cacheplan.AptCleansLists(r.invs) || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
+		return emit.Edit{}, false
+	}
+	if h.laterAptReader(r) {
+		return emit.Edit{}, false
+	}
+	return transform.AppendCommand(h.d, r.ins, r.script, "rm -rf /var/lib/apt/lists/*")
+}
+
+// laterAptReader: a later RUN of the stage, or of a stage built on it,
+// uses apt's lists without updating them first.
+func (h *ahPass) laterAptReader(r *ahRun) bool {
+	for _, ins := range h.d.Instructions {
+		if ins.Index <= r.ins.Index || ins.Cmd != "run" || ins.Stage < 0 {
+			continue
+		}
+		if !h.builtOn(ins.Stage, r.ins.Stage) {
+			continue
+		}
+		r2 := h.run(ins)
+		if r2 == nil {
+			t := strings.Join(ins.Args, " ")
+			if strings.Contains(t, "apt-get") || strings.Contains(t, "apt ") || strings.Contains(t, "apt-cache") {
+				if !strings.Contains(t, "update") {
+					return true
+				}
+			}
+			continue
+		}
+		if strings.Contains(r2.ins.Text(h.d), "apt-cache") && !r2.updates() {
+			return true
+		}
+		if r2.installs() && !r2.updates() && !r2.mountedAt("/var/lib/apt/lists") && !h.mergedAfterUpdate(r2) {
+			return true
+		}
+	}
+	return false
+}
+
+// builtOn reports whether stage is base or built on it.
+func (h *ahPass) builtOn(stage, base int) bool {
+	for _, s := range h.se.Lineage(h.d.Stages[stage]) {
+		if s.Index == base {
+			return true
+		}
+	}
+	return false
+}
+
+// rpmCleanup appends `dnf clean all` (yum, microdnf; `zypper clean --all`).
+func (h *ahPass) rpmCleanup(r *ahRun) (transform.Finding, bool) {
+	var last *cacheplan.Invocation
+	for _, inv := range r.invs {
+		switch inv.Manager.Name {
+		case "dnf", "microdnf", "zypper":
+			if inv.IsClean() {
+				return transform.Finding{}, false
+			}
+			if len(inv.Sub) > 0 && slices.Contains(rpmInstalls, inv.Sub[0]) {
+				last = inv
+			}
+		}
+	}
+	if last == nil || last.Sudo || last.User != "" {
+		return transform.Finding{}, false
+	}
+	prog := cacheplan.ProgBase(last.Prog)
+	// The script handling a cache directory itself (the --mount flags are
+	// checked against the directory the manager really uses).
+	dirs, candidates := cacheplan.SystemCacheDirs(r.env, prog)
+	for _, d := range candidates {
+		if strings.Contains(r.script.Text, d) {
+			return transform.Finding{}, false
+		}
+	}
+	if r.mountedAt(dirs...) || prog == "tdnf" || h.cacheMounted(r.ins, dirs...) {
+		return transform.Finding{}, false
+	}
+	cmd := prog + " clean all"
+	if last.Manager.Name == "zypper" {
+		cmd = "zypper clean --all"
+	}
+	e, ok := transform.AppendCommand(h.d, r.ins, r.script, cmd)
+	if !ok {
+		return transform.Finding{}, false
+	}
+	return h.p.Finding(transform.AptHygieneRule, r.ins, fmt.Sprintf("%s leaves its cache in the image: end the RUN with `%s`", prog, cmd), e), true
+}
+
+// apkNoCache turns `apk update && apk add x` into `apk add --no-cache x`.
+func (h *ahPass) apkNoCache(r *ahRun) []transform.Finding {
+	var adds, updates []*cacheplan.Invocation
+	for _, inv := range r.invs {
+		if inv.Manager.Name != "apk" || len(inv.Sub) == 0 {
+			continue
+		}
+		if inv.IsClean() {
+			return nil
+		}
+		switch inv.Sub[0] {
+		case "add", "upgrade":
+			adds = append(adds, inv)
+		case "update":
+			updates = append(updates, inv)
+		default:
+			if inv.Sub[0] != "del" && inv.Sub[0] != "info" {
+				return nil
+			}
+		}
+	}
+	if len(adds) == 0 || r.mountedAt("/var/cache/apk", "/etc/apk/cache") || r.mentions("/var/cache/apk") || r.mentions("/etc/apk/cache") || h.cacheMounted(r.ins, "/var/cache/apk") {
+		return nil
+	}
+	var edits []emit.Edit
+	for _, inv := range adds {
+		if inv.Sudo || inv.User != "" || transform.HasWord(inv.Args, "--no-cache") {
+			continue
+		}
+		if transform.HasAnyPrefix(inv.Args, "--cache-dir", "--root", "-p") {
+			return nil
+		}
+		replaced := false
+		for _, a := range inv.Args {
+			if a.Value == "--update" || a.Value == "-U" || a.Value == "--update-cache" {
+				edits = append(edits, emit.Edit{Start: a.Span.Start, End: a.Span.End, New: "--no-cache"})
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			w := inv.Args[inv.SubIdx[0]]
+			edits = append(edits, emit.Edit{Start: w.Span.End, End: w.Span.End, New: " --no-cache"})
+		}
+	}
+	if len(edits) == 0 && len(updates) == 0 {
+		return nil
+	}
+	for _, inv := range updates {
+		e, ok := transform.RemoveCommand(h.d, r.ins, r.script, inv.Cmd.Call)
+		if !ok {
+			return []transform.Finding{h.p.Finding(transform.AptHygieneRule, r.ins, "`apk update` leaves apk's index in the image: use `apk add --no-cache` instead")}
+		}
+		edits = append(edits, e)
+	}
+	if len(edits) == 0 || !transform.EditedRunParses(h.d, r.ins, edits) {
+		return nil
+	}
+	msg := "apk keeps its index in the image: use `apk add --no-cache`"
+	if len(updates) > 0 {
+		msg += " instead of `apk update`"
+	}
+	return []transform.Finding{h.p.Finding(transform.AptHygieneRule, r.ins, msg, edits...)}
+}

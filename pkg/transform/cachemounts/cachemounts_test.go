@@ -1,0 +1,33 @@
+package cachemounts_test
+
+import (
+	"testing"
+
+	"github.com/dfopt/dfopt/pkg/transform"
+	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
+	"github.com/stretchr/testify/require"
+)
+
+// TestCacheMountsIdempotent runs the rule twice on the golden-style
+// inputs of the package-manager table and checks that the second run has
+// nothing left to do.
+func TestCacheMountsIdempotent(t *testing.T) {
+	srcs := []string{
+		"FROM python:3.12\nRUN pip install --no-cache-dir -r r.txt && rm -rf /root/.cache/pip\n",
+		"FROM debian\nRUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n",
+		"FROM alpine\nRUN apk add --no-cache curl && rm -rf /var/cache/apk/*\n",
+		"FROM golang:1.23 AS b\nRUN go mod download\nRUN go build -o /x .\nFROM scratch\nCOPY --from=b /x /x\n",
+		"FROM node:20\nUSER node\nRUN npm ci && npm cache clean --force\n",
+	}
+	rules, err := transform.Select([]string{transform.CacheMountsRule, transform.AptHygieneRule}, nil)
+	require.NoError(t, err)
+	chain := &transform.Chain{Transforms: rules, Options: transform.Options{Syntax: "never"}}
+	for _, src := range srcs {
+		res, err := chain.Run("Dockerfile", []byte(src), nil)
+		require.NoError(t, err, src)
+		require.True(t, res.Changed(), src)
+		again, err := chain.Run("Dockerfile", res.Out, nil)
+		require.NoError(t, err)
+		require.Equal(t, string(res.Out), string(again.Out))
+	}
+}

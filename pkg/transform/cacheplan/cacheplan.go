@@ -1,0 +1,191 @@
+// Package cacheplan is the cache plan, an analysis that cache-mounts,
+// apt-hygiene and syntax-header require: for every RUN, the package
+// managers it runs (managers.go), the cache directories they use and which
+// of them can be mounted. Where each directory is comes from dir.go; which
+// uses must be dropped because of other instructions, from conflict.go,
+// rm.go, defeat.go and runtimeuse.go; the edits that carry a plan out,
+// from edits.go.
+package cacheplan
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
+)
+
+// Run is one RUN of the document as the plan sees it.
+type Run struct {
+	Ins      *ast.Instruction
+	env      *transform.StageState
+	script   *ast.Script
+	id       transform.RunUser
+	mctx     *ManagerCtx
+	Invs     []*Invocation
+	Uses     []*Use
+	existing []ast.Mount
+	Blocked  string // why the RUN is not touched
+	Notes    []string
+	rms      []rmCmd
+	assigns  []runAssign
+	allUses  []*Use // before merging uses of the same directory
+}
+
+type Use struct {
+	run     *Run
+	Manager *Manager
+	Spec    *CacheSpec
+	target  transform.EnvValue
+	Key     string
+	uid     transform.EnvValue
+	gid     transform.EnvValue
+	inv     *Invocation
+	Covered bool // an existing cache mount already covers it
+	Drop    string
+	also    []*Manager // other managers of the RUN using the same directory
+}
+
+type Plan struct {
+	Pass   *transform.Pass
+	Doc    *ast.Document
+	se     *transform.StageEnv
+	Runs   []*Run
+	mounts map[*ast.Instruction][]ast.Mount
+}
+
+// mountsOf reads a RUN's --mount flags once.
+func (c *Plan) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
+	if ms, ok := c.mounts[ins]; ok {
+		return ms, nil
+	}
+	ms, err := c.Doc.Mounts(ins, c.se.At(ins).Expander())
+	if err != nil {
+		return nil, err
+	}
+	if c.mounts == nil {
+		c.mounts = map[*ast.Instruction][]ast.Mount{}
+	}
+	c.mounts[ins] = ms
+	return ms, nil
+}
+
+// Analysis is what cache-mounts will mount, per RUN: the cache
+// directories of its package managers, where they are, and which of them
+// can be mounted safely (and why not). cache-mounts turns it into edits;
+// apt-hygiene reads it so as not to propose a cleanup that a mount makes
+// unneeded; syntax-header reads it for the frontend the mounts need.
+var Analysis = &transform.Analysis{
+	Name: "cache-plan",
+	Doc:  "the cache directories each RUN's package managers use and which of them can be mounted",
+	Run:  func(p *transform.Pass) any { return planCacheMounts(p) },
+}
+
+// Of is the pass's cache plan.
+func Of(p *transform.Pass) *Plan { return p.ResultOf(Analysis).(*Plan) }
+
+// planCacheMounts decides, for every RUN, which cache directories can be
+// mounted.
+func planCacheMounts(p *transform.Pass) *Plan {
+	c := &Plan{Pass: p, Doc: p.Doc, se: transform.NewStageEnv(p.Doc)}
+	for _, ins := range c.Doc.Instructions {
+		if ins.Cmd == "run" && ins.Stage >= 0 {
+			c.Runs = append(c.Runs, c.plan(ins))
+		}
+	}
+	c.groups()
+	return c
+}
+
+// WillMount reports whether cache-mounts mounts (or finds mounted) a cache
+// on dir for a RUN.
+func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
+	for _, r := range c.Runs {
+		if r.Ins != ins || r.Blocked != "" {
+			continue
+		}
+		for _, u := range r.Uses {
+			if u.Drop == "" && slices.Contains(dirs, u.Key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// plan finds the managers of a RUN and where their caches are.
+func (c *Plan) plan(ins *ast.Instruction) *Run {
+	r := &Run{Ins: ins, env: c.se.At(ins)}
+	r.id = r.env.Identity()
+	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Env: r.env}
+	if runIgnored(c.Doc, ins, transform.CacheMountsRule) {
+		r.Blocked = "ignored"
+	}
+	switch {
+	case ins.JSON && len(ins.Args) == 0:
+		return r
+	case ins.JSON:
+		words := make([]ast.Word, len(ins.Args))
+		for i, a := range ins.Args {
+			words[i] = ast.Word{Value: a, Lit: true}
+		}
+		r.Invs = FindInvocations(r.mctx, []ast.Command{{Name: ins.Args[0], Args: words}})
+		if r.Blocked == "" {
+			r.Blocked = "JSON-form RUN: not touched (the shell form can take a cache mount)"
+		}
+	default:
+		r.script = c.se.Shell(ins)
+		r.mctx.Script = r.script
+		if r.script == nil {
+			if c.Doc.IsPOSIX(ins) || len(ins.Args) == 0 {
+				return r
+			}
+			var cmds []ast.Command
+			fields := strings.Fields(ins.Args[0])
+			for i := range fields {
+				words := make([]ast.Word, 0, len(fields)-i)
+				for _, f := range fields[i:] {
+					words = append(words, ast.Word{Value: f, Lit: true})
+				}
+				cmds = append(cmds, ast.Command{Name: fields[i], Args: words})
+			}
+			if invs := FindInvocations(r.mctx, cmds); len(invs) > 0 {
+				r.Invs = invs[:1]
+			}
+			if r.Blocked == "" {
+				r.Blocked = "RUN under a non-POSIX SHELL: not touched"
+			}
+		} else {
+			r.Invs = FindInvocations(r.mctx, r.script.Commands)
+			if len(r.Invs) > 0 && r.Blocked == "" && r.script.Background {
+				r.Blocked = "RUN that starts a command in the background (`&`): not touched"
+			}
+		}
+	}
+	r.Invs = c.partsOn(ins, r.Invs)
+	if len(r.Invs) == 0 {
+		return r
+	}
+	ms, err := c.mountsOf(ins)
+	if err != nil {
+		if r.Blocked == "" {
+			r.Blocked = "its --mount flags cannot be read: not touched"
+		}
+	}
+	r.existing = ms
+	if r.script != nil {
+		r.rms = c.findRms(r)
+	}
+	for _, inv := range r.Invs {
+		if inv.IsClean() {
+			continue
+		}
+		c.resolve(r, inv)
+	}
+	return r
+}
+
+// runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins.
+func runIgnored(d *ast.Document, ins *ast.Instruction, rule string) bool {
+	return transform.IgnoredAt(d, ins.StartLine, ins.EndLine, rule)
+}

@@ -1,0 +1,564 @@
+package cacheplan
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// Conflicts between uses of a cache directory: the RUNs that use one
+// directory in stages built on one another are mounted together or not at
+// all, and not where another instruction (COPY, VOLUME, a command, the
+// start command) reads or writes it.
+
+// groups applies the rules that span RUNs and stages, dropping uses that
+// cannot be mounted safely.
+func (c *Plan) groups() {
+	byKey := map[string][]*Use{}
+	var keys []string
+	for _, r := range c.Runs {
+		c.dropNested(r)
+		for _, u := range r.Uses {
+			if _, ok := byKey[u.Key]; !ok {
+				keys = append(keys, u.Key)
+			}
+			byKey[u.Key] = append(byKey[u.Key], u)
+		}
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		for _, comp := range c.components(byKey[key]) {
+			if why := c.conflict(key, comp); why != "" {
+				for _, u := range comp {
+					if u.Drop == "" {
+						u.Drop = why
+					}
+				}
+			}
+		}
+	}
+}
+
+// dropNested keeps one use per directory of a RUN and drops a directory
+// inside another one mounted by the same RUN.
+func (c *Plan) dropNested(r *Run) {
+	r.allUses = r.Uses
+	var kept []*Use
+	seen := map[string]*Use{}
+	for _, u := range r.Uses {
+		if k := seen[u.Key]; k != nil {
+			k.also = append(k.also, u.Manager)
+			continue
+		}
+		seen[u.Key] = u
+		kept = append(kept, u)
+	}
+	r.Uses = kept[:0:0]
+	for _, u := range kept {
+		inner := false
+		for _, o := range kept {
+			if o != u && strictlyUnder(u.Key, o.Key) {
+				inner = true
+			}
+		}
+		if !inner {
+			r.Uses = append(r.Uses, u)
+		}
+	}
+}
+
+// components splits the uses of one directory into groups whose stages
+// are built on one another.
+func (c *Plan) components(uses []*Use) [][]*Use {
+	parent := make([]int, len(uses))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			i = parent[i]
+		}
+		return i
+	}
+	for i := range uses {
+		for j := i + 1; j < len(uses); j++ {
+			if c.related(uses[i].run.Ins.Stage, uses[j].run.Ins.Stage) {
+				parent[find(i)] = find(j)
+			}
+		}
+	}
+	groups := map[int][]*Use{}
+	var order []int
+	for i, u := range uses {
+		root := find(i)
+		if _, ok := groups[root]; !ok {
+			order = append(order, root)
+		}
+		groups[root] = append(groups[root], u)
+	}
+	out := make([][]*Use, 0, len(order))
+	for _, r := range order {
+		out = append(out, groups[r])
+	}
+	return out
+}
+
+// related reports whether one stage is built on the other (or they are the same).
+func (c *Plan) related(a, b int) bool {
+	if a == b {
+		return true
+	}
+	sa, sb := c.Doc.Stages[a], c.Doc.Stages[b]
+	for _, s := range c.se.Lineage(sa) {
+		if s.Index == b {
+			return true
+		}
+	}
+	for _, s := range c.se.Lineage(sb) {
+		if s.Index == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Plan) relatedToAny(stage int, comp []*Use) bool {
+	for _, u := range comp {
+		if c.related(stage, u.run.Ins.Stage) {
+			return true
+		}
+	}
+	return false
+}
+
+// beforeAnyUse reports an instruction that runs before one of the uses, in
+// the use's stage or a stage it is built on.
+func (c *Plan) beforeAnyUse(ins *ast.Instruction, comp []*Use) bool {
+	for _, u := range comp {
+		if ins.Index >= u.run.Ins.Index {
+			continue
+		}
+		for _, s := range c.se.Lineage(c.Doc.Stages[u.run.Ins.Stage]) {
+			if s.Index == ins.Stage {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// builtOnAny reports whether stage is one of comp's stages or built on one.
+func (c *Plan) builtOnAny(stage int, comp []*Use) bool {
+	for _, s := range c.se.Lineage(c.Doc.Stages[stage]) {
+		for _, u := range comp {
+			if u.run.Ins.Stage == s.Index {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// conflict returns why a directory must not be mounted in a group of RUNs.
+func (c *Plan) conflict(key string, comp []*Use) string {
+	first := comp[0]
+	users := map[*Run]bool{}
+	for _, u := range comp {
+		users[u.run] = true
+	}
+	// A Store directory (and apt's lists) holds what later steps read:
+	// every RUN that uses it must be mounted, or none. A pure cache needs
+	// no such agreement: a RUN without the mount just downloads again.
+	consistent := first.Spec.Store || first.Spec.Lists
+	allBlocked := true
+	for _, u := range comp {
+		if u.run.Blocked == "" {
+			allBlocked = false
+		}
+	}
+	if allBlocked {
+		return "" // reported with their own reason
+	}
+	for _, u := range comp {
+		if u.run.Blocked != "" && consistent {
+			if u.run.Blocked == "ignored" {
+				return fmt.Sprintf("the RUN at line %d, which uses %s too, is excluded by an ignore comment", c.Pass.InputLine(u.run.Ins.StartLine), key)
+			}
+			return fmt.Sprintf("the RUN at line %d uses %s too and cannot be changed (%s)", c.Pass.InputLine(u.run.Ins.StartLine), key, strings.SplitN(u.run.Blocked, ":", 2)[0])
+		}
+	}
+	for _, u := range comp {
+		if u.uid.Val != first.uid.Val {
+			return fmt.Sprintf("RUNs at lines %d and %d use %s as different users", first.run.Ins.StartLine, u.run.Ins.StartLine, key)
+		}
+	}
+	// The same directory unresolvable for another use of the manager in the group.
+	for _, r := range c.Runs {
+		if !consistent || users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
+			continue
+		}
+		for _, n := range r.Notes {
+			if strings.HasPrefix(n, first.Manager.Name+": ") && !strings.Contains(n, "runs as another user") {
+				return fmt.Sprintf("the RUN at line %d runs %s too but cannot be mounted", c.Pass.InputLine(r.Ins.StartLine), first.Manager.Name)
+			}
+		}
+	}
+	// The directory itself, in each RUN: for a pure cache only that RUN
+	// goes without the mount.
+	for _, u := range comp {
+		if why := c.runConflict(u.run, key); why != "" {
+			if consistent {
+				return why
+			}
+			u.Drop = why
+		}
+	}
+	// Other instructions of the stages involved.
+	for _, ins := range c.Doc.Instructions {
+		if ins.Stage < 0 {
+			continue
+		}
+		if why := c.instructionConflict(ins, key, comp, users); why != "" {
+			return why
+		}
+	}
+	if first.Spec.Store {
+		if why := c.opaqueBuilds(comp, users); why != "" {
+			return why
+		}
+	}
+	if why := c.runtimeNeeds(key, comp); why != "" {
+		return why
+	}
+	if first.Spec.Lists {
+		if why := c.listsSafe(comp); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// runConflict checks a directory against the RUN that mounts it.
+func (c *Plan) runConflict(r *Run, key string) string {
+	if Under(r.env.Workdir, key) {
+		return "the WORKDIR " + r.env.Workdir + " is inside " + key
+	}
+	if r.id.Home.Val != "" && Under(r.id.Home.Val, key) {
+		return key + " contains the home directory"
+	}
+	if pv, ok := r.env.Lookup("PATH"); ok {
+		for _, p := range strings.Split(pv.Value, ":") {
+			if p != "" && Under(path.Clean(p), key) {
+				return key + " contains " + p + ", which is on the PATH"
+			}
+		}
+	}
+	for _, m := range r.existing {
+		t := m.TargetIn(r.env.Workdir)
+		if m.Type != instructions.MountTypeCache && (Under(t, key) || Under(key, t)) {
+			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", c.Pass.InputLine(r.Ins.StartLine), t, m.Type)
+		}
+	}
+	if why := c.rmConflict(r, key); why != "" {
+		return why
+	}
+	if why := c.substConflict(r, key); why != "" {
+		return why
+	}
+	return c.mentions(r, key, true)
+}
+
+// instructionConflict checks one instruction against a group of uses.
+func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use, users map[*Run]bool) string {
+	switch cmd := ins.Command.(type) {
+	case *instructions.RunCommand:
+		for _, r := range c.Runs {
+			if r.Ins != ins || users[r] || !c.relatedToAny(ins.Stage, comp) {
+				continue
+			}
+			if why := c.mentions(r, key, false); why != "" {
+				return why
+			}
+		}
+		if ms, err := c.mountsOf(ins); err == nil {
+			for _, m := range ms {
+				if m.From == "" {
+					continue
+				}
+				if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, comp) && overlaps(path.Clean("/"+m.Source), key) {
+					return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", c.Pass.InputLine(ins.StartLine), m.Source, m.From)
+				}
+			}
+		}
+	case *instructions.CopyCommand:
+		return c.copyConflict(ins, key, comp, cmd.From, cmd.SourcePaths, cmd.DestPath)
+	case *instructions.AddCommand:
+		return c.copyConflict(ins, key, comp, "", cmd.SourcePaths, cmd.DestPath)
+	case *instructions.VolumeCommand:
+		if !c.relatedToAny(ins.Stage, comp) {
+			return ""
+		}
+		env := c.se.At(ins)
+		for _, v := range cmd.Volumes {
+			if ev, err := env.Expand(v); err == nil && overlaps(path.Clean("/"+ev.Val), key) {
+				return fmt.Sprintf("VOLUME at line %d covers %s", c.Pass.InputLine(ins.StartLine), key)
+			}
+		}
+	}
+	return ""
+}
+
+func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from string, srcs []string, dest string) string {
+	env := c.se.At(ins)
+	if from != "" {
+		if st := c.stageRef(from, ins); st != nil {
+			if c.builtOnAny(st.Index, comp) {
+				for _, s := range srcs {
+					sv, err := env.Expand(s)
+					if err != nil {
+						return fmt.Sprintf("COPY --from=%s at line %d copies a path dfopt cannot resolve", from, c.Pass.InputLine(ins.StartLine))
+					}
+					if overlaps(globBase(path.Clean("/"+sv.Val)), key) {
+						return fmt.Sprintf("COPY --from=%s at line %d reads %s from the image", from, c.Pass.InputLine(ins.StartLine), sv.Val)
+					}
+				}
+			}
+		}
+	}
+	// A write into the directory matters only before a RUN that mounts
+	// it (the mount would hide what was written).
+	if !c.beforeAnyUse(ins, comp) {
+		return ""
+	}
+	dv, err := env.Expand(dest)
+	if err != nil {
+		return fmt.Sprintf("the destination of %s at line %d cannot be resolved", ins.Keyword, c.Pass.InputLine(ins.StartLine))
+	}
+	d := dv.Val
+	if !path.IsAbs(d) {
+		d = path.Join(env.Workdir, d)
+	}
+	d = path.Clean(d)
+	if Under(d, key) {
+		return fmt.Sprintf("%s at line %d writes into %s", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), key)
+	}
+	if !strictlyUnder(key, d) {
+		return ""
+	}
+	rel := strings.TrimPrefix(key, strings.TrimSuffix(d, "/")+"/")
+	if from != "" {
+		return fmt.Sprintf("%s --from=%s at line %d copies into %s, which contains %s", strings.ToUpper(ins.Cmd), from, c.Pass.InputLine(ins.StartLine), d, key)
+	}
+	if c.Pass.Context != nil {
+		for _, s := range srcs {
+			if sv, err := env.Expand(s); err == nil && c.Pass.Context.Exists(path.Join(sv.Val, rel)) {
+				return fmt.Sprintf("%s at line %d copies %s from the build context", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), path.Join(sv.Val, rel))
+			}
+		}
+	}
+	return ""
+}
+
+// stageRef resolves a --from reference to an earlier stage.
+func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
+	if v, err := c.se.At(at).Expand(ref); err == nil {
+		ref = v.Val
+	}
+	st := c.Doc.StageByName(ref)
+	if st == nil || at.Stage >= 0 && st.Index >= at.Stage {
+		return nil
+	}
+	return st
+}
+
+// Commands whose mention of a cache directory is harmless.
+var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true, "ls": true, "echo": true, "printf": true, "test": true, "[": true, "true": true, "du": true, "stat": true}
+
+// mentions reports a command (other than the managers themselves and rm,
+// handled apart) that names the directory or something inside it.
+func (c *Plan) mentions(r *Run, key string, isUser bool) string {
+	if r.script == nil {
+		if r.Ins.JSON {
+			for _, a := range r.Ins.Args {
+				if mentionsPath(a, key, r) {
+					return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
+				}
+			}
+			return ""
+		}
+		if len(r.Ins.Args) > 0 && strings.Contains(r.Ins.Args[0], key) {
+			return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
+		}
+		return ""
+	}
+	for _, args := range r.otherCommands() {
+		name := ProgBase(args[0])
+		if benignCommands[name] || name == "rm" && isUser {
+			continue
+		}
+		for _, w := range args[1:] {
+			if mentionsPath(w.Value, key, r) || c.substMentions(r, w, key) {
+				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, c.Pass.InputLine(r.Ins.StartLine), key)
+			}
+		}
+	}
+	return ""
+}
+
+// mentionsPath reports whether a word names dir or a path inside it, after
+// resolving ~, $HOME and the stage's variables.
+func mentionsPath(word, dir string, r *Run) bool {
+	w := word
+	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
+		w = expandPathWord(w, r)
+	}
+	for i := 0; ; {
+		j := strings.Index(w[i:], dir)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(dir)
+		okBefore := j == 0 || strings.ContainsRune("=:\"' ", rune(w[j-1]))
+		okAfter := end == len(w) || w[end] == '/' || w[end] == '"' || w[end] == '\'' || w[end] == ':'
+		if okBefore && okAfter {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// expandPathWord resolves ~ and variables in a word; unknown parts stay.
+func expandPathWord(w string, r *Run) string {
+	if strings.HasPrefix(w, "~/") || w == "~" {
+		if r.id.Home.Val != "" {
+			w = r.id.Home.Val + w[1:]
+		}
+	}
+	if v, ok := r.env.ShellValue(w); ok {
+		return v.Val
+	}
+	if r.id.Home.Val != "" {
+		w = strings.ReplaceAll(w, "${HOME}", r.id.Home.Val)
+		w = strings.ReplaceAll(w, "$HOME", r.id.Home.Val)
+	}
+	return w
+}
+
+// Build drivers that may run a package manager dfopt cannot see.
+var buildDrivers = map[string]bool{"make": true, "gmake": true, "mage": true, "task": true, "just": true, "bazel": true, "bazelisk": true, "goreleaser": true, "scons": true, "ninja": true, "cmake": true, "meson": true, "earthly": true, "nix": true}
+
+// opaqueBuilds: a RUN of the stages involved runs a build driver or a
+// script, which may read a Store directory (Go modules, the Maven
+// repository) from the image without the mount.
+func (c *Plan) opaqueBuilds(comp []*Use, users map[*Run]bool) string {
+	for _, r := range c.Runs {
+		if users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
+			continue
+		}
+		var cmds [][]ast.Word
+		switch {
+		case r.script != nil:
+			for _, cmd := range r.script.Commands {
+				cmds = append(cmds, transform.StripWrappers(cmd.Args))
+			}
+		case r.Ins.JSON && len(r.Ins.Args) > 0:
+			var words []ast.Word
+			for _, a := range r.Ins.Args {
+				words = append(words, ast.Word{Value: a, Lit: true})
+			}
+			cmds = append(cmds, words)
+		}
+		for _, args := range cmds {
+			if len(args) == 0 {
+				continue
+			}
+			if name := opaqueDriver(args); name != "" {
+				return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", c.Pass.InputLine(r.Ins.StartLine), name, comp[0].Key)
+			}
+		}
+	}
+	return ""
+}
+
+func opaqueDriver(args []ast.Word) string {
+	w := strings.Trim(args[0].Value, `"'`)
+	name := path.Base(w)
+	switch {
+	case buildDrivers[name], strings.HasSuffix(name, ".sh"):
+		return name
+	case (name == "sh" || name == "bash" || name == "ash" || name == "dash" || name == "zsh") && len(args) > 1 && !strings.HasPrefix(args[1].Value, "-"):
+		return name + " " + args[1].Value
+	case strings.HasPrefix(w, "./") && name != "mvnw" && name != "gradlew" && name != "configure":
+		return w
+	}
+	return ""
+}
+
+// listsSafe decides whether apt's lists can be mounted: every RUN of the
+// group updates them itself before installing. Like apt-hygiene, dfopt
+// treats the lists as a cache the image does not need (a RUN that installs
+// later must run `apt-get update` anyway).
+func (c *Plan) listsSafe(comp []*Use) string {
+	for _, u := range comp {
+		r := u.run
+		if !aptUpdatesFirst(r) {
+			return fmt.Sprintf("the RUN at line %d installs with apt without updating its lists first: it reads them from the image", c.Pass.InputLine(r.Ins.StartLine))
+		}
+	}
+	// A later apt RUN of the stages that does not update.
+	for _, r := range c.Runs {
+		if r.script == nil || !c.relatedToAny(r.Ins.Stage, comp) {
+			continue
+		}
+		for _, inv := range r.Invs {
+			if inv.Manager.Name == "apt" && !aptUpdatesFirst(r) {
+				return fmt.Sprintf("the RUN at line %d uses apt without updating its lists", c.Pass.InputLine(r.Ins.StartLine))
+			}
+		}
+	}
+	return ""
+}
+
+// aptUpdatesFirst: the RUN's first apt command that needs the lists is `update`.
+func aptUpdatesFirst(r *Run) bool {
+	for _, inv := range r.Invs {
+		if inv.Manager.Name != "apt" || inv.IsClean() || len(inv.Sub) == 0 {
+			continue
+		}
+		return inv.Sub[0] == "update"
+	}
+	return true
+}
+
+// overlaps reports whether two paths are the same or one contains the other.
+func overlaps(a, b string) bool { return Under(a, b) || Under(b, a) }
+
+// Under reports whether p is dir or inside it.
+func Under(p, dir string) bool {
+	if p == dir || dir == "/" {
+		return true
+	}
+	return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+func strictlyUnder(p, dir string) bool { return p != dir && Under(p, dir) }
+
+// globBase is the part of a path before its first wildcard, cut back to a
+// whole folder.
+func globBase(p string) string {
+	i := strings.IndexAny(p, "*?[{")
+	if i < 0 {
+		return p
+	}
+	j := strings.LastIndexByte(p[:i], '/')
+	if j <= 0 {
+		return "/"
+	}
+	return p[:j]
+}

@@ -1,0 +1,501 @@
+package cacheplan
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Cache-directory resolution: where a package manager's cache is for one
+// RUN (its options, the variables in force, the user's home), and the
+// conditions under which dfopt may mount it for that user.
+
+// resolve finds the cache directories of one invocation.
+func (c *Plan) resolve(r *Run, inv *Invocation) {
+	m := inv.Manager
+	note := func(why string) {
+		r.Notes = append(r.Notes, m.Name+": "+why)
+	}
+	if inv.User != "" && !m.System {
+		note("it runs as another user (" + inv.User + ")")
+		return
+	}
+	if m.Veto != nil {
+		if why := m.Veto(r.mctx, inv); why != "" {
+			note(why)
+			return
+		}
+	}
+	for _, name := range m.NoCacheEnv {
+		if why := stageDefeat(r, inv, name); why != "" {
+			note(why)
+			return
+		}
+	}
+	for i := range m.Caches {
+		spec := &m.Caches[i]
+		target, skip, why := c.cacheDir(r, inv, spec)
+		if skip {
+			continue
+		}
+		if why != "" {
+			note(why)
+			continue
+		}
+		u := &Use{run: r, Manager: m, Spec: spec, target: target, Key: target.Val, inv: inv}
+		for _, em := range r.existing {
+			if em.Type == instructions.MountTypeCache && overlaps(u.Key, em.TargetIn(r.env.Workdir)) {
+				u.Covered = true
+			}
+		}
+		if !u.Covered && strings.Count(u.Key, "/") < 2 {
+			note("the cache directory " + u.Key + " is too close to the root to be mounted")
+			continue
+		}
+		if !m.System && !r.id.Root && !u.Covered {
+			if r.id.UID.Val == "" {
+				why := r.id.Why
+				if why == "" {
+					why = userLabel(r.id) + ": its uid is unknown"
+				}
+				note(why + "; a mount for a non-root user needs uid=")
+				continue
+			}
+			u.uid, u.gid = r.id.UID, r.id.GID
+			if why := nonRootParents(r, u); why != "" {
+				note(why)
+				continue
+			}
+			if !r.env.InScope(u.uid, r.env) || u.gid.Arg && !r.env.InScope(u.gid, r.env) {
+				note("the uid of " + userLabel(r.id) + " depends on a build argument out of scope")
+				continue
+			}
+		}
+		r.Uses = append(r.Uses, u)
+	}
+}
+
+// Commands that do not write into the user's cache folders.
+var quietCommands = map[string]bool{"cd": true, "echo": true, "printf": true, "true": true, "false": true, "test": true, "[": true, "mkdir": true, "chmod": true, "chown": true, "ln": true, "cp": true, "mv": true, "rm": true, "touch": true, "cat": true, "ls": true, "set": true, "sed": true, "grep": true, "find": true, "tar": true, "unzip": true, "curl": true, "wget": true}
+
+// nonRootParents: a mount for a non-root user under a folder of its home
+// that may not exist yet (~/.cache) makes the runtime create that folder
+// as root for the RUN; another program of the RUN that writes its own
+// cache there would fail. Mount only when the RUN runs nothing else that
+// could.
+func nonRootParents(r *Run, u *Use) string {
+	home := r.id.Home.Val
+	if r.script == nil || home == "" || !Under(u.Key, home) || path.Dir(u.Key) == home {
+		return ""
+	}
+	for _, args := range r.otherCommands() {
+		if name := ProgBase(args[0]); !quietCommands[name] {
+			return fmt.Sprintf("the mount would make %s a root-owned folder for the RUN, and `%s` may need to write there", path.Dir(u.Key), name)
+		}
+	}
+	return ""
+}
+
+// otherCommands are the RUN's commands, wrappers stripped, that no package
+// manager invocation of the table covers.
+func (r *Run) otherCommands() [][]ast.Word {
+	managed := map[int]bool{}
+	for _, inv := range r.Invs {
+		managed[inv.call] = true
+	}
+	var out [][]ast.Word
+	for i, cmd := range r.script.Commands {
+		if args := transform.StripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
+			out = append(out, args)
+		}
+	}
+	return out
+}
+
+func userLabel(id transform.RunUser) string {
+	if id.Name == "" {
+		return "the base image's user"
+	}
+	return "USER " + id.Name
+}
+
+// stageDefeat reports a cache-defeating variable set by ENV (which dfopt
+// must not change: it is part of the image).
+func stageDefeat(r *Run, inv *Invocation, spec string) string {
+	name, want, hasWant := strings.Cut(spec, "=")
+	if _, ok := inv.assign[name]; ok {
+		return "" // set on the command itself: removed with the mount
+	}
+	if exportedInRun(r, name) {
+		return name + " is set in the RUN by `export`: the cache would stay unused"
+	}
+	v, ok := r.env.Lookup(name)
+	if !ok || !v.Set || hasWant && v.Value != want {
+		return ""
+	}
+	where := "ENV"
+	if v.IsArg {
+		where = "ARG"
+	}
+	if v.Line > 0 {
+		where += fmt.Sprintf(" at line %d", v.Line)
+	}
+	return name + " is set by " + where + ": a cache mount would stay unused"
+}
+
+// cacheDir resolves a spec for an invocation. skip: the spec does not
+// apply; why: its place is unknown.
+func (c *Plan) cacheDir(r *Run, inv *Invocation, spec *CacheSpec) (v transform.EnvValue, skip bool, why string) {
+	lookup := func(name string) (transform.EnvValue, bool, string) { return cacheVar(r, inv, name) }
+	for _, name := range spec.Unless {
+		if _, ok, _ := lookup(name); ok {
+			return transform.EnvValue{}, true, ""
+		}
+	}
+	if spec.Path != nil {
+		dir, why := spec.Path(r.env, ProgBase(inv.Prog))
+		if why != "" {
+			return transform.EnvValue{}, false, why
+		}
+		return transform.LitValue(dir), false, ""
+	}
+	// A command-line option wins.
+	if v, skip, why, found := flagDir(r, inv, spec, lookup); found {
+		return v, skip, why
+	}
+	for _, alt := range spec.Dirs {
+		if v, skip, why, found := c.altDir(r, inv, alt, lookup); found {
+			return v, skip, why
+		}
+	}
+	return transform.EnvValue{}, false, "the cache location is unknown"
+}
+
+// cacheVar is the value of a variable that moves a cache, for one
+// invocation: set on the command, in the RUN, or by ENV/ARG. ok: it is
+// set; why: its value is not certain.
+func cacheVar(r *Run, inv *Invocation, name string) (transform.EnvValue, bool, string) {
+	if val, ok := inv.assign[name]; ok {
+		if val == "" || slices.Contains(inv.Manager.NoCacheEnv, name+"="+val) {
+			// Unset, or a value that switches the cache off (removed with the mount).
+			return transform.EnvValue{}, false, ""
+		}
+		ev, ok := r.env.ShellValue(val)
+		if !ok {
+			return transform.EnvValue{}, false, name + " is set to a value dfopt cannot resolve"
+		}
+		inv.movedBy = name
+		return ev, true, ""
+	}
+	if val, set, uncertain := runAssignment(r, inv, name); uncertain {
+		return transform.EnvValue{}, false, name + " is set in the RUN in a way dfopt cannot follow"
+	} else if set {
+		if val.Val == "" {
+			return transform.EnvValue{}, false, ""
+		}
+		inv.movedBy = name
+		return val, true, ""
+	}
+	ev, ok := r.env.VarValue(name)
+	if ok {
+		if v, _ := r.env.Lookup(name); v.Line > 0 {
+			inv.movedBy = name
+		}
+	}
+	return ev, ok, ""
+}
+
+// flagDir is the cache directory a command-line option (or a variable
+// holding options) gives; found: it decides.
+func flagDir(r *Run, inv *Invocation, spec *CacheSpec, lookup func(string) (transform.EnvValue, bool, string)) (v transform.EnvValue, skip bool, why string, found bool) {
+	if len(spec.Flags) == 0 {
+		return transform.EnvValue{}, false, "", false
+	}
+	if val, found, bad := flagValue(r, inv.Args, spec.Flags); bad != "" {
+		return transform.EnvValue{}, false, bad, true
+	} else if found {
+		inv.movedBy = "its " + strings.TrimSuffix(spec.Flags[0], "=") + " option"
+		v, skip, why := checkDir(val.Join(spec.FlagSub))
+		return v, skip, why, true
+	}
+	for _, name := range spec.EnvFlags {
+		ev, ok, _ := lookup(name)
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Fields(ev.Val) {
+			for _, fl := range spec.Flags {
+				if strings.HasSuffix(fl, "=") && strings.HasPrefix(f, fl) {
+					inv.movedBy = name
+					v, skip, why := checkDir(transform.LitValue(f[len(fl):]).Join(spec.FlagSub))
+					return v, skip, why, true
+				}
+			}
+		}
+	}
+	return transform.EnvValue{}, false, "", false
+}
+
+// altDir tries one of a spec's places for the cache ("?VAR", "root:DIR",
+// "$VAR/sub", "~/sub", "DIR"); found: it decides.
+func (c *Plan) altDir(r *Run, inv *Invocation, alt string, lookup func(string) (transform.EnvValue, bool, string)) (v transform.EnvValue, skip bool, why string, found bool) {
+	switch {
+	case strings.HasPrefix(alt, "?"):
+		if _, ok, _ := lookup(alt[1:]); ok {
+			return transform.EnvValue{}, false, alt[1:] + " is set: the cache is not at a known place", true
+		}
+	case strings.HasPrefix(alt, "root:"):
+		if r.id.Root && !inv.Sudo {
+			v, skip, why := checkDir(transform.LitValue(alt[len("root:"):]))
+			return v, skip, why, true
+		}
+	case strings.HasPrefix(alt, "$"):
+		name, sub, _ := strings.Cut(alt[1:], "/")
+		ev, ok, bad := lookup(name)
+		if bad != "" {
+			return transform.EnvValue{}, false, bad, true
+		}
+		if !ok {
+			return transform.EnvValue{}, false, "", false
+		}
+		if name == "GOPATH" {
+			if i := strings.IndexByte(ev.Val, ':'); i >= 0 {
+				if ev.Arg {
+					return transform.EnvValue{}, false, "GOPATH lists several folders and depends on a build argument", true
+				}
+				ev = transform.LitValue(ev.Val[:i])
+			}
+		}
+		if strings.HasPrefix(ev.Val, "~/") {
+			home, why := c.home(r, inv)
+			if why != "" {
+				return transform.EnvValue{}, false, why, true
+			}
+			ev = home.Join(ev.Val[2:])
+		}
+		v, skip, why := checkDir(ev.Join(sub))
+		return v, skip, why, true
+	case strings.HasPrefix(alt, "~/"):
+		home, why := c.home(r, inv)
+		if why != "" {
+			return transform.EnvValue{}, false, why, true
+		}
+		v, skip, why := checkDir(home.Join(alt[2:]))
+		return v, skip, why, true
+	default:
+		v, skip, why := checkDir(transform.LitValue(alt))
+		return v, skip, why, true
+	}
+	return transform.EnvValue{}, false, "", false
+}
+
+func (c *Plan) home(r *Run, inv *Invocation) (transform.EnvValue, string) {
+	if val, ok := inv.assign["HOME"]; ok {
+		ev, ok := r.env.ShellValue(val)
+		if !ok || !path.IsAbs(ev.Val) {
+			return transform.EnvValue{}, "HOME is set to a value dfopt cannot resolve"
+		}
+		return ev, ""
+	}
+	if val, set, uncertain := runAssignment(r, inv, "HOME"); uncertain {
+		return transform.EnvValue{}, "HOME is changed in the RUN"
+	} else if set {
+		return val, ""
+	}
+	if inv.Sudo {
+		return transform.EnvValue{}, "it runs under sudo, whose HOME depends on the sudo configuration"
+	}
+	if r.id.Home.Val == "" {
+		why := r.id.Why
+		if why == "" {
+			why = "the home of " + userLabel(r.id) + " is unknown"
+		}
+		return transform.EnvValue{}, why
+	}
+	if !r.env.InScope(r.id.Home, r.env) {
+		return transform.EnvValue{}, "the home of " + userLabel(r.id) + " depends on a build argument out of scope"
+	}
+	return r.id.Home, ""
+}
+
+// checkDir accepts a directory a cache mount can target.
+func checkDir(v transform.EnvValue) (transform.EnvValue, bool, string) {
+	p := v.Val
+	if !path.IsAbs(p) {
+		return transform.EnvValue{}, false, "the cache directory " + p + " is relative"
+	}
+	v.Val = path.Clean(p)
+	if strings.ContainsAny(v.Expr, ",\"' \t\n") {
+		return transform.EnvValue{}, false, "the cache directory " + v.Val + " cannot be written in a --mount flag"
+	}
+	if !v.Arg {
+		v.Expr = v.Val
+	}
+	return v, false, ""
+}
+
+// flagValue finds an option naming a directory in an invocation's words.
+func flagValue(r *Run, args []ast.Word, flags []string) (transform.EnvValue, bool, string) {
+	for i, a := range args {
+		for _, f := range flags {
+			var raw string
+			switch {
+			case strings.HasSuffix(f, "="):
+				if !strings.HasPrefix(a.Value, f) {
+					continue
+				}
+				raw = a.Value[len(f):]
+			case a.Value == f:
+				if i+1 >= len(args) {
+					return transform.EnvValue{}, false, f + " has no value"
+				}
+				ev, ok := r.env.WordValue(args[i+1])
+				if !ok {
+					return transform.EnvValue{}, false, f + " has a value dfopt cannot resolve"
+				}
+				return ev, true, ""
+			case strings.HasPrefix(a.Value, f+"="):
+				raw = a.Value[len(f)+1:]
+			default:
+				continue
+			}
+			ev, ok := r.env.ShellValue(raw)
+			if a.Lit {
+				ev, ok = transform.LitValue(raw), true
+			}
+			if !ok {
+				return transform.EnvValue{}, false, f + " has a value dfopt cannot resolve"
+			}
+			return ev, true, ""
+		}
+	}
+	return transform.EnvValue{}, false, ""
+}
+
+// runAssignment finds a variable assigned by the RUN before an invocation:
+// `export NAME=…` or `NAME=…` of a variable the stage exports.
+func runAssignment(r *Run, inv *Invocation, name string) (transform.EnvValue, bool, bool) {
+	if r.script == nil {
+		return transform.EnvValue{}, false, false
+	}
+	at := inv.Cmd.Span.Start
+	var val transform.EnvValue
+	set := false
+	for _, a := range scriptAssigns(r) {
+		if a.name != name {
+			continue
+		}
+		if !a.top {
+			return transform.EnvValue{}, false, true
+		}
+		if a.pos > at {
+			continue
+		}
+		if !a.export {
+			if v, ok := r.env.Lookup(name); !ok || !v.Set {
+				continue // not exported: the manager does not see it
+			}
+		}
+		ev, ok := r.env.ShellValue(a.value)
+		if !ok {
+			return transform.EnvValue{}, false, true
+		}
+		val, set = ev, true
+	}
+	return val, set, false
+}
+
+func exportedInRun(r *Run, name string) bool {
+	if r.script == nil {
+		return false
+	}
+	for _, a := range scriptAssigns(r) {
+		if a.name == name && a.export {
+			return true
+		}
+	}
+	return false
+}
+
+// runAssign is one variable assignment in a RUN's script.
+type runAssign struct {
+	name, value string
+	pos         int  // Src offset
+	top         bool // runs unconditionally in the RUN's own shell
+	export      bool
+}
+
+func scriptAssigns(r *Run) []runAssign {
+	if r.assigns != nil || r.script == nil {
+		return r.assigns
+	}
+	s := r.script
+	out := []runAssign{}
+	var stmts func(list []*syntax.Stmt, top bool)
+	var stmt func(st *syntax.Stmt, top bool)
+	stmt = func(st *syntax.Stmt, top bool) {
+		if st == nil {
+			return
+		}
+		if st.Background || st.Coprocess {
+			top = false
+		}
+		switch c := st.Cmd.(type) {
+		case *syntax.BinaryCmd:
+			and := c.Op == syntax.AndStmt
+			stmt(c.X, top && and)
+			stmt(c.Y, top && and)
+		case *syntax.DeclClause:
+			export := c.Variant.Value == "export"
+			for _, a := range c.Args {
+				if a.Name == nil || a.Naked || a.Value == nil {
+					continue
+				}
+				out = append(out, runAssign{name: a.Name.Value, value: s.Text[a.Value.Pos().Offset():a.Value.End().Offset()], pos: s.Orig(a.Pos()), top: top, export: export})
+			}
+		case *syntax.CallExpr:
+			if len(c.Args) == 0 {
+				for _, a := range c.Assigns {
+					if a.Name == nil || a.Value == nil {
+						continue
+					}
+					out = append(out, runAssign{name: a.Name.Value, value: s.Text[a.Value.Pos().Offset():a.Value.End().Offset()], pos: s.Orig(a.Pos()), top: top})
+				}
+			}
+		case *syntax.Block:
+			stmts(c.Stmts, top)
+		case *syntax.Subshell:
+			stmts(c.Stmts, false)
+		case *syntax.IfClause:
+			for ic := c; ic != nil; ic = ic.Else {
+				stmts(ic.Cond, false)
+				stmts(ic.Then, false)
+			}
+		case *syntax.WhileClause:
+			stmts(c.Cond, false)
+			stmts(c.Do, false)
+		case *syntax.ForClause:
+			stmts(c.Do, false)
+		case *syntax.CaseClause:
+			for _, it := range c.Items {
+				stmts(it.Stmts, false)
+			}
+		case *syntax.FuncDecl:
+			stmt(c.Body, false)
+		}
+	}
+	stmts = func(list []*syntax.Stmt, top bool) {
+		for _, st := range list {
+			stmt(st, top)
+		}
+	}
+	stmts(s.File.Stmts, true)
+	r.assigns = out
+	return out
+}

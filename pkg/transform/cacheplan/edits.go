@@ -1,0 +1,398 @@
+package cacheplan
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// Building cache-mounts' edits for one RUN: the --mount flags, the
+// removal of what defeats the cache, the manager options that make the
+// mount work, kept only as far as the RUN stays valid shell.
+
+type CacheEdits struct {
+	added    []*Use
+	names    []string
+	removed  []string
+	replaced []string
+	keepNote string
+	Edits    []emit.Edit
+}
+
+// What names the managers and directories of the added mounts: "go (/go/pkg/mod)".
+func (e *CacheEdits) What() string {
+	var targets []string
+	for _, u := range e.added {
+		targets = append(targets, u.Key)
+	}
+	return fmt.Sprintf("%s (%s)", strings.Join(Dedupe(e.names), ", "), strings.Join(targets, ", "))
+}
+
+func (e *CacheEdits) Message() string {
+	var b strings.Builder
+	if len(e.added) > 0 {
+		s := ""
+		if len(e.added) > 1 {
+			s = "s"
+		}
+		fmt.Fprintf(&b, "add cache mount%s for %s", s, e.What())
+	}
+	if len(e.removed) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "remove %s", strings.Join(Dedupe(e.removed), ", "))
+		if len(e.added) == 0 {
+			b.WriteString(": the existing cache mount keeps the cache out of the image")
+		}
+	}
+	for _, extra := range append(Dedupe(e.replaced), e.keepNote) {
+		if extra == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(extra)
+	}
+	return b.String()
+}
+
+// EditPlan computes the edits of a RUN: the mount flags, the removals and
+// the manager options. Optional removals that do not leave valid shell
+// are dropped.
+func (c *Plan) EditPlan(r *Run, mounted []*Use) *CacheEdits {
+	plan := &CacheEdits{}
+	keys, byManager, flags := c.mountedKeys(r, mounted, plan)
+	var opts []cmOpt
+	if len(flags) > 0 {
+		opts = append(opts, cmOpt{e: transform.MountEdit(c.Doc, r.Ins, flags), required: true, mount: true})
+	}
+	opts = append(opts, c.defeatRemovals(r, keys, byManager)...)
+	// rm of what the mounts hold.
+	opts = append(opts, c.rmRemovals(r, keys)...)
+	// Manager options that make the mount work.
+	plan.keepNote = c.managerOptions(r, keys, func(e emit.Edit, replace string) {
+		opts = append(opts, cmOpt{e: e, replace: replace, required: true})
+	})
+	c.keepValid(r, plan, fitEdits(opts))
+	return plan
+}
+
+// cmOpt is one edit cache-mounts may make in a RUN.
+type cmOpt struct {
+	e        emit.Edit
+	what     string // removed text, for the message
+	replace  string // a replacement, for the message
+	required bool
+	mount    bool
+}
+
+// mountedKeys lists the directories the RUN will have mounted as caches
+// (its existing cache mounts and the new ones), the managers they serve,
+// and the --mount flags to add; plan gets the added uses.
+func (c *Plan) mountedKeys(r *Run, mounted []*Use, plan *CacheEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
+	for _, m := range r.existing {
+		if m.Type == instructions.MountTypeCache {
+			keys = append(keys, m.TargetIn(r.env.Workdir))
+		}
+	}
+	byManager = map[*Manager]bool{}
+	for _, u := range mounted {
+		covered := false
+		for _, m := range r.existing {
+			t := m.TargetIn(r.env.Workdir)
+			if m.Type == instructions.MountTypeCache && overlaps(u.Key, t) {
+				covered = true
+			}
+		}
+		byManager[u.Manager] = true
+		for _, m := range u.also {
+			byManager[m] = true
+		}
+		if covered {
+			continue
+		}
+		keys = append(keys, u.Key)
+		plan.added = append(plan.added, u)
+		plan.names = append(plan.names, u.Manager.Name)
+		for _, m := range u.also {
+			plan.names = append(plan.names, m.Name)
+		}
+		flags = append(flags, mountFlag(u))
+	}
+	// A manager whose directory lies inside a mounted one counts too.
+	for _, u := range r.allUses {
+		for _, k := range keys {
+			if Under(u.Key, k) {
+				byManager[u.Manager] = true
+			}
+		}
+	}
+	return keys, byManager, flags
+}
+
+// defeatRemovals are the removals of what defeats the mounted caches of
+// the managers in byManager: their clean commands, no-cache options and
+// no-cache variables.
+func (c *Plan) defeatRemovals(r *Run, keys []string, byManager map[*Manager]bool) []cmOpt {
+	var opts []cmOpt
+	for _, inv := range r.Invs {
+		if !byManager[inv.Manager] || r.script == nil {
+			continue
+		}
+		if inv.IsClean() {
+			// Only when everything it empties is mounted, its own directory
+			// included; required when it removes a mounted directory (see
+			// dropRemovedByClean).
+			if !r.cleanMounted(inv, keys) || !cleanOwnDirMounted(r, inv, keys) {
+				continue
+			}
+			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, transform.CommandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
+			}
+			continue
+		}
+		for _, a := range inv.Args {
+			if slices.Contains(inv.Manager.NoCache, a.Value) || strings.HasPrefix(a.Value, "--no-cache-dir=") && inv.Manager.Name == "pip" {
+				if inv.Manager.Name == "apk" {
+					continue // replaced below
+				}
+				if e, ok := transform.RemoveWord(c.Doc, r.Ins, a.Span); ok {
+					opts = append(opts, cmOpt{e: e, what: a.Value})
+				}
+			}
+		}
+		for i, as := range inv.Cmd.Call.Assigns {
+			name := as.Name.Value
+			val := ""
+			if as.Value != nil {
+				val = r.script.Text[as.Value.Pos().Offset():as.Value.End().Offset()]
+			}
+			for _, spec := range inv.Manager.NoCacheEnv {
+				n, want, hasWant := strings.Cut(spec, "=")
+				if n == name && (!hasWant || strings.Trim(val, `"'`) == want) {
+					if e, ok := transform.RemoveWord(c.Doc, r.Ins, r.script.SpanOf(inv.Cmd.Call.Assigns[i])); ok {
+						opts = append(opts, cmOpt{e: e, what: inv.Cmd.Assigns[i]})
+					}
+				}
+			}
+		}
+	}
+	return opts
+}
+
+// rmRemovals are the removals of `rm`s (or of their paths) that empty
+// or remove a mounted directory.
+func (c *Plan) rmRemovals(r *Run, keys []string) []cmOpt {
+	var opts []cmOpt
+	for _, rm := range r.rms {
+		var hits []rmArg
+		required := false
+		for _, a := range rm.args {
+			rel := rmNone
+			for _, k := range keys {
+				if x := rmRelation(a.path, k); x > rel {
+					rel = x
+				}
+			}
+			if rel == rmInside || rel == rmEqual {
+				hits = append(hits, a)
+				required = required || rel == rmEqual
+			}
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		if len(hits) == len(rm.args) {
+			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); ok {
+				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, transform.CommandText(c.Doc, rm.cmd)), required: required})
+				continue
+			}
+		}
+		for _, a := range hits {
+			if len(hits) == len(rm.args) && a.word.Span == hits[len(hits)-1].word.Span && len(hits) > 0 {
+				// The last path cannot go without the command: keep it if it is harmless.
+				if rmRelation(a.path, a.path) == rmEqual && !required {
+					break
+				}
+			}
+			if e, ok := transform.RemoveWord(c.Doc, r.Ins, a.word.Span); ok {
+				opts = append(opts, cmOpt{e: e, what: a.word.Value + " from rm", required: rmRelationAny(a.path, keys) == rmEqual})
+			}
+		}
+	}
+	return opts
+}
+
+// fitEdits keeps the edits that fit together: of two overlapping ones, a
+// required edit wins over an optional one, else the first stays.
+func fitEdits(opts []cmOpt) []cmOpt {
+	sort.SliceStable(opts, func(i, j int) bool { return opts[i].e.Start < opts[j].e.Start })
+	var kept []cmOpt
+	for _, o := range opts {
+		if len(kept) > 0 {
+			last := kept[len(kept)-1]
+			if o.e.Start < last.e.End || o.e.Start == last.e.Start && o.e.End > o.e.Start && last.e.End > last.e.Start {
+				if o.required && !last.required {
+					kept = kept[:len(kept)-1]
+				} else {
+					continue
+				}
+			}
+		}
+		kept = append(kept, o)
+	}
+	return kept
+}
+
+func optEdits(list []cmOpt) []emit.Edit {
+	var es []emit.Edit
+	for _, o := range list {
+		es = append(es, o.e)
+	}
+	return es
+}
+
+// keepValid fills plan with the kept edits that leave valid shell.
+// Insertions (the flags, manager options) keep the text well formed by
+// construction; removals are checked by parsing the result: when they
+// break it, only the required edits stay, and when even those do, none.
+func (c *Plan) keepValid(r *Run, plan *CacheEdits, kept []cmOpt) {
+	removes := false
+	for _, o := range kept {
+		removes = removes || o.what != "" || strings.HasPrefix(o.replace, "remove ")
+	}
+	if removes && !c.shellValid(r.Ins, optEdits(kept)) {
+		var req []cmOpt
+		for _, o := range kept {
+			if o.required {
+				req = append(req, o)
+			}
+		}
+		kept = req
+		if !c.shellValid(r.Ins, optEdits(kept)) {
+			plan.added = nil
+			plan.removed = nil
+			plan.keepNote = ""
+			return
+		}
+	}
+	hasMount := false
+	for _, o := range kept {
+		if o.what != "" {
+			plan.removed = append(plan.removed, o.what)
+		}
+		if o.replace != "" {
+			plan.replaced = append(plan.replaced, o.replace)
+		}
+		if o.mount {
+			hasMount = true
+		}
+	}
+	if !hasMount {
+		plan.added = nil
+	}
+	plan.Edits = optEdits(kept)
+}
+
+// managerOptions adds the options some managers need for the mount to
+// keep anything and keep it fresh: apt (docker-clean, apt's own
+// deletion), apk (a cache directory, --update-cache), dnf, yum and
+// microdnf (keepcache, --refresh): see basefacts.go.
+func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)) string {
+	if r.script == nil {
+		return ""
+	}
+	has := func(k string) bool { return slices.Contains(keys, k) }
+	note := ""
+	mentions := func(word string) bool {
+		return r.mctx.LineageMentions(word)
+	}
+	for _, inv := range r.Invs {
+		if inv.IsClean() || len(inv.Sub) == 0 {
+			continue
+		}
+		argsText := ""
+		for _, a := range inv.Args {
+			argsText += " " + a.Value
+		}
+		insertAt := inv.Prog.Span.End
+		switch inv.Manager.Name {
+		case "apt":
+			root := ""
+			switch {
+			case has("/var/cache/apt"):
+				root = "/var/cache/apt/"
+			case has("/var/cache/apt/archives"):
+				root = "/var/cache/apt/archives/"
+			}
+			if root == "" || !slices.Contains([]string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}, inv.Sub[0]) {
+				continue
+			}
+			var o []string
+			if !strings.Contains(argsText, "Dir::Cache") && !mentions("docker-clean") {
+				o = append(o, "-o Dir::Cache::Archives="+root+aptKeepDir)
+				note = "apt keeps the packages in " + root + aptKeepDir + " (Debian's docker-clean deletes /var/cache/apt/archives/*.deb)"
+			}
+			if ProgBase(inv.Prog) == "apt" && !strings.Contains(argsText, "Keep-Downloaded-Packages") && !mentions("Keep-Downloaded-Packages") {
+				o = append(o, "-o APT::Keep-Downloaded-Packages=true")
+			}
+			if len(o) > 0 {
+				add(emit.Edit{Start: insertAt, End: insertAt, New: " " + strings.Join(o, " ")}, "")
+			}
+		case "apk":
+			c.apkOptions(r, inv, has, add)
+		case "dnf", "microdnf":
+			if n := c.rpmOptions(r, inv, has, add); n != "" && n != note {
+				note = strings.TrimPrefix(note+"; "+n, "; ")
+			}
+		}
+	}
+	return note
+}
+
+// mountFlag writes one --mount flag.
+func mountFlag(u *Use) string {
+	var b strings.Builder
+	b.WriteString("--mount=type=cache,target=")
+	b.WriteString(u.target.Expr)
+	if u.Manager.Sharing != "" {
+		b.WriteString(",sharing=" + u.Manager.Sharing)
+	}
+	if u.uid.Val != "" {
+		b.WriteString(",uid=" + u.uid.Expr)
+		if u.gid.Val != "" {
+			b.WriteString(",gid=" + u.gid.Expr)
+		}
+	}
+	return b.String()
+}
+
+// shellValid applies a RUN's edits to its own text and checks that the
+// result still parses as a shell-form RUN.
+func (c *Plan) shellValid(ins *ast.Instruction, edits []emit.Edit) bool {
+	return transform.EditedRunParses(c.Doc, ins, edits)
+}
+
+// aptKeep is where apt keeps downloaded packages inside the cache mount,
+// out of reach of Debian's docker-clean hook.
+const aptKeepDir = "keep/"
+
+func Dedupe(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

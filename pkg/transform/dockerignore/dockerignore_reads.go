@@ -1,0 +1,401 @@
+package dockerignore
+
+import (
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/patternmatcher"
+)
+
+// What a Dockerfile reads from its build context, for the dockerignore
+// rule: the instruction that sends the whole context, the sources it
+// names, the files its RUNs mention, the ecosystems it builds with, and
+// what lies in the context (version control, other Dockerfiles).
+
+// diWholeContext is the first instruction that reads the whole context.
+func diWholeContext(d *ast.Document) *ast.Instruction {
+	for _, ins := range d.Instructions {
+		switch c := ins.Command.(type) {
+		case *instructions.CopyCommand:
+			if c.From == "" && diAnyRoot(c.SourcePaths) {
+				return ins
+			}
+		case *instructions.AddCommand:
+			if diAnyRoot(c.SourcePaths) {
+				return ins
+			}
+		case *instructions.RunCommand:
+			for _, m := range diMounts(ins) {
+				if m.from == "" && m.typ == "bind" && transform.Clean(m.source) == "" {
+					return ins
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func diAnyRoot(srcs []string) bool {
+	for _, s := range srcs {
+		if !strings.Contains(s, "$") && transform.Clean(s) == "" {
+			return true
+		}
+	}
+	return false
+}
+
+type diMount struct{ typ, from, source string }
+
+// diMounts reads the --mount flags of a RUN (BuildKit's typed command only
+// knows their `from` before expansion).
+func diMounts(ins *ast.Instruction) []diMount {
+	var out []diMount
+	for _, f := range ins.Flags {
+		if f.Name != "mount" {
+			continue
+		}
+		m := diMount{typ: "bind"}
+		for _, field := range strings.Split(f.Value, ",") {
+			k, v, _ := strings.Cut(field, "=")
+			switch strings.ToLower(strings.TrimSpace(k)) {
+			case "type":
+				m.typ = strings.ToLower(strings.Trim(v, `"'`))
+			case "from":
+				m.from = strings.Trim(v, `"'`)
+			case "source", "src":
+				m.source = strings.Trim(v, `"'`)
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// diNamedSources are the context paths the Dockerfile names in COPY, ADD and
+// bind mounts (the whole context aside), wildcards resolved on disk, plus
+// the dependency manifests of every ecosystem (what hoist-deps copies).
+func diNamedSources(d *ast.Document, ctx *transform.BuildContext) []string {
+	var out []string
+	addSrc := func(s string) {
+		c := transform.Clean(s)
+		if c == "" || strings.Contains(s, "$") {
+			return
+		}
+		if strings.ContainsAny(c, "*?[") {
+			matches, _ := filepath.Glob(filepath.Join(ctx.Dir, filepath.FromSlash(c)))
+			for _, m := range matches {
+				if rel, ok := diInside(ctx.Dir, m); ok {
+					out = append(out, rel)
+				}
+			}
+			// The pattern's literal folders are named too.
+			lit := strings.Split(c, "/")
+			for i := range lit {
+				if strings.ContainsAny(lit[i], "*?[") {
+					if i > 0 {
+						out = append(out, strings.Join(lit[:i], "/"))
+					}
+					break
+				}
+			}
+			return
+		}
+		out = append(out, c)
+	}
+	for _, ins := range d.Instructions {
+		switch c := ins.Command.(type) {
+		case *instructions.CopyCommand:
+			if c.From == "" {
+				for _, s := range c.SourcePaths {
+					addSrc(s)
+				}
+			}
+		case *instructions.AddCommand:
+			for _, s := range c.SourcePaths {
+				if !strings.Contains(s, "://") && !strings.HasPrefix(s, "git@") {
+					addSrc(s)
+				}
+			}
+		case *instructions.RunCommand:
+			for _, m := range diMounts(ins) {
+				if m.from == "" && m.typ == "bind" {
+					addSrc(m.source)
+				}
+			}
+		}
+	}
+	// and whatever hoist-deps may copy: the tools' manifests.
+	return append(out, tools.Manifests()...)
+}
+
+// diExcludedBy returns the first of paths that m excludes (itself or a
+// folder above it), or "".
+func diExcludedBy(m *patternmatcher.PatternMatcher, paths []string) string {
+	for _, p := range paths {
+		if ok, _ := m.MatchesOrParentMatches(transform.Clean(p)); ok {
+			return p
+		}
+	}
+	return ""
+}
+
+func diExists(dir, name string) bool {
+	_, err := os.Lstat(filepath.Join(dir, name))
+	return err == nil
+}
+
+// diInside returns p relative to dir as a slash path, when p is inside dir.
+func diInside(dir, p string) (string, bool) {
+	rel, err := filepath.Rel(dir, p)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
+}
+
+// diLiteral escapes the pattern characters of a file name.
+func diLiteral(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteRune('\\')
+		}
+		b.WriteRune(r)
+	}
+	s := b.String()
+	if strings.HasPrefix(s, "!") || strings.HasPrefix(s, "#") {
+		s = "\\" + s
+	}
+	return s
+}
+
+// diIsDockerfile reports whether a file name looks like a Dockerfile.
+func diIsDockerfile(name string) bool {
+	n := strings.ToLower(name)
+	if strings.HasSuffix(n, ".dockerignore") {
+		return false
+	}
+	return n == "dockerfile" || n == "containerfile" ||
+		strings.HasPrefix(n, "dockerfile.") || strings.HasPrefix(n, "containerfile.") ||
+		strings.HasSuffix(n, ".dockerfile") || strings.HasSuffix(n, ".containerfile")
+}
+
+// diOtherDockerfiles lists the Dockerfiles other than dockerfile in the
+// context's root folder and in dockerfile's folder.
+func diOtherDockerfiles(dockerfile, ctxDir string) []string {
+	seen := map[string]bool{dockerfile: true}
+	var out []string
+	for _, dir := range []string{ctxDir, filepath.Dir(dockerfile)} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			if e.Type().IsRegular() && diIsDockerfile(e.Name()) && !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// diFindName looks for a file of that name in the context (a bounded walk
+// that skips excluded folders and the usual bulky ones).
+func diFindName(ctx *transform.BuildContext, name string) bool {
+	found, budget := false, 20000
+	_ = filepath.WalkDir(ctx.Dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || found {
+			return filepath.SkipDir
+		}
+		budget--
+		if budget < 0 {
+			return filepath.SkipAll
+		}
+		if e.Name() == name && !e.IsDir() {
+			found = true
+			return filepath.SkipAll
+		}
+		if e.IsDir() && p != ctx.Dir {
+			switch e.Name() {
+			case ".git", "node_modules", ".venv", "target", "vendor":
+				return filepath.SkipDir
+			}
+			if rel, ok := diInside(ctx.Dir, p); ok && ctx.Excluded(rel) {
+				return filepath.SkipDir
+			}
+		}
+		return nil
+	})
+	return found
+}
+
+// diRunTexts are the RUN instructions' texts.
+func diRunTexts(d *ast.Document) []string {
+	var out []string
+	for _, ins := range d.Instructions {
+		if ins.Cmd == "run" {
+			out = append(out, ins.Logical())
+			for _, h := range ins.Heredocs {
+				out = append(out, h.Content)
+			}
+		}
+	}
+	return out
+}
+
+func diMentioned(runs []string, name string) bool {
+	for _, r := range runs {
+		if strings.Contains(r, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// diNeedsGit reports whether the build may read the repository: a RUN runs
+// git or names .git, or the Python project takes its version from git.
+func diNeedsGit(ctx *transform.BuildContext, runs []string) bool {
+	for _, r := range runs {
+		for _, w := range strings.FieldsFunc(r, func(c rune) bool { return strings.ContainsRune(" \t\n;&|()`'\"", c) }) {
+			if w == "git" || path.Base(w) == "git" || strings.Contains(w, ".git") && !strings.Contains(w, ".github") {
+				return true
+			}
+		}
+	}
+	for _, f := range []string{"pyproject.toml", "setup.py", "setup.cfg"} {
+		data, err := ctx.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		s := strings.ToLower(string(data))
+		for _, tool := range []string{"setuptools_scm", "setuptools-scm", "hatch-vcs", "versioneer", "dunamai", "poetry-dynamic-versioning", "pbr"} {
+			if strings.Contains(s, tool) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// diEcosystems reports which package managers install or build inside
+// the image: node, python, cargo, maven.
+func diEcosystems(d *ast.Document) map[string]bool {
+	out := map[string]bool{}
+	for _, ins := range d.Instructions {
+		if ins.Cmd != "run" {
+			continue
+		}
+		var cmds [][]string
+		if sc := d.Shell(ins); sc != nil {
+			for _, c := range sc.Commands {
+				var words []string
+				for _, w := range c.Args {
+					words = append(words, w.Value)
+				}
+				cmds = append(cmds, words)
+			}
+		} else if ins.JSON {
+			cmds = append(cmds, ins.Args)
+		} else {
+			text := strings.Join(ins.Args, " ")
+			for _, h := range ins.Heredocs {
+				text += "\n" + h.Content
+			}
+			for _, part := range strings.FieldsFunc(text, func(c rune) bool { return strings.ContainsRune(";&|\n", c) }) {
+				cmds = append(cmds, strings.Fields(part))
+			}
+		}
+		for _, words := range cmds {
+			diClassify(words, out)
+		}
+	}
+	return out
+}
+
+// diClassify records the dockerignore entry sets of the tools a command
+// runs (pkg/knowledge/tools: Tool.Dockerignore).
+func diClassify(words []string, out map[string]bool) {
+	for len(words) > 0 {
+		switch path.Base(words[0]) {
+		case "sudo", "env", "exec", "time", "nice":
+			words = words[1:]
+			continue
+		}
+		break
+	}
+	if len(words) == 0 {
+		return
+	}
+	name := tools.Base(path.Base(words[0]))
+	if m := pythonModule(name, words); m != nil {
+		name, words = m[0], m
+	}
+	for _, t := range tools.All() {
+		di := t.Dockerignore
+		if di == nil || !(slices.Contains(t.Progs, name) || t.Module != "" && t.Module == name) {
+			continue
+		}
+		if diUses(t, di, words) {
+			out[di.Entry] = true
+		}
+	}
+}
+
+// pythonModule is the command line of `python -m MODULE …` (MODULE first).
+func pythonModule(name string, words []string) []string {
+	if name != "python" && name != "python3" {
+		return nil
+	}
+	for i, w := range words {
+		if w == "-m" && i+1 < len(words) {
+			return words[i+1:]
+		}
+	}
+	return nil
+}
+
+// diUses reports whether a command line of the tool installs or builds.
+func diUses(t *tools.Tool, di *tools.Dockerignore, words []string) bool {
+	if di.Goals != nil {
+		for _, w := range words[1:] {
+			if slices.Contains(di.Goals, w) {
+				return true
+			}
+		}
+		return false
+	}
+	sub := ""
+	if pos := t.Command.ParseValues(words, 1).Pos; len(pos) > 0 {
+		sub = words[pos[0]]
+	}
+	return slices.Contains(di.Subs, sub)
+}
+
+// diCopied reports whether a COPY or ADD from the context brings the
+// context path rel into the image (its source is rel or a folder above it).
+func diCopied(d *ast.Document, rel string) bool {
+	for _, ins := range d.Instructions {
+		if (ins.Cmd != "copy" && ins.Cmd != "add") || ins.Flag("from") != nil || len(ins.Args) < 2 {
+			continue
+		}
+		for _, src := range ins.Args[:len(ins.Args)-1] {
+			c := transform.Clean(src)
+			if c == "" || c == rel || strings.HasPrefix(rel, c+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}
