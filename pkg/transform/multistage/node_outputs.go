@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/tailscale/hujson"
 )
 
 // Node: the folders a build script writes (tsc, bundlers, Angular, Nest)
@@ -181,7 +183,7 @@ func (s *msSplit) angularOut(dir string, at int) (string, error) {
 			} `json:"architect"`
 		} `json:"projects"`
 	}
-	if err := json.Unmarshal(msJSONC(data), &ng); err != nil {
+	if err := unmarshalJSONC(data, &ng); err != nil {
 		return "", fmt.Errorf("angular.json does not parse: %v", err)
 	}
 	if len(ng.Projects) != 1 {
@@ -200,49 +202,14 @@ func (s *msSplit) angularOut(dir string, at int) (string, error) {
 	return "", fmt.Errorf("angular.json has no outputPath")
 }
 
-// msJSONC strips comments and trailing commas from JSON with comments.
-func msJSONC(data []byte) []byte {
-	var out []byte
-	inStr := false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case inStr:
-			out = append(out, c)
-			if c == '\\' && i+1 < len(data) {
-				i++
-				out = append(out, data[i])
-			} else if c == '"' {
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-			out = append(out, c)
-		case c == '/' && i+1 < len(data) && data[i+1] == '/':
-			for i < len(data) && data[i] != '\n' {
-				i++
-			}
-			out = append(out, '\n')
-		case c == '/' && i+1 < len(data) && data[i+1] == '*':
-			i += 2
-			for i+1 < len(data) && !(data[i] == '*' && data[i+1] == '/') {
-				i++
-			}
-			i++
-		case c == ']' || c == '}':
-			j := len(out) - 1
-			for j >= 0 && (out[j] == ' ' || out[j] == '\t' || out[j] == '\n' || out[j] == '\r') {
-				j--
-			}
-			if j >= 0 && out[j] == ',' {
-				out = append(out[:j], out[j+1:]...)
-			}
-			out = append(out, c)
-		default:
-			out = append(out, c)
-		}
+// unmarshalJSONC decodes JSON with comments and trailing commas
+// (tsconfig.json, angular.json), as TypeScript and Angular read it.
+func unmarshalJSONC(data []byte, v any) error {
+	std, err := hujson.Standardize(append([]byte(nil), data...))
+	if err != nil {
+		return err
 	}
-	return out
+	return json.Unmarshal(std, v)
 }
 
 // nodeCheckStart checks that what the image starts is installed by the

@@ -117,7 +117,7 @@ func (s *msSplit) tsLoad(cfg string, at, depth int) (tsConfig, error) {
 		} `json:"compilerOptions"`
 		References []json.RawMessage `json:"references"`
 	}
-	if err := json.Unmarshal(msJSONC(data), &raw); err != nil {
+	if err := unmarshalJSONC(data, &raw); err != nil {
 		return tsConfig{}, fmt.Errorf("%s does not parse: %v", path.Base(cfg), err)
 	}
 	var bases []string
