@@ -2,7 +2,6 @@ package explain
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/transform"
 	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
-	"github.com/moby/patternmatcher/ignorefile"
 )
 
 // Request is what `dfopt explain` asks for.
@@ -146,10 +144,9 @@ func compare(req Request, m *Model, bctx *transform.BuildContext, ch Change) (*C
 			}
 			cmp.Files = append(cmp.Files, filepath.ToSlash(rel))
 		}
-		nctx, err = ignoreAfter(bctx, req.Path, res.Files)
-		if err != nil {
-			return nil, err
-		}
+		// The context as it is once the rewrite's files are written: the
+		// ignore file BuildKit then reads.
+		nctx = bctx.WithFiles(res.Files)
 	}
 	doc, err := ast.Parse(req.Path, res.Out)
 	if err != nil {
@@ -219,40 +216,6 @@ func costMap(cs []*Cost) map[*Step]*Cost {
 		out[c.Step] = c
 	}
 	return out
-}
-
-// ignoreAfter is the build context as it is once the rewrite's files are
-// written: the ignore file BuildKit then reads, with its patterns.
-func ignoreAfter(bctx *transform.BuildContext, dockerfile string, files []transform.FileChange) (*transform.BuildContext, error) {
-	over := map[string][]byte{}
-	for _, f := range files {
-		over[f.Path] = f.New
-	}
-	var candidates []string
-	if dockerfile != "" && dockerfile != "-" {
-		if abs, err := filepath.Abs(dockerfile + ".dockerignore"); err == nil {
-			candidates = append(candidates, abs)
-		}
-	}
-	candidates = append(candidates, filepath.Join(bctx.Dir, ".dockerignore"))
-	nb := *bctx
-	nb.IgnoreFile, nb.Patterns = "", nil
-	for _, c := range candidates {
-		data, ok := over[c]
-		if !ok {
-			var err error
-			if data, err = os.ReadFile(c); err != nil {
-				continue
-			}
-		}
-		pats, err := ignorefile.ReadAll(strings.NewReader(string(data)))
-		if err != nil {
-			return nil, err
-		}
-		nb.IgnoreFile, nb.Patterns = c, pats
-		break
-	}
-	return &nb, nil
 }
 
 func (m *Model) builtSteps() []*Step {
