@@ -286,7 +286,10 @@ func (c *Plan) keepValid(r *Run, plan *CacheEdits, kept []cmOpt) {
 	}
 	hasMount := false
 	for _, o := range kept {
-		if o.what != "" {
+		// A message describes the input: a cleanup another rule wrote
+		// (apt-hygiene's lists cleanup, merged here) is taken out
+		// without being named.
+		if o.what != "" && c.Pass.WrittenBy(o.e.Start) == "" {
 			plan.removed = append(plan.removed, o.what)
 		}
 		if o.replace != "" {
