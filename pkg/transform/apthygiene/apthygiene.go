@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strings"
 
+	"mvdan.cc/sh/v3/syntax"
+
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
-	"mvdan.cc/sh/v3/syntax"
 )
 
 // Rule keeps system package installs correct and small:
@@ -45,7 +47,7 @@ var (
 
 type ahRun struct {
 	ins    *ast.Instruction
-	env    *transform.StageState
+	env    *stage.State
 	script *ast.Script
 	invs   []*cacheplan.Invocation
 	mounts []ast.Mount
@@ -55,7 +57,7 @@ type ahRun struct {
 type ahPass struct {
 	p    *transform.Pass
 	d    *ast.Document
-	se   *transform.StageEnv
+	se   *stage.Env
 	runs map[*ast.Instruction]*ahRun
 	// joined are the install RUNs merged after a lone `apt-get update`,
 	// as the merge leaves them.
@@ -63,7 +65,7 @@ type ahPass struct {
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
-	h := &ahPass{p: p, d: p.Doc, se: transform.NewStageEnv(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	h := &ahPass{p: p, d: p.Doc, se: stage.New(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
 	h.joinAll()
 	var out []transform.Finding
 	merged := map[*ast.Instruction]bool{}

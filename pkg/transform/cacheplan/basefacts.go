@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 	"github.com/dfopt/dfopt/pkg/transform"
@@ -14,11 +15,11 @@ import (
 // is, and whether a cache mount would make its metadata stale.
 
 // stageImage is what dfopt knows of the image a stage is built on.
-func stageImage(st *transform.StageState) (baseimage.Image, string) { return st.BaseImage() }
+func stageImage(st *stage.State) (baseimage.Image, string) { return st.BaseImage() }
 
 // systemTool is a system package manager's program on the stage's base
 // image, or why dfopt cannot tell.
-func systemTool(st *transform.StageState, prog string) (baseimage.Tool, string) {
+func systemTool(st *stage.State, prog string) (baseimage.Tool, string) {
 	im, dflt := stageImage(st)
 	t, why := im.Tool(prog)
 	if why == "" {
@@ -35,7 +36,7 @@ func systemTool(st *transform.StageState, prog string) (baseimage.Tool, string) 
 // stage's base image: dnf 4 in /var/cache/dnf (yum is dnf from EL 8 on),
 // dnf 5 (Fedora 41 and later; microdnf on Fedora) in /var/cache/libdnf5,
 // yum 3 (EL 7, Amazon Linux 2) and microdnf 3 (UBI) in /var/cache/yum.
-func rpmCacheDir(st *transform.StageState, prog string) (string, string) {
+func rpmCacheDir(st *stage.State, prog string) (string, string) {
 	t, why := systemTool(st, prog)
 	if why != "" {
 		return "", why
@@ -210,7 +211,7 @@ func apkWhy(dir bool, refresh string) string {
 // manager's cache on the stage's base image: the one its generation uses
 // when dfopt knows it, else every one it may use; candidates lists them
 // all.
-func SystemCacheDirs(st *transform.StageState, prog string) (dirs, candidates []string) {
+func SystemCacheDirs(st *stage.State, prog string) (dirs, candidates []string) {
 	candidates = baseimage.Candidates(prog)
 	if t, why := systemTool(st, prog); why == "" {
 		return []string{t.CacheDir}, append(candidates, t.CacheDir)

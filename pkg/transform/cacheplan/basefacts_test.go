@@ -3,9 +3,10 @@ package cacheplan
 import (
 	"testing"
 
-	"github.com/dfopt/dfopt/pkg/transform"
-	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dfopt/dfopt/pkg/ast/stage"
+	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 )
 
 func TestRPMCacheDirFollowsStages(t *testing.T) {
@@ -22,7 +23,7 @@ func TestRPMCacheDirFollowsStages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, run := ruletest.LastRun(t, tc.src)
-			dir, why := rpmCacheDir(transform.NewStageEnv(d).At(run), tc.prog)
+			dir, why := rpmCacheDir(stage.New(d).At(run), tc.prog)
 			require.Equal(t, tc.dir, dir)
 			if tc.why == "" {
 				require.Empty(t, why)

@@ -12,15 +12,16 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // Run is one RUN of the document as the plan sees it.
 type Run struct {
 	Ins      *ast.Instruction
-	env      *transform.StageState
+	env      *stage.State
 	script   *ast.Script
-	id       transform.RunUser
+	id       stage.RunUser
 	mctx     *ManagerCtx
 	Invs     []*Invocation
 	Uses     []*Use
@@ -36,10 +37,10 @@ type Use struct {
 	run     *Run
 	Manager *Manager
 	Spec    *CacheSpec
-	target  transform.EnvValue
+	target  stage.Value
 	Key     string
-	uid     transform.EnvValue
-	gid     transform.EnvValue
+	uid     stage.Value
+	gid     stage.Value
 	inv     *Invocation
 	Covered bool // an existing cache mount already covers it
 	Drop    string
@@ -49,7 +50,7 @@ type Use struct {
 type Plan struct {
 	Pass   *transform.Pass
 	Doc    *ast.Document
-	se     *transform.StageEnv
+	se     *stage.Env
 	Runs   []*Run
 	mounts map[*ast.Instruction][]ast.Mount
 }
@@ -87,7 +88,7 @@ func Of(p *transform.Pass) *Plan { return p.ResultOf(Analysis).(*Plan) }
 // planCacheMounts decides, for every RUN, which cache directories can be
 // mounted.
 func planCacheMounts(p *transform.Pass) *Plan {
-	c := &Plan{Pass: p, Doc: p.Doc, se: transform.NewStageEnv(p.Doc)}
+	c := &Plan{Pass: p, Doc: p.Doc, se: stage.New(p.Doc)}
 	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
 			c.Runs = append(c.Runs, c.plan(ins))

@@ -6,9 +6,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 )
 
 // Conflicts between uses of a cache directory: the RUNs that use one
@@ -465,7 +466,7 @@ func (c *Plan) opaqueBuilds(comp []*Use, users map[*Run]bool) string {
 		switch {
 		case r.script != nil:
 			for _, cmd := range r.script.Commands {
-				cmds = append(cmds, transform.StripWrappers(cmd.Args))
+				cmds = append(cmds, stage.StripWrappers(cmd.Args))
 			}
 		case r.Ins.JSON && len(r.Ins.Args) > 0:
 			var words []ast.Word

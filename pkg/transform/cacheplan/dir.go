@@ -6,10 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 )
 
 // Cache-directory resolution: where a package manager's cache is for one
@@ -111,14 +112,14 @@ func (r *Run) otherCommands() [][]ast.Word {
 	}
 	var out [][]ast.Word
 	for i, cmd := range r.script.Commands {
-		if args := transform.StripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
+		if args := stage.StripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
 			out = append(out, args)
 		}
 	}
 	return out
 }
 
-func userLabel(id transform.RunUser) string {
+func userLabel(id stage.RunUser) string {
 	if id.Name == "" {
 		return "the base image's user"
 	}
@@ -151,19 +152,19 @@ func stageDefeat(r *Run, inv *Invocation, spec string) string {
 
 // cacheDir resolves a spec for an invocation. skip: the spec does not
 // apply; why: its place is unknown.
-func (c *Plan) cacheDir(r *Run, inv *Invocation, spec *CacheSpec) (v transform.EnvValue, skip bool, why string) {
-	lookup := func(name string) (transform.EnvValue, bool, string) { return cacheVar(r, inv, name) }
+func (c *Plan) cacheDir(r *Run, inv *Invocation, spec *CacheSpec) (v stage.Value, skip bool, why string) {
+	lookup := func(name string) (stage.Value, bool, string) { return cacheVar(r, inv, name) }
 	for _, name := range spec.Unless {
 		if _, ok, _ := lookup(name); ok {
-			return transform.EnvValue{}, true, ""
+			return stage.Value{}, true, ""
 		}
 	}
 	if spec.Path != nil {
 		dir, why := spec.Path(r.env, ProgBase(inv.Prog))
 		if why != "" {
-			return transform.EnvValue{}, false, why
+			return stage.Value{}, false, why
 		}
-		return transform.LitValue(dir), false, ""
+		return stage.Lit(dir), false, ""
 	}
 	// A command-line option wins.
 	if v, skip, why, found := flagDir(r, inv, spec, lookup); found {
@@ -174,30 +175,30 @@ func (c *Plan) cacheDir(r *Run, inv *Invocation, spec *CacheSpec) (v transform.E
 			return v, skip, why
 		}
 	}
-	return transform.EnvValue{}, false, "the cache location is unknown"
+	return stage.Value{}, false, "the cache location is unknown"
 }
 
 // cacheVar is the value of a variable that moves a cache, for one
 // invocation: set on the command, in the RUN, or by ENV/ARG. ok: it is
 // set; why: its value is not certain.
-func cacheVar(r *Run, inv *Invocation, name string) (transform.EnvValue, bool, string) {
+func cacheVar(r *Run, inv *Invocation, name string) (stage.Value, bool, string) {
 	if val, ok := inv.assign[name]; ok {
 		if val == "" || slices.Contains(inv.Manager.NoCacheEnv, name+"="+val) {
 			// Unset, or a value that switches the cache off (removed with the mount).
-			return transform.EnvValue{}, false, ""
+			return stage.Value{}, false, ""
 		}
 		ev, ok := r.env.ShellValue(val)
 		if !ok {
-			return transform.EnvValue{}, false, name + " is set to a value dfopt cannot resolve"
+			return stage.Value{}, false, name + " is set to a value dfopt cannot resolve"
 		}
 		inv.movedBy = name
 		return ev, true, ""
 	}
 	if val, set, uncertain := runAssignment(r, inv, name); uncertain {
-		return transform.EnvValue{}, false, name + " is set in the RUN in a way dfopt cannot follow"
+		return stage.Value{}, false, name + " is set in the RUN in a way dfopt cannot follow"
 	} else if set {
 		if val.Val == "" {
-			return transform.EnvValue{}, false, ""
+			return stage.Value{}, false, ""
 		}
 		inv.movedBy = name
 		return val, true, ""
@@ -213,12 +214,12 @@ func cacheVar(r *Run, inv *Invocation, name string) (transform.EnvValue, bool, s
 
 // flagDir is the cache directory a command-line option (or a variable
 // holding options) gives; found: it decides.
-func flagDir(r *Run, inv *Invocation, spec *CacheSpec, lookup func(string) (transform.EnvValue, bool, string)) (v transform.EnvValue, skip bool, why string, found bool) {
+func flagDir(r *Run, inv *Invocation, spec *CacheSpec, lookup func(string) (stage.Value, bool, string)) (v stage.Value, skip bool, why string, found bool) {
 	if len(spec.Flags) == 0 {
-		return transform.EnvValue{}, false, "", false
+		return stage.Value{}, false, "", false
 	}
 	if val, found, bad := flagValue(r, inv.Args, spec.Flags); bad != "" {
-		return transform.EnvValue{}, false, bad, true
+		return stage.Value{}, false, bad, true
 	} else if found {
 		inv.movedBy = "its " + strings.TrimSuffix(spec.Flags[0], "=") + " option"
 		v, skip, why := checkDir(val.Join(spec.FlagSub))
@@ -233,49 +234,49 @@ func flagDir(r *Run, inv *Invocation, spec *CacheSpec, lookup func(string) (tran
 			for _, fl := range spec.Flags {
 				if strings.HasSuffix(fl, "=") && strings.HasPrefix(f, fl) {
 					inv.movedBy = name
-					v, skip, why := checkDir(transform.LitValue(f[len(fl):]).Join(spec.FlagSub))
+					v, skip, why := checkDir(stage.Lit(f[len(fl):]).Join(spec.FlagSub))
 					return v, skip, why, true
 				}
 			}
 		}
 	}
-	return transform.EnvValue{}, false, "", false
+	return stage.Value{}, false, "", false
 }
 
 // altDir tries one of a spec's places for the cache ("?VAR", "root:DIR",
 // "$VAR/sub", "~/sub", "DIR"); found: it decides.
-func (c *Plan) altDir(r *Run, inv *Invocation, alt string, lookup func(string) (transform.EnvValue, bool, string)) (v transform.EnvValue, skip bool, why string, found bool) {
+func (c *Plan) altDir(r *Run, inv *Invocation, alt string, lookup func(string) (stage.Value, bool, string)) (v stage.Value, skip bool, why string, found bool) {
 	switch {
 	case strings.HasPrefix(alt, "?"):
 		if _, ok, _ := lookup(alt[1:]); ok {
-			return transform.EnvValue{}, false, alt[1:] + " is set: the cache is not at a known place", true
+			return stage.Value{}, false, alt[1:] + " is set: the cache is not at a known place", true
 		}
 	case strings.HasPrefix(alt, "root:"):
 		if r.id.Root && !inv.Sudo {
-			v, skip, why := checkDir(transform.LitValue(alt[len("root:"):]))
+			v, skip, why := checkDir(stage.Lit(alt[len("root:"):]))
 			return v, skip, why, true
 		}
 	case strings.HasPrefix(alt, "$"):
 		name, sub, _ := strings.Cut(alt[1:], "/")
 		ev, ok, bad := lookup(name)
 		if bad != "" {
-			return transform.EnvValue{}, false, bad, true
+			return stage.Value{}, false, bad, true
 		}
 		if !ok {
-			return transform.EnvValue{}, false, "", false
+			return stage.Value{}, false, "", false
 		}
 		if name == "GOPATH" {
 			if i := strings.IndexByte(ev.Val, ':'); i >= 0 {
 				if ev.Arg {
-					return transform.EnvValue{}, false, "GOPATH lists several folders and depends on a build argument", true
+					return stage.Value{}, false, "GOPATH lists several folders and depends on a build argument", true
 				}
-				ev = transform.LitValue(ev.Val[:i])
+				ev = stage.Lit(ev.Val[:i])
 			}
 		}
 		if strings.HasPrefix(ev.Val, "~/") {
 			home, why := c.home(r, inv)
 			if why != "" {
-				return transform.EnvValue{}, false, why, true
+				return stage.Value{}, false, why, true
 			}
 			ev = home.Join(ev.Val[2:])
 		}
@@ -284,55 +285,55 @@ func (c *Plan) altDir(r *Run, inv *Invocation, alt string, lookup func(string) (
 	case strings.HasPrefix(alt, "~/"):
 		home, why := c.home(r, inv)
 		if why != "" {
-			return transform.EnvValue{}, false, why, true
+			return stage.Value{}, false, why, true
 		}
 		v, skip, why := checkDir(home.Join(alt[2:]))
 		return v, skip, why, true
 	default:
-		v, skip, why := checkDir(transform.LitValue(alt))
+		v, skip, why := checkDir(stage.Lit(alt))
 		return v, skip, why, true
 	}
-	return transform.EnvValue{}, false, "", false
+	return stage.Value{}, false, "", false
 }
 
-func (c *Plan) home(r *Run, inv *Invocation) (transform.EnvValue, string) {
+func (c *Plan) home(r *Run, inv *Invocation) (stage.Value, string) {
 	if val, ok := inv.assign["HOME"]; ok {
 		ev, ok := r.env.ShellValue(val)
 		if !ok || !path.IsAbs(ev.Val) {
-			return transform.EnvValue{}, "HOME is set to a value dfopt cannot resolve"
+			return stage.Value{}, "HOME is set to a value dfopt cannot resolve"
 		}
 		return ev, ""
 	}
 	if val, set, uncertain := runAssignment(r, inv, "HOME"); uncertain {
-		return transform.EnvValue{}, "HOME is changed in the RUN"
+		return stage.Value{}, "HOME is changed in the RUN"
 	} else if set {
 		return val, ""
 	}
 	if inv.Sudo {
-		return transform.EnvValue{}, "it runs under sudo, whose HOME depends on the sudo configuration"
+		return stage.Value{}, "it runs under sudo, whose HOME depends on the sudo configuration"
 	}
 	if r.id.Home.Val == "" {
 		why := r.id.Why
 		if why == "" {
 			why = "the home of " + userLabel(r.id) + " is unknown"
 		}
-		return transform.EnvValue{}, why
+		return stage.Value{}, why
 	}
 	if !r.env.InScope(r.id.Home, r.env) {
-		return transform.EnvValue{}, "the home of " + userLabel(r.id) + " depends on a build argument out of scope"
+		return stage.Value{}, "the home of " + userLabel(r.id) + " depends on a build argument out of scope"
 	}
 	return r.id.Home, ""
 }
 
 // checkDir accepts a directory a cache mount can target.
-func checkDir(v transform.EnvValue) (transform.EnvValue, bool, string) {
+func checkDir(v stage.Value) (stage.Value, bool, string) {
 	p := v.Val
 	if !path.IsAbs(p) {
-		return transform.EnvValue{}, false, "the cache directory " + p + " is relative"
+		return stage.Value{}, false, "the cache directory " + p + " is relative"
 	}
 	v.Val = path.Clean(p)
 	if strings.ContainsAny(v.Expr, ",\"' \t\n") {
-		return transform.EnvValue{}, false, "the cache directory " + v.Val + " cannot be written in a --mount flag"
+		return stage.Value{}, false, "the cache directory " + v.Val + " cannot be written in a --mount flag"
 	}
 	if !v.Arg {
 		v.Expr = v.Val
@@ -341,7 +342,7 @@ func checkDir(v transform.EnvValue) (transform.EnvValue, bool, string) {
 }
 
 // flagValue finds an option naming a directory in an invocation's words.
-func flagValue(r *Run, args []ast.Word, flags []string) (transform.EnvValue, bool, string) {
+func flagValue(r *Run, args []ast.Word, flags []string) (stage.Value, bool, string) {
 	for i, a := range args {
 		for _, f := range flags {
 			var raw string
@@ -353,11 +354,11 @@ func flagValue(r *Run, args []ast.Word, flags []string) (transform.EnvValue, boo
 				raw = a.Value[len(f):]
 			case a.Value == f:
 				if i+1 >= len(args) {
-					return transform.EnvValue{}, false, f + " has no value"
+					return stage.Value{}, false, f + " has no value"
 				}
 				ev, ok := r.env.WordValue(args[i+1])
 				if !ok {
-					return transform.EnvValue{}, false, f + " has a value dfopt cannot resolve"
+					return stage.Value{}, false, f + " has a value dfopt cannot resolve"
 				}
 				return ev, true, ""
 			case strings.HasPrefix(a.Value, f+"="):
@@ -367,32 +368,32 @@ func flagValue(r *Run, args []ast.Word, flags []string) (transform.EnvValue, boo
 			}
 			ev, ok := r.env.ShellValue(raw)
 			if a.Lit {
-				ev, ok = transform.LitValue(raw), true
+				ev, ok = stage.Lit(raw), true
 			}
 			if !ok {
-				return transform.EnvValue{}, false, f + " has a value dfopt cannot resolve"
+				return stage.Value{}, false, f + " has a value dfopt cannot resolve"
 			}
 			return ev, true, ""
 		}
 	}
-	return transform.EnvValue{}, false, ""
+	return stage.Value{}, false, ""
 }
 
 // runAssignment finds a variable assigned by the RUN before an invocation:
 // `export NAME=…` or `NAME=…` of a variable the stage exports.
-func runAssignment(r *Run, inv *Invocation, name string) (transform.EnvValue, bool, bool) {
+func runAssignment(r *Run, inv *Invocation, name string) (stage.Value, bool, bool) {
 	if r.script == nil {
-		return transform.EnvValue{}, false, false
+		return stage.Value{}, false, false
 	}
 	at := inv.Cmd.Span.Start
-	var val transform.EnvValue
+	var val stage.Value
 	set := false
 	for _, a := range scriptAssigns(r) {
 		if a.name != name {
 			continue
 		}
 		if !a.top {
-			return transform.EnvValue{}, false, true
+			return stage.Value{}, false, true
 		}
 		if a.pos > at {
 			continue
@@ -404,7 +405,7 @@ func runAssignment(r *Run, inv *Invocation, name string) (transform.EnvValue, bo
 		}
 		ev, ok := r.env.ShellValue(a.value)
 		if !ok {
-			return transform.EnvValue{}, false, true
+			return stage.Value{}, false, true
 		}
 		val, set = ev, true
 	}

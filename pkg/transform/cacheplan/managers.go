@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
 )
@@ -58,7 +59,7 @@ type CacheSpec struct {
 	Store    bool
 	// Path computes a system manager's path from the stage and the program
 	// name, or says why it is unknown (nil: Dirs).
-	Path  func(st *transform.StageState, prog string) (dir, why string)
+	Path  func(st *stage.State, prog string) (dir, why string)
 	Lists bool
 }
 
@@ -143,9 +144,9 @@ func (t toolInv) Env(name string) (string, bool) {
 // ManagerCtx is what a Veto or Applies sees.
 type ManagerCtx struct {
 	Pass   *transform.Pass
-	Stages *transform.StageEnv
+	Stages *stage.Env
 	Ins    *ast.Instruction
-	Env    *transform.StageState
+	Env    *stage.State
 	Script *ast.Script
 }
 
@@ -434,7 +435,7 @@ func (r *rawInvocation) assignWord(w string) bool {
 		return false
 	}
 	for j := 0; j < len(k); j++ {
-		if !transform.VarNameByte(k[j]) || j == 0 && k[j] >= '0' && k[j] <= '9' {
+		if !stage.VarNameByte(k[j]) || j == 0 && k[j] >= '0' && k[j] <= '9' {
 			return false
 		}
 	}

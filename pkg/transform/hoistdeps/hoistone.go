@@ -5,11 +5,13 @@ import (
 	"path"
 	"strings"
 
+	"mvdan.cc/sh/v3/syntax"
+
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/transform"
 	movespkg "github.com/dfopt/dfopt/pkg/transform/moves"
-	"mvdan.cc/sh/v3/syntax"
 )
 
 // hoisting is one dependency install after a full COPY, as hoistOne works
@@ -269,7 +271,7 @@ func (h *hoister) verdict(x *hoisting) bool {
 	if x.row == nil {
 		return true
 	}
-	w := &writeCheck{h: h, in: x.in, run: x.r, fc: x.fc, view: x.view, pdir: x.pdir, ctxDir: x.ctxDir, files: x.files, se: transform.NewStageEnv(h.d)}
+	w := &writeCheck{h: h, in: x.in, run: x.r, fc: x.fc, view: x.view, pdir: x.pdir, ctxDir: x.ctxDir, files: x.files, se: stage.New(h.d)}
 	w.env = w.se.At(x.r)
 	w.call, _ = x.steps[x.k].Stmt.Cmd.(*syntax.CallExpr)
 	if x.stay = h.moveVerdict(x.row, w, x.steps, x.k, x.last); x.stay != "" && x.row.reinstall {

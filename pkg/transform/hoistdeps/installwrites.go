@@ -5,12 +5,14 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
 
-	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/dfopt/dfopt/pkg/ast"
 )
 
 // What a dependency install writes, and when hoist-deps may move it.
@@ -84,8 +86,8 @@ type writeCheck struct {
 	pdir   string   // the project folder in the image
 	ctxDir string   // the project folder in the context
 	files  []string // the manifests the hoisted COPY brings
-	env    *transform.StageState
-	se     *transform.StageEnv
+	env    *stage.State
+	se     *stage.Env
 }
 
 // brings names what the full COPY brings at an image path the install

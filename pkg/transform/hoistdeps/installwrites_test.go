@@ -6,9 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dfopt/dfopt/pkg/ast/stage"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 // TestNpmLockFixed: the lock files under testdata/npmlock were written by
@@ -89,7 +91,7 @@ func TestLocaleCompare(t *testing.T) {
 
 func TestNpmOfNode(t *testing.T) {
 	d := func(base string) (int, string) {
-		w := &writeCheck{env: &transform.StageState{Base: base}, h: &hoister{}}
+		w := &writeCheck{env: &stage.State{Base: base}, h: &hoister{}}
 		w.run = nil
 		return w.npmImageVersion()
 	}

@@ -4,10 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
-	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
+	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 )
 
 func TestImageFamily(t *testing.T) {
@@ -22,7 +23,7 @@ func TestStageEnvImageWorkdir(t *testing.T) {
 	for ref, want := range map[string]string{"gradle:8-jdk17": "/home/gradle", "golang:1.22": "/go", "node:20": "/", "example.com/x": "/"} {
 		d, err := ast.Parse("Dockerfile", []byte("FROM "+ref+"\nRUN true\n"))
 		require.NoError(t, err)
-		env := transform.NewStageEnv(d).At(d.Stages[0].Instructions[1])
+		env := stage.New(d).At(d.Stages[0].Instructions[1])
 		require.Equal(t, want, env.Workdir, ref)
 	}
 }
