@@ -11,8 +11,8 @@ import (
 	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 )
 
-// Rule adds `RUN --mount=type=cache` for the package managers of
-// the Managers table and removes what defeats the cache in that RUN.
+// Rule adds `RUN --mount=type=cache` for the package managers that
+// pkg/knowledge/tools knows and removes what defeats the cache in that RUN.
 //
 // A mount is added only where the mounted directory is a pure cache for
 // the image: every RUN that uses the directory (in the stages built on one
