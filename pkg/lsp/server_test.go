@@ -152,7 +152,10 @@ func TestSession(t *testing.T) {
 
 	var init struct {
 		Capabilities struct {
-			TextDocumentSync   struct{ OpenClose bool; Change int }
+			TextDocumentSync struct {
+				OpenClose bool
+				Change    int
+			}
 			CodeActionProvider struct{ CodeActionKinds []string }
 		}
 		ServerInfo struct{ Name, Version string }

@@ -54,7 +54,7 @@ type Batch struct {
 	Addr    string         `json:"addr"`
 	Verdict string         `json:"verdict"` // the worst entry's verdict
 	Counts  map[string]int `json:"counts"`  // entries per verdict
-	Results []*Result       `json:"results"`
+	Results []*Result      `json:"results"`
 }
 
 // NewBatch makes an empty batch for the daemon at addr.

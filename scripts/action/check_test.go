@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 )
 
 // fake writes a program that records its arguments (one a line) and its
@@ -112,4 +113,42 @@ func TestSuggest(t *testing.T) {
 	r = check(t, "", 2, "DFOPT_MODE=suggest", "PR_NUMBER=7")
 	assert.Equal(t, 2, r.code)
 	assert.Nil(t, r.revdog)
+}
+
+// action.yml installs dfopt once per resolved version (the cache key)
+// and runs this script with its inputs in the environment, never in the
+// script's text.
+func TestActionFile(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	require.NoError(t, err)
+	var action struct {
+		Inputs map[string]struct{ Default string }
+		Runs   struct {
+			Steps []struct {
+				ID, Uses, Run, If string
+				With              map[string]string
+				Env               map[string]string
+			}
+		}
+	}
+	require.NoError(t, yaml.Unmarshal(data, &action))
+	assert.Equal(t, "annotate", action.Inputs["mode"].Default)
+	var cache, install, check bool
+	for _, s := range action.Runs.Steps {
+		assert.NotContains(t, s.Run, "${{", "inputs reach scripts through env only")
+		switch {
+		case strings.HasPrefix(s.Uses, "actions/cache@"):
+			cache = true
+			assert.Contains(t, s.With["key"], "steps.resolve.outputs.version")
+		case strings.Contains(s.Run, "go install"):
+			install = true
+			assert.Equal(t, "steps.cache.outputs.cache-hit != 'true'", s.If, "built only when not cached")
+		case strings.Contains(s.Run, "scripts/action/check.sh"):
+			check = true
+			for _, k := range []string{"DFOPT_ARGS", "DFOPT_MODE", "ALL_FILES", "FAIL_ON_FINDINGS", "FILTER_MODE", "PR_NUMBER", "BASE_SHA", "REVIEWDOG_GITHUB_API_TOKEN"} {
+				assert.Contains(t, s.Env, k)
+			}
+		}
+	}
+	assert.True(t, cache && install && check)
 }
