@@ -108,6 +108,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		verifyCommand(),
 		explainCommand(),
+		lspCommand(),
 		{
 			Name:   "rules",
 			Usage:  "list every rule",

@@ -60,6 +60,9 @@ func TestGitHubAction(t *testing.T) {
 		}
 		script.WriteString(s.Run)
 	}
+	check, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "action", "check.sh")) // the check step runs it
+	require.NoError(t, err)
+	script.Write(check)
 	assert.Contains(t, script.String(), `go install "github.com/dfopt/dfopt/cmd/dfopt@${DFOPT_VERSION}"`)
 	assert.Contains(t, script.String(), "dfopt check --format github")
 	assert.Equal(t, "latest", action.Inputs["version"].Default)

@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,38 +13,10 @@ import (
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/plugins/content/local"
-	cdlog "github.com/containerd/log"
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client"
 	"github.com/tonistiigi/fsutil"
 )
-
-// DefaultAddr is where a local buildkitd listens by default.
-const DefaultAddr = "unix:///run/buildkit/buildkitd.sock"
-
-// Addr returns the daemon address to use: flag, then $BUILDKIT_HOST, then
-// DefaultAddr.
-func Addr(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if v := os.Getenv("BUILDKIT_HOST"); v != "" {
-		return v
-	}
-	return DefaultAddr
-}
-
-// UnreachableError is a daemon that cannot be reached.
-type UnreachableError struct {
-	Addr string
-	Err  error
-}
-
-func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("cannot reach BuildKit at %s: %v", e.Addr, e.Err)
-}
-
-func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // Daemon is a connection to buildkitd.
 type Daemon struct {
@@ -71,46 +42,6 @@ func (d *Daemon) store(dir string) (content.Store, error) {
 	}
 	d.stores[dir] = s
 	return s, nil
-}
-
-// Connect opens a connection to the daemon at addr and checks that it
-// answers (it lists its workers) within timeout.
-func Connect(ctx context.Context, addr string, timeout time.Duration) (*Daemon, error) {
-	// The content store logs warnings (fsverity support) through
-	// containerd's logger; dfopt's output is its own.
-	_ = cdlog.SetLevel("error")
-	c, err := client.New(ctx, addr)
-	if err != nil {
-		return nil, &UnreachableError{Addr: addr, Err: err}
-	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	ws, err := c.ListWorkers(cctx)
-	if err != nil {
-		c.Close()
-		return nil, &UnreachableError{Addr: addr, Err: shortGRPC(err)}
-	}
-	if len(ws) == 0 {
-		c.Close()
-		return nil, &UnreachableError{Addr: addr, Err: errors.New("the daemon has no workers")}
-	}
-	return &Daemon{Addr: addr, c: c}, nil
-}
-
-// Close closes the connection.
-func (d *Daemon) Close() error { return d.c.Close() }
-
-// shortGRPC keeps the last, most specific part of a gRPC error chain.
-func shortGRPC(err error) error {
-	s := err.Error()
-	if i := strings.LastIndex(s, "desc = "); i >= 0 {
-		s = s[i+len("desc = "):]
-	}
-	s = strings.Trim(strings.TrimSpace(s), `"`)
-	s = strings.TrimPrefix(s, "transport: ")
-	s = strings.TrimPrefix(s, "Error while dialing: ")
-	s = strings.TrimPrefix(s, "error while dialing: ")
-	return errors.New(s)
 }
 
 // NamedContext maps a name used in FROM or COPY --from (an image or a

@@ -28,7 +28,7 @@ func TestAddr(t *testing.T) {
 func TestConnectUnreachable(t *testing.T) {
 	addr := "unix://" + filepath.Join(t.TempDir(), "none.sock")
 	start := time.Now()
-	_, err := Connect(context.Background(), addr, 5*time.Second)
+	_, err := Connect(context.Background(), addr, TLS{}, 5*time.Second)
 	require.Error(t, err)
 	var ue *UnreachableError
 	require.True(t, errors.As(err, &ue), "%T %v", err, err)
@@ -39,7 +39,7 @@ func TestConnectUnreachable(t *testing.T) {
 	assert.NotContains(t, err.Error(), `"`)
 	assert.Less(t, time.Since(start), 5*time.Second, "a missing socket fails at once")
 
-	_, err = Connect(context.Background(), "nosuchscheme://x", time.Second)
+	_, err = Connect(context.Background(), "nosuchscheme://x", TLS{}, time.Second)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nosuchscheme://x")
 }

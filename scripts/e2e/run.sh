@@ -16,6 +16,8 @@ t_start=$(now)
 eval "$("$REPO/scripts/e2e/setup.sh")"
 BUILDCTL=$BUILDKIT_BIN/buildctl
 export BUILDCTL ROOTFS
+# The e2e suite starts a second buildkitd of its own (TLS on TCP).
+export DFOPT_E2E_BUILDKITD=$BUILDKIT_BIN/buildkitd
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/dfopt-e2e.XXXXXX")
 sock=$work/buildkitd.sock
