@@ -61,6 +61,8 @@ type ahPass struct {
 	// as the merge leaves them.
 	joined map[*ast.Instruction]*joinedRun
 	later  map[int][]laterUses // laterIn, by stage
+	// installed memoizes installs.
+	installed map[*ast.Instruction][]string
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {

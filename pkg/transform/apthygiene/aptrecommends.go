@@ -254,25 +254,39 @@ func aptPackages(inv *cacheplan.Invocation) (pkgs []string, last ast.Word, ok bo
 // of the stages it is built on before it, install by name.
 func (h *ahPass) installedBefore(r *ahRun) map[string]bool {
 	out := map[string]bool{}
-	for _, ins := range h.d.Instructions {
-		if ins.Stage < 0 || ins.Index > r.ins.Index || !h.builtOn(r.ins.Stage, ins.Stage) {
-			continue
-		}
-		r2 := h.run(ins)
-		if r2 == nil {
-			continue
-		}
-		for _, inv := range r2.apt() {
-			if inv.Sub[0] != "install" {
-				continue
+	for _, st := range h.se.Lineage(h.d.Stages[r.ins.Stage]) {
+		for _, ins := range st.Instructions {
+			if ins.Index > r.ins.Index {
+				break
 			}
-			pkgs, _, _ := aptPackages(inv)
-			for _, p := range pkgs {
+			for _, p := range h.installs(ins) {
 				out[p] = true
 			}
 		}
 	}
 	return out
+}
+
+// installs are the packages a RUN's `apt-get install`s name, read once
+// per RUN.
+func (h *ahPass) installs(ins *ast.Instruction) []string {
+	if pkgs, ok := h.installed[ins]; ok {
+		return pkgs
+	}
+	var pkgs []string
+	if r2 := h.run(ins); r2 != nil {
+		for _, inv := range r2.apt() {
+			if inv.Sub[0] == "install" {
+				p, _, _ := aptPackages(inv)
+				pkgs = append(pkgs, p...)
+			}
+		}
+	}
+	if h.installed == nil {
+		h.installed = map[*ast.Instruction][]string{}
+	}
+	h.installed[ins] = pkgs
+	return pkgs
 }
 
 // recommendsKept decides, for one `apt-get install` that gets
