@@ -110,6 +110,22 @@ type Document struct {
 	Instructions []*Instruction
 	Stages       []*Stage
 	Warnings     []string
+
+	contains map[string]bool // memoized Contains
+}
+
+// Contains reports whether the source holds s anywhere. The answer is
+// kept, for callers that ask for every instruction (pragma lookups).
+func (d *Document) Contains(s string) bool {
+	if v, ok := d.contains[s]; ok {
+		return v
+	}
+	if d.contains == nil {
+		d.contains = map[string]bool{}
+	}
+	v := bytes.Contains(d.Src, []byte(s))
+	d.contains[s] = v
+	return v
 }
 
 // ErrBinary and friends describe input that is not a Dockerfile.

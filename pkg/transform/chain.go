@@ -49,6 +49,22 @@ func (e *ChainError) Error() string {
 	return fmt.Sprintf("rule %s: %v (file left unchanged; please report this)", e.Rule, e.Err)
 }
 
+// MaxInstructions is the per-file work bound: a file with more
+// instructions is left unchanged with a TooLargeError. Real Dockerfiles
+// have at most a few hundred; the bound keeps a generated or hostile file
+// from taking minutes and gigabytes.
+const MaxInstructions = 1000
+
+// TooLargeError is a file over the work bound: it is left unchanged.
+type TooLargeError struct {
+	Rule         string // the first rule that would have run
+	Instructions int
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("too large for rule %s: %d instructions, the limit is %d (file left unchanged)", e.Rule, e.Instructions, MaxInstructions)
+}
+
 // maxPasses bounds the chain: a pass whose fixes give a later rule (or the
 // same rule) new work is followed by another, until a pass changes nothing.
 const maxPasses = 3
@@ -63,6 +79,13 @@ func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error
 	doc, err := ast.Parse(path, src)
 	if err != nil {
 		return nil, err
+	}
+	if len(doc.Instructions) > MaxInstructions {
+		for _, t := range c.Transforms {
+			if !FileIgnores(doc, t.Name) {
+				return nil, &TooLargeError{Rule: t.Name, Instructions: len(doc.Instructions)}
+			}
+		}
 	}
 	h := &history{input: doc}
 	res, out, err := c.run(doc, bctx, h)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/equiv"
@@ -138,7 +137,8 @@ func instructionAt(d *ast.Document, off int) *ast.Instruction {
 	return nil
 }
 
-var editVerdicts sync.Map // string → equiv.Verdict
+// editVerdicts caches the check of an edit by the texts involved.
+var editVerdicts = newMemo[equiv.Verdict](1 << 14)
 
 // checkEdited checks RUNs edited in place (several when the edits join
 // them); why is empty when the edits keep their behaviour.
@@ -187,20 +187,24 @@ func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *
 		}
 	}
 	key := strings.Join(orig[0].Flags, " ") + "\x00" + texts + ns.Text + "\x00" + strings.Join(rel, "\x01")
-	v, ok := editVerdicts.Load(key)
+	verdict, ok := editVerdicts.get(key)
 	if !ok {
 		id := editIdent{edits: sorted, base: c.Span.Start}
 		for i, o := range olds {
 			orig[i].Ident = id.before(cur.Shell(o))
 		}
 		q.Ident = id.after(ns)
-		v = equiv.Check(orig, []equiv.Program{*q})
-		editVerdicts.Store(key, v)
+		verdict = equiv.Check(orig, []equiv.Program{*q})
+		editVerdicts.put(key, verdict)
 	}
-	verdict := v.(equiv.Verdict)
 	observe(Observation{Kind: "edit", Rule: rule, Line: c.StartLine, Verdict: verdict, Applied: verdict.Same})
 	return verdict, verdict.Reason()
 }
+
+// keptVerdicts caches keepsBehaviour by the RUN's document and the edits: the
+// analyses that ask are computed again for every version of a file and
+// in every pass.
+var keptVerdicts = newMemo[bool](1 << 14)
 
 // keepsBehaviour applies edits made inside one RUN of d and checks that
 // RUN on its own (runDocument).
@@ -208,13 +212,25 @@ func keepsBehaviour(d *ast.Document, ins *ast.Instruction, edits ...emit.Edit) b
 	src, at := runDocument(d, d.ShellOf(ins), d.Src[ins.Span.Start:ins.Span.End])
 	shift := at - ins.Span.Start
 	moved := make([]emit.Edit, len(edits))
+	key := string(src)
 	for i, e := range edits {
 		if e.Start < ins.Span.Start || e.End > ins.Span.End {
 			return false
 		}
 		moved[i] = emit.Edit{Start: e.Start + shift, End: e.End + shift, New: e.New}
+		key += fmt.Sprintf("\x00%d:%d:%s", moved[i].Start, moved[i].End, e.New)
 	}
-	cur, err := ast.Parse(d.Path, src)
+	if v, ok := keptVerdicts.get(key); ok {
+		return v
+	}
+	v := editKeepsBehaviour(d.Path, src, moved)
+	keptVerdicts.put(key, v)
+	return v
+}
+
+// editKeepsBehaviour checks edits of the one RUN of a runDocument.
+func editKeepsBehaviour(path string, src []byte, moved []emit.Edit) bool {
+	cur, err := ast.Parse(path, src)
 	if err != nil {
 		return false
 	}
@@ -222,7 +238,7 @@ func keepsBehaviour(d *ast.Document, ins *ast.Instruction, edits ...emit.Edit) b
 	if err != nil {
 		return false
 	}
-	next, err := ast.Parse(d.Path, out)
+	next, err := ast.Parse(path, out)
 	if err != nil {
 		return false
 	}

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 
@@ -49,8 +48,8 @@ func FileIgnores(d *ast.Document, rule string) bool { return fileIgnoresPart(d, 
 
 // fileIgnoresPart is fileIgnores for one part of rule.
 func fileIgnoresPart(d *ast.Document, rule, part string) bool {
-	dfopt := bytes.Contains(d.Src, []byte("dfopt:ignore-file"))
-	hadolint := bytes.Contains(d.Src, []byte("hadolint"))
+	dfopt := d.Contains("dfopt:ignore-file")
+	hadolint := d.Contains("hadolint")
 	if !dfopt && !hadolint {
 		return false
 	}

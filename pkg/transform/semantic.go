@@ -63,7 +63,7 @@ func program(d *ast.Document, ins *ast.Instruction) *equiv.Program {
 
 // joinVerdicts caches the check of a join by the texts involved: the
 // chain's later passes and the idempotence run ask again.
-var joinVerdicts sync.Map // string → equiv.Verdict
+var joinVerdicts = newMemo[equiv.Verdict](1 << 14)
 
 // checkJoin proves that the RUN text joined, under the same shell as
 // runs, behaves as runs one after another.
@@ -79,16 +79,14 @@ func checkJoin(d *ast.Document, runs []*ast.Instruction, joined string) equiv.Ve
 		key += "\x01" + d.Shell(r).Text
 	}
 	key += "\x02" + joined
-	cached, ok := joinVerdicts.Load(key)
+	v, ok := joinVerdicts.get(key)
 	if !ok {
-		v := equiv.Verdict{Unknown: "the joined RUN does not parse"}
+		v = equiv.Verdict{Unknown: "the joined RUN does not parse"}
 		if s := joinedScript(d, joined); s != nil {
 			v = equiv.Check(orig, []equiv.Program{{File: s.File, Flags: orig[0].Flags}})
 		}
-		joinVerdicts.Store(key, v)
-		cached = v
+		joinVerdicts.put(key, v)
 	}
-	v := cached.(equiv.Verdict)
 	observe(Observation{Kind: "join", Line: runs[0].StartLine, Verdict: v, Applied: v.Same})
 	return v
 }

@@ -1,6 +1,7 @@
 package stage
 
 import (
+	"maps"
 	"path"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -17,6 +18,16 @@ type Env struct {
 	final  map[int]*State // state at the end of each stage
 	at     map[*ast.Instruction]*State
 	global *State
+	// walks holds, per stage, the walk so far: asking for the state
+	// before each instruction in turn walks the stage once, not once per
+	// instruction.
+	walks map[int]*walkSoFar
+}
+
+// walkSoFar is a stage's state after its first n instructions.
+type walkSoFar struct {
+	e *State
+	n int
 }
 
 // New prepares the analysis of a document.
@@ -28,6 +39,7 @@ func New(d *ast.Document) *Env {
 		parsed: map[*ast.Instruction]bool{},
 		final:  map[int]*State{},
 		at:     map[*ast.Instruction]*State{},
+		walks:  map[int]*walkSoFar{},
 	}
 }
 
@@ -70,9 +82,40 @@ func (se *Env) At(ins *ast.Instruction) *State {
 	if e, ok := se.at[ins]; ok {
 		return e
 	}
-	e := se.walk(se.d.Stages[ins.Stage], ins.Index)
+	e := se.before(se.d.Stages[ins.Stage], ins.Index)
 	se.at[ins] = e
 	return e
+}
+
+// before is the state of st just before the instruction with index
+// before: the stage's walk so far goes on from where it stopped (or
+// starts again for an earlier instruction), and the state is a copy.
+func (se *Env) before(st *ast.Stage, before int) *State {
+	w := se.walks[st.Index]
+	if w == nil || w.n > 0 && st.Instructions[w.n-1].Index >= before {
+		w = &walkSoFar{e: se.start(st)}
+		se.walks[st.Index] = w
+	}
+	global := se.globalEnv()
+	for w.n < len(st.Instructions) && st.Instructions[w.n].Index < before {
+		se.apply(w.e, st.Instructions[w.n], global)
+		w.n++
+	}
+	return w.e.clone()
+}
+
+// clone copies a state so that applying instructions to it leaves e as
+// it is.
+func (e *State) clone() *State {
+	c := *e
+	c.Vars = maps.Clone(e.Vars)
+	c.Groups = maps.Clone(e.Groups)
+	c.Accounts = make(map[string]*Account, len(e.Accounts))
+	for k, v := range e.Accounts {
+		a := *v
+		c.Accounts[k] = &a
+	}
+	return &c
 }
 
 // End returns the state at the end of a stage.
@@ -112,6 +155,20 @@ func (se *Env) globalEnv() *State {
 
 // walk computes the state of st just before the instruction with index before.
 func (se *Env) walk(st *ast.Stage, before int) *State {
+	e := se.start(st)
+	global := se.globalEnv()
+	for _, ins := range st.Instructions {
+		if ins.Index >= before {
+			break
+		}
+		se.apply(e, ins, global)
+	}
+	return e
+}
+
+// start is the state a stage starts with: its parent stage's at its end,
+// or its base image's.
+func (se *Env) start(st *ast.Stage) *State {
 	var e *State
 	if p := se.Parent(st); p != nil {
 		pe := se.End(p)
@@ -140,13 +197,6 @@ func (se *Env) walk(st *ast.Stage, before int) *State {
 		}
 		e.Base = base
 		applyBaseImage(e, base)
-	}
-	global := se.globalEnv()
-	for _, ins := range st.Instructions {
-		if ins.Index >= before {
-			break
-		}
-		se.apply(e, ins, global)
 	}
 	return e
 }

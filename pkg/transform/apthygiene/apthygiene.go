@@ -62,6 +62,9 @@ type ahPass struct {
 	// joined are the install RUNs merged after a lone `apt-get update`,
 	// as the merge leaves them.
 	joined map[*ast.Instruction]*joinedRun
+	later  map[int][]laterUses // laterIn, by stage
+	// installed memoizes installs.
+	installed map[*ast.Instruction][]string
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {

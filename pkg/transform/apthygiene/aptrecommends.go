@@ -112,28 +112,70 @@ var tlsTools = map[string][]string{
 
 var sshTools = transform.NameSet("ssh", "scp", "sftp", "ssh-keyscan", "ssh-add", "ssh-agent")
 
-// uses collects what later steps do.
+// uses collects what later steps do: r's own stage from r on, every
+// stage built on it, and the ARGs before the first FROM. Each stage's
+// uses from each of its instructions to its end are collected once
+// (laterIn), so that asking for every apt RUN costs one pass over the
+// file, not one per RUN.
 func (h *ahPass) uses(r *ahRun) *laterUses {
 	u := &laterUses{}
 	for _, ins := range h.d.Instructions {
-		if ins.Stage >= 0 && (ins.Index < r.ins.Index || !h.builtOn(ins.Stage, r.ins.Stage)) || ins.Cmd == "from" || ins.Cmd == "copy" || ins.Cmd == "add" {
-			continue
+		if ins.Stage >= 0 {
+			break
 		}
-		t := ins.Text(h.d)
-		u.tls = u.tls || tlsURL.MatchString(t)
-		u.ssh = u.ssh || sshURL.MatchString(t) || strings.Contains(t, "type=ssh")
-		if ins.Cmd != "run" {
-			continue
+		u.or(h.own(ins))
+	}
+	for _, st := range h.d.Stages {
+		switch {
+		case st.Index == r.ins.Stage:
+			u.or(h.laterIn(st)[r.ins.Index-st.From.Index])
+		case st.Index > r.ins.Stage && h.builtOn(st.Index, r.ins.Stage):
+			u.or(h.laterIn(st)[0])
 		}
-		s := h.se.Shell(ins)
-		if s == nil {
-			u.tls, u.ssh = true, true // not analysable: assume the worst
-			u.keyserver, u.pip = true, true
-			continue
-		}
-		for _, c := range s.Commands {
-			u.command(c.Args)
-		}
+	}
+	return u
+}
+
+// laterIn is, for each instruction of st, what it and the rest of the
+// stage use (one past the end: nothing).
+func (h *ahPass) laterIn(st *ast.Stage) []laterUses {
+	if h.later == nil {
+		h.later = map[int][]laterUses{}
+	}
+	if l, ok := h.later[st.Index]; ok {
+		return l
+	}
+	l := make([]laterUses, len(st.Instructions)+1)
+	for i := len(st.Instructions) - 1; i >= 0; i-- {
+		l[i] = l[i+1]
+		l[i].or(h.own(st.Instructions[i]))
+	}
+	h.later[st.Index] = l
+	return l
+}
+
+func (u *laterUses) or(v laterUses) {
+	u.tls, u.ssh, u.keyserver, u.pip = u.tls || v.tls, u.ssh || v.ssh, u.keyserver || v.keyserver, u.pip || v.pip
+}
+
+// own is what one instruction uses.
+func (h *ahPass) own(ins *ast.Instruction) laterUses {
+	var u laterUses
+	if ins.Cmd == "from" || ins.Cmd == "copy" || ins.Cmd == "add" {
+		return u
+	}
+	t := ins.Text(h.d)
+	u.tls = tlsURL.MatchString(t)
+	u.ssh = sshURL.MatchString(t) || strings.Contains(t, "type=ssh")
+	if ins.Cmd != "run" {
+		return u
+	}
+	s := h.se.Shell(ins)
+	if s == nil {
+		return laterUses{true, true, true, true} // not analysable: assume the worst
+	}
+	for _, c := range s.Commands {
+		u.command(c.Args)
 	}
 	return u
 }
@@ -212,25 +254,39 @@ func aptPackages(inv *cacheplan.Invocation) (pkgs []string, last ast.Word, ok bo
 // of the stages it is built on before it, install by name.
 func (h *ahPass) installedBefore(r *ahRun) map[string]bool {
 	out := map[string]bool{}
-	for _, ins := range h.d.Instructions {
-		if ins.Stage < 0 || ins.Index > r.ins.Index || !h.builtOn(r.ins.Stage, ins.Stage) {
-			continue
-		}
-		r2 := h.run(ins)
-		if r2 == nil {
-			continue
-		}
-		for _, inv := range r2.apt() {
-			if inv.Sub[0] != "install" {
-				continue
+	for _, st := range h.se.Lineage(h.d.Stages[r.ins.Stage]) {
+		for _, ins := range st.Instructions {
+			if ins.Index > r.ins.Index {
+				break
 			}
-			pkgs, _, _ := aptPackages(inv)
-			for _, p := range pkgs {
+			for _, p := range h.installs(ins) {
 				out[p] = true
 			}
 		}
 	}
 	return out
+}
+
+// installs are the packages a RUN's `apt-get install`s name, read once
+// per RUN.
+func (h *ahPass) installs(ins *ast.Instruction) []string {
+	if pkgs, ok := h.installed[ins]; ok {
+		return pkgs
+	}
+	var pkgs []string
+	if r2 := h.run(ins); r2 != nil {
+		for _, inv := range r2.apt() {
+			if inv.Sub[0] == "install" {
+				p, _, _ := aptPackages(inv)
+				pkgs = append(pkgs, p...)
+			}
+		}
+	}
+	if h.installed == nil {
+		h.installed = map[*ast.Instruction][]string{}
+	}
+	h.installed[ins] = pkgs
+	return pkgs
 }
 
 // recommendsKept decides, for one `apt-get install` that gets

@@ -82,12 +82,25 @@ func (c *Plan) components(uses []*Use) [][]*Use {
 	}
 	find := func(i int) int {
 		for parent[i] != i {
+			parent[i] = parent[parent[i]]
 			i = parent[i]
 		}
 		return i
 	}
-	for i := range uses {
-		for j := i + 1; j < len(uses); j++ {
+	// Uses in one stage are related: each joins the stage's first, and
+	// only the stages are compared pairwise (not every pair of uses).
+	first := map[int]int{} // stage → its first use
+	var reps []int
+	for i, u := range uses {
+		if r, ok := first[u.run.Ins.Stage]; ok {
+			parent[find(i)] = find(r)
+			continue
+		}
+		first[u.run.Ins.Stage] = i
+		reps = append(reps, i)
+	}
+	for x, i := range reps {
+		for _, j := range reps[x+1:] {
 			if c.related(uses[i].run.Ins.Stage, uses[j].run.Ins.Stage) {
 				parent[find(i)] = find(j)
 			}
