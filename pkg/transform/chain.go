@@ -149,6 +149,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 	res := &Result{Path: doc.Path, Src: doc.Src}
 	cur := doc
 	shared := &analysisResults{} // the analyses of cur, for every rule
+	var inserts []insertion
 	for _, t := range c.Transforms {
 		if FileIgnores(cur, t.Name) {
 			continue
@@ -168,12 +169,55 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 		if len(edits) == 0 {
 			continue
 		}
+		inserts = append(inserts, insertions(res, fixes, len(h.layers))...)
 		h.add(t.Name, cur, edits, next.Src)
 		cur = next
 	}
 	res.Out = cur.Src
+	res.Findings = foldUndone(res.Findings, h, inserts)
 	sortFindings(res.Findings)
 	return res, cur, nil
+}
+
+// insertions are the applied fixes of a layer that only insert text.
+func insertions(res *Result, fixes []pending, layer int) []insertion {
+	var out []insertion
+	for _, f := range fixes {
+		if !res.Findings[f.at].Applied || len(f.edits) == 0 {
+			continue
+		}
+		only := true
+		for _, e := range f.edits {
+			only = only && e.Start == e.End && e.New != ""
+		}
+		if only {
+			out = append(out, insertion{finding: f.at, layer: layer, edits: f.edits})
+		}
+	}
+	return out
+}
+
+// foldUndone drops the findings whose inserted text a later rule of the
+// pass took out again (apt-hygiene's lists cleanup in a RUN where
+// cache-mounts then mounts the lists): their fix does nothing to the
+// output, and the later rule's finding says what happens there.
+func foldUndone(findings []Reported, h *history, inserts []insertion) []Reported {
+	drop := map[int]bool{}
+	for _, in := range inserts {
+		if h.undone(in) {
+			drop[in.finding] = true
+		}
+	}
+	if len(drop) == 0 {
+		return findings
+	}
+	out := findings[:0]
+	for i, f := range findings {
+		if !drop[i] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // report adds a rule's findings on cur to the result, located and fixed

@@ -236,3 +236,88 @@ func sortedEdits(edits []emit.Edit) []emit.Edit {
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
 	return sorted
 }
+
+// insertion is an applied fix that only inserts text, made in layer
+// index layer of the history: if later layers take all its text out
+// again, the fix has no effect on the output.
+type insertion struct {
+	finding int // index in the pass's Result.Findings
+	layer   int
+	edits   []emit.Edit
+}
+
+// undone reports whether every text the insertion wrote is gone from the
+// text after the last layer: deleted by a later layer without being
+// carried along.
+func (h *history) undone(in insertion) bool {
+	l := &h.layers[in.layer]
+	for _, e := range in.edits {
+		a, ok := l.placed(e)
+		if !ok {
+			return false
+		}
+		b := a + len(e.New)
+		gone := false
+		for j := in.layer + 1; j < len(h.layers) && !gone; j++ {
+			a, b, gone = h.layers[j].forward(a, b)
+		}
+		if !gone {
+			return false
+		}
+	}
+	return true
+}
+
+// placed is where the new text of e, one of the layer's edits, begins in
+// the text after the layer.
+func (l *layer) placed(e emit.Edit) (int, bool) {
+	delta := 0
+	for _, x := range l.edits {
+		if x.Start == e.Start && x.End == e.End && x.New == e.New {
+			return x.Start + delta, true
+		}
+		delta += len(x.New) - (x.End - x.Start)
+	}
+	return 0, false
+}
+
+// forward maps the range [a, b) of the text before the layer to the text
+// after it; gone is true when an edit deletes it without carrying it
+// along (as its origins say).
+func (l *layer) forward(a, b int) (int, int, bool) {
+	da, db := 0, 0
+	for _, x := range l.edits {
+		grow := len(x.New) - (x.End - x.Start)
+		switch {
+		case x.Start >= b:
+			return a + da, b + db, false
+		case x.End <= a && (x.Start < a || x.End == a && x.Start == x.End):
+			da += grow // before the range (an insertion at a goes before it)
+			db += grow
+		case x.Start == x.End:
+			db += grow // inserted inside the range: the range is still there
+		default:
+			return l.carried(x, a, b, da)
+		}
+	}
+	return a + da, b + db, false
+}
+
+// carried maps [a, b), which edit x deletes or replaces, to where x's new
+// text holds it as it was, or to x's new text when x rewrites it (a later
+// fix that builds on it); gone when x deletes it.
+func (l *layer) carried(x emit.Edit, a, b, delta int) (int, int, bool) {
+	want := string(l.doc.Src[a:b])
+	for _, o := range x.Origins {
+		if o.From <= a && b <= o.From+o.FromLen {
+			if i := strings.Index(x.New[o.At:o.At+o.Len], want); i >= 0 {
+				s := x.Start + delta + o.At + i
+				return s, s + (b - a), false
+			}
+		}
+	}
+	if x.New == "" {
+		return 0, 0, true
+	}
+	return x.Start + delta, x.Start + delta + len(x.New), false
+}
