@@ -282,42 +282,58 @@ func (l *layer) placed(e emit.Edit) (int, bool) {
 }
 
 // forward maps the range [a, b) of the text before the layer to the text
-// after it; gone is true when an edit deletes it without carrying it
-// along (as its origins say).
+// after it. A range one of the layer's edits carries along as it was (a
+// join) follows it; otherwise each end maps through the edits, and gone
+// is true when nothing of the range is left (deleted, not rewritten).
 func (l *layer) forward(a, b int) (int, int, bool) {
-	da, db := 0, 0
+	if s, e, ok := l.carriedTo(a, b); ok {
+		return s, e, false
+	}
+	na, nb := l.mapPoint(a, true), l.mapPoint(b, false)
+	if nb <= na {
+		return 0, 0, true
+	}
+	return na, nb, false
+}
+
+// carriedTo finds [a, b) in the new text of an edit whose origin covers
+// it, copied as it was.
+func (l *layer) carriedTo(a, b int) (int, int, bool) {
+	want := string(l.doc.Src[a:b])
+	delta := 0
+	for _, x := range l.edits {
+		for _, o := range x.Origins {
+			if o.From <= a && b <= o.From+o.FromLen {
+				if i := strings.Index(x.New[o.At:o.At+o.Len], want); i >= 0 {
+					s := x.Start + delta + o.At + i
+					return s, s + (b - a), true
+				}
+			}
+		}
+		delta += len(x.New) - (x.End - x.Start)
+	}
+	return 0, 0, false
+}
+
+// mapPoint maps an offset of the text before the layer to the text after
+// it. An offset inside text an edit replaces maps to the start of its new
+// text (start) or to the end of it; an insertion at the offset goes before
+// a start and after an end.
+func (l *layer) mapPoint(p int, start bool) int {
+	delta := 0
 	for _, x := range l.edits {
 		grow := len(x.New) - (x.End - x.Start)
 		switch {
-		case x.Start >= b:
-			return a + da, b + db, false
-		case x.End <= a && (x.Start < a || x.End == a && x.Start == x.End):
-			da += grow // before the range (an insertion at a goes before it)
-			db += grow
-		case x.Start == x.End:
-			db += grow // inserted inside the range: the range is still there
-		default:
-			return l.carried(x, a, b, da)
-		}
-	}
-	return a + da, b + db, false
-}
-
-// carried maps [a, b), which edit x deletes or replaces, to where x's new
-// text holds it as it was, or to x's new text when x rewrites it (a later
-// fix that builds on it); gone when x deletes it.
-func (l *layer) carried(x emit.Edit, a, b, delta int) (int, int, bool) {
-	want := string(l.doc.Src[a:b])
-	for _, o := range x.Origins {
-		if o.From <= a && b <= o.From+o.FromLen {
-			if i := strings.Index(x.New[o.At:o.At+o.Len], want); i >= 0 {
-				s := x.Start + delta + o.At + i
-				return s, s + (b - a), false
+		case x.End < p || x.End == p && (x.Start < p || start):
+			delta += grow
+		case x.Start < p || x.Start == p && x.End > p:
+			if start {
+				return x.Start + delta
 			}
+			return x.Start + delta + len(x.New)
+		default:
+			return p + delta
 		}
 	}
-	if x.New == "" {
-		return 0, 0, true
-	}
-	return x.Start + delta, x.Start + delta + len(x.New), false
+	return p + delta
 }

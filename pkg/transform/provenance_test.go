@@ -121,6 +121,9 @@ func TestLayerForward(t *testing.T) {
 	drop := layer{doc: doc, edits: []emit.Edit{{Start: 5, End: 17, New: ""}, {Start: 18, End: 24, New: "RUN c\n"}}}
 	_, _, gone = drop.forward(9, 17)
 	assert.True(t, gone, "deleted, whatever else the layer does")
+	part := layer{doc: doc, edits: []emit.Edit{{Start: 12, End: 24, New: ""}}}
+	a, b, gone = part.forward(9, 17)
+	assert.Equal(t, []any{9, 12, false}, []any{a, b, gone}, "partly deleted: the rest is left")
 	rewrite := layer{doc: doc, edits: []emit.Edit{{Start: 9, End: 17, New: "rm -rf y"}}}
 	a, b, gone = rewrite.forward(9, 17)
 	assert.Equal(t, []any{9, 17, false}, []any{a, b, gone}, "rewritten: a later fix builds on it")
