@@ -101,7 +101,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			Usage:     "print findings; exit 1 when there are any",
 			ArgsUsage: "PATH...",
 			Flags: append(commonFlags(),
-				&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text|json|sarif|github"},
+				&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.Formats, "|")},
 				&cli.BoolFlag{Name: "statistics", Usage: "print files and findings per rule, most findings first"},
 			),
 			Action: func(c *cli.Context) error { return process(c, modeCheck) },

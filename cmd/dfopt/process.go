@@ -196,6 +196,9 @@ func (o *collector) done(j *job) {
 		} else {
 			fmt.Fprintln(o.stderr, line)
 		}
+		if fw, ok := o.rep.(report.FailureWriter); ok {
+			o.check(fw.Failed(diffPath(j.path), line))
+		}
 		o.summary.AddError(line)
 		return
 	}
@@ -305,8 +308,11 @@ func (r *runner) work(f discover.File) *job {
 	switch {
 	case r.mode == modeCheck:
 		j.report = &report.File{Path: displayPath(f.Path), URI: diffPath(f.Path), Findings: res.Findings}
-		if r.format == "json" {
+		switch r.format {
+		case "json":
 			j.report.Fixes = report.FindingFixes(res, name)
+		case "rdjson":
+			j.report.Suggestions = report.Suggestions(res)
 		}
 	case r.stat:
 		j.stat.AddResult(res, name)
