@@ -105,6 +105,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			ArgsUsage: "PATH...",
 			Flags: append(commonFlags(),
 				&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the result to the file"},
+				&cli.BoolFlag{Name: "force", Usage: "with --write: also write read-only files, and files with other hard links (in place, keeping the links)"},
 				&cli.BoolFlag{Name: "diff", Aliases: []string{"d"}, Usage: "print a unified diff"},
 				&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list files that would change"},
 				colorFlag(),

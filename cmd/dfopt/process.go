@@ -32,6 +32,7 @@ const maxFileSize = 16 << 20
 type runner struct {
 	mode              mode
 	write, diff, list bool
+	force             bool // write read-only and hard-linked files
 	stat, color       bool
 	format            string // check
 	ctxDir            string
@@ -84,6 +85,9 @@ func process(c *cli.Context, m mode) error {
 		jobs = runtime.NumCPU()
 	}
 
+	if r.write {
+		defer cleanupOnSignal()()
+	}
 	walkOpts := discover.Options{Exclude: exclude, NoGitignore: c.Bool("no-gitignore")}
 	prog := newProgress(stderr, c.Bool("quiet"))
 	prog.count(paths, walkOpts)
@@ -141,7 +145,7 @@ func newRunner(c *cli.Context, m mode) (*runner, error) {
 		return nil, usageError{fmt.Sprintf("--context %s: not a folder", r.ctxDir)}
 	}
 	if m == modeFix {
-		r.write, r.diff, r.list = c.Bool("write"), c.Bool("diff"), c.Bool("list")
+		r.write, r.diff, r.list, r.force = c.Bool("write"), c.Bool("diff"), c.Bool("list"), c.Bool("force")
 	}
 	cliLayer, err := commandLineSettings(c)
 	if err != nil {
@@ -353,7 +357,7 @@ func (r *runner) work(f discover.File) *job {
 	if r.write && res.Changed() {
 		if f.Path == "-" {
 			j.output = res.Out
-		} else if err := writeResult(res); err != nil {
+		} else if err := writeResult(res, r.force); err != nil {
 			j.err = err
 			return j
 		}
