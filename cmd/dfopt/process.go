@@ -126,13 +126,19 @@ func process(c *cli.Context, m mode) error {
 	if !c.Bool("quiet") && (c.Bool("summary") || (isTerminal(stderr) && out.summary.Files > 1)) {
 		out.summary.Write(stderr, r.write)
 	}
+	return out.status(m, r)
+}
+
+// status is the run's exit status: 2 for an error, 1 for changes or
+// findings where they count.
+func (o *collector) status(m mode, r *runner) error {
 	switch {
-	case out.writeErr != nil:
-		fmt.Fprintf(stderr, "dfopt: writing output: %s\n", oneLine(out.writeErr))
+	case o.writeErr != nil:
+		fmt.Fprintf(o.stderr, "dfopt: writing output: %s\n", oneLine(o.writeErr))
 		return exitCode(exitError)
-	case out.failed:
+	case o.failed:
 		return exitCode(exitError)
-	case m == modeDiff && out.changed, m == modeFix && r.list && out.changed, m == modeCheck && out.findings:
+	case m == modeDiff && o.changed, m == modeFix && r.list && o.changed, m == modeCheck && o.findings:
 		return exitCode(exitChanges)
 	}
 	return nil

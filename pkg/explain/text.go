@@ -266,12 +266,7 @@ func (r *Report) writeCompare(w io.Writer) {
 				rt = "(merged into " + stepNumber(label(b[row.Rewritten])) + ")"
 			}
 		}
-		switch row.Moved {
-		case "from":
-			rt = "(moved to " + stepNumber(label(b[row.Rewritten])) + ")"
-		case "to":
-			l = "(moved here from " + stepNumber(label(a[row.Original])) + ")"
-		}
+		l, rt = movedCells(row, l, rt, func(i int) string { return stepNumber(label(a[i])) }, func(j int) string { return stepNumber(label(b[j])) })
 		left = append(left, shorten(l, width))
 		right = append(right, shorten(rt, 72))
 	}
@@ -334,4 +329,16 @@ func stepNumber(label string) string {
 		}
 	}
 	return label
+}
+
+// movedCells writes where a moved step went: in the rewritten column of
+// the row it left, and in the original column of the row it went to.
+func movedCells(row Row, l, rt string, orig, rewritten func(int) string) (string, string) {
+	switch row.Moved {
+	case "from":
+		rt = "(moved to " + rewritten(row.Rewritten) + ")"
+	case "to":
+		l = "(moved here from " + orig(row.Original) + ")"
+	}
+	return l, rt
 }

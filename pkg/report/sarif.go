@@ -116,11 +116,15 @@ func newSARIFWriter(w io.Writer, tool Tool) (*sarifWriter, error) {
 	}
 	// Everything up to the results array, from the real encoder so the
 	// head cannot drift from the types.
-	data, err := json.MarshalIndent(SARIFLog{Schema: SARIFSchema, Version: SARIFVersion, Runs: []SARIFRun{run}}, "", "  ")
+	data, err := marshal(SARIFLog{Schema: SARIFSchema, Version: SARIFVersion, Runs: []SARIFRun{run}})
 	if err != nil {
 		return nil, err
 	}
-	head := string(data)
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, data, "", "  "); err != nil {
+		return nil, err
+	}
+	head := indented.String()
 	cut := strings.LastIndex(head, `"results": null`)
 	if _, err := io.WriteString(w, head[:cut]+`"results": [`); err != nil {
 		return nil, err
