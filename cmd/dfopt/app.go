@@ -25,6 +25,30 @@ func versionString() string {
 	return "devel"
 }
 
+// versionLine is what `dfopt version` and `dfopt --version` print: the
+// version, then the VCS revision the binary was built from, when the
+// build recorded it ("+dirty" for uncommitted changes).
+func versionLine() string {
+	line := "dfopt " + versionString()
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return line
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "+dirty"
+		}
+	}
+	if rev != "" {
+		line += " (" + rev + dirty + ")"
+	}
+	return line
+}
+
 // tool describes dfopt in SARIF reports; rule help links point at the
 // README's section for each rule.
 func tool() report.Tool {
@@ -52,13 +76,14 @@ func (e usageError) Error() string { return e.msg }
 func commonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "unsafe", Usage: "also apply unsafe fixes (they change what the image contains)"},
-		&cli.StringFlag{Name: "select", Usage: "run only these rules (comma-separated, `all` for every rule)"},
-		&cli.StringFlag{Name: "ignore", Usage: "do not run these rules (comma-separated, `all` runs none)"},
+		&cli.StringSliceFlag{Name: "select", Usage: "run only these `RULES`: names or hadolint codes, comma-separated, \"all\" for every rule (repeatable)"},
+		&cli.StringSliceFlag{Name: "ignore", Usage: "do not run these `RULES`: names or hadolint codes, comma-separated, \"all\" runs none (repeatable)"},
 		&cli.StringFlag{Name: "context", Usage: "build context `DIR` (default: each Dockerfile's folder)"},
-		&cli.StringFlag{Name: "syntax", Value: "auto", Usage: "add `# syntax=docker/dockerfile:1`: auto|always|never"},
-		&cli.StringSliceFlag{Name: "option", Usage: "a rule option `RULE.KEY=VALUE`, as under `rules:` in .dfopt.yaml (repeatable)"},
+		&cli.StringFlag{Name: "stdin-filename", Usage: "the `PATH` that standard input (-) stands for, in diffs and reports"},
+		&cli.StringFlag{Name: "syntax", Value: "auto", Usage: "add \"# syntax=docker/dockerfile:1\" when RUN --mount needs it (auto), `MODE`: auto|always|never"},
+		&cli.StringSliceFlag{Name: "option", Usage: "a rule option `RULE.KEY=VALUE`, as under rules: in .dfopt.yaml (repeatable)"},
 		&cli.StringSliceFlag{Name: "runtime-image", Usage: "runtime image of the multi-stage rule for an ecosystem (go, rust, java, dotnet, node, python), `ECOSYSTEM=IMAGE` (repeatable)"},
-		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, EnvVars: []string{"DFOPT_JOBS"}, Usage: "files processed in parallel (default: the number of CPUs)"},
+		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, EnvVars: []string{"DFOPT_JOBS"}, Usage: "process `N` files in parallel", DefaultText: "the number of CPUs"},
 		&cli.StringFlag{Name: "config", EnvVars: []string{"DFOPT_CONFIG"}, Usage: "use the configuration `FILE` for every Dockerfile (default: the nearest .dfopt.yaml)"},
 		&cli.BoolFlag{Name: "no-config", Usage: "read no configuration file"},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "skip files and folders matching `GLOB` when searching folders (gitignore syntax, ** included; repeatable)"},
@@ -80,6 +105,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			ArgsUsage: "PATH...",
 			Flags: append(commonFlags(),
 				&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the result to the file"},
+				&cli.BoolFlag{Name: "force", Usage: "with --write: also write read-only files, and files with other hard links (in place, keeping the links)"},
 				&cli.BoolFlag{Name: "diff", Aliases: []string{"d"}, Usage: "print a unified diff"},
 				&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list files that would change"},
 				colorFlag(),
@@ -101,7 +127,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			Usage:     "print findings; exit 1 when there are any",
 			ArgsUsage: "PATH...",
 			Flags: append(commonFlags(),
-				&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text|json|sarif|github"},
+				&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.Formats, "|")},
 				&cli.BoolFlag{Name: "statistics", Usage: "print files and findings per rule, most findings first"},
 			),
 			Action: func(c *cli.Context) error { return process(c, modeCheck) },
@@ -116,13 +142,17 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		{
 			Name:  "version",
-			Usage: "print dfopt's version",
+			Usage: "print dfopt's version and the revision it was built from",
 			Action: func(c *cli.Context) error {
-				fmt.Fprintf(c.App.Writer, "dfopt %s\n", versionString())
+				fmt.Fprintln(c.App.Writer, versionLine())
 				return nil
 			},
 		},
 	}
+	for _, c := range commands {
+		c.OnUsageError = usageErrorOf
+	}
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionLine()) }
 	return &cli.App{
 		Name:            "dfopt",
 		Usage:           "rewrite Dockerfiles so they build fast and cache well",
@@ -135,11 +165,31 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		// reference may hold a comma.
 		DisableSliceFlagSeparator: true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run() maps errors to exit codes
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err.Error()}
-		},
-		Commands: commands,
+		OnUsageError:              usageErrorOf,
+		Commands:                  commands,
+		Action:                    noCommand,
 	}
+}
+
+// usageErrorOf turns urfave/cli's usage errors (an unknown flag, a flag
+// without its value) into one line on stderr and exit 2, without the help
+// text on stdout.
+func usageErrorOf(_ *cli.Context, err error, _ bool) error {
+	return usageError{err.Error() + " (see dfopt --help)"}
+}
+
+// noCommand runs when no command is named: `dfopt` alone prints the help
+// on stderr and exits 2; `dfopt bogus` says there is no such command.
+func noCommand(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageError{fmt.Sprintf("unknown command %q (see dfopt --help)", c.Args().First())}
+	}
+	c.App.Writer, c.App.ErrWriter = c.App.ErrWriter, c.App.Writer
+	defer func() { c.App.Writer, c.App.ErrWriter = c.App.ErrWriter, c.App.Writer }()
+	if err := cli.ShowAppHelp(c); err != nil {
+		return err
+	}
+	return exitCode(exitError)
 }
 
 // run is main without os.Exit, for tests.

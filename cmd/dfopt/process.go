@@ -32,10 +32,12 @@ const maxFileSize = 16 << 20
 type runner struct {
 	mode              mode
 	write, diff, list bool
+	force             bool // write read-only and hard-linked files
 	stat, color       bool
 	format            string // check
 	ctxDir            string
 	stdin             io.Reader
+	stdinName         string // --stdin-filename: standard input's name in diffs and reports
 	loader            *config.Loader
 }
 
@@ -43,12 +45,15 @@ type runner struct {
 // text is not kept, only what goes out.
 type job struct {
 	path     string
+	name     string // as printed (--stdin-filename for standard input)
+	uri      string // as in diff headers
 	err      error
 	output   []byte       // for stdout, in order
 	report   *report.File // check
 	stat     report.DiffStat
 	changed  bool
 	findings []transform.Reported
+	warnings []string // for stderr: pragmas that do nothing
 }
 
 func process(c *cli.Context, m mode) error {
@@ -80,6 +85,9 @@ func process(c *cli.Context, m mode) error {
 		jobs = runtime.NumCPU()
 	}
 
+	if r.write {
+		defer cleanupOnSignal()()
+	}
 	walkOpts := discover.Options{Exclude: exclude, NoGitignore: c.Bool("no-gitignore")}
 	prog := newProgress(stderr, c.Bool("quiet"))
 	prog.count(paths, walkOpts)
@@ -118,13 +126,19 @@ func process(c *cli.Context, m mode) error {
 	if !c.Bool("quiet") && (c.Bool("summary") || (isTerminal(stderr) && out.summary.Files > 1)) {
 		out.summary.Write(stderr, r.write)
 	}
+	return out.status(m, r)
+}
+
+// status is the run's exit status: 2 for an error, 1 for changes or
+// findings where they count.
+func (o *collector) status(m mode, r *runner) error {
 	switch {
-	case out.writeErr != nil:
-		fmt.Fprintf(stderr, "dfopt: writing output: %s\n", oneLine(out.writeErr))
+	case o.writeErr != nil:
+		fmt.Fprintf(o.stderr, "dfopt: writing output: %s\n", oneLine(o.writeErr))
 		return exitCode(exitError)
-	case out.failed:
+	case o.failed:
 		return exitCode(exitError)
-	case m == modeDiff && out.changed, m == modeFix && r.list && out.changed, m == modeCheck && out.findings:
+	case m == modeDiff && o.changed, m == modeFix && r.list && o.changed, m == modeCheck && o.findings:
 		return exitCode(exitChanges)
 	}
 	return nil
@@ -132,9 +146,12 @@ func process(c *cli.Context, m mode) error {
 
 // newRunner reads what the flags ask for.
 func newRunner(c *cli.Context, m mode) (*runner, error) {
-	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context")}
+	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context"), stdinName: c.String("stdin-filename")}
+	if r.ctxDir != "" && !isDir(r.ctxDir) {
+		return nil, usageError{fmt.Sprintf("--context %s: not a folder", r.ctxDir)}
+	}
 	if m == modeFix {
-		r.write, r.diff, r.list = c.Bool("write"), c.Bool("diff"), c.Bool("list")
+		r.write, r.diff, r.list, r.force = c.Bool("write"), c.Bool("diff"), c.Bool("list"), c.Bool("force")
 	}
 	cliLayer, err := commandLineSettings(c)
 	if err != nil {
@@ -178,23 +195,29 @@ func (o *collector) check(err error) {
 
 func (o *collector) done(j *job) {
 	defer o.prog.step()
-	if j.err != nil || (o.stdoutOnTerminal && (len(j.output) > 0 || j.report != nil)) {
+	if j.err != nil || len(j.warnings) > 0 || (o.stdoutOnTerminal && (len(j.output) > 0 || j.report != nil)) {
 		o.prog.clear() // take the bar off the line before printing
+	}
+	for _, w := range j.warnings {
+		fmt.Fprintln(o.stderr, w)
 	}
 	if j.err != nil {
 		o.failed = true
-		line := displayPath(j.path) + ": " + oneLine(j.err)
+		line := j.name + ": " + oneLine(j.err)
 		var cfgErr *config.Error
 		if errors.As(j.err, &cfgErr) {
 			// A broken config file is reported once, not for every
 			// Dockerfile under it; those are not processed.
-			line = displayPath(j.path) + ": not processed: invalid configuration " + cfgErr.Path
+			line = j.name + ": not processed: invalid configuration " + cfgErr.Path
 			if !o.badConfigs[cfgErr.Path] {
 				o.badConfigs[cfgErr.Path] = true
 				fmt.Fprintf(o.stderr, "dfopt: %s\n", oneLine(cfgErr))
 			}
 		} else {
 			fmt.Fprintln(o.stderr, line)
+		}
+		if fw, ok := o.rep.(report.FailureWriter); ok {
+			o.check(fw.Failed(j.uri, line))
 		}
 		o.summary.AddError(line)
 		return
@@ -216,10 +239,10 @@ func (o *collector) done(j *job) {
 func commandLineSettings(c *cli.Context) (*config.Settings, error) {
 	s := &config.Settings{}
 	if c.IsSet("select") {
-		s.Select = transform.SplitList(c.String("select")) // "" leaves the selection as it is
+		s.Select = ruleList(c, "select") // "" leaves the selection as it is
 	}
 	if c.IsSet("ignore") {
-		s.Ignore = transform.SplitList(c.String("ignore"))
+		s.Ignore = ruleList(c, "ignore")
 	}
 	if _, err := transform.Select(s.Select, s.Ignore); err != nil {
 		return nil, usageError{err.Error()}
@@ -269,6 +292,16 @@ func commandLineSettings(c *cli.Context) (*config.Settings, error) {
 	return s, nil
 }
 
+// ruleList reads a repeatable comma-separated flag: every value given
+// adds up (--select a --select b,c selects a, b and c).
+func ruleList(c *cli.Context, name string) []string {
+	var out []string
+	for _, v := range c.StringSlice(name) {
+		out = append(out, transform.SplitList(v)...)
+	}
+	return out
+}
+
 // colorWanted decides whether diffs are colored: always, never, or (auto)
 // when stdout is a terminal, NO_COLOR is unset or empty and TERM is not
 // dumb. --color=always beats NO_COLOR, as no-color.org asks.
@@ -286,7 +319,7 @@ func colorWanted(flag string, stdout io.Writer) (bool, error) {
 
 // work processes one file on a worker.
 func (r *runner) work(f discover.File) *job {
-	j := &job{path: f.Path, err: f.Err}
+	j := &job{path: f.Path, name: r.display(f.Path), uri: r.diffName(f.Path), err: f.Err}
 	if j.err != nil {
 		return j
 	}
@@ -301,12 +334,18 @@ func (r *runner) work(f discover.File) *job {
 		return j
 	}
 	j.changed, j.findings = res.Changed(), res.Findings
-	name := diffPath
+	for _, p := range transform.CheckPragmas(res.Src) {
+		j.warnings = append(j.warnings, fmt.Sprintf("%s:%d: warning: %s", j.name, p.Line, p.Message))
+	}
+	name := r.diffName
 	switch {
 	case r.mode == modeCheck:
-		j.report = &report.File{Path: displayPath(f.Path), URI: diffPath(f.Path), Findings: res.Findings}
-		if r.format == "json" {
+		j.report = &report.File{Path: j.name, URI: j.uri, Findings: res.Findings}
+		switch r.format {
+		case "json":
 			j.report.Fixes = report.FindingFixes(res, name)
+		case "rdjson":
+			j.report.Suggestions = report.Suggestions(res)
 		}
 	case r.stat:
 		j.stat.AddResult(res, name)
@@ -317,17 +356,20 @@ func (r *runner) work(f discover.File) *job {
 		}
 	case r.mode == modeFix && !r.write && !r.list:
 		j.output = res.Out // one file: the Dockerfile only
+		for _, fc := range res.Files {
+			j.warnings = append(j.warnings, fmt.Sprintf("%s: the fix also writes %s (not printed: see it with --diff, write it with --write)", j.name, diffPath(fc.Path)))
+		}
 	}
 	if r.write && res.Changed() {
 		if f.Path == "-" {
 			j.output = res.Out
-		} else if err := writeResult(res); err != nil {
+		} else if err := writeResult(res, r.force); err != nil {
 			j.err = err
 			return j
 		}
 	}
 	if r.list && res.Changed() {
-		j.output = append([]byte(displayPath(f.Path)+"\n"), j.output...)
+		j.output = append([]byte(j.name+"\n"), j.output...)
 	}
 	return j
 }
@@ -399,26 +441,19 @@ func oneLine(err error) string {
 	return s
 }
 
-func displayPath(p string) string {
-	if p == "-" {
-		return "<stdin>"
+// display is a path as printed: standard input is <stdin>, or the name
+// --stdin-filename gives it.
+func (r *runner) display(p string) string {
+	if p == "-" && r.stdinName != "" {
+		return r.stdinName
 	}
-	return p
+	return displayPath(p)
 }
 
-// diffPath is the path written in diff headers: slash-separated and
-// relative to the working directory when possible, so `git apply` and
-// `patch -p1` find the file.
-func diffPath(p string) string {
-	if p == "-" {
-		return "Dockerfile"
+// diffName is a path as diff headers and machine reports write it.
+func (r *runner) diffName(p string) string {
+	if p == "-" && r.stdinName != "" {
+		return diffPath(r.stdinName)
 	}
-	if filepath.IsAbs(p) {
-		if wd, err := os.Getwd(); err == nil {
-			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
-				p = rel
-			}
-		}
-	}
-	return filepath.ToSlash(filepath.Clean(p))
+	return diffPath(p)
 }

@@ -36,6 +36,7 @@ type progress struct {
 	complete atomic.Bool  // the count is final
 	done     int
 	bar      *progressbar.ProgressBar
+	spinner  bool // bar is a spinner: the total is not known yet
 }
 
 func newProgress(w io.Writer, quiet bool) *progress {
@@ -56,38 +57,52 @@ func (p *progress) count(paths []string, opts discover.Options) {
 	}()
 }
 
-// step counts a finished file (the collecting goroutine only).
+// step counts a finished file (the collecting goroutine only). Until the
+// counting walk is over the total is unknown: past progressMin files a
+// spinner with the count shows; the bar replaces it once the total is
+// known, so the bar's total never moves.
 func (p *progress) step() {
 	p.done++
 	if !p.enabled {
 		return
 	}
-	total := int(p.found.Load())
 	if !p.complete.Load() {
-		total = max(total, p.done+1) // not finished before the count is
+		if p.bar == nil && p.done > progressMin {
+			p.bar, p.spinner = p.newBar(-1), true
+		}
+		if p.bar != nil {
+			p.bar.Add(1)
+		}
+		return
 	}
-	total = max(total, p.done)
+	total := max(int(p.found.Load()), p.done)
+	if p.spinner { // the total is now known
+		p.bar.Clear()
+		p.bar, p.spinner = nil, false
+	}
 	if p.bar == nil {
 		if total <= progressMin {
 			return
 		}
-		p.bar = progressbar.NewOptions(total,
-			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription("dfopt"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionUseANSICodes(true),
-			progressbar.OptionClearOnFinish(),
-		)
+		p.bar = p.newBar(total)
 		p.bar.Set(p.done)
 		return
 	}
-	if p.bar.GetMax() != total {
-		p.bar.ChangeMax(total)
-	}
 	p.bar.Add(1)
+}
+
+// newBar starts a bar to total, or a spinner for -1.
+func (p *progress) newBar(total int) *progressbar.ProgressBar {
+	return progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription("dfopt"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetPredictTime(total > 0),
+		progressbar.OptionUseANSICodes(true),
+		progressbar.OptionClearOnFinish(),
+	)
 }
 
 // clear takes the bar off the line before something else is printed.

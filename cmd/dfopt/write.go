@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,7 +16,7 @@ import (
 // Dockerfile may rely on them, as on a new .dockerignore), then the
 // Dockerfile. Nothing is written when the Dockerfile changed on disk
 // since it was read.
-func writeResult(r *transform.Result) error {
+func writeResult(r *transform.Result, force bool) error {
 	if now, err := os.ReadFile(r.Path); err != nil {
 		return cleanPathErr(err)
 	} else if !bytes.Equal(now, r.Src) {
@@ -29,7 +30,55 @@ func writeResult(r *transform.Result) error {
 	if bytes.Equal(r.Src, r.Out) {
 		return nil
 	}
-	return writeAtomic(r.Path, r.Src, r.Out)
+	return writeDockerfile(r.Path, r.Src, r.Out, force)
+}
+
+var (
+	errReadOnly  = errors.New("read-only file; not overwritten (--force writes it)")
+	errHardLinks = errors.New("the file has other hard links, which a rewrite would break; not overwritten (--force writes it in place, keeping them)")
+)
+
+// writeDockerfile writes a Dockerfile's fix. A read-only file is left
+// alone unless forced; so is a file with other hard links, which the
+// atomic rename would split from them: forced, it is rewritten in place
+// and stays one file under every name.
+func writeDockerfile(path string, orig, data []byte, force bool) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return cleanPathErr(err)
+	}
+	if st.Mode().Perm()&0o222 == 0 && !force {
+		return errReadOnly
+	}
+	if links(st) > 1 {
+		if !force {
+			return errHardLinks
+		}
+		return writeInPlace(path, orig, data)
+	}
+	return writeAtomic(path, orig, data)
+}
+
+// writeInPlace rewrites a file's content without replacing the file.
+func writeInPlace(path string, orig, data []byte) error {
+	now, err := os.ReadFile(path)
+	if err != nil {
+		return cleanPathErr(err)
+	}
+	if !bytes.Equal(now, orig) {
+		return errChanged
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return cleanPathErr(err)
+	}
+	if st.Mode().Perm()&0o200 == 0 { // forced over read-only: for the write only
+		if err := os.Chmod(path, st.Mode().Perm()|0o200); err != nil {
+			return cleanPathErr(err)
+		}
+		defer os.Chmod(path, st.Mode().Perm())
+	}
+	return cleanPathErr(os.WriteFile(path, data, st.Mode().Perm()))
 }
 
 var errChanged = errors.New("file changed on disk since it was read; not overwritten")
@@ -57,7 +106,7 @@ func writeFileChange(f transform.FileChange) error {
 	case err != nil && f.Old != nil:
 		return errors.New("file disappeared since it was read; not written")
 	case f.Old == nil:
-		return replaceAtomic(f.Path, f.New, 0o644)
+		return replaceAtomic(f.Path, f.New, nil)
 	}
 	return writeAtomic(f.Path, f.Old, f.New)
 }
@@ -81,17 +130,24 @@ func writeAtomic(path string, orig, data []byte) error {
 	if !bytes.Equal(now, orig) {
 		return errChanged
 	}
-	return replaceAtomic(real, data, st.Mode().Perm())
+	return replaceAtomic(real, data, st)
 }
 
 // replaceAtomic writes data to path through a temporary file in the same
-// folder: written, given mode, synced, renamed over path.
-func replaceAtomic(path string, data []byte, mode os.FileMode) error {
+// folder: written, given the mode (and, as root, the owner and group) of
+// the file it replaces (old; nil for a new file: 0644), synced, renamed
+// over path. The temporary file is removed if dfopt is interrupted.
+func replaceAtomic(path string, data []byte, old os.FileInfo) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".dfopt-*")
 	if err != nil {
-		return err
+		if errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("folder %s is not writable", dir)
+		}
+		return cleanPathErr(err)
 	}
+	temps.add(tmp.Name())
+	defer temps.remove(tmp.Name())
 	done := false
 	defer func() {
 		if !done {
@@ -101,6 +157,13 @@ func replaceAtomic(path string, data []byte, mode os.FileMode) error {
 	}()
 	if _, err := tmp.Write(data); err != nil {
 		return err
+	}
+	mode := os.FileMode(0o644)
+	if old != nil {
+		mode = old.Mode().Perm()
+		if err := keepOwner(tmp, old); err != nil {
+			return err
+		}
 	}
 	if err := tmp.Chmod(mode); err != nil {
 		return err

@@ -102,6 +102,12 @@ func TestGolden(t *testing.T) {
 			var js bytes.Buffer
 			require.NoError(t, rep.WriteJSON(&js))
 			require.Contains(t, js.String(), `"stages"`)
+			for _, esc := range []string{`\u0026`, `\u003c`, `\u003e`} {
+				require.NotContains(t, js.String(), esc, "&, < and > are written as they are")
+			}
+			if strings.Contains(string(src), "&&") {
+				require.Contains(t, js.String(), "&&")
+			}
 		})
 	}
 	require.GreaterOrEqual(t, n, 8, "golden cases")

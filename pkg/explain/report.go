@@ -107,10 +107,13 @@ type Comparison struct {
 
 // Row pairs a step of the original with a step of the rewritten file
 // (-1: none). Merged: the original step is part of the rewritten one.
+// Moved: the rewrite moved the step; the pair has two rows, "from" where
+// the original had it and "to" where the rewritten file has it.
 type Row struct {
-	Original  int  `json:"original"`
-	Rewritten int  `json:"rewritten"`
-	Merged    bool `json:"merged,omitempty"`
+	Original  int    `json:"original"`
+	Rewritten int    `json:"rewritten"`
+	Merged    bool   `json:"merged,omitempty"`
+	Moved     string `json:"moved,omitempty"`
 }
 
 func compare(req Request, m *Model, bctx *transform.BuildContext, ch Change) (*Comparison, error) {
@@ -320,6 +323,50 @@ func align(a, b []*Step) []Row {
 			i++
 		}
 	}
+	rows = pairMoved(rows, match)
+	// Then a RUN the rewrite both moved and edited (a cache option added
+	// to its install): most of its words are in the rewritten RUN.
+	return pairMoved(rows, func(i, j int) bool {
+		return a[i].Stage == b[j].Stage && similarRuns(runBody(a[i]), runBody(b[j]))
+	})
+}
+
+// similarRuns reports whether most words of RUN text a (at least two in
+// three) are in RUN text b.
+func similarRuns(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	in := map[string]bool{}
+	for _, w := range strings.Fields(b) {
+		in[w] = true
+	}
+	words, found := strings.Fields(a), 0
+	for _, w := range words {
+		if in[w] {
+			found++
+		}
+	}
+	return 3*found >= 2*len(words)
+}
+
+// pairMoved pairs a step the alignment left without a partner in the
+// rewritten file with an unpaired rewritten step of the same text: the
+// rewrite moved it (hoisted above a COPY, reordered).
+func pairMoved(rows []Row, match func(i, j int) bool) []Row {
+	for x := range rows {
+		if rows[x].Rewritten >= 0 || rows[x].Merged {
+			continue
+		}
+		for y := range rows {
+			if rows[y].Original < 0 && rows[y].Moved == "" && match(rows[x].Original, rows[y].Rewritten) {
+				i, j := rows[x].Original, rows[y].Rewritten
+				rows[x] = Row{Original: i, Rewritten: j, Moved: "from"}
+				rows[y] = Row{Original: i, Rewritten: j, Moved: "to"}
+				break
+			}
+		}
+	}
 	return rows
 }
 
@@ -329,6 +376,15 @@ func differences(rows []Row, a, b []*Step, outcome func(side int, st *Step) stri
 	var out []string
 	for _, r := range rows {
 		switch {
+		case r.Moved == "from":
+			continue
+		case r.Moved == "to":
+			if o, n := outcome(0, a[r.Original]), outcome(1, b[r.Rewritten]); o != n {
+				out = append(out, fmt.Sprintf("%s (moved): %s → %s", shorten(a[r.Original].Command, 60), o, n))
+			} else {
+				out = append(out, fmt.Sprintf("%s: moved", shorten(a[r.Original].Command, 60)))
+			}
+			continue
 		case r.Original < 0:
 			out = append(out, fmt.Sprintf("%s (new): %s", shorten(b[r.Rewritten].Command, 60), outcome(1, b[r.Rewritten])))
 			continue

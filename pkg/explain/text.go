@@ -228,9 +228,10 @@ func (r *Report) writeCompare(w io.Writer) {
 	}
 	io.WriteString(w, "\n")
 	a, b := m.builtSteps(), n.builtSteps()
+	label := compareLabels(m, n)
 	cell := func(p *Prediction, st *Step) string {
 		if p == nil {
-			return st.Name
+			return label(st)
 		}
 		for _, sp := range p.Steps {
 			if sp.step == st {
@@ -241,10 +242,10 @@ func (r *Report) writeCompare(w io.Writer) {
 				if s == "" {
 					s = "RE-RUN"
 				}
-				return fmt.Sprintf("%-6s %s", s, st.Name)
+				return fmt.Sprintf("%-6s %s", s, label(st))
 			}
 		}
-		return st.Name
+		return label(st)
 	}
 	width := 24
 	for _, row := range c.Rows {
@@ -262,9 +263,10 @@ func (r *Report) writeCompare(w io.Writer) {
 		if row.Rewritten >= 0 {
 			rt = cell(c.Prediction, b[row.Rewritten])
 			if row.Merged {
-				rt = "(merged into " + b[row.Rewritten].Name + ")"
+				rt = "(merged into " + stepNumber(label(b[row.Rewritten])) + ")"
 			}
 		}
+		l, rt = movedCells(row, l, rt, func(i int) string { return stepNumber(label(a[i])) }, func(j int) string { return stepNumber(label(b[j])) })
 		left = append(left, shorten(l, width))
 		right = append(right, shorten(rt, 72))
 	}
@@ -288,4 +290,55 @@ func (r *Report) writeCompare(w io.Writer) {
 	if r.Prediction != nil && c.Prediction != nil {
 		fmt.Fprintf(w, "Original: %d of %d steps re-run; rewritten: %d of %d.\n", r.Prediction.Rerun, r.Prediction.Total, c.Prediction.Rerun, c.Prediction.Total)
 	}
+}
+
+// compareLabels names the steps of both builds the same way: BuildKit
+// drops the stage prefix from a build of a single state, so a rewrite
+// that adds a cache mount would otherwise read [stage-0 3/6] beside [3/5].
+// With a prefix on either side, both sides have one.
+func compareLabels(m, n *Model) func(*Step) string {
+	prefixed := false
+	for _, mm := range []*Model{m, n} {
+		for _, s := range mm.Stages {
+			prefixed = prefixed || s.Prefix != ""
+		}
+	}
+	stages := map[*Step]*Stage{}
+	for _, mm := range []*Model{m, n} {
+		for _, s := range mm.Stages {
+			for _, st := range s.Steps {
+				stages[st] = s
+			}
+		}
+	}
+	return func(st *Step) string {
+		s := stages[st]
+		if !prefixed || s == nil || s.Prefix != "" {
+			return st.Name
+		}
+		return vertexName(s.Display(), st.Index, s.Total, st.Command)
+	}
+}
+
+// stepNumber is the [N/M] part of a step's label (the whole label when it
+// has none).
+func stepNumber(label string) string {
+	if strings.HasPrefix(label, "[") {
+		if i := strings.Index(label, "]"); i > 0 {
+			return label[:i+1]
+		}
+	}
+	return label
+}
+
+// movedCells writes where a moved step went: in the rewritten column of
+// the row it left, and in the original column of the row it went to.
+func movedCells(row Row, l, rt string, orig, rewritten func(int) string) (string, string) {
+	switch row.Moved {
+	case "from":
+		rt = "(moved to " + rewritten(row.Rewritten) + ")"
+	case "to":
+		l = "(moved here from " + orig(row.Original) + ")"
+	}
+	return l, rt
 }

@@ -1,5 +1,7 @@
 // Package report writes dfopt's findings for people and machines: text,
-// JSON, SARIF 2.1.0 and GitHub workflow annotations, plus statistics, the
+// JSON, SARIF 2.1.0, GitHub workflow annotations, reviewdog's rdjson (with
+// suggested changes), checkstyle XML and GitLab Code Quality (Code
+// Climate JSON), plus statistics, the
 // end-of-run summary, colored diffs and diffstats.
 //
 // Writers stream: a file's findings are written as soon as the file is
@@ -7,7 +9,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -34,6 +35,9 @@ type File struct {
 	// Fixes are the findings' fixes as unified diffs, index for index
 	// ("" for none); only the JSON format uses them (see FindingFixes).
 	Fixes []string
+	// Suggestions are the fix as line-based suggestions, by finding
+	// index; only the rdjson format uses them (see Suggestions).
+	Suggestions map[int]Suggestion
 }
 
 // Writer writes findings file after file.
@@ -42,8 +46,14 @@ type Writer interface {
 	Close() error // ends the document
 }
 
+// FailureWriter is a Writer that records the files that could not be
+// processed (SARIF's toolExecutionNotifications).
+type FailureWriter interface {
+	Failed(uri, message string) error
+}
+
 // Formats are the names NewWriter accepts.
-var Formats = []string{"text", "json", "sarif", "github"}
+var Formats = []string{"text", "json", "sarif", "github", "rdjson", "checkstyle", "codeclimate"}
 
 // NewWriter starts a report in format.
 func NewWriter(format string, w io.Writer, tool Tool) (Writer, error) {
@@ -56,6 +66,12 @@ func NewWriter(format string, w io.Writer, tool Tool) (Writer, error) {
 		return newSARIFWriter(w, tool)
 	case "github":
 		return &githubWriter{w: w}, nil
+	case "rdjson":
+		return newRDJSONWriter(w, tool)
+	case "checkstyle":
+		return &checkstyleWriter{w: w}, nil
+	case "codeclimate":
+		return &codeclimateWriter{w: w}, nil
 	}
 	return nil, fmt.Errorf("--format must be one of %s, not %q", strings.Join(Formats, ", "), format)
 }
@@ -131,7 +147,7 @@ func (j *jsonWriter) File(f *File) error {
 		if i < len(f.Fixes) && f.Fixes[i] != "" {
 			o.Fix = &f.Fixes[i]
 		}
-		data, err := json.Marshal(o)
+		data, err := marshal(o)
 		if err != nil {
 			return err
 		}

@@ -53,7 +53,7 @@ func TestText(t *testing.T) {
 
 func TestUnknownFormat(t *testing.T) {
 	_, err := NewWriter("xml", &bytes.Buffer{}, testTool)
-	assert.EqualError(t, err, `--format must be one of text, json, sarif, github, not "xml"`)
+	assert.EqualError(t, err, `--format must be one of text, json, sarif, github, rdjson, checkstyle, codeclimate, not "xml"`)
 }
 
 func TestJSON(t *testing.T) {

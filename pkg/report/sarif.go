@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/url"
@@ -28,6 +29,19 @@ type (
 		Tool               SARIFTool                        `json:"tool"`
 		OriginalURIBaseIDs map[string]SARIFArtifactLocation `json:"originalUriBaseIds,omitempty"`
 		Results            []SARIFResult                    `json:"results"`
+		Invocations        []SARIFInvocation                `json:"invocations,omitempty"`
+	}
+	// SARIFInvocation says whether the run processed every file; the
+	// files it could not (unreadable, not a Dockerfile, a broken
+	// configuration) are its notifications.
+	SARIFInvocation struct {
+		ExecutionSuccessful        bool                `json:"executionSuccessful"`
+		ToolExecutionNotifications []SARIFNotification `json:"toolExecutionNotifications,omitempty"`
+	}
+	SARIFNotification struct {
+		Level     string          `json:"level"`
+		Message   SARIFMessage    `json:"message"`
+		Locations []SARIFLocation `json:"locations,omitempty"`
 	}
 	SARIFTool struct {
 		Driver SARIFDriver `json:"driver"`
@@ -64,7 +78,7 @@ type (
 	}
 	SARIFPhysicalLocation struct {
 		ArtifactLocation SARIFArtifactLocation `json:"artifactLocation"`
-		Region           SARIFRegion           `json:"region"`
+		Region           *SARIFRegion          `json:"region,omitempty"`
 	}
 	SARIFArtifactLocation struct {
 		URI       string `json:"uri"`
@@ -86,6 +100,7 @@ type sarifWriter struct {
 	n         int
 	ruleIndex map[string]int
 	rules     []SARIFRule
+	failures  []SARIFNotification
 }
 
 func newSARIFWriter(w io.Writer, tool Tool) (*sarifWriter, error) {
@@ -101,11 +116,15 @@ func newSARIFWriter(w io.Writer, tool Tool) (*sarifWriter, error) {
 	}
 	// Everything up to the results array, from the real encoder so the
 	// head cannot drift from the types.
-	data, err := json.MarshalIndent(SARIFLog{Schema: SARIFSchema, Version: SARIFVersion, Runs: []SARIFRun{run}}, "", "  ")
+	data, err := marshal(SARIFLog{Schema: SARIFSchema, Version: SARIFVersion, Runs: []SARIFRun{run}})
 	if err != nil {
 		return nil, err
 	}
-	head := string(data)
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, data, "", "  "); err != nil {
+		return nil, err
+	}
+	head := indented.String()
 	cut := strings.LastIndex(head, `"results": null`)
 	if _, err := io.WriteString(w, head[:cut]+`"results": [`); err != nil {
 		return nil, err
@@ -134,19 +153,23 @@ func (s *sarifWriter) File(f *File) error {
 			idx = &i
 		} // else a rule the registry does not know: its id alone
 		start := max(x.Line, 1) // file-level findings point at line 1
+		level := "warning"
+		if !x.Fixable && !x.Applied {
+			level = "note" // nothing to change: advice
+		}
 		r := SARIFResult{
-			RuleID: x.Rule, RuleIndex: idx, Level: "warning",
+			RuleID: x.Rule, RuleIndex: idx, Level: level,
 			Message: SARIFMessage{Text: x.Message},
 			Locations: []SARIFLocation{{PhysicalLocation: SARIFPhysicalLocation{
 				ArtifactLocation: artifact(f.URI),
-				Region:           SARIFRegion{StartLine: start},
+				Region:           &SARIFRegion{StartLine: start},
 			}}},
 			Properties: map[string]any{"fix": strings.TrimSuffix(Class(x), " fix"), "applied": x.Applied},
 		}
 		if x.EndLine > start {
 			r.Locations[0].PhysicalLocation.Region.EndLine = x.EndLine
 		}
-		data, err := json.Marshal(r)
+		data, err := marshal(r)
 		if err != nil {
 			return err
 		}
@@ -161,12 +184,32 @@ func (s *sarifWriter) File(f *File) error {
 	return err
 }
 
-func (s *sarifWriter) Close() error {
-	end := "\n      ]\n    }\n  ]\n}\n"
-	if s.n == 0 {
-		end = "]\n    }\n  ]\n}\n"
+// Failed records a file that could not be processed.
+func (s *sarifWriter) Failed(uri, message string) error {
+	n := SARIFNotification{Level: "error", Message: SARIFMessage{Text: message}}
+	if uri != "" {
+		n.Locations = []SARIFLocation{{PhysicalLocation: SARIFPhysicalLocation{ArtifactLocation: artifact(uri)}}}
 	}
-	_, err := io.WriteString(s.w, end)
+	s.failures = append(s.failures, n)
+	return nil
+}
+
+func (s *sarifWriter) Close() error {
+	end := "\n      ]"
+	if s.n == 0 {
+		end = "]"
+	}
+	data, err := marshal([]SARIFInvocation{{
+		ExecutionSuccessful: len(s.failures) == 0, ToolExecutionNotifications: s.failures,
+	}})
+	if err != nil {
+		return err
+	}
+	var inv bytes.Buffer
+	if err := json.Indent(&inv, data, "      ", "  "); err != nil {
+		return err
+	}
+	_, err = io.WriteString(s.w, end+",\n      \"invocations\": "+inv.String()+"\n    }\n  ]\n}\n")
 	return err
 }
 

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -90,16 +91,31 @@ func (c *BuildContext) loadIgnore() error {
 		}
 		pats, err := ignorefile.ReadAll(strings.NewReader(string(data)))
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %v", f, err)
 		}
 		m, err := patternmatcher.New(pats)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s:%d: %v", f, badPatternLine(data), err)
 		}
 		c.IgnoreFile, c.Patterns, c.matcher = f, pats, m
 		break
 	}
 	return nil
+}
+
+// badPatternLine is the 1-based line of the first pattern of an ignore
+// file that does not compile (0 when none does alone).
+func badPatternLine(data []byte) int {
+	for i, line := range strings.Split(string(data), "\n") {
+		pats, err := ignorefile.ReadAll(strings.NewReader(line))
+		if err != nil {
+			return i + 1
+		}
+		if _, err := patternmatcher.New(pats); err != nil {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // Clean turns a context path as written in a COPY into a slash path

@@ -139,15 +139,25 @@ func ContinuationIndent(d *ast.Document) string {
 	return "    "
 }
 
-// RunFlags is the flags text of a RUN (mounts, network), to repeat.
+// RunFlags is the flags text of a RUN (mounts, network), to repeat before
+// a body (after a blank). Flags that stand on lines of their own in the
+// RUN do so in the copy too, each on a continuation line, the body on the
+// next one.
 func RunFlags(d *ast.Document, r *ast.Instruction) string {
 	var b strings.Builder
+	sep := " "
+	if len(r.Flags) > 1 && lineOf(d, r.Flags[len(r.Flags)-1].Span.Start) > r.StartLine {
+		sep = " " + string(d.Escape) + d.EOL() + bodyIndent(d, r)
+	}
 	for _, f := range r.Flags {
 		t := string(d.Src[f.Span.Start:f.Span.End])
 		if strings.ContainsAny(t, "\r\n") {
 			t = f.Raw
 		}
-		b.WriteString(" " + t)
+		b.WriteString(sep + t)
 	}
-	return b.String()
+	if sep != " " {
+		b.WriteString(strings.TrimSuffix(sep, " ")) // the caller's blank ends the indentation
+	}
+	return strings.Replace(b.String(), sep, " ", 1)
 }

@@ -48,16 +48,25 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	return doc.Shell(doc.Instructions[1]) != nil
 }
 
+// MaxAddedLine is the longest line an edit writes where the line it
+// changes was no longer: past it, added flags go on continuation lines.
+const MaxAddedLine = 160
+
 // MountEdit inserts --mount flags right after RUN, before its other flags:
-// on the RUN's line when the RUN is one line, otherwise one flag per
-// continuation line, indented like the RUN's body, with the file's escape
-// character and line ending.
+// one flag on the RUN's line when the RUN is one line and stays within
+// MaxAddedLine, otherwise one flag per continuation line, indented like
+// the RUN's body, with the file's escape character and line ending.
 func MountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit {
 	kw := ins.KeywordPos.End
 	logicalEnd := ins.Orig(len(ins.Logical()))
 	firstLine := d.Lines[ins.StartLine-1]
 	if logicalEnd <= firstLine.End {
-		return emit.Edit{Start: kw, End: kw, New: " " + strings.Join(flags, " ")}
+		inline := " " + strings.Join(flags, " ")
+		line := len(d.LineText(ins.StartLine))
+		if len(flags) == 1 && (line+len(inline) <= MaxAddedLine || line > MaxAddedLine) {
+			return emit.Edit{Start: kw, End: kw, New: inline}
+		}
+		return flagLines(d, ins, kw, flags)
 	}
 	// The first token after the keyword.
 	logical := ins.Logical()
@@ -79,6 +88,33 @@ func MountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit 
 	indent := bodyIndent(d, ins)
 	sep := " " + esc + eol + indent
 	return emit.Edit{Start: kw, End: next, New: " " + strings.Join(flags, sep) + sep}
+}
+
+// MountLines is MountEdit with every flag on a line of its own.
+func MountLines(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit {
+	if ins.Orig(len(ins.Logical())) <= d.Lines[ins.StartLine-1].End {
+		return flagLines(d, ins, ins.KeywordPos.End, flags)
+	}
+	return MountEdit(d, ins, flags)
+}
+
+// flagLines puts flags on lines of their own after the keyword of a
+// one-line RUN, the body on the next line. It only inserts (at the
+// keyword's end) when it can: the blanks after the keyword stay and end
+// the body's indentation, so an edit that removes the first word with
+// those blanks still fits beside it.
+func flagLines(d *ast.Document, ins *ast.Instruction, kw int, flags []string) emit.Edit {
+	indent := bodyIndent(d, ins)
+	sep := " " + string(d.Escape) + d.EOL() + indent
+	gap := kw
+	for gap < len(d.Src) && (d.Src[gap] == ' ' || d.Src[gap] == '\t') {
+		gap++
+	}
+	blanks := string(d.Src[kw:gap])
+	if blanks != "" && strings.HasSuffix(indent, blanks) {
+		return emit.Edit{Start: kw, End: kw, New: " " + strings.Join(flags, sep) + strings.TrimSuffix(sep, blanks)}
+	}
+	return emit.Edit{Start: kw, End: gap, New: " " + strings.Join(flags, sep) + sep}
 }
 
 // bodyIndent is the indentation of the first continuation line of an

@@ -77,7 +77,7 @@ func TestAptHygiene(t *testing.T) {
 		{
 			name:  "cache-mounts later in the chain keeps the lists out of the image",
 			src:   "FROM debian\nRUN apt-get update && apt-get install -y curl\n",
-			want:  "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get -o Dir::Cache::Archives=/var/cache/apt/keep/ install -y curl\n",
+			want:  "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\\n    apt-get update && apt-get -o Dir::Cache::Archives=/var/cache/apt/keep/ install -y curl\n",
 			rules: []string{transform.CacheMountsRule},
 		},
 		{

@@ -226,8 +226,10 @@ func TestMountEdit(t *testing.T) {
 	for _, tc := range []struct {
 		name, src, want string
 	}{
-		{"one line", "RUN x", "RUN --mount=type=cache,target=/a --mount=type=cache,target=/b x"},
-		{"one line with a flag", "RUN --network=host x", "RUN --mount=type=cache,target=/a --mount=type=cache,target=/b --network=host x"},
+		// Two or more flags: each on a continuation line.
+		{"one line", "RUN x", "RUN --mount=type=cache,target=/a \\\n    --mount=type=cache,target=/b \\\n    x"},
+		{"one line with a flag", "RUN --network=host x", "RUN --mount=type=cache,target=/a \\\n    --mount=type=cache,target=/b \\\n    --network=host x"},
+		{"one line, the file's indentation", "RUN a && \\\n\tb\nRUN x", "RUN --mount=type=cache,target=/a \\\n\t--mount=type=cache,target=/b \\\n\tx"},
 		{
 			"continuation",
 			"RUN a && \\\n\tb",
@@ -238,7 +240,7 @@ func TestMountEdit(t *testing.T) {
 			"RUN \\\n  a && \\\n  b",
 			"RUN \\\n  --mount=type=cache,target=/a \\\n  --mount=type=cache,target=/b \\\n  a && \\\n  b",
 		},
-		{"heredoc", "RUN <<EOF\na\nEOF", "RUN --mount=type=cache,target=/a --mount=type=cache,target=/b <<EOF\na\nEOF"},
+		{"heredoc", "RUN <<EOF\na\nEOF", "RUN --mount=type=cache,target=/a \\\n    --mount=type=cache,target=/b \\\n    <<EOF\na\nEOF"},
 		{"escape backtick", "# escape=`\nFROM debian\nRUN a && `\n  b", "RUN --mount=type=cache,target=/a `\n  --mount=type=cache,target=/b `\n  a && `\n  b"},
 		{"crlf", "RUN a && \\\r\n  b", "RUN --mount=type=cache,target=/a \\\r\n  --mount=type=cache,target=/b \\\r\n  a && \\\r\n  b"},
 	} {
@@ -256,6 +258,20 @@ func TestMountEdit(t *testing.T) {
 			require.True(t, strings.HasSuffix(got, tc.want+"\n"), "got %q", got)
 		})
 	}
+}
+
+// One flag stays on a one-line RUN, unless the line would pass
+// transform.MaxAddedLine.
+func TestMountEditOneFlag(t *testing.T) {
+	flag := []string{"--mount=type=cache,target=/a"}
+	d, run := ruletest.LastRun(t, "FROM debian\nRUN x\n")
+	require.Equal(t, "FROM debian\nRUN --mount=type=cache,target=/a x\n", runEdits(t, d, run, transform.MountEdit(d, run, flag)))
+	long := "RUN echo " + strings.Repeat("y", 130)
+	d, run = ruletest.LastRun(t, "FROM debian\n"+long+"\n")
+	require.Equal(t, "FROM debian\nRUN --mount=type=cache,target=/a \\\n    echo "+strings.Repeat("y", 130)+"\n", runEdits(t, d, run, transform.MountEdit(d, run, flag)))
+	longer := "RUN echo " + strings.Repeat("y", 160)
+	d, run = ruletest.LastRun(t, "FROM debian\n"+longer+"\n")
+	require.Equal(t, "FROM debian\nRUN --mount=type=cache,target=/a echo "+strings.Repeat("y", 160)+"\n", runEdits(t, d, run, transform.MountEdit(d, run, flag)), "a line already long stays one line")
 }
 
 func TestRmRelation(t *testing.T) {

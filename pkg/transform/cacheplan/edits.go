@@ -81,8 +81,33 @@ func (c *Plan) EditPlan(r *Run, mounted []*Use) *CacheEdits {
 	plan.keepNote = c.managerOptions(r, keys, func(e emit.Edit, replace string) {
 		opts = append(opts, cmOpt{e: e, replace: replace, required: true})
 	})
+	if len(flags) > 0 {
+		opts[0].e = fitLine(c.Doc, r.Ins, flags, opts)
+	}
 	c.keepValid(r, plan, fitEdits(opts))
 	return plan
+}
+
+// fitLine is the mount edit (opts[0]) that keeps the RUN's first line
+// within transform.MaxAddedLine: when the flag put on a one-line RUN and
+// the options added beside it would make the line longer, the flag goes
+// on a line of its own.
+func fitLine(d *ast.Document, ins *ast.Instruction, flags []string, opts []cmOpt) emit.Edit {
+	mount := opts[0].e
+	first := d.Lines[ins.StartLine-1]
+	if strings.Contains(mount.New, "\n") || first.End-first.Start > transform.MaxAddedLine {
+		return mount
+	}
+	n := first.End - first.Start
+	for _, o := range opts {
+		if o.e.Start >= first.Start && o.e.End <= first.End {
+			n += len(o.e.New) - (o.e.End - o.e.Start)
+		}
+	}
+	if n <= transform.MaxAddedLine {
+		return mount
+	}
+	return transform.MountLines(d, ins, flags)
 }
 
 // cmOpt is one edit cache-mounts may make in a RUN.

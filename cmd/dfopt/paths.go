@@ -1,0 +1,66 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+func displayPath(p string) string {
+	if p == "-" {
+		return "<stdin>"
+	}
+	return p
+}
+
+// diffPath is the path written in diff headers and machine reports:
+// slash-separated, relative to the working directory when the file is
+// under it; otherwise relative to the git work tree that holds it, or the
+// clean absolute path without its leading slash. `git apply` (from the
+// working directory or the work tree's top) and `patch -p1` find the
+// file; a header never reads a//srv/app/Dockerfile or a/../Dockerfile.
+func diffPath(p string) string {
+	if p == "-" {
+		return "Dockerfile"
+	}
+	if !filepath.IsAbs(p) && !escapes(p) {
+		return filepath.ToSlash(filepath.Clean(p))
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.ToSlash(filepath.Clean(p))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && !escapes(rel) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	if top := workTree(filepath.Dir(abs)); top != "" {
+		if rel, err := filepath.Rel(top, abs); err == nil && !escapes(rel) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return strings.TrimLeft(filepath.ToSlash(abs), "/")
+}
+
+// escapes reports whether a relative path climbs out of its folder.
+func escapes(rel string) bool {
+	rel = filepath.Clean(rel)
+	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// workTree is the top of the git work tree that holds dir ("" for none):
+// the nearest folder with a .git entry (a folder, or a file in a linked
+// work tree or submodule).
+func workTree(dir string) string {
+	for {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
