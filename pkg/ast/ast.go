@@ -112,6 +112,7 @@ type Document struct {
 	Warnings     []string
 
 	contains map[string]bool // memoized Contains
+	shells   [][]string      // memoized ShellOf, by instruction index
 }
 
 // Contains reports whether the source holds s anywhere. The answer is

@@ -63,7 +63,27 @@ func (d *Document) ShellOf(ins *Instruction) []string {
 	if ins.Stage < 0 {
 		return []string{"/bin/sh", "-c"}
 	}
-	return d.stageShell(d.Stages[ins.Stage], ins.Index, 0)
+	if d.shells == nil {
+		d.shells = d.shellTable()
+	}
+	return d.shells[ins.Index]
+}
+
+// shellTable is ShellOf of every instruction, in one forward walk of each
+// stage: the last SHELL before it in its stage, or what the stage
+// inherits (stageShell past its end of the stage it is built on).
+func (d *Document) shellTable() [][]string {
+	out := make([][]string, len(d.Instructions))
+	for _, st := range d.Stages {
+		cur := d.stageShell(st, -1, 0)
+		for _, in := range st.Instructions {
+			out[in.Index] = cur
+			if in.Cmd == "shell" {
+				cur = in.Args
+			}
+		}
+	}
+	return out
 }
 
 func (d *Document) stageShell(st *Stage, before int, depth int) []string {

@@ -53,7 +53,7 @@ func (e *ChainError) Error() string {
 // instructions is left unchanged with a TooLargeError. Real Dockerfiles
 // have at most a few hundred; the bound keeps a generated or hostile file
 // from taking minutes and gigabytes.
-const MaxInstructions = 1000
+const MaxInstructions = 20000
 
 // TooLargeError is a file over the work bound: it is left unchanged.
 type TooLargeError struct {

@@ -33,14 +33,25 @@ func runMergeRuns(p *transform.Pass) []transform.Finding {
 	return out
 }
 
-// mergeGroup merges the RUNs of a group, longest provable runs first: a
-// join the equivalence check cannot prove is split, and the RUN that
-// cannot join the next says why.
+// maxJoin is the most RUNs one merge joins: the window in which the
+// longest provable join is searched. Each proof runs the whole join in the
+// interpreter, and a join that cannot be proven is retried one RUN
+// shorter, so the window bounds the work per RUN (at most maxJoin-1
+// proofs of at most maxJoin RUNs each): merge-runs is linear in the
+// number of RUNs. Real groups are far smaller (the largest in the corpus
+// has 10 RUNs), and the checker's own bounds (400 commands per path)
+// stop longer joins anyway; a longer group is merged in windows, and the
+// next pass of the chain joins the merged RUNs again where it can.
+const maxJoin = 32
+
+// mergeGroup merges the RUNs of a group, longest provable runs first
+// (within maxJoin RUNs): a join the equivalence check cannot prove is
+// split, and the RUN that cannot join the next says why.
 func mergeGroup(p *transform.Pass, g group) []transform.Finding {
 	d := p.Doc
 	var out []transform.Finding
 	for i := g.first; i < g.last; {
-		j, edit, why := g.last, emit.Edit{}, ""
+		j, edit, why := min(g.last, i+maxJoin-1), emit.Edit{}, ""
 		for ; j > i; j-- {
 			if edit, why = transform.JoinRunsWhy(d, d.Instructions[i:j+1]); why == "" {
 				break
