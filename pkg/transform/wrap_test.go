@@ -1,0 +1,62 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// wrapped applies word insertions after each `at` marker word of src's
+// last instruction, laid out by wrapLong.
+func wrapped(t *testing.T, src string, words ...string) string {
+	t.Helper()
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	var edits []emit.Edit
+	at := 0
+	for _, w := range words {
+		mark, word, _ := strings.Cut(w, "=")
+		i := strings.Index(src[at:], mark)
+		require.GreaterOrEqual(t, i, 0, mark)
+		at += i + len(mark)
+		edits = append(edits, emit.Edit{Start: at, End: at, New: " " + word})
+	}
+	ptrs := make([]*emit.Edit, len(edits))
+	for i := range edits {
+		ptrs[i] = &edits[i]
+	}
+	wrapLong(d, ptrs)
+	out, err := emit.Apply([]byte(src), edits)
+	require.NoError(t, err)
+	return string(out)
+}
+
+func TestWrapLong(t *testing.T) {
+	long := strings.Repeat("x", 100)
+	src := "FROM debian\nRUN apt-get install -y " + long + " && echo done\n"
+	out := wrapped(t, src, "install=--no-install-recommends", long+"=ca-certificates")
+	assert.Equal(t, "FROM debian\nRUN apt-get install --no-install-recommends -y "+long+" \\\n    ca-certificates && echo done\n", out,
+		"the last inserted word goes on a continuation line")
+	for _, line := range strings.Split(out, "\n") {
+		assert.LessOrEqual(t, len(line), MaxAddedLine)
+	}
+
+	short := "FROM debian\nRUN apt-get install -y curl\n"
+	assert.Equal(t, "FROM debian\nRUN apt-get install --no-install-recommends -y curl\n", wrapped(t, short, "install=--no-install-recommends"), "short lines stay")
+
+	already := "FROM debian\nRUN apt-get install -y " + long + long + "\n"
+	twice := "FROM debian\nRUN apt-get install -y " + long + "xxxxxxxxxxxxxxxxxxxx && echo done\n"
+	assert.Contains(t, wrapped(t, twice, "install=--no-install-recommends", "xxxxxxxxxx && echo=ca-certificates"), "RUN apt-get install \\\n    --no-install-recommends -y ",
+		"more words move when the first part still does not fit")
+	assert.NotContains(t, wrapped(t, already, "install=--no-install-recommends"), "\\\n", "a line that was already long is not the fix's doing")
+
+	quoted := "FROM debian\nRUN sh -c 'apt-get install -y " + long + "' && true\n"
+	assert.NotContains(t, wrapped(t, quoted, long+"=ca-certificates-and-more-words-to-pass-the-limit"), "\\\n", "no break inside quotes")
+
+	crlf := strings.ReplaceAll(src, "\n", "\r\n")
+	assert.Contains(t, wrapped(t, crlf, "install=--no-install-recommends", long+"=ca-certificates"), " \\\r\n    ca-certificates", "the file's line ending")
+}
