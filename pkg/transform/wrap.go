@@ -30,23 +30,23 @@ func (c *Chain) wrap(t *Transform, cur *ast.Document, findings []Finding) {
 }
 
 // wrapLong keeps the lines a rule's fixes write readable: when the words
-// its fixes insert into a line of a RUN would take that line past
-// MaxAddedLine characters, where it was no longer, the last of them go on
-// a continuation line of their own, with the rest of the line after them.
-// Only insertions of words (new text starting with a blank, no line
-// break) into the shell-form body of a RUN, outside heredocs and quotes,
-// are moved; the chain checks every edited RUN, this layout included.
+// its fixes insert into a line of a RUN (or write in place of a word)
+// would take that line past MaxAddedLine characters, where it was no
+// longer, the last of them go on a continuation line of their own, with
+// the rest of the line after them. Only edits within one line of the
+// shell-form body of a RUN, outside heredocs and quotes, at a word
+// boundary, are moved; the chain checks every edited RUN, this layout
+// included.
 func wrapLong(cur *ast.Document, edits []*emit.Edit) {
 	byLine := map[int][]*emit.Edit{}
 	for _, e := range edits {
-		if e.Start == e.End && strings.HasPrefix(e.New, " ") && !strings.ContainsAny(e.New, "\r\n") {
-			n := lineAt(cur, e.Start)
+		if n, ok := wordEdit(cur, e); ok {
 			byLine[n] = append(byLine[n], e)
 		}
 	}
 	for n, words := range byLine {
 		l := cur.Lines[n-1]
-		if l.End-l.Start > MaxAddedLine || !onlyInLine(edits, l) {
+		if l.End-l.Start > MaxAddedLine || enters(edits, l) {
 			continue
 		}
 		sort.SliceStable(words, func(i, j int) bool { return words[i].Start < words[j].Start })
@@ -58,23 +58,44 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit) {
 	}
 }
 
-// breakLine moves the last inserted words of line l to a continuation
+// wordEdit reports whether e writes words within one line, at a word
+// boundary (an insertion of " word", or new text in place of text that
+// follows a blank), and the line.
+func wordEdit(d *ast.Document, e *emit.Edit) (int, bool) {
+	if e.New == "" || strings.ContainsAny(e.New, "\r\n") {
+		return 0, false
+	}
+	n := lineAt(d, e.Start)
+	if e.End > d.Lines[n-1].End {
+		return 0, false
+	}
+	if e.Start == e.End {
+		return n, strings.HasPrefix(e.New, " ")
+	}
+	return n, e.Start > 0 && (d.Src[e.Start-1] == ' ' || d.Src[e.Start-1] == '\t') && e.New[0] != ' '
+}
+
+// breakLine moves the last words written into line l to a continuation
 // line until the first part fits.
 func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words []*emit.Edit) {
 	indent := bodyIndent(cur, ins)
 	sep := " " + string(cur.Escape) + cur.EOL() + indent
-	for i := len(words) - 1; i >= 0 && lineLength(l, edits) > MaxAddedLine; i-- {
+	for i := len(words) - 1; i >= 0 && lineLength(cur, l, edits) > MaxAddedLine; i-- {
 		w := words[i]
 		if !breakable(cur, ins, w.Start) {
 			continue
 		}
-		w.New = sep + w.New[1:]
+		if w.Start == w.End {
+			w.New = sep + w.New[1:]
+		} else {
+			w.New = sep[1:] + w.New // after the blank that stands before it
+		}
 	}
 }
 
 // lineLength is the length of the first physical line that line l
-// becomes under the edits (all of them inside it).
-func lineLength(l ast.Line, edits []*emit.Edit) int {
+// becomes under the edits.
+func lineLength(d *ast.Document, l ast.Line, edits []*emit.Edit) int {
 	sorted := append([]*emit.Edit(nil), edits...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
 	n := l.End - l.Start
@@ -82,22 +103,30 @@ func lineLength(l ast.Line, edits []*emit.Edit) int {
 		if e.Start < l.Start || e.Start > l.End {
 			continue
 		}
-		if i := strings.Index(e.New, "\n"); i >= 0 {
-			return n - (l.End - e.Start) + len(strings.TrimRight(e.New[:i], "\r"))
+		tail := e.New
+		if e.End > l.End {
+			// The line goes on with what follows the edit's end.
+			tail += string(d.Src[e.End:d.Lines[lineAt(d, e.End)-1].End])
+		}
+		if i := strings.IndexAny(tail, "\r\n"); i >= 0 || e.End > l.End {
+			if i < 0 {
+				i = len(tail)
+			}
+			return n - (l.End - e.Start) + i
 		}
 		n += len(e.New) - (e.End - e.Start)
 	}
 	return n
 }
 
-// onlyInLine reports whether no edit touching line l reaches past it.
-func onlyInLine(edits []*emit.Edit, l ast.Line) bool {
+// enters reports whether an edit that begins before line l ends inside it.
+func enters(edits []*emit.Edit, l ast.Line) bool {
 	for _, e := range edits {
-		if e.End >= l.Start && e.Start <= l.End && (e.Start < l.Start || e.End > l.End) {
-			return false
+		if e.Start < l.Start && e.End > l.Start {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // runAt is the shell-form RUN whose text holds off, outside its heredocs.

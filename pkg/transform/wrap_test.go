@@ -60,3 +60,26 @@ func TestWrapLong(t *testing.T) {
 	crlf := strings.ReplaceAll(src, "\n", "\r\n")
 	assert.Contains(t, wrapped(t, crlf, "install=--no-install-recommends", long+"=ca-certificates"), " \\\r\n    ca-certificates", "the file's line ending")
 }
+
+func TestWrapLongReplacementsAndTails(t *testing.T) {
+	long := strings.Repeat("y", 110)
+	src := "FROM alpine\nRUN apk add --no-cache " + long + " && echo done\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	at := strings.Index(src, "--no-cache")
+	e := emit.Edit{Start: at, End: at + len("--no-cache"), New: "--cache-dir /var/cache/apk --update-cache"}
+	wrapLong(d, []*emit.Edit{&e})
+	out, err := emit.Apply([]byte(src), []emit.Edit{e})
+	require.NoError(t, err)
+	assert.Equal(t, "FROM alpine\nRUN apk add \\\n    --cache-dir /var/cache/apk --update-cache "+long+" && echo done\n", string(out),
+		"new text in place of a word moves with the rest of the line")
+
+	// An edit that takes the line's end into the next line counts the
+	// text it joins.
+	src = "FROM debian\nRUN apt-get install -y " + long + " \\\n    && rm -rf /var/lib/apt/lists/*\n"
+	d, err = ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	l := d.Lines[1]
+	join := emit.Edit{Start: l.End - 2, End: strings.Index(src, "&&"), New: " "}
+	assert.Equal(t, l.End-l.Start-2+1+len("&& rm -rf /var/lib/apt/lists/*"), lineLength(d, l, []*emit.Edit{&join}))
+}
