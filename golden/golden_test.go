@@ -97,6 +97,23 @@ func parseFlags(t *testing.T, dir string) (*transform.Chain, error) {
 	return &transform.Chain{Transforms: rules, Options: opts}, nil
 }
 
+// setup reads a case: its input, the chain its flags select, and its
+// build context (nil without context/).
+func setup(t *testing.T, c Case) ([]byte, *transform.Chain, *transform.BuildContext) {
+	t.Helper()
+	path := filepath.Join(c.Dir, "Dockerfile")
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	chain, err := parseFlags(t, c.Dir)
+	require.NoError(t, err)
+	var bctx *transform.BuildContext
+	if st, err := os.Stat(filepath.Join(c.Dir, "context")); err == nil && st.IsDir() {
+		bctx, err = transform.NewBuildContext(filepath.Join(c.Dir, "context"), path)
+		require.NoError(t, err)
+	}
+	return src, chain, bctx
+}
+
 func formatFindings(r *transform.Result) string {
 	var b strings.Builder
 	for _, f := range r.Findings {
@@ -110,15 +127,7 @@ func TestGolden(t *testing.T) {
 	require.GreaterOrEqual(t, len(cases), 20, "golden cases")
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			src, err := os.ReadFile(filepath.Join(c.Dir, "Dockerfile"))
-			require.NoError(t, err)
-			chain, err := parseFlags(t, c.Dir)
-			require.NoError(t, err)
-			var bctx *transform.BuildContext
-			if st, err := os.Stat(filepath.Join(c.Dir, "context")); err == nil && st.IsDir() {
-				bctx, err = transform.NewBuildContext(filepath.Join(c.Dir, "context"), filepath.Join(c.Dir, "Dockerfile"))
-				require.NoError(t, err)
-			}
+			src, chain, bctx := setup(t, c)
 			// The real path: rules that write files beside the Dockerfile
 			// (`Dockerfile.dockerignore`) need it.
 			dfPath := filepath.Join(c.Dir, "Dockerfile")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -58,15 +57,7 @@ func TestFindingsOnTheirInstructions(t *testing.T) {
 
 func runCase(t *testing.T, c Case) (*transform.Result, *ast.Document) {
 	path := filepath.Join(c.Dir, "Dockerfile")
-	src, err := os.ReadFile(path)
-	require.NoError(t, err)
-	chain, err := parseFlags(t, c.Dir)
-	require.NoError(t, err)
-	var bctx *transform.BuildContext
-	if st, err := os.Stat(filepath.Join(c.Dir, "context")); err == nil && st.IsDir() {
-		bctx, err = transform.NewBuildContext(filepath.Join(c.Dir, "context"), path)
-		require.NoError(t, err)
-	}
+	src, chain, bctx := setup(t, c)
 	res, err := chain.Run(path, src, bctx)
 	require.NoError(t, err)
 	doc, err := ast.Parse(path, src)

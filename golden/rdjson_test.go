@@ -3,13 +3,10 @@ package golden
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/report"
-	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
 )
 
@@ -21,17 +18,8 @@ import (
 func TestRDJSONSuggestionsGiveFix(t *testing.T) {
 	for _, c := range Cases(t) {
 		t.Run(c.Name, func(t *testing.T) {
-			src, err := os.ReadFile(filepath.Join(c.Dir, "Dockerfile"))
-			require.NoError(t, err)
-			chain, err := parseFlags(t, c.Dir)
-			require.NoError(t, err)
-			var bctx *transform.BuildContext
-			if st, err := os.Stat(filepath.Join(c.Dir, "context")); err == nil && st.IsDir() {
-				bctx, err = transform.NewBuildContext(filepath.Join(c.Dir, "context"), filepath.Join(c.Dir, "Dockerfile"))
-				require.NoError(t, err)
-			}
-			res, err := chain.Run(filepath.Join(c.Dir, "Dockerfile"), src, bctx)
-			require.NoError(t, err)
+			res, input := runCase(t, c)
+			src := input.Src
 
 			var buf bytes.Buffer
 			w, err := report.NewWriter("rdjson", &buf, report.Tool{Name: "dfopt"})
