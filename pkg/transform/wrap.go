@@ -12,6 +12,7 @@ import (
 // (wrapLong). The findings get their own copies of their edits.
 func (c *Chain) wrap(t *Transform, cur *ast.Document, findings []Finding) {
 	var edits []*emit.Edit
+	owner := map[*emit.Edit]int{}
 	for i := range findings {
 		f := &findings[i]
 		rule := f.Rule
@@ -24,9 +25,13 @@ func (c *Chain) wrap(t *Transform, cur *ast.Document, findings []Finding) {
 		f.Edits = append([]emit.Edit(nil), f.Edits...)
 		for j := range f.Edits {
 			edits = append(edits, &f.Edits[j])
+			owner[&f.Edits[j]] = i
 		}
 	}
-	wrapLong(cur, edits)
+	for e, more := range wrapLong(cur, edits) {
+		f := &findings[owner[e]]
+		f.Edits = append(f.Edits, more...)
+	}
 }
 
 // wrapLong keeps the lines a rule's fixes write readable: when the words
@@ -37,7 +42,12 @@ func (c *Chain) wrap(t *Transform, cur *ast.Document, findings []Finding) {
 // shell-form body of a RUN, outside heredocs and quotes, at a word
 // boundary, are moved; the chain checks every edited RUN, this layout
 // included.
-func wrapLong(cur *ast.Document, edits []*emit.Edit) {
+//
+// When the continuation line that starts with the moved words is itself
+// too long, it is broken again between the line's own words; those line
+// breaks are returned as edits to add to the fix of the moved word.
+func wrapLong(cur *ast.Document, edits []*emit.Edit) map[*emit.Edit][]emit.Edit {
+	more := map[*emit.Edit][]emit.Edit{}
 	byLine := map[int][]*emit.Edit{}
 	for _, e := range edits {
 		if n, ok := wordEdit(cur, e); ok {
@@ -54,8 +64,11 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit) {
 		if ins == nil {
 			continue
 		}
-		breakLine(cur, ins, l, edits, words)
+		if w, breaks := breakLine(cur, ins, l, edits, words); len(breaks) > 0 {
+			more[w] = breaks
+		}
 	}
+	return more
 }
 
 // wordEdit reports whether e writes words within one line, at a word
@@ -76,10 +89,13 @@ func wordEdit(d *ast.Document, e *emit.Edit) (int, bool) {
 }
 
 // breakLine moves the last words written into line l to a continuation
-// line until the first part fits.
-func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words []*emit.Edit) {
+// line until the first part fits, then breaks the last continuation line
+// between its own words while it is too long: those breaks are returned
+// with the edit whose words begin that line.
+func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words []*emit.Edit) (*emit.Edit, []emit.Edit) {
 	indent := bodyIndent(cur, ins)
 	sep := " " + string(cur.Escape) + cur.EOL() + indent
+	var last *emit.Edit
 	for i := len(words) - 1; i >= 0 && lineLength(cur, l, edits) > MaxAddedLine; i-- {
 		w := words[i]
 		if !breakable(cur, ins, w.Start) {
@@ -90,7 +106,42 @@ func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words
 		} else {
 			w.New = sep[1:] + w.New // after the blank that stands before it
 		}
+		if last == nil {
+			last = w
+		}
 	}
+	if last == nil {
+		return nil, nil
+	}
+	for _, e := range edits {
+		if e != last && e.Start > last.Start && e.Start <= l.End {
+			return nil, nil // other edits in the tail: left as it is
+		}
+	}
+	moved := len(last.New) - strings.LastIndex(last.New, cur.EOL()) - len(cur.EOL())
+	return last, tailBreaks(cur, ins, last.End, l.End, moved, indent)
+}
+
+// tailBreaks breaks the text [from, end) of a line, which follows width
+// characters of a continuation line, between its words until every part
+// fits in MaxAddedLine.
+func tailBreaks(cur *ast.Document, ins *ast.Instruction, from, end, width int, indent string) []emit.Edit {
+	var out []emit.Edit
+	brk := string(cur.Escape) + cur.EOL() + indent
+	for width+(end-from) > MaxAddedLine {
+		at := -1
+		for p := from + 1; p < end && width+(p-from)+1 <= MaxAddedLine; p++ {
+			if (cur.Src[p-1] == ' ' || cur.Src[p-1] == '\t') && cur.Src[p] != ' ' && cur.Src[p] != '\t' && breakable(cur, ins, p) {
+				at = p
+			}
+		}
+		if at < 0 {
+			break
+		}
+		out = append(out, emit.Edit{Start: at, End: at, New: brk})
+		from, width = at, len(indent)
+	}
+	return out
 }
 
 // lineLength is the length of the first physical line that line l

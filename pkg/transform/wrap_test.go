@@ -83,3 +83,23 @@ func TestWrapLongReplacementsAndTails(t *testing.T) {
 	join := emit.Edit{Start: l.End - 2, End: strings.Index(src, "&&"), New: " "}
 	assert.Equal(t, l.End-l.Start-2+1+len("&& rm -rf /var/lib/apt/lists/*"), lineLength(d, l, []*emit.Edit{&join}))
 }
+
+func TestWrapLongBreaksALongTail(t *testing.T) {
+	pkgs := strings.Repeat("pkg ", 30) // 120 characters of the user's words
+	src := "FROM debian\nRUN apt-get install -y " + pkgs + "&& true\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	at := strings.Index(src, "apt-get") + len("apt-get")
+	f := []Finding{{Rule: "r", Line: 2, EndLine: 2, Edits: []emit.Edit{{Start: at, End: at, New: " -o Dir::Cache::Archives=/var/cache/apt/keep/"}}}}
+	c := &Chain{}
+	c.wrap(&Transform{Name: "r"}, d, f)
+	out, err := emit.Apply([]byte(src), f[0].Edits)
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(out), "\n") {
+		assert.LessOrEqual(t, len(line), MaxAddedLine, line)
+	}
+	plain, err := emit.Apply([]byte(src), []emit.Edit{{Start: at, End: at, New: " -o Dir::Cache::Archives=/var/cache/apt/keep/"}})
+	require.NoError(t, err)
+	assert.Equal(t, strings.Fields(string(plain)), strings.Fields(strings.ReplaceAll(string(out), "\\\n", " ")), "only line breaks besides the words")
+	assert.GreaterOrEqual(t, strings.Count(string(out), "\\\n"), 2, "the continuation is broken again")
+}
