@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,7 +65,7 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit) map[*emit.Edit][]emit.Edit 
 		if ins == nil {
 			continue
 		}
-		if w, breaks := breakLine(cur, ins, l, edits, words); len(breaks) > 0 {
+		for w, breaks := range breakLine(cur, ins, l, edits, words) {
 			more[w] = breaks
 		}
 	}
@@ -89,13 +90,13 @@ func wordEdit(d *ast.Document, e *emit.Edit) (int, bool) {
 }
 
 // breakLine moves the last words written into line l to a continuation
-// line until the first part fits, then breaks the last continuation line
+// line until the first part fits, then breaks each continuation line
 // between its own words while it is too long: those breaks are returned
 // with the edit whose words begin that line.
-func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words []*emit.Edit) (*emit.Edit, []emit.Edit) {
+func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words []*emit.Edit) map[*emit.Edit][]emit.Edit {
 	indent := bodyIndent(cur, ins)
 	sep := " " + string(cur.Escape) + cur.EOL() + indent
-	var last *emit.Edit
+	var moved []*emit.Edit
 	for i := len(words) - 1; i >= 0 && lineLength(cur, l, edits) > MaxAddedLine; i-- {
 		w := words[i]
 		if !breakable(cur, ins, w.Start) {
@@ -106,42 +107,89 @@ func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words
 		} else {
 			w.New = sep[1:] + w.New // after the blank that stands before it
 		}
-		if last == nil {
-			last = w
+		moved = append([]*emit.Edit{w}, moved...)
+	}
+	out := map[*emit.Edit][]emit.Edit{}
+	for k, w := range moved {
+		end, room := l.End, MaxAddedLine
+		if k+1 < len(moved) {
+			end, room = moved[k+1].Start, MaxAddedLine-2 // the line ends with " \"
+		}
+		tail, ok := tailEdits(edits, moved, span{w.End, end}, l)
+		if !ok {
+			continue
+		}
+		width := len(w.New) - strings.LastIndex(w.New, cur.EOL()) - len(cur.EOL())
+		if breaks := tailBreaks(cur, ins, span{w.End, end}, width, room, indent, tail); len(breaks) > 0 {
+			out[w] = breaks
 		}
 	}
-	if last == nil {
-		return nil, nil
-	}
-	for _, e := range edits {
-		if e != last && e.Start > last.Start && e.Start <= l.End {
-			return nil, nil // other edits in the tail: left as it is
-		}
-	}
-	moved := len(last.New) - strings.LastIndex(last.New, cur.EOL()) - len(cur.EOL())
-	return last, tailBreaks(cur, ins, last.End, l.End, moved, indent)
+	return out
 }
 
-// tailBreaks breaks the text [from, end) of a line, which follows width
-// characters of a continuation line, between its words until every part
-// fits in MaxAddedLine.
-func tailBreaks(cur *ast.Document, ins *ast.Instruction, from, end, width int, indent string) []emit.Edit {
+// tailEdits are the edits that start in sp, other than the moved words;
+// ok is false when one of them writes a line break or ends past line l.
+func tailEdits(edits, moved []*emit.Edit, sp span, l ast.Line) ([]*emit.Edit, bool) {
+	var tail []*emit.Edit
+	for _, e := range edits {
+		if e.Start < sp.from || e.Start > sp.end || slices.Contains(moved, e) {
+			continue
+		}
+		if e.End > l.End || strings.ContainsAny(e.New, "\r\n") {
+			return nil, false
+		}
+		tail = append(tail, e)
+	}
+	return tail, true
+}
+
+// span is a range of the document's text.
+type span struct{ from, end int }
+
+// grown is how much the edits starting in [from, to) lengthen that text;
+// ok is false when to falls inside or at the start of one of them.
+func grown(tail []*emit.Edit, from, to int) (int, bool) {
+	g := 0
+	for _, e := range tail {
+		if e.Start == to || e.Start < to && e.End > to {
+			return 0, false
+		}
+		if e.Start >= from && e.Start < to {
+			g += len(e.New) - (e.End - e.Start)
+		}
+	}
+	return g, true
+}
+
+// tailBreaks breaks the text sp of a line (with the tail's edits), which
+// follows width characters of a continuation line, between its words
+// until every part fits in MaxAddedLine.
+func tailBreaks(cur *ast.Document, ins *ast.Instruction, sp span, width, room int, indent string, tail []*emit.Edit) []emit.Edit {
 	var out []emit.Edit
 	brk := string(cur.Escape) + cur.EOL() + indent
-	for width+(end-from) > MaxAddedLine {
+	from := sp.from
+	for {
+		g, _ := grown(tail, from, sp.end+1)
+		if width+(sp.end-from)+g <= room {
+			return out
+		}
 		at := -1
-		for p := from + 1; p < end && width+(p-from)+1 <= MaxAddedLine; p++ {
-			if (cur.Src[p-1] == ' ' || cur.Src[p-1] == '\t') && cur.Src[p] != ' ' && cur.Src[p] != '\t' && breakable(cur, ins, p) {
+		for p := from + 1; p < sp.end; p++ {
+			g, ok := grown(tail, from, p)
+			if width+(p-from)+g+1 > MaxAddedLine {
+				break
+			}
+			blank := cur.Src[p-1] == ' ' || cur.Src[p-1] == '\t'
+			if ok && blank && cur.Src[p] != ' ' && cur.Src[p] != '\t' && breakable(cur, ins, p) {
 				at = p
 			}
 		}
 		if at < 0 {
-			break
+			return out
 		}
 		out = append(out, emit.Edit{Start: at, End: at, New: brk})
 		from, width = at, len(indent)
 	}
-	return out
 }
 
 // lineLength is the length of the first physical line that line l

@@ -103,3 +103,23 @@ func TestWrapLongBreaksALongTail(t *testing.T) {
 	assert.Equal(t, strings.Fields(string(plain)), strings.Fields(strings.ReplaceAll(string(out), "\\\n", " ")), "only line breaks besides the words")
 	assert.GreaterOrEqual(t, strings.Count(string(out), "\\\n"), 2, "the continuation is broken again")
 }
+
+func TestWrapLongTailWithMoreEdits(t *testing.T) {
+	pkgs := strings.Repeat("pkg ", 25)
+	src := "FROM debian\nRUN apt-get install -y " + pkgs + "last && true\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	at := strings.Index(src, "apt-get") + len("apt-get")
+	end := strings.Index(src, "last") + len("last")
+	edits := []emit.Edit{{Start: at, End: at, New: " -o Dir::Cache::Archives=/var/cache/apt/keep/"}, {Start: end, End: end, New: " ca-certificates"}}
+	f := []Finding{{Rule: "r", Line: 2, EndLine: 2, Edits: edits}}
+	(&Chain{}).wrap(&Transform{Name: "r"}, d, f)
+	out, err := emit.Apply([]byte(src), f[0].Edits)
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(out), "\n") {
+		assert.LessOrEqual(t, len(line), MaxAddedLine, line)
+	}
+	plain, err := emit.Apply([]byte(src), edits)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Fields(string(plain)), strings.Fields(strings.ReplaceAll(string(out), "\\\n", " ")))
+}
