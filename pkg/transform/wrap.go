@@ -115,12 +115,13 @@ func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words
 		if k+1 < len(moved) {
 			end, room = moved[k+1].Start, MaxAddedLine-2 // the line ends with " \"
 		}
-		tail, ok := tailEdits(edits, moved, span{w.End, end}, l)
+		sp := span{from: w.End, end: end}
+		tail, ok := tailEdits(cur, edits, moved, &sp, l)
 		if !ok {
 			continue
 		}
 		width := len(w.New) - strings.LastIndex(w.New, cur.EOL()) - len(cur.EOL())
-		if breaks := tailBreaks(cur, ins, span{w.End, end}, width, room, indent, tail); len(breaks) > 0 {
+		if breaks := tailBreaks(cur, ins, sp, width, room, indent, tail); len(breaks) > 0 {
 			out[w] = breaks
 		}
 	}
@@ -128,23 +129,31 @@ func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words
 }
 
 // tailEdits are the edits that start in sp, other than the moved words;
-// ok is false when one of them writes a line break or ends past line l.
-func tailEdits(edits, moved []*emit.Edit, sp span, l ast.Line) ([]*emit.Edit, bool) {
+// ok is false when one of them writes a line break. An edit that runs
+// past line l (a cleanup taken out with the line break before it) ends
+// the segment: what the line then goes on with counts as sp.extra.
+func tailEdits(cur *ast.Document, edits, moved []*emit.Edit, sp *span, l ast.Line) ([]*emit.Edit, bool) {
 	var tail []*emit.Edit
 	for _, e := range edits {
 		if e.Start < sp.from || e.Start > sp.end || slices.Contains(moved, e) {
 			continue
 		}
-		if e.End > l.End || strings.ContainsAny(e.New, "\r\n") {
+		if strings.ContainsAny(e.New, "\r\n") {
 			return nil, false
+		}
+		if e.End > l.End {
+			rest := cur.Src[e.End:cur.Lines[lineAt(cur, e.End)-1].End]
+			sp.end, sp.extra = e.Start, len(e.New)+len(rest)
+			continue
 		}
 		tail = append(tail, e)
 	}
 	return tail, true
 }
 
-// span is a range of the document's text.
-type span struct{ from, end int }
+// span is a range of the document's text, and the length of what follows
+// it on its line when that is not the document's own text.
+type span struct{ from, end, extra int }
 
 // grown is how much the edits starting in [from, to) lengthen that text;
 // ok is false when to falls inside or at the start of one of them.
@@ -170,7 +179,7 @@ func tailBreaks(cur *ast.Document, ins *ast.Instruction, sp span, width, room in
 	from := sp.from
 	for {
 		g, _ := grown(tail, from, sp.end+1)
-		if width+(sp.end-from)+g <= room {
+		if width+(sp.end-from)+g+sp.extra <= room {
 			return out
 		}
 		at := -1
