@@ -201,30 +201,33 @@ func tailBreaks(cur *ast.Document, ins *ast.Instruction, sp span, width, room in
 	}
 }
 
-// lineLength is the length of the first physical line that line l
+// lineLength is the length of the longest physical line that line l
 // becomes under the edits.
 func lineLength(d *ast.Document, l ast.Line, edits []*emit.Edit) int {
 	sorted := append([]*emit.Edit(nil), edits...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
-	n := l.End - l.Start
+	var b strings.Builder
+	at := l.Start
 	for _, e := range sorted {
-		if e.Start < l.Start || e.Start > l.End {
+		if e.Start < at || e.Start > l.End {
 			continue
 		}
-		tail := e.New
+		b.Write(d.Src[at:e.Start])
+		b.WriteString(e.New)
+		at = e.End
 		if e.End > l.End {
 			// The line goes on with what follows the edit's end.
-			tail += string(d.Src[e.End:d.Lines[lineAt(d, e.End)-1].End])
+			l.End = d.Lines[lineAt(d, e.End)-1].End
 		}
-		if i := strings.IndexAny(tail, "\r\n"); i >= 0 || e.End > l.End {
-			if i < 0 {
-				i = len(tail)
-			}
-			return n - (l.End - e.Start) + i
-		}
-		n += len(e.New) - (e.End - e.Start)
 	}
-	return n
+	if at < l.End {
+		b.Write(d.Src[at:l.End])
+	}
+	longest := 0
+	for _, piece := range strings.Split(b.String(), "\n") {
+		longest = max(longest, len(strings.TrimRight(piece, "\r")))
+	}
+	return longest
 }
 
 // enters reports whether an edit that begins before line l ends inside it.
