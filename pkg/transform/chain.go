@@ -226,7 +226,7 @@ func foldUndone(findings []Reported, h *history, inserts []insertion) []Reported
 func (c *Chain) report(t *Transform, cur *ast.Document, h *history, res *Result, findings []Finding) ([]pending, []FileChange) {
 	var fixes []pending
 	var wrote []FileChange
-	c.wrap(t, cur, findings)
+	c.wrap(t, cur, h, findings)
 	for _, f := range findings {
 		if f.Rule == "" {
 			f.Rule = t.Name

@@ -11,7 +11,7 @@ import (
 
 // wrap lays out the words that the fixes to be applied insert
 // (wrapLong). The findings get their own copies of their edits.
-func (c *Chain) wrap(t *Transform, cur *ast.Document, findings []Finding) {
+func (c *Chain) wrap(t *Transform, cur *ast.Document, h *history, findings []Finding) {
 	var edits []*emit.Edit
 	owner := map[*emit.Edit]int{}
 	for i := range findings {
@@ -29,7 +29,10 @@ func (c *Chain) wrap(t *Transform, cur *ast.Document, findings []Finding) {
 			owner[&f.Edits[j]] = i
 		}
 	}
-	for e, more := range wrapLong(cur, edits) {
+	// A line is judged by the user's line it comes from: earlier rules
+	// may have lengthened it already.
+	input := func(n int) int { return len(h.input.LineText(h.line(cur, n))) }
+	for e, more := range wrapLong(cur, edits, input) {
 		f := &findings[owner[e]]
 		f.Edits = append(f.Edits, more...)
 	}
@@ -47,7 +50,7 @@ func (c *Chain) wrap(t *Transform, cur *ast.Document, findings []Finding) {
 // When the continuation line that starts with the moved words is itself
 // too long, it is broken again between the line's own words; those line
 // breaks are returned as edits to add to the fix of the moved word.
-func wrapLong(cur *ast.Document, edits []*emit.Edit) map[*emit.Edit][]emit.Edit {
+func wrapLong(cur *ast.Document, edits []*emit.Edit, input func(line int) int) map[*emit.Edit][]emit.Edit {
 	more := map[*emit.Edit][]emit.Edit{}
 	byLine := map[int][]*emit.Edit{}
 	for _, e := range edits {
@@ -57,7 +60,7 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit) map[*emit.Edit][]emit.Edit 
 	}
 	for n, words := range byLine {
 		l := cur.Lines[n-1]
-		if l.End-l.Start > MaxAddedLine || enters(edits, l) {
+		if input(n) > MaxAddedLine || enters(edits, l) {
 			continue
 		}
 		sort.SliceStable(words, func(i, j int) bool { return words[i].Start < words[j].Start })

@@ -29,7 +29,7 @@ func wrapped(t *testing.T, src string, words ...string) string {
 	for i := range edits {
 		ptrs[i] = &edits[i]
 	}
-	wrapLong(d, ptrs)
+	wrapLong(d, ptrs, func(n int) int { return len(d.LineText(n)) })
 	out, err := emit.Apply([]byte(src), edits)
 	require.NoError(t, err)
 	return string(out)
@@ -68,7 +68,7 @@ func TestWrapLongReplacementsAndTails(t *testing.T) {
 	require.NoError(t, err)
 	at := strings.Index(src, "--no-cache")
 	e := emit.Edit{Start: at, End: at + len("--no-cache"), New: "--cache-dir /var/cache/apk --update-cache"}
-	wrapLong(d, []*emit.Edit{&e})
+	wrapLong(d, []*emit.Edit{&e}, func(n int) int { return len(d.LineText(n)) })
 	out, err := emit.Apply([]byte(src), []emit.Edit{e})
 	require.NoError(t, err)
 	assert.Equal(t, "FROM alpine\nRUN apk add \\\n    --cache-dir /var/cache/apk --update-cache "+long+" && echo done\n", string(out),
@@ -92,7 +92,7 @@ func TestWrapLongBreaksALongTail(t *testing.T) {
 	at := strings.Index(src, "apt-get") + len("apt-get")
 	f := []Finding{{Rule: "r", Line: 2, EndLine: 2, Edits: []emit.Edit{{Start: at, End: at, New: " -o Dir::Cache::Archives=/var/cache/apt/keep/"}}}}
 	c := &Chain{}
-	c.wrap(&Transform{Name: "r"}, d, f)
+	c.wrap(&Transform{Name: "r"}, d, &history{input: d}, f)
 	out, err := emit.Apply([]byte(src), f[0].Edits)
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(out), "\n") {
@@ -113,7 +113,7 @@ func TestWrapLongTailWithMoreEdits(t *testing.T) {
 	end := strings.Index(src, "last") + len("last")
 	edits := []emit.Edit{{Start: at, End: at, New: " -o Dir::Cache::Archives=/var/cache/apt/keep/"}, {Start: end, End: end, New: " ca-certificates"}}
 	f := []Finding{{Rule: "r", Line: 2, EndLine: 2, Edits: edits}}
-	(&Chain{}).wrap(&Transform{Name: "r"}, d, f)
+	(&Chain{}).wrap(&Transform{Name: "r"}, d, &history{input: d}, f)
 	out, err := emit.Apply([]byte(src), f[0].Edits)
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(out), "\n") {
