@@ -23,6 +23,22 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
+// element writes v as the next element of a JSON array streamed into b,
+// on a line of its own after indent; n counts the elements written.
+func element(b *strings.Builder, n *int, indent string, v any) error {
+	data, err := marshal(v)
+	if err != nil {
+		return err
+	}
+	if *n > 0 {
+		b.WriteByte(',')
+	}
+	b.WriteString("\n" + indent)
+	b.Write(data)
+	*n++
+	return nil
+}
+
 // rdjson: reviewdog's Diagnostic Format, one DiagnosticResult. Each fix
 // is a line-based suggestion (see Suggestions), which reviewdog's
 // github-pr-review reporter posts as a GitHub suggested change.
@@ -96,16 +112,9 @@ func (r *rdjsonWriter) File(f *File) error {
 		if s, ok := f.Suggestions[i]; ok {
 			d.Suggestions = []RDSuggestion{{Range: lineRange(s.Start, s.End), Text: s.Text}}
 		}
-		data, err := marshal(d)
-		if err != nil {
+		if err := element(&b, &r.n, "  ", d); err != nil {
 			return err
 		}
-		if r.n > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("\n  ")
-		b.Write(data)
-		r.n++
 	}
 	_, err := io.WriteString(r.w, b.String())
 	return err

@@ -169,16 +169,9 @@ func (s *sarifWriter) File(f *File) error {
 		if x.EndLine > start {
 			r.Locations[0].PhysicalLocation.Region.EndLine = x.EndLine
 		}
-		data, err := marshal(r)
-		if err != nil {
+		if err := element(&b, &s.n, "        ", r); err != nil {
 			return err
 		}
-		if s.n > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("\n        ")
-		b.Write(data)
-		s.n++
 	}
 	_, err := io.WriteString(s.w, b.String())
 	return err
