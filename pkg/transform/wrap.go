@@ -58,9 +58,23 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit, input func(line int) int) m
 			byLine[n] = append(byLine[n], e)
 		}
 	}
+	if len(byLine) == 0 {
+		return more
+	}
+	// The edits that start on each line, and the lines an edit begun on
+	// an earlier line runs into: each line is then laid out from its own.
+	starts, entered := map[int][]*emit.Edit{}, map[int]bool{}
+	for _, e := range edits {
+		first := lineAt(cur, e.Start)
+		starts[first] = append(starts[first], e)
+		for n := first + 1; n <= len(cur.Lines) && cur.Lines[n-1].Start < e.End; n++ {
+			entered[n] = true
+		}
+	}
 	for n, words := range byLine {
 		l := cur.Lines[n-1]
-		if input(n) > MaxAddedLine || enters(edits, l) {
+		edits := starts[n]
+		if input(n) > MaxAddedLine || entered[n] {
 			continue
 		}
 		sort.SliceStable(words, func(i, j int) bool { return words[i].Start < words[j].Start })
@@ -233,31 +247,20 @@ func lineLength(d *ast.Document, l ast.Line, edits []*emit.Edit) int {
 	return longest
 }
 
-// enters reports whether an edit that begins before line l ends inside it.
-func enters(edits []*emit.Edit, l ast.Line) bool {
-	for _, e := range edits {
-		if e.Start < l.Start && e.End > l.Start {
-			return true
-		}
-	}
-	return false
-}
-
 // runAt is the shell-form RUN whose text holds off, outside its heredocs.
 func runAt(d *ast.Document, off int) *ast.Instruction {
-	for _, ins := range d.Instructions {
-		if off < ins.Span.Start || off >= ins.Span.End {
-			continue
-		}
-		if ins.Cmd != "run" || ins.JSON || !d.IsPOSIX(ins) {
-			return nil
-		}
-		if len(ins.Heredocs) > 0 && off >= ins.Heredocs[0].Body.Start {
-			return nil
-		}
-		return ins
+	i := sort.Search(len(d.Instructions), func(i int) bool { return d.Instructions[i].Span.End > off })
+	if i == len(d.Instructions) {
+		return nil
 	}
-	return nil
+	ins := d.Instructions[i]
+	if off < ins.Span.Start || ins.Cmd != "run" || ins.JSON || !d.IsPOSIX(ins) {
+		return nil
+	}
+	if len(ins.Heredocs) > 0 && off >= ins.Heredocs[0].Body.Start {
+		return nil
+	}
+	return ins
 }
 
 // breakable reports whether a line break may go at off: after the
