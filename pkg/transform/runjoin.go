@@ -59,8 +59,9 @@ func joinText(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool
 	eol := d.EOL()
 	esc := string(d.Escape)
 	indent := ContinuationIndent(d)
+	breaks := joinBreaks(d, runs, indent)
 	var b strings.Builder
-	b.WriteString(runs[0].Text(d))
+	b.WriteString(withBreaks(d, runs[0].Span.Start, runs[0].Span.End, breaks))
 	for i := 1; i < len(runs); i++ {
 		prev, cur := runs[i-1], runs[i]
 		b.WriteString(" && " + esc + eol)
@@ -70,7 +71,7 @@ func joinText(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool
 				b.WriteString(indent + line + eol)
 			}
 		}
-		body := string(d.Src[cur.ArgsStart:cur.Span.End])
+		body := withBreaks(d, cur.ArgsStart, cur.Span.End, breaks)
 		b.WriteString(indent)
 		if needsGroup(d.Shell(cur)) {
 			b.WriteString(groupBody(body))

@@ -58,9 +58,6 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit, input func(line int) int) m
 			byLine[n] = append(byLine[n], e)
 		}
 	}
-	if len(byLine) == 0 {
-		return more
-	}
 	// The edits that start on each line, and the lines an edit begun on
 	// an earlier line runs into: each line is then laid out from its own.
 	starts, entered := map[int][]*emit.Edit{}, map[int]bool{}
@@ -86,7 +83,42 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit, input func(line int) int) m
 			more[w] = breaks
 		}
 	}
+	for _, e := range edits {
+		if n := lineAt(cur, e.Start); byLine[n] == nil && input(n) <= MaxAddedLine {
+			if breaks := endBreaks(cur, edits, e); len(breaks) > 0 {
+				more[e] = append(more[e], breaks...)
+			}
+		}
+	}
 	return more
+}
+
+// endBreaks keeps readable the line that an edit ends with a line break
+// of its own (` && \` and a command appended on a new line): when the
+// text the edit writes before that break takes the line past
+// MaxAddedLine, the line is broken between its own words.
+func endBreaks(cur *ast.Document, edits []*emit.Edit, e *emit.Edit) []emit.Edit {
+	head, _, ok := strings.Cut(e.New, "\n")
+	l := cur.Lines[lineAt(cur, e.Start)-1]
+	if !ok || e.Start < l.Start {
+		return nil
+	}
+	var tail []*emit.Edit
+	for _, o := range edits {
+		switch {
+		case o == e || o.End <= l.Start || o.Start >= e.Start:
+		case o.Start >= l.Start && o.End <= e.Start && !strings.ContainsAny(o.New, "\r\n"):
+			tail = append(tail, o)
+		default:
+			return nil // an edit of the line that is not laid out here
+		}
+	}
+	ins := runAt(cur, l.Start)
+	if ins == nil || len(ins.Heredocs) > 0 || e.Start > ins.Span.End {
+		return nil
+	}
+	sp := span{from: l.Start, end: e.Start, extra: len(strings.TrimSuffix(head, "\r"))}
+	return tailBreaks(cur, ins, sp, 0, MaxAddedLine, bodyIndent(cur, ins), tail)
 }
 
 // wordEdit reports whether e writes words within one line, at a word
@@ -155,8 +187,12 @@ func tailEdits(cur *ast.Document, edits, moved []*emit.Edit, sp *span, l ast.Lin
 		if e.Start < sp.from || e.Start > sp.end || slices.Contains(moved, e) {
 			continue
 		}
-		if strings.ContainsAny(e.New, "\r\n") {
-			return nil, false
+		if head, _, ok := strings.Cut(e.New, "\n"); ok {
+			if e.Start < sp.end || sp.extra == 0 {
+				// What the edit writes before its line break ends the line.
+				sp.end, sp.extra = e.Start, len(strings.TrimSuffix(head, "\r"))
+			}
+			continue
 		}
 		if e.End > l.End {
 			rest := cur.Src[e.End:cur.Lines[lineAt(cur, e.End)-1].End]
@@ -206,7 +242,7 @@ func tailBreaks(cur *ast.Document, ins *ast.Instruction, sp span, width, room in
 				break
 			}
 			blank := cur.Src[p-1] == ' ' || cur.Src[p-1] == '\t'
-			if ok && blank && cur.Src[p] != ' ' && cur.Src[p] != '\t' && breakable(cur, ins, p) {
+			if ok && blank && cur.Src[p] != ' ' && cur.Src[p] != '\t' && !afterRedirect(cur.Src[from:p]) && breakable(cur, ins, p) {
 				at = p
 			}
 		}
@@ -287,4 +323,50 @@ func breakable(d *ast.Document, ins *ast.Instruction, off int) bool {
 		}
 	}
 	return !single && !double
+}
+
+// joinBreaks lays out the lines that a join of RUNs ends with ` && \`
+// (JoinRuns): where the user's line fitted in MaxAddedLine and the
+// ` && \` would take it past, the line is broken between its own words.
+// A body wrapped in `{ …; }` keeps its lines as they are.
+func joinBreaks(d *ast.Document, runs []*ast.Instruction, indent string) []emit.Edit {
+	var out []emit.Edit
+	tail := len(" && ") + len(string(d.Escape))
+	for i, r := range runs[:len(runs)-1] {
+		if i > 0 && needsGroup(d.Shell(r)) {
+			continue
+		}
+		l := d.Lines[r.EndLine-1]
+		if l.End-l.Start > MaxAddedLine {
+			continue
+		}
+		sp, width := span{from: l.Start, end: r.Span.End, extra: tail}, 0
+		if i > 0 && r.StartLine == r.EndLine {
+			sp.from, width = r.ArgsStart, len(indent) // "RUN " gives way to the indent
+		}
+		out = append(out, tailBreaks(d, r, sp, width, MaxAddedLine, indent, nil)...)
+	}
+	return out
+}
+
+// withBreaks is the text d.Src[start:end] with the breaks that fall in it.
+func withBreaks(d *ast.Document, start, end int, breaks []emit.Edit) string {
+	var b strings.Builder
+	at := start
+	for _, e := range breaks {
+		if e.Start >= start && e.Start < end {
+			b.Write(d.Src[at:e.Start])
+			b.WriteString(e.New)
+			at = e.Start
+		}
+	}
+	b.Write(d.Src[at:end])
+	return b.String()
+}
+
+// afterRedirect reports whether text ends with a redirection operator
+// (`>`, `2>>`, `<`): its target reads better on the same line.
+func afterRedirect(text []byte) bool {
+	t := strings.TrimRight(string(text), " \t")
+	return strings.HasSuffix(t, ">") || strings.HasSuffix(t, "<")
 }

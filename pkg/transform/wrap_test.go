@@ -123,3 +123,38 @@ func TestWrapLongTailWithMoreEdits(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, strings.Fields(string(plain)), strings.Fields(strings.ReplaceAll(string(out), "\\\n", " ")))
 }
+
+// A user's line that fits gains ` && \` from a join of RUNs (JoinRuns)
+// or from a command appended on a new line: it is broken between its
+// own words, never after a redirection operator.
+func TestJoinAndAppendKeepLinesReadable(t *testing.T) {
+	cmd := "echo | openssl s_client -showcerts -connect " + strings.Repeat("n", 22) + ".example.net:443 2>&1 | sed -ne '/-BEGIN CERTIFICATE-/,/-END CERTIFICATE-/p' >> cert.pem"
+	require.LessOrEqual(t, len("RUN "+cmd), MaxAddedLine)
+	require.Greater(t, len("    "+cmd+" && \\"), MaxAddedLine)
+	src := "FROM debian\nRUN mkdir -p /x\nRUN " + cmd + "\nRUN echo done\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	e, ok := JoinRuns(d, d.Instructions[1:])
+	require.True(t, ok)
+	out, err := emit.Apply([]byte(src), []emit.Edit{e})
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(out), "\n") {
+		assert.LessOrEqual(t, len(line), MaxAddedLine, line)
+		assert.False(t, strings.HasSuffix(strings.TrimSuffix(line, " \\"), ">>"), "the target stays with its operator: %q", line)
+	}
+	assert.Equal(t, strings.Fields(strings.ReplaceAll(src[strings.Index(src, "RUN mkdir"):], "\nRUN ", " && ")),
+		strings.Fields(strings.ReplaceAll(string(out[strings.Index(string(out), "RUN mkdir"):]), "\\\n", " ")), "only line breaks besides the join")
+
+	src = "FROM debian\nRUN " + cmd + "\n"
+	d, err = ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	end := d.Instructions[1].Span.End
+	f := []Finding{{Rule: "r", Line: 2, EndLine: 2, Edits: []emit.Edit{{Start: end, End: end, New: " && \\\n    rm -f x"}}}}
+	(&Chain{}).wrap(&Transform{Name: "r"}, d, &history{input: d}, f)
+	out, err = emit.Apply([]byte(src), f[0].Edits)
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(out), "\n") {
+		assert.LessOrEqual(t, len(line), MaxAddedLine, line)
+	}
+	assert.Equal(t, 2, strings.Count(string(out), "\\\n"), "one break in the user's line, one before the appended command")
+}
