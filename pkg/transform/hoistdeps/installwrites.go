@@ -316,10 +316,12 @@ func (h *hoister) splitVerdict(w *writeCheck, steps []transform.Step, last int) 
 		}
 	}
 	for _, s := range steps[:last+1] {
-		if call, ok := s.Stmt.Cmd.(*syntax.CallExpr); ok {
-			if name, _, ok := transform.CallName(call); ok && name == "cd" {
-				return rest + " runs in the same RUN and needs the source, and `" + stepText(h.d, sc, s.Stmt) + "` before it changes the folder it runs in"
-			}
+		call, ok := s.Stmt.Cmd.(*syntax.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return rest + " runs in the same RUN and needs the source, and `" + stepText(h.d, sc, s.Stmt) + "` before it may set shell state it reads"
+		}
+		if name, _, ok := transform.CallName(call); ok && name == "cd" {
+			return rest + " runs in the same RUN and needs the source, and `" + stepText(h.d, sc, s.Stmt) + "` before it changes the folder it runs in"
 		}
 	}
 	return ""
