@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
 	movespkg "github.com/dfopt/dfopt/pkg/transform/moves"
 )
@@ -42,13 +43,17 @@ type hoisting struct {
 	body     string             // the dependency-only RUN's script
 	row      *installWrite
 	stay     string // why the install runs again after the COPY
+	// fetch: the download-only RUN before the COPY that the install is
+	// hoisted in place of (fetchonly.go), with its tool's row.
+	fetch    *ast.Instruction
+	fetchRow *tools.Fetch
 }
 
 // hoistOne looks for the first install after instruction from; it
 // reports whether that install moved, and where to look next.
 func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *movespkg.FreeEnv, from int) (int, bool) {
 	x, ok := h.scan(st, fc, fe, from)
-	if !ok || !h.clear(x) || !h.installDir(x) || !h.manifests(x) || !h.workdirPrefix(x) {
+	if !ok || !h.clear(x) || !h.installDir(x) || !h.manifests(x) || !h.fetchSource(x) || !h.workdirPrefix(x) {
 		return 0, false
 	}
 	h.dependencyBody(x)
@@ -112,7 +117,10 @@ func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *movespkg.FreeEnv, from i
 // instructions between it and the COPY go (reporting why not).
 func (h *hoister) clear(x *hoisting) bool {
 	d, c, r, in := h.d, x.fc.ins, x.r, x.in
-	if r == nil || in.Ignore || x.fc.hoisted[in.Eco] || h.installedBefore(x.st, c, in.Eco) || transform.IgnoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
+	if r == nil || in.Ignore || x.fc.hoisted[in.Eco] || transform.IgnoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
+		return false
+	}
+	if fetch, before := h.installedBefore(x.st, c, in.Eco); before && (fetch == nil || !h.fetchInstead(x, fetch)) {
 		return false
 	}
 	where := transform.InsQuote(d, c)
@@ -371,6 +379,9 @@ func (h *hoister) hoistMessage(x *hoisting, moved bool) string {
 		msg += "; the install runs again after it: " + x.stay
 	} else if !x.in.Same {
 		msg += "; the original install still runs after it"
+	}
+	if x.fetch != nil {
+		msg += "; " + h.fetchDoes(x) + ", so the install itself is hoisted (the original runs again after the COPY, on the installed dependencies)"
 	}
 	return msg
 }
