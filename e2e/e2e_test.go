@@ -70,6 +70,10 @@ var fixtures = []fixture{
 	{name: "cleanup-status", rules: []string{"cache-mounts"}, noContext: true},
 	{name: "reorder-reads-context", rules: []string{"reorder"}},
 	{name: "npm-lock-name", rules: []string{"cache-mounts", "hoist-deps"}, runsTwice: true},
+	// Issue 14: an install and a build in one RUN (item 1); a COPY of a
+	// sub-folder (item 2). Neither re-runs the install on a code change.
+	{name: "npm-install-build", rules: []string{"hoist-deps"}, hoists: true},
+	{name: "npm-subfolder", rules: []string{"hoist-deps"}, hoists: true},
 }
 
 // env is what TestMain prepared.

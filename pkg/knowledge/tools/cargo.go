@@ -33,6 +33,8 @@ func init() {
 			Match:       matchCargo,
 			NeedsSource: cargoSource,
 			Stub:        true,
+			Fetch: &Fetch{Why: "cargo has no dependency install into the image to put there instead: compiling the dependencies " +
+				"into target/ needs a placeholder of the sources, which dfopt does not prove equivalent"},
 		},
 		Cache: &Cache{
 			// Never target/: later instructions copy the build output from it.
@@ -74,7 +76,7 @@ func matchCargo(_ string, args []*syntax.Word) *Install {
 			locked += " " + f
 		}
 	}
-	in := &Install{}
+	in := &Install{Fetch: sub == "fetch"}
 	in.Dep = func(t Text) string {
 		return "mkdir src && touch src/main.rs && " + t.UpTo(0) + " fetch" + locked + " && rm -r src"
 	}

@@ -31,6 +31,8 @@ func init() {
 			Source:      "local `replace` directives, a go.work workspace",
 			Match:       matchGo,
 			NeedsSource: goSource,
+			Fetch: &Fetch{Why: "`go mod download` writes only the module cache, and Go has no dependency install into the image " +
+				"to put there instead (compiling the dependencies needs the packages the source imports)"},
 		},
 		Cache: &Cache{
 			Dirs: []CacheDir{
@@ -108,7 +110,7 @@ func matchGo(_ string, args []*syntax.Word) *Install {
 	}
 	if sub == "mod" {
 		// `go mod download` may write go.mod and go.sum (goModDownload).
-		return &Install{Same: true, Dep: Same, Writes: goModDownload, Lock: []string{"go.sum"}}
+		return &Install{Same: true, Dep: Same, Writes: goModDownload, Lock: []string{"go.sum"}, Fetch: true}
 	}
 	return &Install{Dep: func(t Text) string { return t.UpTo(0) + " mod download" }}
 }

@@ -35,6 +35,7 @@ func init() {
 			Source:      "multi-project builds (`include`), buildSrc, `apply from:` scripts",
 			Match:       matchGradle,
 			NeedsSource: gradleSource,
+			Fetch:       jvmFetch,
 		},
 		Cache: &Cache{
 			Dirs:    []CacheDir{{Dirs: []string{"$GRADLE_USER_HOME/caches", "~/.gradle/caches"}, Flags: []string{"-g", "--gradle-user-home", "-Dgradle.user.home="}, FlagSub: "caches", EnvFlags: []string{"GRADLE_OPTS"}, Store: true}},
@@ -72,7 +73,7 @@ func matchGradle(name string, args []*syntax.Word) *Install {
 		in.Named = append(in.Named, "gradlew")
 	}
 	if deps {
-		in.Same, in.Dep = true, Same
+		in.Same, in.Dep, in.Fetch = true, Same, true
 		return in
 	}
 	in.Dep = func(t Text) string {

@@ -42,6 +42,25 @@ type Hoist struct {
 	Extra func(c Context, in *Install, dir string) ([]string, string)
 	// Stub: the dependency-only form needs a placeholder target (cargo).
 	Stub bool
+	// Fetch says what hoist-deps does when a download-only command of the
+	// tool (Install.Fetch) ran before the COPY under a cache mount that the
+	// install after the COPY mounts too (nil: nothing, as for any install
+	// before the COPY).
+	Fetch *Fetch
+}
+
+// Fetch is a tool's row for its download-only commands (`pnpm fetch`,
+// `cargo fetch`, `go mod download`, `gradle dependencies`). Under a cache
+// mount such a command writes only into the mount: its layer is empty, and
+// the dependencies are cached only as long as the mount is kept.
+type Fetch struct {
+	// Instead: the install after the COPY, as written, is hoisted in its
+	// place (with all its manifests) and runs again after the COPY, when
+	// NeedsSource finds nothing in the context that it needs.
+	Instead     bool
+	NeedsSource func(c Context, dir string) string
+	// Why nothing is hoisted instead, when !Instead.
+	Why string
 }
 
 // Install is one recognised dependency install.
@@ -72,6 +91,8 @@ type Install struct {
 	Lock []string
 	// IgnoreScripts: the install runs no lifecycle scripts.
 	IgnoreScripts bool
+	// Fetch: the command only downloads into the tool's cache (Hoist.Fetch).
+	Fetch bool
 }
 
 // Text gives the source text of the install statement, to splice the

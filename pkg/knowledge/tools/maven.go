@@ -35,6 +35,7 @@ func init() {
 			Source:      "multi-module builds, a local parent POM",
 			Match:       matchMaven,
 			NeedsSource: mavenSource,
+			Fetch:       jvmFetch,
 		},
 		Cache: &Cache{
 			Dirs:    []CacheDir{{Dirs: []string{"~/.m2/repository"}, Flags: []string{"-Dmaven.repo.local="}, EnvFlags: []string{"MAVEN_OPTS", "MAVEN_ARGS"}, Store: true}},
@@ -53,6 +54,10 @@ var jvmBuild = &Write{
 	Writes:  "target/ or build/ and .gradle/ in the project; the dependencies go to ~/.m2 or ~/.gradle",
 	Hoist:   "`dependency:go-offline` / `dependencies` before, the original again after the COPY",
 }
+
+// jvmFetch: Maven and Gradle resolve dependencies into the user's home only.
+var jvmFetch = &Fetch{Why: "Maven and Gradle resolve dependencies only into the user's home (~/.m2, ~/.gradle): there is no " +
+	"dependency install into the project to put there instead"}
 
 func matchMaven(name string, args []*syntax.Word) *Install {
 	cl := maven.Command.Parse(args, 1)
@@ -76,7 +81,7 @@ func matchMaven(name string, args []*syntax.Word) *Install {
 		return in
 	}
 	if offline {
-		in.Same, in.Dep = true, Same
+		in.Same, in.Dep, in.Fetch = true, Same, true
 		return in
 	}
 	batch := cl.Has("-B", "--batch-mode")

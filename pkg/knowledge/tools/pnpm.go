@@ -1,6 +1,10 @@
 package tools
 
-import "mvdan.cc/sh/v3/syntax"
+import (
+	"path"
+
+	"mvdan.cc/sh/v3/syntax"
+)
 
 // pnpm: pnpm-lock.yaml, `pnpm fetch` first, a content-addressed store.
 var pnpm *Tool
@@ -24,6 +28,10 @@ func init() {
 			DepsOnly: "`pnpm fetch` (needs only the lock file), then the original",
 			Source:   "nothing: `pnpm fetch` reads the lock file only",
 			Match:    matchPnpm,
+			Fetch: &Fetch{
+				Instead:     true,
+				NeedsSource: pnpmInstallSource,
+			},
 		},
 		Cache: &Cache{
 			// With no store-dir, pnpm keeps the store under its home, on the
@@ -44,7 +52,7 @@ func init() {
 func matchPnpm(_ string, args []*syntax.Word) *Install {
 	sub, si := Sub(args)
 	if sub == "fetch" {
-		return &Install{Same: true, Dep: Same}
+		return &Install{Same: true, Dep: Same, Fetch: true}
 	}
 	if sub != "install" && sub != "i" {
 		return nil
@@ -66,4 +74,14 @@ func matchPnpm(_ string, args []*syntax.Word) *Install {
 		return s
 	}
 	return in
+}
+
+// pnpmInstallSource: what makes `pnpm install` need the source, where
+// `pnpm fetch` reads only the lock: a workspace, and what package.json
+// says (nodeSource).
+func pnpmInstallSource(c Context, dir string) string {
+	if p := path.Join(dir, "pnpm-workspace.yaml"); c.Exists(p) {
+		return p + " declares a workspace"
+	}
+	return nodeSource(c, &Install{}, dir)
 }

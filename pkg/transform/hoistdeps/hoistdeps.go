@@ -40,6 +40,8 @@ type hoister struct {
 	sh   *transform.Scripts
 	envs []ast.StageEnv
 	out  []transform.Finding
+	// fetchSeen: the download-only RUNs already reported (fetchonly.go).
+	fetchSeen map[*ast.Instruction]bool
 }
 
 func runHoistDeps(p *transform.Pass) []transform.Finding {
@@ -151,8 +153,10 @@ func stepText(d *ast.Document, sc *ast.Script, s *syntax.Stmt) string {
 // installedBefore reports an install of the same ecosystem before the
 // COPY, in the stage or in the stages it is built from: the dependencies
 // are already cached there (and a second run of dfopt must not hoist
-// again).
-func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *transform.Ecosystem) bool {
+// again). fetch is the RUN when the only such install is one RUN of the
+// stage whose installs all only download (Install.Fetch: fetchInstead
+// looks at it).
+func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *transform.Ecosystem) (fetch *ast.Instruction, before bool) {
 	for depth := 0; st != nil && depth < 64; depth++ {
 		for _, x := range st.Instructions {
 			if x == c {
@@ -165,17 +169,20 @@ func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *transf
 			if sc == nil {
 				continue
 			}
-			found := false
+			found, fetches := false, true
 			syntax.Walk(sc.File, func(n syntax.Node) bool {
 				if call, ok := n.(*syntax.CallExpr); ok && len(call.Args) > 0 {
 					if in := transform.Recognise(call); in != nil && in.Eco == eco {
-						found = true
+						found, fetches = true, fetches && in.Tool().Fetch
 					}
 				}
-				return !found
+				return true
 			})
 			if found {
-				return true
+				if !fetches || depth > 0 || fetch != nil {
+					return nil, true
+				}
+				fetch = x
 			}
 		}
 		parent := h.d.StageByName(st.Base)
@@ -184,7 +191,7 @@ func (h *hoister) installedBefore(st *ast.Stage, c *ast.Instruction, eco *transf
 		}
 		st, c = parent, nil
 	}
-	return false
+	return fetch, fetch != nil
 }
 
 // generated finds an earlier instruction of the stage that may create a

@@ -10,6 +10,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
 	movespkg "github.com/dfopt/dfopt/pkg/transform/moves"
 )
@@ -42,13 +43,17 @@ type hoisting struct {
 	body     string             // the dependency-only RUN's script
 	row      *installWrite
 	stay     string // why the install runs again after the COPY
+	// fetch: the download-only RUN before the COPY that the install is
+	// hoisted in place of (fetchonly.go), with its tool's row.
+	fetch    *ast.Instruction
+	fetchRow *tools.Fetch
 }
 
 // hoistOne looks for the first install after instruction from; it
 // reports whether that install moved, and where to look next.
 func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *movespkg.FreeEnv, from int) (int, bool) {
 	x, ok := h.scan(st, fc, fe, from)
-	if !ok || !h.clear(x) || !h.installDir(x) || !h.manifests(x) || !h.workdirPrefix(x) {
+	if !ok || !h.clear(x) || !h.installDir(x) || !h.manifests(x) || !h.fetchSource(x) || !h.workdirPrefix(x) {
 		return 0, false
 	}
 	h.dependencyBody(x)
@@ -112,7 +117,10 @@ func (h *hoister) scan(st *ast.Stage, fc *fullCopy, fe *movespkg.FreeEnv, from i
 // instructions between it and the COPY go (reporting why not).
 func (h *hoister) clear(x *hoisting) bool {
 	d, c, r, in := h.d, x.fc.ins, x.r, x.in
-	if r == nil || in.Ignore || x.fc.hoisted[in.Eco] || h.installedBefore(x.st, c, in.Eco) || transform.IgnoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
+	if r == nil || in.Ignore || x.fc.hoisted[in.Eco] || transform.IgnoredAt(d, c.StartLine, c.EndLine, "hoist-deps") {
+		return false
+	}
+	if fetch, before := h.installedBefore(x.st, c, in.Eco); before && (fetch == nil || !h.fetchInstead(x, fetch)) {
 		return false
 	}
 	where := transform.InsQuote(d, c)
@@ -299,7 +307,12 @@ func (h *hoister) hoistEdits(x *hoisting) bool {
 		b.WriteString(indent + line + d.EOL())
 	}
 	moved := x.row != nil && x.stay == ""
-	if moved {
+	split := moved && x.last < len(x.steps)-1
+	if split {
+		// The install moves, the steps after it stay (splitVerdict).
+		b.WriteString(indent + r.Keyword + transform.RunFlags(d, r) + " " + x.cdPrefix + x.body + d.EOL())
+		edits = append(edits, h.splitEdits(x)...)
+	} else if moved {
 		// The install writes nothing that the COPY brings: it moves.
 		del, text := transform.MoveOut(d, r)
 		if x.cdPrefix != "" {
@@ -312,8 +325,37 @@ func (h *hoister) hoistEdits(x *hoisting) bool {
 	}
 	edits = append(edits, transform.Carry(d, emit.Edit{Start: at, End: at, New: b.String()}, append(append([]*ast.Instruction(nil), x.moves...), r)...))
 	h.finding(r, h.hoistMessage(x, moved), edits...)
-	return moved
+	// After a split the RUN stays where it was: look no further.
+	return moved && !split
 }
+
+// splitEdits delete the moved steps from the RUN, up to the `&&` that
+// joins them to the steps that stay; comment lines between the two are
+// kept.
+func (h *hoister) splitEdits(x *hoisting) []emit.Edit {
+	sc := h.sh.Of(x.r)
+	from := transform.StmtSpan(sc, x.steps[0].Stmt).Start
+	end := transform.StmtSpan(sc, x.steps[x.last].Stmt).End
+	next := transform.StmtSpan(sc, x.steps[x.last+1].Stmt).Start
+	gap := string(h.d.Src[end:next])
+	if !strings.Contains(gap, "#") {
+		return []emit.Edit{{Start: from, End: next}}
+	}
+	at := end
+	for _, line := range strings.SplitAfter(gap, "\n") {
+		if t := strings.TrimSpace(line); !strings.HasPrefix(t, "#") {
+			if i := strings.Index(line, "&&"); i >= 0 {
+				op := at + i + len("&&")
+				return []emit.Edit{{Start: from, End: end + spaces(gap)}, {Start: at + i, End: op + spaces(string(h.d.Src[op:next]))}}
+			}
+		}
+		at += len(line)
+	}
+	return []emit.Edit{{Start: from, End: next}}
+}
+
+// spaces is the length of the blanks s starts with.
+func spaces(s string) int { return len(s) - len(strings.TrimLeft(s, " \t")) }
 
 // hoistMessage says what the hoist does.
 func (h *hoister) hoistMessage(x *hoisting, moved bool) string {
@@ -329,12 +371,17 @@ func (h *hoister) hoistMessage(x *hoisting, moved bool) string {
 		}
 	}
 	msg := fmt.Sprintf("%s dependencies are installed after %s, so every source change reinstalls them: copy %s first and install before the COPY", x.in.Eco.Name, transform.InsQuote(h.d, fc.ins), transform.AndList(names))
-	if moved {
+	if moved && x.last < len(x.steps)-1 {
+		msg += "; the install moves (it writes nothing the COPY brings) and the RUN keeps only what follows it"
+	} else if moved {
 		msg += " (the install moves: it writes nothing the COPY brings)"
 	} else if x.stay != "" {
 		msg += "; the install runs again after it: " + x.stay
 	} else if !x.in.Same {
 		msg += "; the original install still runs after it"
+	}
+	if x.fetch != nil {
+		msg += "; " + h.fetchDoes(x) + ", so the install itself is hoisted (the original runs again after the COPY, on the installed dependencies)"
 	}
 	return msg
 }

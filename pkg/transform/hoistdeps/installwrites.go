@@ -270,9 +270,11 @@ func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []transfor
 		return "the RUN does more than the install"
 	}
 	if last != len(steps)-1 {
-		return "`" + stepText(h.d, h.sh.Of(w.run), steps[last+1].Stmt) + "` runs in the same RUN and needs the source"
+		if why := h.splitVerdict(w, steps, last); why != "" {
+			return why
+		}
 	}
-	for n, s := range steps {
+	for n, s := range steps[:last+1] {
 		if n == k {
 			continue
 		}
@@ -295,6 +297,34 @@ func (h *hoister) moveVerdict(row *installWrite, w *writeCheck, steps []transfor
 		return "the lock file (" + strings.Join(w.in.Lock, " or ") + ") is not in the build context"
 	}
 	return row.move(w)
+}
+
+// splitVerdict decides whether the RUN may be split after its step last:
+// the install (with the steps before it and its cleanup) moves above the
+// COPY, the steps after it stay after the COPY in a RUN of their own. That
+// is the same only when a failure of the moved part fails the original RUN
+// too (every step after the split is joined by `&&` into the same list)
+// and no shell state of the moved part reaches the steps that stay (no
+// `cd`; the moveVerdict loop allows nothing else that keeps state). ""
+// when it may.
+func (h *hoister) splitVerdict(w *writeCheck, steps []transform.Step, last int) string {
+	sc := h.sh.Of(w.run)
+	rest := "`" + stepText(h.d, sc, steps[last+1].Stmt) + "`"
+	for _, s := range steps[last+1:] {
+		if s.Sep != "&&" {
+			return rest + " runs in the same RUN and needs the source, and `" + stepText(h.d, sc, s.Stmt) + "` runs after a `;`, even when the install fails: split off, a failed install would stop it"
+		}
+	}
+	for _, s := range steps[:last+1] {
+		call, ok := s.Stmt.Cmd.(*syntax.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return rest + " runs in the same RUN and needs the source, and `" + stepText(h.d, sc, s.Stmt) + "` before it may set shell state it reads"
+		}
+		if name, _, ok := transform.CallName(call); ok && name == "cd" {
+			return rest + " runs in the same RUN and needs the source, and `" + stepText(h.d, sc, s.Stmt) + "` before it changes the folder it runs in"
+		}
+	}
+	return ""
 }
 
 // outsideProject reports a `config` command told to write the global or

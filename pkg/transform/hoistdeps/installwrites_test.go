@@ -134,7 +134,10 @@ func TestHoistWrites(t *testing.T) {
 		{"pip venv by path", "python:3.12", "./venv/bin/pip install --no-cache-dir -r requirements.txt", map[string]string{"requirements.txt": "flask\n", "venv/bin/pip": ""}, "twice"},
 		{"pip plain", "python:3.12", "pip install -r requirements.txt", map[string]string{"requirements.txt": "flask\n"}, "moves"},
 		{"pip after an upgrade", "python:3.12", "pip install -U pip && pip install -r requirements.txt && pip cache purge", map[string]string{"requirements.txt": "flask\n"}, "moves"},
-		{"pip and more", "python:3.12", "pip install -r requirements.txt && python manage.py collectstatic", map[string]string{"requirements.txt": "flask\n"}, "twice"},
+		{"pip and more", "python:3.12", "pip install -r requirements.txt && python manage.py collectstatic", map[string]string{"requirements.txt": "flask\n"}, "splits"},
+		{"pip and more after ;", "python:3.12", "pip install -r requirements.txt; python manage.py collectstatic", map[string]string{"requirements.txt": "flask\n"}, "twice"},
+		{"pip, cd, and more", "python:3.12", "cd /app && pip install -r requirements.txt && python manage.py collectstatic", map[string]string{"requirements.txt": "flask\n"}, "twice"},
+		{"npm ci and a build", "node:22", "npm ci && npm run build", map[string]string{"package.json": "{}", "package-lock.json": lockPlain}, "splits"},
 	} {
 		dir := t.TempDir()
 		for name, text := range tc.files {
@@ -153,6 +156,12 @@ func TestHoistWrites(t *testing.T) {
 		case "moves":
 			assert.Contains(t, msg, "the install moves", tc.name)
 			assert.Equal(t, 1, strings.Count(string(res.Out), "\nRUN "), tc.name)
+		case "splits":
+			assert.Contains(t, msg, "the install moves", tc.name)
+			assert.Contains(t, msg, "the RUN keeps only what follows it", tc.name)
+			assert.Equal(t, 2, strings.Count(string(res.Out), "\nRUN "), tc.name)
+			assert.NotContains(t, string(res.Out), "&& python", tc.name)
+			assert.NotContains(t, string(res.Out), "&& npm run", tc.name)
 		case "twice":
 			assert.Contains(t, msg, "the install runs again after it", tc.name)
 			assert.Equal(t, 2, strings.Count(string(res.Out), "\nRUN "), tc.name)
