@@ -37,6 +37,12 @@ func findCarried(d *ast.Document, text string, at int, ins *ast.Instruction) (em
 		}
 		if i := strings.Index(text[at:], string(d.Src[sp.Start:sp.End])); i >= 0 {
 			n := sp.End - sp.Start
+			if k := keywordBefore(text, at, at+i, ins.Keyword); k >= 0 {
+				// The arguments under their keyword, with words put
+				// before them (`RUN cd /dir && …`): the whole line is
+				// the instruction, rewritten.
+				return emit.Origin{At: k, Len: at + i + n - k, From: ins.Span.Start, FromLen: ins.Span.End - ins.Span.Start}, true
+			}
 			return emit.Origin{At: at + i, Len: n, From: sp.Start, FromLen: n}, true
 		}
 	}
@@ -53,6 +59,19 @@ func findCarried(d *ast.Document, text string, at int, ins *ast.Instruction) (em
 		i += len(line)
 	}
 	return emit.Origin{}, false
+}
+
+// keywordBefore is where keyword begins the line of text that holds
+// offset end, when it does so after offset from and words stand between
+// it and end; -1 otherwise.
+func keywordBefore(text string, from, end int, keyword string) int {
+	start := max(strings.LastIndexByte(text[:end], '\n')+1, from)
+	word := strings.TrimLeft(text[start:end], " \t")
+	k := len(keyword)
+	if len(word) <= k || !strings.EqualFold(word[:k], keyword) || (word[k] != ' ' && word[k] != '\t') || strings.TrimSpace(word[k:]) == "" {
+		return -1
+	}
+	return end - len(word)
 }
 
 // history is every set of edits the chain applied to a file, in order,
@@ -97,6 +116,10 @@ func (l *layer) trace(off int) (int, traced) {
 		if q >= o.At && q < o.At+o.Len {
 			if l.verbatim(e, o) {
 				return o.From + q - o.At, copied
+			}
+			if q == o.At+o.Len-1 && o.Len > 1 {
+				// The end of a rewritten instruction is where its source ends.
+				return o.From + max(o.FromLen-1, 0), rewritten
 			}
 			return o.From + min(q-o.At, max(o.FromLen-1, 0)), rewritten
 		}

@@ -1,6 +1,9 @@
 package tools
 
 import (
+	"encoding/json"
+	"path"
+	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -139,11 +142,40 @@ func vetoYarnFolder(s Stage, inv Inv) string {
 func vetoYarnBerry(s Stage, _ Inv) string {
 	if data, ok := s.ContextFile(".yarnrc.yml"); ok {
 		t := string(data)
-		if yamlHas(t, "nodeLinker", "node-modules") && yamlHas(t, "enableGlobalCache", "true") && !strings.Contains(t, "cacheFolder") {
+		// Yarn 4 keeps its cache in the global folder unless told not to;
+		// Yarn 2 and 3 keep it in the project unless told otherwise.
+		global := yamlHas(t, "enableGlobalCache", "true") || !yamlHas(t, "enableGlobalCache", "false") && yarnMajor(s, t) >= 4
+		if yamlHas(t, "nodeLinker", "node-modules") && global && !strings.Contains(t, "cacheFolder") {
 			return ""
 		}
 	}
-	return "Yarn 2+ keeps the packages Plug'n'Play loads at run time in its cache: mounted only for `nodeLinker: node-modules` with `enableGlobalCache: true` in .yarnrc.yml"
+	return "Yarn 2+ keeps the packages Plug'n'Play loads at run time in its cache: mounted only for `nodeLinker: node-modules` with the global cache in .yarnrc.yml (`enableGlobalCache: true`, Yarn 4's default)"
+}
+
+// yarnMajor is the major version of Yarn the project pins: package.json's
+// packageManager (`yarn@4.1.0`) or the release .yarnrc.yml's yarnPath
+// names (`.yarn/releases/yarn-4.1.0.cjs`); 0 when neither says.
+func yarnMajor(s Stage, yarnrc string) int {
+	var pin string
+	if data, ok := s.ContextFile("package.json"); ok {
+		var pkg struct {
+			PackageManager string `json:"packageManager"`
+		}
+		if json.Unmarshal(data, &pkg) == nil {
+			pin, _ = strings.CutPrefix(pkg.PackageManager, "yarn@")
+		}
+	}
+	for _, line := range strings.Split(yarnrc, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); pin == "" && ok && strings.TrimSpace(k) == "yarnPath" {
+			_, pin, _ = strings.Cut(path.Base(strings.Trim(strings.TrimSpace(v), `"'`)), "yarn-")
+		}
+	}
+	major, _, _ := strings.Cut(pin, ".")
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // yamlHas reports a top-level `key: value` line.
