@@ -80,7 +80,7 @@ func commonFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "ignore", Usage: "do not run these `RULES`: names or hadolint codes, comma-separated, \"all\" runs none (repeatable)"},
 		&cli.StringFlag{Name: "context", Usage: "build context `DIR` (default: each Dockerfile's folder)"},
 		&cli.StringFlag{Name: "stdin-filename", Usage: "the `PATH` that standard input (-) stands for, in diffs and reports"},
-		&cli.StringFlag{Name: "syntax", Value: "auto", Usage: "add \"# syntax=docker/dockerfile:1\" when RUN --mount needs it (auto), `MODE`: auto|always|never"},
+		&cli.StringFlag{Name: "syntax", Value: "auto", Usage: "add \"# syntax=docker/dockerfile:1\" when a fix introduces BuildKit-only syntax (RUN --mount, …) newer than any the file already uses (auto), `MODE`: auto|always|never"},
 		&cli.StringSliceFlag{Name: "option", Usage: "a rule option `RULE.KEY=VALUE`, as under rules: in .dfopt.yaml (repeatable)"},
 		&cli.StringSliceFlag{Name: "runtime-image", Usage: "runtime image of the multi-stage rule for an ecosystem (go, rust, java, dotnet, node, python), `ECOSYSTEM=IMAGE` (repeatable)"},
 		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, EnvVars: []string{"DFOPT_JOBS"}, Usage: "process `N` files in parallel", DefaultText: "the number of CPUs"},
