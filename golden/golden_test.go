@@ -3,9 +3,13 @@
 //
 //	Dockerfile   the input (any bytes: CRLF, BOM, tabs are kept as they are)
 //	expected     the wanted output of the chain
-//	findings     the wanted findings, one `LINE: RULE: MESSAGE (CLASS)` per line
+//	findings     the wanted findings, one `LINE: RULE: MESSAGE (CLASS)` per line;
+//	             for a file the command line leaves alone (marked as generated,
+//	             without --include-generated), `warning: MESSAGE` and the
+//	             input as expected
 //	flags        optional: --unsafe, --select=R1,R2, --ignore=R, --syntax=MODE,
-//	             --option=RULE.KEY=VALUE (one per line or space-separated)
+//	             --option=RULE.KEY=VALUE, --include-generated (one per line or
+//	             space-separated)
 //	context/     optional: the build context (otherwise there is none, as with stdin)
 //	expected-files/
 //	             optional: the other files the chain creates or replaces (an
@@ -22,11 +26,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/config"
+	"github.com/dfopt/dfopt/pkg/discover"
 	"github.com/dfopt/dfopt/pkg/report"
 	"github.com/dfopt/dfopt/pkg/transform"
 	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
@@ -73,6 +79,7 @@ func parseFlags(t *testing.T, dir string) (*transform.Chain, error) {
 			ign = transform.SplitList(val)
 		case "--syntax":
 			opts.Syntax = val
+		case "--include-generated": // read by leftAlone
 		case "--option":
 			rk, v, _ := strings.Cut(val, "=")
 			rule, key, _ := strings.Cut(rk, ".")
@@ -128,6 +135,10 @@ func TestGolden(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			src, chain, bctx := setup(t, c)
+			if msg := leftAlone(t, c.Dir, src); msg != "" {
+				checkLeftAlone(t, c.Dir, src, msg)
+				return
+			}
 			// The real path: rules that write files beside the Dockerfile
 			// (`Dockerfile.dockerignore`) need it.
 			dfPath := filepath.Join(c.Dir, "Dockerfile")
@@ -167,6 +178,36 @@ func TestGolden(t *testing.T) {
 			require.Equal(t, string(src), string(same.Out), "identity")
 		})
 	}
+}
+
+// leftAlone is the warning with which the command line leaves the case's
+// input unchanged without running the chain ("" when it runs it): a file
+// marked as generated, without --include-generated in flags.
+func leftAlone(t *testing.T, dir string, src []byte) string {
+	flags, err := os.ReadFile(filepath.Join(dir, "flags"))
+	if err != nil && !os.IsNotExist(err) {
+		require.NoError(t, err)
+	}
+	gen := discover.Inspect(src).Generated
+	if gen == nil || slices.Contains(strings.Fields(string(flags)), "--include-generated") {
+		return ""
+	}
+	return gen.Message()
+}
+
+func checkLeftAlone(t *testing.T, dir string, src []byte, msg string) {
+	wantPath, findPath := filepath.Join(dir, "expected"), filepath.Join(dir, "findings")
+	if *update {
+		require.NoError(t, os.WriteFile(wantPath, src, 0o644))
+		require.NoError(t, os.WriteFile(findPath, []byte("warning: "+msg+"\n"), 0o644))
+		return
+	}
+	want, err := os.ReadFile(wantPath)
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(src), "a file left alone is its own output")
+	wantFindings, err := os.ReadFile(findPath)
+	require.NoError(t, err)
+	require.Equal(t, string(wantFindings), "warning: "+msg+"\n", "findings")
 }
 
 // otherFiles maps the files a chain run writes besides the Dockerfile to

@@ -58,13 +58,13 @@ var testOnly = &transform.Transform{
 	},
 }
 
-// tree writes files (path=content; content defaults to needsHeader).
+// tree writes files (path=content; content defaults to needsFix).
 func tree(t *testing.T, root string, files ...string) {
 	t.Helper()
 	for _, f := range files {
 		p, content, ok := strings.Cut(f, "=")
 		if !ok {
-			content = needsHeader
+			content = needsFix
 		}
 		writeFile(t, filepath.Join(root, filepath.FromSlash(p)), content)
 	}
@@ -106,25 +106,23 @@ func TestConfigDiscoveryAndOverrides(t *testing.T) {
 	dir := t.TempDir()
 	gitInit(t, dir)
 	tree(t, dir,
-		".dfopt.yaml=ignore: [syntax-header]\noverrides:\n  - files: [services/new/**]\n    select: [syntax-header]\n",
+		".dfopt.yaml=ignore: [merge-runs]\noverrides:\n  - files: [services/new/**]\n    select: [merge-runs]\n",
 		"services/old/Dockerfile", "services/new/Dockerfile",
-		"services/own/.dfopt.yaml=syntax: never\n", "services/own/Dockerfile",
+		"services/own/.dfopt.yaml=ignore: [merge-runs]\n", "services/own/Dockerfile",
 	)
 	t.Chdir(dir)
 	out, errs, code := dfopt(t, "", "fix", "-l", ".")
 	assert.Equal(t, 1, code, errs)
-	assert.Equal(t, "services/new/Dockerfile\n", out, "root config ignores the rule; an override brings it back; the nearest file has syntax: never")
+	assert.Equal(t, "services/new/Dockerfile\n", out, "root config ignores the rule; an override brings it back; the nearest file ignores it too")
 	out, _, _ = dfopt(t, "", "fix", "-l", ".", "--no-config")
 	assert.Equal(t, "services/new/Dockerfile\nservices/old/Dockerfile\nservices/own/Dockerfile\n", out)
 	// The command line beats the config.
-	out, _, _ = dfopt(t, "", "fix", "-l", ".", "--select", "syntax-header")
-	assert.Equal(t, "services/new/Dockerfile\nservices/old/Dockerfile\n", out)
-	out, _, _ = dfopt(t, "", "fix", "-l", ".", "--syntax", "auto")
-	assert.Equal(t, "services/new/Dockerfile\nservices/own/Dockerfile\n", out)
+	out, _, _ = dfopt(t, "", "fix", "-l", ".", "--select", "merge-runs")
+	assert.Equal(t, "services/new/Dockerfile\nservices/old/Dockerfile\nservices/own/Dockerfile\n", out)
 
 	// --config and $DFOPT_CONFIG name one file for every Dockerfile.
 	cfg := filepath.Join(t.TempDir(), "ci.yaml")
-	writeFile(t, cfg, "select: [syntax-header]\n")
+	writeFile(t, cfg, "select: [merge-runs]\n")
 	out, _, _ = dfopt(t, "", "fix", "-l", ".", "--config", cfg)
 	assert.Equal(t, "services/new/Dockerfile\nservices/old/Dockerfile\nservices/own/Dockerfile\n", out)
 	t.Setenv("DFOPT_CONFIG", cfg)
@@ -151,7 +149,7 @@ func TestConfigUnknownKey(t *testing.T) {
 	assert.Equal(t, "dfopt: "+filepath.Join(dir, "bad", ".dfopt.yaml")+`:1: unknown key "selct" (known keys: select, ignore, unsafe, syntax, rules, overrides)`+"\n", errs)
 	for _, p := range []string{"bad/a/Dockerfile", "bad/b/Dockerfile"} {
 		data, _ := os.ReadFile(p)
-		assert.Equal(t, needsHeader, string(data), p)
+		assert.Equal(t, needsFix, string(data), p)
 	}
 	data, _ := os.ReadFile("good/Dockerfile")
 	assert.Equal(t, clean, string(data))
@@ -165,7 +163,7 @@ func TestRuleOptionsFromFlagsAndConfig(t *testing.T) {
 	dir := t.TempDir()
 	gitInit(t, dir)
 	tree(t, dir, "Dockerfile=# test:echo-options\nFROM alpine\n",
-		".dfopt.yaml=unsafe: true\nrules:\n  test-only:\n    x: 1\n  syntax-header:\n")
+		".dfopt.yaml=unsafe: true\nsyntax: always\nrules:\n  test-only:\n    x: 1\n  syntax-header:\n")
 	t.Chdir(dir)
 	out, errs, code := dfopt(t, "", "check", "--select", "test-only", "Dockerfile",
 		"--runtime-image", "go=gcr.io/distroless/static-debian12", "--runtime-image", "node=gcr.io/distroless/nodejs22",
@@ -195,7 +193,7 @@ func TestUnknownRuleOption(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Equal(t, `dfopt: --option "multi-stage.distroles=true": unknown option multi-stage.distroles (did you mean distroless?)`+"\n", errs)
 	data, _ := os.ReadFile("Dockerfile")
-	assert.Equal(t, needsHeader, string(data))
+	assert.Equal(t, needsFix, string(data))
 
 	tree(t, dir, ".dfopt.yaml=rules:\n  multi-stage:\n    distroles: true\n")
 	out, errs, code = dfopt(t, "", "fix", "--write", "Dockerfile")
@@ -203,11 +201,11 @@ func TestUnknownRuleOption(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Equal(t, "dfopt: "+filepath.Join(dir, ".dfopt.yaml")+`:3: rules: unknown option multi-stage.distroles (did you mean distroless?)`+"\n", errs)
 	data, _ = os.ReadFile("Dockerfile")
-	assert.Equal(t, needsHeader, string(data))
+	assert.Equal(t, needsFix, string(data))
 }
 
 func TestJobsFromEnvironment(t *testing.T) {
-	f := writeFile(t, filepath.Join(t.TempDir(), "Dockerfile"), needsHeader)
+	f := writeFile(t, filepath.Join(t.TempDir(), "Dockerfile"), needsFix)
 	t.Setenv("DFOPT_JOBS", "3")
 	_, _, code := dfopt(t, "", "diff", f)
 	assert.Equal(t, 1, code)
@@ -256,7 +254,7 @@ func TestBulkWriteWithBrokenFile(t *testing.T) {
 	assert.Empty(t, out)
 	assert.True(t, strings.HasPrefix(errs, broken+": binary data, not a text file\n"), errs)
 	assert.Contains(t, errs, "dfopt: 60 files scanned, 59 changed, 1 error\n")
-	assert.Contains(t, errs, "    syntax-header                  59\n")
+	assert.Contains(t, errs, "    merge-runs                     59\n")
 	assert.Contains(t, errs, "  errors:\n    "+broken+": binary data")
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -289,7 +287,7 @@ func TestProgressBar(t *testing.T) {
 	_, errs, _ = dfoptOnTerminal(t, "diff", "-q", ".")
 	assert.Empty(t, errs, "--quiet")
 	_, errs, _ = dfoptOnTerminal(t, "diff", "s/00", "s/01")
-	assert.Equal(t, "dfopt: 2 files scanned, 2 would change, 0 errors\n  fixes per rule:\n    syntax-header                   2\n", errs,
+	assert.Equal(t, "dfopt: 2 files scanned, 2 would change, 0 errors\n  fixes per rule:\n    merge-runs                      2\n", errs,
 		"few files: no bar, but the summary")
 }
 
@@ -311,7 +309,7 @@ func TestColorAndStat(t *testing.T) {
 	t.Chdir(dir)
 	out, _, code := dfopt(t, "", "diff", "--color", "always", "a")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, out, "\x1b[32m+# syntax=docker/dockerfile:1\x1b[0m\n")
+	assert.Contains(t, out, "\x1b[32m+    echo b\x1b[0m\n")
 	t.Setenv("NO_COLOR", "1")
 	out, _, _ = dfopt(t, "", "diff", "--color=always", "a")
 	assert.Contains(t, out, "\x1b[", "--color=always beats NO_COLOR")
@@ -323,7 +321,7 @@ func TestColorAndStat(t *testing.T) {
 
 	out, _, code = dfopt(t, "", "diff", "--stat", ".")
 	assert.Equal(t, 1, code)
-	assert.Equal(t, " a/Dockerfile | 1 +\n b/Dockerfile | 1 +\n 2 files changed, 2 insertions(+)\n", out)
+	assert.Equal(t, " a/Dockerfile | 4 ++--\n b/Dockerfile | 4 ++--\n 2 files changed, 4 insertions(+), 4 deletions(-)\n", out)
 }
 
 func TestCheckFormats(t *testing.T) {
@@ -339,14 +337,14 @@ func TestCheckFormats(t *testing.T) {
 	f := findings[0]
 	assert.Equal(t, "svc/Dockerfile", f.Path)
 	assert.Equal(t, 2, f.Line)
-	assert.Equal(t, "syntax-header", f.Rule)
+	assert.Equal(t, "merge-runs", f.Rule)
 	assert.True(t, f.Safe)
 	require.NotNil(t, f.Fix)
-	assert.Equal(t, "--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n@@ -1,2 +1,3 @@\n+# syntax=docker/dockerfile:1\n FROM alpine:3.19\n RUN --network=none echo hi\n", *f.Fix)
+	assert.Equal(t, "--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n@@ -1,3 +1,3 @@\n FROM alpine:3.19\n-RUN echo a\n-RUN echo b\n+RUN echo a && \\\n+    echo b\n", *f.Fix)
 
 	out, _, code = dfopt(t, "", "check", "--format", "github", ".")
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "::warning file=svc/Dockerfile,line=2,title=dfopt/syntax-header::uses RUN --network but has no `# syntax` directive: pin the Dockerfile frontend (safe fix)\n", out)
+	assert.Equal(t, "::warning file=svc/Dockerfile,line=2,endLine=3,title=dfopt/merge-runs::merged with the next RUN into one layer: the same kind of work (other), the same flags, no shell state carried over (safe fix)\n", out)
 
 	out, errs, code := dfopt(t, "", "check", "--format", "sarif", "--statistics", ".")
 	assert.Equal(t, 1, code)
@@ -354,7 +352,7 @@ func TestCheckFormats(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &log), out)
 	require.Len(t, log.Runs[0].Results, 1)
 	assert.Equal(t, "svc/Dockerfile", log.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI)
-	assert.Contains(t, errs, "syntax-header                   1        1", "statistics go to stderr beside a machine format")
+	assert.Contains(t, errs, "merge-runs                      1        1", "statistics go to stderr beside a machine format")
 
 	out, _, code = dfopt(t, "", "check", "--format", "json", "ok")
 	assert.Equal(t, 0, code)

@@ -25,7 +25,7 @@ func TestUsageErrorsOneLineNoStdout(t *testing.T) {
 		{"bogus"},
 		{"check", "--context", filepath.Join(t.TempDir(), "missing"), "-"},
 	} {
-		out, errs, code := dfopt(t, needsHeader, args...)
+		out, errs, code := dfopt(t, needsFix, args...)
 		assert.Equal(t, 2, code, "%v", args)
 		assert.Empty(t, out, "%v: nothing on stdout", args)
 		assert.Equal(t, 1, strings.Count(errs, "\n"), "%v: one line: %q", args, errs)
@@ -122,20 +122,20 @@ func TestPragmaWarnings(t *testing.T) {
 func TestDiffHeadersOutsideWorkingDir(t *testing.T) {
 	repo := t.TempDir()
 	require.NoError(t, os.Mkdir(filepath.Join(repo, ".git"), 0o755))
-	f := writeFile(t, filepath.Join(repo, "svc", "Dockerfile"), needsHeader)
+	f := writeFile(t, filepath.Join(repo, "svc", "Dockerfile"), needsFix)
 	t.Chdir(t.TempDir())
 	out, _, code := dfopt(t, "", "diff", f)
 	require.Equal(t, 1, code)
 	assert.True(t, strings.HasPrefix(out, "--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n"), out)
 
-	plain := writeFile(t, filepath.Join(t.TempDir(), "app", "Dockerfile"), needsHeader)
+	plain := writeFile(t, filepath.Join(t.TempDir(), "app", "Dockerfile"), needsFix)
 	out, _, _ = dfopt(t, "", "diff", plain)
 	want := strings.TrimPrefix(filepath.ToSlash(plain), "/")
 	assert.True(t, strings.HasPrefix(out, "--- a/"+want+"\n+++ b/"+want+"\n"), out)
 
 	// A relative path with ..: from the repository, as git apply wants.
 	t.Chdir(filepath.Join(repo, "svc"))
-	writeFile(t, filepath.Join(repo, "api", "Dockerfile"), needsHeader)
+	writeFile(t, filepath.Join(repo, "api", "Dockerfile"), needsFix)
 	out, _, _ = dfopt(t, "", "diff", "../api/Dockerfile")
 	assert.True(t, strings.HasPrefix(out, "--- a/api/Dockerfile\n"), out)
 	if _, err := exec.LookPath("git"); err == nil {
@@ -152,12 +152,12 @@ func TestDiffHeadersOutsideWorkingDir(t *testing.T) {
 }
 
 func TestStdinFilename(t *testing.T) {
-	out, _, code := dfopt(t, needsHeader, "diff", "--stdin-filename", "svc/api/Dockerfile", "-")
+	out, _, code := dfopt(t, needsFix, "diff", "--stdin-filename", "svc/api/Dockerfile", "-")
 	assert.Equal(t, 1, code)
 	assert.True(t, strings.HasPrefix(out, "--- a/svc/api/Dockerfile\n+++ b/svc/api/Dockerfile\n"), out)
-	out, _, _ = dfopt(t, needsHeader, "check", "--select", "syntax-header", "--stdin-filename", "svc/api/Dockerfile", "-")
-	assert.True(t, strings.HasPrefix(out, "svc/api/Dockerfile:2: syntax-header: "), out)
-	out, _, _ = dfopt(t, needsHeader, "check", "--format", "rdjson", "--stdin-filename", "svc/api/Dockerfile", "-")
+	out, _, _ = dfopt(t, needsFix, "check", "--select", "merge-runs", "--stdin-filename", "svc/api/Dockerfile", "-")
+	assert.True(t, strings.HasPrefix(out, "svc/api/Dockerfile:2: merge-runs: "), out)
+	out, _, _ = dfopt(t, needsFix, "check", "--format", "rdjson", "--stdin-filename", "svc/api/Dockerfile", "-")
 	assert.Contains(t, out, `"path":"svc/api/Dockerfile"`)
 }
 
@@ -178,7 +178,7 @@ func TestPrintModeNamesOtherFiles(t *testing.T) {
 // --format sarif records a file that could not be processed.
 func TestSARIFRecordsFailures(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "a", "Dockerfile"), needsHeader)
+	writeFile(t, filepath.Join(dir, "a", "Dockerfile"), needsFix)
 	writeFile(t, filepath.Join(dir, "b", "Dockerfile"), "FORM alpine\n")
 	out, errs, code := dfopt(t, "", "check", "--format", "sarif", dir)
 	assert.Equal(t, 2, code)

@@ -38,6 +38,7 @@ type runner struct {
 	ctxDir            string
 	stdin             io.Reader
 	stdinName         string // --stdin-filename: standard input's name in diffs and reports
+	includeGenerated  bool   // also fix files marked as generated
 	loader            *config.Loader
 }
 
@@ -146,7 +147,8 @@ func (o *collector) status(m mode, r *runner) error {
 
 // newRunner reads what the flags ask for.
 func newRunner(c *cli.Context, m mode) (*runner, error) {
-	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context"), stdinName: c.String("stdin-filename")}
+	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context"), stdinName: c.String("stdin-filename"),
+		includeGenerated: c.Bool("include-generated")}
 	if r.ctxDir != "" && !isDir(r.ctxDir) {
 		return nil, usageError{fmt.Sprintf("--context %s: not a folder", r.ctxDir)}
 	}
@@ -328,10 +330,13 @@ func (r *runner) work(f discover.File) *job {
 		j.err = err
 		return j
 	}
-	res, err := r.processOne(chain, f.Path)
+	res, warning, err := r.processOne(chain, f.Path)
 	if err != nil {
 		j.err = err
 		return j
+	}
+	if warning != "" {
+		j.warnings = append(j.warnings, j.name+": warning: "+warning)
 	}
 	j.changed, j.findings = res.Changed(), res.Findings
 	for _, p := range transform.CheckPragmas(res.Src) {
@@ -375,8 +380,10 @@ func (r *runner) work(f discover.File) *job {
 }
 
 // processOne reads a file and runs the chain on it, with its build
-// context (none for standard input without --context).
-func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Result, error) {
+// context (none for standard input without --context). A file without
+// instructions, or marked as generated (unless --include-generated), is
+// left unchanged, with the warning that says why.
+func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Result, string, error) {
 	var src []byte
 	var err error
 	if path == "-" {
@@ -385,10 +392,17 @@ func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Res
 		src, err = readFile(path)
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(src) > maxFileSize {
-		return nil, fmt.Errorf("file larger than %d MiB: not a Dockerfile", maxFileSize>>20)
+		return nil, "", fmt.Errorf("file larger than %d MiB: not a Dockerfile", maxFileSize>>20)
+	}
+	unchanged := &transform.Result{Path: path, Src: src, Out: src}
+	switch c := discover.Inspect(src); {
+	case c.Empty:
+		return unchanged, "no instructions (empty, or comments only): nothing to do", nil
+	case c.Generated != nil && !r.includeGenerated:
+		return unchanged, c.Generated.Message(), nil
 	}
 	var bctx *transform.BuildContext
 	switch {
@@ -398,9 +412,10 @@ func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Res
 		bctx, err = transform.NewBuildContext(filepath.Dir(path), path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("build context: %v", err)
+		return nil, "", fmt.Errorf("build context: %v", err)
 	}
-	return chain.Run(path, src, bctx)
+	res, err := chain.Run(path, src, bctx)
+	return res, "", err
 }
 
 func readFile(path string) ([]byte, error) {

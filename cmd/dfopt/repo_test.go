@@ -31,8 +31,14 @@ func TestPreCommitHooks(t *testing.T) {
 		assert.Equal(t, "golang", h.Language, h.ID)
 		files, exclude := regexp.MustCompile(h.Files), regexp.MustCompile(h.Exclude)
 		// The hooks pick the files dfopt's folder search picks.
-		for _, p := range []string{"Dockerfile", "svc/Dockerfile.dev", "a/api.Dockerfile", "x.dockerfile", "Containerfile",
-			"b/y.containerfile", "Dockerfile.dockerignore", "README.md", "dockerfile.go", "notDockerfile", "Containerfile.containerignore"} {
+		paths := []string{"Dockerfile", "svc/Dockerfile.dev", "a/api.Dockerfile", "x.dockerfile", "Containerfile",
+			"b/y.containerfile", "Dockerfile.dockerignore", "README.md", "dockerfile.go", "notDockerfile", "Containerfile.containerignore",
+			"dockerfile", "svc/dockerfile.dev", "Dockerfile-prod", "a/Dockerfile_test_cmd", "Dockerfile-gen.py", "Dockerfile-dind.template",
+			"a.b/Dockerfile-x", "Dockerfiles", "MyDockerfile"}
+		for ext := range discover.NotDockerfile {
+			paths = append(paths, "svc/Dockerfile"+ext, "Dockerfile.prod"+ext)
+		}
+		for _, p := range paths {
 			picked := files.MatchString(p) && !exclude.MatchString(p)
 			assert.Equal(t, discover.IsDockerfileName(filepath.Base(p)), picked, "%s: %s", h.ID, p)
 		}

@@ -15,13 +15,13 @@ import (
 )
 
 func TestWriteReadOnlyNeedsForce(t *testing.T) {
-	f := writeFile(t, filepath.Join(t.TempDir(), "Dockerfile"), needsHeader)
+	f := writeFile(t, filepath.Join(t.TempDir(), "Dockerfile"), needsFix)
 	require.NoError(t, os.Chmod(f, 0o444))
 	_, errs, code := dfopt(t, "", "fix", "-w", f)
 	assert.Equal(t, 2, code)
 	assert.Equal(t, f+": read-only file; not overwritten (--force writes it)\n", errs)
 	data, _ := os.ReadFile(f)
-	assert.Equal(t, needsHeader, string(data))
+	assert.Equal(t, needsFix, string(data))
 
 	_, errs, code = dfopt(t, "", "fix", "-w", "--force", f)
 	require.Equal(t, 0, code, errs)
@@ -33,7 +33,7 @@ func TestWriteReadOnlyNeedsForce(t *testing.T) {
 
 func TestWriteHardLinks(t *testing.T) {
 	dir := t.TempDir()
-	f := writeFile(t, filepath.Join(dir, "Dockerfile"), needsHeader)
+	f := writeFile(t, filepath.Join(dir, "Dockerfile"), needsFix)
 	other := filepath.Join(dir, "Dockerfile.copy")
 	require.NoError(t, os.Link(f, other))
 	_, errs, code := dfopt(t, "", "fix", "-w", f)
@@ -60,7 +60,7 @@ func TestWriteFolderNotWritable(t *testing.T) {
 		return
 	}
 	dir := filepath.Join(t.TempDir(), "app")
-	f := writeFile(t, filepath.Join(dir, "Dockerfile"), needsHeader)
+	f := writeFile(t, filepath.Join(dir, "Dockerfile"), needsFix)
 	require.NoError(t, os.Chmod(dir, 0o555))
 	defer os.Chmod(dir, 0o755)
 	_, errs, code := dfopt(t, "", "fix", "-w", f)
@@ -72,7 +72,7 @@ func TestWriteKeepsOwnerAsRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("only root can give a file away")
 	}
-	f := writeFile(t, filepath.Join(t.TempDir(), "Dockerfile"), needsHeader)
+	f := writeFile(t, filepath.Join(t.TempDir(), "Dockerfile"), needsFix)
 	require.NoError(t, os.Chown(f, 4321, 8765))
 	_, errs, code := dfopt(t, "", "fix", "-w", f)
 	require.Equal(t, 0, code, errs)

@@ -4,8 +4,11 @@
 // its name) and searched when it is a folder. The search:
 //
 //   - keeps files named Dockerfile, Containerfile, Dockerfile.*,
-//     Containerfile.*, *.Dockerfile, *.dockerfile and *.containerfile (not
-//     *.dockerignore);
+//     *.Dockerfile, Dockerfile-* and Dockerfile_* (no dot after the
+//     separator), Containerfile likewise, in any case (dockerfile.dev),
+//     and skips among them templates (Dockerfile.template, Dockerfile.in,
+//     *.j2, …), ignore files and code or data named after a Dockerfile
+//     (see NotDockerfile);
 //   - skips .git, node_modules and vendor folders;
 //   - inside a git work tree, skips what git ignores: .gitignore files
 //     from the repository root down, .git/info/exclude and the user's
@@ -30,6 +33,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -38,19 +42,43 @@ import (
 // SkipDirs are folders never searched.
 var SkipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
 
-// IsDockerfileName reports whether a file name looks like a Dockerfile.
+// dockerfileBases are the base names of Dockerfiles, lower case.
+var dockerfileBases = []string{"dockerfile", "containerfile"}
+
+// NotDockerfile maps the last extension of names that look like
+// Dockerfiles but are not (Dockerfile.template, dockerfile_test.go) to
+// what they are. Folder search skips them.
+var NotDockerfile = map[string]string{
+	".dockerignore": "ignore file", ".containerignore": "ignore file",
+	// Templates that generate a Dockerfile.
+	".template": "template", ".tpl": "template", ".tmpl": "template", ".gotmpl": "template",
+	".j2": "template", ".jinja": "template", ".jinja2": "template", ".in": "template",
+	".erb": "template", ".mustache": "template", ".hbs": "template", ".m4": "template",
+	".rego": "policy",
+	// Code, scripts, documents and data named after a Dockerfile.
+	".go": "source", ".py": "source", ".js": "source", ".ts": "source", ".rb": "source",
+	".rs": "source", ".java": "source", ".sh": "script", ".bash": "script", ".ps1": "script",
+	".md": "document", ".rst": "document", ".html": "document",
+	".yml": "data", ".yaml": "data", ".json": "data", ".toml": "data", ".xml": "data",
+	".patch": "patch", ".diff": "patch", ".swp": "editor file",
+}
+
+// IsDockerfileName reports whether a file name looks like a Dockerfile,
+// in any case: Dockerfile, Containerfile; Dockerfile.prod; prod.Dockerfile;
+// Dockerfile-prod and Dockerfile_test (no dot after the separator: not
+// Dockerfile-gen.py) — unless its extension is one of NotDockerfile.
 func IsDockerfileName(name string) bool {
 	lower := strings.ToLower(name)
-	if strings.HasSuffix(lower, ".dockerignore") || strings.HasSuffix(lower, ".containerignore") {
+	if NotDockerfile[path.Ext(lower)] != "" {
 		return false
 	}
-	switch {
-	case name == "Dockerfile", name == "Containerfile":
-		return true
-	case strings.HasPrefix(name, "Dockerfile."), strings.HasPrefix(name, "Containerfile."):
-		return true
-	case strings.HasSuffix(name, ".Dockerfile"), strings.HasSuffix(lower, ".dockerfile"), strings.HasSuffix(lower, ".containerfile"):
-		return true
+	for _, base := range dockerfileBases {
+		switch {
+		case lower == base, strings.HasPrefix(lower, base+"."), strings.HasSuffix(lower, "."+base):
+			return true
+		case strings.HasPrefix(lower, base+"-"), strings.HasPrefix(lower, base+"_"):
+			return !strings.Contains(lower[len(base):], ".")
+		}
 	}
 	return false
 }

@@ -206,3 +206,19 @@ func SyntaxPinWillUpdate(p *Pass, fe Frontend) bool {
 	}
 	return p.InChain[SyntaxHeaderRule]
 }
+
+// Implied reports whether a builder known to understand every feature in
+// have understands feat too: feat is one of them, or one of them came with
+// a stable release at least as new as feat's.
+func Implied(feat *Feature, have []*Feature) bool {
+	want, ok := parseVersion(feat.Stable)
+	for _, h := range have {
+		if h == feat {
+			return true
+		}
+		if v, vok := parseVersion(h.Stable); ok && vok && versionAtLeast(v, want) {
+			return true
+		}
+	}
+	return false
+}

@@ -29,9 +29,14 @@ if [ "${ALL_FILES:-false}" != "true" ] && [ -n "$base" ] && [ "$base" != 0000000
 	git cat-file -e "$base^{commit}" 2>/dev/null; then
 	# Changed Dockerfiles: the names dfopt searches folders for.
 	while IFS= read -r -d '' f; do
-		case "${f##*/}" in
-		*.dockerignore | *.containerignore) ;;
-		Dockerfile | Containerfile | Dockerfile.* | Containerfile.* | *.Dockerfile | *.dockerfile | *.containerfile) files+=("$f") ;;
+		# (pkg/discover: IsDockerfileName, NotDockerfile; in any case)
+		name=$(printf '%s' "${f##*/}" | tr '[:upper:]' '[:lower:]')
+		case "$name" in
+		*.dockerignore | *.containerignore | *.template | *.tpl | *.tmpl | *.gotmpl | *.j2 | *.jinja | *.jinja2 | *.in | *.erb | \
+			*.mustache | *.hbs | *.m4 | *.rego | *.go | *.py | *.js | *.ts | *.rb | *.rs | *.java | *.sh | *.bash | *.ps1 | \
+			*.md | *.rst | *.html | *.yml | *.yaml | *.json | *.toml | *.xml | *.patch | *.diff | *.swp) ;;
+		dockerfile | containerfile | dockerfile.* | containerfile.* | *.dockerfile | *.containerfile) files+=("$f") ;;
+		dockerfile[-_]* | containerfile[-_]*) [[ $name == *.* ]] || files+=("$f") ;;
 		esac
 	done < <(git diff -z --name-only --diff-filter=ACMR "$base" HEAD --)
 	if [ ${#files[@]} -eq 0 ]; then

@@ -16,15 +16,18 @@ import (
 // SyntaxLine is the directive syntax-header adds.
 const SyntaxLine = "# syntax=" + transform.UpgradeSyntax
 
-// Rule, syntax-header, adds `# syntax=docker/dockerfile:1` when the file uses
-// syntax that only BuildKit's Dockerfile frontend understands. A file
-// whose `# syntax` pins a release too old for what it uses, or for the
-// cache mounts cache-mounts would add, gets the pin changed to
-// docker/dockerfile:1 as an unsafe fix (a newer frontend may build
-// differently).
+// Rule, syntax-header, adds `# syntax=docker/dockerfile:1` when a fix of
+// this run (another rule's) writes the file's first use of BuildKit-only
+// syntax that its builder is not already known to support. A file that
+// already uses such syntax without the line is built by a builder that
+// understands it (and every feature no newer): the line would only add a
+// frontend pull, so it gets none. A file whose `# syntax` pins a release
+// too old for what it uses, or for the cache mounts cache-mounts would
+// add, gets the pin changed to docker/dockerfile:1 as an unsafe fix (a
+// newer frontend may build differently).
 var Rule = &transform.Transform{
 	Name: transform.SyntaxHeaderRule,
-	Doc:  "add `# syntax=docker/dockerfile:1` when the file uses BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …); unsafe: update a pin too old for it",
+	Doc:  "add `# syntax=docker/dockerfile:1` when a fix introduces BuildKit-only syntax (RUN --mount, heredocs, COPY --link, …) newer than any the file already uses; unsafe: update a pin too old for it",
 	Run:  runSyntaxHeader,
 	// The cache mounts cache-mounts will add may need a newer pin.
 	Requires: []*transform.Analysis{cacheplan.Analysis},
@@ -91,17 +94,33 @@ func runSyntaxHeader(p *transform.Pass) []transform.Finding {
 		return pinTooOld(p, fe)
 	}
 	edit := emit.Edit{Start: d.ContentStart(), End: d.ContentStart(), New: SyntaxLine + d.EOL()}
-	u, by, ok := firstUse(p, buildKitUses(d))
-	switch {
-	case ok && by == "":
-		return []transform.Finding{p.Finding("", u.ins, "uses "+u.what+" but has no `# syntax` directive: pin the Dockerfile frontend", edit)}
-	case ok:
+	if u, by, ok := firstUnsupported(p, buildKitUses(d)); ok {
 		// The input does not need it: the fix of another rule does.
 		return []transform.Finding{p.Finding("", u.ins, "the file needs a `# syntax` directive for "+u.what+", which "+by+" adds: pin the Dockerfile frontend", edit)}
-	case p.Options.Syntax == "always":
+	}
+	if p.Options.Syntax == "always" {
 		return []transform.Finding{{Message: "no `# syntax` directive (--syntax=always)", Line: 1, EndLine: 1, Edits: []emit.Edit{edit}}}
 	}
 	return nil
+}
+
+// firstUnsupported picks the first use another rule's fix wrote (by names
+// that rule) of a feature the file's builder is not known to support: the
+// input itself uses neither that feature nor one of a stable release at
+// least as new.
+func firstUnsupported(p *transform.Pass, uses []featureUse) (u featureUse, by string, ok bool) {
+	var own []*transform.Feature // what the input itself uses
+	for _, x := range uses {
+		if p.WrittenBy(x.at) == "" {
+			own = append(own, x.feat)
+		}
+	}
+	for _, x := range uses {
+		if w := p.WrittenBy(x.at); w != "" && !transform.Implied(x.feat, own) {
+			return x, w, true
+		}
+	}
+	return u, "", false
 }
 
 // firstUse picks the use a finding is about: the first the input makes
