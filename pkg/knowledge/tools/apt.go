@@ -23,6 +23,12 @@ func init() {
 			Clean:   CleanAny(CleanSub("clean"), CleanSub("autoclean"), CleanSub("dist-clean"), CleanSub("distclean")),
 			Empties: aptEmpties,
 		},
+		Index: &Index{
+			Refresh: []string{"update"},
+			Keeps:   []string{"install", "clean", "autoclean"},
+			Sources: []string{"keyring", "archive", "apt-transport-", "apt-source", "-repo", "-release", ".deb"},
+			Lists:   "/var/lib/apt/lists",
+		},
 		Confirm: &Confirm{
 			Subs:    []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall", "remove", "purge", "autoremove", "autopurge"},
 			Yes:     []string{"-y", "--yes", "--assume-yes", "--force-yes", "-qq", "-q=2", "--quiet=2", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon"},

@@ -51,6 +51,7 @@ type Tool struct {
 	Writes []*Write // what the tool's installs write (hoist-deps)
 
 	Confirm *Confirm // how a system manager asks before it changes the system (apt-hygiene)
+	Index   *Index   // how a system manager refreshes its package index (merge-runs)
 }
 
 // Dockerignore is what a RUN that uses the tool lets the dockerignore

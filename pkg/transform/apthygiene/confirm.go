@@ -2,7 +2,6 @@ package apthygiene
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
@@ -24,19 +23,6 @@ type asking struct {
 	name string // "dnf install", as findings name it
 }
 
-// confirmTools are the tools that ask, by program name.
-var confirmTools = func() map[string]*tools.Tool {
-	m := map[string]*tools.Tool{}
-	for _, t := range tools.All() {
-		if t.Confirm != nil {
-			for _, p := range t.Progs {
-				m[p] = t
-			}
-		}
-	}
-	return m
-}()
-
 // askers lists the commands of a script that would ask: a known manager
 // (run directly or through sudo), a literal line up to its subcommand,
 // a subcommand that asks, and no answer on the line, in the stage's
@@ -45,37 +31,17 @@ func askers(s *ast.Script, mentions func(...string) bool) []asking {
 	var out []asking
 	for ci := range s.Commands {
 		c := &s.Commands[ci]
-		p := 0
-		if len(c.Args) > 1 && c.Name == "sudo" {
-			p = 1
-		}
-		if p >= len(c.Args) {
+		tc, ok := tools.CommandOf(c.Args, asks)
+		if !ok || len(tc.Line.Pos) == 0 {
 			continue
 		}
-		t := confirmTools[tools.Base(cacheplan.ProgBase(c.Args[p]))]
-		if t == nil {
+		cf := tc.Tool.Confirm
+		if !cf.Asks(tc.Sub()) || cf.AnswersYes(&tc.Tool.Command, tc.Vals[tc.Prog+1:]) || len(cf.Config) > 0 && mentions(cf.Config...) || inPipeFromYes(s, c) {
 			continue
 		}
-		vals := make([]string, len(c.Args))
-		for i, w := range c.Args {
-			vals[i] = w.Value
-		}
-		l := t.Command.ParseValues(vals, p+1)
-		if len(l.Pos) == 0 || !literalUpTo(c.Args, l.Pos[0]) {
-			continue
-		}
-		sub := vals[l.Pos[0]]
-		cf := t.Confirm
-		if !cf.Asks(sub) || cf.AnswersYes(&t.Command, vals[p+1:]) || len(cf.Config) > 0 && mentions(cf.Config...) || inPipeFromYes(s, c) {
-			continue
-		}
-		out = append(out, asking{tool: t, cmd: c, prog: p, sub: l.Pos[0], name: cacheplan.ProgBase(c.Args[p]) + " " + sub})
+		out = append(out, asking{tool: tc.Tool, cmd: c, prog: tc.Prog, sub: tc.Line.Pos[0], name: cacheplan.ProgBase(c.Args[tc.Prog]) + " " + tc.Sub()})
 	}
 	return out
-}
-
-func literalUpTo(words []ast.Word, i int) bool {
-	return !slices.ContainsFunc(words[:i+1], func(w ast.Word) bool { return !w.Lit })
 }
 
 // confirmFix is the finding that adds the answer (-y, or zypper's global
@@ -98,13 +64,13 @@ func (h *ahPass) confirmFix(r *ahRun, mentions func(...string) bool) (transform.
 	return h.p.Finding(transform.AptHygieneRule, r.ins, msg, edits...), true
 }
 
+func asks(t *tools.Tool) bool { return t.Confirm != nil }
+
 // asksAny reports a command of a manager that may ask (askers decides).
 func asksAny(s *ast.Script) bool {
 	for _, c := range s.Commands {
-		for _, w := range c.Args[:min(2, len(c.Args))] {
-			if confirmTools[tools.Base(cacheplan.ProgBase(w))] != nil {
-				return true
-			}
+		if _, ok := tools.CommandOf(c.Args, asks); ok {
+			return true
 		}
 	}
 	return false
