@@ -13,10 +13,11 @@ func init() {
 			Uses:     []string{"add", "upgrade", "update", "fix"},
 		},
 		Index: &Index{
-			Refresh: []string{"update"},
-			Keeps:   []string{"add"},
-			Sources: []string{"keys", "keyring", "-repo", "-release", ".apk"},
-			Lists:   "/var/cache/apk",
+			Refresh:  []string{"update"},
+			Keeps:    []string{"add"},
+			Sources:  []string{"keys", "keyring", "-repo", "-release", ".apk"},
+			Cosmetic: []string{"-q", "--quiet", "-v", "--verbose", "--no-progress"},
+			Lists:    "/var/cache/apk",
 		},
 		Cache: &Cache{
 			System: true, Sharing: "locked",

@@ -24,10 +24,11 @@ func init() {
 			Empties: aptEmpties,
 		},
 		Index: &Index{
-			Refresh: []string{"update"},
-			Keeps:   []string{"install", "clean", "autoclean"},
-			Sources: []string{"keyring", "archive", "apt-transport-", "apt-source", "-repo", "-release", ".deb"},
-			Lists:   "/var/lib/apt/lists",
+			Refresh:  []string{"update"},
+			Keeps:    []string{"install", "clean", "autoclean"},
+			Sources:  []string{"keyring", "archive", "apt-transport-", "apt-source", "-repo", "-release", ".deb"},
+			Cosmetic: []string{"-y", "--yes", "--assume-yes", "-q", "-qq", "--quiet", "-qy", "-yq"},
+			Lists:    "/var/lib/apt/lists",
 		},
 		Confirm: &Confirm{
 			Subs:    []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall", "remove", "purge", "autoremove", "autopurge"},

@@ -24,10 +24,26 @@ type Index struct {
 	// apt-transport-https, alpine-keys). Local package files (a path)
 	// may too.
 	Sources []string
+	// Cosmetic are options of a refresh that do not change what it
+	// downloads (-y, -q): two refreshes are the same when their other
+	// words are.
+	Cosmetic []string
 	// Lists is the folder of the downloaded index: removing it between
 	// two refreshes is what makes the second necessary, so the removal
 	// goes with it (the later removal, if any, leaves the image as before).
 	Lists string
+}
+
+// RefreshLine is what identifies a refresh: its words after the program
+// but the cosmetic options.
+func (x *Index) RefreshLine(c Cmd) string {
+	var out []string
+	for _, v := range c.Vals[c.Prog+1:] {
+		if !contains(x.Cosmetic, v) {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // Cmd is a command of a known tool found in a shell command's words.

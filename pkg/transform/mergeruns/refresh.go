@@ -71,7 +71,7 @@ func step(cur *fresh, out []drop, k int, ins *ast.Instruction, c *ast.Command) (
 		return nil, out
 	}
 	x := tc.Tool.Index
-	line := strings.Join(tc.Vals[tc.Prog+1:], " ")
+	line := x.RefreshLine(tc)
 	switch {
 	case contains(x.Refresh, tc.Sub()):
 		if len(c.Assigns) > 0 || !tc.Line.Lit {
@@ -79,7 +79,7 @@ func step(cur *fresh, out []drop, k int, ins *ast.Instruction, c *ast.Command) (
 		}
 		if cur != nil && cur.tool == tc.Tool && cur.line == line && cur.run < k {
 			out = append(out, cur.removed...)
-			out = append(out, drop{ins: ins, call: c.Call, name: tc.Vals[tc.Prog] + " " + line})
+			out = append(out, drop{ins: ins, call: c.Call, name: tc.Vals[tc.Prog] + " " + tc.Sub()})
 			cur.removed = nil
 			return cur, out
 		}
