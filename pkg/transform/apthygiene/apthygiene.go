@@ -26,13 +26,15 @@ import (
 //     of the stage, or of a stage built on it, installs without updating);
 //     dnf, yum, microdnf and zypper installs end with their `clean all`;
 //     `apk add` gets `--no-cache` instead of `apk update && apk add`;
-//   - `apt-get install` without -y is reported and fixed (the build would
-//     stop at the confirmation prompt);
+//   - a command that would ask for confirmation (`apt-get install`,
+//     `dnf`/`yum`/`microdnf install`, `zypper install`, … without -y or
+//     zypper's --non-interactive: the tools' Confirm) is fixed, as the
+//     build would stop at the prompt;
 //   - unsafe: `--no-install-recommends` is added to `apt-get install`, as
 //     it changes which packages are installed.
 var Rule = &transform.Transform{
 	Name: transform.AptHygieneRule,
-	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
+	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (zypper: --non-interactive) (and, unsafe, --no-install-recommends)",
 	Run:  runAptHygiene,
 	// A cleanup is not proposed where cache-mounts will mount the cache.
 	Requires: []*transform.Analysis{cacheplan.Analysis},
