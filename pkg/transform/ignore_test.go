@@ -104,7 +104,7 @@ func TestHadolintTable(t *testing.T) {
 	assert.Equal(t, "apt-hygiene", HadolintRule("DL3015"))
 	assert.Equal(t, "cache-mounts", HadolintRule("DL3042"))
 	assert.Equal(t, "", HadolintRule("DL3008"), "pinning versions is not dfopt's business")
-	assert.Equal(t, []string{"DL3009", "DL3014", "DL3015", "DL3019", "DL3032", "DL3036", "DL3040"}, HadolintCodes("apt-hygiene"))
+	assert.Equal(t, []string{"DL3009", "DL3014", "DL3015", "DL3019", "DL3030", "DL3032", "DL3034", "DL3036", "DL3038", "DL3040"}, HadolintCodes("apt-hygiene"))
 	assert.Equal(t, []string{"DL3042", "DL3060"}, HadolintCodes("cache-mounts"))
 	table := HadolintTable()
 	for i, h := range table {

@@ -12,6 +12,13 @@ func init() {
 			Unlisted: KindSystem,
 			Uses:     []string{"add", "upgrade", "update", "fix"},
 		},
+		Index: &Index{
+			Refresh:  []string{"update"},
+			Keeps:    []string{"add"},
+			Sources:  []string{"keys", "keyring", "-repo", "-release", ".apk"},
+			Cosmetic: []string{"-q", "--quiet", "-v", "--verbose", "--no-progress"},
+			Lists:    "/var/cache/apk",
+		},
 		Cache: &Cache{
 			System: true, Sharing: "locked",
 			Dirs: []CacheDir{{Dirs: []string{"/var/cache/apk"}, Flags: []string{"--cache-dir"}}},

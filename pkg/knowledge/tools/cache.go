@@ -63,6 +63,10 @@ type CacheDir struct {
 	FromBase bool
 	// Lists marks apt's package lists (mounted only where safe).
 	Lists bool
+	// When, if set, says whether the stage uses this directory at all
+	// (node-gyp's headers: only where native modules are built); the
+	// directory is skipped where it returns false.
+	When func(s Stage) bool
 }
 
 // DirCmd is a command that prints a cache directory.

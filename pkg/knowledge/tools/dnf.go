@@ -20,6 +20,7 @@ func init() {
 			Veto:       vetoInstallRoot,
 			StaleIndex: true,
 		},
+		Confirm: dnfConfirm([]string{"install", "in", "groupinstall", "localinstall", "reinstall", "remove", "erase", "rm", "upgrade", "update", "up", "upgrade-minimal", "update-minimal", "downgrade", "distro-sync", "swap", "autoremove", "group", "groups", "groupupdate", "groupremove", "builddep", "module"}),
 	})
 	Register(&Tool{
 		Name: "microdnf", Family: "dnf/yum/microdnf/zypper", Rank: 221,
@@ -36,7 +37,25 @@ func init() {
 			Veto:       vetoInstallRoot,
 			StaleIndex: true,
 		},
+		// microdnf asks since 3.7 (before, it never asked and took -y as
+		// a no-op: "Does nothing, we always assume yes"); dnf5's microdnf
+		// asks.
+		Confirm: dnfConfirm([]string{"install", "reinstall", "remove", "upgrade", "update", "downgrade", "distro-sync", "swap", "module"}),
 	})
+}
+
+// dnfConfirm: dnf, yum, tdnf and microdnf answer with -y (--assumeyes),
+// or --assumeyes=True via --setopt or dnf.conf; --assumeno answers no
+// (the command fails rather than waits, and -y beside it would change
+// the answer).
+func dnfConfirm(subs []string) *Confirm {
+	return &Confirm{
+		Subs:   subs,
+		Yes:    []string{"-y", "--assumeyes", "--assumeyes=", "--assumeno", "--assumeno="},
+		Short:  "y",
+		Config: []string{"assumeyes=", "assumeyes ="},
+		Add:    "-y",
+	}
 }
 
 // vetoInstallRoot: the command installs into another root, whose cache

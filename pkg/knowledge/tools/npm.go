@@ -39,8 +39,10 @@ func init() {
 			NeedsSource: nodeSource,
 		},
 		Cache: &Cache{
-			Dirs:    []CacheDir{{Dirs: []string{"$npm_config_cache", "$NPM_CONFIG_CACHE", "~/.npm"}, Flags: []string{"--cache"}}},
-			Clean:   CleanAny(CleanSub("cache", "clean"), CleanSub("cache", "rm"), CleanSub("cache", "clear")),
+			Dirs:  []CacheDir{{Dirs: []string{"$npm_config_cache", "$NPM_CONFIG_CACHE", "~/.npm"}, Flags: []string{"--cache"}}, nodeGypHeaders},
+			Clean: CleanAny(CleanSub("cache", "clean"), CleanSub("cache", "rm"), CleanSub("cache", "clear")),
+			// It empties ~/.npm, not node-gyp's headers.
+			Empties: func(Inv) ([]int, []int) { return []int{0}, nil },
 			DirCmds: []DirCmd{{Args: "config get cache", Caches: []int{0}}, {Args: "c get cache", Caches: []int{0}}, {Args: "get cache", Caches: []int{0}}},
 			// npx installs and runs packages from the cache (its _npx folder).
 			Runtime: []string{"npx", "npm exec", "npm x"},
@@ -48,6 +50,25 @@ func init() {
 		Writes: []*Write{npmCI, npmInstall},
 	})
 }
+
+// nodeGypHeaders is node-gyp's cache of the Node.js headers it downloads
+// to build a native module (node-gyp 5+: env-paths' cache folder, moved
+// by --devdir, which npm passes on as npm_config_devdir). It is a pure
+// cache: node-gyp downloads the headers again when the folder is empty.
+// Mounted only where native modules are built: the stage installs a C++
+// compiler or names node-gyp.
+var nodeGypHeaders = CacheDir{
+	Dirs:  []string{"$npm_config_devdir", "$NPM_CONFIG_DEVDIR", "$XDG_CACHE_HOME/node-gyp", "~/.cache/node-gyp"},
+	Flags: []string{"--devdir"},
+	When:  buildsNative,
+}
+
+// nativeToolchain are the words that show a stage prepared to build
+// native modules: node-gyp itself, or the C++ compiler it needs (Debian's
+// build-essential and g++, Alpine's build-base and g++, Fedora's gcc-c++).
+var nativeToolchain = []string{"node-gyp", "npm_config_devdir", "NPM_CONFIG_DEVDIR", "--devdir", "build-essential", "build-base", "g++", "gcc-c++", "clang"}
+
+func buildsNative(s Stage) bool { return s.Mentions(nativeToolchain...) }
 
 var npmCI = &Write{
 	Command: "npm ci",

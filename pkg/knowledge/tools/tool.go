@@ -49,6 +49,9 @@ type Tool struct {
 	Hoist  *Hoist   // nil: hoist-deps does not know the tool
 	Cache  *Cache   // nil: cache-mounts does not know the tool
 	Writes []*Write // what the tool's installs write (hoist-deps)
+
+	Confirm *Confirm // how a system manager asks before it changes the system (apt-hygiene)
+	Index   *Index   // how a system manager refreshes its package index (merge-runs)
 }
 
 // Dockerignore is what a RUN that uses the tool lets the dockerignore

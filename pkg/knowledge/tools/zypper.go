@@ -17,5 +17,15 @@ func init() {
 			Veto:       vetoInstallRoot,
 			StaleIndex: true,
 		},
+		// --non-interactive (-n) is a global option, before the
+		// subcommand, valid for every one; -y (--no-confirm) is an option
+		// of the installing subcommands.
+		Confirm: &Confirm{
+			Subs:   []string{"install", "in", "remove", "rm", "update", "up", "dist-upgrade", "dup", "patch", "source-install", "si", "install-new-recommends", "inr", "remove-ptf"},
+			Yes:    []string{"-n", "--non-interactive", "-y", "--no-confirm"},
+			Short:  "ny",
+			Add:    "--non-interactive",
+			Global: true,
+		},
 	})
 }

@@ -26,13 +26,15 @@ import (
 //     of the stage, or of a stage built on it, installs without updating);
 //     dnf, yum, microdnf and zypper installs end with their `clean all`;
 //     `apk add` gets `--no-cache` instead of `apk update && apk add`;
-//   - `apt-get install` without -y is reported and fixed (the build would
-//     stop at the confirmation prompt);
+//   - a command that would ask for confirmation (`apt-get install`,
+//     `dnf`/`yum`/`microdnf install`, `zypper install`, … without -y or
+//     zypper's --non-interactive: the tools' Confirm) is fixed, as the
+//     build would stop at the prompt;
 //   - unsafe: `--no-install-recommends` is added to `apt-get install`, as
 //     it changes which packages are installed.
 var Rule = &transform.Transform{
 	Name: transform.AptHygieneRule,
-	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (and, unsafe, --no-install-recommends)",
+	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (zypper: --non-interactive) (and, unsafe, --no-install-recommends)",
 	Run:  runAptHygiene,
 	// A cleanup is not proposed where cache-mounts will mount the cache.
 	Requires: []*transform.Analysis{cacheplan.Analysis},
@@ -41,7 +43,6 @@ var Rule = &transform.Transform{
 // Subcommands that install packages (and need the lists).
 var (
 	aptInstalls = []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall"}
-	aptPrompts  = []string{"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall", "remove", "purge", "autoremove", "autopurge"}
 	rpmInstalls = []string{"install", "update", "upgrade", "reinstall", "groupinstall", "builddep", "distro-sync", "localinstall", "downgrade", "swap", "in", "up", "dist-upgrade", "dup", "patch", "source-install", "si"}
 )
 
@@ -121,7 +122,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 			keep = append(keep, inv)
 		}
 	}
-	if len(keep) == 0 {
+	if len(keep) == 0 && !asksAny(s) {
 		return nil
 	}
 	ms, err := h.d.Mounts(ins, env.Expander())
@@ -202,25 +203,22 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 		f.Unsafe = unsafe
 		out = append(out, f)
 	}
-	mentions := func(word string) bool {
+	mentions := func(words ...string) bool {
 		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script}
-		return ctx.LineageMentions(word)
+		return ctx.LineageMentions(words...)
 	}
 	// One finding per RUN and kind, with an edit per command.
-	var yes, recommends, keeps []emit.Edit
-	var yesCmd, recCmd, notLit string
+	if f, ok := h.confirmFix(r, mentions); ok {
+		out = append(out, f)
+	}
+	var recommends, keeps []emit.Edit
+	var recCmd, notLit string
 	var kept []string
 	var have map[string]bool
 	var uses *laterUses
 	for _, inv := range r.apt() {
 		sub := inv.Sub[0]
 		subWord := inv.Args[inv.SubIdx[0]]
-		if slices.Contains(aptPrompts, sub) && !aptAssumesYes(inv) && !mentions("Assume-Yes") && !inPipeFromYes(r.script, inv) {
-			yes = append(yes, emit.Edit{Start: subWord.Span.End, End: subWord.Span.End, New: " -y"})
-			if yesCmd == "" {
-				yesCmd = cacheplan.ProgBase(inv.Prog) + " " + sub
-			}
-		}
 		if sub == "install" && !transform.HasAnyPrefix(inv.Args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {
 			// The Recommends that later steps need stay, by name.
 			if have == nil {
@@ -240,9 +238,6 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 				recCmd = cacheplan.ProgBase(inv.Prog) + " install"
 			}
 		}
-	}
-	if len(yes) > 0 {
-		add(fmt.Sprintf("`%s` without -y: the build stops at the confirmation prompt%s", yesCmd, times(len(yes))), false, yes...)
 	}
 	if len(recommends) > 0 {
 		msg := fmt.Sprintf("`%s` without --no-install-recommends also installs recommended packages%s", recCmd, times(len(recommends)))
@@ -272,34 +267,15 @@ func times(n int) string {
 	return fmt.Sprintf(" (%d commands)", n)
 }
 
-func aptAssumesYes(inv *cacheplan.Invocation) bool {
-	q := 0
-	for _, a := range inv.Args {
-		v := a.Value
-		switch {
-		case v == "-y" || v == "--yes" || v == "--assume-yes" || v == "-qq" || v == "-q=2" || v == "--quiet=2" || v == "--force-yes":
-			return true
-		case strings.Contains(v, "Assume-Yes") || strings.HasPrefix(v, "-s") || v == "--simulate" || v == "--dry-run" || v == "--just-print":
-			return true
-		case len(v) > 1 && v[0] == '-' && v[1] != '-':
-			if strings.ContainsRune(v[1:], 'y') && !strings.ContainsAny(v[1:], "oct") {
-				return true
-			}
-			q += strings.Count(v[1:], "q")
-		}
-	}
-	return q >= 2
-}
-
 // inPipeFromYes reports `yes | apt-get install …`.
-func inPipeFromYes(s *ast.Script, inv *cacheplan.Invocation) bool {
+func inPipeFromYes(s *ast.Script, c *ast.Command) bool {
 	found := false
 	syntax.Walk(s.File, func(n syntax.Node) bool {
 		b, ok := n.(*syntax.BinaryCmd)
 		if !ok || b.Op != syntax.Pipe || found {
 			return !found
 		}
-		if ce, ok := b.Y.Cmd.(*syntax.CallExpr); ok && ce == inv.Cmd.Call {
+		if ce, ok := b.Y.Cmd.(*syntax.CallExpr); ok && ce == c.Call {
 			if x, ok := b.X.Cmd.(*syntax.CallExpr); ok && len(x.Args) > 0 {
 				if lit := x.Args[0].Lit(); lit == "yes" || lit == "echo" || lit == "printf" {
 					found = true

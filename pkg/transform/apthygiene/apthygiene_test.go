@@ -1,34 +1,65 @@
 package apthygiene
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/transform"
-	"github.com/dfopt/dfopt/pkg/transform/cacheplan"
 	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
 
-func TestAptAssumesYes(t *testing.T) {
+func TestAskers(t *testing.T) {
 	for cmd, want := range map[string]bool{
-		"apt-get install x":                            false,
-		"apt-get install -y x":                         true,
-		"apt-get -y install x":                         true,
-		"apt-get install --yes x":                      true,
-		"apt-get install --assume-yes x":               true,
-		"apt-get -qq install x":                        true,
-		"apt-get -q -q install x":                      true,
-		"apt-get -q install x":                         false,
-		"apt-get -yq install x":                        true,
-		"apt-get -qy install x":                        true,
-		"apt-get -o APT::Get::Assume-Yes=true install": true,
-		"apt-get -s install x":                         true,
-		"apt install x":                                false,
+		"apt-get install x":                            true,
+		"apt-get install -y x":                         false,
+		"apt-get -y install x":                         false,
+		"apt-get install --yes x":                      false,
+		"apt-get install --assume-yes x":               false,
+		"apt-get -qq install x":                        false,
+		"apt-get -q -q install x":                      false,
+		"apt-get -q install x":                         true,
+		"apt-get -yq install x":                        false,
+		"apt-get -qy install x":                        false,
+		"apt-get -o APT::Get::Assume-Yes=true install": false,
+		"apt-get -s install x":                         false,
+		"apt install x":                                true,
+		"apt-get remove x":                             true,
+		"apt-get update":                               false,
+		"yes | apt-get install x":                      false,
+		"sudo apt-get install x":                       true,
+		"dnf install x":                                true,
+		"dnf --setopt=tsflags=nodocs install x":        true,
+		"dnf -c /etc/x.conf install x":                 true,
+		"dnf --setopt=assumeyes=True install x":        false,
+		"dnf install --assumeyes x":                    false,
+		"dnf -q -y install x":                          false,
+		"dnf -qy install x":                            false,
+		"dnf install --assumeno x":                     false,
+		"dnf makecache":                                false,
+		"dnf5 upgrade":                                 true,
+		"yum groupinstall 'Development Tools'":         true,
+		"yum install -y x":                             false,
+		"microdnf install x":                           true,
+		"microdnf -y install x":                        false,
+		"tdnf install x":                               true,
+		"zypper install x":                             true,
+		"zypper in x":                                  true,
+		"zypper -n in x":                               false,
+		"zypper --non-interactive install x":           false,
+		"zypper install -y x":                          false,
+		"zypper in --no-confirm x":                     false,
+		"zypper refresh":                               false,
+		"zypper --root /x install x":                   true,
+		"$PM install x":                                false,
 	} {
 		d, run := ruletest.LastRun(t, "FROM debian\nRUN "+cmd+"\n")
-		invs := cacheplan.FindInvocations(nil, d.Shell(run).Commands)
-		require.Len(t, invs, 1, cmd)
-		require.Equal(t, want, aptAssumesYes(invs[0]), cmd)
+		s := d.Shell(run)
+		got := askers(s, func(words ...string) bool {
+			return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(s.Text, w) })
+		})
+		require.Equal(t, want, len(got) == 1, cmd)
 	}
 }
 

@@ -154,6 +154,9 @@ func stageDefeat(r *Run, inv *Invocation, spec string) string {
 // apply; why: its place is unknown.
 func (c *Plan) cacheDir(r *Run, inv *Invocation, spec *CacheSpec) (v stage.Value, skip bool, why string) {
 	lookup := func(name string) (stage.Value, bool, string) { return cacheVar(r, inv, name) }
+	if spec.When != nil && !spec.When(r.mctx) {
+		return stage.Value{}, true, ""
+	}
 	for _, name := range spec.Unless {
 		if _, ok, _ := lookup(name); ok {
 			return stage.Value{}, true, ""

@@ -57,6 +57,7 @@ type CacheSpec struct {
 	EnvFlags []string
 	Unless   []string
 	Store    bool
+	When     func(s tools.Stage) bool // nil: always
 	// Path computes a system manager's path from the stage and the program
 	// name, or says why it is unknown (nil: Dirs).
 	Path  func(st *stage.State, prog string) (dir, why string)
@@ -86,7 +87,7 @@ func managerOf(t *tools.Tool) *Manager {
 		Sharing: c.Sharing, System: c.System, NoCache: c.NoCache, NoCacheEnv: c.NoCacheEnv,
 		DirCmds: c.DirCmds, Runtime: c.Runtime}
 	for _, d := range c.Dirs {
-		cs := CacheSpec{Dirs: d.Dirs, Flags: d.Flags, FlagSub: d.FlagSub, EnvFlags: d.EnvFlags, Unless: d.Unless, Store: d.Store, Lists: d.Lists}
+		cs := CacheSpec{Dirs: d.Dirs, Flags: d.Flags, FlagSub: d.FlagSub, EnvFlags: d.EnvFlags, Unless: d.Unless, Store: d.Store, Lists: d.Lists, When: d.When}
 		if d.FromBase {
 			cs.Path = rpmCacheDir
 		}

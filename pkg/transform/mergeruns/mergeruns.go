@@ -49,6 +49,7 @@ const maxJoin = 32
 // split, and the RUN that cannot join the next says why.
 func mergeGroup(p *transform.Pass, g group) []transform.Finding {
 	d := p.Doc
+	sh := transform.NewScripts(d)
 	var out []transform.Finding
 	for i := g.first; i < g.last; {
 		j, edit, why := min(g.last, i+maxJoin-1), emit.Edit{}, ""
@@ -69,7 +70,13 @@ func mergeGroup(p *transform.Pass, g group) []transform.Finding {
 		if n := j - i; n > 1 {
 			next = fmt.Sprintf("the next %d RUNs", n)
 		}
-		f := p.Finding("", first, fmt.Sprintf("merged with %s into one layer: the same kind of work (%s), the same flags, no shell state carried over", next, g.kind), edit)
+		msg := fmt.Sprintf("merged with %s into one layer: the same kind of work (%s), the same flags, no shell state carried over", next, g.kind)
+		edits := []emit.Edit{edit}
+		if es, name, n, ok := withoutRepeats(d, sh, d.Instructions[i:j+1], edit); ok {
+			edits = es
+			msg += fmt.Sprintf("; the repeated `%s` is dropped%s: nothing between changes where packages come from", name, times(n))
+		}
+		f := p.Finding("", first, msg, edits...)
 		f.EndLine = d.Instructions[j].EndLine
 		out = append(out, f)
 		i = j + 1
