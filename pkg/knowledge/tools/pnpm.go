@@ -36,7 +36,7 @@ func init() {
 		Cache: &Cache{
 			// With no store-dir, pnpm keeps the store under its home, on the
 			// same file system as the project: mount the store, not the home.
-			Dirs: []CacheDir{{Dirs: []string{"$npm_config_store_dir", "$pnpm_config_store_dir", "$PNPM_HOME/store", "$XDG_DATA_HOME/pnpm/store", "~/.local/share/pnpm/store"}, Flags: []string{"--store-dir"}}},
+			Dirs: []CacheDir{{Dirs: []string{"$npm_config_store_dir", "$pnpm_config_store_dir", "$PNPM_HOME/store", "$XDG_DATA_HOME/pnpm/store", "~/.local/share/pnpm/store"}, Flags: []string{"--store-dir"}}, nodeGypHeaders},
 			// `pnpm store path` prints a versioned folder inside it (…/v3).
 			DirCmds: []DirCmd{{Args: "store path", Caches: []int{0}, Inside: true}},
 			Runtime: []string{"pnpx", "pnpm dlx"},

@@ -44,7 +44,7 @@ func init() {
 		Cache: &Cache{
 			// Yarn 1 puts root's cache under /usr/local/share (its "home" for
 			// uid 0), everyone else's under ~/.cache.
-			Dirs:    []CacheDir{{Dirs: []string{"$YARN_CACHE_FOLDER", "$XDG_CACHE_HOME/yarn", "root:/usr/local/share/.cache/yarn", "~/.cache/yarn"}, Flags: []string{"--cache-folder"}}},
+			Dirs:    []CacheDir{{Dirs: []string{"$YARN_CACHE_FOLDER", "$XDG_CACHE_HOME/yarn", "root:/usr/local/share/.cache/yarn", "~/.cache/yarn"}, Flags: []string{"--cache-folder"}}, nodeGypHeaders},
 			Sharing: "locked",
 			Clean:   CleanSub("cache", "clean"),
 			Applies: func(s Stage) bool { return !yarnBerry(s) },
