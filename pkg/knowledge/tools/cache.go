@@ -149,3 +149,7 @@ func VetoAll(vetoes ...func(Stage, Inv) string) func(Stage, Inv) string {
 // EmptiesFirst: the clean command empties the first directory and
 // removes it with its folder (whether the tool keeps it is unknown).
 func EmptiesFirst(Inv) ([]int, []int) { return []int{0}, []int{0} }
+
+// EmptiesOwn: the clean command empties the tool's own cache (the first
+// directory) and leaves the others (node-gyp's headers) alone.
+func EmptiesOwn(Inv) ([]int, []int) { return []int{0}, nil }

@@ -41,8 +41,7 @@ func init() {
 		Cache: &Cache{
 			Dirs:  []CacheDir{{Dirs: []string{"$npm_config_cache", "$NPM_CONFIG_CACHE", "~/.npm"}, Flags: []string{"--cache"}}, nodeGypHeaders},
 			Clean: CleanAny(CleanSub("cache", "clean"), CleanSub("cache", "rm"), CleanSub("cache", "clear")),
-			// It empties ~/.npm, not node-gyp's headers.
-			Empties: func(Inv) ([]int, []int) { return []int{0}, nil },
+			Empties: EmptiesOwn,
 			DirCmds: []DirCmd{{Args: "config get cache", Caches: []int{0}}, {Args: "c get cache", Caches: []int{0}}, {Args: "get cache", Caches: []int{0}}},
 			// npx installs and runs packages from the cache (its _npx folder).
 			Runtime: []string{"npx", "npm exec", "npm x"},

@@ -47,6 +47,7 @@ func init() {
 			Dirs:    []CacheDir{{Dirs: []string{"$YARN_CACHE_FOLDER", "$XDG_CACHE_HOME/yarn", "root:/usr/local/share/.cache/yarn", "~/.cache/yarn"}, Flags: []string{"--cache-folder"}}, nodeGypHeaders},
 			Sharing: "locked",
 			Clean:   CleanSub("cache", "clean"),
+			Empties: EmptiesOwn,
 			Applies: func(s Stage) bool { return !yarnBerry(s) },
 			Veto:    vetoYarnFolder,
 			// `yarn cache dir` prints a versioned folder inside it (…/v6).
