@@ -53,6 +53,16 @@ func program(d *ast.Document, ins *ast.Instruction) *equiv.Program {
 	if s == nil {
 		return nil
 	}
+	if s.ReadOnly != "" {
+		return nil
+	}
+	if s.Interp != nil {
+		// A heredoc fed to a shell: that shell's options, not the RUN's.
+		if path.Base(s.Interp[0]) == "zsh" {
+			return nil
+		}
+		return &equiv.Program{File: s.File, Flags: s.Flags}
+	}
 	sh := d.ShellOf(ins)
 	flags, ok := shellFlags(sh)
 	if !ok || path.Base(sh[0]) == "zsh" {
