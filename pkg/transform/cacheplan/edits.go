@@ -214,7 +214,7 @@ func (c *Plan) defeatRemovals(r *Run, keys []string, byManager map[*Manager]bool
 				continue
 			}
 			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, transform.CommandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
+				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, r.commandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
 		}
@@ -271,7 +271,7 @@ func (c *Plan) rmRemovals(r *Run, keys []string) []cmOpt {
 		}
 		if len(hits) == len(rm.args) {
 			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, transform.CommandText(c.Doc, rm.cmd)), required: required})
+				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, r.commandText(c.Doc, rm.cmd)), required: required})
 				continue
 			}
 		}
@@ -457,4 +457,17 @@ func Dedupe(list []string) []string {
 		}
 	}
 	return out
+}
+
+// commandText is a command of the RUN as written, or, for a script not
+// in the file as written (ast.Script.ReadOnly), its words.
+func (r *Run) commandText(d *ast.Document, cmd *ast.Command) string {
+	if r.script == nil || r.script.ReadOnly == "" {
+		return transform.CommandText(d, cmd)
+	}
+	words := make([]string, len(cmd.Args))
+	for i, w := range cmd.Args {
+		words[i] = w.Value
+	}
+	return strings.Join(words, " ")
 }
