@@ -20,6 +20,7 @@ var (
 	pyListCall  = regexp.MustCompile(`^(?:\w+\s*=\s*)?subprocess\.(?:run|call|check_call|check_output)\(\s*\[([^\]]*)\]\s*((?:,\s*(?:check|text|capture_output)\s*=\s*(?:True|False)\s*)*)\)$`)
 	pyShellCall = regexp.MustCompile(`^(?:\w+\s*=\s*)?(?:os\.system\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)|subprocess\.(?:run|call|check_call|check_output)\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*,\s*shell\s*=\s*True\s*((?:,\s*(?:check|text|capture_output)\s*=\s*(?:True|False)\s*)*)\))$`)
 	pyStarts    = regexp.MustCompile(`\b(subprocess|os\.(system|popen|exec\w*|spawn\w*|posix_spawn\w*|environ|putenv|fork|chdir)|pip\.main|runpy|pty\.spawn|sh\.|plumbum|invoke|importlib|__import__|exec|eval|ctypes)\b`)
+	pyImportAs  = regexp.MustCompile(`^(from\s+(subprocess|os|pip|runpy|pty|sh|plumbum|invoke|ctypes|importlib)\b|import\s.*\b(subprocess|os|pip|runpy|pty|sh|plumbum|invoke|ctypes|importlib)\s+as\b)`)
 	pyString    = regexp.MustCompile(`^\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|sys\.executable)\s*$`)
 )
 
@@ -29,8 +30,11 @@ func (d *Document) pythonReading(ins *Instruction, h Heredoc) (*Script, bool) {
 	var lines []string
 	for _, line := range strings.Split(h.Content, "\n") {
 		t := strings.TrimSpace(line)
-		if i := strings.Index(t, "#"); i == 0 {
+		if strings.HasPrefix(t, "#") {
 			continue
+		}
+		if pyImportAs.MatchString(t) {
+			return nil, false // its calls go by other names
 		}
 		if strings.HasPrefix(t, "import ") || strings.HasPrefix(t, "from ") {
 			continue // what a script imports starts nothing by itself
