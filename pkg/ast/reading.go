@@ -89,11 +89,11 @@ func (d *Document) execReading(ins *Instruction) (*Script, string) {
 	if IsShellProgram(ins.Args[0]) {
 		_, script, hasC, ok := ShellOptions(ins.Args)
 		if !ok || !hasC {
-			return nil, "exec-form RUN that starts `" + path.Base(ins.Args[0]) + "` without a -c script dfopt can read: not touched"
+			return nil, "JSON-form RUN that starts `" + path.Base(ins.Args[0]) + "` without a -c script dfopt can read: not touched"
 		}
 		sc := d.readOnly(ins, "an exec-form RUN's -c script", script)
 		if sc == nil {
-			return nil, "exec-form RUN whose -c script does not parse: not touched"
+			return nil, "JSON-form RUN whose -c script does not parse: not touched"
 		}
 		return sc, ""
 	}

@@ -156,7 +156,11 @@ func (c *Plan) plan(ins *ast.Instruction) *Run {
 func (c *Plan) read(r *Run) bool {
 	ins := r.Ins
 	sc, why := c.Doc.Reading(ins)
-	if sc == nil && why == "" && !ins.JSON && !c.Doc.IsPOSIX(ins) {
+	switch {
+	case ins.JSON && !c.Doc.IsPOSIX(ins) && why == "":
+		// Where the cache directories are is known for Linux images.
+		sc, why = nil, "JSON-form RUN in a stage whose shell is not POSIX (a Windows image, a SHELL such as PowerShell): not touched"
+	case sc == nil && why == "" && !ins.JSON && !c.Doc.IsPOSIX(ins):
 		why = "RUN under a non-POSIX SHELL: not touched"
 	}
 	if sc != nil && why == "" {
