@@ -31,6 +31,9 @@ func (d *Document) Reading(ins *Instruction) (sc *Script, why string) {
 	if ins.JSON {
 		return d.execReading(ins)
 	}
+	if !d.IsPOSIX(ins) {
+		return nil, "" // what runs a heredoc there is not known
+	}
 	sc = d.Shell(ins)
 	argv, body := d.interpreted(ins, sc)
 	switch {
