@@ -40,10 +40,7 @@ func (d *Document) Reading(ins *Instruction) (sc *Script, why string) {
 	case argv == nil:
 		return sc, ""
 	case IsShellProgram(argv[0]):
-		if sc != nil && sc.Interp != nil {
-			return sc, ""
-		}
-		return sc, "heredoc read by `" + strings.Join(argv, " ") + "` after the outer shell expands it (`$`, backquotes): not touched (a quoted delimiter, <<'EOT', keeps the text as written)"
+		return sc, d.shellHeredocWhy(argv, body, sc)
 	case strings.HasPrefix(path.Base(argv[0]), "python"):
 		if py, ok := d.pythonReading(ins, body); ok {
 			return py, ""
@@ -53,6 +50,26 @@ func (d *Document) Reading(ins *Instruction) (sc *Script, why string) {
 		return sc, "heredoc run by `" + path.Base(argv[0]) + "`: dfopt cannot tell what the script runs; not touched"
 	}
 	return sc, ""
+}
+
+// shellHeredocWhy says why a heredoc fed to a shell was not read as its
+// script ("" when it was, or when the shell runs a -c script instead).
+func (d *Document) shellHeredocWhy(argv []string, h Heredoc, sc *Script) string {
+	if sc != nil && sc.Interp != nil {
+		return ""
+	}
+	_, _, hasC, ok := ShellOptions(argv)
+	reader := "heredoc read by `" + strings.Join(argv, " ") + "`"
+	switch {
+	case ok && hasC:
+		return "" // the heredoc is the -c script's input, not a script
+	case !ok:
+		return reader + ", whose options dfopt does not know: not touched"
+	}
+	if _, _, plain := d.heredocBody(h, true); !plain {
+		return reader + " after the outer shell expands it (`$`, backquotes): not touched (a quoted delimiter, <<'EOT', keeps the text as written)"
+	}
+	return reader + ", which dfopt cannot parse: not touched"
 }
 
 // interpreted is the command that reads a RUN's one heredoc as its

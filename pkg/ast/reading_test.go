@@ -143,3 +143,13 @@ func commandWords(c Command) string {
 	}
 	return strings.Join(ws, " ")
 }
+
+func TestShellHeredocWhy(t *testing.T) {
+	d := parse(t, "FROM debian\nRUN <<EOT bash --norc\npip install x\nEOT\nRUN <<EOT bash\npip install x (\nEOT\nRUN <<EOT bash -c 'cat > /x'\npip install x\nEOT\n")
+	_, why := d.Reading(d.Instructions[1])
+	assert.Contains(t, why, "whose options dfopt does not know")
+	_, why = d.Reading(d.Instructions[2])
+	assert.Contains(t, why, "cannot parse")
+	_, why = d.Reading(d.Instructions[3])
+	assert.Empty(t, why, "the heredoc is the input of a -c script")
+}
