@@ -1,7 +1,6 @@
 package ast
 
 import (
-	"path"
 	"regexp"
 	"strings"
 
@@ -34,7 +33,17 @@ type Script struct {
 	Comments bool
 	// Background reports a command started with `&`.
 	Background bool
-	off        []int
+	// Interp is the shell command that reads the script from a heredoc
+	// (`bash -e` for `RUN <<EOT bash -e`), nil for a RUN's own shell;
+	// Flags are its options one by one, for the equivalence check.
+	Interp []string
+	Flags  []string
+	// ReadOnly, when set, says why the script's text is not in the file as
+	// written (an exec-form argv, a script in a JSON string, commands
+	// read from a Python script): its spans are those of the instruction's
+	// arguments, good for locating, never for editing.
+	ReadOnly string
+	off      []int
 }
 
 // Orig maps a syntax position to its offset in Document.Src.
@@ -108,11 +117,7 @@ func (d *Document) IsPOSIX(ins *Instruction) bool {
 	if len(sh) == 0 {
 		return false
 	}
-	switch strings.ToLower(path.Base(sh[0])) {
-	case "sh", "bash", "ash", "dash", "ksh", "zsh", "mksh", "busybox":
-		return true
-	}
-	return false
+	return IsShellProgram(sh[0])
 }
 
 var scriptHeredoc = regexp.MustCompile(`^<<-?(["']?)([A-Za-z0-9_.-]+)(["']?)$`)
@@ -153,14 +158,7 @@ func (d *Document) shell(ins *Instruction) *Script {
 				return nil
 			}
 		}
-		for i := h.Body.Start; i < h.Body.End; i++ {
-			if isCR(d.Src, i) {
-				continue // BuildKit hands heredoc lines over without their CR
-			}
-			text = append(text, d.Src[i])
-			sc.off = append(sc.off, i)
-		}
-		sc.off = append(sc.off, h.Body.End)
+		text, sc.off, _ = d.heredocBody(h, false)
 	} else {
 		text = append(text, j.text[k:]...)
 		sc.off = append(sc.off, j.off[k:len(j.text)]...)
@@ -183,10 +181,44 @@ func (d *Document) shell(ins *Instruction) *Script {
 			sc.off = append(sc.off, j.off[len(j.text)])
 		}
 	}
+	if !sc.parse(text) {
+		return nil
+	}
+	if len(ins.Heredocs) == 1 {
+		if body := d.shellHeredoc(ins, sc); body != nil {
+			return body
+		}
+	}
+	return sc
+}
+
+// shellHeredoc is the script of a heredoc fed to a POSIX shell (`RUN
+// <<EOT bash -e`): the body, read like the body of `RUN <<EOT`, with the
+// shell's options. nil when the RUN is not one, or when the outer shell
+// would expand the body before the inner one reads it.
+func (d *Document) shellHeredoc(ins *Instruction, outer *Script) *Script {
+	argv := heredocInterp(outer.File)
+	flags, _, hasC, ok := ShellOptions(argv)
+	if !ok || hasC {
+		return nil
+	}
+	text, off, ok := d.heredocBody(ins.Heredocs[0], true)
+	if !ok {
+		return nil
+	}
+	sc := &Script{off: off, Interp: argv, Flags: flags}
+	if !sc.parse(text) {
+		return nil
+	}
+	return sc
+}
+
+// parse parses the script's text and lists its commands.
+func (sc *Script) parse(text []byte) bool {
 	sc.Text = string(text)
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true)).Parse(strings.NewReader(sc.Text), "")
 	if err != nil {
-		return nil
+		return false
 	}
 	sc.File = f
 	syntax.Walk(f, func(n syntax.Node) bool {
@@ -204,7 +236,7 @@ func (d *Document) shell(ins *Instruction) *Script {
 		}
 		return true
 	})
-	return sc
+	return true
 }
 
 // isCR reports a CR that ends a CRLF line.

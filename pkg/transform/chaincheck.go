@@ -159,7 +159,9 @@ func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *
 			v := equiv.Verdict{Unknown: "the RUN is not a POSIX shell script the check can run"}
 			return v, v.Reason()
 		}
-		same = same && cs.Text == ns.Text
+		// A heredoc's reader is outside its text: `<<EOT bash -e` and
+		// `<<EOT bash` run the same text differently.
+		same = same && cs.Text == ns.Text && strings.Join(cs.Interp, "\x00") == strings.Join(ns.Interp, "\x00")
 		texts += cs.Text + "\x00"
 	}
 	if same {

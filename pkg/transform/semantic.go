@@ -20,31 +20,11 @@ import (
 
 // shellFlags are the options a SHELL passes before -c, one by one:
 // ["/bin/ash", "-eo", "pipefail", "-c"] → ["-e", "-o", "pipefail"]. ok is
-// false for arguments the check does not know.
+// false for arguments the check does not know, or when -c is not last.
 func shellFlags(sh []string) (flags []string, ok bool) {
-	for i := 1; i < len(sh); i++ {
-		a := sh[i]
-		if len(a) < 2 || a[0] != '-' && a[0] != '+' || a == "--" || strings.HasPrefix(a, "--") {
-			return nil, false
-		}
-		for _, c := range a[1:] {
-			switch {
-			case c == 'c':
-				return flags, i == len(sh)-1
-			case c == 'o':
-				if i+1 >= len(sh) {
-					return nil, false
-				}
-				i++
-				flags = append(flags, a[:1]+"o", sh[i])
-			case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-				flags = append(flags, a[:1]+string(c))
-			default:
-				return nil, false
-			}
-		}
-	}
-	return nil, false
+	const body = "\x00the RUN's text"
+	flags, script, hasC, ok := ast.ShellOptions(append(append([]string(nil), sh...), body))
+	return flags, ok && hasC && script == body
 }
 
 // program is a RUN as the checker sees it (nil when it cannot).
@@ -52,6 +32,16 @@ func program(d *ast.Document, ins *ast.Instruction) *equiv.Program {
 	s := d.Shell(ins)
 	if s == nil {
 		return nil
+	}
+	if s.ReadOnly != "" {
+		return nil
+	}
+	if s.Interp != nil {
+		// A heredoc fed to a shell: that shell's options, not the RUN's.
+		if path.Base(s.Interp[0]) == "zsh" {
+			return nil
+		}
+		return &equiv.Program{File: s.File, Flags: s.Flags}
 	}
 	sh := d.ShellOf(ins)
 	flags, ok := shellFlags(sh)

@@ -24,11 +24,17 @@ func NewScripts(d *ast.Document) *Scripts {
 	return &Scripts{d: d, m: map[*ast.Instruction]*ast.Script{}}
 }
 
+// Of is the shell analysis of a RUN (ast.Document.Shell) or, for an exec
+// form, what is known of its commands (ast.Document.Reading): a script
+// with ReadOnly set, whose spans must not be edited.
 func (s *Scripts) Of(ins *ast.Instruction) *ast.Script {
 	if sc, ok := s.m[ins]; ok {
 		return sc
 	}
 	sc := s.d.Shell(ins)
+	if sc == nil && ins.JSON {
+		sc, _ = s.d.Reading(ins)
+	}
 	s.m[ins] = sc
 	return sc
 }

@@ -89,6 +89,9 @@ func (c *cmRule) findings(r *cacheplan.Run) []transform.Finding {
 	mounted, dropped := c.DropRemovedByClean(r, mounted)
 	reports = append(reports, dropped...)
 	plan := c.EditPlan(r, mounted)
+	if plan.Refused != "" {
+		reports = append(reports, plan.Refused)
+	}
 	var out []transform.Finding
 	if len(plan.Edits) > 0 {
 		out = append(out, c.frontendGate(r, plan))

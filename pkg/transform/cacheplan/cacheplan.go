@@ -122,46 +122,8 @@ func (c *Plan) plan(ins *ast.Instruction) *Run {
 	if runIgnored(c.Doc, ins, transform.CacheMountsRule) {
 		r.Blocked = "ignored"
 	}
-	switch {
-	case ins.JSON && len(ins.Args) == 0:
+	if !c.read(r) {
 		return r
-	case ins.JSON:
-		words := make([]ast.Word, len(ins.Args))
-		for i, a := range ins.Args {
-			words[i] = ast.Word{Value: a, Lit: true}
-		}
-		r.Invs = FindInvocations(r.mctx, []ast.Command{{Name: ins.Args[0], Args: words}})
-		if r.Blocked == "" {
-			r.Blocked = "JSON-form RUN: not touched (the shell form can take a cache mount)"
-		}
-	default:
-		r.script = c.se.Shell(ins)
-		r.mctx.Script = r.script
-		if r.script == nil {
-			if c.Doc.IsPOSIX(ins) || len(ins.Args) == 0 {
-				return r
-			}
-			var cmds []ast.Command
-			fields := strings.Fields(ins.Args[0])
-			for i := range fields {
-				words := make([]ast.Word, 0, len(fields)-i)
-				for _, f := range fields[i:] {
-					words = append(words, ast.Word{Value: f, Lit: true})
-				}
-				cmds = append(cmds, ast.Command{Name: fields[i], Args: words})
-			}
-			if invs := FindInvocations(r.mctx, cmds); len(invs) > 0 {
-				r.Invs = invs[:1]
-			}
-			if r.Blocked == "" {
-				r.Blocked = "RUN under a non-POSIX SHELL: not touched"
-			}
-		} else {
-			r.Invs = FindInvocations(r.mctx, r.script.Commands)
-			if len(r.Invs) > 0 && r.Blocked == "" && r.script.Background {
-				r.Blocked = "RUN that starts a command in the background (`&`): not touched"
-			}
-		}
 	}
 	r.Invs = c.partsOn(ins, r.Invs)
 	if len(r.Invs) == 0 {
@@ -184,6 +146,63 @@ func (c *Plan) plan(ins *ast.Instruction) *Run {
 		c.resolve(r, inv)
 	}
 	return r
+}
+
+// read finds the package managers a RUN runs: from its script, or from
+// what is known of an exec form or a heredoc run by an interpreter
+// (ast.Document.Reading). A RUN dfopt cannot read is blocked, and its
+// managers are guessed from its words only to say so. false: nothing
+// more to plan.
+func (c *Plan) read(r *Run) bool {
+	ins := r.Ins
+	sc, why := c.Doc.Reading(ins)
+	switch {
+	case ins.JSON && !c.Doc.IsPOSIX(ins) && why == "":
+		// Where the cache directories are is known for Linux images.
+		sc, why = nil, "JSON-form RUN in a stage whose shell is not POSIX (a Windows image, a SHELL such as PowerShell): not touched"
+	case sc == nil && why == "" && !ins.JSON && !c.Doc.IsPOSIX(ins):
+		why = "RUN under a non-POSIX SHELL: not touched"
+	}
+	if sc != nil && why == "" {
+		r.script = sc
+		r.mctx.Script = sc
+		r.Invs = FindInvocations(r.mctx, sc.Commands)
+		if len(r.Invs) > 0 && r.Blocked == "" && sc.Background {
+			r.Blocked = "RUN that starts a command in the background (`&`): not touched"
+		}
+		return true
+	}
+	if why == "" {
+		return false
+	}
+	if invs := FindInvocations(r.mctx, guessCommands(ins)); len(invs) > 0 {
+		r.Invs = invs[:1]
+	}
+	if r.Blocked == "" {
+		r.Blocked = why
+	}
+	return true
+}
+
+// guessCommands reads every word of a RUN dfopt cannot read as the start
+// of a command, to name the package managers it may run.
+func guessCommands(ins *ast.Instruction) []ast.Command {
+	text := strings.Join(ins.Args, " ")
+	if len(ins.Heredocs) > 0 {
+		text = ins.Heredocs[0].Content
+	}
+	fields := strings.FieldsFunc(text, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/:=+-", r))
+	})
+	var cmds []ast.Command
+	for i := range fields {
+		words := make([]ast.Word, 0, len(fields)-i)
+		for _, f := range fields[i:] {
+			words = append(words, ast.Word{Value: f, Lit: true})
+		}
+		cmds = append(cmds, ast.Command{Name: fields[i], Args: words})
+	}
+	return cmds
 }
 
 // runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins.

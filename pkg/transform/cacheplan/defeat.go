@@ -125,7 +125,7 @@ func (c *Plan) DropRemovedByClean(r *Run, mounted []*Use) ([]*Use, []string) {
 			kept := mounted[:0:0]
 			for _, u := range mounted {
 				if u.Manager == inv.Manager && containsInt(removes, specIndex(u)) {
-					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.Manager.Name, u.Key, transform.CommandText(c.Doc, inv.Cmd), c.Pass.InputLine(r.Ins.StartLine)))
+					notes = append(notes, fmt.Sprintf("%s (%s): `%s` in the RUN at line %d removes the directory, which would fail on the mount point, and cannot be taken out", u.Manager.Name, u.Key, r.commandText(c.Doc, inv.Cmd), c.Pass.InputLine(r.Ins.StartLine)))
 					changed = true
 					continue
 				}

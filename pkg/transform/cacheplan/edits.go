@@ -23,6 +23,9 @@ type CacheEdits struct {
 	replaced []string
 	keepNote string
 	Edits    []emit.Edit
+	// Refused says why a RUN whose text dfopt cannot edit (an exec form, a
+	// Python heredoc) gets no mount: the mount alone would not work.
+	Refused string
 }
 
 // What names the managers and directories of the added mounts: "go (/go/pkg/mod)".
@@ -81,11 +84,42 @@ func (c *Plan) EditPlan(r *Run, mounted []*Use) *CacheEdits {
 	plan.keepNote = c.managerOptions(r, keys, func(e emit.Edit, replace string) {
 		opts = append(opts, cmOpt{e: e, replace: replace, required: true})
 	})
+	if why := readOnlyRefusal(r, opts); why != "" {
+		plan.Refused = plan.What() + ": " + why
+		plan.added = nil
+		return plan
+	}
 	if len(flags) > 0 {
 		opts[0].e = fitLine(c.Doc, r.Ins, flags, opts)
 	}
 	c.keepValid(r, plan, fitEdits(opts))
 	return plan
+}
+
+// readOnlyRefusal says why the edits of a RUN whose commands are not in
+// its text as shell (ast.Script.ReadOnly) cannot be made: a mount flag
+// goes on any RUN, but removing what defeats the cache or adding a
+// manager's options would be edits inside its JSON array or script.
+func readOnlyRefusal(r *Run, opts []cmOpt) string {
+	if r.script == nil || r.script.ReadOnly == "" {
+		return ""
+	}
+	var need []string
+	for _, o := range opts {
+		switch {
+		case o.mount:
+		case len(o.what) > 1 && strings.Contains(r.script.Text, o.what):
+			need = append(need, "removing `"+o.what+"`")
+		case strings.TrimSpace(o.e.New) != "":
+			need = append(need, "adding `"+strings.TrimSpace(o.e.New)+"`")
+		default:
+			need = append(need, "removing what empties the cache")
+		}
+	}
+	if len(need) == 0 {
+		return ""
+	}
+	return "the mount works only with " + strings.Join(Dedupe(need), ", ") + ", an edit inside " + r.script.ReadOnly + " that dfopt does not make"
 }
 
 // fitLine is the mount edit (opts[0]) that keeps the RUN's first line
@@ -180,7 +214,7 @@ func (c *Plan) defeatRemovals(r *Run, keys []string, byManager map[*Manager]bool
 				continue
 			}
 			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, transform.CommandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
+				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, r.commandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
 		}
@@ -237,7 +271,7 @@ func (c *Plan) rmRemovals(r *Run, keys []string) []cmOpt {
 		}
 		if len(hits) == len(rm.args) {
 			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); ok {
-				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, transform.CommandText(c.Doc, rm.cmd)), required: required})
+				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, r.commandText(c.Doc, rm.cmd)), required: required})
 				continue
 			}
 		}
@@ -423,4 +457,17 @@ func Dedupe(list []string) []string {
 		}
 	}
 	return out
+}
+
+// commandText is a command of the RUN as written, or, for a script not
+// in the file as written (ast.Script.ReadOnly), its words.
+func (r *Run) commandText(d *ast.Document, cmd *ast.Command) string {
+	if r.script == nil || r.script.ReadOnly == "" {
+		return transform.CommandText(d, cmd)
+	}
+	words := make([]string, len(cmd.Args))
+	for i, w := range cmd.Args {
+		words[i] = w.Value
+	}
+	return strings.Join(words, " ")
 }

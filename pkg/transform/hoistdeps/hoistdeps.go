@@ -144,6 +144,9 @@ func plainPath(p string) bool {
 func stepText(d *ast.Document, sc *ast.Script, s *syntax.Stmt) string {
 	sp := transform.StmtSpan(sc, s)
 	t := strings.Join(strings.Fields(string(d.Src[sp.Start:sp.End])), " ")
+	if sc.ReadOnly != "" { // an exec form: its words, not its JSON
+		t = transform.RawWord(sc, s)
+	}
 	if len(t) > 50 {
 		t = t[:47] + "…"
 	}

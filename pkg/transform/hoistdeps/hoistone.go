@@ -57,7 +57,7 @@ func (h *hoister) hoistOne(st *ast.Stage, fc *fullCopy, fe *movespkg.FreeEnv, fr
 		return 0, false
 	}
 	h.dependencyBody(x)
-	if !h.verdict(x) {
+	if !h.verdict(x) || !h.execWhole(x) {
 		return 0, false
 	}
 	moved := h.hoistEdits(x)
