@@ -9,6 +9,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/apthygiene"
 	"github.com/dfopt/dfopt/pkg/transform/cachemounts"
+	"github.com/dfopt/dfopt/pkg/transform/copychmod"
 	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
 	"github.com/dfopt/dfopt/pkg/transform/hoistdeps"
 	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
@@ -26,6 +27,10 @@ var Rules = []*transform.Transform{
 	// Before hoist-deps: the manifests hoist-deps copies are checked
 	// against the ignore file here too.
 	dockerignore.Rule,
+	// Folds `RUN chmod` into the COPY before it, before the rules that
+	// move and merge RUNs: they then see one step less, and a chmod
+	// merged into another RUN would no longer lead it.
+	copychmod.Rule,
 	// Copies the manifests and installs the dependencies before the
 	// sources are copied.
 	hoistdeps.Rule,
