@@ -8,6 +8,7 @@ package chain
 import (
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/apthygiene"
+	"github.com/dfopt/dfopt/pkg/transform/buildsecrets"
 	"github.com/dfopt/dfopt/pkg/transform/cachemounts"
 	"github.com/dfopt/dfopt/pkg/transform/copychmod"
 	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
@@ -36,6 +37,11 @@ var Rules = []*transform.Transform{
 	hoistdeps.Rule,
 	// Moves steps that do not read the copied files above the COPY.
 	reorder.Rule,
+	// After hoist-deps, whose manifest COPY may bring .npmrc along: the
+	// credentials file then leaves that COPY and the hoisted install
+	// reads it from a secret mount. Before merge-runs, so that a RUN it
+	// empties is gone before RUNs are merged.
+	buildsecrets.Rule,
 	// apt-get update/install in one RUN, --no-install-recommends, lists
 	// removed; before merge-runs, which then sees the RUNs it leaves.
 	apthygiene.Rule,
