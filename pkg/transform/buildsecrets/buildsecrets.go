@@ -155,7 +155,7 @@ func scanUses(p *transform.Pass, envs []ast.StageEnv, cf *credFile) uses {
 			u.run(d, &envs[x.Index], x, cf)
 		case "copy", "add":
 			if copiedAgain(p, &envs[x.Index], x, cf) {
-				u.note = fmt.Sprintf("; the COPY on line %d may copy %s into the image again: keep it out with .dockerignore", x.StartLine, cf.file.Name)
+				u.note = fmt.Sprintf("; the COPY on line %d may copy %s into the image again (keep it out with .dockerignore if no later step needs it)", x.StartLine, cf.file.Name)
 				return u
 			}
 		case "cmd", "entrypoint":

@@ -142,7 +142,7 @@ func writesTo(d *ast.Document, env *ast.StageEnv, sc *ast.Script, x *ast.Instruc
 			return why == ""
 		}
 		v := transform.RawWord(sc, r.Word)
-		if strings.Contains(v, cf.file.Name) && (r.Op == syntax.RdrOut || r.Op == syntax.AppOut || r.Op == syntax.ClbOut || r.Op == syntax.RdrAll || r.Op == syntax.AppAll) {
+		if strings.Contains(v, cf.file.Name) && (r.Op == syntax.RdrOut || r.Op == syntax.AppOut || r.Op == syntax.RdrClob || r.Op == syntax.RdrAll || r.Op == syntax.AppAll) {
 			why = fmt.Sprintf("the RUN on line %d writes it (`> %s`)", x.StartLine, v)
 		}
 		return why == ""

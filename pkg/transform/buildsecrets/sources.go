@@ -115,7 +115,7 @@ func writtenFiles(d *ast.Document, env *ast.StageEnv, ins *ast.Instruction) []*c
 		name, _ := transform.LitWord(call.Args[0])
 		r := st.Stmt.Redirs[0]
 		target, lit := transform.LitWord(r.Word)
-		if name != "echo" && name != "printf" || !lit || r.Op != syntax.RdrOut && r.Op != syntax.ClbOut {
+		if name != "echo" && name != "printf" || !lit || r.Op != syntax.RdrOut && r.Op != syntax.RdrClob {
 			continue
 		}
 		f, installs, ok := tools.SecretFileNamed(path.Base(target))
