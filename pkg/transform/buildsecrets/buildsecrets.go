@@ -154,9 +154,12 @@ func scanUses(p *transform.Pass, envs []ast.StageEnv, cf *credFile) uses {
 		case "run":
 			u.run(d, &envs[x.Index], x, cf)
 		case "copy", "add":
-			if copiedAgain(p, &envs[x.Index], x, cf) {
+			again, certain := copiedAgain(p, &envs[x.Index], x, cf)
+			if again && u.note == "" {
 				u.note = fmt.Sprintf("; the COPY on line %d may copy %s into the image again (keep it out with .dockerignore if no later step needs it)", x.StartLine, cf.file.Name)
-				return u
+			}
+			if certain {
+				return u // later steps read the copy it makes, as before
 			}
 		case "cmd", "entrypoint":
 			if r := readerIn(d, x, nil, cf); r != "" {
@@ -170,23 +173,27 @@ func scanUses(p *transform.Pass, envs []ast.StageEnv, cf *credFile) uses {
 	return u
 }
 
-// copiedAgain reports whether a later COPY writes the file again: the
-// build context copied whole into its folder, holding the file.
-func copiedAgain(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction, cf *credFile) bool {
+// copiedAgain reports whether a later COPY may write the file again (the
+// build context copied whole into its folder), and whether it does for
+// certain (the context on disk holds the file and keeps it).
+func copiedAgain(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction, cf *credFile) (again, certain bool) {
 	if len(x.Args) < 2 || x.Flag("from") != nil {
-		return false
+		return false, false
 	}
 	dest := env.Resolve(x.Args[len(x.Args)-1], p.Doc.Escape)
 	for _, s := range x.Args[:len(x.Args)-1] {
 		rel := transform.Clean(s)
 		if rel == "" && dest == path.Dir(cf.path) {
-			return p.Context == nil || p.Context.Exists(cf.file.Name)
+			if p.Context == nil {
+				return true, false
+			}
+			return p.Context.Exists(cf.file.Name), p.Context.Exists(cf.file.Name)
 		}
 		if path.Join(dest, path.Base(rel)) == cf.path {
-			return true
+			return true, p.Context != nil && p.Context.Exists(rel)
 		}
 	}
-	return false
+	return false, false
 }
 
 // laterStages says why a stage built on this one, or a COPY --from of

@@ -57,6 +57,7 @@ func TestFold(t *testing.T) {
 			"FROM a\nCOPY --chmod=775 x.sh /bin/x\n", map[string]os.FileMode{"x.sh": 0o664}},
 		{"relative to WORKDIR", "FROM a\nWORKDIR /app\nCOPY x.sh bin/\nENV A=1\nRUN chmod 755 bin/x.sh\n",
 			"FROM a\nWORKDIR /app\nCOPY --chmod=755 x.sh bin/\nENV A=1\n", sh},
+		{"a file of a copied folder", "FROM a\nCOPY . /app\nRUN chmod +x /app/x.sh\n", "", sh},
 		{"another stage", "FROM a AS b\nCOPY x.sh /bin/x\nFROM b\nRUN chmod 755 /bin/x\n", "", sh},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -26,6 +26,9 @@ type copyWrites struct {
 	dest  string // the resolved destination
 	files []written
 	why   string
+	// folder: a source is a folder (the build context itself, `dir/`, or
+	// a folder of the context on disk).
+	folder bool
 }
 
 // writesOf reads the files a COPY writes from the instruction and the
@@ -65,6 +68,9 @@ func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrit
 			return cw
 		}
 		w := written{src: transform.Clean(v)}
+		if w.src == "" || strings.HasSuffix(v, "/") || p.Context != nil && isDir(p.Context, w.src) {
+			cw.folder = true
+		}
 		target := path.Join(cw.dest, path.Base(w.src))
 		w.dests = []string{target}
 		if len(srcs) == 1 && !strings.HasSuffix(rawDest, "/") {
@@ -102,6 +108,11 @@ func contextMode(c *transform.BuildContext, rel string) (int, string) {
 		return 0, rel + " is not a regular file"
 	}
 	return int(st.Mode().Perm()), ""
+}
+
+func isDir(c *transform.BuildContext, rel string) bool {
+	st, err := os.Stat(filepath.Join(c.Dir, filepath.FromSlash(rel)))
+	return err == nil && st.IsDir()
 }
 
 // writes reports whether the COPY writes p for certain, and whether it
@@ -145,6 +156,16 @@ func writer(p *transform.Pass, envs []ast.StageEnv, seen map[*ast.Instruction]*c
 				w := writesOf(p, &envs[x.Index], x)
 				cw = &w
 				seen[x] = cw
+			}
+			if cw.folder {
+				_, under := ast.RelPath(cw.dest, target)
+				switch {
+				case target == cw.dest:
+					return cw, nil, "the COPY copies a folder: --chmod would give every file and folder in it one mode, which dfopt does not prove equal to what chmod gives"
+				case under || !ast.IsAbsPath(cw.dest):
+					return nil, nil, "" // a file of a copied folder: --chmod would change them all
+				}
+				continue
 			}
 			w, may := cw.writes(target)
 			switch {
