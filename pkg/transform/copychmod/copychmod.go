@@ -201,6 +201,13 @@ func copyModes(calls []chmodCall) (map[*ast.Instruction]*copyFix, []string) {
 				if w.mode != 0o644 && w.mode != 0o755 && !symbolicFree(calls) && ins.Flag("chmod") == nil {
 					f.unsafe = fmt.Sprintf("%s has mode %04o in the build context, which another checkout may not give", w.src, w.mode)
 				}
+				dirMode := 0o755 // the mode of the folders a COPY makes
+				if old := ins.Flag("chmod"); old != nil {
+					dirMode = w.mode
+				}
+				if m != dirMode && cw.unsure != "" && f.unsafe == "" {
+					f.unsafe = fmt.Sprintf("BuildKit gives the folders a COPY creates its --chmod mode too, and %s may not exist before the COPY", cw.unsure)
+				}
 			}
 			if f == nil {
 				break

@@ -12,6 +12,10 @@ import (
 // runRule runs copy-chmod alone (unsafe fixes too) on a Dockerfile whose
 // context holds the files given with their modes.
 func runRule(t *testing.T, src string, files map[string]os.FileMode) string {
+	return runRuleSafe(t, src, files, true)
+}
+
+func runRuleSafe(t *testing.T, src string, files map[string]os.FileMode, unsafe bool) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, mode := range files {
@@ -23,7 +27,7 @@ func runRule(t *testing.T, src string, files map[string]os.FileMode) string {
 	df := filepath.Join(dir, "Dockerfile")
 	bctx, err := transform.NewBuildContext(dir, df)
 	require.NoError(t, err)
-	c := &transform.Chain{Transforms: []*transform.Transform{Rule}, Options: transform.Options{Unsafe: true, Syntax: "never"}}
+	c := &transform.Chain{Transforms: []*transform.Transform{Rule}, Options: transform.Options{Unsafe: unsafe, Syntax: "never"}}
 	res, err := c.Run(df, []byte(src), bctx)
 	require.NoError(t, err)
 	return string(res.Out)
@@ -67,5 +71,25 @@ func TestFold(t *testing.T) {
 			}
 			require.Equal(t, want, runRule(t, tc.in, tc.files))
 		})
+	}
+}
+
+// TestCreatedFolders: BuildKit gives the folders a COPY creates the
+// --chmod mode too, so a mode other than 0755 into a folder that may not
+// exist yet is an unsafe fix.
+func TestCreatedFolders(t *testing.T) {
+	sh := map[string]os.FileMode{"x.sh": 0o644}
+	for _, tc := range []struct{ in, want string }{
+		{"FROM a\nCOPY x.sh /opt/app/x\nRUN chmod 750 /opt/app/x\n", ""},
+		{"FROM a\nCOPY x.sh /opt/app/x\nRUN chmod 755 /opt/app/x\n", "FROM a\nCOPY --chmod=755 x.sh /opt/app/x\n"},
+		{"FROM a\nWORKDIR /opt/app\nCOPY x.sh ./x\nRUN chmod 750 x\n", "FROM a\nWORKDIR /opt/app\nCOPY --chmod=750 x.sh ./x\n"},
+		{"FROM a\nCOPY x.sh /x\nRUN chmod 700 /x\n", "FROM a\nCOPY --chmod=700 x.sh /x\n"},
+		{"FROM a\nCOPY --chmod=600 x.sh /opt/x\nRUN chmod 700 /opt/x\n", ""},
+	} {
+		want := tc.want
+		if want == "" {
+			want = tc.in
+		}
+		require.Equal(t, want, runRuleSafe(t, tc.in, sh, false), tc.in)
 	}
 }

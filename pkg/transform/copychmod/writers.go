@@ -26,6 +26,10 @@ type copyWrites struct {
 	dest  string // the resolved destination
 	files []written
 	why   string
+	// unsure names a folder the COPY writes into that may not exist
+	// before it ("" when each one does): BuildKit gives the folders a COPY
+	// creates the --chmod mode too (moby/buildkit#5943).
+	unsure string
 	// folder: a source is a folder (the build context itself, `dir/`, or
 	// a folder of the context on disk).
 	folder bool
@@ -85,8 +89,32 @@ func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrit
 		}
 		w.mode = base
 		cw.files = append(cw.files, w)
+		if dir := path.Dir(w.dests[0]); cw.unsure == "" && !existingDir(d, x, dir) {
+			cw.unsure = dir
+		}
 	}
 	return cw
+}
+
+// existingDir reports whether a folder exists before the COPY for
+// certain: the root, or a WORKDIR of the stage before it (WORKDIR makes
+// its folder and every folder above it).
+func existingDir(d *ast.Document, x *ast.Instruction, dir string) bool {
+	if dir == "/" {
+		return true
+	}
+	envs := d.Envs()
+	for _, y := range d.Stages[x.Stage].Instructions {
+		if y.Index >= x.Index {
+			break
+		}
+		if w := transform.WorkdirAfter(d, envs, y); w != "" && ast.IsAbsPath(w) {
+			if _, in := ast.RelPath(dir, w); in {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // contextMode is the permission bits of a regular file of the build
