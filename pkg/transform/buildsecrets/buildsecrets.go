@@ -98,7 +98,7 @@ func finding(p *transform.Pass, envs []ast.StageEnv, se *stage.Env, cf *credFile
 			flag += ",mode=0444" // the install's user must read it, as it read the copied file
 		}
 		edits = append(edits, transform.MountEdit(d, r, []string{flag}))
-		lines = append(lines, fmt.Sprint(r.StartLine))
+		lines = append(lines, fmt.Sprint(p.InputLine(r.StartLine)))
 	}
 	edits = append(edits, u.rms...)
 	sort.Slice(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
@@ -138,13 +138,14 @@ type uses struct {
 	rmLines  []string
 	why      string // another reader: no fix
 	note     string // what the finding adds
+	p        *transform.Pass
 }
 
 // scanUses walks the instructions after the file is written, in its
 // stage, and the stages that build on it or copy from it.
 func scanUses(p *transform.Pass, envs []ast.StageEnv, cf *credFile) uses {
 	d := p.Doc
-	var u uses
+	u := uses{p: p}
 	st := d.Stages[cf.at.Stage]
 	for _, x := range st.Instructions {
 		if x.Index <= cf.at.Index || u.why != "" {
@@ -156,19 +157,19 @@ func scanUses(p *transform.Pass, envs []ast.StageEnv, cf *credFile) uses {
 		case "copy", "add":
 			again, certain := copiedAgain(p, &envs[x.Index], x, cf)
 			if again && u.note == "" {
-				u.note = fmt.Sprintf("; the COPY on line %d may copy %s into the image again (keep it out with .dockerignore if no later step needs it)", x.StartLine, cf.file.Name)
+				u.note = fmt.Sprintf("; the COPY on line %d may copy %s into the image again (keep it out with .dockerignore if no later step needs it)", p.InputLine(x.StartLine), cf.file.Name)
 			}
 			if certain {
 				return u // later steps read the copy it makes, as before
 			}
 		case "cmd", "entrypoint":
 			if r := readerIn(d, x, nil, cf); r != "" {
-				u.why = fmt.Sprintf("%s reads it at run time (line %d)", r, x.StartLine)
+				u.why = fmt.Sprintf("%s reads it at run time (line %d)", r, p.InputLine(x.StartLine))
 			}
 		}
 	}
 	if u.why == "" {
-		u.why = laterStages(d, st, cf)
+		u.why = laterStages(p, st, cf)
 	}
 	return u
 }
@@ -198,10 +199,11 @@ func copiedAgain(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction, cf *c
 
 // laterStages says why a stage built on this one, or a COPY --from of
 // it, may read the file ("" when none does).
-func laterStages(d *ast.Document, st *ast.Stage, cf *credFile) string {
+func laterStages(p *transform.Pass, st *ast.Stage, cf *credFile) string {
+	d := p.Doc
 	for _, o := range d.Stages[st.Index+1:] {
 		if o.Base != "" && d.StageByName(o.Base) == st {
-			return fmt.Sprintf("the stage on line %d builds on this one", o.From.StartLine)
+			return fmt.Sprintf("the stage on line %d builds on this one", p.InputLine(o.From.StartLine))
 		}
 		for _, x := range o.Instructions {
 			f := x.Flag("from")
@@ -210,7 +212,7 @@ func laterStages(d *ast.Document, st *ast.Stage, cf *credFile) string {
 			}
 			for _, s := range x.Args[:len(x.Args)-1] {
 				if _, in := ast.RelPath(path.Clean(s), cf.path); in || !ast.IsAbsPath(s) {
-					return fmt.Sprintf("the COPY --from on line %d may copy it into another stage", x.StartLine)
+					return fmt.Sprintf("the COPY --from on line %d may copy it into another stage", p.InputLine(x.StartLine))
 				}
 			}
 		}

@@ -17,11 +17,11 @@ func (u *uses) run(d *ast.Document, env *ast.StageEnv, x *ast.Instruction, cf *c
 	sc := d.Shell(x)
 	if sc == nil {
 		if strings.Contains(x.Logical(), cf.file.Name) {
-			u.why = fmt.Sprintf("the RUN on line %d names it", x.StartLine)
+			u.why = fmt.Sprintf("the RUN on line %d names it", u.p.InputLine(x.StartLine))
 		}
 		return
 	}
-	if w := writesTo(d, env, sc, x, cf); w != "" {
+	if w := writesTo(u.p, sc, x, cf); w != "" {
 		u.why = w
 		return
 	}
@@ -39,10 +39,10 @@ func (u *uses) run(d *ast.Document, env *ast.StageEnv, x *ast.Instruction, cf *c
 				return
 			}
 			u.rms = append(u.rms, e)
-			u.rmLines = append(u.rmLines, fmt.Sprint(x.StartLine))
+			u.rmLines = append(u.rmLines, fmt.Sprint(u.p.InputLine(x.StartLine)))
 		default:
 			if r := readerIn(d, x, c, cf); r != "" {
-				u.why = fmt.Sprintf("%s on line %d reads it too", r, x.StartLine)
+				u.why = fmt.Sprintf("%s on line %d reads it too", r, u.p.InputLine(x.StartLine))
 				return
 			}
 		}
@@ -134,7 +134,7 @@ func removesOnly(d *ast.Document, env *ast.StageEnv, args []*syntax.Word, cf *cr
 
 // writesTo names a redirection of a later RUN that writes the file (the
 // install would read what it wrote, and the mount is read-only).
-func writesTo(d *ast.Document, env *ast.StageEnv, sc *ast.Script, x *ast.Instruction, cf *credFile) string {
+func writesTo(p *transform.Pass, sc *ast.Script, x *ast.Instruction, cf *credFile) string {
 	why := ""
 	syntax.Walk(sc.File, func(n syntax.Node) bool {
 		r, ok := n.(*syntax.Redirect)
@@ -143,7 +143,7 @@ func writesTo(d *ast.Document, env *ast.StageEnv, sc *ast.Script, x *ast.Instruc
 		}
 		v := transform.RawWord(sc, r.Word)
 		if strings.Contains(v, cf.file.Name) && (r.Op == syntax.RdrOut || r.Op == syntax.AppOut || r.Op == syntax.RdrClob || r.Op == syntax.RdrAll || r.Op == syntax.AppAll) {
-			why = fmt.Sprintf("the RUN on line %d writes it (`> %s`)", x.StartLine, v)
+			why = fmt.Sprintf("the RUN on line %d writes it (`> %s`)", p.InputLine(x.StartLine), v)
 		}
 		return why == ""
 	})

@@ -147,7 +147,7 @@ type copyFix struct {
 
 // fold decides which COPYs take the chmods' mode and writes the edits.
 func fold(p *transform.Pass, ins *ast.Instruction, sc *ast.Script, calls []chmodCall, steps int) []transform.Finding {
-	fixes, whys := copyModes(calls)
+	fixes, whys := copyModes(p, calls)
 	var out []transform.Finding
 	for _, why := range whys {
 		out = append(out, p.Finding(Name, ins, why))
@@ -164,7 +164,7 @@ func fold(p *transform.Pass, ins *ast.Instruction, sc *ast.Script, calls []chmod
 
 // copyModes groups the chmods' targets by the COPY that wrote them and
 // keeps the COPYs whose every file ends with one mode.
-func copyModes(calls []chmodCall) (map[*ast.Instruction]*copyFix, []string) {
+func copyModes(p *transform.Pass, calls []chmodCall) (map[*ast.Instruction]*copyFix, []string) {
 	final := map[*written]int{}
 	byCopy := map[*ast.Instruction]*copyWrites{}
 	var whys []string
@@ -172,7 +172,7 @@ func copyModes(calls []chmodCall) (map[*ast.Instruction]*copyFix, []string) {
 		for _, t := range c.paths {
 			switch {
 			case t.why != "" && t.cw != nil:
-				whys = append(whys, fmt.Sprintf("`%s` could be COPY --chmod on line %d, but %s", c.text, t.cw.ins.StartLine, t.why))
+				whys = append(whys, fmt.Sprintf("`%s` could be COPY --chmod on line %d, but %s", c.text, p.InputLine(t.cw.ins.StartLine), t.why))
 			case t.file != nil:
 				cur, ok := final[t.file]
 				if !ok {
@@ -191,10 +191,10 @@ func copyModes(calls []chmodCall) (map[*ast.Instruction]*copyFix, []string) {
 			m, ok := final[w]
 			switch {
 			case !ok:
-				whys = append(whys, fmt.Sprintf("the COPY on line %d also writes %s, which the chmod does not change: not folded into COPY --chmod", ins.StartLine, w.src))
+				whys = append(whys, fmt.Sprintf("the COPY on line %d also writes %s, which the chmod does not change: not folded into COPY --chmod", p.InputLine(ins.StartLine), w.src))
 				f = nil
 			case f != nil && f.mode >= 0 && f.mode != m:
-				whys = append(whys, fmt.Sprintf("the chmod gives the files of the COPY on line %d different modes: not folded into COPY --chmod", ins.StartLine))
+				whys = append(whys, fmt.Sprintf("the chmod gives the files of the COPY on line %d different modes: not folded into COPY --chmod", p.InputLine(ins.StartLine)))
 				f = nil
 			case f != nil:
 				f.mode = m
@@ -250,7 +250,7 @@ func fixFinding(p *transform.Pass, run *ast.Instruction, calls []chmodCall, fixe
 		} else {
 			edits = append(edits, transform.MountEdit(d, f.cw.ins, []string{flag}))
 		}
-		done = append(done, fmt.Sprintf("COPY %s (line %d)", flag, f.cw.ins.StartLine))
+		done = append(done, fmt.Sprintf("COPY %s (line %d)", flag, p.InputLine(f.cw.ins.StartLine)))
 		if f.unsafe != "" {
 			unsafe = append(unsafe, f.unsafe)
 		}

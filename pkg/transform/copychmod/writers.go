@@ -48,7 +48,7 @@ func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrit
 	cw.dest = env.Resolve(rawDest, d.Escape)
 	switch {
 	case x.Cmd == "add":
-		cw.why = fmt.Sprintf("the file comes from ADD (line %d), which may fetch a URL or unpack an archive: only COPY takes --chmod here", x.StartLine)
+		cw.why = fmt.Sprintf("the file comes from ADD (line %d), which may fetch a URL or unpack an archive: only COPY takes --chmod here", p.InputLine(x.StartLine))
 	case x.Flag("from") != nil:
 		cw.why = "the COPY copies from another stage or image, whose file kinds and modes dfopt does not read"
 	case x.Flag("parents") != nil || x.Flag("exclude") != nil:
@@ -176,7 +176,7 @@ func writer(p *transform.Pass, envs []ast.StageEnv, seen map[*ast.Instruction]*c
 		switch x.Cmd {
 		case "run":
 			if between == "" {
-				between = fmt.Sprintf("the RUN at line %d runs between the COPY and the chmod", x.StartLine)
+				between = fmt.Sprintf("the RUN at line %d runs between the COPY and the chmod", p.InputLine(x.StartLine))
 			}
 		case "copy", "add":
 			cw := seen[x]
