@@ -32,7 +32,7 @@ const Name = "build-secrets"
 // `npx`, the CMD at run time, another stage copying it) is only reported.
 var Rule = &transform.Transform{
 	Name:   Name,
-	Doc:    "unsafe: move credentials files (.npmrc, pip.conf, .netrc, …) that only installs read into `RUN --mount=type=secret` on those installs",
+	Doc:    "move credentials files (.npmrc, pip.conf, .netrc, …) that only installs read into `RUN --mount=type=secret` on those installs",
 	Unsafe: true,
 	Run:    run,
 }

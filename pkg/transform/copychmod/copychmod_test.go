@@ -62,6 +62,7 @@ func TestFold(t *testing.T) {
 		{"relative to WORKDIR", "FROM a\nWORKDIR /app\nCOPY x.sh bin/\nENV A=1\nRUN chmod 755 bin/x.sh\n",
 			"FROM a\nWORKDIR /app\nCOPY --chmod=755 x.sh bin/\nENV A=1\n", sh},
 		{"a file of a copied folder", "FROM a\nCOPY . /app\nRUN chmod +x /app/x.sh\n", "", sh},
+		{"COPY into the WORKDIR", "FROM a\nWORKDIR /w\nCOPY x.sh .\nRUN chmod -R a+w /w\n", "", sh},
 		{"another stage", "FROM a AS b\nCOPY x.sh /bin/x\nFROM b\nRUN chmod 755 /bin/x\n", "", sh},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

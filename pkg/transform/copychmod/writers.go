@@ -30,6 +30,9 @@ type copyWrites struct {
 	// before it ("" when each one does): BuildKit gives the folders a COPY
 	// creates the --chmod mode too (moby/buildkit#5943).
 	unsure string
+	// intoDir: the destination is a folder the sources go into (not a
+	// file name).
+	intoDir bool
 	// folder: a source is a folder (the build context itself, `dir/`, or
 	// a folder of the context on disk).
 	folder bool
@@ -57,6 +60,7 @@ func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrit
 		cw.why = "the COPY's destination is not a known path"
 	}
 	srcs := x.Args[:len(x.Args)-1]
+	cw.intoDir = len(srcs) > 1 || strings.HasSuffix(rawDest, "/") || path.Base(rawDest) == "." || existingDir(d, x, cw.dest)
 	base := 0o644
 	if f := x.Flag("chmod"); f != nil {
 		m, ok := parseMode(f.Value)
@@ -77,7 +81,7 @@ func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrit
 		}
 		target := path.Join(cw.dest, path.Base(w.src))
 		w.dests = []string{target}
-		if len(srcs) == 1 && !strings.HasSuffix(rawDest, "/") {
+		if !cw.intoDir {
 			w.dests = []string{cw.dest, target}
 		}
 		mode, why := contextMode(p.Context, w.src)
@@ -155,6 +159,9 @@ func (cw copyWrites) writes(p string) (exact *written, may bool) {
 	}
 	if cw.why != "" {
 		_, under := ast.RelPath(cw.dest, p)
+		if p == cw.dest && cw.intoDir {
+			under = false // the folder itself: the COPY writes into it
+		}
 		return nil, under || !ast.IsAbsPath(cw.dest)
 	}
 	return nil, false
