@@ -118,12 +118,19 @@ func isAbout(d *ast.Document, ins *ast.Instruction, f transform.Finding) bool {
 		return ins.Cmd == "copy" || ins.Cmd == "add"
 	case "multi-stage":
 		return ins.Cmd == "from"
+	case "copy-chmod":
+		return ins.Cmd == "run" // the chmod that goes
+	case "build-secrets":
+		return ins.Cmd == "copy" || ins.Cmd == "run" // what writes the file
 	case "syntax-header":
 		if m := usedAt.FindStringSubmatch(f.Message); m != nil {
 			return m[1] == strconv.Itoa(f.Line)
 		}
 		if strings.Contains(f.Message, ", which cache-mounts adds") {
 			return ins.Cmd == "run"
+		}
+		if strings.Contains(f.Message, ", which copy-chmod adds") {
+			return ins.Cmd == "copy"
 		}
 		for what, sign := range map[string]string{"a heredoc": "<<", "ADD of a git repository": "ADD", " --": ""} {
 			if i := strings.Index(f.Message, what); i >= 0 {

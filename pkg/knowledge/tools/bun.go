@@ -4,7 +4,8 @@ package tools
 func init() {
 	Register(&Tool{
 		Name: "bun", Family: "pnpm/bun", Rank: 80,
-		Progs: []string{"bun"},
+		Progs:   []string{"bun"},
+		Secrets: &Secrets{Files: []SecretFile{{Name: ".npmrc", Marker: npmrcAuth}}, Also: []string{"bunx"}},
 		Command: Spec{
 			Uses: []string{"install", "i", "add", "a", "update"},
 		},

@@ -14,7 +14,8 @@ var cargo *Tool
 func init() {
 	cargo = Register(&Tool{
 		Name: "cargo", Family: "cargo", Rank: 100,
-		Progs: []string{"cargo"},
+		Progs:   []string{"cargo"},
+		Secrets: &Secrets{Files: []SecretFile{{Name: "credentials.toml"}, {Name: "credentials"}}},
 		Command: Spec{
 			Valued: []string{"--manifest-path", "-p", "--package", "--target", "-j", "--jobs", "--profile", "-F", "--features",
 				"--bin", "--example", "--test", "--bench", "--target-dir", "--color", "-Z", "--config", "--message-format",

@@ -15,7 +15,8 @@ var composer *Tool
 func init() {
 	composer = Register(&Tool{
 		Name: "composer", Family: "composer", Rank: 140,
-		Progs: []string{"composer", "composer.phar"},
+		Progs:   []string{"composer", "composer.phar"},
+		Secrets: &Secrets{Files: []SecretFile{{Name: "auth.json"}}},
 		Command: Spec{
 			Valued: []string{"-d", "--working-dir", "--prefer-install", "--ignore-platform-req"},
 			Deps:   []string{"install", "require", "update", "i", "u"},

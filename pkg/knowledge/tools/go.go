@@ -15,7 +15,8 @@ var goTool *Tool
 func init() {
 	goTool = Register(&Tool{
 		Name: "go", Family: "go", Rank: 90,
-		Progs: []string{"go"},
+		Progs:   []string{"go"},
+		Secrets: &Secrets{Files: []SecretFile{{Name: ".netrc"}}},
 		Command: Spec{
 			Valued: []string{"-o", "-p", "-tags", "-ldflags", "-gcflags", "-asmflags", "-buildmode",
 				"-compiler", "-gccgoflags", "-installsuffix", "-mod", "-modfile", "-pkgdir", "-toolexec",

@@ -15,7 +15,8 @@ var maven *Tool
 func init() {
 	maven = Register(&Tool{
 		Name: "maven", Family: "maven/gradle", Rank: 110,
-		Progs: []string{"mvn", "mvnw"},
+		Progs:   []string{"mvn", "mvnw"},
+		Secrets: &Secrets{Files: []SecretFile{{Name: "settings.xml", Marker: xmlPassword}}},
 		Command: Spec{
 			Valued: []string{"-f", "--file", "-s", "--settings", "-gs", "--global-settings", "-P",
 				"--activate-profiles", "-pl", "--projects", "-T", "--threads", "-l", "--log-file",

@@ -21,7 +21,8 @@ var npm *Tool
 func init() {
 	npm = Register(&Tool{
 		Name: "npm", Family: "npm", Rank: 50,
-		Progs: []string{"npm"},
+		Progs:   []string{"npm"},
+		Secrets: &Secrets{Files: []SecretFile{{Name: ".npmrc", Marker: npmrcAuth}}, Also: []string{"npx"}},
 		Command: Spec{
 			Valued: nodeValued,
 			Deps:   []string{"ci", "install", "i", "add", "update", "rebuild", "prune", "isntall"},

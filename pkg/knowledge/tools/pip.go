@@ -16,6 +16,7 @@ func init() {
 	pip = Register(&Tool{
 		Name: "pip", Family: "pip", Rank: 10,
 		Progs: []string{"pip", "pip3", "pip2"}, Module: "pip",
+		Secrets: &Secrets{Files: []SecretFile{{Name: "pip.conf", Marker: urlPassword}, {Name: "pip.ini", Marker: urlPassword}, {Name: ".netrc"}}},
 		Command: Spec{
 			Valued: []string{"-r", "--requirement", "-c", "--constraint", "-e", "--editable",
 				"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",

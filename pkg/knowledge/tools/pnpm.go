@@ -12,7 +12,8 @@ var pnpm *Tool
 func init() {
 	pnpm = Register(&Tool{
 		Name: "pnpm", Family: "pnpm/bun", Rank: 70,
-		Progs: []string{"pnpm"},
+		Progs:   []string{"pnpm"},
+		Secrets: &Secrets{Files: []SecretFile{{Name: ".npmrc", Marker: npmrcAuth}}},
 		Command: Spec{
 			Valued:   append(append([]string(nil), nodeValued...), "-F", "--workspace-dir"),
 			Deps:     []string{"install", "i", "add", "fetch", "update", "up", "prune", "remove"},

@@ -46,6 +46,10 @@ type Tool struct {
 	Manifests []string
 	Patterns  []string
 
+	// Secrets are the files the tool reads credentials from
+	// (build-secrets); nil: none dfopt knows.
+	Secrets *Secrets
+
 	Hoist  *Hoist   // nil: hoist-deps does not know the tool
 	Cache  *Cache   // nil: cache-mounts does not know the tool
 	Writes []*Write // what the tool's installs write (hoist-deps)

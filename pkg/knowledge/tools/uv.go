@@ -13,7 +13,8 @@ var uv *Tool
 func init() {
 	uv = Register(&Tool{
 		Name: "uv", Family: "uv", Rank: 40,
-		Progs: []string{"uv"},
+		Progs:   []string{"uv"},
+		Secrets: &Secrets{Files: []SecretFile{{Name: ".netrc"}}},
 		Command: Spec{
 			Valued: []string{"--directory", "--project", "--package", "--extra", "--group",
 				"--only-group", "--no-group", "-p", "--python", "--index", "--default-index", "--index-url",

@@ -22,7 +22,8 @@ var yarn *Tool
 func init() {
 	yarn = Register(&Tool{
 		Name: "yarn", Family: "yarn", Rank: 60,
-		Progs: yarnProgs,
+		Progs:   yarnProgs,
+		Secrets: &Secrets{Files: []SecretFile{{Name: ".npmrc", Marker: npmrcAuth}, {Name: ".yarnrc", Marker: npmrcAuth}}},
 		Command: Spec{
 			Valued:   append(append([]string(nil), nodeValued...), "--global-folder", "--link-folder"),
 			Deps:     []string{"", "install", "add", "upgrade", "global", "remove"},
@@ -67,7 +68,8 @@ func init() {
 func init() {
 	Register(&Tool{
 		Name: "yarn berry", Family: "yarn", Rank: 61,
-		Progs: yarnProgs,
+		Progs:   yarnProgs,
+		Secrets: &Secrets{Files: []SecretFile{{Name: ".yarnrc.yml", Marker: yarnrcAuth}}},
 		Command: Spec{
 			Valued: yarn.Command.Valued,
 			Uses:   []string{"", "install", "add", "workspaces", "dlx"},

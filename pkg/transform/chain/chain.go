@@ -8,7 +8,9 @@ package chain
 import (
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/apthygiene"
+	"github.com/dfopt/dfopt/pkg/transform/buildsecrets"
 	"github.com/dfopt/dfopt/pkg/transform/cachemounts"
+	"github.com/dfopt/dfopt/pkg/transform/copychmod"
 	"github.com/dfopt/dfopt/pkg/transform/dockerignore"
 	"github.com/dfopt/dfopt/pkg/transform/hoistdeps"
 	"github.com/dfopt/dfopt/pkg/transform/mergeruns"
@@ -26,11 +28,20 @@ var Rules = []*transform.Transform{
 	// Before hoist-deps: the manifests hoist-deps copies are checked
 	// against the ignore file here too.
 	dockerignore.Rule,
+	// Folds `RUN chmod` into the COPY before it, before the rules that
+	// move and merge RUNs: they then see one step less, and a chmod
+	// merged into another RUN would no longer lead it.
+	copychmod.Rule,
 	// Copies the manifests and installs the dependencies before the
 	// sources are copied.
 	hoistdeps.Rule,
 	// Moves steps that do not read the copied files above the COPY.
 	reorder.Rule,
+	// After hoist-deps, whose manifest COPY may bring .npmrc along: the
+	// credentials file then leaves that COPY and the hoisted install
+	// reads it from a secret mount. Before merge-runs, so that a RUN it
+	// empties is gone before RUNs are merged.
+	buildsecrets.Rule,
 	// apt-get update/install in one RUN, --no-install-recommends, lists
 	// removed; before merge-runs, which then sees the RUNs it leaves.
 	apthygiene.Rule,
