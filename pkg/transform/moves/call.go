@@ -108,6 +108,7 @@ func (e FreeEnv) globs(name string, args []*syntax.Word, cwd string) string {
 			e.mark()
 			return what + "a folder that depends on the working directory or on a variable"
 		}
+		e.record(dir)
 		if c := e.clash(dir); c != "" {
 			e.mark()
 			return what + show(dir) + ", " + c
@@ -263,6 +264,12 @@ func (e FreeEnv) homeClash(t touch) string {
 		what = "`" + t.val + "`"
 	}
 	home := e.homeDir()
+	if e.seen != nil {
+		if home == "" {
+			return t.by + " reads or writes " + what + ", and dfopt cannot place the home folder"
+		}
+		e.record(path.Join(home, rest))
+	}
 	for i, q := range e.Protected {
 		if home != "" {
 			p := path.Join(home, rest)
