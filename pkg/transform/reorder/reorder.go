@@ -68,7 +68,7 @@ type scan struct {
 	// blocked says why no later step moves: a RUN stays whose files
 	// dfopt does not know.
 	blocked string
-	out    []transform.Finding
+	out     []transform.Finding
 }
 
 // over looks at the instructions of list from j on, and returns the
