@@ -74,16 +74,13 @@ func (m *Result) Footprint(x *ast.Instruction, list []*syntax.Stmt) (Footprint, 
 		list = sc.File.Stmts
 	}
 	var paths []string
-	e := FreeEnv{seen: &paths}
-	if why, _ := e.movable(m.d, m.Scripts, x, m.Env(x), m.Env(x), list); why != "" {
-		return Footprint{}, why
-	}
 	why := ""
 	eachCall(list, func(name string, ok bool) {
 		switch {
 		case why != "":
 		case !ok:
 			why = "a command whose name is not literal"
+		case commands[name] == nil && !selfContained[name]: // the read set says why
 		case !selfContained[name]:
 			why = "what `" + name + "` does depends on the software installed, which a moved step may change"
 		default:
@@ -92,6 +89,15 @@ func (m *Result) Footprint(x *ast.Instruction, list []*syntax.Stmt) (Footprint, 
 	})
 	if why != "" {
 		return Footprint{}, why
+	}
+	e := FreeEnv{seen: &paths}
+	if why, _ := e.movable(m.d, m.Scripts, x, m.Env(x), m.Env(x), list); why != "" {
+		return Footprint{}, why
+	}
+	for _, c := range sc.Commands {
+		if !selfContained[c.Name] && commands[c.Name] == nil {
+			return Footprint{}, "dfopt does not know what `" + c.Name + "` reads"
+		}
 	}
 	return Footprint{Paths: paths, by: fmt.Sprintf("%s (line %d)", transform.InsQuote(m.d, x), x.StartLine)}, ""
 }
@@ -103,6 +109,17 @@ func (m *Result) CrossRun(fe *FreeEnv, fp Footprint) {
 		fe.protect(p, fp.by)
 	}
 	fe.runs = append(fe.runs, fp)
+}
+
+// CrossWrites adds to a fence what a COPY or ADD the step moves above
+// writes, for the files its commands write without naming them: a
+// package that ships /etc/nginx/conf.d/default.conf must not move above
+// the COPY that writes it.
+func (m *Result) CrossWrites(fe *FreeEnv, x *ast.Instruction) {
+	if x.Cmd == "copy" || x.Cmd == "add" {
+		dest := transform.CopyDest(m.d, m.Env(x), x)
+		fe.runs = append(fe.runs, Footprint{Paths: []string{dest}, by: transform.InsQuote(m.d, x)})
+	}
 }
 
 // record notes a path a footprint touches.
@@ -125,7 +142,7 @@ func (e FreeEnv) crossesRuns(list []*syntax.Stmt) string {
 		}
 		for _, fp := range e.runs {
 			if p, w := overlap(programDirs, fp.Paths); p != "" {
-				why = fp.by + ", which it would move above, touches " + show(p) + ", where `" + name + "` may find its program or libraries (`" + w + "`)"
+				why = "it would move above " + fp.by + ", which reads or writes " + show(p) + ", where `" + name + "` may find its program or libraries (`" + w + "`)"
 				e.mark()
 				return
 			}
@@ -139,7 +156,7 @@ func (e FreeEnv) crossesRuns(list []*syntax.Stmt) string {
 		}
 		for _, fp := range e.runs {
 			if p, w := overlap(writes, fp.Paths); p != "" {
-				why = "`" + name + "` may write under `" + w + "`, and " + fp.by + ", which it would move above, touches " + show(p)
+				why = "`" + name + "` may write under `" + w + "`, and it would move above " + fp.by + ", which reads or writes " + show(p)
 				e.mark()
 				return
 			}

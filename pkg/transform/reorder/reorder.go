@@ -82,6 +82,7 @@ func (s *scan) over(list []*ast.Instruction, j int) int {
 			return j // a RUN stays before it: it starts a scan of its own
 		case x.Cmd == "copy" || x.Cmd == "add" || x.Cmd == "workdir":
 			s.mv.Cross(&s.fe, x)
+			s.mv.CrossWrites(&s.fe, x)
 		case x.Cmd == "run":
 			if !s.run(x) {
 				return j
@@ -132,7 +133,9 @@ func (s *scan) stay(x *ast.Instruction, rest []*syntax.Stmt) bool {
 	fp, why := s.mv.Footprint(x, rest)
 	if why != "" {
 		if s.blocked == "" {
-			s.blocked = quote + " stays, and no step moves past it: " + why
+			// The reason names the other RUN's commands: the finding
+			// only says where it is.
+			s.blocked = fmt.Sprintf("the RUN on line %d stays, and no step moves past it: it runs commands whose files dfopt does not know", x.StartLine)
 		}
 		return true
 	}

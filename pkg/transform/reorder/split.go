@@ -82,7 +82,7 @@ func stmtsOf(steps []transform.Step) []*syntax.Stmt {
 func stepsQuote(sc *ast.Script, steps []transform.Step) string {
 	from := steps[0].Stmt.Pos().Offset()
 	to := steps[len(steps)-1].Stmt.End().Offset()
-	t := strings.Join(strings.Fields(strings.ReplaceAll(sc.Text[from:to], "\\\n", " ")), " ")
+	t := strings.TrimRight(strings.Join(strings.Fields(strings.ReplaceAll(sc.Text[from:to], "\\\n", " ")), " "), "; ")
 	if len(t) > 60 {
 		t = t[:57] + "…"
 	}
