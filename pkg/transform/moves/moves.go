@@ -472,6 +472,11 @@ func (e FreeEnv) assigns(list []*syntax.Assign, cwd string) string {
 		if a.Name == nil {
 			continue
 		}
+		// GIT_CONFIG=/app/gitconfig: a file the command reads.
+		if why := e.mentions(a.Value); why != "" {
+			e.mark()
+			return "`" + a.Name.Value + "` " + why
+		}
 		switch a.Name.Value {
 		case "HOME":
 			if why := e.path(a.Value, cwd); why != "" {
