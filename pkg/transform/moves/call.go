@@ -55,6 +55,13 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 		if len(args) != 2 {
 			return "`cd` without one folder"
 		}
+		// The folder must exist where the step moves: cd reads it. What
+		// the step does there speaks first (movable).
+		ce := e
+		ce.named = nil
+		if why := ce.touched(touch{w: args[1], role: rRead, by: "`cd`"}, *cwd); why != "" && e.later != nil && *e.later == "" {
+			*e.later = why
+		}
 		e.cd(args, cwd)
 		return ""
 	}

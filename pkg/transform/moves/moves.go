@@ -105,6 +105,9 @@ type FreeEnv struct {
 	// (runpast.go); seen collects the paths a footprint touches.
 	runs []Footprint
 	seen *[]string
+	// later holds a reason that speaks only when no other does (a `cd`
+	// into the protected paths).
+	later *string
 }
 
 // Movable reports why RUN x cannot move to where env `to` is in force
@@ -139,12 +142,15 @@ func (e FreeEnv) movable(d *ast.Document, sh *transform.Scripts, x *ast.Instruct
 	if why := e.commandPath(d, x); why != "" {
 		return why, false
 	}
-	named := false
-	e.vars, e.d, e.sc, e.named = at, d, sc, &named
+	named, later := false, ""
+	e.vars, e.d, e.sc, e.named, e.later = at, d, sc, &named, &later
 	if list == nil {
 		list = sc.File.Stmts
 	}
 	why := e.stmts(list, &cwd)
+	if why == "" && later != "" {
+		why, named = later, true
+	}
 	if why == "" {
 		why = e.crossesRuns(list)
 	}
