@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"strings"
+
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/equiv"
 	"github.com/dfopt/dfopt/pkg/emit"
@@ -33,6 +35,11 @@ func SplitRun(d *ast.Document, x *ast.Instruction, k int) (first string, del emi
 	start := StmtSpan(sc, steps[0].Stmt).Start
 	cut := StmtSpan(sc, steps[k-1].Stmt).End
 	rest := StmtSpan(sc, steps[k].Stmt).Start
+	for _, line := range strings.Split(string(d.Src[cut:rest]), "\n")[1:] {
+		if strings.HasPrefix(strings.TrimLeft(line, " \t"), "#") {
+			return "", emit.Edit{}, "a comment line at the split point would be lost"
+		}
+	}
 	head := string(d.Src[x.Span.Start:start])
 	first = head + string(d.Src[start:cut])
 	second := head + string(d.Src[rest:x.Span.End])

@@ -72,6 +72,7 @@ func TestSplit(t *testing.T) {
 		{"mkdir -p /opt/x && pip install .", ""}, // nothing worth a layer
 		{"apt-get install -y gcc && apt-get install -y ./local.deb", ""},
 		{"{ apt-get install -y gcc; } && pip install .", "{ apt-get install -y gcc; }"},
+		{"apt-get install -y gcc && \\\n    # a comment\n    pip install .", ""}, // it would be lost
 	} {
 		out := reorderOnly(t, tc.body)
 		want := reorderOnlyInput(tc.body)
