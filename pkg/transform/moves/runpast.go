@@ -24,7 +24,7 @@ import (
 // they name (the read-set model lists them) and on their arguments: no
 // installed software, configuration or network changes what they do.
 var selfContained = transform.NameSet(
-	"cd", "echo", "printf", "true", "false", ":", "sleep", "basename", "dirname", "test", "[",
+	"cd", "set", "echo", "printf", "true", "false", ":", "sleep", "basename", "dirname", "test", "[",
 	"cat", "readlink", "realpath", "stat", "wc", "head", "tail", "cut", "sort", "uniq", "tr", "ls",
 	"sha256sum", "sha1sum", "sha512sum", "md5sum", "cmp", "diff", "sed", "grep", "tee",
 	"mkdir", "rmdir", "rm", "touch", "truncate", "ln", "cp", "mv", "chmod", "chown", "chgrp",
@@ -93,6 +93,11 @@ func (m *Result) Footprint(x *ast.Instruction, list []*syntax.Stmt) (Footprint, 
 	e := FreeEnv{seen: &paths}
 	if why, _ := e.movable(m.d, m.Scripts, x, m.Env(x), m.Env(x), list); why != "" {
 		return Footprint{}, why
+	}
+	for _, p := range paths {
+		if !ast.IsAbsPath(p) {
+			return Footprint{}, "a path in a working directory dfopt does not know"
+		}
 	}
 	for _, c := range sc.Commands {
 		if !selfContained[c.Name] && commands[c.Name] == nil {

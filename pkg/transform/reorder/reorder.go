@@ -135,7 +135,7 @@ func (s *scan) stay(x *ast.Instruction, rest []*syntax.Stmt) bool {
 		if s.blocked == "" {
 			// The reason names the other RUN's commands: the finding
 			// only says where it is.
-			s.blocked = fmt.Sprintf("the RUN on line %d stays, and no step moves past it: it runs commands whose files dfopt does not know", x.StartLine)
+			s.blocked = fmt.Sprintf("the RUN on line %d stays, and no step moves past it: dfopt does not know all the files it reads and writes", x.StartLine)
 		}
 		return true
 	}
