@@ -55,6 +55,13 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 		if len(args) != 2 {
 			return "`cd` without one folder"
 		}
+		// The folder must exist where the step moves: cd reads it. What
+		// the step does there speaks first (movable).
+		ce := e
+		ce.named = nil
+		if why := ce.touched(touch{w: args[1], role: rRead, by: "`cd`"}, *cwd); why != "" && e.later != nil && *e.later == "" {
+			*e.later = why
+		}
 		e.cd(args, cwd)
 		return ""
 	}
@@ -108,6 +115,7 @@ func (e FreeEnv) globs(name string, args []*syntax.Word, cwd string) string {
 			e.mark()
 			return what + "a folder that depends on the working directory or on a variable"
 		}
+		e.record(dir)
 		if c := e.clash(dir); c != "" {
 			e.mark()
 			return what + show(dir) + ", " + c
@@ -263,6 +271,12 @@ func (e FreeEnv) homeClash(t touch) string {
 		what = "`" + t.val + "`"
 	}
 	home := e.homeDir()
+	if e.seen != nil {
+		if home == "" {
+			return t.by + " reads or writes " + what + ", and dfopt cannot place the home folder"
+		}
+		e.record(path.Join(home, rest))
+	}
 	for i, q := range e.Protected {
 		if home != "" {
 			p := path.Join(home, rest)

@@ -75,6 +75,12 @@ func (m *Result) Movable(fe FreeEnv, x, to *ast.Instruction) (string, bool) {
 	return fe.Movable(m.d, m.Scripts, x, m.Env(x), m.Env(to))
 }
 
+// MovableSteps is Movable for some statements of RUN x's script: the
+// first part of a RUN that would be split.
+func (m *Result) MovableSteps(fe FreeEnv, x, to *ast.Instruction, list []*syntax.Stmt) (string, bool) {
+	return fe.movable(m.d, m.Scripts, x, m.Env(x), m.Env(to), list)
+}
+
 // Steps is a fence for the steps of RUN r itself (those that run with an
 // install in the same RUN): they must be free of dest, written by `by`.
 func (m *Result) Steps(r *ast.Instruction, dest, by string) FreeEnv {
@@ -95,11 +101,24 @@ type FreeEnv struct {
 	// named is set when the reason is a file that a known command names
 	// (an argument, an option value, a redirection): worth a finding.
 	named *bool
+	// runs are the RUNs that cannot move and that the step would cross
+	// (runpast.go); seen collects the paths a footprint touches.
+	runs []Footprint
+	seen *[]string
+	// later holds a reason that speaks only when no other does (a `cd`
+	// into the protected paths).
+	later *string
 }
 
 // Movable reports why RUN x cannot move to where env `to` is in force
 // ("" when it can), and whether that reason is a file the RUN names.
 func (e FreeEnv) Movable(d *ast.Document, sh *transform.Scripts, x *ast.Instruction, at, to *ast.StageEnv) (string, bool) {
+	return e.movable(d, sh, x, at, to, nil)
+}
+
+// movable is Movable for the statements list of RUN x's script (all of
+// them when list is nil).
+func (e FreeEnv) movable(d *ast.Document, sh *transform.Scripts, x *ast.Instruction, at, to *ast.StageEnv, list []*syntax.Stmt) (string, bool) {
 	for _, f := range x.Flags {
 		switch f.Name {
 		case "mount":
@@ -123,9 +142,18 @@ func (e FreeEnv) Movable(d *ast.Document, sh *transform.Scripts, x *ast.Instruct
 	if why := e.commandPath(d, x); why != "" {
 		return why, false
 	}
-	named := false
-	e.vars, e.d, e.sc, e.named = at, d, sc, &named
-	why := e.stmts(sc.File.Stmts, &cwd)
+	named, later := false, ""
+	e.vars, e.d, e.sc, e.named, e.later = at, d, sc, &named, &later
+	if list == nil {
+		list = sc.File.Stmts
+	}
+	why := e.stmts(list, &cwd)
+	if why == "" && later != "" {
+		why, named = later, true
+	}
+	if why == "" {
+		why = e.crossesRuns(list)
+	}
 	return why, why != "" && named
 }
 
@@ -333,6 +361,7 @@ func (e FreeEnv) describe(raw, p string) string {
 		}
 		return "`" + raw + "`, a path that depends on the working directory or on a variable"
 	}
+	e.record(p)
 	c := e.clash(p)
 	switch {
 	case c == "":
@@ -448,6 +477,11 @@ func (e FreeEnv) assigns(list []*syntax.Assign, cwd string) string {
 		}
 		if a.Name == nil {
 			continue
+		}
+		// GIT_CONFIG=/app/gitconfig: a file the command reads.
+		if why := e.mentions(a.Value); why != "" {
+			e.mark()
+			return "`" + a.Name.Value + "` " + why
 		}
 		switch a.Name.Value {
 		case "HOME":

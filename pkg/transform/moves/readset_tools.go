@@ -123,7 +123,24 @@ var gitSpec = &cmdSpec{
 	),
 }
 
+// The official PHP images' helpers: an extension is a name under
+// /usr/src/php/ext or a folder (counted as a path of the working
+// directory, to be safe); pecl installs a channel package or an archive.
+var (
+	phpExtFile = &fileRule{prefixes: []string{"/", ".", "~"}, slash: true}
+	phpExtOpts = o(rText, "-j", "--jobs", "--ini-name")
+	peclSpec   = &cmdSpec{subs: subs(
+		specs(&cmdSpec{args: rPkg, file: &fileRule{prefixes: []string{"/", ".", "~"}, slash: true,
+			suffixes: []string{".tgz", ".tar", ".tar.gz"}}, opts: o(rText, "-D")}, "install", "i", "upgrade"),
+		specs(text, "channel-update", "update-channels", "uninstall", "list", "info", "config-get", "config-set"),
+	)}
+)
+
 func addTools(add func(*cmdSpec, ...string)) {
+	add(&cmdSpec{args: rPkg, file: phpExtFile, opts: phpExtOpts}, "docker-php-ext-install", "docker-php-ext-enable")
+	add(&cmdSpec{first: rPkg, args: rText, file: phpExtFile}, "docker-php-ext-configure")
+	add(&cmdSpec{subs: specs(text, "extract", "delete")}, "docker-php-source")
+	add(peclSpec, "pecl")
 	add(pipSpec, "pip", "pip2", "pip3")
 	add(&cmdSpec{parse: parsePython}, "python", "python2", "python3")
 	add(npmSpec, "npm")

@@ -4,6 +4,7 @@ package reorder
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
@@ -37,7 +38,6 @@ func isWholeCopy(ins *ast.Instruction) bool {
 
 func runReorder(p *transform.Pass) []transform.Finding {
 	d := p.Doc
-	mv := moves.Of(p)
 	var out []transform.Finding
 	for _, st := range d.Stages {
 		list := st.Instructions
@@ -46,38 +46,110 @@ func runReorder(p *transform.Pass) []transform.Finding {
 			if !isWholeCopy(c) || transform.IgnoredAt(d, c.StartLine, c.EndLine, "reorder") {
 				continue
 			}
-			at := transform.AttachedStart(d, c)
-			fe := mv.Fence(c)
-			j := i + 1
-		scan:
-			for ; j < len(list); j++ {
-				x := list[j]
-				switch {
-				case transform.Crossable[x.Cmd]:
-				case x.Cmd == "copy" || x.Cmd == "add" || x.Cmd == "workdir":
-					mv.Cross(&fe, x)
-				case x.Cmd == "run":
-					if transform.IgnoredAt(d, x.StartLine, x.EndLine, "reorder") {
-						break scan
-					}
-					if why, named := mv.Movable(fe, x, c); why != "" {
-						if named && !runsInstall(mv.Script(x)) {
-							msg := fmt.Sprintf("not moved above %s: %s", transform.InsQuote(d, c), why)
-							out = append(out, p.Finding("", x, msg))
-						}
-						break scan
-					}
-					del, text := transform.MoveOut(d, x)
-					msg := fmt.Sprintf("moved above %s: it does not read the copied files, so source changes no longer re-run it", transform.InsQuote(d, c))
-					out = append(out, p.Finding("", x, msg, transform.Carry(d, emit.Edit{Start: at, End: at, New: text}, x), del))
-				default:
-					break scan
-				}
-			}
+			mv := moves.Of(p)
+			s := &scan{p: p, d: d, mv: mv, c: c, at: transform.AttachedStart(d, c), fe: mv.Fence(c)}
+			j := s.over(list, i+1)
+			out = append(out, s.out...)
 			i = j - 1
 		}
 	}
 	return out
+}
+
+// scan moves the steps after one `COPY . <dest>` above it.
+type scan struct {
+	p      *transform.Pass
+	d      *ast.Document
+	mv     *moves.Result
+	c      *ast.Instruction // the COPY
+	at     int              // where moved steps go
+	fe     moves.FreeEnv    // what they must be free of
+	stayed []string         // the RUNs that stay, quoted with their line, that later steps cross
+	// blocked says why no later step moves: a RUN stays whose files
+	// dfopt does not know.
+	blocked string
+	out     []transform.Finding
+}
+
+// over looks at the instructions of list from j on, and returns the
+// index of the first one no step may cross.
+func (s *scan) over(list []*ast.Instruction, j int) int {
+	for ; j < len(list); j++ {
+		x := list[j]
+		switch {
+		case transform.Crossable[x.Cmd]:
+		case isWholeCopy(x) && (s.blocked != "" || len(s.stayed) > 0):
+			return j // a RUN stays before it: it starts a scan of its own
+		case x.Cmd == "copy" || x.Cmd == "add" || x.Cmd == "workdir":
+			s.mv.Cross(&s.fe, x)
+			s.mv.CrossWrites(&s.fe, x)
+		case x.Cmd == "run":
+			if !s.run(x) {
+				return j
+			}
+		default:
+			return j
+		}
+	}
+	return j
+}
+
+// run moves RUN x above the COPY when it may, or the first part of it
+// (split.go); otherwise x stays, and later steps may cross it when what
+// it touches is known (moves.Footprint). It reports whether the scan
+// goes on.
+func (s *scan) run(x *ast.Instruction) bool {
+	d := s.d
+	if transform.IgnoredAt(d, x.StartLine, x.EndLine, "reorder") {
+		return false
+	}
+	why, named := s.mv.Movable(s.fe, x, s.c)
+	if s.blocked != "" {
+		if why == "" {
+			msg := fmt.Sprintf("not moved above %s: it does not read the copied files, but %s", transform.InsQuote(d, s.c), s.blocked)
+			s.out = append(s.out, s.p.Finding("", x, msg))
+		}
+		return true
+	}
+	if why == "" {
+		del, text := transform.MoveOut(d, x)
+		msg := fmt.Sprintf("moved above %s%s: it does not read the copied files, so source changes no longer re-run it", transform.InsQuote(d, s.c), s.past())
+		s.out = append(s.out, s.p.Finding("", x, msg, transform.Carry(d, emit.Edit{Start: s.at, End: s.at, New: text}, x), del))
+		return true
+	}
+	rest, tried := s.split(x)
+	if rest == nil && !tried && named && !runsInstall(s.mv.Script(x)) {
+		msg := fmt.Sprintf("not moved above %s: %s", transform.InsQuote(d, s.c), why)
+		s.out = append(s.out, s.p.Finding("", x, msg))
+	}
+	return s.stay(x, rest)
+}
+
+// stay records that RUN x (its statements rest, all when nil) stays: a
+// later step may cross it when what it touches is known; otherwise no
+// later step moves, and those that would are told why.
+func (s *scan) stay(x *ast.Instruction, rest []*syntax.Stmt) bool {
+	quote := fmt.Sprintf("%s (line %d)", transform.InsQuote(s.d, x), x.StartLine)
+	fp, why := s.mv.Footprint(x, rest)
+	if why != "" {
+		if s.blocked == "" {
+			// The reason names the other RUN's commands: the finding
+			// only says where it is.
+			s.blocked = fmt.Sprintf("the RUN on line %d stays, and no step moves past it: dfopt does not know all the files it reads and writes", x.StartLine)
+		}
+		return true
+	}
+	s.mv.CrossRun(&s.fe, fp)
+	s.stayed = append(s.stayed, quote)
+	return true
+}
+
+// past names the RUNs that stay and that a moved step crosses.
+func (s *scan) past() string {
+	if len(s.stayed) == 0 {
+		return ""
+	}
+	return " and past " + strings.Join(s.stayed, ", ") + ", whose files it does not touch"
 }
 
 // runsInstall reports a RUN that runs a dependency install of an

@@ -54,6 +54,11 @@ func TestMovable(t *testing.T) {
 		{"echo $(uname -m)", true},
 		{"git config --global --add safe.directory /app", false},
 		{"git config --global user.name ci", true},
+		{"GIT_CONFIG_GLOBAL=/app/gitconfig git config --global user.name ci", false},
+		{"DEBIAN_FRONTEND=noninteractive apt-get install -y curl", true},
+		{"cd /app/sub && apt-get install -y gcc", false}, // the folder comes with the COPY
+		{"cd sub && apt-get install -y gcc", false},
+		{"cd /tmp && apt-get install -y gcc", true},
 	} {
 		src := "FROM debian\nWORKDIR /app\nCOPY . .\nRUN " + tc.body + "\n"
 		d, err := ast.Parse("Dockerfile", []byte(src))
