@@ -40,8 +40,8 @@ func init() {
 			NeedsSource: nodeSource,
 		},
 		Cache: &Cache{
-			Dirs:  []CacheDir{{Dirs: []string{"$npm_config_cache", "$NPM_CONFIG_CACHE", "~/.npm"}, Flags: []string{"--cache"}}, nodeGypHeaders},
-			Clean: CleanAny(CleanSub("cache", "clean"), CleanSub("cache", "rm"), CleanSub("cache", "clear")),
+			Dirs:    []CacheDir{{Dirs: []string{"$npm_config_cache", "$NPM_CONFIG_CACHE", "~/.npm"}, Flags: []string{"--cache"}}, nodeGypHeaders},
+			Clean:   CleanAny(CleanSub("cache", "clean"), CleanSub("cache", "rm"), CleanSub("cache", "clear")),
 			Empties: EmptiesOwn,
 			DirCmds: []DirCmd{{Args: "config get cache", Caches: []int{0}}, {Args: "c get cache", Caches: []int{0}}, {Args: "get cache", Caches: []int{0}}},
 			// npx installs and runs packages from the cache (its _npx folder).

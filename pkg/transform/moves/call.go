@@ -43,27 +43,8 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 			return "it runs " + why
 		}
 	}
-	switch name {
-	case "command": // command -v NAME looks a name up: a path is stat'ed
-		for _, w := range args[2:] {
-			if v, ok := transform.LitWord(w); !ok || strings.Contains(v, "/") {
-				return e.touched(touch{w: w, role: rRead, by: "`command -v`"}, *cwd)
-			}
-		}
-		return ""
-	case "cd":
-		if len(args) != 2 {
-			return "`cd` without one folder"
-		}
-		// The folder must exist where the step moves: cd reads it. What
-		// the step does there speaks first (movable).
-		ce := e
-		ce.named = nil
-		if why := ce.touched(touch{w: args[1], role: rRead, by: "`cd`"}, *cwd); why != "" && e.later != nil && *e.later == "" {
-			*e.later = why
-		}
-		e.cd(args, cwd)
-		return ""
+	if why, done := e.lookups(name, args, cwd); done {
+		return why
 	}
 	if why := e.globs(name, args[1:], *cwd); why != "" {
 		return why
@@ -100,6 +81,34 @@ func (e FreeEnv) call(c *syntax.CallExpr, cwd *string) string {
 		}
 	}
 	return ""
+}
+
+// lookups checks the commands that only look a name or a folder up:
+// `command -v` (a path is stat'ed) and `cd` (the folder must exist where
+// the step moves); done is false for any other command.
+func (e FreeEnv) lookups(name string, args []*syntax.Word, cwd *string) (why string, done bool) {
+	switch name {
+	case "command":
+		for _, w := range args[min(2, len(args)):] {
+			if v, ok := transform.LitWord(w); !ok || strings.Contains(v, "/") {
+				return e.touched(touch{w: w, role: rRead, by: "`command -v`"}, *cwd), true
+			}
+		}
+		return "", true
+	case "cd":
+		if len(args) != 2 {
+			return "`cd` without one folder", true
+		}
+		// What the step does there speaks first (movable).
+		ce := e
+		ce.named = nil
+		if why := ce.touched(touch{w: args[1], role: rRead, by: "`cd`"}, *cwd); why != "" && e.later != nil && *e.later == "" {
+			*e.later = why
+		}
+		e.cd(args, cwd)
+		return "", true
+	}
+	return "", false
 }
 
 // globs checks the folders that unquoted glob patterns list: a pattern
