@@ -126,7 +126,7 @@ func isAbout(d *ast.Document, ins *ast.Instruction, f transform.Finding) bool {
 		if m := usedAt.FindStringSubmatch(f.Message); m != nil {
 			return m[1] == strconv.Itoa(f.Line)
 		}
-		if strings.Contains(f.Message, ", which cache-mounts adds") {
+		if strings.Contains(f.Message, ", which cache-mounts adds") || strings.Contains(f.Message, ", which build-secrets adds") {
 			return ins.Cmd == "run"
 		}
 		if strings.Contains(f.Message, ", which copy-chmod adds") {

@@ -61,6 +61,9 @@ func MountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit 
 	logicalEnd := ins.Orig(len(ins.Logical()))
 	firstLine := d.Lines[ins.StartLine-1]
 	if logicalEnd <= firstLine.End {
+		if e, ok := afterMounts(d, ins, flags); ok {
+			return e
+		}
 		inline := " " + strings.Join(flags, " ")
 		line := len(d.LineText(ins.StartLine))
 		if len(flags) == 1 && (line+len(inline) <= MaxAddedLine || line > MaxAddedLine) {
@@ -88,6 +91,27 @@ func MountEdit(d *ast.Document, ins *ast.Instruction, flags []string) emit.Edit 
 	indent := bodyIndent(d, ins)
 	sep := " " + esc + eol + indent
 	return emit.Edit{Start: kw, End: next, New: " " + strings.Join(flags, sep) + sep}
+}
+
+// afterMounts lays out a one-line RUN that has --mount flags already and
+// gains more: a RUN with several mounts has them on lines of their own.
+// The new flags go after the RUN's flags, one per continuation line, and
+// the body on the next line; the RUN's own text stays as it is.
+func afterMounts(d *ast.Document, ins *ast.Instruction, flags []string) (emit.Edit, bool) {
+	if ins.Cmd != "run" || ins.Flag("mount") == nil || len(ins.Heredocs) > 0 {
+		return emit.Edit{}, false
+	}
+	for _, f := range flags {
+		if !strings.HasPrefix(f, "--mount=") {
+			return emit.Edit{}, false
+		}
+	}
+	last := ins.Flags[len(ins.Flags)-1].Span.End
+	if last > ins.ArgsStart || ins.ArgsStart > d.Lines[ins.StartLine-1].End {
+		return emit.Edit{}, false
+	}
+	sep := " " + string(d.Escape) + d.EOL() + bodyIndent(d, ins)
+	return emit.Edit{Start: last, End: ins.ArgsStart, New: sep + strings.Join(flags, sep) + sep}, true
 }
 
 // MountLines is MountEdit with every flag on a line of its own.
