@@ -377,6 +377,8 @@ func (h *hoister) hoistMessage(x *hoisting, moved bool) string {
 		msg += " (the install moves: it writes nothing the COPY brings)"
 	} else if x.stay != "" {
 		msg += "; the install runs again after it: " + x.stay
+	} else if x.row == nil && x.in.Same && x.fetch == nil {
+		msg += "; the install runs again after it: dfopt has no proof for " + x.in.Eco.Name + " that a second run after the COPY would change nothing"
 	} else if !x.in.Same {
 		msg += "; the original install still runs after it"
 	}
