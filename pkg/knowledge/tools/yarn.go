@@ -54,7 +54,7 @@ func init() {
 			// `yarn cache dir` prints a versioned folder inside it (…/v6).
 			DirCmds: []DirCmd{{Args: "cache dir", Caches: []int{0}, Inside: true}},
 		},
-		Writes: []*Write{{
+		Writes: []*Write{yarnFrozen, {
 			Command: "yarn install",
 			Writes: "node_modules (or .pnp.cjs, .yarn/unplugged, .yarn/install-state.gz with Plug'n'Play), yarn.lock when it is " +
 				"out of date (unless --frozen-lockfile/--immutable), .yarn/cache",
@@ -108,7 +108,64 @@ func matchYarn(_ string, args []*syntax.Word) *Install {
 		return &Install{Source: in.Source}
 	}
 	in.IgnoreScripts = cl.Has("--ignore-scripts")
+	if cl.Has("--frozen-lockfile") {
+		in.Writes, in.Lock = yarnFrozen, []string{"yarn.lock"}
+	}
 	return in
+}
+
+var yarnFrozen = &Write{
+	Command: "yarn install --frozen-lockfile",
+	Writes: "with Yarn 1: node_modules (node_modules/.yarn-integrity); never yarn.lock (it fails instead). With binding.gyp " +
+		"in the project it runs `node-gyp rebuild`, which writes build/; dependency install scripts may write outside " +
+		"node_modules (git hook installers write .git/hooks); the cache goes to the yarn cache folder",
+	Hoist: "moves when the stage provably runs Yarn 1 (no .yarnrc.yml, no sign of Yarn 2+), node_modules is not in the " +
+		"context, the project has no binding.gyp, the COPY brings no .git and not the yarn cache; otherwise it runs again " +
+		"after the COPY (a second run finds node_modules up to date)",
+	Move: yarnFrozenMove,
+}
+
+// yarnFrozenMove: with Yarn 1, `yarn install --frozen-lockfile` writes
+// node_modules (checked against the context by the yarn row's Outputs),
+// build/ through node-gyp, .git/hooks through dependency install scripts,
+// and its cache; a second run after the COPY finds node_modules as the
+// integrity file says and changes nothing. Yarn 2+ (--frozen-lockfile
+// is an alias there) writes more and is not proven.
+func yarnFrozenMove(w WriteCheck) string {
+	if w.Context().Exists(path.Join(w.CtxDir(), ".yarnrc.yml")) || yarnPinMajor(w.Context().Read(path.Join(w.CtxDir(), "package.json")), "") >= 2 {
+		return "the project uses Yarn 2+, whose install is not proven to move"
+	}
+	berry := func(t string) bool {
+		return strings.Contains(t, "yarn set version") || strings.Contains(t, "yarnPath") || strings.Contains(t, "berry") || strings.Contains(t, "corepack")
+	}
+	if ins := w.Earlier(berry); ins != "" {
+		return ins + " may install Yarn 2+, whose install is not proven to move"
+	}
+	if !w.Install().IgnoreScripts {
+		if w.Context().Exists(path.Join(w.CtxDir(), "binding.gyp")) {
+			return "the project has binding.gyp, so yarn runs `node-gyp rebuild`, which builds from the source into build/"
+		}
+		if git := w.GitInCopy(); git != "" {
+			return "the COPY brings " + git + " and yarn.lock does not say which dependencies have install scripts: one may write into it (git hook installers do)"
+		}
+	}
+	cl := yarn.Command.Parse(w.Install().Args, 1)
+	if o, ok := cl.Get("--cache-folder"); ok {
+		if !o.Lit {
+			return "the yarn cache folder is not named literally"
+		}
+		return w.WritesAt(w.Abs(o.Value))
+	}
+	if p, set, ok := w.EnvPath("YARN_CACHE_FOLDER"); set {
+		if !ok {
+			return "the value of YARN_CACHE_FOLDER is not known"
+		}
+		return w.WritesAt(w.Abs(p))
+	}
+	if w.Root() {
+		return w.WritesAt("/usr/local/share/.cache/yarn")
+	}
+	return w.Home(".cache/yarn")
 }
 
 // yarnBerry reports signs of Yarn 2+ in the stage or the build context.
@@ -159,14 +216,18 @@ func vetoYarnBerry(s Stage, _ Inv) string {
 // packageManager (`yarn@4.1.0`) or the release .yarnrc.yml's yarnPath
 // names (`.yarn/releases/yarn-4.1.0.cjs`); 0 when neither says.
 func yarnMajor(s Stage, yarnrc string) int {
+	data, _ := s.ContextFile("package.json")
+	return yarnPinMajor(string(data), yarnrc)
+}
+
+// yarnPinMajor is yarnMajor from the texts of package.json and .yarnrc.yml.
+func yarnPinMajor(pkgJSON, yarnrc string) int {
 	var pin string
-	if data, ok := s.ContextFile("package.json"); ok {
-		var pkg struct {
-			PackageManager string `json:"packageManager"`
-		}
-		if json.Unmarshal(data, &pkg) == nil {
-			pin, _ = strings.CutPrefix(pkg.PackageManager, "yarn@")
-		}
+	var pkg struct {
+		PackageManager string `json:"packageManager"`
+	}
+	if json.Unmarshal([]byte(pkgJSON), &pkg) == nil {
+		pin, _ = strings.CutPrefix(pkg.PackageManager, "yarn@")
 	}
 	for _, line := range strings.Split(yarnrc, "\n") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); pin == "" && ok && strings.TrimSpace(k) == "yarnPath" {
