@@ -53,6 +53,8 @@ type Plan struct {
 	se     *stage.Env
 	Runs   []*Run
 	mounts map[*ast.Instruction][]ast.Mount
+	// mentioned answers the managers' Mentions for every RUN of the plan.
+	mentioned *Mentioned
 }
 
 // mountsOf reads a RUN's --mount flags once.
@@ -88,7 +90,7 @@ func Of(p *transform.Pass) *Plan { return p.ResultOf(Analysis).(*Plan) }
 // planCacheMounts decides, for every RUN, which cache directories can be
 // mounted.
 func planCacheMounts(p *transform.Pass) *Plan {
-	c := &Plan{Pass: p, Doc: p.Doc, se: stage.New(p.Doc)}
+	c := &Plan{Pass: p, Doc: p.Doc, se: stage.New(p.Doc), mentioned: &Mentioned{}}
 	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
 			c.Runs = append(c.Runs, c.plan(ins))
@@ -118,7 +120,7 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 func (c *Plan) plan(ins *ast.Instruction) *Run {
 	r := &Run{Ins: ins, env: c.se.At(ins)}
 	r.id = r.env.Identity()
-	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Env: r.env}
+	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Env: r.env, Mentioned: c.mentioned}
 	if runIgnored(c.Doc, ins, transform.CacheMountsRule) {
 		r.Blocked = "ignored"
 	}

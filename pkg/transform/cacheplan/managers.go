@@ -1,6 +1,7 @@
 package cacheplan
 
 import (
+	"math"
 	"path"
 	"slices"
 	"strings"
@@ -149,23 +150,65 @@ type ManagerCtx struct {
 	Ins    *ast.Instruction
 	Env    *stage.State
 	Script *ast.Script
+	// Mentioned, when set, is shared by the RUNs of a document: each
+	// stage's lineage is scanned once per list of words, not once per RUN.
+	Mentioned *Mentioned
 }
 
+// LineageMentions reports whether an instruction of the RUN's stage or the
+// stages it is built on, up to the RUN, holds one of the words.
 func (c *ManagerCtx) LineageMentions(words ...string) bool {
+	if c.Mentioned != nil {
+		return c.Mentioned.first(c, words) <= c.Ins.Index
+	}
+	return c.firstMention(words) <= c.Ins.Index
+}
+
+// firstMention is the index of the first instruction of the RUN's lineage
+// that holds one of the words (math.MaxInt when none does).
+func (c *ManagerCtx) firstMention(words []string) int {
+	first := math.MaxInt
 	for _, st := range c.Stages.Lineage(c.Stages.Doc().Stages[c.Ins.Stage]) {
 		for _, in := range st.Instructions {
-			if in.Index > c.Ins.Index {
+			if in.Index < first && mentionsAny(in.Text(c.Stages.Doc()), words) {
+				first = in.Index
 				break
-			}
-			t := in.Text(c.Stages.Doc())
-			for _, w := range words {
-				if strings.Contains(t, w) {
-					return true
-				}
 			}
 		}
 	}
+	return first
+}
+
+func mentionsAny(t string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
 	return false
+}
+
+// Mentioned keeps firstMention per list of words and stage.
+type Mentioned struct {
+	byWords map[string]map[int]int
+}
+
+func (m *Mentioned) first(c *ManagerCtx, words []string) int {
+	key := strings.Join(words, "\x00")
+	if m.byWords == nil {
+		m.byWords = map[string]map[int]int{}
+	}
+	byStage := m.byWords[key]
+	if byStage == nil {
+		byStage = map[int]int{}
+		m.byWords[key] = byStage
+	}
+	at, ok := byStage[c.Ins.Stage]
+	if !ok {
+		at = c.firstMention(words)
+		byStage[c.Ins.Stage] = at
+	}
+	return at
 }
 
 // Mentions is lineageMentions (tools.Stage).
