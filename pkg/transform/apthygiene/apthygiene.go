@@ -64,8 +64,11 @@ type ahPass struct {
 	// as the merge leaves them.
 	joined map[*ast.Instruction]*joinedRun
 	later  map[int][]laterUses // laterIn, by stage
-	// installed memoizes installs.
-	installed map[*ast.Instruction][]string
+	// installed memoizes installs; firstInstall, installedBefore by stage.
+	installed    map[*ast.Instruction][]string
+	firstInstall map[int]map[string]int
+	// mentioned answers the managers' Mentions for every RUN of the pass.
+	mentioned cacheplan.Mentioned
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
@@ -113,7 +116,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 		return nil
 	}
 	env := h.se.At(ins)
-	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s}
+	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s, Mentioned: &h.mentioned}
 	invs := cacheplan.FindInvocations(ctx, s.Commands)
 	var keep []*cacheplan.Invocation
 	for _, inv := range invs {
@@ -204,7 +207,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 		out = append(out, f)
 	}
 	mentions := func(words ...string) bool {
-		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script}
+		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script, Mentioned: &h.mentioned}
 		return ctx.LineageMentions(words...)
 	}
 	// One finding per RUN and kind, with an edit per command.
@@ -214,7 +217,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 	var recommends, keeps []emit.Edit
 	var recCmd, notLit string
 	var kept []string
-	var have map[string]bool
+	var have *pkgSet
 	var uses *laterUses
 	for _, inv := range r.apt() {
 		sub := inv.Sub[0]

@@ -251,20 +251,48 @@ func aptPackages(inv *cacheplan.Invocation) (pkgs []string, last ast.Word, ok bo
 }
 
 // installedBefore are the packages the RUN, and the RUNs of the stage and
-// of the stages it is built on before it, install by name.
-func (h *ahPass) installedBefore(r *ahRun) map[string]bool {
-	out := map[string]bool{}
-	for _, st := range h.se.Lineage(h.d.Stages[r.ins.Stage]) {
-		for _, ins := range st.Instructions {
-			if ins.Index > r.ins.Index {
-				break
-			}
-			for _, p := range h.installs(ins) {
-				out[p] = true
+// the stages it is built on before it, install by name. The first RUN of
+// each package is found once per stage, for all its RUNs.
+func (h *ahPass) installedBefore(r *ahRun) *pkgSet {
+	st := r.ins.Stage
+	first, ok := h.firstInstall[st]
+	if !ok {
+		first = map[string]int{}
+		for _, s := range h.se.Lineage(h.d.Stages[st]) {
+			for _, ins := range s.Instructions {
+				for _, p := range h.installs(ins) {
+					if at, seen := first[p]; !seen || ins.Index < at {
+						first[p] = ins.Index
+					}
+				}
 			}
 		}
+		if h.firstInstall == nil {
+			h.firstInstall = map[int]map[string]int{}
+		}
+		h.firstInstall[st] = first
 	}
-	return out
+	return &pkgSet{first: first, upTo: r.ins.Index}
+}
+
+// pkgSet is what installedBefore says, with the packages a fix of the
+// RUN adds by name.
+type pkgSet struct {
+	first map[string]int // package → the first RUN (index) that installs it
+	upTo  int            // the RUN's index
+	added map[string]bool
+}
+
+func (s *pkgSet) has(p string) bool {
+	at, ok := s.first[p]
+	return ok && at <= s.upTo || s.added[p]
+}
+
+func (s *pkgSet) add(p string) {
+	if s.added == nil {
+		s.added = map[string]bool{}
+	}
+	s.added[p] = true
 }
 
 // installs are the packages a RUN's `apt-get install`s name, read once
@@ -293,7 +321,7 @@ func (h *ahPass) installs(ins *ast.Instruction) []string {
 // --no-install-recommends, which recommended packages to install by name
 // and why (in the finding). ok is false when the packages are not named
 // literally: the fix is then not applied.
-func (h *ahPass) recommendsKept(r *ahRun, inv *cacheplan.Invocation, have map[string]bool, u *laterUses) (keep []string, why []string, edit emit.Edit, ok bool) {
+func (h *ahPass) recommendsKept(r *ahRun, inv *cacheplan.Invocation, have *pkgSet, u *laterUses) (keep []string, why []string, edit emit.Edit, ok bool) {
 	pkgs, last, ok := aptPackages(inv)
 	if !ok {
 		return nil, nil, emit.Edit{}, false
@@ -311,9 +339,9 @@ func (h *ahPass) recommendsKept(r *ahRun, inv *cacheplan.Invocation, have map[st
 		}
 		var add []string
 		for _, k := range row.Keep {
-			if !have[k] {
+			if !have.has(k) {
 				add = append(add, k)
-				have[k] = true
+				have.add(k)
 			}
 		}
 		if len(add) == 0 {

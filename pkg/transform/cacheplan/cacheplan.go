@@ -55,6 +55,7 @@ type Plan struct {
 	mounts map[*ast.Instruction][]ast.Mount
 	// mentioned answers the managers' Mentions for every RUN of the plan.
 	mentioned *Mentioned
+	byIns     map[*ast.Instruction]*Run // the Run of each RUN
 }
 
 // mountsOf reads a RUN's --mount flags once.
@@ -90,10 +91,12 @@ func Of(p *transform.Pass) *Plan { return p.ResultOf(Analysis).(*Plan) }
 // planCacheMounts decides, for every RUN, which cache directories can be
 // mounted.
 func planCacheMounts(p *transform.Pass) *Plan {
-	c := &Plan{Pass: p, Doc: p.Doc, se: stage.New(p.Doc), mentioned: &Mentioned{}}
+	c := &Plan{Pass: p, Doc: p.Doc, se: stage.New(p.Doc), mentioned: &Mentioned{}, byIns: map[*ast.Instruction]*Run{}}
 	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
-			c.Runs = append(c.Runs, c.plan(ins))
+			r := c.plan(ins)
+			c.Runs = append(c.Runs, r)
+			c.byIns[ins] = r
 		}
 	}
 	c.groups()
@@ -103,14 +106,13 @@ func planCacheMounts(p *transform.Pass) *Plan {
 // WillMount reports whether cache-mounts mounts (or finds mounted) a cache
 // on dir for a RUN.
 func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
-	for _, r := range c.Runs {
-		if r.Ins != ins || r.Blocked != "" {
-			continue
-		}
-		for _, u := range r.Uses {
-			if u.Drop == "" && slices.Contains(dirs, u.Key) {
-				return true
-			}
+	r := c.byIns[ins]
+	if r == nil || r.Blocked != "" {
+		return false
+	}
+	for _, u := range r.Uses {
+		if u.Drop == "" && slices.Contains(dirs, u.Key) {
+			return true
 		}
 	}
 	return false

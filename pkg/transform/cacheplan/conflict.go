@@ -291,10 +291,7 @@ func (c *Plan) runConflict(r *Run, key string) string {
 func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use, users map[*Run]bool) string {
 	switch cmd := ins.Command.(type) {
 	case *instructions.RunCommand:
-		for _, r := range c.Runs {
-			if r.Ins != ins || users[r] || !c.relatedToAny(ins.Stage, comp) {
-				continue
-			}
+		if r := c.byIns[ins]; r != nil && !users[r] && c.relatedToAny(ins.Stage, comp) {
 			if why := c.mentions(r, key, false); why != "" {
 				return why
 			}
