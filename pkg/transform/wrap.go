@@ -83,9 +83,12 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit, input func(line int) int) m
 			more[w] = breaks
 		}
 	}
-	for _, e := range edits {
-		if n := lineAt(cur, e.Start); byLine[n] == nil && input(n) <= MaxAddedLine {
-			if breaks := endBreaks(cur, edits, e); len(breaks) > 0 {
+	for n, line := range starts {
+		if byLine[n] != nil || entered[n] || input(n) > MaxAddedLine {
+			continue
+		}
+		for _, e := range line {
+			if breaks := endBreaks(cur, line, e); len(breaks) > 0 {
 				more[e] = append(more[e], breaks...)
 			}
 		}
@@ -96,18 +99,19 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit, input func(line int) int) m
 // endBreaks keeps readable the line that an edit ends with a line break
 // of its own (` && \` and a command appended on a new line): when the
 // text the edit writes before that break takes the line past
-// MaxAddedLine, the line is broken between its own words.
-func endBreaks(cur *ast.Document, edits []*emit.Edit, e *emit.Edit) []emit.Edit {
+// MaxAddedLine, the line is broken between its own words. line are the
+// edits that start on e's line; no edit begun on an earlier line enters it.
+func endBreaks(cur *ast.Document, line []*emit.Edit, e *emit.Edit) []emit.Edit {
 	head, _, ok := strings.Cut(e.New, "\n")
-	l := cur.Lines[lineAt(cur, e.Start)-1]
-	if !ok || e.Start < l.Start {
+	if !ok {
 		return nil
 	}
+	l := cur.Lines[lineAt(cur, e.Start)-1]
 	var tail []*emit.Edit
-	for _, o := range edits {
+	for _, o := range line {
 		switch {
-		case o == e || o.End <= l.Start || o.Start >= e.Start:
-		case o.Start >= l.Start && o.End <= e.Start && !strings.ContainsAny(o.New, "\r\n"):
+		case o == e || o.Start >= e.Start:
+		case o.End <= e.Start && !strings.ContainsAny(o.New, "\r\n"):
 			tail = append(tail, o)
 		default:
 			return nil // an edit of the line that is not laid out here
@@ -165,10 +169,7 @@ func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words
 			end, room = moved[k+1].Start, MaxAddedLine-2 // the line ends with " \"
 		}
 		sp := span{from: w.End, end: end}
-		tail, ok := tailEdits(cur, edits, moved, &sp, l)
-		if !ok {
-			continue
-		}
+		tail := tailEdits(cur, edits, moved, &sp, l)
 		width := len(w.New) - strings.LastIndex(w.New, cur.EOL()) - len(cur.EOL())
 		if breaks := tailBreaks(cur, ins, sp, width, room, indent, tail); len(breaks) > 0 {
 			out[w] = breaks
@@ -177,11 +178,11 @@ func breakLine(cur *ast.Document, ins *ast.Instruction, l ast.Line, edits, words
 	return out
 }
 
-// tailEdits are the edits that start in sp, other than the moved words;
-// ok is false when one of them writes a line break. An edit that runs
-// past line l (a cleanup taken out with the line break before it) ends
-// the segment: what the line then goes on with counts as sp.extra.
-func tailEdits(cur *ast.Document, edits, moved []*emit.Edit, sp *span, l ast.Line) ([]*emit.Edit, bool) {
+// tailEdits are the edits that start in sp, other than the moved words.
+// An edit that writes a line break, or runs past line l (a cleanup taken
+// out with the line break before it), ends the segment: what the line then
+// goes on with counts as sp.extra.
+func tailEdits(cur *ast.Document, edits, moved []*emit.Edit, sp *span, l ast.Line) []*emit.Edit {
 	var tail []*emit.Edit
 	for _, e := range edits {
 		if e.Start < sp.from || e.Start > sp.end || slices.Contains(moved, e) {
@@ -201,7 +202,7 @@ func tailEdits(cur *ast.Document, edits, moved []*emit.Edit, sp *span, l ast.Lin
 		}
 		tail = append(tail, e)
 	}
-	return tail, true
+	return tail
 }
 
 // span is a range of the document's text, and the length of what follows

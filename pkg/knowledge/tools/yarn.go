@@ -3,6 +3,7 @@ package tools
 import (
 	"encoding/json"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -136,7 +137,7 @@ func yarnFrozenMove(w WriteCheck) string {
 		return "the project uses Yarn 2+, whose install is not proven to move"
 	}
 	berry := func(t string) bool {
-		return strings.Contains(t, "yarn set version") || strings.Contains(t, "yarnPath") || strings.Contains(t, "berry") || strings.Contains(t, "corepack")
+		return slices.ContainsFunc(yarnBerrySigns, func(sign string) bool { return strings.Contains(t, sign) })
 	}
 	if ins := w.Earlier(berry); ins != "" {
 		return ins + " may install Yarn 2+, whose install is not proven to move"
@@ -168,9 +169,12 @@ func yarnFrozenMove(w WriteCheck) string {
 	return w.Home(".cache/yarn")
 }
 
+// yarnBerrySigns are the words that show Yarn 2+ in a stage.
+var yarnBerrySigns = []string{".yarnrc.yml", "yarn set version", "yarnPath", "--immutable", "corepack", ".yarn/releases", "berry"}
+
 // yarnBerry reports signs of Yarn 2+ in the stage or the build context.
 func yarnBerry(s Stage) bool {
-	if s.Mentions(".yarnrc.yml", "yarn set version", "yarnPath", "--immutable", "corepack", ".yarn/releases", "berry") {
+	if s.Mentions(yarnBerrySigns...) {
 		return true
 	}
 	_, ok := s.ContextFile(".yarnrc.yml")
