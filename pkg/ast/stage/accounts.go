@@ -10,7 +10,7 @@ import (
 func (se *Env) accounts(e *State, s *ast.Script, ins *ast.Instruction) {
 	for i := range s.Commands {
 		c := &s.Commands[i]
-		args := StripWrappers(c.Args)
+		args := ast.StripWrappers(c.Args)
 		if len(args) == 0 {
 			continue
 		}
@@ -25,28 +25,6 @@ func (se *Env) accounts(e *State, s *ast.Script, ins *ast.Instruction) {
 			se.useradd(e, args[1:], ins, true)
 		}
 	}
-}
-
-// StripWrappers drops `sudo` and similar wrappers in front of a command.
-func StripWrappers(args []ast.Word) []ast.Word {
-	for len(args) > 0 {
-		switch path.Base(args[0].Value) {
-		case "sudo":
-			args = args[1:]
-			for len(args) > 0 && strings.HasPrefix(args[0].Value, "-") {
-				v := args[0].Value
-				args = args[1:]
-				if (v == "-u" || v == "-g" || v == "-C" || v == "-h" || v == "-p" || v == "-U") && len(args) > 0 {
-					args = args[1:]
-				}
-			}
-		case "command", "exec", "nohup", "time", "eatmydata":
-			args = args[1:]
-		default:
-			return args
-		}
-	}
-	return args
 }
 
 // WordValue expands a shell word of a RUN with the stage's variables. It

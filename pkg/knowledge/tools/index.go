@@ -62,14 +62,12 @@ func (c Cmd) Sub() string {
 	return c.Vals[c.Line.Pos[0]]
 }
 
-// CommandOf finds the tool a command runs, directly or through sudo,
-// among the tools with want; ok is false when the words up to the
-// subcommand are not all literal.
+// CommandOf finds the tool a command runs, directly or through the
+// wrappers ast.StripWrappers looks through (sudo, env, …), among the tools
+// with want; ok is false when the words up to the subcommand are not all
+// literal.
 func CommandOf(words []ast.Word, want func(*Tool) bool) (Cmd, bool) {
-	p := 0
-	if len(words) > 1 && words[0].Value == "sudo" {
-		p = 1
-	}
+	p := len(words) - len(ast.StripWrappers(words))
 	if p >= len(words) {
 		return Cmd{}, false
 	}

@@ -80,7 +80,7 @@ func (c *Plan) runOutputs(ins *ast.Instruction, b *builtSet) {
 	}
 	env := c.se.At(ins)
 	for _, cmd := range s.Commands {
-		args := stage.StripWrappers(cmd.Args)
+		args := ast.StripWrappers(cmd.Args)
 		if len(args) == 0 {
 			continue
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/dfopt/dfopt/pkg/ast/stage"
 )
 
 // Conflicts between uses of a cache directory: the RUNs that use one
@@ -476,7 +475,7 @@ func (c *Plan) opaqueBuilds(comp []*Use, users map[*Run]bool) string {
 		switch {
 		case r.script != nil:
 			for _, cmd := range r.script.Commands {
-				cmds = append(cmds, stage.StripWrappers(cmd.Args))
+				cmds = append(cmds, ast.StripWrappers(cmd.Args))
 			}
 		case r.Ins.JSON && len(r.Ins.Args) > 0:
 			var words []ast.Word

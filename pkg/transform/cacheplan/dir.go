@@ -112,7 +112,7 @@ func (r *Run) otherCommands() [][]ast.Word {
 	}
 	var out [][]ast.Word
 	for i, cmd := range r.script.Commands {
-		if args := stage.StripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
+		if args := ast.StripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
 			out = append(out, args)
 		}
 	}

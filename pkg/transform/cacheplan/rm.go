@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/transform"
 )
 
@@ -32,7 +31,7 @@ func (c *Plan) findRms(r *Run) []rmCmd {
 	var out []rmCmd
 	for i := range r.script.Commands {
 		cmd := &r.script.Commands[i]
-		args := stage.StripWrappers(cmd.Args)
+		args := ast.StripWrappers(cmd.Args)
 		if len(args) == 0 || ProgBase(args[0]) != "rm" {
 			continue
 		}
