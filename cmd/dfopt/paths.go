@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/dfopt/dfopt/pkg/discover"
 )
 
 func displayPath(p string) string {
@@ -35,7 +37,7 @@ func diffPath(p string) string {
 			return filepath.ToSlash(rel)
 		}
 	}
-	if top := workTree(filepath.Dir(abs)); top != "" {
+	if top, ok := discover.FindRepoRoot(filepath.Dir(abs)); ok {
 		if rel, err := filepath.Rel(top, abs); err == nil && !escapes(rel) {
 			return filepath.ToSlash(rel)
 		}
@@ -49,18 +51,3 @@ func escapes(rel string) bool {
 	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// workTree is the top of the git work tree that holds dir ("" for none):
-// the nearest folder with a .git entry (a folder, or a file in a linked
-// work tree or submodule).
-func workTree(dir string) string {
-	for {
-		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}

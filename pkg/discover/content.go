@@ -49,8 +49,14 @@ type Content struct {
 func Inspect(src []byte) Content {
 	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	var c Content
-	for n, line := range strings.Split(string(src), "\n") {
-		text := strings.TrimSpace(line)
+	for n := 0; len(src) > 0; n++ {
+		line := src
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			src = nil
+		}
+		text := strings.TrimSpace(string(line))
 		switch {
 		case text == "":
 			continue

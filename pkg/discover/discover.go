@@ -138,7 +138,7 @@ func (w *walker) root(arg string) bool {
 		}
 	}
 	if !w.opts.NoGitignore {
-		if top, ok := findRepoRoot(abs); ok {
+		if top, ok := FindRepoRoot(abs); ok {
 			d.repo = newRepo(top)
 			rel, _ := filepath.Rel(top, abs)
 			d.rel = slashRel(rel)

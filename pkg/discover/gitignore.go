@@ -75,8 +75,10 @@ func isRepoRoot(dir string) bool {
 	return err == nil
 }
 
-// findRepoRoot walks up from dir (absolute) to the folder holding .git.
-func findRepoRoot(dir string) (string, bool) {
+// FindRepoRoot walks up from dir (absolute) to the top of the git work
+// tree that holds it: the nearest folder with a .git entry (a folder, or
+// a file in a linked work tree or submodule).
+func FindRepoRoot(dir string) (string, bool) {
 	for {
 		if isRepoRoot(dir) {
 			return dir, true

@@ -226,16 +226,22 @@ func foldUndone(findings []Reported, h *history, inserts []insertion) []Reported
 func (c *Chain) report(t *Transform, cur *ast.Document, h *history, res *Result, findings []Finding) ([]pending, []FileChange) {
 	var fixes []pending
 	var wrote []FileChange
-	c.wrap(t, cur, h, findings)
-	for _, f := range findings {
+	ignored, applied := make([]bool, len(findings)), make([]bool, len(findings))
+	for i := range findings {
+		f := &findings[i]
 		if f.Rule == "" {
 			f.Rule = t.Name
 		}
-		if IgnoredAt(cur, f.Line, f.EndLine, f.Rule) {
+		ignored[i] = IgnoredAt(cur, f.Line, f.EndLine, f.Rule)
+		applied[i] = !ignored[i] && f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe))
+	}
+	c.wrap(cur, h, findings, applied)
+	for i, f := range findings {
+		if ignored[i] {
 			continue
 		}
 		r := Reported{Finding: f, Fixable: f.HasFix()}
-		if f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe)) {
+		if applied[i] {
 			r.Applied = true
 			fixes = append(fixes, pending{at: len(res.Findings), edits: f.Edits})
 			res.Files = append(res.Files, f.Files...)

@@ -39,28 +39,20 @@ func sizedDockerfile(n int) []byte {
 // BenchmarkSize runs the default chain on generated files of 100, 1,000
 // and 10,000 RUNs (MaxInstructions is above them): the cost per RUN
 // (ns/RUN) should stay flat.
-func BenchmarkSize(b *testing.B) {
-	for _, n := range []int{100, 1000, 10000} {
-		src := sizedDockerfile(n)
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			chain := defaultChain(b)
-			b.ReportAllocs()
-			for range b.N {
-				if _, err := chain.Run("Dockerfile", src, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/RUN")
-		})
-	}
-}
+func BenchmarkSize(b *testing.B) { benchRuns(b, sizedDockerfile) }
 
 // BenchmarkSameKind runs the default chain on files of n consecutive RUNs
 // of one kind of work, which merge-runs joins: the worst case of its
 // search for the longest provable join.
 func BenchmarkSameKind(b *testing.B) {
+	benchRuns(b, func(n int) []byte { return []byte("FROM alpine\n" + strings.Repeat("RUN echo hello >> /log\n", n)) })
+}
+
+// benchRuns runs the default chain on the file of 100, 1,000 and 10,000
+// RUNs that gen writes, reporting the cost per RUN.
+func benchRuns(b *testing.B, gen func(n int) []byte) {
 	for _, n := range []int{100, 1000, 10000} {
-		src := []byte("FROM alpine\n" + strings.Repeat("RUN echo hello >> /log\n", n))
+		src := gen(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			chain := defaultChain(b)
 			b.ReportAllocs()

@@ -9,18 +9,14 @@ import (
 	"github.com/dfopt/dfopt/pkg/emit"
 )
 
-// wrap lays out the words that the fixes to be applied insert
-// (wrapLong). The findings get their own copies of their edits.
-func (c *Chain) wrap(t *Transform, cur *ast.Document, h *history, findings []Finding) {
+// wrap lays out the words that the fixes to be applied (applied[i])
+// insert (wrapLong). Those findings get their own copies of their edits.
+func (c *Chain) wrap(cur *ast.Document, h *history, findings []Finding, applied []bool) {
 	var edits []*emit.Edit
 	owner := map[*emit.Edit]int{}
 	for i := range findings {
 		f := &findings[i]
-		rule := f.Rule
-		if rule == "" {
-			rule = t.Name
-		}
-		if !f.HasFix() || !(c.Options.Unsafe || !(t.Unsafe || f.Unsafe)) || IgnoredAt(cur, f.Line, f.EndLine, rule) {
+		if !applied[i] {
 			continue
 		}
 		f.Edits = append([]emit.Edit(nil), f.Edits...)

@@ -92,7 +92,7 @@ func TestWrapLongBreaksALongTail(t *testing.T) {
 	at := strings.Index(src, "apt-get") + len("apt-get")
 	f := []Finding{{Rule: "r", Line: 2, EndLine: 2, Edits: []emit.Edit{{Start: at, End: at, New: " -o Dir::Cache::Archives=/var/cache/apt/keep/"}}}}
 	c := &Chain{}
-	c.wrap(&Transform{Name: "r"}, d, &history{input: d}, f)
+	c.wrap(d, &history{input: d}, f, []bool{true})
 	out, err := emit.Apply([]byte(src), f[0].Edits)
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(out), "\n") {
@@ -113,7 +113,7 @@ func TestWrapLongTailWithMoreEdits(t *testing.T) {
 	end := strings.Index(src, "last") + len("last")
 	edits := []emit.Edit{{Start: at, End: at, New: " -o Dir::Cache::Archives=/var/cache/apt/keep/"}, {Start: end, End: end, New: " ca-certificates"}}
 	f := []Finding{{Rule: "r", Line: 2, EndLine: 2, Edits: edits}}
-	(&Chain{}).wrap(&Transform{Name: "r"}, d, &history{input: d}, f)
+	(&Chain{}).wrap(d, &history{input: d}, f, []bool{true})
 	out, err := emit.Apply([]byte(src), f[0].Edits)
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(out), "\n") {
@@ -150,7 +150,7 @@ func TestJoinAndAppendKeepLinesReadable(t *testing.T) {
 	require.NoError(t, err)
 	end := d.Instructions[1].Span.End
 	f := []Finding{{Rule: "r", Line: 2, EndLine: 2, Edits: []emit.Edit{{Start: end, End: end, New: " && \\\n    rm -f x"}}}}
-	(&Chain{}).wrap(&Transform{Name: "r"}, d, &history{input: d}, f)
+	(&Chain{}).wrap(d, &history{input: d}, f, []bool{true})
 	out, err = emit.Apply([]byte(src), f[0].Edits)
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(out), "\n") {

@@ -41,6 +41,23 @@ var CredentialFiles = []SecretFile{
 	{Name: ".git-credentials"},
 }
 
+// SecretFileNames are the base names of every credentials file the tools
+// and CredentialFiles know.
+func SecretFileNames() []string {
+	var out []string
+	for _, t := range registry {
+		if t.Secrets != nil {
+			for _, f := range t.Secrets.Files {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	for _, f := range CredentialFiles {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
 // SecretReaders returns the tools that read credentials from a file of
 // that base name, and the other programs that read it.
 func SecretReaders(name string) (readers []*Tool, also []string) {

@@ -6,12 +6,14 @@ package buildsecrets
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
 )
 
@@ -39,7 +41,7 @@ var Rule = &transform.Transform{
 
 func run(p *transform.Pass) []transform.Finding {
 	d := p.Doc
-	if !d.Contains("rc") && !d.Contains(".conf") && !d.Contains("auth") && !d.Contains("credentials") && !d.Contains("settings") {
+	if !slices.ContainsFunc(tools.SecretFileNames(), d.Contains) {
 		return nil // no credentials file named
 	}
 	envs := d.Envs()

@@ -40,8 +40,8 @@ type copyWrites struct {
 
 // writesOf reads the files a COPY writes from the instruction and the
 // build context.
-func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrites {
-	d := p.Doc
+func writesOf(p *transform.Pass, envs []ast.StageEnv, x *ast.Instruction) copyWrites {
+	d, env := p.Doc, &envs[x.Index]
 	cw := copyWrites{ins: x}
 	if len(x.Args) < 2 || len(x.Heredocs) > 0 {
 		cw.why = "it copies a heredoc"
@@ -60,7 +60,7 @@ func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrit
 		cw.why = "the COPY's destination is not a known path"
 	}
 	srcs := x.Args[:len(x.Args)-1]
-	cw.intoDir = len(srcs) > 1 || strings.HasSuffix(rawDest, "/") || path.Base(rawDest) == "." || existingDir(d, x, cw.dest)
+	cw.intoDir = len(srcs) > 1 || strings.HasSuffix(rawDest, "/") || path.Base(rawDest) == "." || existingDir(d, envs, x, cw.dest)
 	base := 0o644
 	if f := x.Flag("chmod"); f != nil {
 		m, ok := parseMode(f.Value)
@@ -93,7 +93,7 @@ func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrit
 		}
 		w.mode = base
 		cw.files = append(cw.files, w)
-		if dir := path.Dir(w.dests[0]); cw.unsure == "" && !existingDir(d, x, dir) {
+		if dir := path.Dir(w.dests[0]); cw.unsure == "" && !existingDir(d, envs, x, dir) {
 			cw.unsure = dir
 		}
 	}
@@ -103,11 +103,10 @@ func writesOf(p *transform.Pass, env *ast.StageEnv, x *ast.Instruction) copyWrit
 // existingDir reports whether a folder exists before the COPY for
 // certain: the root, or a WORKDIR of the stage before it (WORKDIR makes
 // its folder and every folder above it).
-func existingDir(d *ast.Document, x *ast.Instruction, dir string) bool {
+func existingDir(d *ast.Document, envs []ast.StageEnv, x *ast.Instruction, dir string) bool {
 	if dir == "/" {
 		return true
 	}
-	envs := d.Envs()
 	for _, y := range d.Stages[x.Stage].Instructions {
 		if y.Index >= x.Index {
 			break
@@ -188,7 +187,7 @@ func writer(p *transform.Pass, envs []ast.StageEnv, seen map[*ast.Instruction]*c
 		case "copy", "add":
 			cw := seen[x]
 			if cw == nil {
-				w := writesOf(p, &envs[x.Index], x)
+				w := writesOf(p, envs, x)
 				cw = &w
 				seen[x] = cw
 			}

@@ -38,6 +38,7 @@ func isWholeCopy(ins *ast.Instruction) bool {
 
 func runReorder(p *transform.Pass) []transform.Finding {
 	d := p.Doc
+	var mv *moves.Result // read when a stage copies the whole context
 	var out []transform.Finding
 	for _, st := range d.Stages {
 		list := st.Instructions
@@ -46,7 +47,9 @@ func runReorder(p *transform.Pass) []transform.Finding {
 			if !isWholeCopy(c) || transform.IgnoredAt(d, c.StartLine, c.EndLine, "reorder") {
 				continue
 			}
-			mv := moves.Of(p)
+			if mv == nil {
+				mv = moves.Of(p)
+			}
 			s := &scan{p: p, d: d, mv: mv, c: c, at: transform.AttachedStart(d, c), fe: mv.Fence(c)}
 			j := s.over(list, i+1)
 			out = append(out, s.out...)
