@@ -50,4 +50,3 @@ func escapes(rel string) bool {
 	rel = filepath.Clean(rel)
 	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
-
