@@ -72,9 +72,12 @@ type Instruction struct {
 	Node       *parser.Node
 	Command    instructions.Command // BuildKit's typed instruction (nil for FROM/ONBUILD meta)
 
+	from *instructions.Stage // a FROM's typed instruction
+
 	joined    joinedText
 	script    *Script // memoized Document.Shell
 	shellDone bool
+	prior     *priorShell // the analysis of the same text before an edit (Reparse)
 }
 
 // Flag returns the first flag with that name, or nil.
@@ -109,7 +112,6 @@ type Document struct {
 	Directives   []Directive
 	Instructions []*Instruction
 	Stages       []*Stage
-	Warnings     []string
 
 	contains map[string]bool // memoized Contains
 	shells   [][]string      // memoized ShellOf, by instruction index
@@ -152,56 +154,100 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 			doc, err = nil, fmt.Errorf("BuildKit's instruction parser panicked: %v", r)
 		}
 	}()
-	lint := linter.New(&linter.Config{})
 	doc = &Document{Path: path, Src: src, Escape: res.EscapeToken}
 	doc.BOM = bytes.HasPrefix(src, []byte("\xef\xbb\xbf"))
 	doc.FinalNewline = len(src) > 0 && src[len(src)-1] == '\n'
-	doc.Lines = splitLines(src)
-	if len(doc.Lines) > 0 {
-		l := doc.Lines[0]
-		doc.CRLF = l.Next-l.End == 2
-	}
+	doc.setLines()
 	doc.parseDirectives()
-	for _, w := range res.Warnings {
-		doc.Warnings = append(doc.Warnings, w.Short)
-	}
-	stage := -1
-	for i, n := range res.AST.Children {
-		ins, err := doc.newInstruction(n, i)
+	lint := linter.New(&linter.Config{})
+	staged := false
+	for _, n := range res.AST.Children {
+		ins, err := doc.build(n, lint)
 		if err != nil {
 			return nil, err
 		}
-		cmd, err := instructions.ParseInstructionWithLinter(n, lint)
-		if err != nil {
-			return nil, cleanErr(parser.WithLocation(err, n.Location()))
+		// In file order: the first error BuildKit would give.
+		if staged = staged || ins.from != nil; !staged {
+			if err := ins.beforeFrom(); err != nil {
+				return nil, err
+			}
 		}
-		switch c := cmd.(type) {
-		case *instructions.Stage:
+		doc.Instructions = append(doc.Instructions, ins)
+	}
+	if err := doc.link(); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// setLines makes the line table of Src.
+func (d *Document) setLines() {
+	d.Lines = splitLines(d.Src)
+	if len(d.Lines) > 0 {
+		l := d.Lines[0]
+		d.CRLF = l.Next-l.End == 2
+	}
+}
+
+// build makes the instruction of one node of BuildKit's parse, with its
+// typed command (a FROM's is kept in from, for link).
+func (d *Document) build(n *parser.Node, lint *linter.Linter) (*Instruction, error) {
+	ins, err := d.newInstruction(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := instructions.ParseInstructionWithLinter(n, lint)
+	if err != nil {
+		return nil, cleanErr(parser.WithLocation(err, n.Location()))
+	}
+	switch c := cmd.(type) {
+	case *instructions.Stage:
+		ins.from = c
+	case instructions.Command:
+		ins.Command = c
+	}
+	return ins, nil
+}
+
+// beforeFrom is the error of an instruction before the first FROM: only
+// ARG may stand there.
+func (ins *Instruction) beforeFrom() error {
+	if ins.Command != nil && ins.Cmd != "arg" {
+		return cleanErr(parser.WithLocation(errors.New("no build stage in current context"), ins.Node.Location()))
+	}
+	return nil
+}
+
+// link numbers the instructions, puts each in its stage and lists the
+// stages.
+func (d *Document) link() error {
+	stage := -1
+	for i, ins := range d.Instructions {
+		ins.Index = i
+		if ins.from != nil {
 			stage++
-			doc.Stages = append(doc.Stages, &Stage{
+			d.Stages = append(d.Stages, &Stage{
 				Index:    stage,
-				Name:     c.Name,
-				Base:     c.BaseName,
-				Platform: c.Platform,
+				Name:     ins.from.Name,
+				Base:     ins.from.BaseName,
+				Platform: ins.from.Platform,
 				From:     ins,
 			})
-		case instructions.Command:
-			ins.Command = c
-			if stage < 0 && ins.Cmd != "arg" {
-				return nil, cleanErr(parser.WithLocation(errors.New("no build stage in current context"), n.Location()))
+		} else if stage < 0 {
+			if err := ins.beforeFrom(); err != nil {
+				return err
 			}
 		}
 		ins.Stage = stage
 		if stage >= 0 {
-			st := doc.Stages[stage]
+			st := d.Stages[stage]
 			st.Instructions = append(st.Instructions, ins)
 		}
-		doc.Instructions = append(doc.Instructions, ins)
 	}
-	if len(doc.Stages) == 0 {
-		return nil, errors.New("no FROM instruction")
+	if len(d.Stages) == 0 {
+		return errors.New("no FROM instruction")
 	}
-	return doc, nil
+	return nil
 }
 
 // cleanErr turns BuildKit's errors into one line without a stack.

@@ -130,8 +130,14 @@ var scriptHeredoc = regexp.MustCompile(`^<<-?(["']?)([A-Za-z0-9_.-]+)(["']?)$`)
 // the returned Script.
 func (d *Document) Shell(ins *Instruction) *Script {
 	if !ins.shellDone {
-		ins.script = d.shell(ins)
-		ins.shellDone = true
+		var ok bool
+		if ins.prior != nil {
+			ins.script, ok = ins.prior.take(d.ShellOf(ins))
+		}
+		if !ok {
+			ins.script = d.shell(ins)
+		}
+		ins.shellDone, ins.prior = true, nil
 	}
 	return ins.script
 }

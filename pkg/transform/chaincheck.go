@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,7 +39,7 @@ func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) 
 		if err != nil {
 			return nil, nil, &ChainError{Rule: rule, Err: err}
 		}
-		next, err := ast.Parse(cur.Path, out)
+		next, err := ast.Reparse(cur, out, changes(edits))
 		if err != nil {
 			return nil, nil, &ChainError{Rule: rule, Err: fmt.Errorf("output does not parse: %v", err)}
 		}
@@ -60,6 +61,15 @@ func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) 
 			return nil, nil, &ChainError{Rule: rule, Err: fmt.Errorf("line %d: %s, and no fix to withdraw", bad[0].ins.StartLine, bad[0].why)}
 		}
 	}
+}
+
+// changes are edits as ast.Reparse reads them.
+func changes(edits []emit.Edit) []ast.Change {
+	out := make([]ast.Change, len(edits))
+	for i, e := range sortedEdits(edits) {
+		out[i] = ast.Change{Start: e.Start, End: e.End, Len: len(e.New)}
+	}
+	return out
 }
 
 func touches(edits []emit.Edit, sp ast.Span) bool {
@@ -98,7 +108,7 @@ func uncheckedRuns(rule string, cur, next *ast.Document, edits []emit.Edit) []fa
 		}
 		end, _ := mapOffset(sorted, n.Span.End)
 		olds := runsBetween(cur, start, end)
-		if olds == nil {
+		if olds == nil || unchanged(cur, olds, next, n) {
 			continue
 		}
 		if v, why := checkEdited(rule, cur, olds, next, n, sorted); why != "" {
@@ -106,6 +116,15 @@ func uncheckedRuns(rule string, cur, next *ast.Document, edits []emit.Edit) []fa
 		}
 	}
 	return bad
+}
+
+// unchanged reports a RUN the edits left as it was, under the same
+// shell: its shell analysis, a function of the two, is the same, so
+// checkEdited would find it the same.
+func unchanged(cur *ast.Document, olds []*ast.Instruction, next *ast.Document, n *ast.Instruction) bool {
+	o := olds[0]
+	return len(olds) == 1 && string(cur.Src[o.Span.Start:o.Span.End]) == string(next.Src[n.Span.Start:n.Span.End]) &&
+		slices.Equal(cur.ShellOf(o), next.ShellOf(n))
 }
 
 // runsBetween returns the instructions of d from the one starting at

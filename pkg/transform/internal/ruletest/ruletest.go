@@ -8,6 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// The rules' tests (the only importers) also prove ast.Reparse's
+// shortcut on every edit they apply.
+func init() { ast.CheckReparse = true }
+
 // LastRun parses a Dockerfile and returns it with its last RUN.
 func LastRun(t *testing.T, src string) (*ast.Document, *ast.Instruction) {
 	t.Helper()

@@ -1,0 +1,290 @@
+package ast
+
+import (
+	"bytes"
+	"os"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// Change is one edit that Reparse takes into account, in the old
+// document's offsets: the bytes [Start, End) became Len bytes.
+type Change struct{ Start, End, Len int }
+
+// CheckReparse makes every Reparse also parse the whole text and panic
+// when the two documents differ: the tests set it (and
+// $DFOPT_CHECK_REPARSE does), so that every edit the goldens and the
+// corpus make proves the shortcut.
+var CheckReparse = os.Getenv("DFOPT_CHECK_REPARSE") != ""
+
+// Reparse is Parse(old.Path, out), where out is old.Src with changes
+// (sorted, not overlapping) applied. Only the instructions the changes
+// touch are parsed again, with one untouched instruction on each side
+// whose parse must come out as before (so that no continuation or
+// heredoc crosses the edge); the others are moved, with their shell
+// analysis. When that cannot be shown — a change before the end of the
+// first instruction (the directives, the BOM), an edge that moved, an
+// error — the whole text is parsed, and errors are Parse's.
+func Reparse(old *Document, out []byte, changes []Change) (*Document, error) {
+	doc := reparse(old, out, changes)
+	if doc == nil {
+		return Parse(old.Path, out)
+	}
+	if CheckReparse {
+		checkReparse(doc)
+	}
+	return doc, nil
+}
+
+// region is a run of instructions parsed again: lo is the untouched one
+// before the changes (-1 when a change comes before the end of the first
+// instruction: the region starts the file), last the last one they touch
+// (len(Instructions) when a change lies past the end of every
+// instruction).
+type region struct {
+	lo, last int
+	delta    int // the changes' length difference
+}
+
+// hi is the region's last instruction: the untouched one after the
+// changes when there is one (edge).
+func (r region) hi(n int) (hi int, edge bool) { return min(r.last+1, n-1), r.last+1 < n }
+
+// span is the region's old text: to the end of the file when no
+// untouched instruction follows.
+func (r region) span(old *Document) Span {
+	n := len(old.Instructions)
+	end := len(old.Src)
+	if hi, edge := r.hi(n); edge {
+		end = old.Instructions[hi].Next
+	}
+	if r.lo < 0 {
+		return Span{0, end}
+	}
+	return Span{old.Instructions[r.lo].Span.Start, end}
+}
+
+// regions groups the changes by the instructions they touch.
+func regions(old *Document, changes []Change) []region {
+	ins := old.Instructions
+	n := len(ins)
+	after := func(off int) int { // the first instruction whose line ends past off
+		return sort.Search(n, func(i int) bool { return ins[i].Next > off })
+	}
+	var rs []region
+	for _, c := range changes {
+		r := region{lo: after(c.Start) - 1, last: after(max(c.End-1, c.Start)), delta: c.Len - (c.End - c.Start)}
+		if k := len(rs) - 1; k >= 0 {
+			if hi, _ := rs[k].hi(n); r.lo <= hi {
+				rs[k].last = max(rs[k].last, r.last)
+				rs[k].delta += r.delta
+				continue
+			}
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// reparse is Reparse's shortcut, nil when it does not apply.
+func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
+	if len(changes) == 0 || len(old.Instructions) == 0 {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			doc = nil // Parse says what went wrong
+		}
+	}()
+	doc = &Document{Path: old.Path, Src: out, Escape: old.Escape, Directives: old.Directives}
+	doc.BOM = bytes.HasPrefix(out, []byte("\xef\xbb\xbf"))
+	doc.FinalNewline = len(out) > 0 && out[len(out)-1] == '\n'
+	doc.setLines()
+	lint := linter.New(&linter.Config{})
+	delta, lines, next := 0, 0, 0
+	n := len(old.Instructions)
+	for _, r := range regions(old, changes) {
+		hi, edge := r.hi(n)
+		for ; next <= r.lo; next++ {
+			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
+		}
+		nodes, after := doc.parseRegion(old, r, delta, lines)
+		if nodes == nil {
+			return nil
+		}
+		for i, nd := range nodes {
+			ins, err := doc.build(nd, lint)
+			if err != nil {
+				return nil
+			}
+			if edge && i == len(nodes)-1 {
+				ins.inherit(old, old.Instructions[hi], delta+r.delta)
+			}
+			doc.Instructions = append(doc.Instructions, ins)
+		}
+		next, delta, lines = hi+1, delta+r.delta, after
+	}
+	for ; next < n; next++ {
+		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
+	}
+	if doc.link() != nil {
+		return nil
+	}
+	return doc
+}
+
+// parseRegion parses the new text of r on its own, under the file's
+// escape character, and returns its nodes after the untouched first one,
+// numbered as lines of d, and the line shift after r. nil when the text
+// is not valid or an untouched edge did not parse as before.
+func (d *Document) parseRegion(old *Document, r region, delta, lines int) ([]*parser.Node, int) {
+	sp := r.span(old)
+	start, end := sp.Start+delta, sp.End+delta+r.delta
+	text := d.Src[start:end]
+	if bytes.IndexByte(text, 0) >= 0 || !utf8.Valid(text) {
+		return nil, 0
+	}
+	shift, skip := 0, 0
+	if r.lo >= 0 {
+		// The region's text on its own, under the file's escape
+		// character: two lines before it.
+		text = append([]byte("# escape="+string(d.Escape)+"\n\n"), text...)
+		shift, skip = old.Instructions[r.lo].StartLine+lines-3, 1
+	} else {
+		// The start of the file: its directives may have changed.
+		d.Directives = nil
+		d.parseDirectives()
+	}
+	res, err := parser.Parse(bytes.NewReader(text))
+	if err != nil || res.EscapeToken != d.Escape || len(res.AST.Children) < skip {
+		return nil, 0
+	}
+	nodes := res.AST.Children
+	for _, nd := range nodes {
+		nd.StartLine += shift
+		nd.EndLine += shift
+	}
+	if skip > 0 && !sameLines(nodes[0], old.Instructions[r.lo], lines) {
+		return nil, 0
+	}
+	after := lineAt(d, end) - lineAt(old, sp.End)
+	if hi, edge := r.hi(len(old.Instructions)); edge {
+		if len(nodes) < skip+1 || !sameLines(nodes[len(nodes)-1], old.Instructions[hi], after) {
+			return nil, 0
+		}
+	}
+	return nodes[skip:], after
+}
+
+// sameLines reports whether a node of the new parse holds the lines of an
+// untouched instruction, lines further.
+func sameLines(nd *parser.Node, ins *Instruction, lines int) bool {
+	return nd.StartLine == ins.StartLine+lines && nd.EndLine == ins.EndLine+lines
+}
+
+// lineAt is the 0-based index of the line that starts at off (the number
+// of lines when off is the end of the text).
+func lineAt(d *Document, off int) int {
+	return sort.Search(len(d.Lines), func(i int) bool { return d.Lines[i].Start >= off })
+}
+
+// moved is an instruction of old at its place in a new text: delta bytes
+// and lines lines further.
+func (old *Document) moved(ins *Instruction, delta, lines int) *Instruction {
+	c := *ins
+	c.StartLine += lines
+	c.EndLine += lines
+	nd := *ins.Node
+	nd.StartLine += lines
+	nd.EndLine += lines
+	c.Node = &nd
+	c.inherit(old, ins, delta)
+	if delta == 0 {
+		return &c // the offsets hold as they are; the slices are not written
+	}
+	c.Span = c.Span.moved(delta)
+	c.KeywordPos = c.KeywordPos.moved(delta)
+	c.Next += delta
+	c.ArgsStart += delta
+	c.Flags = append([]Flag(nil), ins.Flags...)
+	for i := range c.Flags {
+		c.Flags[i].Span = c.Flags[i].Span.moved(delta)
+	}
+	c.Heredocs = append([]Heredoc(nil), ins.Heredocs...)
+	for i := range c.Heredocs {
+		h := &c.Heredocs[i]
+		h.Body, h.Term = h.Body.moved(delta), h.Term.moved(delta)
+	}
+	c.joined.off = movedOffsets(ins.joined.off, delta)
+	return &c
+}
+
+func (s Span) moved(delta int) Span { return Span{s.Start + delta, s.End + delta} }
+
+func movedOffsets(off []int, delta int) []int {
+	out := make([]int, len(off))
+	for i, o := range off {
+		out[i] = o + delta
+	}
+	return out
+}
+
+// inherit gives ins the shell analysis of from (an instruction of old with
+// the same text, delta bytes earlier), for Document.Shell to take when
+// ins runs under the same shell: the analysis depends on nothing else.
+func (ins *Instruction) inherit(old *Document, from *Instruction, delta int) {
+	ins.script, ins.shellDone = nil, false
+	switch {
+	case from.shellDone:
+		ins.prior = &priorShell{script: from.script, shell: old.ShellOf(from), delta: delta}
+	case from.prior != nil:
+		p := *from.prior
+		p.delta += delta
+		ins.prior = &p
+	default:
+		ins.prior = nil
+	}
+}
+
+// priorShell is the shell analysis of an instruction's text in an earlier
+// version of the file.
+type priorShell struct {
+	script *Script
+	shell  []string // the shell it was made under
+	delta  int      // how far the text has moved since
+}
+
+// take returns the earlier analysis when it holds for the shell now.
+func (p *priorShell) take(shell []string) (*Script, bool) {
+	if len(shell) != len(p.shell) {
+		return nil, false
+	}
+	for i := range shell {
+		if shell[i] != p.shell[i] {
+			return nil, false
+		}
+	}
+	return p.script.moved(p.delta), true
+}
+
+// moved is the script of the same text delta bytes further in the file.
+func (s *Script) moved(delta int) *Script {
+	if s == nil || delta == 0 {
+		return s
+	}
+	c := *s
+	c.off = movedOffsets(s.off, delta)
+	c.Commands = make([]Command, len(s.Commands))
+	for i, cmd := range s.Commands {
+		cmd.Span = cmd.Span.moved(delta)
+		cmd.Args = append([]Word(nil), cmd.Args...)
+		for j := range cmd.Args {
+			cmd.Args[j].Span = cmd.Args[j].Span.moved(delta)
+		}
+		c.Commands[i] = cmd
+	}
+	return &c
+}

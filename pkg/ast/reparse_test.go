@@ -1,0 +1,113 @@
+package ast
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// edit replaces the first occurrence of old in src (after the first from
+// bytes) with new.
+type edit struct {
+	from     int
+	old, new string
+}
+
+func applyEdits(t *testing.T, src string, edits []edit) ([]byte, []Change) {
+	var out strings.Builder
+	var changes []Change
+	at := 0
+	for _, e := range edits {
+		i := strings.Index(src[max(at, e.from):], e.old)
+		require.GreaterOrEqual(t, i, 0, "%q not in the text", e.old)
+		i += max(at, e.from)
+		out.WriteString(src[at:i])
+		out.WriteString(e.new)
+		changes = append(changes, Change{Start: i, End: i + len(e.old), Len: len(e.new)})
+		at = i + len(e.old)
+	}
+	out.WriteString(src[at:])
+	return []byte(out.String()), changes
+}
+
+// TestReparse: what Reparse makes of an edited file is what Parse makes
+// of it, whether the shortcut applies (shortcut) or the whole text is
+// parsed again; the shell analysis an instruction takes over is the one
+// its text has.
+func TestReparse(t *testing.T) {
+	const base = "FROM alpine AS build\n# a comment\nRUN apk add curl && \\\n    echo hi\nWORKDIR /src\nCOPY . .\nRUN make\n\nFROM scratch\nCOPY --from=build /out /\n"
+	cases := []struct {
+		name     string
+		src      string
+		edits    []edit
+		shortcut bool
+	}{
+		{"flag added", base, []edit{{0, "RUN make", "RUN --mount=type=cache,target=/root/.cache make"}}, true},
+		{"two places", base, []edit{{0, "apk add", "apk add --no-cache"}, {0, "/out /", "/out /bin/"}}, true},
+		{"instruction removed", base, []edit{{0, "WORKDIR /src\n", ""}}, true},
+		{"instructions added", base, []edit{{0, "COPY . .\n", "COPY go.mod .\nRUN go mod download\nCOPY . .\n"}}, true},
+		{"lines shift before untouched RUN", base, []edit{{0, "# a comment\n", "# a\n# longer\n# comment\n"}}, true},
+		{"continuation swallows the next", base, []edit{{0, "WORKDIR /src\n", "WORKDIR /src \\\n"}}, false},
+		{"heredoc opened", base, []edit{{0, "COPY . .\n", "COPY <<EOF /x\n"}}, false},
+		{"syntax header", base, []edit{{0, "", "# syntax=docker/dockerfile:1\n"}}, true},
+		{"escape directive", "FROM alpine\nRUN echo a \\\n b\nRUN x\n", []edit{{0, "", "# escape=`\n"}}, true},
+		{"first instruction", base, []edit{{0, "alpine", "alpine:3.20"}}, true},
+		{"trailing comment", base + "# end\n", []edit{{0, "# end", "# the end"}}, true},
+		{"last instruction", base, []edit{{0, "/out /", "/out /usr/bin/"}}, true},
+		{"crlf", strings.ReplaceAll(base, "\n", "\r\n"), []edit{{0, "RUN make", "RUN make all"}}, true},
+		{"bom", "\xef\xbb\xbf" + base, []edit{{0, "RUN make", "RUN make all"}}, true},
+		{"backtick escape", "# escape=`\nFROM alpine\nRUN echo a `\n b\nWORKDIR /x\nRUN y\n", []edit{{0, "WORKDIR /x", "WORKDIR /y"}}, true},
+		{"heredoc body", "FROM alpine\nRUN <<EOF\necho a\nEOF\nRUN b\n", []edit{{0, "echo a", "echo a; echo c"}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			old, err := Parse("Dockerfile", []byte(c.src))
+			require.NoError(t, err)
+			for _, ins := range old.Instructions {
+				old.Shell(ins) // analyses to take over
+			}
+			out, changes := applyEdits(t, c.src, c.edits)
+			got, err := Reparse(old, out, changes)
+			want, werr := Parse("Dockerfile", out)
+			if werr != nil {
+				require.EqualError(t, err, werr.Error())
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, "", sameDocument(got, want))
+			for i, ins := range got.Instructions {
+				require.Equal(t, scriptView(want.Shell(want.Instructions[i])), scriptView(got.Shell(ins)), "line %d", ins.StartLine)
+			}
+			if c.shortcut {
+				require.NotNil(t, reparse(old, out, changes), "the shortcut should apply")
+			}
+		})
+	}
+}
+
+// TestReparseFallsBack: a change that would end an untouched neighbour
+// differently (a heredoc or a continuation that swallows the next lines)
+// is parsed as
+// a whole, and a text Parse rejects gives Parse's error.
+func TestReparseFallsBack(t *testing.T) {
+	src := "FROM alpine\nRUN a\nRUN b\nRUN c\n"
+	old, err := Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	for _, e := range []edit{{0, "RUN a", "RUN <<EOF a"}, {0, "RUN a", "RUN a \\"}} {
+		out, changes := applyEdits(t, src, []edit{e})
+		require.Nil(t, reparse(old, out, changes), e.new)
+		got, err := Reparse(old, out, changes)
+		want, werr := Parse("Dockerfile", out)
+		require.Equal(t, werr == nil, err == nil)
+		if werr == nil {
+			require.Equal(t, "", sameDocument(got, want))
+		}
+	}
+
+	out, changes := applyEdits(t, src, []edit{{0, "RUN b", "RUN --bogus b"}})
+	_, err = Reparse(old, out, changes)
+	_, werr := Parse("Dockerfile", out)
+	require.Error(t, werr)
+	require.EqualError(t, err, werr.Error())
+}
