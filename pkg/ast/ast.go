@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -363,9 +364,12 @@ func (d *Document) Indent(off int) string {
 func (d *Document) StageByName(ref string) *Stage {
 	ref = strings.ToLower(ref)
 	for _, s := range d.Stages {
-		if s.Name == ref || fmt.Sprint(s.Index) == ref {
+		if s.Name == ref {
 			return s
 		}
+	}
+	if i, err := strconv.Atoi(ref); err == nil && i >= 0 && i < len(d.Stages) && strconv.Itoa(i) == ref {
+		return d.Stages[i]
 	}
 	return nil
 }

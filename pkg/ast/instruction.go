@@ -3,6 +3,7 @@ package ast
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -18,8 +19,9 @@ type joinedText struct {
 }
 
 func (j *joinedText) add(src []byte, start, end int) {
+	j.text = append(j.text, src[start:end]...)
+	j.off = slices.Grow(j.off, end-start)
 	for i := start; i < end; i++ {
-		j.text = append(j.text, src[i])
 		j.off = append(j.off, i)
 	}
 }

@@ -52,6 +52,7 @@ func BenchmarkParse(b *testing.B) {
 
 // BenchmarkChain is the full default chain, idempotence check included.
 func BenchmarkChain(b *testing.B) {
+	timed(b)
 	files := loadCorpus(b)
 	chain := defaultChain(b)
 	b.ResetTimer()

@@ -282,16 +282,6 @@ func runOne(t *Transform, p *Pass) (fs []Finding, err error) {
 	return t.Run(p), nil
 }
 
-// mapOffset maps an offset in the text after edits (sorted by Start) to
-// the text before them; an offset inside inserted text maps to where the
-// insertion happened, and inserted says so.
-func mapOffset(sorted []emit.Edit, off int) (orig int, inserted bool) {
-	if e, _ := editAt(sorted, off); e != nil {
-		return e.Start, true
-	}
-	return shiftBack(sorted, off), false
-}
-
 // editAt finds the edit (of sorted) whose new text holds off, an offset
 // of the text after the edits, and off's position in that text; nil
 // when off is in text the edits left alone.

@@ -96,22 +96,22 @@ type failedRun struct {
 // by JoinRuns, is checked where it is made). Pairs whose shell text
 // changed are checked.
 func uncheckedRuns(rule string, cur, next *ast.Document, edits []emit.Edit) []failedRun {
-	sorted := sortedEdits(edits)
+	idx := newEditIndex(edits)
 	var bad []failedRun
 	for _, n := range next.Instructions {
 		if n.Cmd != "run" {
 			continue
 		}
-		start, inserted := mapOffset(sorted, n.Span.Start)
+		start, inserted := idx.mapOffset(n.Span.Start)
 		if inserted {
 			continue
 		}
-		end, _ := mapOffset(sorted, n.Span.End)
+		end, _ := idx.mapOffset(n.Span.End)
 		olds := runsBetween(cur, start, end)
 		if olds == nil || unchanged(cur, olds, next, n) {
 			continue
 		}
-		if v, why := checkEdited(rule, cur, olds, next, n, sorted); why != "" {
+		if v, why := checkEdited(rule, cur, olds, next, n, idx); why != "" {
 			bad = append(bad, failedRun{ins: olds[0], why: why, v: v})
 		}
 	}
@@ -161,7 +161,7 @@ var editVerdicts = newMemo[equiv.Verdict](1 << 14)
 
 // checkEdited checks RUNs edited in place (several when the edits join
 // them); why is empty when the edits keep their behaviour.
-func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *ast.Document, n *ast.Instruction, sorted []emit.Edit) (equiv.Verdict, string) {
+func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *ast.Document, n *ast.Instruction, idx *editIndex) (equiv.Verdict, string) {
 	c := olds[0]
 	ns := next.Shell(n)
 	var orig []equiv.Program
@@ -202,15 +202,22 @@ func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *
 	}
 	end := olds[len(olds)-1].Span.End
 	var rel []string
-	for _, e := range sorted {
-		if e.End >= c.Span.Start && e.Start <= end {
+	for _, e := range idx.edits[idx.firstEnding(c.Span.Start):] {
+		if e.Start > end {
+			break
+		}
+		if e.End >= c.Span.Start && e.Start <= end && !(len(olds) == 1 && e.End < c.ArgsStart) {
 			rel = append(rel, fmt.Sprintf("%d:%d:%s", e.Start-c.Span.Start, e.End-c.Span.Start, e.New))
 		}
 	}
+	// The key leaves out edits of a lone RUN's flags (a mount): the verdict
+	// reads the texts and which commands the edits remove or add, which
+	// such an edit does not change; RemoveCommand's proof of the same
+	// body edit (keepsBehaviour) then serves the chain's.
 	key := strings.Join(orig[0].Flags, " ") + "\x00" + texts + ns.Text + "\x00" + strings.Join(rel, "\x01")
 	verdict, ok := editVerdicts.get(key)
 	if !ok {
-		id := editIdent{edits: sorted, base: c.Span.Start}
+		id := editIdent{idx: idx, base: c.Span.Start}
 		for i, o := range olds {
 			orig[i].Ident = id.before(cur.Shell(o))
 		}

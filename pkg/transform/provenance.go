@@ -87,11 +87,13 @@ type layer struct {
 	rule  string
 	doc   *ast.Document
 	edits []emit.Edit // sorted by Start
+	index *editIndex  // of edits
 	out   []byte
 }
 
 func (h *history) add(rule string, doc *ast.Document, edits []emit.Edit, out []byte) {
-	h.layers = append(h.layers, layer{rule: rule, doc: doc, edits: sortedEdits(edits), out: out})
+	x := newEditIndex(edits)
+	h.layers = append(h.layers, layer{rule: rule, doc: doc, edits: x.edits, index: x, out: out})
 }
 
 // How an offset of the text after a layer relates to the text before it.
@@ -108,9 +110,9 @@ const (
 // before them. Text an edit wrote maps to where its origin says it came
 // from or, written anew, to where the edit was made.
 func (l *layer) trace(off int) (int, traced) {
-	e, q := editAt(l.edits, off)
+	e, q := l.index.at(off)
 	if e == nil {
-		return shiftBack(l.edits, off), kept
+		return l.index.back(off), kept
 	}
 	for _, o := range e.Origins {
 		if q >= o.At && q < o.At+o.Len {
@@ -222,7 +224,7 @@ func (l *layer) tracePoint(off int) (int, bool) {
 	if how <= copied {
 		return s, true
 	}
-	e, q := editAt(l.edits, off)
+	e, q := l.index.at(off)
 	if q == 0 {
 		return e.Start, true
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/equiv"
-	"github.com/dfopt/dfopt/pkg/emit"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -146,17 +145,15 @@ func observe(o Observation) {
 // replaced or deleted is removed; one whose name lies in inserted text is
 // added.
 type editIdent struct {
-	edits []emit.Edit // against the document before, sorted by Start
-	base  int         // the instruction's start before the edits
+	idx  *editIndex // the edits, against the document before
+	base int        // the instruction's start before the edits
 }
 
 func (e editIdent) before(s *ast.Script) func(syntax.Pos) (string, equiv.Kind) {
 	return func(p syntax.Pos) (string, equiv.Kind) {
 		off := s.Orig(p)
-		for _, ed := range e.edits {
-			if ed.Start <= off && off < ed.End {
-				return "", equiv.Removed
-			}
+		if e.idx.removes(off) {
+			return "", equiv.Removed
 		}
 		return strconv.Itoa(off - e.base), equiv.Keep
 	}
@@ -164,7 +161,7 @@ func (e editIdent) before(s *ast.Script) func(syntax.Pos) (string, equiv.Kind) {
 
 func (e editIdent) after(s *ast.Script) func(syntax.Pos) (string, equiv.Kind) {
 	return func(p syntax.Pos) (string, equiv.Kind) {
-		off, inserted := mapOffset(e.edits, s.Orig(p))
+		off, inserted := e.idx.mapOffset(s.Orig(p))
 		if inserted {
 			return "", equiv.Added
 		}

@@ -51,6 +51,7 @@ func BenchmarkSameKind(b *testing.B) {
 // benchRuns runs the default chain on the file of 100, 1,000 and 10,000
 // RUNs that gen writes, reporting the cost per RUN.
 func benchRuns(b *testing.B, gen func(n int) []byte) {
+	timed(b)
 	for _, n := range []int{100, 1000, 10000} {
 		src := gen(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
