@@ -22,9 +22,10 @@ var CheckReparse = os.Getenv("DFOPT_CHECK_REPARSE") != ""
 
 // Reparse is Parse(old.Path, out), where out is old.Src with changes
 // (sorted, not overlapping) applied. Only the instructions the changes
-// touch are parsed again, with one untouched instruction on each side
-// whose parse must come out as before (so that no continuation or
-// heredoc crosses the edge); the others are moved, with their shell
+// touch are parsed again, from the end of the untouched instruction
+// before them to the end of the untouched one after them, whose parse
+// must come out as before (so that no continuation or heredoc of the
+// changed text crosses the edge); the others are moved, with their shell
 // analysis. When that cannot be shown — a change before the end of the
 // first instruction (the directives, the BOM), an edge that moved, an
 // error — the whole text is parsed, and errors are Parse's.
@@ -142,17 +143,28 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 // is not valid or an untouched edge did not parse as before.
 func (d *Document) parseRegion(old *Document, r region, delta, lines int) ([]*parser.Node, int) {
 	sp := r.span(old)
+	shift, skip := 0, 0
+	if r.lo >= 0 {
+		lo := old.Instructions[r.lo]
+		shift, skip = lo.StartLine+lines-3, 1
+		if r.lo+1 < len(old.Instructions) {
+			// Another instruction followed lo: lo ends where its own
+			// lines end, as they are untouched; the region's text can
+			// begin after it.
+			sp.Start, shift, skip = lo.Next, lo.EndLine+lines-2, 0
+		}
+	}
 	start, end := sp.Start+delta, sp.End+delta+r.delta
 	text := d.Src[start:end]
 	if bytes.IndexByte(text, 0) >= 0 || !utf8.Valid(text) {
 		return nil, 0
 	}
-	shift, skip := 0, 0
 	if r.lo >= 0 {
 		// The region's text on its own, under the file's escape
-		// character: two lines before it.
-		text = append([]byte("# escape="+string(d.Escape)+"\n\n"), text...)
-		shift, skip = old.Instructions[r.lo].StartLine+lines-3, 1
+		// character: two lines before it, the second an empty comment,
+		// which leaves no comment for the first node (as after an
+		// instruction) and ends the directives.
+		text = append([]byte("# escape="+string(d.Escape)+"\n#\n"), text...)
 	} else {
 		// The start of the file: its directives may have changed.
 		d.Directives = nil
