@@ -29,10 +29,25 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	if err != nil {
 		return false
 	}
+	key := string(d.Escape) + string(out)
+	if v, ok := parsedRuns.get(key); ok {
+		return v
+	}
+	v := runParses(d.Escape, out)
+	parsedRuns.put(key, v)
+	return v
+}
+
+// parsedRuns caches runParses by its inputs.
+var parsedRuns = newMemo[bool](1 << 14)
+
+// runParses reports whether the text of one RUN, read with the escape
+// character esc, is one RUN whose body the shell analysis reads.
+func runParses(esc rune, out []byte) bool {
 	// The RUN between a FROM and a sentinel instruction: a RUN that ends in
 	// a continuation would swallow the sentinel.
 	var b strings.Builder
-	if d.Escape == '`' {
+	if esc == '`' {
 		b.WriteString("# escape=`\n")
 	}
 	b.WriteString("FROM scratch\n")
