@@ -266,7 +266,7 @@ func editKeepsBehaviour(path string, src []byte, moved []emit.Edit) bool {
 	if err != nil {
 		return false
 	}
-	next, err := ast.Parse(path, out)
+	next, err := ast.Reparse(cur, out, changes(moved))
 	if err != nil {
 		return false
 	}
