@@ -169,25 +169,18 @@ func event(id string, hc interp.HandlerContext) string {
 		return id + " in " + hc.Dir
 	}
 	hc.Env.Each(func(name string, vr expand.Variable) bool {
-		if vr.Exported && vr.IsSet() && !initialEnv[name+"="+vr.String()] {
-			env = append(env, name+"="+vr.String())
+		if !vr.Exported || !vr.IsSet() {
+			return true
+		}
+		val := vr.String()
+		if init, ok := initialEnv[name]; !ok || init != val {
+			env = append(env, name+"="+val)
 		}
 		return true
 	})
 	sort.Strings(env)
 	return id + " in " + hc.Dir + " with " + strings.Join(env, " ")
 }
-
-// baseEnv is the environment every RUN starts with here.
-var baseEnv = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"}
-
-var initialEnv = func() map[string]bool {
-	m := map[string]bool{}
-	for _, kv := range baseEnv {
-		m[kv] = true
-	}
-	return m
-}()
 
 // dirInfo is the answer of stat: a directory.
 type dirInfo string

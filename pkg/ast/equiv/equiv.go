@@ -34,7 +34,6 @@ import (
 	"sync"
 	"time"
 
-	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -276,55 +275,6 @@ type state struct {
 	calls  int
 	cancel context.CancelFunc
 	over   string
-}
-
-// workdir is where each RUN starts (the interpreter needs a real folder).
-const workdir = "/"
-
-// machine is one program's interpreter, made once per Check and reset
-// for every path; st is the side of the path it runs for.
-type machine struct {
-	p  Program
-	r  *interp.Runner
-	st *state
-}
-
-func newMachine(p Program) (*machine, error) {
-	m := &machine{p: p}
-	call := func(ctx context.Context, args []string) ([]string, error) {
-		return m.st.call(ctx, &m.p, args)
-	}
-	open := func(ctx context.Context, path string, flag int, perm fs.FileMode) (io.ReadWriteCloser, error) {
-		return m.st.open(ctx, path, flag, perm)
-	}
-	r, err := interp.New(
-		interp.Params(append(quiet(p.Flags), "--")...),
-		interp.Env(expand.ListEnviron(baseEnv...)),
-		interp.Dir(workdir),
-		interp.StdIO(nil, io.Discard, io.Discard),
-		interp.CallHandler(call),
-		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
-			return func(context.Context, []string) error { return nil }
-		}),
-		interp.OpenHandler(open),
-		interp.StatHandler(stat),
-		interp.ReadDirHandler2(func(context.Context, string) ([]fs.DirEntry, error) { return nil, nil }),
-		interp.AccessHandler(func(context.Context, string, interp.AccessMode) error { return nil }),
-	)
-	m.r = r
-	return m, err
-}
-
-// quiet drops the options that only print (-x, -v): tracing costs time
-// and changes nothing the check compares.
-func quiet(flags []string) []string {
-	var out []string
-	for _, f := range flags {
-		if f != "-x" && f != "-v" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func (st *state) run(m *machine) (int, string) {
