@@ -117,19 +117,20 @@ func (st *state) scripted(id string, args []string, hc interp.HandlerContext, ma
 	defer st.mu.Unlock()
 	st.events = append(st.events, ev)
 	st.seen[id]++
-	n := st.seen[id]
-	key := id + "#" + strconv.Itoa(n)
-	if _, ok := st.labels[key]; !ok {
-		st.labels[key] = label(args)
-	}
+	key := point{id, st.seen[id]}
 	if s, ok := st.choice[key]; ok {
+		if s != 0 {
+			// Only failed choice points are named in a finding.
+			st.labels[key] = label(args)
+		}
 		return s
 	}
-	if n > loopRepeats {
+	if key.n > loopRepeats {
 		return 1
 	}
-	if matters && !st.met[key] {
-		st.met[key] = true
+	// Each call counts its command again, so a key is met once per side
+	// of a path.
+	if matters {
 		st.free = append(st.free, key)
 	}
 	return 0

@@ -140,7 +140,7 @@ func Check(orig, rewrite []Program) Verdict {
 	if err != nil {
 		return Verdict{Unknown: "the shell cannot start: " + err.Error()}
 	}
-	queue := []map[string]int{{}}
+	queue := []map[point]int{{}}
 	paths := 0
 	for len(queue) > 0 {
 		if paths == maxPaths {
@@ -184,7 +184,7 @@ func machines(progs []Program) ([]*machine, error) {
 	return out, nil
 }
 
-func union(a, b []string) []string {
+func union(a, b []point) []point {
 	out := slices.Clone(a)
 	for _, k := range b {
 		if !slices.Contains(out, k) {
@@ -194,31 +194,38 @@ func union(a, b []string) []string {
 	return out
 }
 
-func maps(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m)+1)
+func maps(m map[point]int) map[point]int {
+	out := make(map[point]int, len(m)+1)
 	for k, v := range m {
 		out[k] = v
 	}
 	return out
 }
 
+// point is a choice point: the n-th run of a command on one side of a
+// path.
+type point struct {
+	id string
+	n  int
+}
+
 // outcome is what one side did on one path.
 type outcome struct {
 	events  []string
 	status  int
-	free    []string          // choice points met that the path did not fix
-	labels  map[string]string // choice point → the command, as run
+	free    []point          // choice points met that the path did not fix
+	labels  map[point]string // failed choice point → the command, as run
 	unknown string
 }
 
-func compare(a, b outcome, choice map[string]int) string {
+func compare(a, b outcome, choice map[point]int) string {
 	if a.status != b.status || !slices.Equal(a.events, b.events) {
 		return fmt.Sprintf("when %s, the original %s and the rewrite %s", describe(choice, a.labels), summary(a), summary(b))
 	}
 	return ""
 }
 
-func describe(choice map[string]int, labels map[string]string) string {
+func describe(choice map[point]int, labels map[point]string) string {
 	var failed []string
 	for k, v := range choice {
 		if v != 0 {
@@ -242,8 +249,8 @@ func summary(o outcome) string {
 
 // runAll runs the programs as a build does: one after another, stopping
 // at the first that fails.
-func runAll(progs []*machine, choice map[string]int, funcs map[string]bool) outcome {
-	st := &state{choice: choice, funcs: funcs, seen: map[string]int{}, met: map[string]bool{}, labels: map[string]string{}}
+func runAll(progs []*machine, choice map[point]int, funcs map[string]bool) outcome {
+	st := &state{choice: choice, funcs: funcs, seen: map[string]int{}, labels: map[point]string{}}
 	var out outcome
 	for _, m := range progs {
 		status, err := st.run(m)
@@ -263,14 +270,13 @@ func runAll(progs []*machine, choice map[string]int, funcs map[string]bool) outc
 
 // state is one side of one path.
 type state struct {
-	choice map[string]int
+	choice map[point]int
 	funcs  map[string]bool
 
 	mu     sync.Mutex
 	seen   map[string]int // runs of each command so far
-	met    map[string]bool
-	labels map[string]string
-	free   []string
+	labels map[point]string
+	free   []point
 	events []string
 	calls  int
 	cancel context.CancelFunc
