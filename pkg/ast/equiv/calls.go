@@ -66,6 +66,9 @@ func (st *state) call(ctx context.Context, p *Program, args []string) ([]string,
 		if !silent[name] {
 			st.record(event(id, hc))
 		}
+		if name == "set" && p.blind && !st.funcs[name] {
+			args, _ = untrace(args)
+		}
 		return args, nil
 	}
 	if s := st.scripted(id, args, hc, p.observes(hc.Pos)); s != 0 {

@@ -66,6 +66,7 @@ type Program struct {
 	Ident func(p syntax.Pos) (id string, k Kind)
 
 	observed map[syntax.Pos]bool // nil: every command's status matters
+	blind    bool                // nothing tells whether xtrace is on
 }
 
 // observes reports whether the status of the command at p may matter.
@@ -114,11 +115,13 @@ func Check(orig, rewrite []Program) Verdict {
 	for i := range orig {
 		if orig[i].File != nil {
 			orig[i].observed = observed(orig[i].File, orig[i].Flags)
+			orig[i].blind = traceBlind(orig[i].File)
 		}
 	}
 	for i := range rewrite {
 		if rewrite[i].File != nil {
 			rewrite[i].observed = observed(rewrite[i].File, rewrite[i].Flags)
+			rewrite[i].blind = traceBlind(rewrite[i].File)
 		}
 	}
 	for _, p := range append(slices.Clip(orig), rewrite...) {
