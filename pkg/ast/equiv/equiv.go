@@ -294,7 +294,7 @@ func (st *state) run(m *machine) (int, string) {
 	st.mu.Unlock()
 	m.st = st
 	m.r.Reset()
-	err := m.r.Run(ctx, m.p.File)
+	err := m.r.Run(ctx, m.file)
 	st.mu.Lock()
 	over := st.over
 	st.mu.Unlock()
