@@ -66,6 +66,9 @@ func (st *state) call(ctx context.Context, p *Program, args []string) ([]string,
 		if !silent[name] {
 			st.record(event(id, hc))
 		}
+		if name == "set" && p.blind && !st.funcs[name] {
+			args, _ = untrace(args)
+		}
 		return args, nil
 	}
 	if s := st.scripted(id, args, hc, p.observes(hc.Pos)); s != 0 {
@@ -117,19 +120,20 @@ func (st *state) scripted(id string, args []string, hc interp.HandlerContext, ma
 	defer st.mu.Unlock()
 	st.events = append(st.events, ev)
 	st.seen[id]++
-	n := st.seen[id]
-	key := id + "#" + strconv.Itoa(n)
-	if _, ok := st.labels[key]; !ok {
-		st.labels[key] = label(args)
-	}
+	key := point{id, st.seen[id]}
 	if s, ok := st.choice[key]; ok {
+		if s != 0 {
+			// Only failed choice points are named in a finding.
+			st.labels[key] = label(args)
+		}
 		return s
 	}
-	if n > loopRepeats {
+	if key.n > loopRepeats {
 		return 1
 	}
-	if matters && !st.met[key] {
-		st.met[key] = true
+	// Each call counts its command again, so a key is met once per side
+	// of a path.
+	if matters {
 		st.free = append(st.free, key)
 	}
 	return 0
@@ -169,25 +173,18 @@ func event(id string, hc interp.HandlerContext) string {
 		return id + " in " + hc.Dir
 	}
 	hc.Env.Each(func(name string, vr expand.Variable) bool {
-		if vr.Exported && vr.IsSet() && !initialEnv[name+"="+vr.String()] {
-			env = append(env, name+"="+vr.String())
+		if !vr.Exported || !vr.IsSet() {
+			return true
+		}
+		val := vr.String()
+		if init, ok := initialEnv[name]; !ok || init != val {
+			env = append(env, name+"="+val)
 		}
 		return true
 	})
 	sort.Strings(env)
 	return id + " in " + hc.Dir + " with " + strings.Join(env, " ")
 }
-
-// baseEnv is the environment every RUN starts with here.
-var baseEnv = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"}
-
-var initialEnv = func() map[string]bool {
-	m := map[string]bool{}
-	for _, kv := range baseEnv {
-		m[kv] = true
-	}
-	return m
-}()
 
 // dirInfo is the answer of stat: a directory.
 type dirInfo string

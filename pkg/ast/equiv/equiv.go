@@ -34,7 +34,6 @@ import (
 	"sync"
 	"time"
 
-	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -67,6 +66,7 @@ type Program struct {
 	Ident func(p syntax.Pos) (id string, k Kind)
 
 	observed map[syntax.Pos]bool // nil: every command's status matters
+	blind    bool                // nothing tells whether xtrace is on
 }
 
 // observes reports whether the status of the command at p may matter.
@@ -115,11 +115,13 @@ func Check(orig, rewrite []Program) Verdict {
 	for i := range orig {
 		if orig[i].File != nil {
 			orig[i].observed = observed(orig[i].File, orig[i].Flags)
+			orig[i].blind = traceBlind(orig[i].File)
 		}
 	}
 	for i := range rewrite {
 		if rewrite[i].File != nil {
 			rewrite[i].observed = observed(rewrite[i].File, rewrite[i].Flags)
+			rewrite[i].blind = traceBlind(rewrite[i].File)
 		}
 	}
 	for _, p := range append(slices.Clip(orig), rewrite...) {
@@ -141,7 +143,7 @@ func Check(orig, rewrite []Program) Verdict {
 	if err != nil {
 		return Verdict{Unknown: "the shell cannot start: " + err.Error()}
 	}
-	queue := []map[string]int{{}}
+	queue := []map[point]int{{}}
 	paths := 0
 	for len(queue) > 0 {
 		if paths == maxPaths {
@@ -185,7 +187,7 @@ func machines(progs []Program) ([]*machine, error) {
 	return out, nil
 }
 
-func union(a, b []string) []string {
+func union(a, b []point) []point {
 	out := slices.Clone(a)
 	for _, k := range b {
 		if !slices.Contains(out, k) {
@@ -195,31 +197,38 @@ func union(a, b []string) []string {
 	return out
 }
 
-func maps(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m)+1)
+func maps(m map[point]int) map[point]int {
+	out := make(map[point]int, len(m)+1)
 	for k, v := range m {
 		out[k] = v
 	}
 	return out
 }
 
+// point is a choice point: the n-th run of a command on one side of a
+// path.
+type point struct {
+	id string
+	n  int
+}
+
 // outcome is what one side did on one path.
 type outcome struct {
 	events  []string
 	status  int
-	free    []string          // choice points met that the path did not fix
-	labels  map[string]string // choice point → the command, as run
+	free    []point          // choice points met that the path did not fix
+	labels  map[point]string // failed choice point → the command, as run
 	unknown string
 }
 
-func compare(a, b outcome, choice map[string]int) string {
+func compare(a, b outcome, choice map[point]int) string {
 	if a.status != b.status || !slices.Equal(a.events, b.events) {
 		return fmt.Sprintf("when %s, the original %s and the rewrite %s", describe(choice, a.labels), summary(a), summary(b))
 	}
 	return ""
 }
 
-func describe(choice map[string]int, labels map[string]string) string {
+func describe(choice map[point]int, labels map[point]string) string {
 	var failed []string
 	for k, v := range choice {
 		if v != 0 {
@@ -243,8 +252,8 @@ func summary(o outcome) string {
 
 // runAll runs the programs as a build does: one after another, stopping
 // at the first that fails.
-func runAll(progs []*machine, choice map[string]int, funcs map[string]bool) outcome {
-	st := &state{choice: choice, funcs: funcs, seen: map[string]int{}, met: map[string]bool{}, labels: map[string]string{}}
+func runAll(progs []*machine, choice map[point]int, funcs map[string]bool) outcome {
+	st := &state{choice: choice, funcs: funcs, seen: map[string]int{}, labels: map[point]string{}}
 	var out outcome
 	for _, m := range progs {
 		status, err := st.run(m)
@@ -264,67 +273,17 @@ func runAll(progs []*machine, choice map[string]int, funcs map[string]bool) outc
 
 // state is one side of one path.
 type state struct {
-	choice map[string]int
+	choice map[point]int
 	funcs  map[string]bool
 
 	mu     sync.Mutex
 	seen   map[string]int // runs of each command so far
-	met    map[string]bool
-	labels map[string]string
-	free   []string
+	labels map[point]string
+	free   []point
 	events []string
 	calls  int
 	cancel context.CancelFunc
 	over   string
-}
-
-// workdir is where each RUN starts (the interpreter needs a real folder).
-const workdir = "/"
-
-// machine is one program's interpreter, made once per Check and reset
-// for every path; st is the side of the path it runs for.
-type machine struct {
-	p  Program
-	r  *interp.Runner
-	st *state
-}
-
-func newMachine(p Program) (*machine, error) {
-	m := &machine{p: p}
-	call := func(ctx context.Context, args []string) ([]string, error) {
-		return m.st.call(ctx, &m.p, args)
-	}
-	open := func(ctx context.Context, path string, flag int, perm fs.FileMode) (io.ReadWriteCloser, error) {
-		return m.st.open(ctx, path, flag, perm)
-	}
-	r, err := interp.New(
-		interp.Params(append(quiet(p.Flags), "--")...),
-		interp.Env(expand.ListEnviron(baseEnv...)),
-		interp.Dir(workdir),
-		interp.StdIO(nil, io.Discard, io.Discard),
-		interp.CallHandler(call),
-		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
-			return func(context.Context, []string) error { return nil }
-		}),
-		interp.OpenHandler(open),
-		interp.StatHandler(stat),
-		interp.ReadDirHandler2(func(context.Context, string) ([]fs.DirEntry, error) { return nil, nil }),
-		interp.AccessHandler(func(context.Context, string, interp.AccessMode) error { return nil }),
-	)
-	m.r = r
-	return m, err
-}
-
-// quiet drops the options that only print (-x, -v): tracing costs time
-// and changes nothing the check compares.
-func quiet(flags []string) []string {
-	var out []string
-	for _, f := range flags {
-		if f != "-x" && f != "-v" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func (st *state) run(m *machine) (int, string) {
@@ -335,7 +294,7 @@ func (st *state) run(m *machine) (int, string) {
 	st.mu.Unlock()
 	m.st = st
 	m.r.Reset()
-	err := m.r.Run(ctx, m.p.File)
+	err := m.r.Run(ctx, m.file)
 	st.mu.Lock()
 	over := st.over
 	st.mu.Unlock()

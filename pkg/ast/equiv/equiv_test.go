@@ -224,3 +224,33 @@ func BenchmarkJoinFive(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheck is one Check from cold, on the shapes the chain asks
+// about: RUNs joined, each starting with set -eux (traced), one with a
+// pipe; and a command removed after `;`, which needs the interpreter.
+func BenchmarkCheck(b *testing.B) {
+	first := "set -eux; apt-get update; apt-get install -y --no-install-recommends curl ca-certificates; rm -rf /var/lib/apt/lists/*"
+	second := "set -eux; curl -fsSL https://example.com/t.tgz | tar -xz -C /opt; ln -s /opt/t/bin/t /usr/local/bin/t"
+	b.Run("join", func(b *testing.B) {
+		orig := progs(b, first, second)
+		joined := progs(b, first+" && { "+second+"; }")
+		for b.Loop() {
+			if v := Check(orig, joined); !v.Same || v.Paths != 6 {
+				b.Fatal(v)
+			}
+		}
+	})
+	b.Run("removal", func(b *testing.B) {
+		text := "set -eux; apt-get update; apt-get install -y curl; rm -rf /var/lib/apt/lists/*"
+		rewrite := "set -eux; apt-get update; apt-get install -y curl"
+		o := prog(b, text)
+		o.Ident = ident(text, map[string]Kind{"rm": Removed})
+		r := prog(b, rewrite)
+		r.Ident = ident(rewrite, nil)
+		for b.Loop() {
+			if v := Check([]Program{o}, []Program{r}); !v.Same || v.Paths != 3 {
+				b.Fatal(v)
+			}
+		}
+	})
+}

@@ -1,8 +1,8 @@
 package equiv
 
 import (
-	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -54,7 +54,7 @@ func skeleton(p Program) (string, bool) {
 			if name == "" || native[name] || unmodelled[name] || name == "cd" || name == "exec" {
 				break // its arguments decide what it does
 			}
-			fmt.Fprintf(&b, "{C%s ", id)
+			b.WriteString("{C" + id + " ")
 			// Only commands run inside its words count, not the words.
 			for _, w := range append(assignWords(n), n.Args...) {
 				syntax.Walk(w, func(x syntax.Node) bool {
@@ -71,7 +71,11 @@ func skeleton(p Program) (string, bool) {
 		case *syntax.Lit:
 			b.WriteString(n.Value)
 		case *syntax.Stmt:
-			fmt.Fprintf(&b, "[%v%v%v%v]", n.Negated, n.Background, n.Coprocess, n.Semicolon.IsValid())
+			b.WriteByte('[')
+			for _, f := range [...]bool{n.Negated, n.Background, n.Coprocess, n.Semicolon.IsValid()} {
+				b.WriteString(strconv.FormatBool(f))
+			}
+			b.WriteByte(']')
 		case *syntax.BinaryCmd:
 			// The other operand takes the binary command's place in its
 			// statement: only a plain one can.
@@ -85,13 +89,14 @@ func skeleton(p Program) (string, bool) {
 					return false
 				}
 			}
-			fmt.Fprintf(&b, "(%v)", n.Op)
+			b.WriteString("(" + n.Op.String() + ")")
 		case *syntax.Redirect:
-			fmt.Fprintf(&b, "<%v>", n.Op)
+			b.WriteString("<" + n.Op.String() + ">")
 		case *syntax.Comment:
 			return false
 		}
-		fmt.Fprintf(&b, "%s;", reflect.TypeOf(n).Elem().Name())
+		b.WriteString(reflect.TypeOf(n).Elem().Name())
+		b.WriteByte(';')
 		return true
 	}
 	syntax.Walk(p.File, walk)
