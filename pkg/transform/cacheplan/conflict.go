@@ -123,21 +123,7 @@ func (c *Plan) components(uses []*Use) [][]*Use {
 
 // related reports whether one stage is built on the other (or they are the same).
 func (c *Plan) related(a, b int) bool {
-	if a == b {
-		return true
-	}
-	sa, sb := c.Doc.Stages[a], c.Doc.Stages[b]
-	for _, s := range c.se.Lineage(sa) {
-		if s.Index == b {
-			return true
-		}
-	}
-	for _, s := range c.se.Lineage(sb) {
-		if s.Index == a {
-			return true
-		}
-	}
-	return false
+	return a == b || c.inLineage(a, b) || c.inLineage(b, a)
 }
 
 func (c *Plan) relatedToAny(stage int, comp []*Use) bool {
@@ -153,13 +139,8 @@ func (c *Plan) relatedToAny(stage int, comp []*Use) bool {
 // the use's stage or a stage it is built on.
 func (c *Plan) beforeAnyUse(ins *ast.Instruction, comp []*Use) bool {
 	for _, u := range comp {
-		if ins.Index >= u.run.Ins.Index {
-			continue
-		}
-		for _, s := range c.se.Lineage(c.Doc.Stages[u.run.Ins.Stage]) {
-			if s.Index == ins.Stage {
-				return true
-			}
+		if ins.Index < u.run.Ins.Index && c.inLineage(u.run.Ins.Stage, ins.Stage) {
+			return true
 		}
 	}
 	return false
@@ -167,11 +148,9 @@ func (c *Plan) beforeAnyUse(ins *ast.Instruction, comp []*Use) bool {
 
 // builtOnAny reports whether stage is one of comp's stages or built on one.
 func (c *Plan) builtOnAny(stage int, comp []*Use) bool {
-	for _, s := range c.se.Lineage(c.Doc.Stages[stage]) {
-		for _, u := range comp {
-			if u.run.Ins.Stage == s.Index {
-				return true
-			}
+	for _, u := range comp {
+		if c.inLineage(stage, u.run.Ins.Stage) {
+			return true
 		}
 	}
 	return false
@@ -232,10 +211,7 @@ func (c *Plan) conflict(key string, comp []*Use) string {
 		}
 	}
 	// Other instructions of the stages involved.
-	for _, ins := range c.Doc.Instructions {
-		if ins.Stage < 0 {
-			continue
-		}
+	for _, ins := range c.checkedInstructions() {
 		if why := c.instructionConflict(ins, key, comp, users); why != "" {
 			return why
 		}
@@ -258,13 +234,13 @@ func (c *Plan) conflict(key string, comp []*Use) string {
 
 // runConflict checks a directory against the RUN that mounts it.
 func (c *Plan) runConflict(r *Run, key string) string {
-	if Under(r.env.Workdir, key) {
-		return "the WORKDIR " + r.env.Workdir + " is inside " + key
+	if Under(r.stageEnv().Workdir, key) {
+		return "the WORKDIR " + r.stageEnv().Workdir + " is inside " + key
 	}
-	if r.id.Home.Val != "" && Under(r.id.Home.Val, key) {
+	if r.ident().Home.Val != "" && Under(r.ident().Home.Val, key) {
 		return key + " contains the home directory"
 	}
-	if pv, ok := r.env.Lookup("PATH"); ok {
+	if pv, ok := r.stageEnv().Lookup("PATH"); ok {
 		for _, p := range strings.Split(pv.Value, ":") {
 			if p != "" && Under(path.Clean(p), key) {
 				return key + " contains " + p + ", which is on the PATH"
@@ -272,7 +248,7 @@ func (c *Plan) runConflict(r *Run, key string) string {
 		}
 	}
 	for _, m := range r.existing {
-		t := m.TargetIn(r.env.Workdir)
+		t := m.TargetIn(r.stageEnv().Workdir)
 		if m.Type != instructions.MountTypeCache && (Under(t, key) || Under(key, t)) {
 			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", c.Pass.InputLine(r.Ins.StartLine), t, m.Type)
 		}
@@ -295,14 +271,9 @@ func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use
 				return why
 			}
 		}
-		if ms, err := c.mountsOf(ins); err == nil {
-			for _, m := range ms {
-				if m.From == "" {
-					continue
-				}
-				if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, comp) && overlaps(path.Clean("/"+m.Source), key) {
-					return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", c.Pass.InputLine(ins.StartLine), m.Source, m.From)
-				}
+		for _, m := range c.fromMounts(ins) {
+			if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, comp) && overlaps(path.Clean("/"+m.Source), key) {
+				return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", c.Pass.InputLine(ins.StartLine), m.Source, m.From)
 			}
 		}
 	case *instructions.CopyCommand:
@@ -324,18 +295,15 @@ func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use
 }
 
 func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from string, srcs []string, dest string) string {
-	env := c.se.At(ins)
 	if from != "" {
-		if st := c.stageRef(from, ins); st != nil {
-			if c.builtOnAny(st.Index, comp) {
-				for _, s := range srcs {
-					sv, err := env.Expand(s)
-					if err != nil {
-						return fmt.Sprintf("COPY --from=%s at line %d copies a path dfopt cannot resolve", from, c.Pass.InputLine(ins.StartLine))
-					}
-					if overlaps(globBase(path.Clean("/"+sv.Val)), key) {
-						return fmt.Sprintf("COPY --from=%s at line %d reads %s from the image", from, c.Pass.InputLine(ins.StartLine), sv.Val)
-					}
+		if st := c.stageRef(from, ins); st != nil && c.builtOnAny(st.Index, comp) {
+			f := c.copyOf(ins, srcs, dest)
+			for i, sv := range f.srcs {
+				if f.srcErr[i] != nil {
+					return fmt.Sprintf("COPY --from=%s at line %d copies a path dfopt cannot resolve", from, c.Pass.InputLine(ins.StartLine))
+				}
+				if overlaps(globBase(path.Clean("/"+sv.Val)), key) {
+					return fmt.Sprintf("COPY --from=%s at line %d reads %s from the image", from, c.Pass.InputLine(ins.StartLine), sv.Val)
 				}
 			}
 		}
@@ -345,15 +313,11 @@ func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from 
 	if !c.beforeAnyUse(ins, comp) {
 		return ""
 	}
-	dv, err := env.Expand(dest)
-	if err != nil {
+	f := c.copyOf(ins, srcs, dest)
+	if f.destErr != nil {
 		return fmt.Sprintf("the destination of %s at line %d cannot be resolved", ins.Keyword, c.Pass.InputLine(ins.StartLine))
 	}
-	d := dv.Val
-	if !path.IsAbs(d) {
-		d = path.Join(env.Workdir, d)
-	}
-	d = path.Clean(d)
+	d := f.dest
 	if Under(d, key) {
 		return fmt.Sprintf("%s at line %d writes into %s", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), key)
 	}
@@ -365,8 +329,8 @@ func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from 
 		return fmt.Sprintf("%s --from=%s at line %d copies into %s, which contains %s", strings.ToUpper(ins.Cmd), from, c.Pass.InputLine(ins.StartLine), d, key)
 	}
 	if c.Pass.Context != nil {
-		for _, s := range srcs {
-			if sv, err := env.Expand(s); err == nil && c.Pass.Context.Exists(path.Join(sv.Val, rel)) {
+		for i, sv := range f.srcs {
+			if f.srcErr[i] == nil && c.Pass.Context.Exists(path.Join(sv.Val, rel)) {
 				return fmt.Sprintf("%s at line %d copies %s from the build context", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), path.Join(sv.Val, rel))
 			}
 		}
@@ -374,16 +338,51 @@ func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from 
 	return ""
 }
 
-// stageRef resolves a --from reference to an earlier stage.
+// absIn is p made absolute against the WORKDIR wd, and clean.
+func absIn(wd, p string) string {
+	if !path.IsAbs(p) {
+		p = path.Join(wd, p)
+	}
+	return path.Clean(p)
+}
+
+// stageRef resolves a --from reference to an earlier stage, once per
+// instruction and reference.
 func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
+	k := stageRefKey{at, ref}
+	if st, ok := c.facts.refs[k]; ok {
+		return st
+	}
+	if c.facts.refs == nil {
+		c.facts.refs = map[stageRefKey]*ast.Stage{}
+	}
 	if v, err := c.se.At(at).Expand(ref); err == nil {
 		ref = v.Val
 	}
 	st := c.Doc.StageByName(ref)
 	if st == nil || at.Stage >= 0 && st.Index >= at.Stage {
-		return nil
+		st = nil
 	}
+	c.facts.refs[k] = st
 	return st
+}
+
+// checkedInstructions are the instructions instructionConflict looks
+// at (a RUN, COPY, ADD or VOLUME of a stage), listed once.
+func (c *Plan) checkedInstructions() []*ast.Instruction {
+	if c.checked == nil {
+		c.checked = []*ast.Instruction{}
+		for _, ins := range c.Doc.Instructions {
+			if ins.Stage < 0 {
+				continue
+			}
+			switch ins.Command.(type) {
+			case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand, *instructions.VolumeCommand:
+				c.checked = append(c.checked, ins)
+			}
+		}
+	}
+	return c.checked
 }
 
 // Commands whose mention of a cache directory is harmless.
@@ -446,16 +445,16 @@ func mentionsPath(word, dir string, r *Run) bool {
 // expandPathWord resolves ~ and variables in a word; unknown parts stay.
 func expandPathWord(w string, r *Run) string {
 	if strings.HasPrefix(w, "~/") || w == "~" {
-		if r.id.Home.Val != "" {
-			w = r.id.Home.Val + w[1:]
+		if r.ident().Home.Val != "" {
+			w = r.ident().Home.Val + w[1:]
 		}
 	}
-	if v, ok := r.env.ShellValue(w); ok {
+	if v, ok := r.stageEnv().ShellValue(w); ok {
 		return v.Val
 	}
-	if r.id.Home.Val != "" {
-		w = strings.ReplaceAll(w, "${HOME}", r.id.Home.Val)
-		w = strings.ReplaceAll(w, "$HOME", r.id.Home.Val)
+	if r.ident().Home.Val != "" {
+		w = strings.ReplaceAll(w, "${HOME}", r.ident().Home.Val)
+		w = strings.ReplaceAll(w, "$HOME", r.ident().Home.Val)
 	}
 	return w
 }
@@ -471,29 +470,45 @@ func (c *Plan) opaqueBuilds(comp []*Use, users map[*Run]bool) string {
 		if users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
 			continue
 		}
-		var cmds [][]ast.Word
-		switch {
-		case r.script != nil:
-			for _, cmd := range r.script.Commands {
-				cmds = append(cmds, ast.StripWrappers(cmd.Args))
-			}
-		case r.Ins.JSON && len(r.Ins.Args) > 0:
-			var words []ast.Word
-			for _, a := range r.Ins.Args {
-				words = append(words, ast.Word{Value: a, Lit: true})
-			}
-			cmds = append(cmds, words)
-		}
-		for _, args := range cmds {
-			if len(args) == 0 {
-				continue
-			}
-			if name := opaqueDriver(args); name != "" {
-				return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", c.Pass.InputLine(r.Ins.StartLine), name, comp[0].Key)
-			}
+		if name := c.opaqueIn(r); name != "" {
+			return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", c.Pass.InputLine(r.Ins.StartLine), name, comp[0].Key)
 		}
 	}
 	return ""
+}
+
+// opaqueIn is the first build driver or script a RUN runs ("" when
+// none), found once per RUN.
+func (c *Plan) opaqueIn(r *Run) string {
+	if name, ok := c.facts.opaque[r]; ok {
+		return name
+	}
+	if c.facts.opaque == nil {
+		c.facts.opaque = map[*Run]string{}
+	}
+	var cmds [][]ast.Word
+	switch {
+	case r.script != nil:
+		for _, cmd := range r.script.Commands {
+			cmds = append(cmds, ast.StripWrappers(cmd.Args))
+		}
+	case r.Ins.JSON && len(r.Ins.Args) > 0:
+		var words []ast.Word
+		for _, a := range r.Ins.Args {
+			words = append(words, ast.Word{Value: a, Lit: true})
+		}
+		cmds = append(cmds, words)
+	}
+	name := ""
+	for _, args := range cmds {
+		if len(args) > 0 {
+			if name = opaqueDriver(args); name != "" {
+				break
+			}
+		}
+	}
+	c.facts.opaque[r] = name
+	return name
 }
 
 func opaqueDriver(args []ast.Word) string {

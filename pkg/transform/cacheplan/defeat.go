@@ -152,7 +152,7 @@ func (c *Plan) mountKeys(r *Run, mounted []*Use) []string {
 	var keys []string
 	for _, m := range r.existing {
 		if m.Type == "cache" {
-			keys = append(keys, m.TargetIn(r.env.Workdir))
+			keys = append(keys, m.TargetIn(r.stageEnv().Workdir))
 		}
 	}
 	for _, u := range mounted {
@@ -255,7 +255,7 @@ func (c *Plan) printedDir(r *Run, cmd *ast.Command) (dir, why string, m *Manager
 		if !progMatches(raw.progNameOrModule(), mm.Progs) && !(raw.module != "" && raw.module == mm.Module) {
 			continue
 		}
-		if raw.module != "" && mm.Module != raw.module || mm.Applies != nil && !mm.Applies(r.mctx) {
+		if raw.module != "" && mm.Module != raw.module || mm.Applies != nil && !mm.Applies(r.ctx()) {
 			continue
 		}
 		if m == nil {

@@ -159,14 +159,14 @@ type cmOpt struct {
 func (c *Plan) mountedKeys(r *Run, mounted []*Use, plan *CacheEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
 	for _, m := range r.existing {
 		if m.Type == instructions.MountTypeCache {
-			keys = append(keys, m.TargetIn(r.env.Workdir))
+			keys = append(keys, m.TargetIn(r.stageEnv().Workdir))
 		}
 	}
 	byManager = map[*Manager]bool{}
 	for _, u := range mounted {
 		covered := false
 		for _, m := range r.existing {
-			t := m.TargetIn(r.env.Workdir)
+			t := m.TargetIn(r.stageEnv().Workdir)
 			if m.Type == instructions.MountTypeCache && overlaps(u.Key, t) {
 				covered = true
 			}
@@ -375,7 +375,7 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 	has := func(k string) bool { return slices.Contains(keys, k) }
 	note := ""
 	mentions := func(word string) bool {
-		return r.mctx.LineageMentions(word)
+		return r.ctx().LineageMentions(word)
 	}
 	for _, inv := range r.Invs {
 		if inv.IsClean() || len(inv.Sub) == 0 {

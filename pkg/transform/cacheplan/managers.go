@@ -313,8 +313,9 @@ func FindInvocations(c *ManagerCtx, cmds []ast.Command) []*Invocation {
 			}
 		}
 		var chosen *Invocation
+		name := inv.progNameOrModule()
 		for _, m := range Managers {
-			if !progMatches(inv.progNameOrModule(), m.Progs) && !(inv.module != "" && inv.module == m.Module) {
+			if !progMatches(name, m.Progs) && !(inv.module != "" && inv.module == m.Module) {
 				continue
 			}
 			if inv.module != "" && m.Module != inv.module {

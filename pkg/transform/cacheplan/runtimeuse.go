@@ -35,21 +35,21 @@ func (c *Plan) runtimeNeeds(key string, comp []*Use) string {
 	m := comp[0].Manager
 	store := comp[0].Spec.Store
 	for _, st := range c.Doc.Stages {
-		if !c.isTarget(st) || !c.builtOnAny(st.Index, comp) {
+		if !c.isTargetOnce(st) || !c.builtOnAny(st.Index, comp) {
 			continue
 		}
 		label := "the final image"
 		if st.Index != len(c.Doc.Stages)-1 {
 			label = "the image of stage " + stageLabel(st)
 		}
-		start := c.startOf(st)
+		start := c.startOfOnce(st)
 		if start.ins == nil {
 			if store {
 				return fmt.Sprintf("%s keeps %s and has no CMD or ENTRYPOINT that shows it does not need them", label, key)
 			}
 			continue
 		}
-		built := c.builtIn(st)
+		built := c.builtInOnce(st)
 		for _, words := range start.progs {
 			switch use, what := c.startUse(st, built, words, m, key, comp[0].run); {
 			case use == startReads:
@@ -182,7 +182,7 @@ type startCommand struct {
 func (c *Plan) startOf(st *ast.Stage) startCommand {
 	var entry, cmd *ast.Instruction
 	cmdDone := false
-	lineage := c.se.Lineage(st)
+	lineage := c.lineageOf(st.Index)
 	for i := len(lineage) - 1; i >= 0; i-- {
 		var e, m *ast.Instruction
 		for _, ins := range lineage[i].Instructions {

@@ -1,0 +1,145 @@
+package cacheplan
+
+import (
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
+)
+
+// Facts of the document that the checks of conflict.go and
+// runtimeuse.go ask for once per cache directory and group of RUNs (so
+// once per instruction and directory): each is computed the first time
+// it is asked for and kept for the plan. They depend on the document and
+// the pass alone (nothing a check decides), which is what makes keeping
+// them sound: the plan belongs to one document of one pass.
+type docFacts struct {
+	lineage  map[int][]*ast.Stage // per stage index: stage.Env.Lineage
+	refs     map[stageRefKey]*ast.Stage
+	copies   map[*ast.Instruction]*copyFacts
+	starts   map[int]*startCommand
+	built    map[int]*builtSet
+	targets  map[int]bool
+	opaque   map[*Run]string
+	fromMnts map[*ast.Instruction][]ast.Mount
+}
+
+type stageRefKey struct {
+	ins *ast.Instruction
+	ref string
+}
+
+// lineageOf is c.se.Lineage of the stage with index i, computed once.
+func (c *Plan) lineageOf(i int) []*ast.Stage {
+	if l, ok := c.facts.lineage[i]; ok {
+		return l
+	}
+	if c.facts.lineage == nil {
+		c.facts.lineage = map[int][]*ast.Stage{}
+	}
+	l := c.se.Lineage(c.Doc.Stages[i])
+	c.facts.lineage[i] = l
+	return l
+}
+
+// inLineage reports whether stage b is in the lineage of stage a (a
+// itself included).
+func (c *Plan) inLineage(a, b int) bool {
+	for _, s := range c.lineageOf(a) {
+		if s.Index == b {
+			return true
+		}
+	}
+	return false
+}
+
+// copyFacts is what copyConflict reads of a COPY or ADD that does not
+// depend on the directory checked: the stage state at it, its sources
+// and its destination resolved.
+type copyFacts struct {
+	env     *stage.State
+	srcs    []stage.Value
+	srcErr  []error
+	dest    string // absolute and clean
+	destErr error
+}
+
+// copyOf resolves a COPY's or ADD's sources and destination once.
+func (c *Plan) copyOf(ins *ast.Instruction, srcs []string, dest string) *copyFacts {
+	if f := c.facts.copies[ins]; f != nil {
+		return f
+	}
+	if c.facts.copies == nil {
+		c.facts.copies = map[*ast.Instruction]*copyFacts{}
+	}
+	env := c.se.At(ins)
+	f := &copyFacts{env: env, srcs: make([]stage.Value, len(srcs)), srcErr: make([]error, len(srcs))}
+	for i, s := range srcs {
+		f.srcs[i], f.srcErr[i] = env.Expand(s)
+	}
+	dv, err := env.Expand(dest)
+	f.destErr = err
+	if err == nil {
+		f.dest = absIn(env.Workdir, dv.Val)
+	}
+	c.facts.copies[ins] = f
+	return f
+}
+
+// fromMounts are a RUN's --mount flags that read another stage (from=),
+// read once. A RUN whose flags cannot be read has none.
+func (c *Plan) fromMounts(ins *ast.Instruction) []ast.Mount {
+	if ms, ok := c.facts.fromMnts[ins]; ok {
+		return ms
+	}
+	if c.facts.fromMnts == nil {
+		c.facts.fromMnts = map[*ast.Instruction][]ast.Mount{}
+	}
+	var out []ast.Mount
+	if ms, err := c.mountsOf(ins); err == nil {
+		for _, m := range ms {
+			if m.From != "" {
+				out = append(out, m)
+			}
+		}
+	}
+	c.facts.fromMnts[ins] = out
+	return out
+}
+
+// startOfOnce is startOf, read once per stage.
+func (c *Plan) startOfOnce(st *ast.Stage) *startCommand {
+	if s := c.facts.starts[st.Index]; s != nil {
+		return s
+	}
+	if c.facts.starts == nil {
+		c.facts.starts = map[int]*startCommand{}
+	}
+	s := c.startOf(st)
+	c.facts.starts[st.Index] = &s
+	return &s
+}
+
+// builtInOnce is builtIn, collected once per stage.
+func (c *Plan) builtInOnce(st *ast.Stage) builtSet {
+	if b := c.facts.built[st.Index]; b != nil {
+		return *b
+	}
+	if c.facts.built == nil {
+		c.facts.built = map[int]*builtSet{}
+	}
+	b := c.builtIn(st)
+	c.facts.built[st.Index] = &b
+	return b
+}
+
+// isTargetOnce is isTarget, decided once per stage.
+func (c *Plan) isTargetOnce(st *ast.Stage) bool {
+	if t, ok := c.facts.targets[st.Index]; ok {
+		return t
+	}
+	if c.facts.targets == nil {
+		c.facts.targets = map[int]bool{}
+	}
+	t := c.isTarget(st)
+	c.facts.targets[st.Index] = t
+	return t
+}
