@@ -88,6 +88,9 @@ func (c *Plan) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 	if ms, ok := c.mounts[ins]; ok {
 		return ms, nil
 	}
+	if !hasMountFlag(ins) {
+		return nil, nil // what Doc.Mounts returns, without the stage state
+	}
 	ms, err := c.Doc.Mounts(ins, c.se.At(ins).Expander())
 	if err != nil {
 		return nil, err
@@ -97,6 +100,16 @@ func (c *Plan) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 	}
 	c.mounts[ins] = ms
 	return ms, nil
+}
+
+// hasMountFlag reports whether a RUN has a --mount flag at all.
+func hasMountFlag(ins *ast.Instruction) bool {
+	for _, f := range ins.Flags {
+		if f.Name == "mount" {
+			return true
+		}
+	}
+	return false
 }
 
 // Analysis is what cache-mounts will mount, per RUN: the cache
