@@ -14,6 +14,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // Run is one RUN of the document as the plan sees it.
@@ -31,7 +32,8 @@ type Run struct {
 	Notes    []string
 	rms      []rmCmd
 	assigns  []runAssign
-	allUses  []*Use // before merging uses of the same directory
+	allUses  []*Use                    // before merging uses of the same directory
+	words    map[ast.Span]*syntax.Word // syntaxWord's index
 }
 
 // bind computes the stage state at the RUN the first time a check asks
@@ -238,13 +240,16 @@ func guessCommands(ins *ast.Instruction) []ast.Command {
 	fields := strings.FieldsFunc(text, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/:=+-", r))
 	})
-	var cmds []ast.Command
+	// The commands share one list of words (each starts further in, to
+	// the end): the words are the same and nothing writes to them, and
+	// the guess costs linear, not quadratic, memory in the RUN's size.
+	words := make([]ast.Word, len(fields))
+	for i, f := range fields {
+		words[i] = ast.Word{Value: f, Lit: true}
+	}
+	cmds := make([]ast.Command, len(fields))
 	for i := range fields {
-		words := make([]ast.Word, 0, len(fields)-i)
-		for _, f := range fields[i:] {
-			words = append(words, ast.Word{Value: f, Lit: true})
-		}
-		cmds = append(cmds, ast.Command{Name: fields[i], Args: words})
+		cmds[i] = ast.Command{Name: fields[i], Args: words[i:]}
 	}
 	return cmds
 }

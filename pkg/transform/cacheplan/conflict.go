@@ -126,30 +126,39 @@ func (c *Plan) related(a, b int) bool {
 	return a == b || c.inLineage(a, b) || c.inLineage(b, a)
 }
 
-func (c *Plan) relatedToAny(stage int, comp []*Use) bool {
-	for _, u := range comp {
-		if c.related(stage, u.run.Ins.Stage) {
-			return true
+// relatedToAny reports whether stage is related to a stage of the
+// group, asked once per stage.
+func (c *Plan) relatedToAny(stage int, g *group) bool {
+	if v, ok := g.rel[stage]; ok {
+		return v
+	}
+	v := false
+	for _, s := range g.stages {
+		if c.related(stage, s) {
+			v = true
+			break
 		}
 	}
-	return false
+	g.rel[stage] = v
+	return v
 }
 
 // beforeAnyUse reports an instruction that runs before one of the uses, in
-// the use's stage or a stage it is built on.
-func (c *Plan) beforeAnyUse(ins *ast.Instruction, comp []*Use) bool {
-	for _, u := range comp {
-		if ins.Index < u.run.Ins.Index && c.inLineage(u.run.Ins.Stage, ins.Stage) {
+// the use's stage or a stage it is built on: before the last use of such
+// a stage.
+func (c *Plan) beforeAnyUse(ins *ast.Instruction, g *group) bool {
+	for _, s := range g.stages {
+		if ins.Index < g.last[s] && c.inLineage(s, ins.Stage) {
 			return true
 		}
 	}
 	return false
 }
 
-// builtOnAny reports whether stage is one of comp's stages or built on one.
-func (c *Plan) builtOnAny(stage int, comp []*Use) bool {
-	for _, u := range comp {
-		if c.inLineage(stage, u.run.Ins.Stage) {
+// builtOnAny reports whether stage is one of the group's stages or built on one.
+func (c *Plan) builtOnAny(stage int, g *group) bool {
+	for _, s := range g.stages {
+		if c.inLineage(stage, s) {
 			return true
 		}
 	}
@@ -159,10 +168,8 @@ func (c *Plan) builtOnAny(stage int, comp []*Use) bool {
 // conflict returns why a directory must not be mounted in a group of RUNs.
 func (c *Plan) conflict(key string, comp []*Use) string {
 	first := comp[0]
-	users := map[*Run]bool{}
-	for _, u := range comp {
-		users[u.run] = true
-	}
+	g := newGroup(comp)
+	users := g.users
 	// A Store directory (and apt's lists) holds what later steps read:
 	// every RUN that uses it must be mounted, or none. A pure cache needs
 	// no such agreement: a RUN without the mount just downloads again.
@@ -191,7 +198,7 @@ func (c *Plan) conflict(key string, comp []*Use) string {
 	}
 	// The same directory unresolvable for another use of the manager in the group.
 	for _, r := range c.Runs {
-		if !consistent || users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
+		if !consistent || users[r] || !c.relatedToAny(r.Ins.Stage, g) {
 			continue
 		}
 		for _, n := range r.Notes {
@@ -212,20 +219,20 @@ func (c *Plan) conflict(key string, comp []*Use) string {
 	}
 	// Other instructions of the stages involved.
 	for _, ins := range c.checkedInstructions() {
-		if why := c.instructionConflict(ins, key, comp, users); why != "" {
+		if why := c.instructionConflict(ins, key, g); why != "" {
 			return why
 		}
 	}
 	if first.Spec.Store {
-		if why := c.opaqueBuilds(comp, users); why != "" {
+		if why := c.opaqueBuilds(g); why != "" {
 			return why
 		}
 	}
-	if why := c.runtimeNeeds(key, comp); why != "" {
+	if why := c.runtimeNeeds(key, g); why != "" {
 		return why
 	}
 	if first.Spec.Lists {
-		if why := c.listsSafe(comp); why != "" {
+		if why := c.listsSafe(g); why != "" {
 			return why
 		}
 	}
@@ -263,25 +270,25 @@ func (c *Plan) runConflict(r *Run, key string) string {
 }
 
 // instructionConflict checks one instruction against a group of uses.
-func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use, users map[*Run]bool) string {
+func (c *Plan) instructionConflict(ins *ast.Instruction, key string, g *group) string {
 	switch cmd := ins.Command.(type) {
 	case *instructions.RunCommand:
-		if r := c.byIns[ins]; r != nil && !users[r] && c.relatedToAny(ins.Stage, comp) {
+		if r := c.byIns[ins]; r != nil && !g.users[r] && c.relatedToAny(ins.Stage, g) {
 			if why := c.mentions(r, key, false); why != "" {
 				return why
 			}
 		}
 		for _, m := range c.fromMounts(ins) {
-			if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, comp) && overlaps(path.Clean("/"+m.Source), key) {
+			if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, g) && overlaps(path.Clean("/"+m.Source), key) {
 				return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", c.Pass.InputLine(ins.StartLine), m.Source, m.From)
 			}
 		}
 	case *instructions.CopyCommand:
-		return c.copyConflict(ins, key, comp, cmd.From, cmd.SourcePaths, cmd.DestPath)
+		return c.copyConflict(ins, key, g, cmd.From, cmd.SourcePaths, cmd.DestPath)
 	case *instructions.AddCommand:
-		return c.copyConflict(ins, key, comp, "", cmd.SourcePaths, cmd.DestPath)
+		return c.copyConflict(ins, key, g, "", cmd.SourcePaths, cmd.DestPath)
 	case *instructions.VolumeCommand:
-		if !c.relatedToAny(ins.Stage, comp) {
+		if !c.relatedToAny(ins.Stage, g) {
 			return ""
 		}
 		env := c.se.At(ins)
@@ -294,9 +301,9 @@ func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use
 	return ""
 }
 
-func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from string, srcs []string, dest string) string {
+func (c *Plan) copyConflict(ins *ast.Instruction, key string, g *group, from string, srcs []string, dest string) string {
 	if from != "" {
-		if st := c.stageRef(from, ins); st != nil && c.builtOnAny(st.Index, comp) {
+		if st := c.stageRef(from, ins); st != nil && c.builtOnAny(st.Index, g) {
 			f := c.copyOf(ins, srcs, dest)
 			for i, sv := range f.srcs {
 				if f.srcErr[i] != nil {
@@ -310,7 +317,7 @@ func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from 
 	}
 	// A write into the directory matters only before a RUN that mounts
 	// it (the mount would hide what was written).
-	if !c.beforeAnyUse(ins, comp) {
+	if !c.beforeAnyUse(ins, g) {
 		return ""
 	}
 	f := c.copyOf(ins, srcs, dest)
@@ -465,13 +472,13 @@ var buildDrivers = map[string]bool{"make": true, "gmake": true, "mage": true, "t
 // opaqueBuilds: a RUN of the stages involved runs a build driver or a
 // script, which may read a Store directory (Go modules, the Maven
 // repository) from the image without the mount.
-func (c *Plan) opaqueBuilds(comp []*Use, users map[*Run]bool) string {
+func (c *Plan) opaqueBuilds(g *group) string {
 	for _, r := range c.Runs {
-		if users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
+		if g.users[r] || !c.relatedToAny(r.Ins.Stage, g) {
 			continue
 		}
 		if name := c.opaqueIn(r); name != "" {
-			return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", c.Pass.InputLine(r.Ins.StartLine), name, comp[0].Key)
+			return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", c.Pass.InputLine(r.Ins.StartLine), name, g.uses[0].Key)
 		}
 	}
 	return ""
@@ -529,8 +536,8 @@ func opaqueDriver(args []ast.Word) string {
 // group updates them itself before installing. Like apt-hygiene, dfopt
 // treats the lists as a cache the image does not need (a RUN that installs
 // later must run `apt-get update` anyway).
-func (c *Plan) listsSafe(comp []*Use) string {
-	for _, u := range comp {
+func (c *Plan) listsSafe(g *group) string {
+	for _, u := range g.uses {
 		r := u.run
 		if !aptUpdatesFirst(r) {
 			return fmt.Sprintf("the RUN at line %d installs with apt without updating its lists first: it reads them from the image", c.Pass.InputLine(r.Ins.StartLine))
@@ -538,7 +545,7 @@ func (c *Plan) listsSafe(comp []*Use) string {
 	}
 	// A later apt RUN of the stages that does not update.
 	for _, r := range c.Runs {
-		if r.script == nil || !c.relatedToAny(r.Ins.Stage, comp) {
+		if r.script == nil || !c.relatedToAny(r.Ins.Stage, g) {
 			continue
 		}
 		for _, inv := range r.Invs {

@@ -208,16 +208,21 @@ func (c *Plan) substPath(r *Run, w ast.Word) (p, why string, m *Manager) {
 	return path.Clean(dir + suffix), "", m
 }
 
-// syntaxWord finds the shell word of the RUN at a span.
+// syntaxWord finds the shell word of the RUN at a span: the first in
+// the syntax tree's order, the tree walked once per RUN.
 func (r *Run) syntaxWord(sp ast.Span) *syntax.Word {
-	var found *syntax.Word
-	syntax.Walk(r.script.File, func(n syntax.Node) bool {
-		if w, ok := n.(*syntax.Word); ok && found == nil && r.script.SpanOf(w) == sp {
-			found = w
-		}
-		return found == nil
-	})
-	return found
+	if r.words == nil {
+		r.words = map[ast.Span]*syntax.Word{}
+		syntax.Walk(r.script.File, func(n syntax.Node) bool {
+			if w, ok := n.(*syntax.Word); ok {
+				if s := r.script.SpanOf(w); r.words[s] == nil {
+					r.words[s] = w
+				}
+			}
+			return true
+		})
+	}
+	return r.words[sp]
 }
 
 // substCommand is the simple command a substitution runs alone (stderr

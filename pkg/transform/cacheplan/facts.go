@@ -143,3 +143,32 @@ func (c *Plan) isTargetOnce(st *ast.Stage) bool {
 	c.facts.targets[st.Index] = t
 	return t
 }
+
+// group is the uses of one directory in stages built on one another
+// (Plan.components), with what the checks ask of it for every
+// instruction: its stages, and the last use in each, found once instead
+// of by a scan of every use per instruction (which made a file of many
+// RUNs of one manager quadratic).
+type group struct {
+	uses   []*Use
+	users  map[*Run]bool
+	stages []int        // the uses' stages, each once, in order of first use
+	last   map[int]int  // per stage, the Index of its last use
+	rel    map[int]bool // relatedToAny, per stage asked
+}
+
+func newGroup(comp []*Use) *group {
+	g := &group{uses: comp, users: map[*Run]bool{}, last: map[int]int{}, rel: map[int]bool{}}
+	for _, u := range comp {
+		g.users[u.run] = true
+		st := u.run.Ins.Stage
+		last, ok := g.last[st]
+		if !ok {
+			g.stages = append(g.stages, st)
+		}
+		if !ok || u.run.Ins.Index > last {
+			g.last[st] = u.run.Ins.Index
+		}
+	}
+	return g
+}
