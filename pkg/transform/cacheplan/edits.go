@@ -73,6 +73,12 @@ func (e *CacheEdits) Message() string {
 func (c *Plan) EditPlan(r *Run, mounted []*Use) *CacheEdits {
 	plan := &CacheEdits{}
 	keys, byManager, flags := c.mountedKeys(r, mounted, plan)
+	if len(keys) == 0 {
+		// Nothing mounted, new or existing: every edit below is for a
+		// mounted directory (a removal of what defeats it, an option
+		// that makes it work), so there is none to build or check.
+		return plan
+	}
 	var opts []cmOpt
 	if len(flags) > 0 {
 		opts = append(opts, cmOpt{e: transform.MountEdit(c.Doc, r.Ins, flags), required: true, mount: true})
