@@ -374,24 +374,6 @@ func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
 	return st
 }
 
-// checkedInstructions are the instructions instructionConflict looks
-// at (a RUN, COPY, ADD or VOLUME of a stage), listed once.
-func (c *Plan) checkedInstructions() []*ast.Instruction {
-	if c.checked == nil {
-		c.checked = []*ast.Instruction{}
-		for _, ins := range c.Doc.Instructions {
-			if ins.Stage < 0 {
-				continue
-			}
-			switch ins.Command.(type) {
-			case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand, *instructions.VolumeCommand:
-				c.checked = append(c.checked, ins)
-			}
-		}
-	}
-	return c.checked
-}
-
 // Commands whose mention of a cache directory is harmless.
 var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true, "ls": true, "echo": true, "printf": true, "test": true, "[": true, "true": true, "du": true, "stat": true}
 
@@ -482,40 +464,6 @@ func (c *Plan) opaqueBuilds(g *group) string {
 		}
 	}
 	return ""
-}
-
-// opaqueIn is the first build driver or script a RUN runs ("" when
-// none), found once per RUN.
-func (c *Plan) opaqueIn(r *Run) string {
-	if name, ok := c.facts.opaque[r]; ok {
-		return name
-	}
-	if c.facts.opaque == nil {
-		c.facts.opaque = map[*Run]string{}
-	}
-	var cmds [][]ast.Word
-	switch {
-	case r.script != nil:
-		for _, cmd := range r.script.Commands {
-			cmds = append(cmds, ast.StripWrappers(cmd.Args))
-		}
-	case r.Ins.JSON && len(r.Ins.Args) > 0:
-		var words []ast.Word
-		for _, a := range r.Ins.Args {
-			words = append(words, ast.Word{Value: a, Lit: true})
-		}
-		cmds = append(cmds, words)
-	}
-	name := ""
-	for _, args := range cmds {
-		if len(args) > 0 {
-			if name = opaqueDriver(args); name != "" {
-				break
-			}
-		}
-	}
-	c.facts.opaque[r] = name
-	return name
 }
 
 func opaqueDriver(args []ast.Word) string {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
-	"github.com/dfopt/dfopt/pkg/transform"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"mvdan.cc/sh/v3/syntax"
@@ -118,7 +117,7 @@ func (c *Plan) DropRemovedByClean(r *Run, mounted []*Use) ([]*Use, []string) {
 			if !inv.IsClean() || !r.cleanRemovesMount(inv, keys) {
 				continue
 			}
-			if _, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
+			if _, ok := c.removeCommand(r, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
 				continue
 			}
 			_, removes := cleanEmpties(inv)

@@ -219,7 +219,7 @@ func (c *Plan) defeatRemovals(r *Run, keys []string, byManager map[*Manager]bool
 			if !r.cleanMounted(inv, keys) || !cleanOwnDirMounted(r, inv, keys) {
 				continue
 			}
-			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok {
+			if e, ok := c.removeCommand(r, inv.Cmd.Call); ok {
 				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, r.commandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
@@ -276,7 +276,7 @@ func (c *Plan) rmRemovals(r *Run, keys []string) []cmOpt {
 			continue
 		}
 		if len(hits) == len(rm.args) {
-			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); ok {
+			if e, ok := c.removeCommand(r, rm.cmd.Call); ok {
 				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, r.commandText(c.Doc, rm.cmd)), required: required})
 				continue
 			}

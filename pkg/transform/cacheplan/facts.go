@@ -1,14 +1,20 @@
 package cacheplan
 
 import (
+	"mvdan.cc/sh/v3/syntax"
+
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/stage"
+	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // Facts of the document that the checks of conflict.go and
 // runtimeuse.go ask for once per cache directory and group of RUNs (so
-// once per instruction and directory): each is computed the first time
-// it is asked for and kept for the plan. They depend on the document and
+// once per instruction and directory), and that the checks and the edits
+// both ask for (removeCommand): each is computed the first time it is
+// asked for and kept for the plan. They depend on the document and
 // the pass alone (nothing a check decides), which is what makes keeping
 // them sound: the plan belongs to one document of one pass.
 type docFacts struct {
@@ -20,6 +26,7 @@ type docFacts struct {
 	targets  map[int]bool
 	opaque   map[*Run]string
 	fromMnts map[*ast.Instruction][]ast.Mount
+	removals map[*syntax.CallExpr]removal
 }
 
 type stageRefKey struct {
@@ -171,4 +178,78 @@ func newGroup(comp []*Use) *group {
 		}
 	}
 	return g
+}
+
+// removal is transform.RemoveCommand's answer for one command.
+type removal struct {
+	e  emit.Edit
+	ok bool
+}
+
+// removeCommand is transform.RemoveCommand for a command of a RUN, asked
+// once per plan: the checks (rmConflict, DropRemovedByClean) and the edits
+// (rmRemovals, defeatRemovals) ask about the same commands, and the
+// answer depends on the document, the RUN and the command alone.
+func (c *Plan) removeCommand(r *Run, call *syntax.CallExpr) (emit.Edit, bool) {
+	if x, ok := c.facts.removals[call]; ok {
+		return x.e, x.ok
+	}
+	if c.facts.removals == nil {
+		c.facts.removals = map[*syntax.CallExpr]removal{}
+	}
+	e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, call)
+	c.facts.removals[call] = removal{e, ok}
+	return e, ok
+}
+
+// checkedInstructions are the instructions instructionConflict looks
+// at (a RUN, COPY, ADD or VOLUME of a stage), listed once.
+func (c *Plan) checkedInstructions() []*ast.Instruction {
+	if c.checked == nil {
+		c.checked = []*ast.Instruction{}
+		for _, ins := range c.Doc.Instructions {
+			if ins.Stage < 0 {
+				continue
+			}
+			switch ins.Command.(type) {
+			case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand, *instructions.VolumeCommand:
+				c.checked = append(c.checked, ins)
+			}
+		}
+	}
+	return c.checked
+}
+
+// opaqueIn is the first build driver or script a RUN runs ("" when
+// none), found once per RUN.
+func (c *Plan) opaqueIn(r *Run) string {
+	if name, ok := c.facts.opaque[r]; ok {
+		return name
+	}
+	if c.facts.opaque == nil {
+		c.facts.opaque = map[*Run]string{}
+	}
+	var cmds [][]ast.Word
+	switch {
+	case r.script != nil:
+		for _, cmd := range r.script.Commands {
+			cmds = append(cmds, ast.StripWrappers(cmd.Args))
+		}
+	case r.Ins.JSON && len(r.Ins.Args) > 0:
+		var words []ast.Word
+		for _, a := range r.Ins.Args {
+			words = append(words, ast.Word{Value: a, Lit: true})
+		}
+		cmds = append(cmds, words)
+	}
+	name := ""
+	for _, args := range cmds {
+		if len(args) > 0 {
+			if name = opaqueDriver(args); name != "" {
+				break
+			}
+		}
+	}
+	c.facts.opaque[r] = name
+	return name
 }

@@ -120,7 +120,7 @@ func (c *Plan) rmConflict(r *Run, key string) string {
 				return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point %s", a.word.Value, c.Pass.InputLine(r.Ins.StartLine), key)
 			case rmEqual:
 				if _, ok := transform.RemoveWord(c.Doc, r.Ins, a.word.Span); !ok {
-					if _, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); !ok {
+					if _, ok := c.removeCommand(r, rm.cmd.Call); !ok {
 						return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point and cannot be removed cleanly", a.word.Value, c.Pass.InputLine(r.Ins.StartLine))
 					}
 				}
