@@ -34,6 +34,7 @@ type Run struct {
 	assigns  []runAssign
 	allUses  []*Use                    // before merging uses of the same directory
 	words    map[ast.Span]*syntax.Word // syntaxWord's index
+	others   []otherCmd                // otherWords
 }
 
 // bind computes the stage state at the RUN the first time a check asks

@@ -394,27 +394,61 @@ func (c *Plan) mentions(r *Run, key string, isUser bool) string {
 		}
 		return ""
 	}
-	for _, args := range r.otherCommands() {
-		name := ProgBase(args[0])
-		if benignCommands[name] || name == "rm" && isUser {
+	for _, oc := range r.otherWords() {
+		if benignCommands[oc.name] || oc.name == "rm" && isUser {
 			continue
 		}
-		for _, w := range args[1:] {
-			if mentionsPath(w.Value, key, r) || c.substMentions(r, w, key) {
-				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, c.Pass.InputLine(r.Ins.StartLine), key)
+		for i, w := range oc.args[1:] {
+			if namesPath(oc.resolved[i], key) || c.substMentions(r, w, key) {
+				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", oc.name, c.Pass.InputLine(r.Ins.StartLine), key)
 			}
 		}
 	}
 	return ""
 }
 
+// otherCmd is one of a RUN's otherCommands as mentions reads it: its
+// program's name, and its words after the program resolved
+// (resolvedWord).
+type otherCmd struct {
+	name     string
+	args     []ast.Word
+	resolved []string
+}
+
+// otherWords reads the RUN's other commands once: mentions asks about
+// them for every directory of the document.
+func (r *Run) otherWords() []otherCmd {
+	if r.others == nil {
+		r.others = []otherCmd{}
+		for _, args := range r.otherCommands() {
+			oc := otherCmd{name: ProgBase(args[0]), args: args}
+			for _, w := range args[1:] {
+				oc.resolved = append(oc.resolved, resolvedWord(w.Value, r))
+			}
+			r.others = append(r.others, oc)
+		}
+	}
+	return r.others
+}
+
 // mentionsPath reports whether a word names dir or a path inside it, after
 // resolving ~, $HOME and the stage's variables.
 func mentionsPath(word, dir string, r *Run) bool {
-	w := word
+	return namesPath(resolvedWord(word, r), dir)
+}
+
+// resolvedWord is a word with ~, $HOME and the stage's variables
+// resolved, when it has any.
+func resolvedWord(w string, r *Run) string {
 	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
-		w = expandPathWord(w, r)
+		return expandPathWord(w, r)
 	}
+	return w
+}
+
+// namesPath reports whether a resolved word names dir or a path inside it.
+func namesPath(w, dir string) bool {
 	for i := 0; ; {
 		j := strings.Index(w[i:], dir)
 		if j < 0 {
