@@ -78,13 +78,16 @@ func (c *Plan) runOutputs(ins *ast.Instruction, b *builtSet) {
 	if s == nil {
 		return
 	}
-	env := c.se.At(ins)
+	var env *stage.State // read only for a RUN that builds something
 	for _, cmd := range s.Commands {
 		args := ast.StripWrappers(cmd.Args)
 		if len(args) == 0 {
 			continue
 		}
 		if out := buildOutputs[ProgBase(args[0])]; out != nil {
+			if env == nil {
+				env = c.se.At(ins)
+			}
 			out(env, args[1:], b)
 		}
 	}
