@@ -122,16 +122,16 @@ var dnfDownloads = []string{"install", "update", "upgrade", "reinstall", "groupi
 // metadata the mount keeps. It returns the note for the message.
 func (c *Plan) rpmOptions(r *Run, inv *Invocation, has func(string) bool, add func(emit.Edit, string)) string {
 	prog := ProgBase(inv.Prog)
-	t, why := systemTool(r.env, prog)
+	t, why := systemTool(r.stageEnv(), prog)
 	if why != "" || !has(t.CacheDir) {
 		return ""
 	}
 	var opts, notes []string
-	if t.KeepCache != "" && slices.Contains(dnfDownloads, inv.Sub[0]) && !transform.HasAnyPrefix(inv.Args, "keepcache") && !r.mctx.LineageMentions("keepcache") {
+	if t.KeepCache != "" && slices.Contains(dnfDownloads, inv.Sub[0]) && !transform.HasAnyPrefix(inv.Args, "keepcache") && !r.ctx().LineageMentions("keepcache") {
 		opts = append(opts, t.KeepCache)
 		notes = append(notes, "keeps the downloaded packages (keepcache)")
 	}
-	if o := refreshOption(r.mctx, inv, t); o != "" {
+	if o := refreshOption(r.ctx(), inv, t); o != "" {
 		opts = append(opts, o)
 		notes = append(notes, "revalidates the metadata the cache keeps ("+o+")")
 	}
@@ -165,8 +165,8 @@ func (c *Plan) apkOptions(r *Run, inv *Invocation, has func(string) bool, add fu
 		opts = append(opts, "--cache-dir "+dir)
 	}
 	refresh := ""
-	if t, why := systemTool(r.env, "apk"); why == "" && inv.Sub[0] != "update" {
-		refresh = refreshOption(r.mctx, inv, t)
+	if t, why := systemTool(r.stageEnv(), "apk"); why == "" && inv.Sub[0] != "update" {
+		refresh = refreshOption(r.ctx(), inv, t)
 	}
 	if refresh != "" {
 		opts = append(opts, refresh)
@@ -228,7 +228,7 @@ func cleanOwnDirMounted(r *Run, inv *Invocation, keys []string) bool {
 		if spec.Path == nil {
 			continue
 		}
-		dir, why := spec.Path(r.env, ProgBase(inv.Prog))
+		dir, why := spec.Path(r.stageEnv(), ProgBase(inv.Prog))
 		if why != "" {
 			return false
 		}

@@ -58,7 +58,7 @@ var buildOutputs = map[string]func(env *stage.State, args []ast.Word, b *builtSe
 // --from instructions bring from what other stages built.
 func (c *Plan) builtIn(st *ast.Stage) builtSet {
 	var b builtSet
-	for _, s := range c.se.Lineage(st) {
+	for _, s := range c.lineageOf(st.Index) {
 		for _, ins := range s.Instructions {
 			switch cmd := ins.Command.(type) {
 			case *instructions.RunCommand:
@@ -78,13 +78,16 @@ func (c *Plan) runOutputs(ins *ast.Instruction, b *builtSet) {
 	if s == nil {
 		return
 	}
-	env := c.se.At(ins)
+	var env *stage.State // read only for a RUN that builds something
 	for _, cmd := range s.Commands {
 		args := ast.StripWrappers(cmd.Args)
 		if len(args) == 0 {
 			continue
 		}
 		if out := buildOutputs[ProgBase(args[0])]; out != nil {
+			if env == nil {
+				env = c.se.At(ins)
+			}
 			out(env, args[1:], b)
 		}
 	}
@@ -96,7 +99,7 @@ func (c *Plan) copiedOutputs(ins *ast.Instruction, cmd *instructions.CopyCommand
 	if src == nil {
 		return
 	}
-	from := c.builtIn(src)
+	from := c.builtInOnce(src)
 	env := c.se.At(ins)
 	dv, err := env.Expand(cmd.DestPath)
 	if err != nil {

@@ -14,15 +14,17 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/transform"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // Run is one RUN of the document as the plan sees it.
 type Run struct {
 	Ins      *ast.Instruction
-	env      *stage.State
+	se       *stage.Env
+	env      *stage.State  // nil until bind: read it with stageEnv
+	id       stage.RunUser // read it with ident
+	mctx     *ManagerCtx   // read it with ctx
 	script   *ast.Script
-	id       stage.RunUser
-	mctx     *ManagerCtx
 	Invs     []*Invocation
 	Uses     []*Use
 	existing []ast.Mount
@@ -30,8 +32,32 @@ type Run struct {
 	Notes    []string
 	rms      []rmCmd
 	assigns  []runAssign
-	allUses  []*Use // before merging uses of the same directory
+	allUses  []*Use                    // before merging uses of the same directory
+	words    map[ast.Span]*syntax.Word // syntaxWord's index
+	others   []otherCmd                // otherWords
 }
+
+// bind computes the stage state at the RUN the first time a check asks
+// for it: most RUNs run no package manager, and the state of those is
+// read only when a cache directory's group looks at them (mentions). The
+// state is a function of the document and the RUN alone
+// (stage.Env.At), so when it is computed changes nothing.
+func (r *Run) bind() {
+	if r.env == nil {
+		r.env = r.se.At(r.Ins)
+		r.id = r.env.Identity()
+		r.mctx.Env = r.env
+	}
+}
+
+// stageEnv is the stage state just before the RUN.
+func (r *Run) stageEnv() *stage.State { r.bind(); return r.env }
+
+// ident is the user the RUN runs as.
+func (r *Run) ident() stage.RunUser { r.bind(); return r.id }
+
+// ctx is the RUN as the managers' checks see it, its state bound.
+func (r *Run) ctx() *ManagerCtx { r.bind(); return r.mctx }
 
 type Use struct {
 	run     *Run
@@ -56,12 +82,17 @@ type Plan struct {
 	// mentioned answers the managers' Mentions for every RUN of the plan.
 	mentioned *Mentioned
 	byIns     map[*ast.Instruction]*Run // the Run of each RUN
+	facts     docFacts                  // facts.go
+	checked   []*ast.Instruction        // checkedInstructions
 }
 
 // mountsOf reads a RUN's --mount flags once.
 func (c *Plan) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 	if ms, ok := c.mounts[ins]; ok {
 		return ms, nil
+	}
+	if !hasMountFlag(ins) {
+		return nil, nil // what Doc.Mounts returns, without the stage state
 	}
 	ms, err := c.Doc.Mounts(ins, c.se.At(ins).Expander())
 	if err != nil {
@@ -72,6 +103,16 @@ func (c *Plan) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
 	}
 	c.mounts[ins] = ms
 	return ms, nil
+}
+
+// hasMountFlag reports whether a RUN has a --mount flag at all.
+func hasMountFlag(ins *ast.Instruction) bool {
+	for _, f := range ins.Flags {
+		if f.Name == "mount" {
+			return true
+		}
+	}
+	return false
 }
 
 // Analysis is what cache-mounts will mount, per RUN: the cache
@@ -120,9 +161,8 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 
 // plan finds the managers of a RUN and where their caches are.
 func (c *Plan) plan(ins *ast.Instruction) *Run {
-	r := &Run{Ins: ins, env: c.se.At(ins)}
-	r.id = r.env.Identity()
-	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Env: r.env, Mentioned: c.mentioned}
+	r := &Run{Ins: ins, se: c.se}
+	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: c.mentioned}
 	if runIgnored(c.Doc, ins, transform.CacheMountsRule) {
 		r.Blocked = "ignored"
 	}
@@ -170,6 +210,9 @@ func (c *Plan) read(r *Run) bool {
 	if sc != nil && why == "" {
 		r.script = sc
 		r.mctx.Script = sc
+		// The stage state is not needed to find the invocations (an
+		// Applies sees the RUN as a tools.Stage, which has no state):
+		// r.mctx stays unbound until a check asks (Run.bind).
 		r.Invs = FindInvocations(r.mctx, sc.Commands)
 		if len(r.Invs) > 0 && r.Blocked == "" && sc.Background {
 			r.Blocked = "RUN that starts a command in the background (`&`): not touched"
@@ -198,13 +241,16 @@ func guessCommands(ins *ast.Instruction) []ast.Command {
 	fields := strings.FieldsFunc(text, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/:=+-", r))
 	})
-	var cmds []ast.Command
+	// The commands share one list of words (each starts further in, to
+	// the end): the words are the same and nothing writes to them, and
+	// the guess costs linear, not quadratic, memory in the RUN's size.
+	words := make([]ast.Word, len(fields))
+	for i, f := range fields {
+		words[i] = ast.Word{Value: f, Lit: true}
+	}
+	cmds := make([]ast.Command, len(fields))
 	for i := range fields {
-		words := make([]ast.Word, 0, len(fields)-i)
-		for _, f := range fields[i:] {
-			words = append(words, ast.Word{Value: f, Lit: true})
-		}
-		cmds = append(cmds, ast.Command{Name: fields[i], Args: words})
+		cmds[i] = ast.Command{Name: fields[i], Args: words[i:]}
 	}
 	return cmds
 }

@@ -123,55 +123,43 @@ func (c *Plan) components(uses []*Use) [][]*Use {
 
 // related reports whether one stage is built on the other (or they are the same).
 func (c *Plan) related(a, b int) bool {
-	if a == b {
-		return true
-	}
-	sa, sb := c.Doc.Stages[a], c.Doc.Stages[b]
-	for _, s := range c.se.Lineage(sa) {
-		if s.Index == b {
-			return true
-		}
-	}
-	for _, s := range c.se.Lineage(sb) {
-		if s.Index == a {
-			return true
-		}
-	}
-	return false
+	return a == b || c.inLineage(a, b) || c.inLineage(b, a)
 }
 
-func (c *Plan) relatedToAny(stage int, comp []*Use) bool {
-	for _, u := range comp {
-		if c.related(stage, u.run.Ins.Stage) {
-			return true
+// relatedToAny reports whether stage is related to a stage of the
+// group, asked once per stage.
+func (c *Plan) relatedToAny(stage int, g *group) bool {
+	if v, ok := g.rel[stage]; ok {
+		return v
+	}
+	v := false
+	for _, s := range g.stages {
+		if c.related(stage, s) {
+			v = true
+			break
 		}
 	}
-	return false
+	g.rel[stage] = v
+	return v
 }
 
 // beforeAnyUse reports an instruction that runs before one of the uses, in
-// the use's stage or a stage it is built on.
-func (c *Plan) beforeAnyUse(ins *ast.Instruction, comp []*Use) bool {
-	for _, u := range comp {
-		if ins.Index >= u.run.Ins.Index {
-			continue
-		}
-		for _, s := range c.se.Lineage(c.Doc.Stages[u.run.Ins.Stage]) {
-			if s.Index == ins.Stage {
-				return true
-			}
+// the use's stage or a stage it is built on: before the last use of such
+// a stage.
+func (c *Plan) beforeAnyUse(ins *ast.Instruction, g *group) bool {
+	for _, s := range g.stages {
+		if ins.Index < g.last[s] && c.inLineage(s, ins.Stage) {
+			return true
 		}
 	}
 	return false
 }
 
-// builtOnAny reports whether stage is one of comp's stages or built on one.
-func (c *Plan) builtOnAny(stage int, comp []*Use) bool {
-	for _, s := range c.se.Lineage(c.Doc.Stages[stage]) {
-		for _, u := range comp {
-			if u.run.Ins.Stage == s.Index {
-				return true
-			}
+// builtOnAny reports whether stage is one of the group's stages or built on one.
+func (c *Plan) builtOnAny(stage int, g *group) bool {
+	for _, s := range g.stages {
+		if c.inLineage(stage, s) {
+			return true
 		}
 	}
 	return false
@@ -180,10 +168,8 @@ func (c *Plan) builtOnAny(stage int, comp []*Use) bool {
 // conflict returns why a directory must not be mounted in a group of RUNs.
 func (c *Plan) conflict(key string, comp []*Use) string {
 	first := comp[0]
-	users := map[*Run]bool{}
-	for _, u := range comp {
-		users[u.run] = true
-	}
+	g := newGroup(comp)
+	users := g.users
 	// A Store directory (and apt's lists) holds what later steps read:
 	// every RUN that uses it must be mounted, or none. A pure cache needs
 	// no such agreement: a RUN without the mount just downloads again.
@@ -212,7 +198,7 @@ func (c *Plan) conflict(key string, comp []*Use) string {
 	}
 	// The same directory unresolvable for another use of the manager in the group.
 	for _, r := range c.Runs {
-		if !consistent || users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
+		if !consistent || users[r] || !c.relatedToAny(r.Ins.Stage, g) {
 			continue
 		}
 		for _, n := range r.Notes {
@@ -232,24 +218,21 @@ func (c *Plan) conflict(key string, comp []*Use) string {
 		}
 	}
 	// Other instructions of the stages involved.
-	for _, ins := range c.Doc.Instructions {
-		if ins.Stage < 0 {
-			continue
-		}
-		if why := c.instructionConflict(ins, key, comp, users); why != "" {
+	for _, ins := range c.checkedInstructions() {
+		if why := c.instructionConflict(ins, key, g); why != "" {
 			return why
 		}
 	}
 	if first.Spec.Store {
-		if why := c.opaqueBuilds(comp, users); why != "" {
+		if why := c.opaqueBuilds(g); why != "" {
 			return why
 		}
 	}
-	if why := c.runtimeNeeds(key, comp); why != "" {
+	if why := c.runtimeNeeds(key, g); why != "" {
 		return why
 	}
 	if first.Spec.Lists {
-		if why := c.listsSafe(comp); why != "" {
+		if why := c.listsSafe(g); why != "" {
 			return why
 		}
 	}
@@ -258,13 +241,13 @@ func (c *Plan) conflict(key string, comp []*Use) string {
 
 // runConflict checks a directory against the RUN that mounts it.
 func (c *Plan) runConflict(r *Run, key string) string {
-	if Under(r.env.Workdir, key) {
-		return "the WORKDIR " + r.env.Workdir + " is inside " + key
+	if Under(r.stageEnv().Workdir, key) {
+		return "the WORKDIR " + r.stageEnv().Workdir + " is inside " + key
 	}
-	if r.id.Home.Val != "" && Under(r.id.Home.Val, key) {
+	if r.ident().Home.Val != "" && Under(r.ident().Home.Val, key) {
 		return key + " contains the home directory"
 	}
-	if pv, ok := r.env.Lookup("PATH"); ok {
+	if pv, ok := r.stageEnv().Lookup("PATH"); ok {
 		for _, p := range strings.Split(pv.Value, ":") {
 			if p != "" && Under(path.Clean(p), key) {
 				return key + " contains " + p + ", which is on the PATH"
@@ -272,7 +255,7 @@ func (c *Plan) runConflict(r *Run, key string) string {
 		}
 	}
 	for _, m := range r.existing {
-		t := m.TargetIn(r.env.Workdir)
+		t := m.TargetIn(r.stageEnv().Workdir)
 		if m.Type != instructions.MountTypeCache && (Under(t, key) || Under(key, t)) {
 			return fmt.Sprintf("the RUN at line %d already mounts %s (type=%s)", c.Pass.InputLine(r.Ins.StartLine), t, m.Type)
 		}
@@ -287,30 +270,25 @@ func (c *Plan) runConflict(r *Run, key string) string {
 }
 
 // instructionConflict checks one instruction against a group of uses.
-func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use, users map[*Run]bool) string {
+func (c *Plan) instructionConflict(ins *ast.Instruction, key string, g *group) string {
 	switch cmd := ins.Command.(type) {
 	case *instructions.RunCommand:
-		if r := c.byIns[ins]; r != nil && !users[r] && c.relatedToAny(ins.Stage, comp) {
+		if r := c.byIns[ins]; r != nil && !g.users[r] && c.relatedToAny(ins.Stage, g) {
 			if why := c.mentions(r, key, false); why != "" {
 				return why
 			}
 		}
-		if ms, err := c.mountsOf(ins); err == nil {
-			for _, m := range ms {
-				if m.From == "" {
-					continue
-				}
-				if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, comp) && overlaps(path.Clean("/"+m.Source), key) {
-					return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", c.Pass.InputLine(ins.StartLine), m.Source, m.From)
-				}
+		for _, m := range c.fromMounts(ins) {
+			if st := c.stageRef(m.From, ins); st != nil && c.builtOnAny(st.Index, g) && overlaps(path.Clean("/"+m.Source), key) {
+				return fmt.Sprintf("the RUN at line %d mounts %s from stage %s", c.Pass.InputLine(ins.StartLine), m.Source, m.From)
 			}
 		}
 	case *instructions.CopyCommand:
-		return c.copyConflict(ins, key, comp, cmd.From, cmd.SourcePaths, cmd.DestPath)
+		return c.copyConflict(ins, key, g, cmd.From, cmd.SourcePaths, cmd.DestPath)
 	case *instructions.AddCommand:
-		return c.copyConflict(ins, key, comp, "", cmd.SourcePaths, cmd.DestPath)
+		return c.copyConflict(ins, key, g, "", cmd.SourcePaths, cmd.DestPath)
 	case *instructions.VolumeCommand:
-		if !c.relatedToAny(ins.Stage, comp) {
+		if !c.relatedToAny(ins.Stage, g) {
 			return ""
 		}
 		env := c.se.At(ins)
@@ -323,37 +301,30 @@ func (c *Plan) instructionConflict(ins *ast.Instruction, key string, comp []*Use
 	return ""
 }
 
-func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from string, srcs []string, dest string) string {
-	env := c.se.At(ins)
+func (c *Plan) copyConflict(ins *ast.Instruction, key string, g *group, from string, srcs []string, dest string) string {
 	if from != "" {
-		if st := c.stageRef(from, ins); st != nil {
-			if c.builtOnAny(st.Index, comp) {
-				for _, s := range srcs {
-					sv, err := env.Expand(s)
-					if err != nil {
-						return fmt.Sprintf("COPY --from=%s at line %d copies a path dfopt cannot resolve", from, c.Pass.InputLine(ins.StartLine))
-					}
-					if overlaps(globBase(path.Clean("/"+sv.Val)), key) {
-						return fmt.Sprintf("COPY --from=%s at line %d reads %s from the image", from, c.Pass.InputLine(ins.StartLine), sv.Val)
-					}
+		if st := c.stageRef(from, ins); st != nil && c.builtOnAny(st.Index, g) {
+			f := c.copyOf(ins, srcs, dest)
+			for i, sv := range f.srcs {
+				if f.srcErr[i] != nil {
+					return fmt.Sprintf("COPY --from=%s at line %d copies a path dfopt cannot resolve", from, c.Pass.InputLine(ins.StartLine))
+				}
+				if overlaps(globBase(path.Clean("/"+sv.Val)), key) {
+					return fmt.Sprintf("COPY --from=%s at line %d reads %s from the image", from, c.Pass.InputLine(ins.StartLine), sv.Val)
 				}
 			}
 		}
 	}
 	// A write into the directory matters only before a RUN that mounts
 	// it (the mount would hide what was written).
-	if !c.beforeAnyUse(ins, comp) {
+	if !c.beforeAnyUse(ins, g) {
 		return ""
 	}
-	dv, err := env.Expand(dest)
-	if err != nil {
+	f := c.copyOf(ins, srcs, dest)
+	if f.destErr != nil {
 		return fmt.Sprintf("the destination of %s at line %d cannot be resolved", ins.Keyword, c.Pass.InputLine(ins.StartLine))
 	}
-	d := dv.Val
-	if !path.IsAbs(d) {
-		d = path.Join(env.Workdir, d)
-	}
-	d = path.Clean(d)
+	d := f.dest
 	if Under(d, key) {
 		return fmt.Sprintf("%s at line %d writes into %s", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), key)
 	}
@@ -365,8 +336,8 @@ func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from 
 		return fmt.Sprintf("%s --from=%s at line %d copies into %s, which contains %s", strings.ToUpper(ins.Cmd), from, c.Pass.InputLine(ins.StartLine), d, key)
 	}
 	if c.Pass.Context != nil {
-		for _, s := range srcs {
-			if sv, err := env.Expand(s); err == nil && c.Pass.Context.Exists(path.Join(sv.Val, rel)) {
+		for i, sv := range f.srcs {
+			if f.srcErr[i] == nil && c.Pass.Context.Exists(path.Join(sv.Val, rel)) {
 				return fmt.Sprintf("%s at line %d copies %s from the build context", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), path.Join(sv.Val, rel))
 			}
 		}
@@ -374,15 +345,32 @@ func (c *Plan) copyConflict(ins *ast.Instruction, key string, comp []*Use, from 
 	return ""
 }
 
-// stageRef resolves a --from reference to an earlier stage.
+// absIn is p made absolute against the WORKDIR wd, and clean.
+func absIn(wd, p string) string {
+	if !path.IsAbs(p) {
+		p = path.Join(wd, p)
+	}
+	return path.Clean(p)
+}
+
+// stageRef resolves a --from reference to an earlier stage, once per
+// instruction and reference.
 func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
+	k := stageRefKey{at, ref}
+	if st, ok := c.facts.refs[k]; ok {
+		return st
+	}
+	if c.facts.refs == nil {
+		c.facts.refs = map[stageRefKey]*ast.Stage{}
+	}
 	if v, err := c.se.At(at).Expand(ref); err == nil {
 		ref = v.Val
 	}
 	st := c.Doc.StageByName(ref)
 	if st == nil || at.Stage >= 0 && st.Index >= at.Stage {
-		return nil
+		st = nil
 	}
+	c.facts.refs[k] = st
 	return st
 }
 
@@ -406,27 +394,61 @@ func (c *Plan) mentions(r *Run, key string, isUser bool) string {
 		}
 		return ""
 	}
-	for _, args := range r.otherCommands() {
-		name := ProgBase(args[0])
-		if benignCommands[name] || name == "rm" && isUser {
+	for _, oc := range r.otherWords() {
+		if benignCommands[oc.name] || oc.name == "rm" && isUser {
 			continue
 		}
-		for _, w := range args[1:] {
-			if mentionsPath(w.Value, key, r) || c.substMentions(r, w, key) {
-				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", name, c.Pass.InputLine(r.Ins.StartLine), key)
+		for i, w := range oc.args[1:] {
+			if namesPath(oc.resolved[i], key) || c.substMentions(r, w, key) {
+				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", oc.name, c.Pass.InputLine(r.Ins.StartLine), key)
 			}
 		}
 	}
 	return ""
 }
 
+// otherCmd is one of a RUN's otherCommands as mentions reads it: its
+// program's name, and its words after the program resolved
+// (resolvedWord).
+type otherCmd struct {
+	name     string
+	args     []ast.Word
+	resolved []string
+}
+
+// otherWords reads the RUN's other commands once: mentions asks about
+// them for every directory of the document.
+func (r *Run) otherWords() []otherCmd {
+	if r.others == nil {
+		r.others = []otherCmd{}
+		for _, args := range r.otherCommands() {
+			oc := otherCmd{name: ProgBase(args[0]), args: args}
+			for _, w := range args[1:] {
+				oc.resolved = append(oc.resolved, resolvedWord(w.Value, r))
+			}
+			r.others = append(r.others, oc)
+		}
+	}
+	return r.others
+}
+
 // mentionsPath reports whether a word names dir or a path inside it, after
 // resolving ~, $HOME and the stage's variables.
 func mentionsPath(word, dir string, r *Run) bool {
-	w := word
+	return namesPath(resolvedWord(word, r), dir)
+}
+
+// resolvedWord is a word with ~, $HOME and the stage's variables
+// resolved, when it has any.
+func resolvedWord(w string, r *Run) string {
 	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
-		w = expandPathWord(w, r)
+		return expandPathWord(w, r)
 	}
+	return w
+}
+
+// namesPath reports whether a resolved word names dir or a path inside it.
+func namesPath(w, dir string) bool {
 	for i := 0; ; {
 		j := strings.Index(w[i:], dir)
 		if j < 0 {
@@ -446,16 +468,16 @@ func mentionsPath(word, dir string, r *Run) bool {
 // expandPathWord resolves ~ and variables in a word; unknown parts stay.
 func expandPathWord(w string, r *Run) string {
 	if strings.HasPrefix(w, "~/") || w == "~" {
-		if r.id.Home.Val != "" {
-			w = r.id.Home.Val + w[1:]
+		if r.ident().Home.Val != "" {
+			w = r.ident().Home.Val + w[1:]
 		}
 	}
-	if v, ok := r.env.ShellValue(w); ok {
+	if v, ok := r.stageEnv().ShellValue(w); ok {
 		return v.Val
 	}
-	if r.id.Home.Val != "" {
-		w = strings.ReplaceAll(w, "${HOME}", r.id.Home.Val)
-		w = strings.ReplaceAll(w, "$HOME", r.id.Home.Val)
+	if r.ident().Home.Val != "" {
+		w = strings.ReplaceAll(w, "${HOME}", r.ident().Home.Val)
+		w = strings.ReplaceAll(w, "$HOME", r.ident().Home.Val)
 	}
 	return w
 }
@@ -466,31 +488,13 @@ var buildDrivers = map[string]bool{"make": true, "gmake": true, "mage": true, "t
 // opaqueBuilds: a RUN of the stages involved runs a build driver or a
 // script, which may read a Store directory (Go modules, the Maven
 // repository) from the image without the mount.
-func (c *Plan) opaqueBuilds(comp []*Use, users map[*Run]bool) string {
+func (c *Plan) opaqueBuilds(g *group) string {
 	for _, r := range c.Runs {
-		if users[r] || !c.relatedToAny(r.Ins.Stage, comp) {
+		if g.users[r] || !c.relatedToAny(r.Ins.Stage, g) {
 			continue
 		}
-		var cmds [][]ast.Word
-		switch {
-		case r.script != nil:
-			for _, cmd := range r.script.Commands {
-				cmds = append(cmds, ast.StripWrappers(cmd.Args))
-			}
-		case r.Ins.JSON && len(r.Ins.Args) > 0:
-			var words []ast.Word
-			for _, a := range r.Ins.Args {
-				words = append(words, ast.Word{Value: a, Lit: true})
-			}
-			cmds = append(cmds, words)
-		}
-		for _, args := range cmds {
-			if len(args) == 0 {
-				continue
-			}
-			if name := opaqueDriver(args); name != "" {
-				return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", c.Pass.InputLine(r.Ins.StartLine), name, comp[0].Key)
-			}
+		if name := c.opaqueIn(r); name != "" {
+			return fmt.Sprintf("the RUN at line %d runs `%s`, which may read %s from the image", c.Pass.InputLine(r.Ins.StartLine), name, g.uses[0].Key)
 		}
 	}
 	return ""
@@ -514,8 +518,8 @@ func opaqueDriver(args []ast.Word) string {
 // group updates them itself before installing. Like apt-hygiene, dfopt
 // treats the lists as a cache the image does not need (a RUN that installs
 // later must run `apt-get update` anyway).
-func (c *Plan) listsSafe(comp []*Use) string {
-	for _, u := range comp {
+func (c *Plan) listsSafe(g *group) string {
+	for _, u := range g.uses {
 		r := u.run
 		if !aptUpdatesFirst(r) {
 			return fmt.Sprintf("the RUN at line %d installs with apt without updating its lists first: it reads them from the image", c.Pass.InputLine(r.Ins.StartLine))
@@ -523,7 +527,7 @@ func (c *Plan) listsSafe(comp []*Use) string {
 	}
 	// A later apt RUN of the stages that does not update.
 	for _, r := range c.Runs {
-		if r.script == nil || !c.relatedToAny(r.Ins.Stage, comp) {
+		if r.script == nil || !c.relatedToAny(r.Ins.Stage, g) {
 			continue
 		}
 		for _, inv := range r.Invs {

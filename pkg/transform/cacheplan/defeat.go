@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
-	"github.com/dfopt/dfopt/pkg/transform"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"mvdan.cc/sh/v3/syntax"
@@ -118,7 +117,7 @@ func (c *Plan) DropRemovedByClean(r *Run, mounted []*Use) ([]*Use, []string) {
 			if !inv.IsClean() || !r.cleanRemovesMount(inv, keys) {
 				continue
 			}
-			if _, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
+			if _, ok := c.removeCommand(r, inv.Cmd.Call); ok && r.cleanMounted(inv, keys) {
 				continue
 			}
 			_, removes := cleanEmpties(inv)
@@ -152,7 +151,7 @@ func (c *Plan) mountKeys(r *Run, mounted []*Use) []string {
 	var keys []string
 	for _, m := range r.existing {
 		if m.Type == "cache" {
-			keys = append(keys, m.TargetIn(r.env.Workdir))
+			keys = append(keys, m.TargetIn(r.stageEnv().Workdir))
 		}
 	}
 	for _, u := range mounted {
@@ -208,16 +207,21 @@ func (c *Plan) substPath(r *Run, w ast.Word) (p, why string, m *Manager) {
 	return path.Clean(dir + suffix), "", m
 }
 
-// syntaxWord finds the shell word of the RUN at a span.
+// syntaxWord finds the shell word of the RUN at a span: the first in
+// the syntax tree's order, the tree walked once per RUN.
 func (r *Run) syntaxWord(sp ast.Span) *syntax.Word {
-	var found *syntax.Word
-	syntax.Walk(r.script.File, func(n syntax.Node) bool {
-		if w, ok := n.(*syntax.Word); ok && found == nil && r.script.SpanOf(w) == sp {
-			found = w
-		}
-		return found == nil
-	})
-	return found
+	if r.words == nil {
+		r.words = map[ast.Span]*syntax.Word{}
+		syntax.Walk(r.script.File, func(n syntax.Node) bool {
+			if w, ok := n.(*syntax.Word); ok {
+				if s := r.script.SpanOf(w); r.words[s] == nil {
+					r.words[s] = w
+				}
+			}
+			return true
+		})
+	}
+	return r.words[sp]
 }
 
 // substCommand is the simple command a substitution runs alone (stderr
@@ -255,7 +259,7 @@ func (c *Plan) printedDir(r *Run, cmd *ast.Command) (dir, why string, m *Manager
 		if !progMatches(raw.progNameOrModule(), mm.Progs) && !(raw.module != "" && raw.module == mm.Module) {
 			continue
 		}
-		if raw.module != "" && mm.Module != raw.module || mm.Applies != nil && !mm.Applies(r.mctx) {
+		if raw.module != "" && mm.Module != raw.module || mm.Applies != nil && !mm.Applies(r.ctx()) {
 			continue
 		}
 		if m == nil {

@@ -28,7 +28,7 @@ func (c *Plan) resolve(r *Run, inv *Invocation) {
 		return
 	}
 	if m.Veto != nil {
-		if why := m.Veto(r.mctx, inv); why != "" {
+		if why := m.Veto(r.ctx(), inv); why != "" {
 			note(why)
 			return
 		}
@@ -51,7 +51,7 @@ func (c *Plan) resolve(r *Run, inv *Invocation) {
 		}
 		u := &Use{run: r, Manager: m, Spec: spec, target: target, Key: target.Val, inv: inv}
 		for _, em := range r.existing {
-			if em.Type == instructions.MountTypeCache && overlaps(u.Key, em.TargetIn(r.env.Workdir)) {
+			if em.Type == instructions.MountTypeCache && overlaps(u.Key, em.TargetIn(r.stageEnv().Workdir)) {
 				u.Covered = true
 			}
 		}
@@ -59,22 +59,22 @@ func (c *Plan) resolve(r *Run, inv *Invocation) {
 			note("the cache directory " + u.Key + " is too close to the root to be mounted")
 			continue
 		}
-		if !m.System && !r.id.Root && !u.Covered {
-			if r.id.UID.Val == "" {
-				why := r.id.Why
+		if !m.System && !r.ident().Root && !u.Covered {
+			if r.ident().UID.Val == "" {
+				why := r.ident().Why
 				if why == "" {
-					why = userLabel(r.id) + ": its uid is unknown"
+					why = userLabel(r.ident()) + ": its uid is unknown"
 				}
 				note(why + "; a mount for a non-root user needs uid=")
 				continue
 			}
-			u.uid, u.gid = r.id.UID, r.id.GID
+			u.uid, u.gid = r.ident().UID, r.ident().GID
 			if why := nonRootParents(r, u); why != "" {
 				note(why)
 				continue
 			}
-			if !r.env.InScope(u.uid, r.env) || u.gid.Arg && !r.env.InScope(u.gid, r.env) {
-				note("the uid of " + userLabel(r.id) + " depends on a build argument out of scope")
+			if !r.stageEnv().InScope(u.uid, r.stageEnv()) || u.gid.Arg && !r.stageEnv().InScope(u.gid, r.stageEnv()) {
+				note("the uid of " + userLabel(r.ident()) + " depends on a build argument out of scope")
 				continue
 			}
 		}
@@ -91,7 +91,7 @@ var quietCommands = map[string]bool{"cd": true, "echo": true, "printf": true, "t
 // cache there would fail. Mount only when the RUN runs nothing else that
 // could.
 func nonRootParents(r *Run, u *Use) string {
-	home := r.id.Home.Val
+	home := r.ident().Home.Val
 	if r.script == nil || home == "" || !Under(u.Key, home) || path.Dir(u.Key) == home {
 		return ""
 	}
@@ -136,7 +136,7 @@ func stageDefeat(r *Run, inv *Invocation, spec string) string {
 	if exportedInRun(r, name) {
 		return name + " is set in the RUN by `export`: the cache would stay unused"
 	}
-	v, ok := r.env.Lookup(name)
+	v, ok := r.stageEnv().Lookup(name)
 	if !ok || !v.Set || hasWant && v.Value != want {
 		return ""
 	}
@@ -154,7 +154,7 @@ func stageDefeat(r *Run, inv *Invocation, spec string) string {
 // apply; why: its place is unknown.
 func (c *Plan) cacheDir(r *Run, inv *Invocation, spec *CacheSpec) (v stage.Value, skip bool, why string) {
 	lookup := func(name string) (stage.Value, bool, string) { return cacheVar(r, inv, name) }
-	if spec.When != nil && !spec.When(r.mctx) {
+	if spec.When != nil && !spec.When(r.ctx()) {
 		return stage.Value{}, true, ""
 	}
 	for _, name := range spec.Unless {
@@ -163,7 +163,7 @@ func (c *Plan) cacheDir(r *Run, inv *Invocation, spec *CacheSpec) (v stage.Value
 		}
 	}
 	if spec.Path != nil {
-		dir, why := spec.Path(r.env, ProgBase(inv.Prog))
+		dir, why := spec.Path(r.stageEnv(), ProgBase(inv.Prog))
 		if why != "" {
 			return stage.Value{}, false, why
 		}
@@ -190,7 +190,7 @@ func cacheVar(r *Run, inv *Invocation, name string) (stage.Value, bool, string) 
 			// Unset, or a value that switches the cache off (removed with the mount).
 			return stage.Value{}, false, ""
 		}
-		ev, ok := r.env.ShellValue(val)
+		ev, ok := r.stageEnv().ShellValue(val)
 		if !ok {
 			return stage.Value{}, false, name + " is set to a value dfopt cannot resolve"
 		}
@@ -206,9 +206,9 @@ func cacheVar(r *Run, inv *Invocation, name string) (stage.Value, bool, string) 
 		inv.movedBy = name
 		return val, true, ""
 	}
-	ev, ok := r.env.VarValue(name)
+	ev, ok := r.stageEnv().VarValue(name)
 	if ok {
-		if v, _ := r.env.Lookup(name); v.Line > 0 {
+		if v, _ := r.stageEnv().Lookup(name); v.Line > 0 {
 			inv.movedBy = name
 		}
 	}
@@ -255,7 +255,7 @@ func (c *Plan) altDir(r *Run, inv *Invocation, alt string, lookup func(string) (
 			return stage.Value{}, false, alt[1:] + " is set: the cache is not at a known place", true
 		}
 	case strings.HasPrefix(alt, "root:"):
-		if r.id.Root && !inv.Sudo {
+		if r.ident().Root && !inv.Sudo {
 			v, skip, why := checkDir(stage.Lit(alt[len("root:"):]))
 			return v, skip, why, true
 		}
@@ -301,7 +301,7 @@ func (c *Plan) altDir(r *Run, inv *Invocation, alt string, lookup func(string) (
 
 func (c *Plan) home(r *Run, inv *Invocation) (stage.Value, string) {
 	if val, ok := inv.assign["HOME"]; ok {
-		ev, ok := r.env.ShellValue(val)
+		ev, ok := r.stageEnv().ShellValue(val)
 		if !ok || !path.IsAbs(ev.Val) {
 			return stage.Value{}, "HOME is set to a value dfopt cannot resolve"
 		}
@@ -315,17 +315,17 @@ func (c *Plan) home(r *Run, inv *Invocation) (stage.Value, string) {
 	if inv.Sudo {
 		return stage.Value{}, "it runs under sudo, whose HOME depends on the sudo configuration"
 	}
-	if r.id.Home.Val == "" {
-		why := r.id.Why
+	if r.ident().Home.Val == "" {
+		why := r.ident().Why
 		if why == "" {
-			why = "the home of " + userLabel(r.id) + " is unknown"
+			why = "the home of " + userLabel(r.ident()) + " is unknown"
 		}
 		return stage.Value{}, why
 	}
-	if !r.env.InScope(r.id.Home, r.env) {
-		return stage.Value{}, "the home of " + userLabel(r.id) + " depends on a build argument out of scope"
+	if !r.stageEnv().InScope(r.ident().Home, r.stageEnv()) {
+		return stage.Value{}, "the home of " + userLabel(r.ident()) + " depends on a build argument out of scope"
 	}
-	return r.id.Home, ""
+	return r.ident().Home, ""
 }
 
 // checkDir accepts a directory a cache mount can target.
@@ -359,7 +359,7 @@ func flagValue(r *Run, args []ast.Word, flags []string) (stage.Value, bool, stri
 				if i+1 >= len(args) {
 					return stage.Value{}, false, f + " has no value"
 				}
-				ev, ok := r.env.WordValue(args[i+1])
+				ev, ok := r.stageEnv().WordValue(args[i+1])
 				if !ok {
 					return stage.Value{}, false, f + " has a value dfopt cannot resolve"
 				}
@@ -369,7 +369,7 @@ func flagValue(r *Run, args []ast.Word, flags []string) (stage.Value, bool, stri
 			default:
 				continue
 			}
-			ev, ok := r.env.ShellValue(raw)
+			ev, ok := r.stageEnv().ShellValue(raw)
 			if a.Lit {
 				ev, ok = stage.Lit(raw), true
 			}
@@ -402,11 +402,11 @@ func runAssignment(r *Run, inv *Invocation, name string) (stage.Value, bool, boo
 			continue
 		}
 		if !a.export {
-			if v, ok := r.env.Lookup(name); !ok || !v.Set {
+			if v, ok := r.stageEnv().Lookup(name); !ok || !v.Set {
 				continue // not exported: the manager does not see it
 			}
 		}
-		ev, ok := r.env.ShellValue(a.value)
+		ev, ok := r.stageEnv().ShellValue(a.value)
 		if !ok {
 			return stage.Value{}, false, true
 		}

@@ -73,6 +73,12 @@ func (e *CacheEdits) Message() string {
 func (c *Plan) EditPlan(r *Run, mounted []*Use) *CacheEdits {
 	plan := &CacheEdits{}
 	keys, byManager, flags := c.mountedKeys(r, mounted, plan)
+	if len(keys) == 0 {
+		// Nothing mounted, new or existing: every edit below is for a
+		// mounted directory (a removal of what defeats it, an option
+		// that makes it work), so there is none to build or check.
+		return plan
+	}
 	var opts []cmOpt
 	if len(flags) > 0 {
 		opts = append(opts, cmOpt{e: transform.MountEdit(c.Doc, r.Ins, flags), required: true, mount: true})
@@ -159,14 +165,14 @@ type cmOpt struct {
 func (c *Plan) mountedKeys(r *Run, mounted []*Use, plan *CacheEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
 	for _, m := range r.existing {
 		if m.Type == instructions.MountTypeCache {
-			keys = append(keys, m.TargetIn(r.env.Workdir))
+			keys = append(keys, m.TargetIn(r.stageEnv().Workdir))
 		}
 	}
 	byManager = map[*Manager]bool{}
 	for _, u := range mounted {
 		covered := false
 		for _, m := range r.existing {
-			t := m.TargetIn(r.env.Workdir)
+			t := m.TargetIn(r.stageEnv().Workdir)
 			if m.Type == instructions.MountTypeCache && overlaps(u.Key, t) {
 				covered = true
 			}
@@ -213,7 +219,7 @@ func (c *Plan) defeatRemovals(r *Run, keys []string, byManager map[*Manager]bool
 			if !r.cleanMounted(inv, keys) || !cleanOwnDirMounted(r, inv, keys) {
 				continue
 			}
-			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, inv.Cmd.Call); ok {
+			if e, ok := c.removeCommand(r, inv.Cmd.Call); ok {
 				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, r.commandText(c.Doc, inv.Cmd)), required: r.cleanRemovesMount(inv, keys)})
 			}
 			continue
@@ -270,7 +276,7 @@ func (c *Plan) rmRemovals(r *Run, keys []string) []cmOpt {
 			continue
 		}
 		if len(hits) == len(rm.args) {
-			if e, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); ok {
+			if e, ok := c.removeCommand(r, rm.cmd.Call); ok {
 				opts = append(opts, cmOpt{e: e, what: transform.RemovedText(e, r.commandText(c.Doc, rm.cmd)), required: required})
 				continue
 			}
@@ -375,7 +381,7 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 	has := func(k string) bool { return slices.Contains(keys, k) }
 	note := ""
 	mentions := func(word string) bool {
-		return r.mctx.LineageMentions(word)
+		return r.ctx().LineageMentions(word)
 	}
 	for _, inv := range r.Invs {
 		if inv.IsClean() || len(inv.Sub) == 0 {

@@ -303,6 +303,10 @@ func FindInvocations(c *ManagerCtx, cmds []ast.Command) []*Invocation {
 		if inv == nil {
 			continue
 		}
+		cands := candidates(inv.progNameOrModule(), inv.module)
+		if len(cands) == 0 {
+			continue
+		}
 		inv.Cmd, inv.call = cmd, ci
 		for _, a := range cmd.Assigns {
 			if k, v, ok := strings.Cut(a, "="); ok {
@@ -313,13 +317,7 @@ func FindInvocations(c *ManagerCtx, cmds []ast.Command) []*Invocation {
 			}
 		}
 		var chosen *Invocation
-		for _, m := range Managers {
-			if !progMatches(inv.progNameOrModule(), m.Progs) && !(inv.module != "" && inv.module == m.Module) {
-				continue
-			}
-			if inv.module != "" && m.Module != inv.module {
-				continue
-			}
+		for _, m := range cands {
 			if c != nil && m.Applies != nil && !m.Applies(c) {
 				continue
 			}

@@ -11,8 +11,15 @@ import (
 // managers' families.
 func (c *Plan) partsOn(ins *ast.Instruction, invs []*Invocation) []*Invocation {
 	out := invs[:0:0]
+	off := map[string]bool{} // per family: the answer is the same for every invocation of the RUN
 	for _, inv := range invs {
-		if !c.Pass.PartOff(transform.CacheMountsRule, inv.Manager.Family, ins) {
+		f := inv.Manager.Family
+		o, ok := off[f]
+		if !ok {
+			o = c.Pass.PartOff(transform.CacheMountsRule, f, ins)
+			off[f] = o
+		}
+		if !o {
 			out = append(out, inv)
 		}
 	}

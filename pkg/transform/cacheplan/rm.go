@@ -46,7 +46,11 @@ func (c *Plan) findRms(r *Run) []rmCmd {
 				continue
 			}
 			p := expandPathWord(w.Value, r)
-			sp, why, m := c.substPath(r, w)
+			var sp, why string
+			var m *Manager
+			if mayHoldSubst(w) {
+				sp, why, m = c.substPath(r, w)
+			}
 			switch {
 			case sp != "":
 				p = sp
@@ -60,6 +64,14 @@ func (c *Plan) findRms(r *Run) []rmCmd {
 		out = append(out, rc)
 	}
 	return out
+}
+
+// mayHoldSubst reports whether a word can hold a command substitution:
+// substPath finds none in any other (a literal word has no expansion, and
+// every form of substitution is written with $ or a backquote), so it
+// need not look for the word in the RUN's syntax tree.
+func mayHoldSubst(w ast.Word) bool {
+	return !w.Lit && strings.ContainsAny(w.Value, "$`")
 }
 
 // rm relations between a removed path and a mounted directory.
@@ -108,7 +120,7 @@ func (c *Plan) rmConflict(r *Run, key string) string {
 				return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point %s", a.word.Value, c.Pass.InputLine(r.Ins.StartLine), key)
 			case rmEqual:
 				if _, ok := transform.RemoveWord(c.Doc, r.Ins, a.word.Span); !ok {
-					if _, ok := transform.RemoveCommand(c.Doc, r.Ins, r.script, rm.cmd.Call); !ok {
+					if _, ok := c.removeCommand(r, rm.cmd.Call); !ok {
 						return fmt.Sprintf("`rm %s` in the RUN at line %d would fail on the mount point and cannot be removed cleanly", a.word.Value, c.Pass.InputLine(r.Ins.StartLine))
 					}
 				}

@@ -29,29 +29,29 @@ import (
 //     directory is not when the start command runs a shell, a script or
 //     an entrypoint dfopt cannot read, names the directory, or is missing.
 
-// runtimeNeeds returns why no RUN of comp may mount key: an image built on
+// runtimeNeeds returns why no RUN of the group may mount key: an image built on
 // their stages reads it when it runs.
-func (c *Plan) runtimeNeeds(key string, comp []*Use) string {
-	m := comp[0].Manager
-	store := comp[0].Spec.Store
+func (c *Plan) runtimeNeeds(key string, g *group) string {
+	m := g.uses[0].Manager
+	store := g.uses[0].Spec.Store
 	for _, st := range c.Doc.Stages {
-		if !c.isTarget(st) || !c.builtOnAny(st.Index, comp) {
+		if !c.isTargetOnce(st) || !c.builtOnAny(st.Index, g) {
 			continue
 		}
 		label := "the final image"
 		if st.Index != len(c.Doc.Stages)-1 {
 			label = "the image of stage " + stageLabel(st)
 		}
-		start := c.startOf(st)
+		start := c.startOfOnce(st)
 		if start.ins == nil {
 			if store {
 				return fmt.Sprintf("%s keeps %s and has no CMD or ENTRYPOINT that shows it does not need them", label, key)
 			}
 			continue
 		}
-		built := c.builtIn(st)
+		built := c.builtInOnce(st)
 		for _, words := range start.progs {
-			switch use, what := c.startUse(st, built, words, m, key, comp[0].run); {
+			switch use, what := c.startUse(st, built, words, m, key, g.uses[0].run); {
 			case use == startReads:
 				return fmt.Sprintf("%s keeps %s, and its start command `%s` (%s) reads it at run time", label, key, what, start.where)
 			case use == startUnknown && store:
@@ -182,7 +182,7 @@ type startCommand struct {
 func (c *Plan) startOf(st *ast.Stage) startCommand {
 	var entry, cmd *ast.Instruction
 	cmdDone := false
-	lineage := c.se.Lineage(st)
+	lineage := c.lineageOf(st.Index)
 	for i := len(lineage) - 1; i >= 0; i-- {
 		var e, m *ast.Instruction
 		for _, ins := range lineage[i].Instructions {
