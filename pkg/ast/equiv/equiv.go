@@ -32,6 +32,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mvdan.cc/sh/v3/interp"
@@ -102,8 +103,33 @@ const (
 	maxPaths    = 512
 	maxCalls    = 400 // commands per path
 	loopRepeats = 4   // a command run more often than this fails from then on
-	runTimeout  = 250 * time.Millisecond
+	// A run takes at most maxSteps of the interpreter's checks between
+	// statements, commands and loop rounds: a bound that does not depend
+	// on the machine's load (a loop with no command, `while [[ 1 ]]; do
+	// x=1; done`, meets no call bound). hangTimeout only guards against a
+	// run that stops making steps.
+	maxSteps    = 200000
+	hangTimeout = 10 * time.Second
 )
+
+// steps is the context of one run: every Err the interpreter asks
+// counts a step, and past maxSteps the run is over.
+type steps struct {
+	context.Context
+	n atomic.Int64
+}
+
+var errTooLong = errors.New("too many steps")
+
+func (c *steps) Err() error {
+	if c.n.Add(1) > maxSteps {
+		return errTooLong
+	}
+	return c.Context.Err()
+}
+
+// tooLong reports a run stopped by the step bound or the hang guard.
+func (c *steps) tooLong() bool { return c.n.Load() > maxSteps || c.Context.Err() != nil }
 
 // Check compares the original RUNs with the rewrite.
 func Check(orig, rewrite []Program) Verdict {
@@ -287,8 +313,9 @@ type state struct {
 }
 
 func (st *state) run(m *machine) (int, string) {
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	base, cancel := context.WithTimeout(context.Background(), hangTimeout)
 	defer cancel()
+	ctx := &steps{Context: base}
 	st.mu.Lock()
 	st.cancel = cancel
 	st.mu.Unlock()
@@ -301,7 +328,7 @@ func (st *state) run(m *machine) (int, string) {
 	if over != "" {
 		return 0, over
 	}
-	if ctx.Err() != nil {
+	if ctx.tooLong() {
 		return 0, "a body runs too long in the interpreter"
 	}
 	if err == nil {

@@ -199,6 +199,20 @@ func TestUnknown(t *testing.T) {
 	}
 }
 
+// TestStepBound: a loop that runs no command is stopped by the count of
+// the interpreter's steps, with the same answer on a busy machine as on
+// an idle one (a wall-clock bound gave "unknown" only under load).
+func TestStepBound(t *testing.T) {
+	for _, body := range []string{
+		"while [[ 1 ]]; do x=1; done",
+		"while ((1)); do ((i++)); done",
+	} {
+		v := Check(progs(t, "true; "+body), progs(t, "true && "+body))
+		require.False(t, v.Same, body)
+		require.Equal(t, "a body runs too long in the interpreter", v.Unknown, body)
+	}
+}
+
 func TestBounds(t *testing.T) {
 	// Ten independent tests: 2^10 paths is past the bound.
 	var b strings.Builder
