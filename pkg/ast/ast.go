@@ -115,6 +115,7 @@ type Document struct {
 	Stages       []*Stage
 
 	contains map[string]bool // memoized Contains
+	indent   *string         // memoized ContinuationIndent
 	shells   [][]string      // memoized ShellOf, by instruction index
 }
 
@@ -372,4 +373,32 @@ func (d *Document) StageByName(ref string) *Stage {
 		return d.Stages[i]
 	}
 	return nil
+}
+
+// ContinuationIndent is the indentation of the file's first indented
+// continuation line (comments and heredocs aside), four spaces when it
+// has none. It is kept: rules ask for every line they write.
+func (d *Document) ContinuationIndent() string {
+	if d.indent == nil {
+		ind := d.continuationIndent()
+		d.indent = &ind
+	}
+	return *d.indent
+}
+
+func (d *Document) continuationIndent() string {
+	for _, ins := range d.Instructions {
+		if ins.EndLine > ins.StartLine && len(ins.Heredocs) == 0 {
+			for n := ins.StartLine + 1; n <= ins.EndLine; n++ {
+				line := d.LineText(n)
+				trimmed := strings.TrimLeft(line, " \t")
+				if trimmed != "" && !strings.HasPrefix(trimmed, "#") {
+					if ind := line[:len(line)-len(trimmed)]; ind != "" {
+						return ind
+					}
+				}
+			}
+		}
+	}
+	return "    "
 }

@@ -123,22 +123,7 @@ func hasOr(c syntax.Command) bool {
 
 // ContinuationIndent is the indentation the file uses on continuation
 // lines (the first one found), or four spaces.
-func ContinuationIndent(d *ast.Document) string {
-	for _, ins := range d.Instructions {
-		if ins.EndLine > ins.StartLine && len(ins.Heredocs) == 0 {
-			for n := ins.StartLine + 1; n <= ins.EndLine; n++ {
-				line := d.LineText(n)
-				trimmed := strings.TrimLeft(line, " \t")
-				if trimmed != "" && !strings.HasPrefix(trimmed, "#") {
-					if ind := line[:len(line)-len(trimmed)]; ind != "" {
-						return ind
-					}
-				}
-			}
-		}
-	}
-	return "    "
-}
+func ContinuationIndent(d *ast.Document) string { return d.ContinuationIndent() }
 
 // RunFlags is the flags text of a RUN (mounts, network), to repeat before
 // a body (after a blank). Flags that stand on lines of their own in the
