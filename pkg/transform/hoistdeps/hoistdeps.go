@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
@@ -42,6 +43,15 @@ type hoister struct {
 	out  []transform.Finding
 	// fetchSeen: the download-only RUNs already reported (fetchonly.go).
 	fetchSeen map[*ast.Instruction]bool
+	se        *stage.Env // the stage model of d, made on first use (stages)
+}
+
+// stages is the stage model of the document, one for the whole pass.
+func (h *hoister) stages() *stage.Env {
+	if h.se == nil {
+		h.se = stage.New(h.d)
+	}
+	return h.se
 }
 
 func runHoistDeps(p *transform.Pass) []transform.Finding {
