@@ -60,11 +60,12 @@ func run(p *transform.Pass) []transform.Finding {
 	seen := map[*ast.Instruction]*copyWrites{}
 	var out []transform.Finding
 	for _, ins := range d.Instructions {
-		if ins.Cmd != "run" || len(ins.Heredocs) > 0 || transform.IgnoredAt(d, ins.StartLine, ins.EndLine, Name) {
+		if ins.Cmd != "run" || len(ins.Heredocs) > 0 {
 			continue
 		}
+		// The pragma is looked for only on a RUN that runs chmod at all.
 		sc := d.Shell(ins)
-		if sc == nil || !strings.Contains(sc.Text, "chmod") {
+		if sc == nil || !strings.Contains(sc.Text, "chmod") || transform.IgnoredAt(d, ins.StartLine, ins.EndLine, Name) {
 			continue
 		}
 		if envs == nil {
