@@ -55,8 +55,9 @@ func (h *hoister) stages() *stage.Env {
 }
 
 func runHoistDeps(p *transform.Pass) []transform.Finding {
-	mv := moves.Of(p)
-	h := &hoister{p: p, d: p.Doc, mv: mv, sh: mv.Scripts, envs: mv.Envs}
+	// The movability analysis is read once a COPY of a whole folder is
+	// found (fullCopy): a file without one has nothing to hoist.
+	h := &hoister{p: p, d: p.Doc}
 	for _, st := range h.d.Stages {
 		for i := range st.Instructions {
 			h.afterCopy(st, i)
@@ -100,6 +101,10 @@ func (h *hoister) fullCopy(c *ast.Instruction) *fullCopy {
 		} else if !strings.HasSuffix(src, "/") {
 			return nil
 		}
+	}
+	if h.mv == nil {
+		h.mv = moves.Of(h.p)
+		h.sh, h.envs = h.mv.Scripts, h.mv.Envs
 	}
 	return &fullCopy{ins: c, src: rel, dest: transform.CopyDest(h.d, &h.envs[c.Index], c), destRaw: c.Args[1]}
 }
