@@ -165,8 +165,11 @@ func (h *ahPass) own(ins *ast.Instruction) laterUses {
 		return u
 	}
 	t := ins.Text(h.d)
-	u.tls = tlsURL.MatchString(t)
-	u.ssh = sshURL.MatchString(t) || strings.Contains(t, "type=ssh")
+	// Both URL patterns need "://", or "@" (git@host:): a text without
+	// them is not searched.
+	url, at := strings.Contains(t, "://"), strings.Contains(t, "@")
+	u.tls = url && tlsURL.MatchString(t)
+	u.ssh = (url || at) && sshURL.MatchString(t) || strings.Contains(t, "type=ssh")
 	if ins.Cmd != "run" {
 		return u
 	}
