@@ -15,8 +15,27 @@ var ahManagers = []string{"apt", "apk", "dnf", "microdnf", "zypper"}
 
 // watched are the program names (and `python -m` modules) of the
 // commands the rule looks at: those of ahManagers and of the tools that
-// ask for confirmation (the tools' Confirm).
-var watched = watchedProgs()
+// ask for confirmation (the tools' Confirm); watchedFirst, their first
+// bytes (a name can only start with one of them).
+var (
+	watched      = watchedProgs()
+	watchedFirst = firstBytes(watched)
+)
+
+// firstBytes marks the first byte of each name (all of them when a name
+// is empty: it is a prefix of every word).
+func firstBytes(names []string) (out [256]bool) {
+	for _, n := range names {
+		if n == "" {
+			for i := range out {
+				out[i] = true
+			}
+			return out
+		}
+		out[n[0]] = true
+	}
+	return out
+}
 
 func watchedProgs() []string {
 	var out []string
@@ -58,6 +77,9 @@ func mayConcern(s *ast.Script) bool {
 }
 
 func startsWatched(name string) bool {
+	if name != "" && !watchedFirst[name[0]] {
+		return false
+	}
 	for _, p := range watched {
 		if strings.HasPrefix(name, p) {
 			return true
