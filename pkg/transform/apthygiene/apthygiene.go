@@ -62,8 +62,9 @@ type ahPass struct {
 	runs map[*ast.Instruction]*ahRun
 	// joined are the install RUNs merged after a lone `apt-get update`,
 	// as the merge leaves them.
-	joined map[*ast.Instruction]*joinedRun
-	later  map[int][]laterUses // laterIn, by stage
+	joined    map[*ast.Instruction]*joinedRun
+	later     map[int][]laterUses // laterIn, by stage
+	outsideOf map[int]laterUses   // outside, by stage
 	// installed memoizes installs; firstInstall, installedBefore by stage.
 	installed    map[*ast.Instruction][]string
 	firstInstall map[int]map[string]int
