@@ -58,6 +58,7 @@ func run(p *transform.Pass) []transform.Finding {
 	d := p.Doc
 	var envs []ast.StageEnv
 	seen := map[*ast.Instruction]*copyWrites{}
+	wds := stageWorkdirs{}
 	var out []transform.Finding
 	for _, ins := range d.Instructions {
 		if ins.Cmd != "run" || len(ins.Heredocs) > 0 {
@@ -78,7 +79,7 @@ func run(p *transform.Pass) []transform.Finding {
 		for i := range calls {
 			for j := range calls[i].paths {
 				t := &calls[i].paths[j]
-				t.cw, t.file, t.why = writer(p, envs, seen, ins, t.path)
+				t.cw, t.file, t.why = writer(p, envs, seen, wds, ins, t.path)
 			}
 		}
 		out = append(out, fold(p, ins, sc, calls, steps)...)
