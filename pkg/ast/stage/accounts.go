@@ -7,7 +7,9 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 )
 
-func (se *Env) accounts(e *State, s *ast.Script, ins *ast.Instruction) {
+// accounts applies the RUN's user and group commands to e; changed
+// reports that it ran one (and so may have changed e).
+func (se *Env) accounts(e *State, s *ast.Script, ins *ast.Instruction) (changed bool) {
 	for i := range s.Commands {
 		c := &s.Commands[i]
 		args := ast.StripWrappers(c.Args)
@@ -23,8 +25,12 @@ func (se *Env) accounts(e *State, s *ast.Script, ins *ast.Instruction) {
 			se.groupadd(e, args[1:])
 		case "usermod":
 			se.useradd(e, args[1:], ins, true)
+		default:
+			continue
 		}
+		changed = true
 	}
+	return changed
 }
 
 // WordValue expands a shell word of a RUN with the stage's variables. It

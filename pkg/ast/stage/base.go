@@ -2,6 +2,8 @@ package stage
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dfopt/dfopt/pkg/knowledge/baseimage"
 )
@@ -49,11 +51,41 @@ func ImageTag(ref string) string {
 	return baseimage.Split(strings.ToLower(ref)).Tag
 }
 
-func applyBaseImage(e *State, ref string) {
-	repo := ImageRepo(ref)
-	tag := ImageTag(ref)
+// baseFacts is what applyBaseImage reads of an image reference.
+type baseFacts struct {
+	repo, tag, workdir string
+	known              bool // baseimage.DefaultsOf knows the image
+}
+
+// baseMemo holds baseFacts by reference for the whole process (at most
+// maxBaseMemo of them): they depend on the reference alone, and every
+// Env of every file and pass starts its stages from a few images.
+var (
+	baseMemo  sync.Map
+	baseCount atomic.Int64
+)
+
+const maxBaseMemo = 4096
+
+func factsOf(ref string) baseFacts {
+	if f, ok := baseMemo.Load(ref); ok {
+		return f.(baseFacts)
+	}
+	f := baseFacts{repo: ImageRepo(ref), tag: ImageTag(ref)}
 	if d, ok := baseimage.DefaultsOf(ref); ok {
-		e.Workdir = d.Workdir
+		f.workdir, f.known = d.Workdir, true
+	}
+	if baseCount.Add(1) <= maxBaseMemo {
+		baseMemo.Store(ref, f)
+	}
+	return f
+}
+
+func applyBaseImage(e *State, ref string) {
+	f := factsOf(ref)
+	repo, tag := f.repo, f.tag
+	if f.known {
+		e.Workdir = f.workdir
 	}
 	if b, ok := knownBases[repo]; ok {
 		for k, v := range b.env {

@@ -50,6 +50,9 @@ func (e *State) Keys() []string {
 // Expand expands a Dockerfile word (ENV value, USER, flag value) the way
 // BuildKit does, and reports whether a build argument took part.
 func (e *State) Expand(word string) (Value, error) {
+	if plainWord(word, e.se.d.Escape) {
+		return Value{Val: word, Expr: word}, nil
+	}
 	res, err := e.se.lex.ProcessWordWithMatches(word, e)
 	if err != nil {
 		return Value{}, err
@@ -216,4 +219,19 @@ func (e *State) groupID(group string) Value {
 		return g
 	}
 	return Value{}
+}
+
+// plainWord reports a word BuildKit's lexer gives back unchanged, with no
+// variable: printable ASCII without the characters its word processing
+// treats specially (`$`, `<`, quotes, the escape character). Every other
+// character it copies to the result one by one (shell.Lex's
+// processStopOn), so Expand need not run it.
+func plainWord(word string, escape rune) bool {
+	for i := 0; i < len(word); i++ {
+		switch c := word[i]; {
+		case c < 0x20 || c >= 0x7f, c == '$', c == '<', c == '\'', c == '"', rune(c) == escape:
+			return false
+		}
+	}
+	return true
 }

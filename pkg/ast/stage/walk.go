@@ -3,6 +3,7 @@ package stage
 import (
 	"maps"
 	"path"
+	"slices"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -22,12 +23,20 @@ type Env struct {
 	// before each instruction in turn walks the stage once, not once per
 	// instruction.
 	walks map[int]*walkSoFar
+	// parents, lineages and starts are Parent, Lineage and start of each
+	// stage (by index), found once: the document does not change.
+	parents  map[int]*ast.Stage
+	lineages map[int][]*ast.Stage
+	starts   map[int]*State
 }
 
-// walkSoFar is a stage's state after its first n instructions.
+// walkSoFar is a stage's state after its first n instructions. snap is a
+// copy of e handed out by At, nil once an instruction may have changed e
+// since: instructions that change nothing share one copy.
 type walkSoFar struct {
-	e *State
-	n int
+	e    *State
+	n    int
+	snap *State
 }
 
 // New prepares the analysis of a document.
@@ -40,6 +49,10 @@ func New(d *ast.Document) *Env {
 		final:  map[int]*State{},
 		at:     map[*ast.Instruction]*State{},
 		walks:  map[int]*walkSoFar{},
+
+		parents:  map[int]*ast.Stage{},
+		lineages: map[int][]*ast.Stage{},
+		starts:   map[int]*State{},
 	}
 }
 
@@ -54,15 +67,24 @@ func (se *Env) Shell(ins *ast.Instruction) *ast.Script {
 
 // Parent returns the earlier stage a stage is built on (FROM <stage>), or nil.
 func (se *Env) Parent(st *ast.Stage) *ast.Stage {
-	if p := se.d.StageByName(st.Base); p != nil && p.Index < st.Index {
+	if p, ok := se.parents[st.Index]; ok {
 		return p
 	}
-	return nil
+	var out *ast.Stage
+	if p := se.d.StageByName(st.Base); p != nil && p.Index < st.Index {
+		out = p
+	}
+	se.parents[st.Index] = out
+	return out
 }
 
 // Lineage returns the stages a stage is built on, the outermost first,
-// ending with the stage itself.
+// ending with the stage itself. The slice is shared: callers must not
+// change it.
 func (se *Env) Lineage(st *ast.Stage) []*ast.Stage {
+	if l, ok := se.lineages[st.Index]; ok {
+		return l
+	}
 	var out []*ast.Stage
 	for s := st; s != nil && len(out) < 64; s = se.Parent(s) {
 		out = append(out, s)
@@ -70,6 +92,8 @@ func (se *Env) Lineage(st *ast.Stage) []*ast.Stage {
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
+	out = slices.Clip(out) // an append by a caller copies
+	se.lineages[st.Index] = out
 	return out
 }
 
@@ -90,6 +114,9 @@ func (se *Env) At(ins *ast.Instruction) *State {
 // before is the state of st just before the instruction with index
 // before: the stage's walk so far goes on from where it stopped (or
 // starts again for an earlier instruction), and the state is a copy.
+// The copy is shared by the instructions the walk passes while nothing
+// changes the state (apply says what may change it): each of them is
+// answered with it at once, and it is copied again only after a change.
 func (se *Env) before(st *ast.Stage, before int) *State {
 	w := se.walks[st.Index]
 	if w == nil || w.n > 0 && st.Instructions[w.n-1].Index >= before {
@@ -98,10 +125,19 @@ func (se *Env) before(st *ast.Stage, before int) *State {
 	}
 	global := se.globalEnv()
 	for w.n < len(st.Instructions) && st.Instructions[w.n].Index < before {
-		se.apply(w.e, st.Instructions[w.n], global)
+		ins := st.Instructions[w.n]
+		if _, ok := se.at[ins]; !ok && w.snap != nil {
+			se.at[ins] = w.snap
+		}
+		if se.apply(w.e, ins, global) {
+			w.snap = nil
+		}
 		w.n++
 	}
-	return w.e.clone()
+	if w.snap == nil {
+		w.snap = w.e.clone()
+	}
+	return w.snap
 }
 
 // clone copies a state so that applying instructions to it leaves e as
@@ -167,8 +203,18 @@ func (se *Env) walk(st *ast.Stage, before int) *State {
 }
 
 // start is the state a stage starts with: its parent stage's at its end,
-// or its base image's.
+// or its base image's. It is found once per stage; each walk gets a copy.
 func (se *Env) start(st *ast.Stage) *State {
+	e, ok := se.starts[st.Index]
+	if !ok {
+		e = se.firstState(st)
+		se.starts[st.Index] = e
+	}
+	return e.clone()
+}
+
+// firstState is start's state, found anew.
+func (se *Env) firstState(st *ast.Stage) *State {
 	var e *State
 	if p := se.Parent(st); p != nil {
 		pe := se.End(p)
@@ -201,7 +247,10 @@ func (se *Env) start(st *ast.Stage) *State {
 	return e
 }
 
-func (se *Env) apply(e *State, ins *ast.Instruction, global *State) {
+// apply applies an instruction to e; changed is false when it cannot
+// have changed e (only ARG, ENV, USER, WORKDIR and a RUN that creates or
+// changes users or groups do).
+func (se *Env) apply(e *State, ins *ast.Instruction, global *State) (changed bool) {
 	switch c := ins.Command.(type) {
 	case *instructions.ArgCommand:
 		for _, kv := range c.Args {
@@ -247,9 +296,13 @@ func (se *Env) apply(e *State, ins *ast.Instruction, global *State) {
 		}
 	case *instructions.RunCommand:
 		if s := se.Shell(ins); s != nil {
-			se.accounts(e, s, ins)
+			return se.accounts(e, s, ins)
 		}
+		return false
+	default:
+		return false
 	}
+	return true
 }
 
 // Doc returns the document the Env walks.

@@ -62,13 +62,15 @@ type ahPass struct {
 	runs map[*ast.Instruction]*ahRun
 	// joined are the install RUNs merged after a lone `apt-get update`,
 	// as the merge leaves them.
-	joined map[*ast.Instruction]*joinedRun
-	later  map[int][]laterUses // laterIn, by stage
+	joined    map[*ast.Instruction]*joinedRun
+	later     map[int][]laterUses // laterIn, by stage
+	outsideOf map[int]laterUses   // outside, by stage
 	// installed memoizes installs; firstInstall, installedBefore by stage.
 	installed    map[*ast.Instruction][]string
 	firstInstall map[int]map[string]int
 	// mentioned answers the managers' Mentions for every RUN of the pass.
-	mentioned cacheplan.Mentioned
+	mentioned  cacheplan.Mentioned
+	lastReader []int // lastAptReader, by stage
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
@@ -112,7 +114,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 		return nil
 	}
 	s := h.se.Shell(ins)
-	if s == nil {
+	if s == nil || !mayConcern(s) {
 		return nil
 	}
 	env := h.se.At(ins)
@@ -120,8 +122,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 	invs := cacheplan.FindInvocations(ctx, s.Commands)
 	var keep []*cacheplan.Invocation
 	for _, inv := range invs {
-		switch inv.Manager.Name {
-		case "apt", "apk", "dnf", "microdnf", "zypper":
+		if slices.Contains(ahManagers, inv.Manager.Name) {
 			keep = append(keep, inv)
 		}
 	}
@@ -304,31 +305,44 @@ func (h *ahPass) listsCleanup(r *ahRun, merged bool) (emit.Edit, bool) {
 // laterAptReader: a later RUN of the stage, or of a stage built on it,
 // uses apt's lists without updating them first.
 func (h *ahPass) laterAptReader(r *ahRun) bool {
+	return h.lastAptReader()[r.ins.Stage] > r.ins.Index
+}
+
+// lastAptReader is, for each stage, the index of the last RUN of it or of
+// a stage built on it that reads apt's lists without updating them (-1:
+// none). Whether a RUN reads them depends on that RUN alone, so the RUNs
+// are read once for every apt RUN that asks (laterAptReader).
+func (h *ahPass) lastAptReader() []int {
+	if h.lastReader != nil {
+		return h.lastReader
+	}
+	last := make([]int, len(h.d.Stages))
+	for i := range last {
+		last[i] = -1
+	}
 	for _, ins := range h.d.Instructions {
-		if ins.Index <= r.ins.Index || ins.Cmd != "run" || ins.Stage < 0 {
+		if ins.Cmd != "run" || ins.Stage < 0 || !h.readsAptLists(ins) {
 			continue
 		}
-		if !h.builtOn(ins.Stage, r.ins.Stage) {
-			continue
-		}
-		r2 := h.run(ins)
-		if r2 == nil {
-			t := strings.Join(ins.Args, " ")
-			if strings.Contains(t, "apt-get") || strings.Contains(t, "apt ") || strings.Contains(t, "apt-cache") {
-				if !strings.Contains(t, "update") {
-					return true
-				}
-			}
-			continue
-		}
-		if strings.Contains(r2.ins.Text(h.d), "apt-cache") && !r2.updates() {
-			return true
-		}
-		if r2.installs() && !r2.updates() && !r2.mountedAt("/var/lib/apt/lists") && !h.mergedAfterUpdate(r2) {
-			return true
+		for _, s := range h.se.Lineage(h.d.Stages[ins.Stage]) {
+			last[s.Index] = max(last[s.Index], ins.Index)
 		}
 	}
-	return false
+	h.lastReader = last
+	return last
+}
+
+// readsAptLists: the RUN uses apt's lists without updating them first.
+func (h *ahPass) readsAptLists(ins *ast.Instruction) bool {
+	r2 := h.run(ins)
+	if r2 == nil {
+		t := strings.Join(ins.Args, " ")
+		return (strings.Contains(t, "apt-get") || strings.Contains(t, "apt ") || strings.Contains(t, "apt-cache")) && !strings.Contains(t, "update")
+	}
+	if strings.Contains(r2.ins.Text(h.d), "apt-cache") && !r2.updates() {
+		return true
+	}
+	return r2.installs() && !r2.updates() && !r2.mountedAt("/var/lib/apt/lists") && !h.mergedAfterUpdate(r2)
 }
 
 // builtOn reports whether stage is base or built on it.

@@ -118,21 +118,34 @@ var sshTools = transform.NameSet("ssh", "scp", "sftp", "ssh-keyscan", "ssh-add",
 // (laterIn), so that asking for every apt RUN costs one pass over the
 // file, not one per RUN.
 func (h *ahPass) uses(r *ahRun) *laterUses {
-	u := &laterUses{}
+	st := h.d.Stages[r.ins.Stage]
+	u := h.outside(st)
+	u.or(h.laterIn(st)[r.ins.Index-st.From.Index])
+	return &u
+}
+
+// outside is what the ARGs before the first FROM and the stages built on
+// st use: the same for every RUN of st, found once per stage.
+func (h *ahPass) outside(st *ast.Stage) laterUses {
+	if u, ok := h.outsideOf[st.Index]; ok {
+		return u
+	}
+	var u laterUses
 	for _, ins := range h.d.Instructions {
 		if ins.Stage >= 0 {
 			break
 		}
 		u.or(h.own(ins))
 	}
-	for _, st := range h.d.Stages {
-		switch {
-		case st.Index == r.ins.Stage:
-			u.or(h.laterIn(st)[r.ins.Index-st.From.Index])
-		case st.Index > r.ins.Stage && h.builtOn(st.Index, r.ins.Stage):
-			u.or(h.laterIn(st)[0])
+	for _, s := range h.d.Stages {
+		if s.Index > st.Index && h.builtOn(s.Index, st.Index) {
+			u.or(h.laterIn(s)[0])
 		}
 	}
+	if h.outsideOf == nil {
+		h.outsideOf = map[int]laterUses{}
+	}
+	h.outsideOf[st.Index] = u
 	return u
 }
 
@@ -165,8 +178,11 @@ func (h *ahPass) own(ins *ast.Instruction) laterUses {
 		return u
 	}
 	t := ins.Text(h.d)
-	u.tls = tlsURL.MatchString(t)
-	u.ssh = sshURL.MatchString(t) || strings.Contains(t, "type=ssh")
+	// Both URL patterns need "://", or "@" (git@host:): a text without
+	// them is not searched.
+	url, at := strings.Contains(t, "://"), strings.Contains(t, "@")
+	u.tls = url && tlsURL.MatchString(t)
+	u.ssh = (url || at) && sshURL.MatchString(t) || strings.Contains(t, "type=ssh")
 	if ins.Cmd != "run" {
 		return u
 	}

@@ -39,9 +39,32 @@ var Rule = &transform.Transform{
 	Run:    run,
 }
 
+// secretNames are the credentials files' names (tools.SecretFileNames)
+// without those that contain another: a text names one of the files only
+// if it contains one of these, so run's quick test reads each once.
+var secretNames = shortest(tools.SecretFileNames())
+
+func shortest(names []string) []string {
+	var out []string
+	for i, n := range names {
+		redundant := false
+		for j, m := range names {
+			// A longer name holding m, or the same name again.
+			if j != i && strings.Contains(n, m) && (len(m) < len(n) || j < i) {
+				redundant = true
+				break
+			}
+		}
+		if !redundant {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func run(p *transform.Pass) []transform.Finding {
 	d := p.Doc
-	if !slices.ContainsFunc(tools.SecretFileNames(), d.Contains) {
+	if !slices.ContainsFunc(secretNames, d.Contains) {
 		return nil // no credentials file named
 	}
 	envs := d.Envs()

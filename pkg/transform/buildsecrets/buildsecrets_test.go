@@ -3,9 +3,11 @@ package buildsecrets
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/require"
 )
@@ -60,5 +62,18 @@ func TestBuildSecrets(t *testing.T) {
 				require.Empty(t, msg)
 			}
 		})
+	}
+}
+
+// The quick test's names: each credentials file name is one of them or
+// contains one, and none contains another.
+func TestSecretNames(t *testing.T) {
+	for _, n := range tools.SecretFileNames() {
+		require.True(t, slices.ContainsFunc(secretNames, func(m string) bool { return strings.Contains(n, m) }), n)
+	}
+	for i, n := range secretNames {
+		for j, m := range secretNames {
+			require.False(t, i != j && strings.Contains(n, m), n+" holds "+m)
+		}
 	}
 }

@@ -58,13 +58,15 @@ func run(p *transform.Pass) []transform.Finding {
 	d := p.Doc
 	var envs []ast.StageEnv
 	seen := map[*ast.Instruction]*copyWrites{}
+	wds := stageWorkdirs{}
 	var out []transform.Finding
 	for _, ins := range d.Instructions {
-		if ins.Cmd != "run" || len(ins.Heredocs) > 0 || transform.IgnoredAt(d, ins.StartLine, ins.EndLine, Name) {
+		if ins.Cmd != "run" || len(ins.Heredocs) > 0 {
 			continue
 		}
+		// The pragma is looked for only on a RUN that runs chmod at all.
 		sc := d.Shell(ins)
-		if sc == nil || !strings.Contains(sc.Text, "chmod") {
+		if sc == nil || !strings.Contains(sc.Text, "chmod") || transform.IgnoredAt(d, ins.StartLine, ins.EndLine, Name) {
 			continue
 		}
 		if envs == nil {
@@ -77,7 +79,7 @@ func run(p *transform.Pass) []transform.Finding {
 		for i := range calls {
 			for j := range calls[i].paths {
 				t := &calls[i].paths[j]
-				t.cw, t.file, t.why = writer(p, envs, seen, ins, t.path)
+				t.cw, t.file, t.why = writer(p, envs, seen, wds, ins, t.path)
 			}
 		}
 		out = append(out, fold(p, ins, sc, calls, steps)...)

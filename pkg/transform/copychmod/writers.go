@@ -40,7 +40,7 @@ type copyWrites struct {
 
 // writesOf reads the files a COPY writes from the instruction and the
 // build context.
-func writesOf(p *transform.Pass, envs []ast.StageEnv, x *ast.Instruction) copyWrites {
+func writesOf(p *transform.Pass, envs []ast.StageEnv, wds []workdirAt, x *ast.Instruction) copyWrites {
 	d, env := p.Doc, &envs[x.Index]
 	cw := copyWrites{ins: x}
 	if len(x.Args) < 2 || len(x.Heredocs) > 0 {
@@ -60,7 +60,7 @@ func writesOf(p *transform.Pass, envs []ast.StageEnv, x *ast.Instruction) copyWr
 		cw.why = "the COPY's destination is not a known path"
 	}
 	srcs := x.Args[:len(x.Args)-1]
-	cw.intoDir = len(srcs) > 1 || strings.HasSuffix(rawDest, "/") || path.Base(rawDest) == "." || existingDir(d, envs, x, cw.dest)
+	cw.intoDir = len(srcs) > 1 || strings.HasSuffix(rawDest, "/") || path.Base(rawDest) == "." || existingDir(wds, x, cw.dest)
 	base := 0o644
 	if f := x.Flag("chmod"); f != nil {
 		m, ok := parseMode(f.Value)
@@ -93,7 +93,7 @@ func writesOf(p *transform.Pass, envs []ast.StageEnv, x *ast.Instruction) copyWr
 		}
 		w.mode = base
 		cw.files = append(cw.files, w)
-		if dir := path.Dir(w.dests[0]); cw.unsure == "" && !existingDir(d, envs, x, dir) {
+		if dir := path.Dir(w.dests[0]); cw.unsure == "" && !existingDir(wds, x, dir) {
 			cw.unsure = dir
 		}
 	}
@@ -102,22 +102,45 @@ func writesOf(p *transform.Pass, envs []ast.StageEnv, x *ast.Instruction) copyWr
 
 // existingDir reports whether a folder exists before the COPY for
 // certain: the root, or a WORKDIR of the stage before it (WORKDIR makes
-// its folder and every folder above it).
-func existingDir(d *ast.Document, envs []ast.StageEnv, x *ast.Instruction, dir string) bool {
+// its folder and every folder above it). wds are the stage's WORKDIRs.
+func existingDir(wds []workdirAt, x *ast.Instruction, dir string) bool {
 	if dir == "/" {
 		return true
 	}
-	for _, y := range d.Stages[x.Stage].Instructions {
-		if y.Index >= x.Index {
+	for _, w := range wds {
+		if w.index >= x.Index {
 			break
 		}
-		if w := transform.WorkdirAfter(d, envs, y); w != "" && ast.IsAbsPath(w) {
-			if _, in := ast.RelPath(dir, w); in {
-				return true
-			}
+		if _, in := ast.RelPath(dir, w.dir); in {
+			return true
 		}
 	}
 	return false
+}
+
+// workdirAt is a WORKDIR of a stage with an absolute folder.
+type workdirAt struct {
+	index int // the instruction's
+	dir   string
+}
+
+// stageWorkdirs are the WORKDIRs of each stage (by index) with an
+// absolute folder, in order, read once per pass: existingDir asks for
+// them for every file of every COPY.
+type stageWorkdirs map[int][]workdirAt
+
+func (m stageWorkdirs) of(d *ast.Document, envs []ast.StageEnv, stage int) []workdirAt {
+	if wds, ok := m[stage]; ok {
+		return wds
+	}
+	var wds []workdirAt
+	for _, y := range d.Stages[stage].Instructions {
+		if w := transform.WorkdirAfter(d, envs, y); w != "" && ast.IsAbsPath(w) {
+			wds = append(wds, workdirAt{index: y.Index, dir: w})
+		}
+	}
+	m[stage] = wds
+	return wds
 }
 
 // contextMode is the permission bits of a regular file of the build
@@ -171,7 +194,7 @@ func (cw copyWrites) writes(p string) (exact *written, may bool) {
 // is of a file dfopt does not see being made); why is set when one did
 // but it cannot take the mode. seen keeps each COPY's writes, so that
 // the targets of one COPY share them.
-func writer(p *transform.Pass, envs []ast.StageEnv, seen map[*ast.Instruction]*copyWrites, run *ast.Instruction, target string) (*copyWrites, *written, string) {
+func writer(p *transform.Pass, envs []ast.StageEnv, seen map[*ast.Instruction]*copyWrites, wds stageWorkdirs, run *ast.Instruction, target string) (*copyWrites, *written, string) {
 	d := p.Doc
 	between := ""
 	for j := run.Index - 1; j >= 0; j-- {
@@ -187,7 +210,7 @@ func writer(p *transform.Pass, envs []ast.StageEnv, seen map[*ast.Instruction]*c
 		case "copy", "add":
 			cw := seen[x]
 			if cw == nil {
-				w := writesOf(p, envs, x)
+				w := writesOf(p, envs, wds.of(d, envs, x.Stage), x)
 				cw = &w
 				seen[x] = cw
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
@@ -42,11 +43,21 @@ type hoister struct {
 	out  []transform.Finding
 	// fetchSeen: the download-only RUNs already reported (fetchonly.go).
 	fetchSeen map[*ast.Instruction]bool
+	se        *stage.Env // the stage model of d, made on first use (stages)
+}
+
+// stages is the stage model of the document, one for the whole pass.
+func (h *hoister) stages() *stage.Env {
+	if h.se == nil {
+		h.se = stage.New(h.d)
+	}
+	return h.se
 }
 
 func runHoistDeps(p *transform.Pass) []transform.Finding {
-	mv := moves.Of(p)
-	h := &hoister{p: p, d: p.Doc, mv: mv, sh: mv.Scripts, envs: mv.Envs}
+	// The movability analysis is read once a COPY of a whole folder is
+	// found (fullCopy): a file without one has nothing to hoist.
+	h := &hoister{p: p, d: p.Doc}
 	for _, st := range h.d.Stages {
 		for i := range st.Instructions {
 			h.afterCopy(st, i)
@@ -90,6 +101,10 @@ func (h *hoister) fullCopy(c *ast.Instruction) *fullCopy {
 		} else if !strings.HasSuffix(src, "/") {
 			return nil
 		}
+	}
+	if h.mv == nil {
+		h.mv = moves.Of(h.p)
+		h.sh, h.envs = h.mv.Scripts, h.mv.Envs
 	}
 	return &fullCopy{ins: c, src: rel, dest: transform.CopyDest(h.d, &h.envs[c.Index], c), destRaw: c.Args[1]}
 }

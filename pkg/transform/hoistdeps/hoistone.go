@@ -8,7 +8,6 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
@@ -279,7 +278,7 @@ func (h *hoister) verdict(x *hoisting) bool {
 	if x.row == nil {
 		return true
 	}
-	w := &writeCheck{h: h, in: x.in, run: x.r, fc: x.fc, view: x.view, pdir: x.pdir, ctxDir: x.ctxDir, files: x.files, se: stage.New(h.d)}
+	w := &writeCheck{h: h, in: x.in, run: x.r, fc: x.fc, view: x.view, pdir: x.pdir, ctxDir: x.ctxDir, files: x.files, se: h.stages()}
 	w.env = w.se.At(x.r)
 	w.call, _ = x.steps[x.k].Stmt.Cmd.(*syntax.CallExpr)
 	if x.stay = h.moveVerdict(x.row, w, x.steps, x.k, x.last); x.stay != "" && x.row.reinstall {

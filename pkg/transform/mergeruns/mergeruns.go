@@ -96,7 +96,14 @@ func groups(d *ast.Document) []group {
 	var out []group
 	for _, st := range d.Stages {
 		var cur *group
-		for _, x := range st.Instructions {
+		for i, x := range st.Instructions {
+			// A RUN with no RUN of its stage right before or after it can
+			// only make a group of one, which is dropped below: its kind of
+			// work is not asked for.
+			if !runAt(st, i-1) && !runAt(st, i+1) {
+				cur = nil
+				continue
+			}
 			k, ok := mergeable(d, sh, x)
 			switch {
 			case !ok:
@@ -117,6 +124,16 @@ func groups(d *ast.Document) []group {
 		}
 	}
 	return out[:n]
+}
+
+// runAt reports that the stage's instruction i is a RUN that mergeable
+// may accept.
+func runAt(st *ast.Stage, i int) bool {
+	if i < 0 || i >= len(st.Instructions) {
+		return false
+	}
+	x := st.Instructions[i]
+	return x.Cmd == "run" && !x.JSON && len(x.Heredocs) == 0
 }
 
 // mergeable reports whether a RUN may take part in a merge at all, and

@@ -66,7 +66,9 @@ func (s *msSplit) walk() {
 // msWalkRun records, for every command of a RUN, the folder it runs in and
 // the literal environment it sees (`cd`, `export`, assignments).
 func msWalkRun(cmds []*msCmd, cwd string, env map[string]string) {
-	run := msCopyEnv(env)
+	// Copied before each change (export, assignments): the commands
+	// before it keep the map they saw, which they only read.
+	run := env
 	dir := cwd
 	for _, sc := range cmds {
 		sc.cwd, sc.env = dir, run
