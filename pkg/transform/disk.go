@@ -66,7 +66,7 @@ type fileResult struct {
 // what is live (GOGC), and a file's answers are needed only while the
 // files of its folder are in flight, a few per worker.
 const (
-	diskBudget  = 4 << 20
+	diskBudget  = 1 << 20
 	diskMaxFile = 64 << 10 // larger files are read every time
 	diskStat    = 400      // a mode (os.fileStat) or an error
 	diskDirent  = 128      // a folder entry
