@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
@@ -132,8 +133,12 @@ func diNamedSources(d *ast.Document, ctx *transform.BuildContext) []string {
 		}
 	}
 	// and whatever hoist-deps may copy: the tools' manifests.
-	return append(out, tools.Manifests()...)
+	return append(out, diManifests()...)
 }
+
+// diManifests is tools.Manifests, built once: the tools' registry is
+// complete when the first rule runs (tools register in init).
+var diManifests = sync.OnceValue(tools.Manifests)
 
 // diExcludedBy returns the first of paths that m excludes (itself or a
 // folder above it), or "".
