@@ -1,11 +1,11 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/discover"
+	"github.com/dfopt/dfopt/pkg/transform"
 )
 
 func displayPath(p string) string {
@@ -21,23 +21,27 @@ func displayPath(p string) string {
 // clean absolute path without its leading slash. `git apply` (from the
 // working directory or the work tree's top) and `patch -p1` find the
 // file; a header never reads a//srv/app/Dockerfile or a/../Dockerfile.
-func diffPath(p string) string {
+func diffPath(p string) string { return diffPathOn(nil, p) }
+
+// diffPathOn is diffPath reading the file system through disk, which
+// reads the working directory once and each folder's .git once.
+func diffPathOn(disk *transform.Disk, p string) string {
 	if p == "-" {
 		return "Dockerfile"
 	}
 	if !filepath.IsAbs(p) && !escapes(p) {
 		return filepath.ToSlash(filepath.Clean(p))
 	}
-	abs, err := filepath.Abs(p)
+	abs, err := disk.Abs(p)
 	if err != nil {
 		return filepath.ToSlash(filepath.Clean(p))
 	}
-	if wd, err := os.Getwd(); err == nil {
+	if wd, err := disk.Getwd(); err == nil {
 		if rel, err := filepath.Rel(wd, abs); err == nil && !escapes(rel) {
 			return filepath.ToSlash(rel)
 		}
 	}
-	if top, ok := discover.FindRepoRoot(filepath.Dir(abs)); ok {
+	if top, ok := discover.FindRepoRootBy(filepath.Dir(abs), disk.Lstat); ok {
 		if rel, err := filepath.Rel(top, abs); err == nil && !escapes(rel) {
 			return filepath.ToSlash(rel)
 		}

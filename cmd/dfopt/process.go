@@ -40,6 +40,9 @@ type runner struct {
 	stdinName         string // --stdin-filename: standard input's name in diffs and reports
 	includeGenerated  bool   // also fix files marked as generated
 	loader            *config.Loader
+	// disk reads the build contexts, the folders walked and the paths
+	// named in diffs, each once for the whole run (see transform.Disk).
+	disk *transform.Disk
 }
 
 // job is one file's outcome, kept only until it is printed: the file's
@@ -94,7 +97,11 @@ func process(c *cli.Context, m mode) error {
 	prog.count(paths, walkOpts)
 	files := make(chan discover.File)
 	go func() {
-		discover.Walk(paths, walkOpts, func(f discover.File) bool {
+		// The rules list the same folders (a Dockerfile's context is its
+		// folder): the walk's listings are theirs.
+		opts := walkOpts
+		opts.ReadDir = r.disk.ReadDir
+		discover.Walk(paths, opts, func(f discover.File) bool {
 			files <- f
 			return true
 		})
@@ -148,7 +155,7 @@ func (o *collector) status(m mode, r *runner) error {
 // newRunner reads what the flags ask for.
 func newRunner(c *cli.Context, m mode) (*runner, error) {
 	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context"), stdinName: c.String("stdin-filename"),
-		includeGenerated: c.Bool("include-generated")}
+		includeGenerated: c.Bool("include-generated"), disk: transform.NewDisk()}
 	if r.ctxDir != "" && !isDir(r.ctxDir) {
 		return nil, usageError{fmt.Sprintf("--context %s: not a folder", r.ctxDir)}
 	}
@@ -362,13 +369,13 @@ func (r *runner) work(f discover.File) *job {
 	case r.mode == modeFix && !r.write && !r.list:
 		j.output = res.Out // one file: the Dockerfile only
 		for _, fc := range res.Files {
-			j.warnings = append(j.warnings, fmt.Sprintf("%s: the fix also writes %s (not printed: see it with --diff, write it with --write)", j.name, diffPath(fc.Path)))
+			j.warnings = append(j.warnings, fmt.Sprintf("%s: the fix also writes %s (not printed: see it with --diff, write it with --write)", j.name, diffPathOn(r.disk, fc.Path)))
 		}
 	}
 	if r.write && res.Changed() {
 		if f.Path == "-" {
 			j.output = res.Out
-		} else if err := writeResult(res, r.force); err != nil {
+		} else if err := r.write1(res); err != nil {
 			j.err = err
 			return j
 		}
@@ -407,15 +414,27 @@ func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Res
 	var bctx *transform.BuildContext
 	switch {
 	case r.ctxDir != "":
-		bctx, err = transform.NewBuildContext(r.ctxDir, path)
+		bctx, err = r.disk.Context(r.ctxDir, path)
 	case path != "-":
-		bctx, err = transform.NewBuildContext(filepath.Dir(path), path)
+		bctx, err = r.disk.Context(filepath.Dir(path), path)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("build context: %v", err)
 	}
 	res, err := chain.Run(path, src, bctx)
 	return res, "", err
+}
+
+// write1 writes a file's fix, then has the run's Disk forget what it
+// knew of the files written: the next Dockerfile sees them as they now are.
+func (r *runner) write1(res *transform.Result) error {
+	defer func() {
+		r.disk.Forget(res.Path)
+		for _, f := range res.Files {
+			r.disk.Forget(f.Path)
+		}
+	}()
+	return writeResult(res, r.force)
 }
 
 func readFile(path string) ([]byte, error) {
@@ -468,7 +487,7 @@ func (r *runner) display(p string) string {
 // diffName is a path as diff headers and machine reports write it.
 func (r *runner) diffName(p string) string {
 	if p == "-" && r.stdinName != "" {
-		return diffPath(r.stdinName)
+		return diffPathOn(r.disk, r.stdinName)
 	}
-	return diffPath(p)
+	return diffPathOn(r.disk, p)
 }

@@ -112,3 +112,38 @@ func TestSignalRemovesTempFiles(t *testing.T) {
 		assert.NoFileExists(t, tmp, "removed on %v", sig)
 	}
 }
+
+// TestWriteSharedContextSeesEarlierWrites: the run reads each context
+// once (transform.Disk), yet a Dockerfile processed after another one's
+// fix was written sees the file that fix wrote, as a run of its own would.
+func TestWriteSharedContextSeesEarlierWrites(t *testing.T) {
+	layout := func() string {
+		dir := t.TempDir()
+		tree(t, dir, "a/Dockerfile=FROM alpine\nCOPY . /app\n",
+			"b/Dockerfile=FROM node\nCOPY . /app\nRUN npm install\n", "ctx/.git/HEAD=x\n", "ctx/app.js=x\n")
+		return dir
+	}
+	args := func(dir string, files ...string) []string {
+		out := []string{"fix", "--write", "-j", "1", "--no-config", "--select", "dockerignore", "--context", filepath.Join(dir, "ctx")}
+		for _, f := range files {
+			out = append(out, filepath.Join(dir, f, "Dockerfile"))
+		}
+		return out
+	}
+	// One process per Dockerfile: nothing is shared.
+	apart := layout()
+	for _, f := range []string{"a", "b"} {
+		_, errs, code := dfopt(t, "", args(apart, f)...)
+		require.Equal(t, 0, code, errs)
+	}
+	want, err := os.ReadFile(filepath.Join(apart, "ctx", ".dockerignore"))
+	require.NoError(t, err)
+	require.Contains(t, string(want), "node_modules", "b's run extended what a's wrote")
+
+	together := layout()
+	_, errs, code := dfopt(t, "", args(together, "a", "b")...)
+	require.Equal(t, 0, code, errs)
+	got, err := os.ReadFile(filepath.Join(together, "ctx", ".dockerignore"))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+}

@@ -17,6 +17,10 @@ type Loader struct {
 	explicit *File     // --config FILE
 	disabled bool      // --no-config
 	cli      *Settings // the command line: the last layer
+	// wd is the working directory, read once (dfopt never changes it):
+	// relative paths are made absolute without a getcwd per Dockerfile.
+	wd    string
+	wdErr error
 
 	mu     sync.Mutex
 	dirs   map[string]found
@@ -38,6 +42,7 @@ type chainKey struct {
 // the command line's layer (may be nil).
 func NewLoader(explicit string, disabled bool, cli *Settings) (*Loader, error) {
 	l := &Loader{disabled: disabled, cli: cli, dirs: map[string]found{}, chains: map[chainKey]*transform.Chain{}}
+	l.wd, l.wdErr = os.Getwd()
 	if l.cli == nil {
 		l.cli = &Settings{}
 	}
@@ -66,7 +71,7 @@ func (l *Loader) Find(path string) (*File, error) {
 	if path != "-" {
 		dir = filepath.Dir(path)
 	}
-	abs, err := filepath.Abs(dir)
+	abs, err := l.abs(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +79,17 @@ func (l *Loader) Find(path string) (*File, error) {
 	defer l.mu.Unlock()
 	r := l.lookup(abs)
 	return r.file, r.err
+}
+
+// abs is filepath.Abs with the working directory read at NewLoader.
+func (l *Loader) abs(p string) (string, error) {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p), nil
+	}
+	if l.wdErr != nil {
+		return "", l.wdErr
+	}
+	return filepath.Join(l.wd, p), nil
 }
 
 // lookup walks up from dir; l.mu is held.

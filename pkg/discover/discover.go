@@ -87,6 +87,10 @@ func IsDockerfileName(name string) bool {
 type Options struct {
 	Exclude     []Pattern // see CompileGlobs
 	NoGitignore bool      // search ignored files too
+	// ReadDir lists a folder as os.ReadDir does (nil: os.ReadDir); the
+	// walk may change the slice it returns. A run passes one that keeps
+	// the listings for the rules that read the same folders.
+	ReadDir func(dir string) ([]fs.DirEntry, error)
 }
 
 // File is one file to process: Path as the user wrote it or as found
@@ -99,7 +103,10 @@ type File struct {
 // Walk calls fn for each file under paths, in order. fn returns false to
 // stop the walk.
 func Walk(paths []string, opts Options, fn func(File) bool) {
-	w := &walker{opts: opts, fn: fn}
+	w := &walker{opts: opts, fn: fn, readDir: opts.ReadDir}
+	if w.readDir == nil {
+		w.readDir = os.ReadDir
+	}
 	if wd, err := os.Getwd(); err == nil {
 		w.wd = wd
 	}
@@ -111,9 +118,10 @@ func Walk(paths []string, opts Options, fn func(File) bool) {
 }
 
 type walker struct {
-	opts Options
-	fn   func(File) bool
-	wd   string
+	opts    Options
+	fn      func(File) bool
+	wd      string
+	readDir func(string) ([]fs.DirEntry, error)
 }
 
 func (w *walker) root(arg string) bool {
@@ -199,7 +207,7 @@ func (w *walker) excluded(d dirState, name string, isDir bool) bool {
 }
 
 func (w *walker) dir(d dirState, isRoot bool) bool {
-	entries, err := os.ReadDir(d.abs)
+	entries, err := w.readDir(d.abs)
 	if err != nil && len(entries) == 0 {
 		return w.fn(File{Path: d.path, Err: cleanPathErr(err)})
 	}

@@ -3,6 +3,7 @@ package discover
 import (
 	"bufio"
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,17 +71,21 @@ func (r *repo) ignored(rel string, isDir bool) bool {
 
 // isRepoRoot reports whether dir holds a .git folder or file (a work tree,
 // a linked worktree or a submodule).
-func isRepoRoot(dir string) bool {
-	_, err := os.Lstat(filepath.Join(dir, ".git"))
+func isRepoRoot(dir string, lstat func(string) (fs.FileInfo, error)) bool {
+	_, err := lstat(filepath.Join(dir, ".git"))
 	return err == nil
 }
 
 // FindRepoRoot walks up from dir (absolute) to the top of the git work
 // tree that holds it: the nearest folder with a .git entry (a folder, or
 // a file in a linked work tree or submodule).
-func FindRepoRoot(dir string) (string, bool) {
+func FindRepoRoot(dir string) (string, bool) { return FindRepoRootBy(dir, os.Lstat) }
+
+// FindRepoRootBy is FindRepoRoot with lstat for os.Lstat (a caller that
+// remembers what it read, for thousands of files under the same folders).
+func FindRepoRootBy(dir string, lstat func(string) (fs.FileInfo, error)) (string, bool) {
 	for {
-		if isRepoRoot(dir) {
+		if isRepoRoot(dir, lstat) {
 			return dir, true
 		}
 		parent := filepath.Dir(dir)

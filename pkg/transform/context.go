@@ -2,7 +2,7 @@ package transform
 
 import (
 	"fmt"
-	"os"
+	"io/fs"
 	"path"
 	"path/filepath"
 	"strings"
@@ -24,6 +24,7 @@ type BuildContext struct {
 	// ignoreCandidates are the ignore files BuildKit looks for, first
 	// found wins: `<Dockerfile>.dockerignore`, then `.dockerignore`.
 	ignoreCandidates []string
+	disk             *Disk // reads the file system (shared by a run)
 }
 
 // WithFiles returns a copy of c that sees the changed files.
@@ -57,20 +58,33 @@ func (c *BuildContext) ReadAbs(path string) ([]byte, error) {
 	if data, ok := c.files[path]; ok {
 		return data, nil
 	}
-	return os.ReadFile(path)
+	return c.disk.ReadFile(path)
 }
 
+// Disk is what reads the file system for this context (nil: the file
+// system itself, which a nil *Disk reads straight).
+func (c *BuildContext) Disk() *Disk { return c.disk }
+
 // NewBuildContext opens the context folder dir for the Dockerfile at
-// dockerfile. BuildKit's rule: a file named `<Dockerfile>.dockerignore`
-// beside the Dockerfile wins over `.dockerignore` at the context root.
+// dockerfile, reading the file system through a Disk of its own (shared
+// by the chain's passes over this one file). BuildKit's rule: a file named
+// `<Dockerfile>.dockerignore` beside the Dockerfile wins over
+// `.dockerignore` at the context root.
 func NewBuildContext(dir, dockerfile string) (*BuildContext, error) {
-	abs, err := filepath.Abs(dir)
+	return NewDisk().Context(dir, dockerfile)
+}
+
+// Context opens a build context that reads the file system through d:
+// a run that opens the contexts of many Dockerfiles through one Disk reads
+// each folder once (see NewBuildContext).
+func (d *Disk) Context(dir, dockerfile string) (*BuildContext, error) {
+	abs, err := d.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	c := &BuildContext{Dir: abs}
+	c := &BuildContext{Dir: abs, disk: d}
 	if dockerfile != "" && dockerfile != "-" {
-		if df, err := filepath.Abs(dockerfile + ".dockerignore"); err == nil {
+		if df, err := d.Abs(dockerfile + ".dockerignore"); err == nil {
 			c.ignoreCandidates = append(c.ignoreCandidates, df)
 		}
 	}
@@ -139,13 +153,29 @@ func (c *BuildContext) Exists(rel string) bool {
 	if c == nil {
 		return false
 	}
-	if _, err := os.Lstat(filepath.Join(c.Dir, filepath.FromSlash(Clean(rel)))); err != nil {
+	if _, err := c.Lstat(rel); err != nil {
 		return false
 	}
 	return !c.Excluded(rel)
 }
 
+// Abs is the absolute path of a context path.
+func (c *BuildContext) Abs(rel string) string {
+	return filepath.Join(c.Dir, filepath.FromSlash(Clean(rel)))
+}
+
+// Lstat is os.Lstat of a context path (the ignore file aside).
+func (c *BuildContext) Lstat(rel string) (fs.FileInfo, error) { return c.disk.Lstat(c.Abs(rel)) }
+
+// Stat is os.Stat of a context path (the ignore file aside).
+func (c *BuildContext) Stat(rel string) (fs.FileInfo, error) { return c.disk.Stat(c.Abs(rel)) }
+
+// ReadDir lists a context folder, sorted by name (the ignore file aside).
+func (c *BuildContext) ReadDir(rel string) ([]fs.DirEntry, error) {
+	return c.disk.ReadDir(c.Abs(rel))
+}
+
 // ReadFile reads a file of the context (ignoring the ignore file).
 func (c *BuildContext) ReadFile(rel string) ([]byte, error) {
-	return c.ReadAbs(filepath.Join(c.Dir, filepath.FromSlash(Clean(rel))))
+	return c.ReadAbs(c.Abs(rel))
 }

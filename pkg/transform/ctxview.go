@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -26,7 +25,7 @@ func (v *CtxView) IsDir(rel string) bool {
 	if v.Context == nil {
 		return false
 	}
-	st, err := os.Stat(filepath.Join(v.Context.Dir, filepath.FromSlash(Clean(rel))))
+	st, err := v.Context.Stat(rel)
 	return err == nil && st.IsDir()
 }
 
@@ -64,7 +63,7 @@ func (v *CtxView) listAll(dir string) []string {
 	if v.Context == nil || escapes(dir) {
 		return nil
 	}
-	entries, err := os.ReadDir(filepath.Join(v.Context.Dir, filepath.FromSlash(Clean(dir))))
+	entries, err := v.Context.ReadDir(dir)
 	if err != nil {
 		return nil
 	}

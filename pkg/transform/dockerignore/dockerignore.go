@@ -4,7 +4,6 @@ package dockerignore
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -62,7 +61,7 @@ func runDockerignore(p *transform.Pass) []transform.Finding {
 	if whole == nil {
 		return nil
 	}
-	t := diTargetFor(ctx, diDockerfile(d))
+	t := diTargetFor(ctx, diDockerfile(ctx.Disk(), d))
 	if t == nil {
 		return nil
 	}
@@ -86,10 +85,10 @@ func runDockerignore(p *transform.Pass) []transform.Finding {
 
 // diDockerfile is the Dockerfile's absolute path ("" when it is not a
 // file on disk: standard input).
-func diDockerfile(d *ast.Document) string {
+func diDockerfile(disk *transform.Disk, d *ast.Document) string {
 	if d.Path != "" && d.Path != "-" {
-		if abs, err := filepath.Abs(d.Path); err == nil {
-			if st, err := os.Stat(abs); err == nil && st.Mode().IsRegular() {
+		if abs, err := disk.Abs(d.Path); err == nil {
+			if st, err := disk.Stat(abs); err == nil && st.Mode().IsRegular() {
 				return abs
 			}
 		}
@@ -115,7 +114,7 @@ func diTargetFor(ctx *transform.BuildContext, dockerfile string) *diTarget {
 	rootFile := filepath.Join(ctx.Dir, ".dockerignore")
 	t := &diTarget{dockerfile: dockerfile, target: rootFile}
 	if dockerfile != "" {
-		t.siblings = diOtherDockerfiles(dockerfile, ctx.Dir)
+		t.siblings = diOtherDockerfiles(ctx.Disk(), dockerfile, ctx.Dir)
 		perFile := dockerfile + ".dockerignore"
 		if data, err := ctx.ReadAbs(perFile); err == nil {
 			t.target, t.base, t.old = perFile, data, data
@@ -150,12 +149,12 @@ func diProposals(d *ast.Document, ctx *transform.BuildContext, t *diTarget) ([]d
 	add := func(pattern, sample string) { entries = append(entries, diEntry{pattern, sample}) }
 	runs := diRunTexts(d)
 	for _, vcs := range []string{".git", ".hg", ".svn"} {
-		if diExists(ctx.Dir, vcs) && !(vcs == ".git" && diNeedsGit(ctx, runs)) {
+		if diExists(ctx, vcs) && !(vcs == ".git" && diNeedsGit(ctx, runs)) {
 			add(vcs, vcs)
 		}
 	}
 	for _, ed := range []string{".idea", ".vscode"} {
-		if diExists(ctx.Dir, ed) {
+		if diExists(ctx, ed) {
 			add(ed, ed)
 		}
 	}

@@ -1,13 +1,12 @@
 package dockerignore
 
 import (
-	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
@@ -134,8 +133,12 @@ func diNamedSources(d *ast.Document, ctx *transform.BuildContext) []string {
 		}
 	}
 	// and whatever hoist-deps may copy: the tools' manifests.
-	return append(out, tools.Manifests()...)
+	return append(out, diManifests()...)
 }
+
+// diManifests is tools.Manifests, built once: the tools' registry is
+// complete when the first rule runs (tools register in init).
+var diManifests = sync.OnceValue(tools.Manifests)
 
 // diExcludedBy returns the first of paths that m excludes (itself or a
 // folder above it), or "".
@@ -148,8 +151,9 @@ func diExcludedBy(m *patternmatcher.PatternMatcher, paths []string) string {
 	return ""
 }
 
-func diExists(dir, name string) bool {
-	_, err := os.Lstat(filepath.Join(dir, name))
+// diExists reports whether the context root holds name (ignored or not).
+func diExists(ctx *transform.BuildContext, name string) bool {
+	_, err := ctx.Disk().Lstat(filepath.Join(ctx.Dir, name))
 	return err == nil
 }
 
@@ -191,11 +195,11 @@ func diIsDockerfile(name string) bool {
 
 // diOtherDockerfiles lists the Dockerfiles other than dockerfile in the
 // context's root folder and in dockerfile's folder.
-func diOtherDockerfiles(dockerfile, ctxDir string) []string {
+func diOtherDockerfiles(disk *transform.Disk, dockerfile, ctxDir string) []string {
 	seen := map[string]bool{dockerfile: true}
 	var out []string
 	for _, dir := range []string{ctxDir, filepath.Dir(dockerfile)} {
-		entries, err := os.ReadDir(dir)
+		entries, err := disk.ReadDir(dir)
 		if err != nil {
 			continue
 		}
@@ -212,33 +216,69 @@ func diOtherDockerfiles(dockerfile, ctxDir string) []string {
 }
 
 // diFindName looks for a file of that name in the context (a bounded walk
-// that skips excluded folders and the usual bulky ones).
+// that skips excluded folders and the usual bulky ones). The walk is
+// filepath.WalkDir's, over the run's Disk: the root (not followed when a
+// link), then each folder's entries in name order, each counted against
+// the budget. The answer is kept for the run, for every Dockerfile of the
+// same context with the same ignore patterns.
 func diFindName(ctx *transform.BuildContext, name string) bool {
-	found, budget := false, 20000
-	_ = filepath.WalkDir(ctx.Dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || found {
-			return filepath.SkipDir
+	key := strings.Join(append([]string{"dockerignore.find", name, ctx.Dir, ctx.IgnoreFile}, ctx.Patterns...), "\x00")
+	return ctx.Disk().Derived(key, func() any { return diWalkFor(ctx, name) }).(bool)
+}
+
+func diWalkFor(ctx *transform.BuildContext, name string) bool {
+	disk := ctx.Disk()
+	st, err := disk.Lstat(ctx.Dir)
+	if err != nil {
+		return false
+	}
+	if !st.IsDir() {
+		return st.Name() == name
+	}
+	w := &diWalk{ctx: ctx, disk: disk, name: name, budget: 20000 - 1}
+	w.dir(ctx.Dir)
+	return w.found
+}
+
+type diWalk struct {
+	ctx    *transform.BuildContext
+	disk   *transform.Disk
+	name   string
+	budget int
+	found  bool
+}
+
+// dir walks one folder; false stops the walk.
+func (w *diWalk) dir(p string) bool {
+	entries, err := w.disk.ReadDir(p)
+	if err != nil {
+		return true // an unreadable folder is skipped
+	}
+	for _, e := range entries {
+		w.budget--
+		if w.budget < 0 {
+			return false
 		}
-		budget--
-		if budget < 0 {
-			return filepath.SkipAll
+		if e.Name() == w.name && !e.IsDir() {
+			w.found = true
+			return false
 		}
-		if e.Name() == name && !e.IsDir() {
-			found = true
-			return filepath.SkipAll
+		if !e.IsDir() {
+			continue
 		}
-		if e.IsDir() && p != ctx.Dir {
-			switch e.Name() {
-			case ".git", "node_modules", ".venv", "target", "vendor":
-				return filepath.SkipDir
-			}
-			if rel, ok := diInside(ctx.Dir, p); ok && ctx.Excluded(rel) {
-				return filepath.SkipDir
-			}
+		switch e.Name() {
+		case ".git", "node_modules", ".venv", "target", "vendor":
+			continue
 		}
-		return nil
-	})
-	return found
+		sub := filepath.Join(p, e.Name())
+		if rel, ok := diInside(w.ctx.Dir, sub); ok && w.ctx.Excluded(rel) {
+			continue
+		}
+		if !w.dir(sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // diRunTexts are the RUN instructions' texts.

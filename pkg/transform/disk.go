@@ -1,0 +1,259 @@
+package transform
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+)
+
+// Disk reads the file system for build contexts and remembers what it
+// read: file modes, folder listings, small files, the working directory.
+// One Disk serves a whole run, so that a context is listed once however
+// many Dockerfiles share it and however many passes the chain makes over
+// each (the dockerignore rule alone read the same folder and the same
+// ignore files in every pass). Safe for concurrent use.
+//
+// Why the answers stay true: dfopt itself changes nothing on disk while
+// the chain runs; the writes of `fix --write` come after a file's chain,
+// and the writer calls Forget for each path it wrote (the path, the file
+// it resolves to, and their folders' listings), so the next Dockerfile
+// reads them again. A read that began before a Forget is not kept
+// (generations). The working directory is read once: dfopt never changes
+// it.
+//
+// Memory is bounded: when what is held passes diskBudget (about 32 MB)
+// everything is dropped and read again as needed, which costs reads, never
+// answers. A nil *Disk reads straight from the file system.
+type Disk struct {
+	wd    string
+	wdErr error
+
+	mu    sync.Mutex
+	gen   uint64 // bumped by Forget
+	held  int    // approximate bytes held
+	stats map[statKey]statResult
+	dirs  map[string]dirResult
+	files map[string]fileResult
+	// derived are values computed from what was read (see Derived).
+	derived map[string]any
+}
+
+type statKey struct {
+	path   string
+	follow bool // Stat (follows a final symbolic link) or Lstat
+}
+
+type statResult struct {
+	info fs.FileInfo
+	err  error
+}
+
+type dirResult struct {
+	entries []fs.DirEntry
+	err     error
+}
+
+type fileResult struct {
+	data []byte
+	err  error
+}
+
+// The approximate heap bytes each kept answer costs (beside its path),
+// and the bound on their sum: small, as the heap grows to a multiple of
+// what is live (GOGC), and a file's answers are needed only while the
+// files of its folder are in flight, a few per worker.
+const (
+	diskBudget  = 1 << 20
+	diskMaxFile = 64 << 10 // larger files are read every time
+	diskStat    = 400      // a mode (os.fileStat) or an error
+	diskDirent  = 128      // a folder entry
+	diskFile    = 200      // a file's content or error, besides its bytes
+)
+
+// NewDisk starts an empty Disk, reading the working directory now.
+func NewDisk() *Disk {
+	d := &Disk{}
+	d.wd, d.wdErr = os.Getwd()
+	d.reset()
+	return d
+}
+
+func (d *Disk) reset() {
+	d.held = 0
+	d.stats = map[statKey]statResult{}
+	d.dirs = map[string]dirResult{}
+	d.files = map[string]fileResult{}
+	d.derived = map[string]any{}
+}
+
+// Abs is filepath.Abs with the working directory read once.
+func (d *Disk) Abs(p string) (string, error) {
+	if d == nil || filepath.IsAbs(p) {
+		return filepath.Abs(p)
+	}
+	if d.wdErr != nil {
+		return "", d.wdErr
+	}
+	return filepath.Join(d.wd, p), nil
+}
+
+// Getwd is os.Getwd, read once.
+func (d *Disk) Getwd() (string, error) {
+	if d == nil {
+		return os.Getwd()
+	}
+	return d.wd, d.wdErr
+}
+
+// key is the cache key of a path: absolute and clean ("" when the
+// working directory is unknown; such paths are not cached).
+func (d *Disk) key(p string) string {
+	k, err := d.Abs(p)
+	if err != nil {
+		return ""
+	}
+	return k
+}
+
+// Stat is os.Stat, remembered.
+func (d *Disk) Stat(p string) (fs.FileInfo, error) { return d.stat(p, true) }
+
+// Lstat is os.Lstat, remembered.
+func (d *Disk) Lstat(p string) (fs.FileInfo, error) { return d.stat(p, false) }
+
+func (d *Disk) stat(p string, follow bool) (fs.FileInfo, error) {
+	read := os.Lstat
+	if follow {
+		read = os.Stat
+	}
+	if d == nil {
+		return read(p)
+	}
+	k := d.key(p)
+	if k == "" {
+		return read(p)
+	}
+	key := statKey{k, follow}
+	d.mu.Lock()
+	r, ok := d.stats[key]
+	gen := d.gen
+	d.mu.Unlock()
+	if !ok {
+		r.info, r.err = read(p)
+		d.keep(gen, len(k)+diskStat, func() { d.stats[key] = r })
+	}
+	return r.info, r.err
+}
+
+// ReadDir is os.ReadDir (sorted by name), remembered unless the folder
+// is large. The slice is the caller's; the entries are shared.
+func (d *Disk) ReadDir(p string) ([]fs.DirEntry, error) {
+	if d == nil {
+		return os.ReadDir(p)
+	}
+	k := d.key(p)
+	if k == "" {
+		return os.ReadDir(p)
+	}
+	d.mu.Lock()
+	r, ok := d.dirs[k]
+	gen := d.gen
+	d.mu.Unlock()
+	if !ok {
+		r.entries, r.err = os.ReadDir(p)
+		if size := len(k) + diskStat + diskDirent*len(r.entries); size <= diskBudget/16 {
+			d.keep(gen, size, func() { d.dirs[k] = r })
+		}
+	}
+	return slices.Clone(r.entries), r.err
+}
+
+// ReadFile is os.ReadFile, remembered for files up to diskMaxFile. The
+// bytes are the caller's.
+func (d *Disk) ReadFile(p string) ([]byte, error) {
+	if d == nil {
+		return os.ReadFile(p)
+	}
+	k := d.key(p)
+	if k == "" {
+		return os.ReadFile(p)
+	}
+	d.mu.Lock()
+	r, ok := d.files[k]
+	gen := d.gen
+	d.mu.Unlock()
+	if !ok {
+		r.data, r.err = os.ReadFile(p)
+		if len(r.data) <= diskMaxFile {
+			d.keep(gen, len(k)+diskFile+len(r.data), func() { d.files[k] = r })
+		}
+	}
+	if r.data == nil {
+		return nil, r.err
+	}
+	return bytes.Clone(r.data), r.err
+}
+
+// Derived returns compute's value for key, computed once: a value that
+// depends only on what compute reads through d and on what key says (a
+// rule's walk of a context, keyed by the folder and the ignore patterns).
+// Every Forget drops every derived value, whatever it read.
+func (d *Disk) Derived(key string, compute func() any) any {
+	if d == nil {
+		return compute()
+	}
+	d.mu.Lock()
+	v, ok := d.derived[key]
+	gen := d.gen
+	d.mu.Unlock()
+	if !ok {
+		v = compute()
+		d.keep(gen, len(key)+diskStat, func() { d.derived[key] = v })
+	}
+	return v
+}
+
+// keep stores a result read while the generation was gen, unless a
+// Forget came in between.
+func (d *Disk) keep(gen uint64, size int, store func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.gen != gen {
+		return
+	}
+	if d.held+size > diskBudget {
+		d.reset()
+	}
+	d.held += size
+	store()
+}
+
+// Forget drops what is known of a path that dfopt wrote or replaced: the
+// path and the file it resolves to, their modes and contents, and the
+// listings of their folders. Reads under way are not kept.
+func (d *Disk) Forget(p string) {
+	if d == nil {
+		return
+	}
+	paths := []string{d.key(p)}
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		paths = append(paths, d.key(real))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.gen++
+	clear(d.derived)
+	for _, k := range paths {
+		if k == "" {
+			continue
+		}
+		for _, follow := range []bool{false, true} {
+			delete(d.stats, statKey{k, follow})
+		}
+		delete(d.files, k)
+		delete(d.dirs, filepath.Dir(k))
+	}
+}
