@@ -3,6 +3,7 @@ package ast
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -219,10 +220,19 @@ func (d *Document) shellHeredoc(ins *Instruction, outer *Script) *Script {
 	return sc
 }
 
+// shellParsers are bash parsers that keep comments, reused: a parser
+// starts afresh at every Parse, and making one costs about a fifth of
+// parsing a short RUN.
+var shellParsers = sync.Pool{New: func() any {
+	return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))
+}}
+
 // parse parses the script's text and lists its commands.
 func (sc *Script) parse(text []byte) bool {
 	sc.Text = string(text)
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true)).Parse(strings.NewReader(sc.Text), "")
+	p := shellParsers.Get().(*syntax.Parser)
+	f, err := p.Parse(strings.NewReader(sc.Text), "")
+	shellParsers.Put(p)
 	if err != nil {
 		return false
 	}

@@ -81,11 +81,12 @@ type history struct {
 	layers []layer
 }
 
-// layer is one applied set of edits: the document they were made
-// against, the rule that made them, and the text they gave.
+// layer is one applied set of edits: the text they were made against
+// (not its document: a file's versions are not all kept alive), the rule
+// that made them, and the text they gave.
 type layer struct {
 	rule  string
-	doc   *ast.Document
+	src   []byte
 	edits []emit.Edit // sorted by Start
 	index *editIndex  // of edits
 	out   []byte
@@ -93,7 +94,7 @@ type layer struct {
 
 func (h *history) add(rule string, doc *ast.Document, edits []emit.Edit, out []byte) {
 	x := newEditIndex(edits)
-	h.layers = append(h.layers, layer{rule: rule, doc: doc, edits: x.edits, index: x, out: out})
+	h.layers = append(h.layers, layer{rule: rule, src: doc.Src, edits: x.edits, index: x, out: out})
 }
 
 // How an offset of the text after a layer relates to the text before it.
@@ -132,7 +133,7 @@ func (l *layer) trace(off int) (int, traced) {
 // verbatim reports whether the text an origin names is a copy of its
 // source as it was.
 func (l *layer) verbatim(e *emit.Edit, o emit.Origin) bool {
-	return o.Len == o.FromLen && e.New[o.At:o.At+o.Len] == string(l.doc.Src[o.From:o.From+o.FromLen])
+	return o.Len == o.FromLen && e.New[o.At:o.At+o.Len] == string(l.src[o.From:o.From+o.FromLen])
 }
 
 // origin maps an offset of the text after every layer to the input, and
@@ -206,7 +207,7 @@ func (l *layer) traceRange(start, end int) (int, int, bool) {
 	}
 	s, how := l.trace(start)
 	e := s + (end - start)
-	if how > copied || e > len(l.doc.Src) || string(l.doc.Src[s:e]) != string(l.out[start:end]) {
+	if how > copied || e > len(l.src) || string(l.src[s:e]) != string(l.out[start:end]) {
 		return 0, 0, false
 	}
 	// Nothing was inserted or deleted inside the range.
@@ -324,7 +325,7 @@ func (l *layer) forward(a, b int) (int, int, bool) {
 // carriedTo finds [a, b) in the new text of an edit whose origin covers
 // it, copied as it was.
 func (l *layer) carriedTo(a, b int) (int, int, bool) {
-	want := string(l.doc.Src[a:b])
+	want := string(l.src[a:b])
 	delta := 0
 	for _, x := range l.edits {
 		for _, o := range x.Origins {
