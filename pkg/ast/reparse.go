@@ -112,8 +112,15 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 		for ; next <= r.lo; next++ {
 			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
 		}
-		nodes, after := doc.parseRegion(old, r, delta, lines)
-		if nodes == nil {
+		// The region's text alone when its end is sure; else with the
+		// untouched instruction after it, which must parse as before.
+		nodes, after, ok := doc.parseRegion(old, r, delta, lines, false)
+		margin := false
+		if !ok && edge {
+			nodes, after, ok = doc.parseRegion(old, r, delta, lines, true)
+			margin = true
+		}
+		if !ok {
 			return nil
 		}
 		for i, nd := range nodes {
@@ -121,12 +128,15 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 			if err != nil {
 				return nil
 			}
-			if edge && i == len(nodes)-1 {
+			if margin && i == len(nodes)-1 {
 				ins.inherit(old, old.Instructions[hi], delta+r.delta)
 			}
 			doc.Instructions = append(doc.Instructions, ins)
 		}
 		next, delta, lines = hi+1, delta+r.delta, after
+		if edge && !margin {
+			next = r.last + 1
+		}
 	}
 	for ; next < n; next++ {
 		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
@@ -138,11 +148,20 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 }
 
 // parseRegion parses the new text of r on its own, under the file's
-// escape character, and returns its nodes after the untouched first one,
-// numbered as lines of d, and the line shift after r. nil when the text
-// is not valid or an untouched edge did not parse as before.
-func (d *Document) parseRegion(old *Document, r region, delta, lines int) ([]*parser.Node, int) {
+// escape character, and returns its nodes (the untouched instruction
+// before the changes left out), numbered as lines of d, and the line
+// shift after r; ok is false when the text is not valid or an edge is
+// not sure. With margin, the text runs to the end of the untouched
+// instruction after the changes, whose node (the last) must come out as
+// before; without, to the end of the last one they touch, whose node
+// must end there as an instruction whose end does not depend on what
+// follows.
+func (d *Document) parseRegion(old *Document, r region, delta, lines int, margin bool) (nodes []*parser.Node, after int, ok bool) {
 	sp := r.span(old)
+	hi, edge := r.hi(len(old.Instructions))
+	if edge && !margin {
+		sp.End = old.Instructions[r.last].Next
+	}
 	shift, skip := 0, 0
 	if r.lo >= 0 {
 		lo := old.Instructions[r.lo]
@@ -157,7 +176,7 @@ func (d *Document) parseRegion(old *Document, r region, delta, lines int) ([]*pa
 	start, end := sp.Start+delta, sp.End+delta+r.delta
 	text := d.Src[start:end]
 	if bytes.IndexByte(text, 0) >= 0 || !utf8.Valid(text) {
-		return nil, 0
+		return nil, 0, false
 	}
 	if r.lo >= 0 {
 		// The region's text on its own, under the file's escape
@@ -172,23 +191,40 @@ func (d *Document) parseRegion(old *Document, r region, delta, lines int) ([]*pa
 	}
 	res, err := parser.Parse(bytes.NewReader(text))
 	if err != nil || res.EscapeToken != d.Escape || len(res.AST.Children) < skip {
-		return nil, 0
+		return nil, 0, false
 	}
-	nodes := res.AST.Children
+	nodes = res.AST.Children
 	for _, nd := range nodes {
 		nd.StartLine += shift
 		nd.EndLine += shift
 	}
 	if skip > 0 && !sameLines(nodes[0], old.Instructions[r.lo], lines) {
-		return nil, 0
+		return nil, 0, false
 	}
-	after := lineAt(d, end) - lineAt(old, sp.End)
-	if hi, edge := r.hi(len(old.Instructions)); edge {
+	after = lineAt(d, end) - lineAt(old, sp.End)
+	switch {
+	case edge && margin:
 		if len(nodes) < skip+1 || !sameLines(nodes[len(nodes)-1], old.Instructions[hi], after) {
-			return nil, 0
+			return nil, 0, false
+		}
+	case edge:
+		if len(nodes) < skip+1 || !d.endsAt(nodes[len(nodes)-1], lineAt(d, end)) {
+			return nil, 0, false
 		}
 	}
-	return nodes[skip:], after
+	return nodes[skip:], after, true
+}
+
+// endsAt reports whether a node ends on line n of d (1-based) whatever
+// follows: no continuation at the end of that line, no heredoc (whose
+// end a text cut short could hide).
+func (d *Document) endsAt(nd *parser.Node, n int) bool {
+	if nd.EndLine != n || len(nd.Heredocs) > 0 || n < 1 {
+		return false
+	}
+	l := d.Lines[n-1]
+	_, more := continuation(d.Src, l.Start, l.End, byte(d.Escape))
+	return !more
 }
 
 // sameLines reports whether a node of the new parse holds the lines of an

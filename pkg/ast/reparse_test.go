@@ -58,6 +58,9 @@ func TestReparse(t *testing.T) {
 		{"crlf", strings.ReplaceAll(base, "\n", "\r\n"), []edit{{0, "RUN make", "RUN make all"}}, true},
 		{"bom", "\xef\xbb\xbf" + base, []edit{{0, "RUN make", "RUN make all"}}, true},
 		{"backtick escape", "# escape=`\nFROM alpine\nRUN echo a `\n b\nWORKDIR /x\nRUN y\n", []edit{{0, "WORKDIR /x", "WORKDIR /y"}}, true},
+		{"comment before the next", "FROM a\nRUN x\n# about y\nRUN y\n", []edit{{0, "RUN x", "RUN x2"}}, true},
+		{"deleted after a comment", "FROM a\n# c\nRUN x\nRUN y\n", []edit{{0, "RUN x\n", ""}}, true},
+		{"heredoc added at the end", "FROM a\nRUN x\nRUN y\n", []edit{{0, "RUN x\n", "RUN x <<EOF\nhi\nEOF\n"}}, true},
 		{"heredoc body", "FROM alpine\nRUN <<EOF\necho a\nEOF\nRUN b\n", []edit{{0, "echo a", "echo a; echo c"}}, true},
 	}
 	for _, c := range cases {
