@@ -182,8 +182,14 @@ func (d *Document) parseRegion(old *Document, r region, delta, lines int, margin
 		// The region's text on its own, under the file's escape
 		// character: two lines before it, the second an empty comment,
 		// which leaves no comment for the first node (as after an
-		// instruction) and ends the directives.
-		text = append([]byte("# escape="+string(d.Escape)+"\n#\n"), text...)
+		// instruction); the directives end there. The default escape
+		// character is not named: BuildKit compiles a pattern for each
+		// escape directive it reads.
+		prefix := "#\n#\n"
+		if d.Escape != '\\' {
+			prefix = "# escape=" + string(d.Escape) + "\n#\n"
+		}
+		text = append([]byte(prefix), text...)
 	} else {
 		// The start of the file: its directives may have changed.
 		d.Directives = nil

@@ -97,7 +97,12 @@ func joinedScript(d *ast.Document, text string) *ast.Script {
 // file's; shift is where the instruction's text starts.
 func runDocument(d *ast.Document, shell []string, run []byte) (src []byte, shift int) {
 	var pre strings.Builder
-	pre.WriteString("# escape=" + string(d.Escape) + "\nFROM scratch\n")
+	if d.Escape != '\\' {
+		// Only another escape character is named: BuildKit compiles a
+		// pattern for each escape directive it reads.
+		pre.WriteString("# escape=" + string(d.Escape) + "\n")
+	}
+	pre.WriteString("FROM scratch\n")
 	if len(shell) > 0 && !(len(shell) == 2 && shell[0] == "/bin/sh" && shell[1] == "-c") {
 		js, _ := json.Marshal(shell)
 		pre.WriteString("SHELL " + string(js) + "\n")
