@@ -150,11 +150,12 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 	cur := doc
 	shared := &analysisResults{} // the analyses of cur, for every rule
 	var inserts []insertion
+	inChain := RuleNames(c.Transforms)
 	for _, t := range c.Transforms {
 		if FileIgnores(cur, t.Name) {
 			continue
 		}
-		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: RuleNames(c.Transforms), rule: t, results: shared, hist: h})
+		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: inChain, rule: t, results: shared, hist: h})
 		if err != nil {
 			return nil, nil, err
 		}
