@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dfopt/dfopt/pkg/ast"
 )
 
 // Dir is the corpus folder, or "" when there is none.
@@ -49,4 +51,20 @@ func Files(tb testing.TB) []string {
 		tb.Skipf("corpus at %s is empty", dir)
 	}
 	return files
+}
+
+// Docs parses the corpus's Dockerfiles that BuildKit accepts.
+func Docs(tb testing.TB) []*ast.Document {
+	tb.Helper()
+	var docs []*ast.Document
+	for _, f := range Files(tb) {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if d, err := ast.Parse(f, src); err == nil {
+			docs = append(docs, d)
+		}
+	}
+	return docs
 }

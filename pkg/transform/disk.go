@@ -136,16 +136,28 @@ func (d *Disk) stat(p string, follow bool) (fs.FileInfo, error) {
 	if k == "" {
 		return read(p)
 	}
-	key := statKey{k, follow}
+	r := remembered(d, func() map[statKey]statResult { return d.stats }, statKey{k, follow}, func() (r statResult) {
+		r.info, r.err = read(p)
+		return r
+	}, func(statResult) int { return len(k) + diskStat })
+	return r.info, r.err
+}
+
+// remembered is table()[key] or, the first time, what read gives, kept
+// when size says it may be (-1: not kept). table is a function: a full
+// cache is replaced by empty maps.
+func remembered[K comparable, R any](d *Disk, table func() map[K]R, key K, read func() R, size func(R) int) R {
 	d.mu.Lock()
-	r, ok := d.stats[key]
+	r, ok := table()[key]
 	gen := d.gen
 	d.mu.Unlock()
 	if !ok {
-		r.info, r.err = read(p)
-		d.keep(gen, len(k)+diskStat, func() { d.stats[key] = r })
+		r = read()
+		if n := size(r); n >= 0 {
+			d.keep(gen, n, func() { table()[key] = r })
+		}
 	}
-	return r.info, r.err
+	return r
 }
 
 // ReadDir is os.ReadDir (sorted by name), remembered unless the folder
@@ -158,16 +170,15 @@ func (d *Disk) ReadDir(p string) ([]fs.DirEntry, error) {
 	if k == "" {
 		return os.ReadDir(p)
 	}
-	d.mu.Lock()
-	r, ok := d.dirs[k]
-	gen := d.gen
-	d.mu.Unlock()
-	if !ok {
+	r := remembered(d, func() map[string]dirResult { return d.dirs }, k, func() (r dirResult) {
 		r.entries, r.err = os.ReadDir(p)
+		return r
+	}, func(r dirResult) int {
 		if size := len(k) + diskStat + diskDirent*len(r.entries); size <= diskBudget/16 {
-			d.keep(gen, size, func() { d.dirs[k] = r })
+			return size
 		}
-	}
+		return -1
+	})
 	return slices.Clone(r.entries), r.err
 }
 
@@ -181,16 +192,15 @@ func (d *Disk) ReadFile(p string) ([]byte, error) {
 	if k == "" {
 		return os.ReadFile(p)
 	}
-	d.mu.Lock()
-	r, ok := d.files[k]
-	gen := d.gen
-	d.mu.Unlock()
-	if !ok {
+	r := remembered(d, func() map[string]fileResult { return d.files }, k, func() (r fileResult) {
 		r.data, r.err = os.ReadFile(p)
+		return r
+	}, func(r fileResult) int {
 		if len(r.data) <= diskMaxFile {
-			d.keep(gen, len(k)+diskFile+len(r.data), func() { d.files[k] = r })
+			return len(k) + diskFile + len(r.data)
 		}
-	}
+		return -1
+	})
 	if r.data == nil {
 		return nil, r.err
 	}
@@ -205,15 +215,7 @@ func (d *Disk) Derived(key string, compute func() any) any {
 	if d == nil {
 		return compute()
 	}
-	d.mu.Lock()
-	v, ok := d.derived[key]
-	gen := d.gen
-	d.mu.Unlock()
-	if !ok {
-		v = compute()
-		d.keep(gen, len(key)+diskStat, func() { d.derived[key] = v })
-	}
-	return v
+	return remembered(d, func() map[string]any { return d.derived }, key, compute, func(any) int { return len(key) + diskStat })
 }
 
 // keep stores a result read while the generation was gen, unless a

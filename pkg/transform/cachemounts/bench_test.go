@@ -2,7 +2,6 @@ package cachemounts
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -11,27 +10,12 @@ import (
 	"github.com/dfopt/dfopt/pkg/transform"
 )
 
-// corpusDocs parses the shared corpus (the files BuildKit accepts).
-func corpusDocs(b *testing.B) []*ast.Document {
-	var docs []*ast.Document
-	for _, f := range corpustest.Files(b) {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if d, err := ast.Parse(f, src); err == nil {
-			docs = append(docs, d)
-		}
-	}
-	return docs
-}
-
 // BenchmarkCorpus is the rule alone (its cache plan and its edits) over
 // the corpus, each document once per iteration. Run it with -benchtime 1x:
 // the verdicts of transform.RemoveCommand are cached by text, so later
 // iterations measure that cache.
 func BenchmarkCorpus(b *testing.B) {
-	docs := corpusDocs(b)
+	docs := corpustest.Docs(b)
 	opts := &transform.Options{Syntax: "auto"}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
