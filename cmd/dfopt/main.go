@@ -8,9 +8,6 @@ import (
 	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
 )
 
-// softMemoryLimit is where the collector stops trading memory for time.
-const softMemoryLimit = 176 << 20
-
 func main() {
 	// dfopt's live heap is small (a few files in flight), so the default
 	// GOGC=100 collects very often: on a tree of 10,000 Dockerfiles the
@@ -20,12 +17,11 @@ func main() {
 		debug.SetGCPercent(400)
 	}
 	// GOGC=400 lets the heap grow to five times what is live: a file of
-	// 10,000 RUNs (a live heap near 130 MB) peaked at 538 MB. Past
-	// softMemoryLimit the collector runs as often as it must instead
-	// (that file: 1.7 s, 194 MB; at 160 MiB the collector ran so often
-	// that it took 2.2 s). $GOMEMLIMIT still wins when set.
+	// 10,000 RUNs (a live heap near 130 MB) peaked at 538 MB. A soft
+	// memory limit makes the collector run as often as it must instead
+	// (memory.go). $GOMEMLIMIT still wins when set.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(softMemoryLimit)
+		memory.start()
 	}
 	os.Exit(profiled(func() int { return run(os.Args, os.Stdin, os.Stdout, os.Stderr) }))
 }

@@ -404,6 +404,8 @@ func (r *runner) processOne(chain *transform.Chain, path string) (*transform.Res
 	if len(src) > maxFileSize {
 		return nil, "", fmt.Errorf("file larger than %d MiB: not a Dockerfile", maxFileSize>>20)
 	}
+	memory.hold(len(src))
+	defer memory.hold(-len(src))
 	unchanged := &transform.Result{Path: path, Src: src, Out: src}
 	switch c := discover.Inspect(src); {
 	case c.Empty:
