@@ -163,15 +163,15 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 		// The next transforms see the files this one wrote (an ignore
 		// file), as they see its edits.
 		bctx = bctx.WithFiles(wrote)
-		next, edits, err := applyChecked(t.Name, cur, res, fixes)
+		next, applied, err := applyChecked(t.Name, cur, res, fixes)
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(edits) == 0 {
+		if applied == nil {
 			continue
 		}
 		inserts = append(inserts, insertions(res, fixes, len(h.layers))...)
-		h.add(t.Name, cur, edits, next.Src)
+		h.add(t.Name, cur, applied, next.Src)
 		cur = next
 	}
 	res.Out = cur.Src

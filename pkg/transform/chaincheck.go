@@ -24,7 +24,7 @@ type pending struct {
 // fixes that touch a RUN failing the check are not applied: the finding
 // says why, and the other fixes go ahead. Joins are checked where they
 // are made (JoinRuns), moves by the rules that move.
-func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) (*ast.Document, []emit.Edit, error) {
+func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) (*ast.Document, *editIndex, error) {
 	for {
 		var edits []emit.Edit
 		for _, f := range fixes {
@@ -39,13 +39,14 @@ func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) 
 		if err != nil {
 			return nil, nil, &ChainError{Rule: rule, Err: err}
 		}
-		next, err := ast.Reparse(cur, out, changes(edits))
+		idx := newEditIndex(edits)
+		next, err := ast.Reparse(cur, out, idx.changes())
 		if err != nil {
 			return nil, nil, &ChainError{Rule: rule, Err: fmt.Errorf("output does not parse: %v", err)}
 		}
-		bad := uncheckedRuns(rule, cur, next, edits)
+		bad := uncheckedRuns(rule, cur, next, idx)
 		if len(bad) == 0 {
-			return next, edits, nil
+			return next, idx, nil
 		}
 		withdrawn := false
 		for _, b := range bad {
@@ -61,15 +62,6 @@ func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) 
 			return nil, nil, &ChainError{Rule: rule, Err: fmt.Errorf("line %d: %s, and no fix to withdraw", bad[0].ins.StartLine, bad[0].why)}
 		}
 	}
-}
-
-// changes are edits as ast.Reparse reads them.
-func changes(edits []emit.Edit) []ast.Change {
-	out := make([]ast.Change, len(edits))
-	for i, e := range sortedEdits(edits) {
-		out[i] = ast.Change{Start: e.Start, End: e.End, Len: len(e.New)}
-	}
-	return out
 }
 
 func touches(edits []emit.Edit, sp ast.Span) bool {
@@ -95,8 +87,7 @@ type failedRun struct {
 // start lies outside every edit (an instruction written anew, as a join
 // by JoinRuns, is checked where it is made). Pairs whose shell text
 // changed are checked.
-func uncheckedRuns(rule string, cur, next *ast.Document, edits []emit.Edit) []failedRun {
-	idx := newEditIndex(edits)
+func uncheckedRuns(rule string, cur, next *ast.Document, idx *editIndex) []failedRun {
 	var bad []failedRun
 	for _, n := range next.Instructions {
 		if n.Cmd != "run" {
@@ -266,9 +257,10 @@ func editKeepsBehaviour(path string, src []byte, moved []emit.Edit) bool {
 	if err != nil {
 		return false
 	}
-	next, err := ast.Reparse(cur, out, changes(moved))
+	idx := newEditIndex(moved)
+	next, err := ast.Reparse(cur, out, idx.changes())
 	if err != nil {
 		return false
 	}
-	return len(uncheckedRuns("", cur, next, moved)) == 0
+	return len(uncheckedRuns("", cur, next, idx)) == 0
 }

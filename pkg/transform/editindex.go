@@ -3,6 +3,7 @@ package transform
 import (
 	"sort"
 
+	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/emit"
 )
 
@@ -25,6 +26,15 @@ func newEditIndex(edits []emit.Edit) *editIndex {
 		x.linear = x.linear || (i > 0 && e.Start < x.edits[i-1].End)
 	}
 	return x
+}
+
+// changes are the edits as ast.Reparse reads them.
+func (x *editIndex) changes() []ast.Change {
+	out := make([]ast.Change, len(x.edits))
+	for i, e := range x.edits {
+		out[i] = ast.Change{Start: e.Start, End: e.End, Len: len(e.New)}
+	}
+	return out
 }
 
 // prefix is the number of edits whose new text begins at or before off:

@@ -87,14 +87,12 @@ type history struct {
 type layer struct {
 	rule  string
 	src   []byte
-	edits []emit.Edit // sorted by Start
-	index *editIndex  // of edits
+	index *editIndex // the edits, sorted by Start
 	out   []byte
 }
 
-func (h *history) add(rule string, doc *ast.Document, edits []emit.Edit, out []byte) {
-	x := newEditIndex(edits)
-	h.layers = append(h.layers, layer{rule: rule, src: doc.Src, edits: x.edits, index: x, out: out})
+func (h *history) add(rule string, doc *ast.Document, x *editIndex, out []byte) {
+	h.layers = append(h.layers, layer{rule: rule, src: doc.Src, index: x, out: out})
 }
 
 // How an offset of the text after a layer relates to the text before it.
@@ -298,7 +296,7 @@ func (h *history) undone(in insertion) bool {
 // the text after the layer.
 func (l *layer) placed(e emit.Edit) (int, bool) {
 	delta := 0
-	for _, x := range l.edits {
+	for _, x := range l.index.edits {
 		if x.Start == e.Start && x.End == e.End && x.New == e.New {
 			return x.Start + delta, true
 		}
@@ -327,7 +325,7 @@ func (l *layer) forward(a, b int) (int, int, bool) {
 func (l *layer) carriedTo(a, b int) (int, int, bool) {
 	want := string(l.src[a:b])
 	delta := 0
-	for _, x := range l.edits {
+	for _, x := range l.index.edits {
 		for _, o := range x.Origins {
 			if o.From <= a && b <= o.From+o.FromLen {
 				if i := strings.Index(x.New[o.At:o.At+o.Len], want); i >= 0 {
@@ -347,7 +345,7 @@ func (l *layer) carriedTo(a, b int) (int, int, bool) {
 // a start and after an end.
 func (l *layer) mapPoint(p int, start bool) int {
 	delta := 0
-	for _, x := range l.edits {
+	for _, x := range l.index.edits {
 		grow := len(x.New) - (x.End - x.Start)
 		switch {
 		case x.End < p || x.End == p && (x.Start < p || start):

@@ -98,33 +98,33 @@ func TestCarryFindsTheTextItHolds(t *testing.T) {
 func TestLayerForward(t *testing.T) {
 	doc := &ast.Document{Src: []byte("RUN a && rm -rf x\nRUN b\n")}
 	// [9, 17) is "rm -rf x".
-	l := layer{src: doc.Src, edits: sortedEdits([]emit.Edit{
+	l := layer{src: doc.Src, index: newEditIndex([]emit.Edit{
 		{Start: 0, End: 0, New: "# c\n"},     // before: shifts the range
 		{Start: 18, End: 18, New: "RUN z\n"}, // after: no effect
 	})}
 	a, b, gone := l.forward(9, 17)
 	assert.Equal(t, []any{13, 21, false}, []any{a, b, gone})
 
-	del := layer{src: doc.Src, edits: []emit.Edit{{Start: 5, End: 17, New: ""}}}
+	del := layer{src: doc.Src, index: newEditIndex([]emit.Edit{{Start: 5, End: 17, New: ""}})}
 	_, _, gone = del.forward(9, 17)
 	assert.True(t, gone, "deleted")
 
-	inside := layer{src: doc.Src, edits: []emit.Edit{{Start: 12, End: 12, New: "XX"}}}
+	inside := layer{src: doc.Src, index: newEditIndex([]emit.Edit{{Start: 12, End: 12, New: "XX"}})}
 	a, b, gone = inside.forward(9, 17)
 	assert.Equal(t, []any{9, 19, false}, []any{a, b, gone}, "an insertion inside keeps the range")
 
 	// A join that carries the RUN's body along keeps the range, moved.
-	join := layer{src: doc.Src, edits: []emit.Edit{{Start: 0, End: 24, New: "RUN a && rm -rf x && b\n",
-		Origins: []emit.Origin{{At: 4, Len: 13, From: 4, FromLen: 13}}}}}
+	join := layer{src: doc.Src, index: newEditIndex([]emit.Edit{{Start: 0, End: 24, New: "RUN a && rm -rf x && b\n",
+		Origins: []emit.Origin{{At: 4, Len: 13, From: 4, FromLen: 13}}}})}
 	a, b, gone = join.forward(9, 17)
 	assert.Equal(t, []any{9, 17, false}, []any{a, b, gone})
-	drop := layer{src: doc.Src, edits: []emit.Edit{{Start: 5, End: 17, New: ""}, {Start: 18, End: 24, New: "RUN c\n"}}}
+	drop := layer{src: doc.Src, index: newEditIndex([]emit.Edit{{Start: 5, End: 17, New: ""}, {Start: 18, End: 24, New: "RUN c\n"}})}
 	_, _, gone = drop.forward(9, 17)
 	assert.True(t, gone, "deleted, whatever else the layer does")
-	part := layer{src: doc.Src, edits: []emit.Edit{{Start: 12, End: 24, New: ""}}}
+	part := layer{src: doc.Src, index: newEditIndex([]emit.Edit{{Start: 12, End: 24, New: ""}})}
 	a, b, gone = part.forward(9, 17)
 	assert.Equal(t, []any{9, 12, false}, []any{a, b, gone}, "partly deleted: the rest is left")
-	rewrite := layer{src: doc.Src, edits: []emit.Edit{{Start: 9, End: 17, New: "rm -rf y"}}}
+	rewrite := layer{src: doc.Src, index: newEditIndex([]emit.Edit{{Start: 9, End: 17, New: "rm -rf y"}})}
 	a, b, gone = rewrite.forward(9, 17)
 	assert.Equal(t, []any{9, 17, false}, []any{a, b, gone}, "rewritten: a later fix builds on it")
 }
