@@ -99,3 +99,16 @@ func Sized(n int) []byte {
 	b.WriteString("CMD [\"/app/run\"]\n")
 	return []byte(b.String())
 }
+
+// BenchDocs is a benchmark over the corpus: f on every document that
+// BuildKit accepts, each once per iteration, reported in files/s.
+func BenchDocs(b *testing.B, f func(*ast.Document)) {
+	docs := Docs(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, d := range docs {
+			f(d)
+		}
+	}
+	b.ReportMetric(float64(len(docs)*b.N)/b.Elapsed().Seconds(), "files/s")
+}

@@ -129,19 +129,29 @@ func (d *Disk) stat(p string, follow bool) (fs.FileInfo, error) {
 	if follow {
 		read = os.Stat
 	}
+	r := rememberedAt(d, p, func() map[statKey]statResult { return d.stats }, func(k string) statKey { return statKey{k, follow} },
+		func() (r statResult) {
+			r.info, r.err = read(p)
+			return r
+		}, func(k string, _ statResult) int { return len(k) + diskStat })
+	return r.info, r.err
+}
+
+// rememberedAt is remembered for what is read at path p, keyed by p's
+// cache key: read straight through without a cache, or when p has no key.
+func rememberedAt[K comparable, R any](d *Disk, p string, table func() map[K]R, key func(k string) K, read func() R, size func(k string, r R) int) R {
 	if d == nil {
-		return read(p)
+		return read()
 	}
 	k := d.key(p)
 	if k == "" {
-		return read(p)
+		return read()
 	}
-	r := remembered(d, func() map[statKey]statResult { return d.stats }, statKey{k, follow}, func() (r statResult) {
-		r.info, r.err = read(p)
-		return r
-	}, func(statResult) int { return len(k) + diskStat })
-	return r.info, r.err
+	return remembered(d, table, key(k), read, func(r R) int { return size(k, r) })
 }
+
+// pathKey is a cache key as it is: folders and files are keyed by path.
+func pathKey(k string) string { return k }
 
 // remembered is table()[key] or, the first time, what read gives, kept
 // when size says it may be (-1: not kept). table is a function: a full
@@ -163,17 +173,10 @@ func remembered[K comparable, R any](d *Disk, table func() map[K]R, key K, read 
 // ReadDir is os.ReadDir (sorted by name), remembered unless the folder
 // is large. The slice is the caller's; the entries are shared.
 func (d *Disk) ReadDir(p string) ([]fs.DirEntry, error) {
-	if d == nil {
-		return os.ReadDir(p)
-	}
-	k := d.key(p)
-	if k == "" {
-		return os.ReadDir(p)
-	}
-	r := remembered(d, func() map[string]dirResult { return d.dirs }, k, func() (r dirResult) {
+	r := rememberedAt(d, p, func() map[string]dirResult { return d.dirs }, pathKey, func() (r dirResult) {
 		r.entries, r.err = os.ReadDir(p)
 		return r
-	}, func(r dirResult) int {
+	}, func(k string, r dirResult) int {
 		if size := len(k) + diskStat + diskDirent*len(r.entries); size <= diskBudget/16 {
 			return size
 		}
@@ -185,17 +188,10 @@ func (d *Disk) ReadDir(p string) ([]fs.DirEntry, error) {
 // ReadFile is os.ReadFile, remembered for files up to diskMaxFile. The
 // bytes are the caller's.
 func (d *Disk) ReadFile(p string) ([]byte, error) {
-	if d == nil {
-		return os.ReadFile(p)
-	}
-	k := d.key(p)
-	if k == "" {
-		return os.ReadFile(p)
-	}
-	r := remembered(d, func() map[string]fileResult { return d.files }, k, func() (r fileResult) {
+	r := rememberedAt(d, p, func() map[string]fileResult { return d.files }, pathKey, func() (r fileResult) {
 		r.data, r.err = os.ReadFile(p)
 		return r
-	}, func(r fileResult) int {
+	}, func(k string, r fileResult) int {
 		if len(r.data) <= diskMaxFile {
 			return len(k) + diskFile + len(r.data)
 		}

@@ -15,15 +15,8 @@ import (
 // the verdicts of transform.RemoveCommand are cached by text, so later
 // iterations measure that cache.
 func BenchmarkCorpus(b *testing.B) {
-	docs := corpustest.Docs(b)
 	opts := &transform.Options{Syntax: "auto"}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for _, d := range docs {
-			runCacheMounts(&transform.Pass{Doc: d, Options: opts})
-		}
-	}
-	b.ReportMetric(float64(len(docs)*b.N)/b.Elapsed().Seconds(), "files/s")
+	corpustest.BenchDocs(b, func(d *ast.Document) { runCacheMounts(&transform.Pass{Doc: d, Options: opts}) })
 }
 
 // BenchmarkSize is the rule alone on generated files of 100, 1,000 and
