@@ -58,7 +58,7 @@ func joinText(d *ast.Document, runs []*ast.Instruction) (edit emit.Edit, ok bool
 	}
 	eol := d.EOL()
 	esc := string(d.Escape)
-	indent := ContinuationIndent(d)
+	indent := d.ContinuationIndent()
 	breaks := joinBreaks(d, runs, indent)
 	var b strings.Builder
 	b.WriteString(withBreaks(d, runs[0].Span.Start, runs[0].Span.End, breaks))
@@ -120,10 +120,6 @@ func hasOr(c syntax.Command) bool {
 	}
 	return b.Op == syntax.OrStmt || hasOr(b.X.Cmd) || hasOr(b.Y.Cmd)
 }
-
-// ContinuationIndent is the indentation the file uses on continuation
-// lines (the first one found), or four spaces.
-func ContinuationIndent(d *ast.Document) string { return d.ContinuationIndent() }
 
 // RunFlags is the flags text of a RUN (mounts, network), to repeat before
 // a body (after a blank). Flags that stand on lines of their own in the

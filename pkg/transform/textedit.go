@@ -174,7 +174,7 @@ func bodyIndent(d *ast.Document, ins *ast.Instruction) string {
 		}
 		break
 	}
-	return ContinuationIndent(d)
+	return d.ContinuationIndent()
 }
 
 // lineOf is the 1-based line holding offset off.
