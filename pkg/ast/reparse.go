@@ -222,13 +222,18 @@ func (d *Document) parseRegion(old *Document, r region, delta, lines int, margin
 }
 
 // endsAt reports whether a node ends on line n of d (1-based) whatever
-// follows: no continuation at the end of that line, no heredoc (whose
-// end a text cut short could hide).
+// follows: that line holds text (a continuation runs on over comment and
+// blank lines, and a text cut short stops it there), with no
+// continuation at its end, and no heredoc (whose end a text cut short
+// could hide).
 func (d *Document) endsAt(nd *parser.Node, n int) bool {
 	if nd.EndLine != n || len(nd.Heredocs) > 0 || n < 1 {
 		return false
 	}
 	l := d.Lines[n-1]
+	if isCommentLine(d.Src, l.Start, l.End) || trimLeftSpace(d.Src, l.Start, l.End) == l.End {
+		return false
+	}
 	_, more := continuation(d.Src, l.Start, l.End, byte(d.Escape))
 	return !more
 }

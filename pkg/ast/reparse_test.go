@@ -107,6 +107,29 @@ func TestReparseFallsBack(t *testing.T) {
 			require.Equal(t, "", sameDocument(got, want))
 		}
 	}
+	// A continuation runs on over comment and blank lines: the RUN whose
+	// last line becomes one of those takes in the next RUN.
+	cont := "FROM a\nRUN x\nRUN a \\\n    b\nRUN c\n"
+	old, err = Parse("Dockerfile", []byte(cont))
+	require.NoError(t, err)
+	for _, e := range []edit{{0, "    b", "# comment"}, {0, "    b", ""}, {0, "    b", "   "}} {
+		out, changes := applyEdits(t, cont, []edit{e})
+		got, err := Reparse(old, out, changes)
+		require.NoError(t, err, "%q", e.new)
+		want, err := Parse("Dockerfile", out)
+		require.NoError(t, err)
+		require.Equal(t, "", sameDocument(got, want), "%q", e.new)
+	}
+	for _, e := range []edit{{0, "RUN a", "RUN <<EOF a"}, {0, "RUN a", "RUN a \\"}} {
+		out, changes := applyEdits(t, src, []edit{e})
+		require.Nil(t, reparse(old, out, changes), e.new)
+		got, err := Reparse(old, out, changes)
+		want, werr := Parse("Dockerfile", out)
+		require.Equal(t, werr == nil, err == nil)
+		if werr == nil {
+			require.Equal(t, "", sameDocument(got, want))
+		}
+	}
 
 	out, changes := applyEdits(t, src, []edit{{0, "RUN b", "RUN --bogus b"}})
 	_, err = Reparse(old, out, changes)
