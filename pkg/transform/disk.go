@@ -24,7 +24,7 @@ import (
 // (generations). The working directory is read once: dfopt never changes
 // it.
 //
-// Memory is bounded: when what is held passes diskBudget (about 32 MB)
+// Memory is bounded: when what is held passes diskBudget (about 1 MB)
 // everything is dropped and read again as needed, which costs reads, never
 // answers. A nil *Disk reads straight from the file system.
 type Disk struct {

@@ -58,7 +58,7 @@ var buildOutputs = map[string]func(env *stage.State, args []ast.Word, b *builtSe
 // --from instructions bring from what other stages built.
 func (c *Plan) builtIn(st *ast.Stage) builtSet {
 	var b builtSet
-	for _, s := range c.lineageOf(st.Index) {
+	for _, s := range c.se.Lineage(st) {
 		for _, ins := range s.Instructions {
 			switch cmd := ins.Command.(type) {
 			case *instructions.RunCommand:

@@ -18,7 +18,6 @@ import (
 // the pass alone (nothing a check decides), which is what makes keeping
 // them sound: the plan belongs to one document of one pass.
 type docFacts struct {
-	lineage  map[int][]*ast.Stage // per stage index: stage.Env.Lineage
 	refs     map[stageRefKey]*ast.Stage
 	copies   map[*ast.Instruction]*copyFacts
 	starts   map[int]*startCommand
@@ -34,23 +33,10 @@ type stageRefKey struct {
 	ref string
 }
 
-// lineageOf is c.se.Lineage of the stage with index i, computed once.
-func (c *Plan) lineageOf(i int) []*ast.Stage {
-	if l, ok := c.facts.lineage[i]; ok {
-		return l
-	}
-	if c.facts.lineage == nil {
-		c.facts.lineage = map[int][]*ast.Stage{}
-	}
-	l := c.se.Lineage(c.Doc.Stages[i])
-	c.facts.lineage[i] = l
-	return l
-}
-
 // inLineage reports whether stage b is in the lineage of stage a (a
 // itself included).
 func (c *Plan) inLineage(a, b int) bool {
-	for _, s := range c.lineageOf(a) {
+	for _, s := range c.se.Lineage(c.Doc.Stages[a]) {
 		if s.Index == b {
 			return true
 		}

@@ -182,7 +182,7 @@ type startCommand struct {
 func (c *Plan) startOf(st *ast.Stage) startCommand {
 	var entry, cmd *ast.Instruction
 	cmdDone := false
-	lineage := c.lineageOf(st.Index)
+	lineage := c.se.Lineage(st)
 	for i := len(lineage) - 1; i >= 0; i-- {
 		var e, m *ast.Instruction
 		for _, ins := range lineage[i].Instructions {

@@ -1,6 +1,7 @@
 package dockerignore
 
 import (
+	"io/fs"
 	"path"
 	"path/filepath"
 	"slices"
@@ -216,69 +217,45 @@ func diOtherDockerfiles(disk *transform.Disk, dockerfile, ctxDir string) []strin
 }
 
 // diFindName looks for a file of that name in the context (a bounded walk
-// that skips excluded folders and the usual bulky ones). The walk is
-// filepath.WalkDir's, over the run's Disk: the root (not followed when a
-// link), then each folder's entries in name order, each counted against
-// the budget. The answer is kept for the run, for every Dockerfile of the
-// same context with the same ignore patterns.
+// that skips excluded folders and the usual bulky ones). The answer is
+// kept for the run (Disk.Derived), for every Dockerfile of the same
+// context with the same ignore patterns; the walk itself reads the
+// folders directly, as one walk of a large context would fill the run's
+// cache of listings many times over.
 func diFindName(ctx *transform.BuildContext, name string) bool {
 	key := strings.Join(append([]string{"dockerignore.find", name, ctx.Dir, ctx.IgnoreFile}, ctx.Patterns...), "\x00")
-	return ctx.Disk().Derived(key, func() any { return diWalkFor(ctx, name) }).(bool)
+	return ctx.Disk().Derived(key, func() any { return diWalk(ctx, name, diWalkBudget) }).(bool)
 }
 
-func diWalkFor(ctx *transform.BuildContext, name string) bool {
-	disk := ctx.Disk()
-	st, err := disk.Lstat(ctx.Dir)
-	if err != nil {
-		return false
-	}
-	if !st.IsDir() {
-		return st.Name() == name
-	}
-	w := &diWalk{ctx: ctx, disk: disk, name: name, budget: 20000 - 1}
-	w.dir(ctx.Dir)
-	return w.found
-}
+// diWalkBudget is how many entries diFindName looks at, at most.
+const diWalkBudget = 20000
 
-type diWalk struct {
-	ctx    *transform.BuildContext
-	disk   *transform.Disk
-	name   string
-	budget int
-	found  bool
-}
-
-// dir walks one folder; false stops the walk.
-func (w *diWalk) dir(p string) bool {
-	entries, err := w.disk.ReadDir(p)
-	if err != nil {
-		return true // an unreadable folder is skipped
-	}
-	for _, e := range entries {
-		w.budget--
-		if w.budget < 0 {
-			return false
+func diWalk(ctx *transform.BuildContext, name string, budget int) bool {
+	found := false
+	_ = filepath.WalkDir(ctx.Dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || found {
+			return filepath.SkipDir
 		}
-		if e.Name() == w.name && !e.IsDir() {
-			w.found = true
-			return false
+		budget--
+		if budget < 0 {
+			return filepath.SkipAll
 		}
-		if !e.IsDir() {
-			continue
+		if e.Name() == name && !e.IsDir() {
+			found = true
+			return filepath.SkipAll
 		}
-		switch e.Name() {
-		case ".git", "node_modules", ".venv", "target", "vendor":
-			continue
+		if e.IsDir() && p != ctx.Dir {
+			switch e.Name() {
+			case ".git", "node_modules", ".venv", "target", "vendor":
+				return filepath.SkipDir
+			}
+			if rel, ok := diInside(ctx.Dir, p); ok && ctx.Excluded(rel) {
+				return filepath.SkipDir
+			}
 		}
-		sub := filepath.Join(p, e.Name())
-		if rel, ok := diInside(w.ctx.Dir, sub); ok && w.ctx.Excluded(rel) {
-			continue
-		}
-		if !w.dir(sub) {
-			return false
-		}
-	}
-	return true
+		return nil
+	})
+	return found
 }
 
 // diRunTexts are the RUN instructions' texts.
