@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -401,4 +402,14 @@ func (d *Document) continuationIndent() string {
 		}
 	}
 	return "    "
+}
+
+// LineOf is the 1-based line that holds offset off (the last line for an
+// offset past the end).
+func (d *Document) LineOf(off int) int {
+	i := sort.Search(len(d.Lines), func(i int) bool { return d.Lines[i].Next > off })
+	if i >= len(d.Lines) {
+		return len(d.Lines)
+	}
+	return i + 1
 }

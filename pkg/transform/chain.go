@@ -314,11 +314,3 @@ func shiftBack(sorted []emit.Edit, off int) int {
 	}
 	return off - delta
 }
-
-func lineAt(d *ast.Document, off int) int {
-	i := sort.Search(len(d.Lines), func(i int) bool { return d.Lines[i].Next > off })
-	if i >= len(d.Lines) {
-		return len(d.Lines)
-	}
-	return i + 1
-}

@@ -76,7 +76,7 @@ func MoveOut(d *ast.Document, ins *ast.Instruction) (emit.Edit, string) {
 	start := AttachedStart(d, ins)
 	text := string(d.Src[start:ins.Span.End]) + d.EOL()
 	del := emit.Edit{Start: start, End: ins.Next}
-	first := lineAt(d, start)
+	first := d.LineOf(start)
 	if ins.EndLine < len(d.Lines) && first > 1 && strings.TrimSpace(d.LineText(first-1)) == "" {
 		// A step that is a paragraph of its own takes the blank line
 		// after it along: the file keeps its spacing.

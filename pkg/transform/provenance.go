@@ -172,7 +172,7 @@ func (h *history) mapLine(cur *ast.Document, line int, at func(ast.Line) int) in
 		return line
 	}
 	o, _ := h.origin(at(cur.Lines[min(line, len(cur.Lines))-1]))
-	return lineAt(h.input, o)
+	return h.input.LineOf(o)
 }
 
 // inputEdits expresses edits made on the text after every layer against

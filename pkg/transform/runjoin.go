@@ -128,7 +128,7 @@ func hasOr(c syntax.Command) bool {
 func RunFlags(d *ast.Document, r *ast.Instruction) string {
 	var b strings.Builder
 	sep := " "
-	if len(r.Flags) > 1 && lineOf(d, r.Flags[len(r.Flags)-1].Span.Start) > r.StartLine {
+	if len(r.Flags) > 1 && d.LineOf(r.Flags[len(r.Flags)-1].Span.Start) > r.StartLine {
 		sep = " " + string(d.Escape) + d.EOL() + bodyIndent(d, r)
 	}
 	for _, f := range r.Flags {

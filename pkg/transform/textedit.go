@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -161,7 +160,7 @@ func flagLines(d *ast.Document, ins *ast.Instruction, kw int, flags []string) em
 func bodyIndent(d *ast.Document, ins *ast.Instruction) string {
 	last := ins.EndLine
 	if len(ins.Heredocs) > 0 {
-		last = lineOf(d, ins.Heredocs[0].Body.Start) - 1
+		last = d.LineOf(ins.Heredocs[0].Body.Start) - 1
 	}
 	for n := ins.StartLine + 1; n <= last; n++ {
 		line := d.LineText(n)
@@ -175,15 +174,6 @@ func bodyIndent(d *ast.Document, ins *ast.Instruction) string {
 		break
 	}
 	return d.ContinuationIndent()
-}
-
-// lineOf is the 1-based line holding offset off.
-func lineOf(d *ast.Document, off int) int {
-	i := sort.Search(len(d.Lines), func(i int) bool { return d.Lines[i].Next > off })
-	if i >= len(d.Lines) {
-		return len(d.Lines)
-	}
-	return i + 1
 }
 
 // inHeredoc reports whether an offset lies in one of the RUN's heredoc bodies.
@@ -203,8 +193,8 @@ func inHeredoc(ins *ast.Instruction, off int) bool {
 func RemoveWord(d *ast.Document, ins *ast.Instruction, sp ast.Span) (emit.Edit, bool) {
 	src := d.Src
 	s, e := sp.Start, sp.End
-	n := lineOf(d, s)
-	if lineOf(d, e) != n || e <= s {
+	n := d.LineOf(s)
+	if d.LineOf(e) != n || e <= s {
 		return emit.Edit{}, false
 	}
 	l := d.Lines[n-1]
@@ -302,8 +292,8 @@ func RemovedText(e emit.Edit, text string) string {
 // continuation.
 func tidyRemoval(d *ast.Document, ins *ast.Instruction, e emit.Edit) (emit.Edit, bool) {
 	src := d.Src
-	ls := d.Lines[lineOf(d, e.Start)-1]
-	le := d.Lines[lineOf(d, e.End)-1]
+	ls := d.Lines[d.LineOf(e.Start)-1]
+	le := d.Lines[d.LineOf(e.End)-1]
 	left, right := "", ""
 	if e.Start > ls.Start {
 		left = strings.TrimLeft(string(src[ls.Start:min(e.Start, ls.End)]), " \t")
@@ -325,7 +315,7 @@ func tidyRemoval(d *ast.Document, ins *ast.Instruction, e emit.Edit) (emit.Edit,
 	case esc:
 		return emit.Edit{Start: ls.Start, End: le.Next}, true
 	case "":
-		n := lineOf(d, e.Start)
+		n := d.LineOf(e.Start)
 		if n-1 < ins.StartLine {
 			return emit.Edit{}, false
 		}
@@ -476,7 +466,7 @@ func AppendCommand(d *ast.Document, ins *ast.Instruction, s *ast.Script, cmd str
 		at = s.Orig(last.Semicolon)
 	}
 	sep := " && "
-	if lineOf(d, at) != ins.StartLine {
+	if d.LineOf(at) != ins.StartLine {
 		sep = " && " + string(d.Escape) + d.EOL() + bodyIndent(d, ins)
 	}
 	e := emit.Edit{Start: at, End: at, New: sep + cmd}

@@ -58,7 +58,7 @@ func wrapLong(cur *ast.Document, edits []*emit.Edit, input func(line int) int) m
 	// an earlier line runs into: each line is then laid out from its own.
 	starts, entered := map[int][]*emit.Edit{}, map[int]bool{}
 	for _, e := range edits {
-		first := lineAt(cur, e.Start)
+		first := cur.LineOf(e.Start)
 		starts[first] = append(starts[first], e)
 		for n := first + 1; n <= len(cur.Lines) && cur.Lines[n-1].Start < e.End; n++ {
 			entered[n] = true
@@ -102,7 +102,7 @@ func endBreaks(cur *ast.Document, line []*emit.Edit, e *emit.Edit) []emit.Edit {
 	if !ok {
 		return nil
 	}
-	l := cur.Lines[lineAt(cur, e.Start)-1]
+	l := cur.Lines[cur.LineOf(e.Start)-1]
 	var tail []*emit.Edit
 	for _, o := range line {
 		switch {
@@ -128,7 +128,7 @@ func wordEdit(d *ast.Document, e *emit.Edit) (int, bool) {
 	if e.New == "" || strings.ContainsAny(e.New, "\r\n") {
 		return 0, false
 	}
-	n := lineAt(d, e.Start)
+	n := d.LineOf(e.Start)
 	if e.End > d.Lines[n-1].End {
 		return 0, false
 	}
@@ -192,7 +192,7 @@ func tailEdits(cur *ast.Document, edits, moved []*emit.Edit, sp *span, l ast.Lin
 			continue
 		}
 		if e.End > l.End {
-			rest := cur.Src[e.End:cur.Lines[lineAt(cur, e.End)-1].End]
+			rest := cur.Src[e.End:cur.Lines[cur.LineOf(e.End)-1].End]
 			sp.end, sp.extra = e.Start, len(e.New)+len(rest)
 			continue
 		}
@@ -267,7 +267,7 @@ func lineLength(d *ast.Document, l ast.Line, edits []*emit.Edit) int {
 		at = e.End
 		if e.End > l.End {
 			// The line goes on with what follows the edit's end.
-			l.End = d.Lines[lineAt(d, e.End)-1].End
+			l.End = d.Lines[d.LineOf(e.End)-1].End
 		}
 	}
 	if at < l.End {
@@ -304,7 +304,7 @@ func breakable(d *ast.Document, ins *ast.Instruction, off int) bool {
 	if off <= ins.ArgsStart {
 		return false
 	}
-	l := d.Lines[lineAt(d, off)-1]
+	l := d.Lines[d.LineOf(off)-1]
 	if strings.HasPrefix(strings.TrimLeft(string(d.Src[l.Start:l.End]), " \t"), "#") {
 		return false
 	}
