@@ -24,6 +24,7 @@ type memoryBudget struct {
 	mu       sync.Mutex
 	on       bool
 	inFlight int64
+	limit    int64 // as last set
 }
 
 var memory memoryBudget
@@ -31,8 +32,8 @@ var memory memoryBudget
 func (m *memoryBudget) start() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.on = true
-	debug.SetMemoryLimit(softMemoryLimit)
+	m.on, m.limit = true, softMemoryLimit
+	debug.SetMemoryLimit(m.limit)
 }
 
 // hold counts n more bytes in flight (negative: done with them).
@@ -42,9 +43,9 @@ func (m *memoryBudget) hold(n int) {
 	if !m.on {
 		return
 	}
-	was := max(softMemoryLimit, perInputByte*m.inFlight)
 	m.inFlight += int64(n)
-	if now := max(softMemoryLimit, perInputByte*m.inFlight); now != was {
+	if now := max(softMemoryLimit, perInputByte*m.inFlight); now != m.limit {
+		m.limit = now
 		debug.SetMemoryLimit(now)
 	}
 }

@@ -3,6 +3,7 @@ package ast
 import (
 	"bytes"
 	"os"
+	"slices"
 	"sort"
 	"unicode/utf8"
 
@@ -26,9 +27,10 @@ var CheckReparse = os.Getenv("DFOPT_CHECK_REPARSE") != ""
 // before them to the end of the untouched one after them, whose parse
 // must come out as before (so that no continuation or heredoc of the
 // changed text crosses the edge); the others are moved, with their shell
-// analysis. When that cannot be shown — a change before the end of the
-// first instruction (the directives, the BOM), an edge that moved, an
-// error — the whole text is parsed, and errors are Parse's.
+// analysis. A change before the end of the first instruction parses
+// from the top of the file (its directives read again). When the
+// shortcut cannot be shown — the escape character changed, an edge that
+// moved, an error — the whole text is parsed, and errors are Parse's.
 func Reparse(old *Document, out []byte, changes []Change) (*Document, error) {
 	doc := reparse(old, out, changes)
 	if doc == nil {
@@ -107,7 +109,15 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	lint := linter.New(&linter.Config{})
 	delta, lines, next := 0, 0, 0
 	n := len(old.Instructions)
-	for _, r := range regions(old, changes) {
+	rs := regions(old, changes)
+	if rs[0].lo < 0 {
+		// A change before the end of the first instruction: the
+		// directives may have changed (an escape directive that did is
+		// caught where the region is parsed).
+		doc.Directives = nil
+		doc.parseDirectives()
+	}
+	for _, r := range rs {
 		hi, edge := r.hi(n)
 		for ; next <= r.lo; next++ {
 			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
@@ -190,10 +200,6 @@ func (d *Document) parseRegion(old *Document, r region, delta, lines int, margin
 			prefix = "# escape=" + string(d.Escape) + "\n#\n"
 		}
 		text = append([]byte(prefix), text...)
-	} else {
-		// The start of the file: its directives may have changed.
-		d.Directives = nil
-		d.parseDirectives()
 	}
 	res, err := parser.Parse(bytes.NewReader(text))
 	if err != nil || res.EscapeToken != d.Escape || len(res.AST.Children) < skip {
@@ -318,13 +324,8 @@ type priorShell struct {
 
 // take returns the earlier analysis when it holds for the shell now.
 func (p *priorShell) take(shell []string) (*Script, bool) {
-	if len(shell) != len(p.shell) {
+	if !slices.Equal(shell, p.shell) {
 		return nil, false
-	}
-	for i := range shell {
-		if shell[i] != p.shell[i] {
-			return nil, false
-		}
 	}
 	return p.script.moved(p.delta), true
 }
