@@ -136,6 +136,11 @@ func Check(orig, rewrite []Program) Verdict {
 	if sameSkeleton(orig, rewrite) {
 		return Verdict{Same: true}
 	}
+	return interpret(orig, rewrite)
+}
+
+// interpret is Check by running both sides on every path.
+func interpret(orig, rewrite []Program) Verdict {
 	funcs := map[string]bool{}
 	orig, rewrite = slices.Clone(orig), slices.Clone(rewrite)
 	for i := range orig {

@@ -114,7 +114,7 @@ func TestPipefail(t *testing.T) {
 func ident(text string, kinds map[string]Kind) func(syntax.Pos) (string, Kind) {
 	return func(p syntax.Pos) (string, Kind) {
 		rest := text[p.Offset():]
-		name := strings.Fields(rest)[0]
+		name := strings.TrimRight(strings.Fields(rest)[0], ";")
 		if k, ok := kinds[name]; ok {
 			return name, k
 		}
@@ -155,35 +155,78 @@ func TestRemoval(t *testing.T) {
 	}
 }
 
-// Edits that change only the options of scripted commands need no
-// interpreter run; anything else does.
+// Edits that change only the options of scripted commands, or drop a
+// command where it leaves no trace, need no interpreter run; anything
+// else does. Where the fast path answers, the interpreter agrees.
 func TestSkeleton(t *testing.T) {
-	known := func(text string) Program {
-		p := prog(t, text)
+	known := func(text string, flags []string) Program {
+		p := prog(t, text, flags...)
 		p.Ident = ident(text, map[string]Kind{"rm": Removed})
 		return p
 	}
 	for _, c := range []struct {
 		orig, rewrite string
 		fast          bool
+		flags         []string
 	}{
-		{"pip install --no-cache-dir -r r.txt && echo ok", "pip install -r r.txt && echo ok", true},
-		{"apt-get install -y x; apt-get clean", "apt-get -o A=b install -y x; apt-get clean", true},
-		{"apt-get install -y x && rm -rf /l", "apt-get install -y x", true}, // a removal after &&
-		{"rm -rf /l && apt-get install -y x", "apt-get install -y x", true}, // before &&
-		{"a && rm -rf /l && b", "a && b", true},                             // in the middle
-		{"a && b && rm -rf /l", "a && b", true},                             // at the end of a longer list
-		{"a; rm -rf /l", "a", false},                                        // after ;: the interpreter decides
-		{"a || rm -rf /l", "a", false},                                      // after ||
-		{"a && ! rm -rf /l", "a", false},                                    // negated
-		{"a && b", "a || b", false},                                         // an operator
-		{"a && exit 0", "a && exit 1", false},                               // a native command's arguments
-		{"cd /a && make", "cd /b && make", false},                           // cd's
-		{"for f in x y; do a $f; done", "for f in x; do a $f; done", false}, // a loop's words
-		{"a > /x", "a > /y", false},                                         // a redirection
+		{"pip install --no-cache-dir -r r.txt && echo ok", "pip install -r r.txt && echo ok", true, nil},
+		{"apt-get install -y x; apt-get clean", "apt-get -o A=b install -y x; apt-get clean", true, nil},
+		{"apt-get install -y x && rm -rf /l", "apt-get install -y x", true, nil}, // a removal after &&
+		{"rm -rf /l && apt-get install -y x", "apt-get install -y x", true, nil}, // before &&
+		{"a && rm -rf /l && b", "a && b", true, nil},                             // in the middle
+		{"a && b && rm -rf /l", "a && b", true, nil},                             // at the end of a longer list
+		{"a; rm -rf /l", "a", false, nil},                                        // at the end, errexit off: a's status would be the program's
+		{"a || rm -rf /l", "a", false, nil},                                      // after ||
+		{"a && ! rm -rf /l", "a", false, nil},                                    // negated
+		{"a && b", "a || b", false, nil},                                         // an operator
+		{"a && exit 0", "a && exit 1", false, nil},                               // a native command's arguments
+		{"cd /a && make", "cd /b && make", false, nil},                           // cd's
+		{"for f in x y; do a $f; done", "for f in x; do a $f; done", false, nil}, // a loop's words
+		{"a > /x", "a > /y", false, nil},                                         // a redirection
+		{"a x;", "a x", true, nil},                                               // a terminator
+		// A statement of its own in the middle of a list.
+		{"a; rm -rf /l; b", "a; b", true, nil},
+		{"a\nrm -rf /l\nrm -rf /m\nb", "a\nb", true, nil},
+		{"if c; then a; rm -rf /l; b; fi", "if c; then a; b; fi", true, nil},
+		{"rm -rf /l; b", "b", true, nil},
+		{"a; rm -rf /l; [ $? = 0 ] && b", "a; [ $? = 0 ] && b", false, nil}, // the next one reads the status
+		{"a; rm -rf /l; b ${PIPESTATUS[0]}", "a; b ${PIPESTATUS[0]}", false, nil},
+		{"a; rm -rf /l; echo $_", "a; echo $_", false, nil}, // or the last argument
+		{`a; rm -rf /l; eval "$x"`, `a; eval "$x"`, false, nil},
+		{"f() { a; }; a; rm -rf /l; b", "f() { a; }; a; b", false, nil}, // a function
+		{"a; rm -rf /l >/x; b", "a; b", false, nil},                     // a redirection of its own
+		{"a; rm -rf /l & b", "a; b", false, nil},                        // in the background
+		{"{ a; rm -rf /l; }", "{ a; }", false, nil},                     // the end of a nested list
+		// At the end of the program, under errexit.
+		{"set -ex; a; rm -rf /l", "set -ex; a", true, nil},
+		{"set -eux\na\nrm -rf /l\nrm -rf /m", "set -eux\na", true, nil},
+		{"set -o errexit; a | b; rm -rf /l", "set -o errexit; a | b", true, nil},
+		{"a; rm -rf /l", "a", true, []string{"-e"}},
+		{"set -e; a && b; rm -rf /l", "set -e; a && b", false, nil}, // a failing a does not end it
+		{"set -e; ! a; rm -rf /l", "set -e; ! a", false, nil},       // negated
+		{"set -e; if a; then b; fi; rm -rf /l", "set -e; if a; then b; fi", true, nil},
+		{"set -e; if a; then b && c; fi; rm -rf /l", "set -e; if a; then b && c; fi", false, nil},
+		{"set -e; for f in x; do a $f; done; rm -rf /l", "set -e; for f in x; do a $f; done", true, nil},
+		{"set -e; command -v a; rm -rf /l", "set -e; command -v a", true, nil},
+		{"set -e; command set +e; a; rm -rf /l", "set -e; command set +e; a", false, nil},
+		{"set -eo pipefail; a | b; rm -rf /l", "set -eo pipefail; a | b", true, nil},
+		{"set -ez; a; rm -rf /l", "set -ez; a", false, nil}, // an option no shell knows
+		{"set -e -o foo; a; rm -rf /l", "set -e -o foo; a", false, nil},
+		{"a; rm -rf /l; command -v b", "a; command -v b", true, nil},
+		{"set -e; set +e; a; rm -rf /l", "set -e; set +e; a", false, nil}, // errexit turned off
+		{"set -e; (set +o errexit); a; rm -rf /l", "set -e; (set +o errexit); a", false, nil},
+		{"set -e; set $O; a; rm -rf /l", "set -e; set $O; a", false, nil}, // options unknown
+		{"set -e; shopt -u x; a; rm -rf /l", "set -e; shopt -u x; a", false, nil},
+		{"a; set -e; rm -rf /l", "a; set -e", false, nil}, // errexit must be on before the last statement
+		{"a; rm -rf /l; set -e", "a; set -e", true, nil},  // in the middle
 	} {
-		o, r := known(c.orig), known(c.rewrite)
-		require.Equal(t, c.fast, sameSkeleton([]Program{o}, []Program{r}), c.orig)
+		o, r := known(c.orig, c.flags), known(c.rewrite, c.flags)
+		fast := sameSkeleton([]Program{o}, []Program{r})
+		require.Equal(t, c.fast, fast, c.orig)
+		if fast {
+			v := interpret([]Program{o}, []Program{r})
+			require.True(t, v.Same, "%s: the fast path says the same, the interpreter: %s", c.orig, v.Reason())
+		}
 	}
 }
 

@@ -53,28 +53,52 @@ func observed(f *syntax.File, flags []string) map[syntax.Pos]bool {
 // options reads shell options as `set` takes them, noting errexit and
 // pipefail; unknown is true for an option that is not a literal.
 func (o *observer) options(args []string) (unknown bool) {
+	r := readOptions(args)
+	o.pipefail = o.pipefail || r.pipefail
+	o.errexit = o.errexit || r.errexit || r.named // +o errexit too
+	return r.unknown
+}
+
+// shellOptions is what the arguments of `set` (or a shell's flags) do to
+// the options the check follows.
+type shellOptions struct {
+	pipefail bool // -o pipefail or +o pipefail: it may be on after
+	errexit  bool // -e in a group of letters, -o errexit: on after
+	off      bool // +e in a group, +o errexit: errexit may be off after
+	named    bool // -o errexit or +o errexit
+	unknown  bool // a word that is not a literal
+}
+
+func readOptions(args []string) shellOptions {
+	var r shellOptions
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "":
-			return true
+			r.unknown = true
+			return r
 		case a == "-o" || a == "+o":
 			if i+1 < len(args) {
 				i++
 				switch args[i] {
 				case "pipefail":
-					o.pipefail = true
+					r.pipefail = true
 				case "errexit":
-					o.errexit = true
+					r.errexit = r.errexit || a == "-o"
+					r.off = r.off || a == "+o"
+					r.named = true
 				case "":
-					return true
+					r.unknown = true
+					return r
 				}
 			}
 		case strings.HasPrefix(a, "-") && a != "--" && strings.Contains(a, "e"):
-			o.errexit = true
+			r.errexit = true
+		case strings.HasPrefix(a, "+") && strings.Contains(a, "e"):
+			r.off = true
 		}
 	}
-	return false
+	return r
 }
 
 type observer struct {

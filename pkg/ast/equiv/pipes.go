@@ -39,19 +39,17 @@ func pipeSafe(f *syntax.File, flags []string) bool {
 	if slices.Contains(flags, "pipefail") {
 		return false
 	}
-	safe := true
-	syntax.Walk(f, func(n syntax.Node) bool {
+	return !some(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.ParamExp:
-			safe = n.Param != nil && n.Param.Value != "?" && n.Param.Value != "PIPESTATUS" && !n.Excl
+			return n.Param == nil || n.Param.Value == "?" || n.Param.Value == "PIPESTATUS" || n.Excl
 		case *syntax.FuncDecl:
-			safe = false
+			return true
 		case *syntax.CallExpr:
-			safe = len(n.Args) == 0 || pipeSafeCall(n.Args)
+			return len(n.Args) > 0 && !pipeSafeCall(n.Args)
 		}
-		return safe
+		return false
 	})
-	return safe
 }
 
 func pipeSafeCall(words []*syntax.Word) bool {

@@ -19,6 +19,8 @@ func TestPipeSafe(t *testing.T) {
 		{"curl -fsSL https://x | sh", []string{"-o", "pipefail"}, false},
 		{"set -euo pipefail; curl -fsSL https://x | sh", nil, false},
 		{"a | b; echo $?", nil, false},
+		{"a | b; echo $?$x", nil, false}, // the next part of the word does not hide it
+		{"a | b; echo \"$?$x\"", nil, false},
 		{"a | b; echo ${PIPESTATUS[0]}", nil, false},
 		{"a | b || exit", nil, false},
 		{"a | b || exit 3", nil, true},

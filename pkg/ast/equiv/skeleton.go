@@ -15,9 +15,10 @@ import (
 // every path, and no interpreter run is needed. A removed command that is
 // an operand of `&&` (`a && rm -rf x`, `apt-get clean && b`) leaves no
 // trace in the shape: it succeeds, so the list runs and ends as without
-// it. Edits that add or drop options of a package manager, or drop a
-// cleanup joined by `&&`, are of this kind; any other removal, and any
-// addition, needs the interpreter.
+// it; so does a removed statement of its own where dropped shows it
+// changes nothing. Edits that add or drop options of a package manager,
+// or drop a cleanup joined by `&&` or standing alone, are of this kind;
+// any other removal, and any addition, needs the interpreter.
 func sameSkeleton(orig, rewrite []Program) bool {
 	if len(orig) != 1 || len(rewrite) != 1 || orig[0].Ident == nil || rewrite[0].Ident == nil {
 		return false
@@ -35,6 +36,7 @@ func sameSkeleton(orig, rewrite []Program) bool {
 func skeleton(p Program) (string, bool) {
 	var b strings.Builder
 	ok := true
+	drop := dropped(p)
 	var walk func(n syntax.Node) bool
 	walk = func(n syntax.Node) bool {
 		if !ok || n == nil {
@@ -71,8 +73,13 @@ func skeleton(p Program) (string, bool) {
 		case *syntax.Lit:
 			b.WriteString(n.Value)
 		case *syntax.Stmt:
+			if drop[n] {
+				return false
+			}
+			// Where a terminator was written (`a;` or `a` and a newline)
+			// changes nothing.
 			b.WriteByte('[')
-			for _, f := range [...]bool{n.Negated, n.Background, n.Coprocess, n.Semicolon.IsValid()} {
+			for _, f := range [...]bool{n.Negated, n.Background, n.Coprocess} {
 				b.WriteString(strconv.FormatBool(f))
 			}
 			b.WriteByte(']')
@@ -104,7 +111,7 @@ func skeleton(p Program) (string, bool) {
 }
 
 // removedCall reports a statement that is nothing but a removed simple
-// command (no redirections, negation or background).
+// command (no redirections, negation, background or terminator).
 func removedCall(p Program, st *syntax.Stmt) bool {
 	c, ok := st.Cmd.(*syntax.CallExpr)
 	if !ok || len(c.Args) == 0 || !plain(st) {

@@ -23,25 +23,23 @@ import (
 
 // traceBlind reports that nothing in f can tell whether xtrace is on.
 func traceBlind(f *syntax.File) bool {
-	blind := true
-	syntax.Walk(f, func(n syntax.Node) bool {
+	return !some(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.ParamExp:
-			blind = n.Param != nil && n.Param.Value != "-" && !n.Excl
+			return n.Param == nil || n.Param.Value == "-" || n.Excl
 		case *syntax.UnaryTest:
-			blind = n.Op != syntax.TsOptSet
+			return n.Op == syntax.TsOptSet
 		case *syntax.Redirect:
-			blind = n.N == nil || n.N.Value != "2" || n.Op != syntax.DplOut && n.Op != syntax.DplIn
+			return n.N != nil && n.N.Value == "2" && (n.Op == syntax.DplOut || n.Op == syntax.DplIn)
 		case *syntax.ProcSubst:
-			blind = false
+			return true
 		case *syntax.DeclClause:
-			blind = !nameref(n)
+			return nameref(n)
 		case *syntax.CallExpr:
-			blind = len(n.Args) == 0 || blindCall(n.Args)
+			return len(n.Args) > 0 && !blindCall(n.Args)
 		}
-		return blind
+		return false
 	})
-	return blind
 }
 
 // blindCall reports a command that cannot tell whether xtrace is on.

@@ -41,6 +41,7 @@ func TestTraceBlind(t *testing.T) {
 		{`set -ex; V="$(cat /v)"; echo "$V" > /w`, true},
 		{"set -x; a 2>/dev/null | b |& c", true},
 		{"set -x; echo $-", false},
+		{"set -x; echo $-$x", false}, // the next part of the word does not hide it
 		{"set -x; echo ${-}", false},
 		{"set -x; echo ${!v}", false},
 		{"set -x; [[ -o xtrace ]] && a", false},

@@ -1,0 +1,16 @@
+package equiv
+
+import "mvdan.cc/sh/v3/syntax"
+
+// some reports whether pred holds for a node under n (n included). The
+// walk stops at the first: syntax.Walk goes on to the siblings of a node
+// whose visit returned false, so a flag set by one visit and written
+// again by the next would forget it.
+func some(n syntax.Node, pred func(syntax.Node) bool) bool {
+	found := false
+	syntax.Walk(n, func(x syntax.Node) bool {
+		found = found || pred(x)
+		return !found
+	})
+	return found
+}
