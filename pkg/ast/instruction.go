@@ -3,7 +3,6 @@ package ast
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -11,19 +10,16 @@ import (
 
 // joinedText is an instruction's logical line as BuildKit sees it
 // (continuations removed, comment and empty continuation lines dropped),
-// with the Src offset of every byte. off has one more entry than text: the
-// offset just after the last byte.
+// with the Src offset of every byte. off maps one more byte than text:
+// the offset just after the last byte.
 type joinedText struct {
 	text []byte
-	off  []int
+	off  offsets
 }
 
 func (j *joinedText) add(src []byte, start, end int) {
 	j.text = append(j.text, src[start:end]...)
-	j.off = slices.Grow(j.off, end-start)
-	for i := start; i < end; i++ {
-		j.off = append(j.off, i)
-	}
+	j.off.add(start, end-start)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' }
@@ -98,7 +94,7 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 		cut, more = continuation(src, l.Start, l.End, esc)
 		j.add(src, l.Start, cut)
 	}
-	j.off = append(j.off, d.Lines[li-1].End)
+	j.off.add(d.Lines[li-1].End, 1)
 
 	// Heredoc bodies follow the logical line.
 	for _, h := range n.Heredocs {
@@ -130,9 +126,9 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 		p++
 	}
 	ins.Keyword = string(t[:p])
-	ins.KeywordPos = Span{j.off[0], j.off[p]}
+	ins.KeywordPos = Span{j.off.at(0), j.off.at(p)}
 	p = ins.scanFlags(p, esc)
-	ins.ArgsStart = j.off[p]
+	ins.ArgsStart = j.off.at(p)
 	return ins, nil
 }
 
@@ -181,7 +177,7 @@ func (ins *Instruction) scanFlags(p int, esc byte) int {
 			}
 			return p
 		}
-		f := Flag{Span: Span{ins.joined.off[start], ins.joined.off[p-1] + 1}}
+		f := Flag{Span: Span{ins.joined.off.at(start), ins.joined.off.at(p-1) + 1}}
 		if k := len(ins.Flags); k < len(raw) {
 			f.Raw = raw[k]
 		} else {
@@ -197,4 +193,4 @@ func (ins *Instruction) scanFlags(p int, esc byte) int {
 func (ins *Instruction) Logical() string { return string(ins.joined.text) }
 
 // Orig maps an offset in Logical() to its offset in Src.
-func (ins *Instruction) Orig(i int) int { return ins.joined.off[i] }
+func (ins *Instruction) Orig(i int) int { return ins.joined.off.at(i) }

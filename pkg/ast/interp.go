@@ -102,7 +102,7 @@ func heredocInterp(f *syntax.File) []string {
 // backslash-newline). ok is false when the outer shell would expand
 // something in it (`$`, backquotes): the reader would not see the text as
 // written.
-func (d *Document) heredocBody(h Heredoc, outer bool) (text []byte, off []int, ok bool) {
+func (d *Document) heredocBody(h Heredoc, outer bool) (text []byte, off offsets, ok bool) {
 	src := d.Src
 	lineStart := true
 	for i := h.Body.Start; i < h.Body.End; i++ {
@@ -120,11 +120,12 @@ func (d *Document) heredocBody(h Heredoc, outer bool) (text []byte, off []int, o
 			}
 			c = src[i]
 		case outer && h.Expand && (c == '$' || c == '`'):
-			return nil, nil, false
+			return nil, offsets{}, false
 		}
 		text = append(text, c)
-		off = append(off, i)
+		off.add(i, 1)
 		lineStart = c == '\n'
 	}
-	return text, append(off, h.Body.End), true
+	off.add(h.Body.End, 1)
+	return text, off, true
 }

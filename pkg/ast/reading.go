@@ -136,10 +136,8 @@ func quoteArgv(argv []string) string {
 // readOnly parses a script that is not in the file as written; every
 // byte is placed at the instruction's arguments.
 func (d *Document) readOnly(ins *Instruction, what, text string) *Script {
-	sc := &Script{ReadOnly: what, off: make([]int, len(text)+1)}
-	for i := range sc.off {
-		sc.off[i] = ins.ArgsStart
-	}
+	sc := &Script{ReadOnly: what}
+	sc.off.addFixed(ins.ArgsStart, len(text)+1)
 	if !sc.parse([]byte(text)) {
 		return nil
 	}

@@ -283,19 +283,11 @@ func (old *Document) moved(ins *Instruction, delta, lines int) *Instruction {
 		h := &c.Heredocs[i]
 		h.Body, h.Term = h.Body.moved(delta), h.Term.moved(delta)
 	}
-	c.joined.off = movedOffsets(ins.joined.off, delta)
+	c.joined.off = ins.joined.off.moved(delta)
 	return &c
 }
 
 func (s Span) moved(delta int) Span { return Span{s.Start + delta, s.End + delta} }
-
-func movedOffsets(off []int, delta int) []int {
-	out := make([]int, len(off))
-	for i, o := range off {
-		out[i] = o + delta
-	}
-	return out
-}
 
 // inherit gives ins the shell analysis of from (an instruction of old with
 // the same text, delta bytes earlier), for Document.Shell to take when
@@ -336,7 +328,7 @@ func (s *Script) moved(delta int) *Script {
 		return s
 	}
 	c := *s
-	c.off = movedOffsets(s.off, delta)
+	c.off = s.off.moved(delta)
 	c.Commands = make([]Command, len(s.Commands))
 	for i, cmd := range s.Commands {
 		cmd.Span = cmd.Span.moved(delta)

@@ -70,7 +70,7 @@ func sameInstruction(da *Document, a *Instruction, db *Document, b *Instruction)
 	}
 	view := func(x *Instruction) fields {
 		return fields{x.Keyword, x.Cmd, x.StartLine, x.EndLine, x.Next, x.Span, x.KeywordPos, x.Flags, x.Args,
-			x.ArgsStart, x.JSON, x.Heredocs, x.Stage, x.Index, x.joined.text, x.joined.off,
+			x.ArgsStart, x.JSON, x.Heredocs, x.Stage, x.Index, x.joined.text, x.joined.off.all(),
 			fmt.Sprintf("%T", x.Command), fromView(x), newNodeView(x)}
 	}
 	va, vb := view(a), view(b)
@@ -136,5 +136,5 @@ func scriptView(s *Script) any {
 		Interp, Flags        []string
 		ReadOnly             string
 		Off                  []int
-	}{s.Text, cmds, s.Comments, s.Background, s.Interp, s.Flags, s.ReadOnly, s.off}
+	}{s.Text, cmds, s.Comments, s.Background, s.Interp, s.Flags, s.ReadOnly, s.off.all()}
 }

@@ -44,16 +44,12 @@ type Script struct {
 	// read from a Python script): its spans are those of the instruction's
 	// arguments, good for locating, never for editing.
 	ReadOnly string
-	off      []int
+	off      offsets
 }
 
 // Orig maps a syntax position to its offset in Document.Src.
 func (s *Script) Orig(p syntax.Pos) int {
-	o := int(p.Offset())
-	if o >= len(s.off) {
-		o = len(s.off) - 1
-	}
-	return s.off[o]
+	return s.off.at(min(int(p.Offset()), s.off.len()-1))
 }
 
 // SpanOf returns the Src span of any syntax node.
@@ -62,7 +58,7 @@ func (s *Script) SpanOf(n syntax.Node) Span {
 	if end == 0 {
 		return Span{s.Orig(n.Pos()), s.Orig(n.Pos())}
 	}
-	return Span{s.Orig(n.Pos()), s.off[end-1] + 1}
+	return Span{s.Orig(n.Pos()), s.off.at(end-1) + 1}
 }
 
 var windowsImage = regexp.MustCompile(`(?i)(windows|nanoserver|servercore)`)
@@ -149,7 +145,7 @@ func (d *Document) shell(ins *Instruction) *Script {
 	}
 	j := &ins.joined
 	k := 0
-	for k < len(j.text) && j.off[k] < ins.ArgsStart {
+	for k < len(j.text) && j.off.at(k) < ins.ArgsStart {
 		k++
 	}
 	sc := &Script{}
@@ -168,11 +164,11 @@ func (d *Document) shell(ins *Instruction) *Script {
 		text, sc.off, _ = d.heredocBody(h, false)
 	} else {
 		text = append(text, j.text[k:]...)
-		sc.off = append(sc.off, j.off[k:len(j.text)]...)
+		sc.off.appendRange(j.off, k, len(j.text))
 		if len(ins.Heredocs) > 0 {
-			nl := j.off[len(j.text)]
+			nl := j.off.at(len(j.text))
 			text = append(text, '\n')
-			sc.off = append(sc.off, nl)
+			sc.off.add(nl, 1)
 			hs := ins.Heredocs[0].Body.Start
 			he := ins.Heredocs[len(ins.Heredocs)-1].Term.End
 			for i := hs; i < he; i++ {
@@ -180,12 +176,13 @@ func (d *Document) shell(ins *Instruction) *Script {
 					continue
 				}
 				text = append(text, d.Src[i])
-				sc.off = append(sc.off, i)
+				sc.off.add(i, 1)
 			}
 			text = append(text, '\n')
-			sc.off = append(sc.off, he, he)
+			sc.off.add(he, 1)
+			sc.off.add(he, 1)
 		} else {
-			sc.off = append(sc.off, j.off[len(j.text)])
+			sc.off.add(j.off.at(len(j.text)), 1)
 		}
 	}
 	if !sc.parse(text) {
