@@ -131,9 +131,12 @@ func (c *steps) Err() error {
 // tooLong reports a run stopped by the step bound or the hang guard.
 func (c *steps) tooLong() bool { return c.n.Load() > maxSteps || c.Context.Err() != nil }
 
-// Check compares the original RUNs with the rewrite.
+// Check compares the original RUNs with the rewrite. Two fast paths
+// answer Same without running the interpreter, each only where it would
+// answer the same: an edit that leaves the shape of a RUN (skeleton.go),
+// and RUNs joined by && where no RUN can reach another (joined.go).
 func Check(orig, rewrite []Program) Verdict {
-	if sameSkeleton(orig, rewrite) {
+	if sameSkeleton(orig, rewrite) || sameJoin(orig, rewrite) {
 		return Verdict{Same: true}
 	}
 	return interpret(orig, rewrite)
