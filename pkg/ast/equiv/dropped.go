@@ -79,10 +79,10 @@ func stmtLists(n syntax.Node) [][]*syntax.Stmt {
 
 // removedStmt is a statement that is nothing but a removed simple command
 // (no redirection, negation or background; a terminator of its own is
-// allowed).
+// allowed) whose words expand to themselves (elidedCall).
 func removedStmt(p Program, st *syntax.Stmt) bool {
 	c, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || len(c.Args) == 0 || len(st.Redirs) > 0 || st.Negated || st.Background || st.Coprocess {
+	if !ok || len(c.Args) == 0 || len(st.Redirs) > 0 || st.Negated || st.Background || st.Coprocess || expands(c) {
 		return false
 	}
 	_, k := p.Ident(c.Args[0].Pos())

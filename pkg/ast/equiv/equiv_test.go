@@ -179,6 +179,8 @@ func TestSkeleton(t *testing.T) {
 		{"a || rm -rf /l", "a", false, nil},                                      // after ||
 		{"a && ! rm -rf /l", "a", false, nil},                                    // negated
 		{"a && b", "a || b", false, nil},                                         // an operator
+		{"set -u; a && rm -rf $X", "set -u; a", false, nil},                      // its words expand: an unset X ends the RUN
+		{"a && rm -rf $(b)", "a", false, nil},                                    // b runs
 		{"a && exit 0", "a && exit 1", false, nil},                               // a native command's arguments
 		{"cd /a && make", "cd /b && make", false, nil},                           // cd's
 		{"for f in x y; do a $f; done", "for f in x; do a $f; done", false, nil}, // a loop's words
@@ -186,6 +188,7 @@ func TestSkeleton(t *testing.T) {
 		{"a x;", "a x", true, nil},                                               // a terminator
 		// A statement of its own in the middle of a list.
 		{"a; rm -rf /l; b", "a; b", true, nil},
+		{"set -u; a; rm -rf $X; b", "set -u; a; b", false, nil}, // an unset X ends the RUN
 		{"a\nrm -rf /l\nrm -rf /m\nb", "a\nb", true, nil},
 		{"if c; then a; rm -rf /l; b; fi", "if c; then a; b; fi", true, nil},
 		{"rm -rf /l; b", "b", true, nil},
@@ -226,6 +229,36 @@ func TestSkeleton(t *testing.T) {
 		if fast {
 			v := interpret([]Program{o}, []Program{r})
 			require.True(t, v.Same, "%s: the fast path says the same, the interpreter: %s", c.orig, v.Reason())
+		}
+	}
+}
+
+// An added command joined by && leaves no trace either: it runs as
+// `true`.
+func TestSkeletonAdded(t *testing.T) {
+	for _, c := range []struct {
+		orig, rewrite string
+		fast          bool
+	}{
+		{"apt-get install -y x", "apt-get install -y x && rm -rf /var/lib/apt/lists/*", true},
+		{"a && b", "a && rm -rf /l && b", true},
+		{"a", "rm -rf /l && a", true},
+		{"a && rm -rf /l && b", "a && true && b", true}, // removed, and added in its place
+		{"a", "a || rm -rf /l", false},
+		{"a", "a; rm -rf /l", false},
+		{"a", "a && ! rm -rf /l", false},
+		{"a", "a && rm -rf /l > /x", false},
+		{"a", "a && rm -rf ${X:?}", false}, // an expansion that may end the RUN
+	} {
+		o := prog(t, c.orig)
+		o.Ident = ident(c.orig, map[string]Kind{"rm": Removed})
+		r := prog(t, c.rewrite)
+		r.Ident = ident(c.rewrite, map[string]Kind{"rm": Added, "true": Added})
+		fast := sameSkeleton([]Program{o}, []Program{r})
+		require.Equal(t, c.fast, fast, c.rewrite)
+		if fast {
+			v := interpret([]Program{o}, []Program{r})
+			require.True(t, v.Same, "%s: the fast path says the same, the interpreter: %s", c.rewrite, v.Reason())
 		}
 	}
 }
