@@ -23,11 +23,9 @@ import (
 //     on to succeed on both.
 //
 // Anything else (the end of a nested list, an option that may be off) is
-// left to the interpreter.
+// left to the interpreter, and so is a program that defines a function
+// (asked last: most programs remove nothing).
 func dropped(p Program) map[*syntax.Stmt]bool {
-	if hasFuncs(p.File) {
-		return nil
-	}
 	out := map[*syntax.Stmt]bool{}
 	syntax.Walk(p.File, func(n syntax.Node) bool {
 		for _, list := range stmtLists(n) {
@@ -48,6 +46,9 @@ func dropped(p Program) map[*syntax.Stmt]bool {
 		for _, st := range top[j+1:] {
 			out[st] = true
 		}
+	}
+	if len(out) == 0 || hasFuncs(p.File) {
+		return nil
 	}
 	return out
 }
