@@ -102,8 +102,8 @@ func (st *state) overLocked(why string) {
 	if st.over == "" {
 		st.over = why
 	}
-	if st.cancel != nil {
-		st.cancel()
+	if st.ctx != nil {
+		st.ctx.stopped.Store(true)
 	}
 }
 

@@ -23,11 +23,9 @@ import (
 //     on to succeed on both.
 //
 // Anything else (the end of a nested list, an option that may be off) is
-// left to the interpreter.
+// left to the interpreter, and so is a program that defines a function
+// (asked last: most programs remove nothing).
 func dropped(p Program) map[*syntax.Stmt]bool {
-	if hasFuncs(p.File) {
-		return nil
-	}
 	out := map[*syntax.Stmt]bool{}
 	syntax.Walk(p.File, func(n syntax.Node) bool {
 		for _, list := range stmtLists(n) {
@@ -48,6 +46,9 @@ func dropped(p Program) map[*syntax.Stmt]bool {
 		for _, st := range top[j+1:] {
 			out[st] = true
 		}
+	}
+	if len(out) == 0 || hasFuncs(p.File) {
+		return nil
 	}
 	return out
 }
@@ -79,10 +80,10 @@ func stmtLists(n syntax.Node) [][]*syntax.Stmt {
 
 // removedStmt is a statement that is nothing but a removed simple command
 // (no redirection, negation or background; a terminator of its own is
-// allowed).
+// allowed) whose words expand to themselves (elidedCall).
 func removedStmt(p Program, st *syntax.Stmt) bool {
 	c, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || len(c.Args) == 0 || len(st.Redirs) > 0 || st.Negated || st.Background || st.Coprocess {
+	if !ok || len(c.Args) == 0 || len(st.Redirs) > 0 || st.Negated || st.Background || st.Coprocess || expands(c) {
 		return false
 	}
 	_, k := p.Ident(c.Args[0].Pos())

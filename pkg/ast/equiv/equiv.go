@@ -107,21 +107,26 @@ const (
 	// statements, commands and loop rounds: a bound that does not depend
 	// on the machine's load (a loop with no command, `while [[ 1 ]]; do
 	// x=1; done`, meets no call bound). hangTimeout only guards against a
-	// run that stops making steps.
+	// run that stops making steps: one timer for a whole Check.
 	maxSteps    = 200000
 	hangTimeout = 10 * time.Second
 )
 
 // steps is the context of one run: every Err the interpreter asks
-// counts a step, and past maxSteps the run is over.
+// counts a step, and past maxSteps the run is over; so is it once the
+// state says it is over (stopped). Done is the Check's hang guard.
 type steps struct {
 	context.Context
-	n atomic.Int64
+	n       atomic.Int64
+	stopped atomic.Bool
 }
 
 var errTooLong = errors.New("too many steps")
 
 func (c *steps) Err() error {
+	if c.stopped.Load() {
+		return errStop
+	}
 	if c.n.Add(1) > maxSteps {
 		return errTooLong
 	}
@@ -131,9 +136,12 @@ func (c *steps) Err() error {
 // tooLong reports a run stopped by the step bound or the hang guard.
 func (c *steps) tooLong() bool { return c.n.Load() > maxSteps || c.Context.Err() != nil }
 
-// Check compares the original RUNs with the rewrite.
+// Check compares the original RUNs with the rewrite. Two fast paths
+// answer Same without running the interpreter, each only where it would
+// answer the same: an edit that leaves the shape of a RUN (skeleton.go),
+// and RUNs joined by && where no RUN can reach another (joined.go).
 func Check(orig, rewrite []Program) Verdict {
-	if sameSkeleton(orig, rewrite) {
+	if sameSkeleton(orig, rewrite) || sameJoin(orig, rewrite) {
 		return Verdict{Same: true}
 	}
 	return interpret(orig, rewrite)
@@ -166,6 +174,8 @@ func interpret(orig, rewrite []Program) Verdict {
 			return true
 		})
 	}
+	guard, cancel := context.WithTimeout(context.Background(), hangTimeout)
+	defer cancel()
 	om, err := machines(orig)
 	if err != nil {
 		return Verdict{Unknown: "the shell cannot start: " + err.Error()}
@@ -183,11 +193,11 @@ func interpret(orig, rewrite []Program) Verdict {
 		choice := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
 		paths++
-		a := runAll(om, choice, funcs)
+		a := runAll(guard, om, choice, funcs)
 		if a.unknown != "" {
 			return Verdict{Unknown: a.unknown, Paths: paths}
 		}
-		b := runAll(rm, choice, funcs)
+		b := runAll(guard, rm, choice, funcs)
 		if b.unknown != "" {
 			return Verdict{Unknown: b.unknown, Paths: paths}
 		}
@@ -283,8 +293,8 @@ func summary(o outcome) string {
 
 // runAll runs the programs as a build does: one after another, stopping
 // at the first that fails.
-func runAll(progs []*machine, choice map[point]int, funcs map[string]bool) outcome {
-	st := &state{choice: choice, funcs: funcs, seen: map[string]int{}, labels: map[point]string{}}
+func runAll(guard context.Context, progs []*machine, choice map[point]int, funcs map[string]bool) outcome {
+	st := &state{guard: guard, choice: choice, funcs: funcs, seen: map[string]int{}, labels: map[point]string{}}
 	var out outcome
 	for _, m := range progs {
 		status, err := st.run(m)
@@ -304,6 +314,7 @@ func runAll(progs []*machine, choice map[point]int, funcs map[string]bool) outco
 
 // state is one side of one path.
 type state struct {
+	guard  context.Context // the Check's hang guard
 	choice map[point]int
 	funcs  map[string]bool
 
@@ -313,16 +324,14 @@ type state struct {
 	free   []point
 	events []string
 	calls  int
-	cancel context.CancelFunc
+	ctx    *steps // the run under way
 	over   string
 }
 
 func (st *state) run(m *machine) (int, string) {
-	base, cancel := context.WithTimeout(context.Background(), hangTimeout)
-	defer cancel()
-	ctx := &steps{Context: base}
+	ctx := &steps{Context: st.guard}
 	st.mu.Lock()
-	st.cancel = cancel
+	st.ctx = ctx
 	st.mu.Unlock()
 	m.st = st
 	m.r.Reset()

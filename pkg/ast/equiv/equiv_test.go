@@ -179,6 +179,8 @@ func TestSkeleton(t *testing.T) {
 		{"a || rm -rf /l", "a", false, nil},                                      // after ||
 		{"a && ! rm -rf /l", "a", false, nil},                                    // negated
 		{"a && b", "a || b", false, nil},                                         // an operator
+		{"set -u; a && rm -rf $X", "set -u; a", false, nil},                      // its words expand: an unset X ends the RUN
+		{"a && rm -rf $(b)", "a", false, nil},                                    // b runs
 		{"a && exit 0", "a && exit 1", false, nil},                               // a native command's arguments
 		{"cd /a && make", "cd /b && make", false, nil},                           // cd's
 		{"for f in x y; do a $f; done", "for f in x; do a $f; done", false, nil}, // a loop's words
@@ -186,6 +188,7 @@ func TestSkeleton(t *testing.T) {
 		{"a x;", "a x", true, nil},                                               // a terminator
 		// A statement of its own in the middle of a list.
 		{"a; rm -rf /l; b", "a; b", true, nil},
+		{"set -u; a; rm -rf $X; b", "set -u; a; b", false, nil}, // an unset X ends the RUN
 		{"a\nrm -rf /l\nrm -rf /m\nb", "a\nb", true, nil},
 		{"if c; then a; rm -rf /l; b; fi", "if c; then a; b; fi", true, nil},
 		{"rm -rf /l; b", "b", true, nil},
@@ -230,6 +233,36 @@ func TestSkeleton(t *testing.T) {
 	}
 }
 
+// An added command joined by && leaves no trace either: it runs as
+// `true`.
+func TestSkeletonAdded(t *testing.T) {
+	for _, c := range []struct {
+		orig, rewrite string
+		fast          bool
+	}{
+		{"apt-get install -y x", "apt-get install -y x && rm -rf /var/lib/apt/lists/*", true},
+		{"a && b", "a && rm -rf /l && b", true},
+		{"a", "rm -rf /l && a", true},
+		{"a && rm -rf /l && b", "a && true && b", true}, // removed, and added in its place
+		{"a", "a || rm -rf /l", false},
+		{"a", "a; rm -rf /l", false},
+		{"a", "a && ! rm -rf /l", false},
+		{"a", "a && rm -rf /l > /x", false},
+		{"a", "a && rm -rf ${X:?}", false}, // an expansion that may end the RUN
+	} {
+		o := prog(t, c.orig)
+		o.Ident = ident(c.orig, map[string]Kind{"rm": Removed})
+		r := prog(t, c.rewrite)
+		r.Ident = ident(c.rewrite, map[string]Kind{"rm": Added, "true": Added})
+		fast := sameSkeleton([]Program{o}, []Program{r})
+		require.Equal(t, c.fast, fast, c.rewrite)
+		if fast {
+			v := interpret([]Program{o}, []Program{r})
+			require.True(t, v.Same, "%s: the fast path says the same, the interpreter: %s", c.rewrite, v.Reason())
+		}
+	}
+}
+
 func TestUnknown(t *testing.T) {
 	for _, body := range []string{
 		"while true; do sleep 1; done", // never ends
@@ -266,10 +299,14 @@ func TestBounds(t *testing.T) {
 	v := Check(progs(t, b.String()), progs(t, b.String()))
 	require.False(t, v.Same)
 	require.Contains(t, v.Unknown, "paths")
-	// Five commands joined by && need six paths.
-	v = Check(progs(t, "a", "b", "c", "d", "e"), progs(t, "a && b && c && d && e"))
+	// Five commands joined by && need six paths (the interpreter's; the
+	// fast path needs none).
+	v = interpret(progs(t, "a", "b", "c", "d", "e"), progs(t, "a && b && c && d && e"))
 	require.True(t, v.Same)
 	require.Equal(t, 6, v.Paths)
+	v = Check(progs(t, "a", "b", "c", "d", "e"), progs(t, "a && b && c && d && e"))
+	require.True(t, v.Same)
+	require.Equal(t, 0, v.Paths)
 }
 
 func BenchmarkJoinFive(b *testing.B) {
@@ -282,9 +319,10 @@ func BenchmarkJoinFive(b *testing.B) {
 	}
 }
 
-// BenchmarkCheck is one Check from cold, on the shapes the chain asks
-// about: RUNs joined, each starting with set -eux (traced), one with a
-// pipe; and a command removed after `;`, which needs the interpreter.
+// BenchmarkCheck is one interpreter check from cold, on the shapes the
+// chain asks about: RUNs joined, each starting with set -eux (traced), one
+// with a pipe; and a command removed after `;` (the fast paths answer
+// both without the interpreter: this measures what they save).
 func BenchmarkCheck(b *testing.B) {
 	first := "set -eux; apt-get update; apt-get install -y --no-install-recommends curl ca-certificates; rm -rf /var/lib/apt/lists/*"
 	second := "set -eux; curl -fsSL https://example.com/t.tgz | tar -xz -C /opt; ln -s /opt/t/bin/t /usr/local/bin/t"
@@ -292,7 +330,7 @@ func BenchmarkCheck(b *testing.B) {
 		orig := progs(b, first, second)
 		joined := progs(b, first+" && { "+second+"; }")
 		for b.Loop() {
-			if v := Check(orig, joined); !v.Same || v.Paths != 6 {
+			if v := interpret(orig, joined); !v.Same || v.Paths != 6 {
 				b.Fatal(v)
 			}
 		}
@@ -305,9 +343,101 @@ func BenchmarkCheck(b *testing.B) {
 		r := prog(b, rewrite)
 		r.Ident = ident(rewrite, nil)
 		for b.Loop() {
-			if v := Check([]Program{o}, []Program{r}); !v.Same || v.Paths != 3 {
+			if v := interpret([]Program{o}, []Program{r}); !v.Same || v.Paths != 3 {
 				b.Fatal(v)
 			}
 		}
 	})
+}
+
+// RUNs joined by && need no interpreter run where nothing an earlier RUN
+// does can reach a later one; anything else does. Where the fast path
+// answers, the interpreter agrees.
+func TestJoinFast(t *testing.T) {
+	e := []string{"-e"}
+	for _, c := range []struct {
+		orig   []string
+		merged string
+		fast   bool
+		flags  []string
+	}{
+		{[]string{"apt-get update", "apt-get install -y curl"}, "apt-get update && apt-get install -y curl", true, nil},
+		{[]string{"a", "b; c"}, "a && { b; c; }", true, nil},               // grouped
+		{[]string{"a; b", "c"}, "a; b && c", true, nil},                    // the first ends with a list
+		{[]string{"a || true", "false"}, "a || true && false", true, nil},  // || on the left
+		{[]string{"a", "b && c", "d"}, "a && b && c && d", true, nil},      // spliced in
+		{[]string{"a", "b && c", "d"}, "a && { b && c; } && d", true, nil}, // or grouped
+		{[]string{"(cd /tmp && make)", "make install"}, "(cd /tmp && make) && make install", true, nil},
+		{[]string{"DEBIAN_FRONTEND=noninteractive apt-get install -y x", "b"}, "DEBIAN_FRONTEND=noninteractive apt-get install -y x && b", true, nil},
+		{[]string{"echo hi > /etc/motd", "cat /etc/motd"}, "echo hi > /etc/motd && cat /etc/motd", true, nil},
+		{[]string{"a", "b | c"}, "a && b | c", true, nil},
+		{[]string{"a $(b; c)", "d"}, "a $(b; c) && d", true, nil},
+		{[]string{"if a; then b; fi", "c"}, "if a; then b; fi && c", true, nil},
+		{[]string{"a", "cd /x && make"}, "a && cd /x && make", true, nil},                // the last may change the shell
+		{[]string{"a", "set -e; b; c"}, "a && { set -e; b; c; }", true, nil},             // errexit in the last: honoured
+		{[]string{"a", "export V=1; exit 3"}, "a && { export V=1; exit 3; }", true, nil}, // so may it end it
+		{[]string{"a", "b"}, "a &&\n# a comment between the RUNs\nb", true, nil},
+		{[]string{"a && b", "c | d", "e"}, "a && b && c | d && e", true, e}, // errexit: simple commands
+		{[]string{"a || b", "c"}, "a || b && c", true, e},
+		{[]string{"a; b", "c"}, "a; b && { c; }", true, e},
+		{[]string{"a", "b | c"}, "a && b | c", true, []string{"-o", "pipefail"}},
+		// What an earlier RUN leaves in the shell.
+		{[]string{"cd /tmp", "make"}, "cd /tmp && make", false, nil},
+		{[]string{"export CC=clang", "make"}, "export CC=clang && make", false, nil},
+		{[]string{"V=1", `echo "$V" > /out`}, `V=1 && echo "$V" > /out`, false, nil},
+		{[]string{"set -e", "a; b"}, "set -e && { a; b; }", false, nil},
+		{[]string{"exit 0", "false"}, "exit 0 && false", false, nil},
+		{[]string{"trap 'rm -f /x' EXIT", "b"}, "trap 'rm -f /x' EXIT && b", false, nil},
+		{[]string{"umask 077", "touch /x"}, "umask 077 && touch /x", false, nil},
+		{[]string{"read x < /f", `echo "$x"`}, `read x < /f && echo "$x"`, false, nil},
+		{[]string{": ${V:=1}", `echo "$V"`}, `: ${V:=1} && echo "$V"`, false, nil},
+		{[]string{"printf -v x y", `echo "$x"`}, `printf -v x y && echo "$x"`, false, nil},
+		{[]string{"V=1 :", `echo "$V"`}, `V=1 : && echo "$V"`, false, nil},
+		{[]string{"$CMD", "b"}, "$CMD && b", false, nil},
+		{[]string{"a | cd /x", "b"}, "a | cd /x && b", false, nil}, // the last command of a pipe runs in the shell
+		{[]string{"a & b", "c"}, "a & b && c", false, nil},
+		// What a later RUN reads of the commands before it.
+		{[]string{"a", "echo $LINENO > /x"}, "a && echo $LINENO > /x", false, nil},
+		{[]string{"a | b", "echo ${PIPESTATUS[0]} > /x"}, "a | b && echo ${PIPESTATUS[0]} > /x", false, nil},
+		{[]string{"a", `eval "$X"`}, `a && eval "$X"`, false, nil},
+		{[]string{"a", "echo $RANDOM > /x"}, "a && echo $RANDOM > /x", false, nil},
+		// The left side of && ignores errexit.
+		{[]string{"{ a; b; }", "c"}, "{ a; b; } && c", false, e},
+		{[]string{"a", "b; c", "d"}, "a && { b; c; } && d", false, e},
+		{[]string{"a $(b; c)", "d"}, "a $(b; c) && d", false, e},
+		{[]string{"(a; b)", "c"}, "(a; b) && c", false, e},
+		// Not the join.
+		{[]string{"a", "b; c"}, "a && b; c", false, nil},
+		{[]string{"a", "b || true"}, "a && b || true", false, nil},
+		{[]string{"a", "b"}, "a || b", false, nil},
+		{[]string{"a", "b"}, "b && a", false, nil},
+		{[]string{"a", "b"}, "a && c", false, nil},
+		{[]string{"a x", "b"}, "a  x && b", true, nil}, // blanks are not in the tree
+		// What the interpreter does not run to the end, or not alone.
+		{[]string{"for f in x y; do a $f; done", "b"}, "for f in x y; do a $f; done && b", false, nil},
+		{[]string{"f() { a; }; f", "b"}, "f() { a; }; f && b", false, nil},
+		{[]string{"a", "pushd /x"}, "a && pushd /x", false, nil},
+		{[]string{"a", "b $((1 + 2))"}, "a && b $((1 + 2))", false, nil},
+		{[]string{"a", strings.Repeat("if c; then d; fi; ", 9) + "e"}, "a && { " + strings.Repeat("if c; then d; fi; ", 9) + "e; }", false, nil},
+	} {
+		orig := progs(t, c.orig...)
+		for i := range orig {
+			orig[i].Flags = c.flags
+		}
+		merged := progs(t, c.merged)
+		merged[0].Flags = c.flags
+		fast := sameJoin(orig, merged)
+		require.Equal(t, c.fast, fast, "%q → %q", c.orig, c.merged)
+		if fast {
+			v := interpret(orig, merged)
+			require.True(t, v.Same, "%q: the fast path says the same, the interpreter: %s", c.orig, v.Reason())
+		}
+	}
+	// Many commands joined whose tree stays small: still answered.
+	many := strings.Repeat("apt-get install -y x && ", 100) + "true"
+	require.True(t, sameJoin(progs(t, many, "b"), progs(t, many+" && b")))
+	// RUNs whose SHELLs differ are not one join.
+	o := progs(t, "a", "b")
+	o[1].Flags = e
+	require.False(t, sameJoin(o, progs(t, "a && b")))
 }

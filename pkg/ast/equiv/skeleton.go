@@ -12,13 +12,14 @@ import (
 // when both sides have the same shape — the same statements, operators,
 // keywords and words, except the arguments of commands whose status is
 // scripted anyway — they run the same commands with the same statuses on
-// every path, and no interpreter run is needed. A removed command that is
-// an operand of `&&` (`a && rm -rf x`, `apt-get clean && b`) leaves no
-// trace in the shape: it succeeds, so the list runs and ends as without
-// it; so does a removed statement of its own where dropped shows it
-// changes nothing. Edits that add or drop options of a package manager,
-// or drop a cleanup joined by `&&` or standing alone, are of this kind;
-// any other removal, and any addition, needs the interpreter.
+// every path, and no interpreter run is needed. A removed or added command
+// that is an operand of `&&` (`a && rm -rf x`, `apt-get clean && b`)
+// leaves no trace in the shape: it is assumed to succeed and is not
+// recorded (it runs as `true`), so the list runs and ends as without it;
+// so does a removed statement of its own where dropped shows it changes
+// nothing. Edits that add or drop options of a package manager, or drop
+// or add a cleanup joined by `&&`, or drop one standing alone, are of this
+// kind; any other removal or addition needs the interpreter.
 func sameSkeleton(orig, rewrite []Program) bool {
 	if len(orig) != 1 || len(rewrite) != 1 || orig[0].Ident == nil || rewrite[0].Ident == nil {
 		return false
@@ -87,11 +88,11 @@ func skeleton(p Program) (string, bool) {
 			// The other operand takes the binary command's place in its
 			// statement: only a plain one can.
 			if n.Op == syntax.AndStmt {
-				if removedCall(p, n.Y) && plain(n.X) {
+				if elidedCall(p, n.Y) && plain(n.X) {
 					syntax.Walk(n.X.Cmd, walk)
 					return false
 				}
-				if removedCall(p, n.X) && plain(n.Y) {
+				if elidedCall(p, n.X) && plain(n.Y) {
 					syntax.Walk(n.Y.Cmd, walk)
 					return false
 				}
@@ -110,15 +111,19 @@ func skeleton(p Program) (string, bool) {
 	return b.String(), ok
 }
 
-// removedCall reports a statement that is nothing but a removed simple
-// command (no redirections, negation, background or terminator).
-func removedCall(p Program, st *syntax.Stmt) bool {
+// elidedCall reports a statement that is nothing but a removed or added
+// simple command (no redirections, negation, background or terminator)
+// whose words expand to themselves: the interpreter expands the words of
+// a removed or added command before it runs `true` in its place, and an
+// expansion may run a command, assign (`${x:=y}`) or end the shell
+// (`${x?}`, or any unset variable under nounset).
+func elidedCall(p Program, st *syntax.Stmt) bool {
 	c, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || len(c.Args) == 0 || !plain(st) {
+	if !ok || len(c.Args) == 0 || !plain(st) || expands(c) {
 		return false
 	}
 	_, k := p.Ident(c.Args[0].Pos())
-	return k == Removed
+	return k != Keep
 }
 
 // plain is a statement with no redirection, negation, background or
@@ -135,4 +140,16 @@ func assignWords(c *syntax.CallExpr) []*syntax.Word {
 		}
 	}
 	return out
+}
+
+// expands reports a node holding an expansion of a parameter, a command
+// or arithmetic.
+func expands(n syntax.Node) bool {
+	return some(n, func(x syntax.Node) bool {
+		switch x.(type) {
+		case *syntax.ParamExp, *syntax.CmdSubst, *syntax.ProcSubst, *syntax.ArithmExp:
+			return true
+		}
+		return false
+	})
 }

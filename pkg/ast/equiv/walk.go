@@ -14,3 +14,18 @@ func some(n syntax.Node, pred func(syntax.Node) bool) bool {
 	})
 	return found
 }
+
+// someOutside is some, not looking inside subshells and command
+// substitutions: what runs there ends with them.
+func someOutside(n syntax.Node, pred func(syntax.Node) bool) bool {
+	found := false
+	syntax.Walk(n, func(x syntax.Node) bool {
+		switch x.(type) {
+		case *syntax.Subshell, *syntax.CmdSubst:
+			return false
+		}
+		found = found || pred(x)
+		return !found
+	})
+	return found
+}
