@@ -147,7 +147,8 @@ func instructionAt(d *ast.Document, off int) *ast.Instruction {
 	return nil
 }
 
-// editVerdicts caches the check of an edit by the texts involved.
+// editVerdicts caches the check of an edit by what it depends on
+// (editPair.key).
 var editVerdicts = newMemo[equiv.Verdict](1 << 14)
 
 // checkEdited checks RUNs edited in place (several when the edits join
@@ -177,7 +178,6 @@ func (p editPair) check(rule string) (equiv.Verdict, string) {
 	c := olds[0]
 	ns := next.Shell(n)
 	var orig []equiv.Program
-	texts := ""
 	same := len(olds) == 1
 	for _, o := range olds {
 		cs := cur.Shell(o)
@@ -193,18 +193,17 @@ func (p editPair) check(rule string) (equiv.Verdict, string) {
 		// A heredoc's reader is outside its text: `<<EOT bash -e` and
 		// `<<EOT bash` run the same text differently.
 		same = same && cs.Text == ns.Text && strings.Join(cs.Interp, "\x00") == strings.Join(ns.Interp, "\x00")
-		texts += cs.Text + "\x00"
 	}
 	if same {
 		return equiv.Verdict{Same: true}, ""
 	}
 	for _, o := range olds {
-		p := program(cur, o)
-		if p == nil {
+		prog := program(cur, o)
+		if prog == nil {
 			v := equiv.Verdict{Unknown: "the RUN's SHELL is not one the check knows"}
 			return v, v.Reason()
 		}
-		orig = append(orig, *p)
+		orig = append(orig, *prog)
 	}
 
 	q := program(next, n)
@@ -212,11 +211,7 @@ func (p editPair) check(rule string) (equiv.Verdict, string) {
 		v := equiv.Verdict{Unknown: "the RUN's SHELL is not one the check knows"}
 		return v, v.Reason()
 	}
-	// The key leaves out edits of a lone RUN's flags (a mount): the verdict
-	// reads the texts and which commands the edits remove or add, which
-	// such an edit does not change; RemoveCommand's proof of the same body
-	// edit (keepsBehaviour) then serves the chain's.
-	key := strings.Join(orig[0].Flags, " ") + "\x00" + texts + ns.Text + "\x00" + relEdits(p.edits, olds)
+	key := p.key(orig, *q)
 	verdict, ok := editVerdicts.get(key)
 	if !ok {
 		for i, o := range olds {
@@ -230,21 +225,57 @@ func (p editPair) check(rule string) (equiv.Verdict, string) {
 	return verdict, verdict.Reason()
 }
 
+// key is what the verdict on the pair depends on (orig and q are the
+// programs before and after): the escape character and each program's
+// options; the texts as written from the arguments on, which give the
+// scripts and the offsets of their commands, with where the arguments
+// begin; the edits that reach the RUNs (relEdits), which tell which
+// commands they remove or add. The commands are named by their offset
+// before the edits from the first RUN's start, so the key holds offsets
+// from there. One key for the chain and for keepsBehaviour: the proof of
+// RemoveCommand's edit serves the chain's when the chain makes the same
+// body edit beside a mount flag.
+func (p editPair) key(orig []equiv.Program, q equiv.Program) string {
+	var b strings.Builder
+	c := p.olds[0]
+	b.WriteRune(p.cur.Escape)
+	for i, o := range p.olds {
+		fmt.Fprintf(&b, "\x00%d\x01%s\x01%s", o.ArgsStart-c.Span.Start, strings.Join(orig[i].Flags, " "), p.cur.Src[o.ArgsStart:o.Span.End])
+	}
+	fmt.Fprintf(&b, "\x00%s\x01%s\x00", strings.Join(q.Flags, " "), p.next.Src[p.n.ArgsStart:p.n.Span.End])
+	b.WriteString(relEdits(p.edits, p.olds, p.flagEditsApart()))
+	return b.String()
+}
+
+// flagEditsApart reports a lone RUN whose arguments after the edits begin
+// at the text that began them before: the edits that end by there (a
+// mount flag added) changed its flags alone, and neither its script nor
+// which commands the edits remove or add.
+func (p editPair) flagEditsApart() bool {
+	if len(p.olds) != 1 {
+		return false
+	}
+	c := p.olds[0]
+	off, inserted := p.after.idx.mapOffset(p.n.ArgsStart)
+	return !inserted && off-p.after.base == c.ArgsStart-p.before.base
+}
+
 // relEdits writes the edits that reach the RUNs olds, relative to the
-// first one's start.
-func relEdits(idx *editIndex, olds []*ast.Instruction) string {
+// first one's start, but for a lone RUN's flag edits when they stand
+// apart (flagEditsApart).
+func relEdits(idx *editIndex, olds []*ast.Instruction, flagsApart bool) string {
 	c := olds[0]
 	end := olds[len(olds)-1].Span.End
-	var rel []string
+	var b strings.Builder
 	for _, e := range idx.edits[idx.firstEnding(c.Span.Start):] {
 		if e.Start > end {
 			break
 		}
-		if e.End >= c.Span.Start && e.Start <= end && !(len(olds) == 1 && e.End < c.ArgsStart) {
-			rel = append(rel, fmt.Sprintf("%d:%d:%s", e.Start-c.Span.Start, e.End-c.Span.Start, e.New))
+		if e.End >= c.Span.Start && e.Start <= end && !(flagsApart && e.End <= c.ArgsStart) {
+			fmt.Fprintf(&b, "%d:%d:%s\x01", e.Start-c.Span.Start, e.End-c.Span.Start, e.New)
 		}
 	}
-	return strings.Join(rel, "\x01")
+	return b.String()
 }
 
 // keptVerdicts caches keepsBehaviour by the RUN's document and the edits: the
