@@ -226,7 +226,7 @@ func (p editPair) check(rule string) (equiv.Verdict, string) {
 }
 
 // key is what the verdict on the pair depends on (orig and q are the
-// programs before and after): the escape character and each program's
+// programs before and after): the escape characters and each program's
 // options; the texts as written from the arguments on, which give the
 // scripts and the offsets of their commands, with where the arguments
 // begin; the edits that reach the RUNs (relEdits), which tell which
@@ -242,7 +242,7 @@ func (p editPair) key(orig []equiv.Program, q equiv.Program) string {
 	for i, o := range p.olds {
 		fmt.Fprintf(&b, "\x00%d\x01%s\x01%s", o.ArgsStart-c.Span.Start, strings.Join(orig[i].Flags, " "), p.cur.Src[o.ArgsStart:o.Span.End])
 	}
-	fmt.Fprintf(&b, "\x00%s\x01%s\x00", strings.Join(q.Flags, " "), p.next.Src[p.n.ArgsStart:p.n.Span.End])
+	fmt.Fprintf(&b, "\x00%c%s\x01%s\x00", p.next.Escape, strings.Join(q.Flags, " "), p.next.Src[p.n.ArgsStart:p.n.Span.End])
 	b.WriteString(relEdits(p.edits, p.olds, p.flagEditsApart()))
 	return b.String()
 }
