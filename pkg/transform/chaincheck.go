@@ -147,16 +147,37 @@ func instructionAt(d *ast.Document, off int) *ast.Instruction {
 	return nil
 }
 
-// editVerdicts caches the check of an edit by the texts involved.
+// editVerdicts caches the check of an edit by what it depends on
+// (editPair.key).
 var editVerdicts = newMemo[equiv.Verdict](1 << 14)
 
 // checkEdited checks RUNs edited in place (several when the edits join
 // them); why is empty when the edits keep their behaviour.
 func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *ast.Document, n *ast.Instruction, idx *editIndex) (equiv.Verdict, string) {
+	id := editIdent{idx: idx, base: olds[0].Span.Start}
+	return editPair{cur: cur, olds: olds, next: next, n: n, before: id, after: id, edits: idx}.check(rule)
+}
+
+// editPair is a RUN of next made by edits from the RUNs olds of cur, and
+// how the check knows their commands across the edits. before and after
+// may map through different indexes of the same edits: keepsBehaviour
+// reads the RUN before in the file and the RUN after in a document of its
+// own. edits are the edits in cur's offsets.
+type editPair struct {
+	cur           *ast.Document
+	olds          []*ast.Instruction
+	next          *ast.Document
+	n             *ast.Instruction
+	before, after editIdent
+	edits         *editIndex
+}
+
+// check is checkEdited's verdict on the pair.
+func (p editPair) check(rule string) (equiv.Verdict, string) {
+	cur, olds, next, n := p.cur, p.olds, p.next, p.n
 	c := olds[0]
 	ns := next.Shell(n)
 	var orig []equiv.Program
-	texts := ""
 	same := len(olds) == 1
 	for _, o := range olds {
 		cs := cur.Shell(o)
@@ -172,18 +193,17 @@ func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *
 		// A heredoc's reader is outside its text: `<<EOT bash -e` and
 		// `<<EOT bash` run the same text differently.
 		same = same && cs.Text == ns.Text && strings.Join(cs.Interp, "\x00") == strings.Join(ns.Interp, "\x00")
-		texts += cs.Text + "\x00"
 	}
 	if same {
 		return equiv.Verdict{Same: true}, ""
 	}
 	for _, o := range olds {
-		p := program(cur, o)
-		if p == nil {
+		prog := program(cur, o)
+		if prog == nil {
 			v := equiv.Verdict{Unknown: "the RUN's SHELL is not one the check knows"}
 			return v, v.Reason()
 		}
-		orig = append(orig, *p)
+		orig = append(orig, *prog)
 	}
 
 	q := program(next, n)
@@ -191,33 +211,71 @@ func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *
 		v := equiv.Verdict{Unknown: "the RUN's SHELL is not one the check knows"}
 		return v, v.Reason()
 	}
-	end := olds[len(olds)-1].Span.End
-	var rel []string
-	for _, e := range idx.edits[idx.firstEnding(c.Span.Start):] {
-		if e.Start > end {
-			break
-		}
-		if e.End >= c.Span.Start && e.Start <= end && !(len(olds) == 1 && e.End < c.ArgsStart) {
-			rel = append(rel, fmt.Sprintf("%d:%d:%s", e.Start-c.Span.Start, e.End-c.Span.Start, e.New))
-		}
-	}
-	// The key leaves out edits of a lone RUN's flags (a mount): the verdict
-	// reads the texts and which commands the edits remove or add, which
-	// such an edit does not change; RemoveCommand's proof of the same
-	// body edit (keepsBehaviour) then serves the chain's.
-	key := strings.Join(orig[0].Flags, " ") + "\x00" + texts + ns.Text + "\x00" + strings.Join(rel, "\x01")
+	key := p.key(orig, *q)
 	verdict, ok := editVerdicts.get(key)
 	if !ok {
-		id := editIdent{idx: idx, base: c.Span.Start}
 		for i, o := range olds {
-			orig[i].Ident = id.before(cur.Shell(o))
+			orig[i].Ident = p.before.before(cur.Shell(o))
 		}
-		q.Ident = id.after(ns)
+		q.Ident = p.after.after(ns)
 		verdict = equiv.Check(orig, []equiv.Program{*q})
 		editVerdicts.put(key, verdict)
 	}
 	observe(Observation{Kind: "edit", Rule: rule, Line: c.StartLine, Verdict: verdict, Applied: verdict.Same})
 	return verdict, verdict.Reason()
+}
+
+// key is what the verdict on the pair depends on (orig and q are the
+// programs before and after): the escape characters and each program's
+// options; the texts as written from the arguments on, which give the
+// scripts and the offsets of their commands, with where the arguments
+// begin; the edits that reach the RUNs (relEdits), which tell which
+// commands they remove or add. The commands are named by their offset
+// before the edits from the first RUN's start, so the key holds offsets
+// from there. One key for the chain and for keepsBehaviour: the proof of
+// RemoveCommand's edit serves the chain's when the chain makes the same
+// body edit beside a mount flag.
+func (p editPair) key(orig []equiv.Program, q equiv.Program) string {
+	var b strings.Builder
+	c := p.olds[0]
+	b.WriteRune(p.cur.Escape)
+	for i, o := range p.olds {
+		fmt.Fprintf(&b, "\x00%d\x01%s\x01%s", o.ArgsStart-c.Span.Start, strings.Join(orig[i].Flags, " "), p.cur.Src[o.ArgsStart:o.Span.End])
+	}
+	fmt.Fprintf(&b, "\x00%c%s\x01%s\x00", p.next.Escape, strings.Join(q.Flags, " "), p.next.Src[p.n.ArgsStart:p.n.Span.End])
+	b.WriteString(relEdits(p.edits, p.olds, p.flagEditsApart()))
+	return b.String()
+}
+
+// flagEditsApart reports a lone RUN whose arguments after the edits begin
+// at the text that began them before: the edits that end by there (a
+// mount flag added) changed its flags alone, and neither its script nor
+// which commands the edits remove or add.
+func (p editPair) flagEditsApart() bool {
+	if len(p.olds) != 1 {
+		return false
+	}
+	c := p.olds[0]
+	off, inserted := p.after.idx.mapOffset(p.n.ArgsStart)
+	return !inserted && off-p.after.base == c.ArgsStart-p.before.base
+}
+
+// relEdits writes the edits that reach the RUNs olds, relative to the
+// first one's start, but for a lone RUN's flag edits when they stand
+// apart (flagEditsApart).
+func relEdits(idx *editIndex, olds []*ast.Instruction, flagsApart bool) string {
+	c := olds[0]
+	end := olds[len(olds)-1].Span.End
+	var b strings.Builder
+	for _, e := range idx.edits[idx.firstEnding(c.Span.Start):] {
+		if e.Start > end {
+			break
+		}
+		if e.End >= c.Span.Start && e.Start <= end && !(flagsApart && e.End <= c.ArgsStart) {
+			fmt.Fprintf(&b, "%d:%d:%s\x01", e.Start-c.Span.Start, e.End-c.Span.Start, e.New)
+		}
+	}
+	return b.String()
 }
 
 // keptVerdicts caches keepsBehaviour by the RUN's document and the edits: the
@@ -226,7 +284,8 @@ func checkEdited(rule string, cur *ast.Document, olds []*ast.Instruction, next *
 var keptVerdicts = newMemo[bool](1 << 14)
 
 // keepsBehaviour applies edits made inside one RUN of d and checks that
-// RUN on its own (runDocument).
+// RUN on its own: the edited RUN is parsed in a document of its own
+// (runDocument), the RUN before is d's, with the shell analysis d has.
 func keepsBehaviour(d *ast.Document, ins *ast.Instruction, edits ...emit.Edit) bool {
 	src, at := runDocument(d, d.ShellOf(ins), d.Src[ins.Span.Start:ins.Span.End])
 	shift := at - ins.Span.Start
@@ -242,13 +301,56 @@ func keepsBehaviour(d *ast.Document, ins *ast.Instruction, edits ...emit.Edit) b
 	if v, ok := keptVerdicts.get(key); ok {
 		return v
 	}
-	v := editKeepsBehaviour(d.Path, src, moved)
+	v := editKeepsBehaviour(d, ins, src, at, edits, moved)
 	keptVerdicts.put(key, v)
 	return v
 }
 
-// editKeepsBehaviour checks edits of the one RUN of a runDocument.
-func editKeepsBehaviour(path string, src []byte, moved []emit.Edit) bool {
+// editKeepsBehaviour checks edits of the one RUN of a runDocument (src,
+// the RUN at offset at; moved are the edits in its offsets, edits the
+// same in d's). It is uncheckedRuns on the runDocument before and after
+// the edits, with the RUN before read in d: its text is the same, under
+// the same escape character and shell, so its parse and shell analysis
+// are the ones d has (a parse of the runDocument would only repeat
+// them). Where the shells might differ, the runDocument is parsed.
+func editKeepsBehaviour(d *ast.Document, ins *ast.Instruction, src []byte, at int, edits, moved []emit.Edit) bool {
+	out, err := emit.Apply(src, moved)
+	if err != nil {
+		return false
+	}
+	next, err := ast.Parse(d.Path, out)
+	if err != nil {
+		return false
+	}
+	idx := newEditIndex(moved)
+	for _, n := range next.Instructions {
+		if n.Cmd != "run" {
+			continue
+		}
+		// Of the runDocument before, only the RUN pairs with a RUN after
+		// (runsBetween): the one that starts where it started.
+		if start, inserted := idx.mapOffset(n.Span.Start); inserted || start != at {
+			continue
+		}
+		if !slices.Equal(d.ShellOf(ins), next.ShellOf(n)) {
+			return parsedKeepsBehaviour(d.Path, src, moved)
+		}
+		if string(d.Src[ins.Span.Start:ins.Span.End]) == string(next.Src[n.Span.Start:n.Span.End]) {
+			continue // unchanged
+		}
+		orig := newEditIndex(edits)
+		p := editPair{cur: d, olds: []*ast.Instruction{ins}, next: next, n: n, edits: orig,
+			before: editIdent{idx: orig, base: ins.Span.Start}, after: editIdent{idx: idx, base: at}}
+		if _, why := p.check(""); why != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// parsedKeepsBehaviour is editKeepsBehaviour with the runDocument before
+// parsed.
+func parsedKeepsBehaviour(path string, src []byte, moved []emit.Edit) bool {
 	cur, err := ast.Parse(path, src)
 	if err != nil {
 		return false
