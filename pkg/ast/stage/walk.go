@@ -159,7 +159,20 @@ func (se *Env) End(st *ast.Stage) *State {
 	if e, ok := se.final[st.Index]; ok {
 		return e
 	}
-	e := se.walk(st, 1<<30)
+	// The stage's walk so far (At's) is where a walk from the start
+	// would be after its first w.n instructions: a copy of it goes on
+	// to the end, so the instructions it passed are not applied again.
+	var e *State
+	n := 0
+	if w := se.walks[st.Index]; w != nil {
+		e, n = w.e.clone(), w.n
+	} else {
+		e = se.start(st)
+	}
+	global := se.globalEnv()
+	for _, ins := range st.Instructions[n:] {
+		se.apply(e, ins, global)
+	}
 	se.final[st.Index] = e
 	return e
 }
@@ -186,19 +199,6 @@ func (se *Env) globalEnv() *State {
 		}
 	}
 	se.global = e
-	return e
-}
-
-// walk computes the state of st just before the instruction with index before.
-func (se *Env) walk(st *ast.Stage, before int) *State {
-	e := se.start(st)
-	global := se.globalEnv()
-	for _, ins := range st.Instructions {
-		if ins.Index >= before {
-			break
-		}
-		se.apply(e, ins, global)
-	}
 	return e
 }
 

@@ -37,7 +37,7 @@ var Rule = &transform.Transform{
 	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (zypper: --non-interactive) (and, unsafe, --no-install-recommends)",
 	Run:  runAptHygiene,
 	// A cleanup is not proposed where cache-mounts will mount the cache.
-	Requires: []*transform.Analysis{cacheplan.Analysis},
+	Requires: []*transform.Analysis{cacheplan.Analysis, transform.Stages},
 }
 
 // Subcommands that install packages (and need the lists).
@@ -74,7 +74,7 @@ type ahPass struct {
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
-	h := &ahPass{p: p, d: p.Doc, se: stage.New(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	h := &ahPass{p: p, d: p.Doc, se: transform.StagesOf(p), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
 	h.joinAll()
 	var out []transform.Finding
 	merged := map[*ast.Instruction]bool{}

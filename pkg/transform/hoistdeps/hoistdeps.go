@@ -23,7 +23,7 @@ var Rule = &transform.Transform{
 	Name:     "hoist-deps",
 	Doc:      "copy dependency manifests and install dependencies before `COPY . <dest>`, so that source changes keep the dependency layer cached",
 	Run:      runHoistDeps,
-	Requires: []*transform.Analysis{moves.Analysis},
+	Requires: []*transform.Analysis{moves.Analysis, transform.Stages},
 }
 
 const (
@@ -46,10 +46,11 @@ type hoister struct {
 	se        *stage.Env // the stage model of d, made on first use (stages)
 }
 
-// stages is the stage model of the document, one for the whole pass.
+// stages is the stage model of the document, shared with the other
+// rules of the pass (transform.Stages); asked for on first use.
 func (h *hoister) stages() *stage.Env {
 	if h.se == nil {
-		h.se = stage.New(h.d)
+		h.se = transform.StagesOf(h.p)
 	}
 	return h.se
 }
