@@ -60,11 +60,25 @@ func runHoistDeps(p *transform.Pass) []transform.Finding {
 	// found (fullCopy): a file without one has nothing to hoist.
 	h := &hoister{p: p, d: p.Doc}
 	for _, st := range h.d.Stages {
-		for i := range st.Instructions {
+		// What is hoisted is a RUN after the COPY (scan): a COPY with
+		// no RUN after it in its stage has nothing to hoist, and its
+		// source is not looked up in the context.
+		for i := range lastRun(st) {
 			h.afterCopy(st, i)
 		}
 	}
 	return h.out
+}
+
+// lastRun is the position in st of its last RUN (0: none, or the first
+// instruction, the FROM).
+func lastRun(st *ast.Stage) int {
+	for i := len(st.Instructions) - 1; i > 0; i-- {
+		if st.Instructions[i].Cmd == "run" {
+			return i
+		}
+	}
+	return 0
 }
 
 // fullCopy describes a COPY of a whole folder of the context.
