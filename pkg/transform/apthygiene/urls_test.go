@@ -25,7 +25,7 @@ func TestURLMatchers(t *testing.T) {
 		"é git@h:", "git@é:", "ſsh://", "wss://\x80",
 	}
 	r := rand.New(rand.NewSource(1))
-	alphabet := []string{"https", "HkPs", "wss", "ftps", "git@", "GIT@", "ssh", "git+", "://", ":","h", "t", "p", "s", "S", "k", "K", "f", "w", "g", "i", "G", "@", ":", "/", "+", ".", "-", "_", "x", "1", " ", "\t", "\v", "\"", "'", "=", "ſ", "K", "é"}
+	alphabet := []string{"https", "HkPs", "wss", "ftps", "git@", "GIT@", "ssh", "git+", "://", ":", "h", "t", "p", "s", "S", "k", "K", "f", "w", "g", "i", "G", "@", ":", "/", "+", ".", "-", "_", "x", "1", " ", "\t", "\v", "\"", "'", "=", "ſ", "K", "é"}
 	for range 100000 {
 		var b strings.Builder
 		for range r.Intn(12) {
