@@ -126,7 +126,14 @@ func (se *Env) before(st *ast.Stage, before int) *State {
 	global := se.globalEnv()
 	for w.n < len(st.Instructions) && st.Instructions[w.n].Index < before {
 		ins := st.Instructions[w.n]
-		if _, ok := se.at[ins]; !ok && w.snap != nil {
+		// RUNs are what rules ask about most, in whatever order the
+		// rules of a pass go: the walk keeps the state before each RUN
+		// it passes (a copy when the state changed since the last), so
+		// that asking for an earlier RUN does not walk the stage again.
+		if _, ok := se.at[ins]; !ok && (w.snap != nil || ins.Cmd == "run") {
+			if w.snap == nil {
+				w.snap = w.e.clone()
+			}
 			se.at[ins] = w.snap
 		}
 		if se.apply(w.e, ins, global) {
