@@ -126,7 +126,14 @@ func (se *Env) before(st *ast.Stage, before int) *State {
 	global := se.globalEnv()
 	for w.n < len(st.Instructions) && st.Instructions[w.n].Index < before {
 		ins := st.Instructions[w.n]
-		if _, ok := se.at[ins]; !ok && w.snap != nil {
+		// RUNs are what rules ask about most, in whatever order the
+		// rules of a pass go: the walk keeps the state before each RUN
+		// it passes (a copy when the state changed since the last), so
+		// that asking for an earlier RUN does not walk the stage again.
+		if _, ok := se.at[ins]; !ok && (w.snap != nil || ins.Cmd == "run") {
+			if w.snap == nil {
+				w.snap = w.e.clone()
+			}
 			se.at[ins] = w.snap
 		}
 		if se.apply(w.e, ins, global) {
@@ -159,7 +166,20 @@ func (se *Env) End(st *ast.Stage) *State {
 	if e, ok := se.final[st.Index]; ok {
 		return e
 	}
-	e := se.walk(st, 1<<30)
+	// The stage's walk so far (At's) is where a walk from the start
+	// would be after its first w.n instructions: a copy of it goes on
+	// to the end, so the instructions it passed are not applied again.
+	var e *State
+	n := 0
+	if w := se.walks[st.Index]; w != nil {
+		e, n = w.e.clone(), w.n
+	} else {
+		e = se.start(st)
+	}
+	global := se.globalEnv()
+	for _, ins := range st.Instructions[n:] {
+		se.apply(e, ins, global)
+	}
 	se.final[st.Index] = e
 	return e
 }
@@ -186,19 +206,6 @@ func (se *Env) globalEnv() *State {
 		}
 	}
 	se.global = e
-	return e
-}
-
-// walk computes the state of st just before the instruction with index before.
-func (se *Env) walk(st *ast.Stage, before int) *State {
-	e := se.start(st)
-	global := se.globalEnv()
-	for _, ins := range st.Instructions {
-		if ins.Index >= before {
-			break
-		}
-		se.apply(e, ins, global)
-	}
 	return e
 }
 

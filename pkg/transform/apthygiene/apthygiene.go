@@ -37,7 +37,7 @@ var Rule = &transform.Transform{
 	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (zypper: --non-interactive) (and, unsafe, --no-install-recommends)",
 	Run:  runAptHygiene,
 	// A cleanup is not proposed where cache-mounts will mount the cache.
-	Requires: []*transform.Analysis{cacheplan.Analysis},
+	Requires: []*transform.Analysis{cacheplan.Analysis, transform.Stages},
 }
 
 // Subcommands that install packages (and need the lists).
@@ -74,7 +74,7 @@ type ahPass struct {
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
-	h := &ahPass{p: p, d: p.Doc, se: stage.New(p.Doc), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	h := &ahPass{p: p, d: p.Doc, se: transform.StagesOf(p), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
 	h.joinAll()
 	var out []transform.Finding
 	merged := map[*ast.Instruction]bool{}
@@ -293,10 +293,12 @@ func inPipeFromYes(s *ast.Script, c *ast.Command) bool {
 
 // listsCleanup appends `rm -rf /var/lib/apt/lists/*` where it is safe.
 func (h *ahPass) listsCleanup(r *ahRun, merged bool) (emit.Edit, bool) {
-	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || cacheplan.AptCleansLists(r.invs) || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
+	if !r.installs() || !(merged || r.updates()) || r.mountedAt("/var/lib/apt/lists") || r.mentions("/var/lib/apt/lists") || cacheplan.AptCleansLists(r.invs) {
 		return emit.Edit{}, false
 	}
-	if h.laterAptReader(r) {
+	// The cache plan (of every RUN) is asked last, when no cheaper
+	// answer has already said no.
+	if h.laterAptReader(r) || h.cacheMounted(r.ins, "/var/lib/apt/lists") {
 		return emit.Edit{}, false
 	}
 	return transform.AppendCommand(h.d, r.ins, r.script, "rm -rf /var/lib/apt/lists/*")
@@ -416,7 +418,7 @@ func (h *ahPass) apkNoCache(r *ahRun) []transform.Finding {
 			}
 		}
 	}
-	if len(adds) == 0 || r.mountedAt("/var/cache/apk", "/etc/apk/cache") || r.mentions("/var/cache/apk") || r.mentions("/etc/apk/cache") || h.cacheMounted(r.ins, "/var/cache/apk") {
+	if len(adds) == 0 || r.mountedAt("/var/cache/apk", "/etc/apk/cache") || r.mentions("/var/cache/apk") || r.mentions("/etc/apk/cache") {
 		return nil
 	}
 	var edits []emit.Edit
@@ -440,7 +442,8 @@ func (h *ahPass) apkNoCache(r *ahRun) []transform.Finding {
 			edits = append(edits, emit.Edit{Start: w.Span.End, End: w.Span.End, New: " --no-cache"})
 		}
 	}
-	if len(edits) == 0 && len(updates) == 0 {
+	// The cache plan is asked once the commands leave something to fix.
+	if len(edits) == 0 && len(updates) == 0 || h.cacheMounted(r.ins, "/var/cache/apk") {
 		return nil
 	}
 	for _, inv := range updates {

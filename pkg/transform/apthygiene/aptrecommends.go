@@ -97,8 +97,6 @@ type laterUses struct {
 }
 
 var (
-	tlsURL        = regexp.MustCompile(`(?i)\b(https|hkps|ftps|wss)://`)
-	sshURL        = regexp.MustCompile(`(?i)(^|[\s"'=])(git@[\w.-]+:|ssh://|git\+ssh://)`)
 	keyserverOpts = regexp.MustCompile(`--(recv-keys?|receive-keys|keyserver|fetch-keys|refresh-keys|search-keys|locate-keys|locate-external-keys?|auto-key-locate|auto-key-retrieve)\b`)
 )
 
@@ -181,8 +179,8 @@ func (h *ahPass) own(ins *ast.Instruction) laterUses {
 	// Both URL patterns need "://", or "@" (git@host:): a text without
 	// them is not searched.
 	url, at := strings.Contains(t, "://"), strings.Contains(t, "@")
-	u.tls = url && tlsURL.MatchString(t)
-	u.ssh = (url || at) && sshURL.MatchString(t) || strings.Contains(t, "type=ssh")
+	u.tls = url && hasTLSURL(t)
+	u.ssh = (url || at) && hasSSHURL(t) || strings.Contains(t, "type=ssh")
 	if ins.Cmd != "run" {
 		return u
 	}

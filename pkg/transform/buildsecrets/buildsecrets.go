@@ -37,6 +37,8 @@ var Rule = &transform.Transform{
 	Doc:    "move credentials files (.npmrc, pip.conf, .netrc, …) that only installs read into `RUN --mount=type=secret` on those installs",
 	Unsafe: true,
 	Run:    run,
+	// The stage model is shared with the other rules of the pass.
+	Requires: []*transform.Analysis{transform.Stages},
 }
 
 // secretNames are the credentials files' names (tools.SecretFileNames)
@@ -68,7 +70,7 @@ func run(p *transform.Pass) []transform.Finding {
 		return nil // no credentials file named
 	}
 	envs := d.Envs()
-	se := stage.New(d)
+	se := transform.StagesOf(p)
 	claimed := map[*ast.Instruction]bool{} // RUNs one fix of this pass edits
 	var out []transform.Finding
 	for _, ins := range d.Instructions {

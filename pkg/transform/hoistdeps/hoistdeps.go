@@ -23,7 +23,7 @@ var Rule = &transform.Transform{
 	Name:     "hoist-deps",
 	Doc:      "copy dependency manifests and install dependencies before `COPY . <dest>`, so that source changes keep the dependency layer cached",
 	Run:      runHoistDeps,
-	Requires: []*transform.Analysis{moves.Analysis},
+	Requires: []*transform.Analysis{moves.Analysis, transform.Stages},
 }
 
 const (
@@ -46,10 +46,11 @@ type hoister struct {
 	se        *stage.Env // the stage model of d, made on first use (stages)
 }
 
-// stages is the stage model of the document, one for the whole pass.
+// stages is the stage model of the document, shared with the other
+// rules of the pass (transform.Stages); asked for on first use.
 func (h *hoister) stages() *stage.Env {
 	if h.se == nil {
-		h.se = stage.New(h.d)
+		h.se = transform.StagesOf(h.p)
 	}
 	return h.se
 }
@@ -59,11 +60,25 @@ func runHoistDeps(p *transform.Pass) []transform.Finding {
 	// found (fullCopy): a file without one has nothing to hoist.
 	h := &hoister{p: p, d: p.Doc}
 	for _, st := range h.d.Stages {
-		for i := range st.Instructions {
+		// What is hoisted is a RUN after the COPY (scan): a COPY with
+		// no RUN after it in its stage has nothing to hoist, and its
+		// source is not looked up in the context.
+		for i := range lastRun(st) {
 			h.afterCopy(st, i)
 		}
 	}
 	return h.out
+}
+
+// lastRun is the position in st of its last RUN (0: none, or the first
+// instruction, the FROM).
+func lastRun(st *ast.Stage) int {
+	for i := len(st.Instructions) - 1; i > 0; i-- {
+		if st.Instructions[i].Cmd == "run" {
+			return i
+		}
+	}
+	return 0
 }
 
 // fullCopy describes a COPY of a whole folder of the context.

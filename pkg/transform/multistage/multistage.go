@@ -273,8 +273,12 @@ func (s *msSplit) run() []transform.Finding {
 			break
 		}
 	}
-	if d, ok := baseimage.DefaultsOf(s.st.Base); ok && imgRow != nil {
-		s.builder.image, s.builder.workdir = d, d.Workdir
+	// The image's defaults matter only for a known builder image: they
+	// are not looked up (a parse of the reference) for any other.
+	if imgRow != nil {
+		if d, ok := baseimage.DefaultsOf(s.st.Base); ok {
+			s.builder.image, s.builder.workdir = d, d.Workdir
+		}
 	}
 	s.walk()
 	// Which rows' build commands does the stage run?
