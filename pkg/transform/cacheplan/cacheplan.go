@@ -124,6 +124,8 @@ var Analysis = &transform.Analysis{
 	Name: "cache-plan",
 	Doc:  "the cache directories each RUN's package managers use and which of them can be mounted",
 	Run:  func(p *transform.Pass) any { return planCacheMounts(p) },
+	// The stage model is the one the pass's rules share.
+	Requires: []*transform.Analysis{transform.Stages},
 }
 
 // Of is the pass's cache plan.
@@ -132,7 +134,7 @@ func Of(p *transform.Pass) *Plan { return p.ResultOf(Analysis).(*Plan) }
 // planCacheMounts decides, for every RUN, which cache directories can be
 // mounted.
 func planCacheMounts(p *transform.Pass) *Plan {
-	c := &Plan{Pass: p, Doc: p.Doc, se: stage.New(p.Doc), mentioned: &Mentioned{}, byIns: map[*ast.Instruction]*Run{}}
+	c := &Plan{Pass: p, Doc: p.Doc, se: transform.StagesOf(p), mentioned: &Mentioned{}, byIns: map[*ast.Instruction]*Run{}}
 	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
 			r := c.plan(ins)
