@@ -34,7 +34,7 @@ const maxFileSize = 16 << 20
 // how long a worker idles behind a slow file. Simulated on the per-file
 // times of the corpus one file per folder, two workers: a window of 8
 // (4 per worker) ends 10% after the sum of the times divided by two, 16
-// 6%, 64 0.3%.
+// 6%, 64 (32 per worker) 0.3%.
 const windowPerJob = 32
 
 // runner is one fix, diff or check run: what the flags asked for.
