@@ -91,12 +91,10 @@ func diNamedSources(d *ast.Document, ctx *transform.BuildContext) []string {
 			return
 		}
 		if strings.ContainsAny(c, "*?[") {
-			matches, _ := filepath.Glob(filepath.Join(ctx.Dir, filepath.FromSlash(c)))
-			for _, m := range matches {
-				if rel, ok := diInside(ctx.Dir, m); ok {
-					out = append(out, rel)
-				}
-			}
+			// fs.Glob matches as filepath.Glob does on a slash path, in
+			// the same order, listing through the listings the run holds.
+			matches, _ := fs.Glob(ctx.Disk().DirFS(ctx.Dir), c)
+			out = append(out, matches...)
 			// The pattern's literal folders are named too.
 			lit := strings.Split(c, "/")
 			for i := range lit {
