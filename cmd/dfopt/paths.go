@@ -41,7 +41,7 @@ func diffPathOn(disk *transform.Disk, p string) string {
 			return filepath.ToSlash(rel)
 		}
 	}
-	if top, ok := discover.FindRepoRootBy(filepath.Dir(abs), disk.Lstat); ok {
+	if top, ok := folderRepoRoot(disk, filepath.Dir(abs)); ok {
 		if rel, err := filepath.Rel(top, abs); err == nil && !escapes(rel) {
 			return filepath.ToSlash(rel)
 		}
@@ -53,4 +53,20 @@ func diffPathOn(disk *transform.Disk, p string) string {
 func escapes(rel string) bool {
 	rel = filepath.Clean(rel)
 	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// folderRepoRoot is discover.FindRepoRootBy through disk, found once per folder
+// for the run: a value derived from the Disk's reads (it climbs the
+// folders above, one Lstat of .git each, which the Disk's listings
+// mostly answer).
+func folderRepoRoot(disk *transform.Disk, dir string) (string, bool) {
+	type found struct {
+		top string
+		ok  bool
+	}
+	r := disk.Derived("repo-root\x00"+dir, func() any {
+		top, ok := discover.FindRepoRootBy(dir, disk.Lstat)
+		return found{top, ok}
+	}).(found)
+	return r.top, r.ok
 }

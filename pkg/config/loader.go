@@ -22,10 +22,19 @@ type Loader struct {
 	wd    string
 	wdErr error
 
+	// disk reads the file system (nil: directly); see ReadThrough.
+	disk *transform.Disk
+
 	mu     sync.Mutex
 	dirs   map[string]found
 	chains map[chainKey]*transform.Chain
 }
+
+// ReadThrough has the loader look for configuration files through disk,
+// the run's reader of the file system: the folders the run's search
+// listed answer that they hold no .dfopt.yaml and no .git without a
+// system call. Call it before the first Find.
+func (l *Loader) ReadThrough(disk *transform.Disk) { l.disk = disk }
 
 type found struct {
 	file *File
@@ -99,9 +108,9 @@ func (l *Loader) lookup(dir string) found {
 	}
 	var r found
 	cfg := filepath.Join(dir, FileName)
-	if st, err := os.Stat(cfg); err == nil && !st.IsDir() {
+	if st, err := l.disk.Stat(cfg); err == nil && !st.IsDir() {
 		r.file, r.err = Load(cfg)
-	} else if _, err := os.Lstat(filepath.Join(dir, ".git")); err != nil {
+	} else if _, err := l.disk.Lstat(filepath.Join(dir, ".git")); err != nil {
 		if parent := filepath.Dir(dir); parent != dir {
 			r = l.lookup(parent)
 		}

@@ -98,6 +98,10 @@ type Options struct {
 type File struct {
 	Path string
 	Err  error // the path could not be read: report it, do not process it
+	// Regular: Path was a regular file when it was found (its folder's
+	// listing says so, or a stat of the argument): a reader need not stat
+	// it again before opening it.
+	Regular bool
 }
 
 // Walk calls fn for each file under paths, in order. fn returns false to
@@ -133,7 +137,7 @@ func (w *walker) root(arg string) bool {
 		return w.fn(File{Path: arg, Err: cleanPathErr(err)})
 	}
 	if !st.IsDir() {
-		return w.fn(File{Path: arg})
+		return w.fn(File{Path: arg, Regular: st.Mode().IsRegular()})
 	}
 	abs, err := filepath.Abs(arg)
 	if err != nil {
@@ -276,7 +280,7 @@ func (w *walker) dir(d dirState, isRoot bool) bool {
 		if w.excluded(d, name, false) {
 			continue
 		}
-		if !w.fn(File{Path: filepath.Join(d.path, name)}) {
+		if !w.fn(File{Path: filepath.Join(d.path, name), Regular: true}) {
 			return false
 		}
 	}

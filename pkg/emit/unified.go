@@ -218,39 +218,85 @@ func lineDiff(a, b []byte) []lineOp {
 		return coarseLineDiff(a, b)
 	}
 
+	la, lb, lines := lineRunes(a, b)
 	dmp := diffmatchpatch.New()
 	dmp.DiffTimeout = 0 // no deadline: always the full, deterministic diff
-	c1, c2, lines := dmp.DiffLinesToChars(string(a), string(b))
-	diffs := dmp.DiffMain(c1, c2, false)
-	diffs = dmp.DiffCharsToLines(diffs, lines)
+	diffs := dmp.DiffMainRunes(la, lb, false)
 
-	ops := make([]lineOp, 0, len(lines)+len(diffs))
+	ops := make([]lineOp, 0, len(la)+len(lb))
 	var ins []lineOp // insertions waiting for the end of the change run
 	for _, d := range diffs {
 		switch d.Type {
 		case diffmatchpatch.DiffEqual:
 			ops = append(ops, ins...)
 			ins = ins[:0]
-			ops = appendLines(ops, opEqual, d.Text)
+			ops = appendRuneLines(ops, opEqual, d.Text, lines)
 		case diffmatchpatch.DiffDelete:
-			ops = appendLines(ops, opDelete, d.Text)
+			ops = appendRuneLines(ops, opDelete, d.Text, lines)
 		case diffmatchpatch.DiffInsert:
-			ins = appendLines(ins, opInsert, d.Text)
+			ins = appendRuneLines(ins, opInsert, d.Text, lines)
 		}
 	}
 	return append(ops, ins...)
 }
 
-// appendLines splits text after each '\n' (terminators kept; a last piece
-// without '\n' is a line too) and appends one op per line.
-func appendLines(ops []lineOp, kind opKind, text string) []lineOp {
-	for len(text) > 0 {
-		n := strings.IndexByte(text, '\n') + 1
-		if n == 0 {
-			n = len(text)
+// lineRunes encodes a and b as one rune per line (split after each '\n',
+// terminators kept, a last piece without one a line too; equal lines, equal runes) and returns the
+// lines by rune. go-diff's DiffLinesToChars does the same, through
+// strings it builds and splits again; its diff of runes compares them for
+// equality only, so any one-to-one encoding gives the same script (this
+// one numbers the lines as go-diff does). Runes skip the surrogate range,
+// which a string cannot hold.
+func lineRunes(a, b []byte) (ra, rb []rune, lines []string) {
+	index := map[string]rune{}
+	encode := func(text []byte) []rune {
+		out := make([]rune, 0, bytes.Count(text, []byte{'\n'})+1)
+		for len(text) > 0 {
+			n := bytes.IndexByte(text, '\n') + 1
+			if n == 0 {
+				n = len(text)
+			}
+			line := text[:n]
+			text = text[n:]
+			r, ok := index[string(line)]
+			if !ok {
+				r = lineRune(len(lines))
+				lines = append(lines, string(line))
+				index[lines[len(lines)-1]] = r
+			}
+			out = append(out, r)
 		}
-		ops = append(ops, lineOp{kind: kind, text: text[:n]})
-		text = text[n:]
+		return out
+	}
+	lines = []string{""} // rune 0 unused: line i is rune i, as in go-diff
+	ra = encode(a)
+	rb = encode(b)
+	return ra, rb, lines
+}
+
+// The surrogates: runes a Go string cannot hold.
+const surrogateStart, surrogateEnd = 0xD800, 0xE000
+
+// lineRune is the rune of the i-th distinct line, and runeLine its inverse.
+func lineRune(i int) rune {
+	if i >= surrogateStart {
+		i += surrogateEnd - surrogateStart
+	}
+	return rune(i)
+}
+
+func runeLine(r rune) int {
+	if r >= surrogateEnd {
+		r -= surrogateEnd - surrogateStart
+	}
+	return int(r)
+}
+
+// appendRuneLines appends one op per line of a diff's text (runes made by
+// lineRunes).
+func appendRuneLines(ops []lineOp, kind opKind, text string, lines []string) []lineOp {
+	for _, r := range text {
+		ops = append(ops, lineOp{kind: kind, text: lines[runeLine(r)]})
 	}
 	return ops
 }

@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
+	"unicode/utf8"
 )
 
 // Disk reads the file system for build contexts and remembers what it
@@ -23,6 +26,11 @@ import (
 // reads them again. A read that began before a Forget is not kept
 // (generations). The working directory is read once: dfopt never changes
 // it.
+//
+// A folder listing it holds also answers, without a system call, that a
+// name it lacks does not exist (see absent): the run's walk lists every
+// folder it searches, so the rules' and the driver's questions about
+// files that are not there (.dockerignore, .git, a manifest) cost nothing.
 //
 // Memory is bounded: when what is held passes diskBudget (about 1 MB)
 // everything is dropped and read again as needed, which costs reads, never
@@ -125,9 +133,12 @@ func (d *Disk) Stat(p string) (fs.FileInfo, error) { return d.stat(p, true) }
 func (d *Disk) Lstat(p string) (fs.FileInfo, error) { return d.stat(p, false) }
 
 func (d *Disk) stat(p string, follow bool) (fs.FileInfo, error) {
-	read := os.Lstat
+	read, op := os.Lstat, "lstat"
 	if follow {
-		read = os.Stat
+		read, op = os.Stat, "stat"
+	}
+	if d.absent(p) {
+		return nil, notExist(op, p)
 	}
 	r := rememberedAt(d, p, func() map[statKey]statResult { return d.stats }, func(k string) statKey { return statKey{k, follow} },
 		func() (r statResult) {
@@ -135,6 +146,62 @@ func (d *Disk) stat(p string, follow bool) (fs.FileInfo, error) {
 			return r
 		}, func(k string, _ statResult) int { return len(k) + diskStat })
 	return r.info, r.err
+}
+
+// notExist is the error the os package gives for a path that does not
+// exist (op: "stat", "lstat", "open").
+func notExist(op, p string) error {
+	return &fs.PathError{Op: op, Path: p, Err: syscall.ENOENT}
+}
+
+// absent reports whether a listing the Disk holds shows that p does not
+// exist: the nearest listed folder above p lacks the next name on the way
+// down (a path under a missing folder is missing too). A listing that
+// holds the name, or one of another case (a case-insensitive file system
+// finds it), or a name that is not plain ASCII (a file system may
+// normalize it), answers nothing: the system call decides. Sound for the
+// reason every answer of the Disk is (see Disk): the listing is what the
+// folder holds until dfopt writes into it, and the writer's Forget drops
+// the listing of each folder it wrote into.
+func (d *Disk) absent(p string) bool {
+	if d == nil {
+		return false
+	}
+	k := d.key(p)
+	if k == "" {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for child := k; ; {
+		dir := filepath.Dir(child)
+		if dir == child {
+			return false
+		}
+		if r, ok := d.dirs[dir]; ok {
+			return r.err == nil && !listed(r.entries, filepath.Base(child))
+		}
+		child = dir
+	}
+}
+
+// listed reports whether entries (sorted by name) may hold name: it does,
+// or holds a name equal to it under case folding, or name is not ASCII.
+func listed(entries []fs.DirEntry, name string) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	if _, ok := slices.BinarySearchFunc(entries, name, func(e fs.DirEntry, n string) int { return strings.Compare(e.Name(), n) }); ok {
+		return true
+	}
+	for _, e := range entries {
+		if strings.EqualFold(e.Name(), name) {
+			return true
+		}
+	}
+	return false
 }
 
 // rememberedAt is remembered for what is read at path p, keyed by p's
@@ -173,6 +240,9 @@ func remembered[K comparable, R any](d *Disk, table func() map[K]R, key K, read 
 // ReadDir is os.ReadDir (sorted by name), remembered unless the folder
 // is large. The slice is the caller's; the entries are shared.
 func (d *Disk) ReadDir(p string) ([]fs.DirEntry, error) {
+	if d.absent(p) {
+		return nil, notExist("open", p)
+	}
 	r := rememberedAt(d, p, func() map[string]dirResult { return d.dirs }, pathKey, func() (r dirResult) {
 		r.entries, r.err = os.ReadDir(p)
 		return r
@@ -185,9 +255,68 @@ func (d *Disk) ReadDir(p string) ([]fs.DirEntry, error) {
 	return slices.Clone(r.entries), r.err
 }
 
+// ReadDirHeld is ReadDir that keeps nothing new: a listing the Disk holds
+// is used, any other is read from disk and not kept (a walk of a large
+// context would fill the budget many times over and drop what the run's
+// other Dockerfiles need). The slice is the caller's.
+func (d *Disk) ReadDirHeld(p string) ([]fs.DirEntry, error) {
+	if k := d.key(p); d != nil && k != "" {
+		d.mu.Lock()
+		r, ok := d.dirs[k]
+		d.mu.Unlock()
+		if ok {
+			return slices.Clone(r.entries), r.err
+		}
+	}
+	return os.ReadDir(p)
+}
+
+// DirFS is the tree at root (absolute) as an fs.FS for fs.WalkDir: folders
+// are listed by ReadDirHeld, Stat is the Disk's.
+func (d *Disk) DirFS(root string) fs.FS { return diskFS{d, root} }
+
+type diskFS struct {
+	d    *Disk
+	root string
+}
+
+func (f diskFS) path(name string) (string, error) {
+	if !fs.ValidPath(name) {
+		return "", &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	return filepath.Join(f.root, filepath.FromSlash(name)), nil
+}
+
+func (f diskFS) Open(name string) (fs.File, error) {
+	p, err := f.path(name)
+	if err != nil {
+		return nil, err
+	}
+	return os.Open(p)
+}
+
+func (f diskFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	p, err := f.path(name)
+	if err != nil {
+		return nil, err
+	}
+	return f.d.ReadDirHeld(p)
+}
+
+func (f diskFS) Stat(name string) (fs.FileInfo, error) {
+	p, err := f.path(name)
+	if err != nil {
+		return nil, err
+	}
+	return f.d.Stat(p)
+}
+
 // ReadFile is os.ReadFile, remembered for files up to diskMaxFile. The
 // bytes are the caller's.
 func (d *Disk) ReadFile(p string) ([]byte, error) {
+	if d.absent(p) {
+		return nil, notExist("open", p)
+	}
 	r := rememberedAt(d, p, func() map[string]fileResult { return d.files }, pathKey, func() (r fileResult) {
 		r.data, r.err = os.ReadFile(p)
 		return r

@@ -36,7 +36,9 @@ func TestDiskRemembersUntilForget(t *testing.T) {
 	_, err = d.ReadFile(f)
 	assert.ErrorIs(t, err, fs.ErrNotExist, "remembered: the write did not go through Forget")
 	_, err = d.Lstat(f)
-	assert.NoError(t, err, "a path not asked before is read")
+	assert.ErrorIs(t, err, fs.ErrNotExist, "the folder's listing answers for the names it lacks")
+	_, err = d.Lstat(filepath.Join(dir, "sub"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 
 	d.Forget(f)
 	data, err := d.ReadFile(f)
@@ -114,4 +116,39 @@ func TestDiskNil(t *testing.T) {
 	assert.Equal(t, wd, got)
 	abs, _ := NewDisk().Abs("a/../b")
 	assert.Equal(t, filepath.Join(wd, "b"), abs)
+}
+
+// A listing the Disk holds answers that the names it lacks do not exist,
+// as the file system would (same error), for paths below them too; a name
+// it holds, or holds in another case, is asked of the file system.
+func TestDiskAbsentFromListing(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), nil, 0o644))
+	d := NewDisk()
+	_, err := d.ReadDir(dir)
+	require.NoError(t, err)
+	// Written behind the Disk's back: only a system call would see them.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".dockerignore"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "é"), nil, 0o644))
+
+	for _, p := range []string{".dockerignore", ".git", "sub/dir/file"} {
+		full := filepath.Join(dir, p)
+		_, err := d.Lstat(full)
+		_, osErr := os.Lstat(filepath.Join(t.TempDir(), p))
+		assert.Equal(t, osErr.(*fs.PathError).Err, err.(*fs.PathError).Err, p)
+		assert.Equal(t, "lstat "+full+": no such file or directory", err.Error())
+		_, err = d.Stat(full)
+		assert.Equal(t, "stat "+full+": no such file or directory", err.Error())
+		_, err = d.ReadFile(full)
+		assert.Equal(t, "open "+full+": no such file or directory", err.Error())
+		_, err = d.ReadDir(full)
+		assert.ErrorIs(t, err, fs.ErrNotExist)
+	}
+	_, err = d.Lstat(filepath.Join(dir, "Dockerfile"))
+	assert.NoError(t, err)
+	_, err = d.Lstat(filepath.Join(dir, "DOCKERFILE"))
+	assert.Error(t, err, "another case: asked of the file system (this one is case-sensitive)")
+	_, err = d.Lstat(filepath.Join(dir, "é"))
+	assert.NoError(t, err, "not ASCII: asked of the file system")
+	assert.False(t, d.absent(filepath.Join(t.TempDir(), "x")), "no listing held: nothing known")
 }

@@ -91,12 +91,10 @@ func diNamedSources(d *ast.Document, ctx *transform.BuildContext) []string {
 			return
 		}
 		if strings.ContainsAny(c, "*?[") {
-			matches, _ := filepath.Glob(filepath.Join(ctx.Dir, filepath.FromSlash(c)))
-			for _, m := range matches {
-				if rel, ok := diInside(ctx.Dir, m); ok {
-					out = append(out, rel)
-				}
-			}
+			// fs.Glob matches as filepath.Glob does on a slash path, in
+			// the same order, listing through the listings the run holds.
+			matches, _ := fs.Glob(ctx.Disk().DirFS(ctx.Dir), c)
+			out = append(out, matches...)
 			// The pattern's literal folders are named too.
 			lit := strings.Split(c, "/")
 			for i := range lit {
@@ -219,9 +217,10 @@ func diOtherDockerfiles(disk *transform.Disk, dockerfile, ctxDir string) []strin
 // diFindName looks for a file of that name in the context (a bounded walk
 // that skips excluded folders and the usual bulky ones). The answer is
 // kept for the run (Disk.Derived), for every Dockerfile of the same
-// context with the same ignore patterns; the walk itself reads the
-// folders directly, as one walk of a large context would fill the run's
-// cache of listings many times over.
+// context with the same ignore patterns; the walk lists the folders
+// through the Disk's listings where it holds them (the run's search
+// listed them), and reads the others without keeping them, as one walk of
+// a large context would fill the run's cache of listings many times over.
 func diFindName(ctx *transform.BuildContext, name string) bool {
 	key := strings.Join(append([]string{"dockerignore.find", name, ctx.Dir, ctx.IgnoreFile}, ctx.Patterns...), "\x00")
 	return ctx.Disk().Derived(key, func() any { return diWalk(ctx, name, diWalkBudget) }).(bool)
@@ -232,7 +231,7 @@ const diWalkBudget = 20000
 
 func diWalk(ctx *transform.BuildContext, name string, budget int) bool {
 	found := false
-	_ = filepath.WalkDir(ctx.Dir, func(p string, e fs.DirEntry, err error) error {
+	visit := func(rel string, e fs.DirEntry, err error) error {
 		if err != nil || found {
 			return filepath.SkipDir
 		}
@@ -244,16 +243,31 @@ func diWalk(ctx *transform.BuildContext, name string, budget int) bool {
 			found = true
 			return filepath.SkipAll
 		}
-		if e.IsDir() && p != ctx.Dir {
+		if e.IsDir() && rel != "" {
 			switch e.Name() {
 			case ".git", "node_modules", ".venv", "target", "vendor":
 				return filepath.SkipDir
 			}
-			if rel, ok := diInside(ctx.Dir, p); ok && ctx.Excluded(rel) {
+			if ctx.Excluded(rel) {
 				return filepath.SkipDir
 			}
 		}
 		return nil
+	}
+	if st, err := ctx.Disk().Lstat(ctx.Dir); err == nil && st.IsDir() {
+		// A folder (not a link to one): fs.WalkDir walks it as
+		// filepath.WalkDir would, in the same order.
+		_ = fs.WalkDir(ctx.Disk().DirFS(ctx.Dir), ".", func(p string, e fs.DirEntry, err error) error {
+			if p == "." {
+				p = ""
+			}
+			return visit(p, e, err)
+		})
+		return found
+	}
+	_ = filepath.WalkDir(ctx.Dir, func(p string, e fs.DirEntry, err error) error {
+		rel, _ := diInside(ctx.Dir, p)
+		return visit(rel, e, err)
 	})
 	return found
 }
