@@ -265,21 +265,23 @@ func (s *msSplit) finding(msg string, edits []emit.Edit) []transform.Finding {
 	return []transform.Finding{{Rule: "multi-stage", Message: msg, Line: f.StartLine, EndLine: f.EndLine, Edits: edits, Unsafe: true}}
 }
 
-func (s *msSplit) run() []transform.Finding {
-	var imgRow *msPattern
+// imageRow is the row of the stage's base image, when it is a known
+// builder image, whose defaults the split then reads. They matter only
+// there, and are not looked up (a parse of the reference) for any other.
+func (s *msSplit) imageRow() *msPattern {
 	for _, r := range msPatterns {
 		if r.Image(s.ref) {
-			imgRow = r
-			break
+			if d, ok := baseimage.DefaultsOf(s.st.Base); ok {
+				s.builder.image, s.builder.workdir = d, d.Workdir
+			}
+			return r
 		}
 	}
-	// The image's defaults matter only for a known builder image: they
-	// are not looked up (a parse of the reference) for any other.
-	if imgRow != nil {
-		if d, ok := baseimage.DefaultsOf(s.st.Base); ok {
-			s.builder.image, s.builder.workdir = d, d.Workdir
-		}
-	}
+	return nil
+}
+
+func (s *msSplit) run() []transform.Finding {
+	imgRow := s.imageRow()
 	s.walk()
 	// Which rows' build commands does the stage run?
 	var buildRows []*msPattern
