@@ -79,30 +79,21 @@ func stmtLists(n syntax.Node) [][]*syntax.Stmt {
 }
 
 // removedStmt is a statement that is nothing but a removed simple command
-// (no redirection, negation or background; a terminator of its own is
-// allowed) whose words expand to themselves (elidedCall).
+// (soleCall; a terminator of its own is allowed).
 func removedStmt(p Program, st *syntax.Stmt) bool {
-	c, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || len(c.Args) == 0 || len(st.Redirs) > 0 || st.Negated || st.Background || st.Coprocess || expands(c) {
-		return false
-	}
-	_, k := p.Ident(c.Args[0].Pos())
-	return k == Removed
+	k, ok := soleCall(p, st)
+	return ok && k == Removed
 }
 
-// readsStatus reports a statement that may read the status or the last
-// argument the statement before it left.
+// readsStatus reports a statement that may read the status the statement
+// before it left, or anything else that depends on what ran before
+// (positional: the last argument, PIPESTATUS, …).
 func readsStatus(st *syntax.Stmt) bool {
 	return some(st, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.ParamExp:
-			if n.Param == nil || n.Excl { // ${!name}: any variable
-				return true
-			}
-			switch n.Param.Value {
-			case "?", "_", "PIPESTATUS", "BASH_COMMAND":
-				return true
-			}
+			// ${!name}: any variable.
+			return n.Param == nil || n.Excl || n.Param.Value == "?" || positional[n.Param.Value]
 		case *syntax.CallExpr:
 			name, _, runs := called(n.Args)
 			return runs && evaluates(name)
@@ -133,17 +124,6 @@ func called(words []*syntax.Word) (name string, args []*syntax.Word, runs bool) 
 		}
 	}
 	return "", nil, false
-}
-
-// evaluates reports a command name that may run text or commands the
-// program does not show: a built-in that evaluates, or a name that is not
-// a literal.
-func evaluates(name string) bool {
-	switch name {
-	case "", "eval", "source", ".", "trap":
-		return true
-	}
-	return false
 }
 
 // failureEnds reports a statement that ends the program when it fails

@@ -66,6 +66,14 @@ func TestJoin(t *testing.T) {
 	}
 }
 
+// A command named by an expansion may be eval (`c=eval; $c 'exit $?'`)
+// and read any status: every command's status matters, as with eval.
+func TestObservedNamedByExpansion(t *testing.T) {
+	require.Nil(t, observed(prog(t, "a; b; c=eval; $c 'exit $?'").File, nil))
+	require.Nil(t, observed(prog(t, "a; b; eval 'exit $?'").File, nil))
+	require.NotNil(t, observed(prog(t, "a; b; c").File, nil))
+}
+
 // Only commands whose status can matter are choice points.
 func TestObserved(t *testing.T) {
 	cases := []struct {

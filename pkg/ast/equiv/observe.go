@@ -29,14 +29,10 @@ func observed(f *syntax.File, flags []string) map[syntax.Pos]bool {
 			}
 		case *syntax.CallExpr:
 			if len(n.Args) > 0 {
-				switch n.Args[0].Lit() {
-				case "set", "shopt":
-					var args []string
-					for _, a := range n.Args[1:] {
-						args = append(args, a.Lit())
-					}
-					global = global || o.options(args)
-				case "trap", "eval", "source", ".":
+				switch name := n.Args[0].Lit(); {
+				case name == "set" || name == "shopt":
+					global = global || o.options(literals(n.Args[1:]))
+				case evaluates(name):
 					global = true
 				}
 			}

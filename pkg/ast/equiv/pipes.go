@@ -53,12 +53,12 @@ func pipeSafe(f *syntax.File, flags []string) bool {
 }
 
 func pipeSafeCall(words []*syntax.Word) bool {
-	switch words[0].Lit() {
-	case "", "trap", "eval", "shopt":
+	switch name := words[0].Lit(); {
+	case evaluates(name) || name == "shopt":
 		return false
-	case "exit", "return":
+	case name == "exit" || name == "return":
 		return len(words) == 2 && plainWord(words[1].Lit())
-	case "set":
+	case name == "set":
 		for _, w := range words[1:] {
 			if lit := w.Lit(); !plainWord(lit) || lit == "pipefail" {
 				return false

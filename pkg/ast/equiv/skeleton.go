@@ -118,12 +118,20 @@ func skeleton(p Program) (string, bool) {
 // expansion may run a command, assign (`${x:=y}`) or end the shell
 // (`${x?}`, or any unset variable under nounset).
 func elidedCall(p Program, st *syntax.Stmt) bool {
+	k, ok := soleCall(p, st)
+	return ok && k != Keep && !st.Semicolon.IsValid()
+}
+
+// soleCall reports a statement that is nothing but a simple command whose
+// words expand to themselves (no redirection, negation or background),
+// and how the program knows the command.
+func soleCall(p Program, st *syntax.Stmt) (Kind, bool) {
 	c, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || len(c.Args) == 0 || !plain(st) || expands(c) {
-		return false
+	if !ok || len(c.Args) == 0 || len(st.Redirs) > 0 || st.Negated || st.Background || st.Coprocess || expands(c) {
+		return Keep, false
 	}
 	_, k := p.Ident(c.Args[0].Pos())
-	return k != Keep
+	return k, true
 }
 
 // plain is a statement with no redirection, negation, background or

@@ -44,10 +44,10 @@ func traceBlind(f *syntax.File) bool {
 
 // blindCall reports a command that cannot tell whether xtrace is on.
 func blindCall(words []*syntax.Word) bool {
-	switch name := words[0].Lit(); name {
-	case "", "shopt", "eval", "trap":
+	switch name := words[0].Lit(); {
+	case evaluates(name) || name == "shopt":
 		return false
-	case "set":
+	case name == "set":
 		args := []string{name}
 		for _, w := range words[1:] {
 			lit := w.Lit()

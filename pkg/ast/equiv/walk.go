@@ -15,6 +15,18 @@ func some(n syntax.Node, pred func(syntax.Node) bool) bool {
 	return found
 }
 
+// evaluates reports a command name that may run text or commands the
+// program does not show: a built-in that evaluates text, or a name that is
+// not a literal (it may be any of those). Every shortcut of the check asks
+// this one list.
+func evaluates(name string) bool {
+	switch name {
+	case "", "eval", "source", ".", "trap":
+		return true
+	}
+	return false
+}
+
 // someOutside is some, not looking inside subshells and command
 // substitutions: what runs there ends with them.
 func someOutside(n syntax.Node, pred func(syntax.Node) bool) bool {
