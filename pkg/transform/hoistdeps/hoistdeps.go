@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
-	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"github.com/dfopt/dfopt/pkg/emit"
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 	"github.com/dfopt/dfopt/pkg/transform"
@@ -43,16 +42,6 @@ type hoister struct {
 	out  []transform.Finding
 	// fetchSeen: the download-only RUNs already reported (fetchonly.go).
 	fetchSeen map[*ast.Instruction]bool
-	se        *stage.Env // the stage model of d, made on first use (stages)
-}
-
-// stages is the stage model of the document, shared with the other
-// rules of the pass (transform.Stages); asked for on first use.
-func (h *hoister) stages() *stage.Env {
-	if h.se == nil {
-		h.se = transform.StagesOf(h.p)
-	}
-	return h.se
 }
 
 func runHoistDeps(p *transform.Pass) []transform.Finding {

@@ -278,7 +278,7 @@ func (h *hoister) verdict(x *hoisting) bool {
 	if x.row == nil {
 		return true
 	}
-	w := &writeCheck{h: h, in: x.in, run: x.r, fc: x.fc, view: x.view, pdir: x.pdir, ctxDir: x.ctxDir, files: x.files, se: h.stages()}
+	w := &writeCheck{h: h, in: x.in, run: x.r, fc: x.fc, view: x.view, pdir: x.pdir, ctxDir: x.ctxDir, files: x.files, se: transform.StagesOf(h.p)}
 	w.env = w.se.At(x.r)
 	w.call, _ = x.steps[x.k].Stmt.Cmd.(*syntax.CallExpr)
 	if x.stay = h.moveVerdict(x.row, w, x.steps, x.k, x.last); x.stay != "" && x.row.reinstall {
