@@ -120,16 +120,6 @@ func TestReparseFallsBack(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "", sameDocument(got, want), "%q", e.new)
 	}
-	for _, e := range []edit{{0, "RUN a", "RUN <<EOF a"}, {0, "RUN a", "RUN a \\"}} {
-		out, changes := applyEdits(t, src, []edit{e})
-		require.Nil(t, reparse(old, out, changes), e.new)
-		got, err := Reparse(old, out, changes)
-		want, werr := Parse("Dockerfile", out)
-		require.Equal(t, werr == nil, err == nil)
-		if werr == nil {
-			require.Equal(t, "", sameDocument(got, want))
-		}
-	}
 
 	out, changes := applyEdits(t, src, []edit{{0, "RUN b", "RUN --bogus b"}})
 	_, err = Reparse(old, out, changes)
