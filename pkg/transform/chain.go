@@ -88,13 +88,13 @@ func (c *Chain) Run(path string, src []byte, bctx *BuildContext) (*Result, error
 		}
 	}
 	h := &history{input: doc}
-	res, out, err := c.run(doc, bctx, h)
+	res, out, err := c.run(doc, bctx, h, false)
 	if err != nil || !res.Changed() {
 		return res, err
 	}
 	for pass := 2; ; pass++ {
 		// The next pass sees the other files as written.
-		again, next, err := c.run(out, bctx.WithFiles(res.Files), h)
+		again, next, err := c.run(out, bctx.WithFiles(res.Files), h, true)
 		if err != nil {
 			return nil, err
 		}
@@ -144,15 +144,17 @@ func (r *Result) merge(later *Result, applied []Reported) {
 }
 
 // run applies the transforms once and returns the result and the parsed
-// output; h holds the edits of earlier passes and gets this pass's.
-func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result, *ast.Document, error) {
+// output; h holds the edits of earlier passes and gets this pass's. A
+// later pass (later) matters only by the fixes it applies (Run keeps the
+// first pass's findings), so it skips the rules that cannot apply one.
+func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history, later bool) (*Result, *ast.Document, error) {
 	res := &Result{Path: doc.Path, Src: doc.Src}
 	cur := doc
 	shared := &analysisResults{} // the analyses of cur, for every rule
 	var inserts []insertion
 	inChain := RuleNames(c.Transforms)
 	for _, t := range c.Transforms {
-		if FileIgnores(cur, t.Name) {
+		if FileIgnores(cur, t.Name) || later && !c.canApply(t) {
 			continue
 		}
 		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: inChain, rule: t, results: shared, hist: h})
@@ -179,6 +181,13 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history) (*Result,
 	sortFindings(res.Findings)
 	return res, cur, nil
 }
+
+// canApply reports whether a rule's fixes can be applied under the
+// chain's options: an unsafe rule's fixes wait for --unsafe (report). A
+// rule that cannot apply a fix leaves the document and the build context
+// as they are, and the analyses it asks for are computed for the next
+// rule that asks: skipping it changes nothing but its findings.
+func (c *Chain) canApply(t *Transform) bool { return c.Options.Unsafe || !t.Unsafe }
 
 // insertions are the applied fixes of a layer that only insert text.
 func insertions(res *Result, fixes []pending, layer int) []insertion {
@@ -234,7 +243,7 @@ func (c *Chain) report(t *Transform, cur *ast.Document, h *history, res *Result,
 			f.Rule = t.Name
 		}
 		ignored[i] = IgnoredAt(cur, f.Line, f.EndLine, f.Rule)
-		applied[i] = !ignored[i] && f.HasFix() && (c.Options.Unsafe || !(t.Unsafe || f.Unsafe))
+		applied[i] = !ignored[i] && f.HasFix() && c.canApply(t) && (c.Options.Unsafe || !f.Unsafe)
 	}
 	c.wrap(cur, h, findings, applied)
 	for i, f := range findings {

@@ -1,0 +1,52 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/pkg/emit"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// addLine is a test rule that appends line to the file once, counting
+// its runs in *runs.
+func addLine(name, line string, unsafe bool, runs *int) *Transform {
+	return &Transform{Name: name, Unsafe: unsafe, Run: func(p *Pass) []Finding {
+		*runs++
+		if strings.Contains(string(p.Doc.Src), line) {
+			return nil
+		}
+		last := p.Doc.Instructions[len(p.Doc.Instructions)-1]
+		f := p.Finding(name, last, "add "+line)
+		f.Edits = []emit.Edit{{Start: len(p.Doc.Src), End: len(p.Doc.Src), New: line + "\n"}}
+		return []Finding{f}
+	}}
+}
+
+// A later pass only looks for fixes to apply: without --unsafe it skips
+// an unsafe rule (its fixes are not applied, so it can change nothing),
+// and the first pass's findings stand, the unsafe rule's included.
+func TestLaterPassSkipsRulesThatCannotApply(t *testing.T) {
+	src := "FROM alpine\nRUN true\n"
+	for _, unsafe := range []bool{false, true} {
+		var safeRuns, unsafeRuns int
+		rules := []*Transform{addLine("unsafe-rule", "LABEL u=1", true, &unsafeRuns), addLine("safe-rule", "LABEL s=1", false, &safeRuns)}
+		res, err := (&Chain{Transforms: rules, Options: Options{Syntax: "auto", Unsafe: unsafe}}).Run("Dockerfile", []byte(src), nil)
+		require.NoError(t, err)
+		assert.Equal(t, 2, safeRuns, "unsafe=%v: the safe rule runs in both passes", unsafe)
+		var rules2 []string
+		for _, f := range res.Findings {
+			rules2 = append(rules2, f.Rule)
+			assert.Equal(t, unsafe || f.Rule == "safe-rule", f.Applied, "unsafe=%v: %s", unsafe, f.Rule)
+		}
+		assert.ElementsMatch(t, []string{"unsafe-rule", "safe-rule"}, rules2)
+		if unsafe {
+			assert.Equal(t, 2, unsafeRuns, "--unsafe: the unsafe rule's fixes apply, so the later pass runs it")
+			assert.Equal(t, src+"LABEL u=1\nLABEL s=1\n", string(res.Out))
+		} else {
+			assert.Equal(t, 1, unsafeRuns, "the later pass skips a rule whose fixes cannot apply")
+			assert.Equal(t, src+"LABEL s=1\n", string(res.Out))
+		}
+	}
+}
