@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 )
@@ -54,6 +55,47 @@ func Split(s string) Ref {
 // accepted (Vars is set): the parts they touch are left unchecked, as
 // their value is known only at build time.
 func Parse(s string) (Ref, error) {
+	if p, ok := parsed.Load(s); ok {
+		return p.(parseResult).ref, p.(parseResult).err
+	}
+	r, err := parse(s)
+	parsed.remember(s, parseResult{r, err})
+	return r, err
+}
+
+// parseResult is an answer of parse.
+type parseResult struct {
+	ref Ref
+	err error
+}
+
+// parsed remembers parse's answers: they depend on the text alone, and
+// the files of a run name the same few images again and again (every
+// rule asks for the base image of each stage). Ref holds strings only,
+// so a copy can be handed out.
+var parsed boundedMemo
+
+// boundedMemo is a concurrent memo that stops growing at maxParsed
+// entries: a tree of generated references cannot make it hold more.
+type boundedMemo struct {
+	sync.Map
+	mu sync.Mutex
+	n  int
+}
+
+const maxParsed = 4096
+
+func (m *boundedMemo) remember(k string, v any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n < maxParsed {
+		if _, loaded := m.LoadOrStore(k, v); !loaded {
+			m.n++
+		}
+	}
+}
+
+func parse(s string) (Ref, error) {
 	if s == "" {
 		return Ref{Raw: s}, errors.New("empty image reference")
 	}

@@ -1,8 +1,11 @@
 package baseimage
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -112,4 +115,30 @@ func TestParseVars(t *testing.T) {
 		_, err := Parse(in)
 		require.Error(t, err, in)
 	}
+}
+
+// Parse remembers its answers: a second call gives what parse gives, for
+// valid references, references with build arguments and invalid ones.
+func TestParseRemembered(t *testing.T) {
+	for _, s := range []string{"golang:1.22", "docker.io/library/node:20-alpine@sha256:" + strings.Repeat("a", 64), "${REG}/app:$TAG", "UPPER:case", "a b", "", "x@sha256:short"} {
+		want, wantErr := parse(s)
+		for range 2 {
+			got, err := Parse(s)
+			assert.Equal(t, want, got, s)
+			assert.Equal(t, wantErr, err, s)
+		}
+	}
+}
+
+// The memo stops growing at its bound.
+func TestParseMemoBounded(t *testing.T) {
+	var m boundedMemo
+	for i := range maxParsed + 10 {
+		m.remember(strconv.Itoa(i), i)
+	}
+	n := 0
+	m.Range(func(any, any) bool { n++; return true })
+	assert.Equal(t, maxParsed, n)
+	_, ok := m.Load(strconv.Itoa(maxParsed + 5))
+	assert.False(t, ok)
 }
