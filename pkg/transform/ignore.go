@@ -82,6 +82,13 @@ func lineIgnores(d *ast.Document, n int, rule, part string) bool {
 	return false
 }
 
+// linePragmas reports whether the document can hold a line pragma at
+// all: ignoreLine and hadolintLine each need their literal, so a file
+// without either has none (the answer is remembered per document).
+func linePragmas(d *ast.Document) bool {
+	return d.Contains("dfopt:ignore=") || d.Contains("hadolint")
+}
+
 func isComment(d *ast.Document, n int) bool {
 	return strings.HasPrefix(strings.TrimLeft(d.LineText(n), " \t\ufeff"), "#")
 }
@@ -90,7 +97,7 @@ func isComment(d *ast.Document, n int) bool {
 // switched off: by a pragma in the comment lines directly above line, or
 // by one on a comment line inside the finding's lines.
 func IgnoredAt(d *ast.Document, line, endLine int, rule string) bool {
-	if line < 1 || line > len(d.Lines) {
+	if line < 1 || line > len(d.Lines) || !linePragmas(d) {
 		return false
 	}
 	for n := line - 1; n >= 1 && isComment(d, n); n-- {
@@ -118,7 +125,7 @@ func (p *Pass) PartOff(rule, part string, ins *ast.Instruction) bool {
 	if fileIgnoresPart(p.Doc, rule, part) {
 		return true
 	}
-	for n := ins.StartLine - 1; n >= 1 && isComment(p.Doc, n); n-- {
+	for n := ins.StartLine - 1; n >= 1 && linePragmas(p.Doc) && isComment(p.Doc, n); n-- {
 		if lineIgnores(p.Doc, n, rule, part) {
 			return true
 		}
