@@ -61,11 +61,20 @@ func runDockerignore(p *transform.Pass) []transform.Finding {
 	if whole == nil {
 		return nil
 	}
+	runs := diRunTexts(d)
+	entries := diWanted(d, ctx, runs)
+	if len(entries) == 0 {
+		// Every other entry leaves out a Dockerfile or the ignore file
+		// (diSelf), and those alone are never proposed (useful below): the
+		// ignore file in force and the context's other files, read from
+		// here on, could not make a finding.
+		return nil
+	}
 	t := diTargetFor(ctx, diDockerfile(ctx.Disk(), d))
 	if t == nil {
 		return nil
 	}
-	entries, self := diProposals(d, ctx, t)
+	entries, self := diSelf(d, ctx, t, runs, entries)
 	missing, kept := diMissing(d, ctx, t, entries)
 	// Only the Dockerfiles and the ignore file itself: nothing the build
 	// would gain from.
@@ -142,12 +151,12 @@ func diTargetFor(ctx *transform.BuildContext, dockerfile string) *diTarget {
 	return t
 }
 
-// diProposals are the entries to propose; self marks those that only
-// leave out the Dockerfiles and the ignore file.
-func diProposals(d *ast.Document, ctx *transform.BuildContext, t *diTarget) ([]diEntry, map[string]bool) {
+// diWanted are the entries to propose that leave out something the build
+// would gain from (runs: diRunTexts). They depend on the Dockerfile and
+// the context alone, not on the ignore file in force.
+func diWanted(d *ast.Document, ctx *transform.BuildContext, runs []string) []diEntry {
 	var entries []diEntry
 	add := func(pattern, sample string) { entries = append(entries, diEntry{pattern, sample}) }
-	runs := diRunTexts(d)
 	for _, vcs := range []string{".git", ".hg", ".svn"} {
 		if diExists(ctx, vcs) && !(vcs == ".git" && diNeedsGit(ctx, runs)) {
 			add(vcs, vcs)
@@ -177,6 +186,13 @@ func diProposals(d *ast.Document, ctx *transform.BuildContext, t *diTarget) ([]d
 	if eco["maven"] {
 		add("**/target", "target")
 	}
+	return entries
+}
+
+// diSelf appends to entries those that only leave out the Dockerfiles and
+// the ignore file t; self marks them.
+func diSelf(d *ast.Document, ctx *transform.BuildContext, t *diTarget, runs []string, entries []diEntry) ([]diEntry, map[string]bool) {
+	add := func(pattern, sample string) { entries = append(entries, diEntry{pattern, sample}) }
 	// The Dockerfiles and the ignore file only when no instruction copies
 	// them into the image (leaving them out of a `COPY . .` would change
 	// what the image contains).
