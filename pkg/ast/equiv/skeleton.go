@@ -37,7 +37,12 @@ func sameSkeleton(orig, rewrite []Program) bool {
 func skeleton(p Program) (string, bool) {
 	var b strings.Builder
 	ok := true
-	drop := dropped(p)
+	// dropped lists only statements that are removed commands
+	// (removedStmt): its walk is made at the first such statement, and
+	// not at all for a program that removes nothing (most, and every
+	// rewrite).
+	var drop map[*syntax.Stmt]bool
+	dropKnown := false
 	var walk func(n syntax.Node) bool
 	walk = func(n syntax.Node) bool {
 		if !ok || n == nil {
@@ -57,25 +62,38 @@ func skeleton(p Program) (string, bool) {
 			if name == "" || native[name] || unmodelled[name] || name == "cd" || name == "exec" {
 				break // its arguments decide what it does
 			}
-			b.WriteString("{C" + id + " ")
+			b.WriteString("{C")
+			b.WriteString(id)
+			b.WriteByte(' ')
 			// Only commands run inside its words count, not the words.
-			for _, w := range append(assignWords(n), n.Args...) {
-				syntax.Walk(w, func(x syntax.Node) bool {
-					switch x.(type) {
-					case *syntax.CmdSubst, *syntax.ProcSubst:
-						syntax.Walk(x, walk)
-						return false
-					}
-					return true
-				})
+			inWord := func(x syntax.Node) bool {
+				switch x.(type) {
+				case *syntax.CmdSubst, *syntax.ProcSubst:
+					syntax.Walk(x, walk)
+					return false
+				}
+				return true
 			}
-			b.WriteString("}")
+			for _, a := range n.Assigns {
+				if a.Value != nil {
+					syntax.Walk(a.Value, inWord)
+				}
+			}
+			for _, w := range n.Args {
+				syntax.Walk(w, inWord)
+			}
+			b.WriteByte('}')
 			return false
 		case *syntax.Lit:
 			b.WriteString(n.Value)
 		case *syntax.Stmt:
-			if drop[n] {
-				return false
+			if removedStmt(p, n) {
+				if !dropKnown {
+					drop, dropKnown = dropped(p), true
+				}
+				if drop[n] {
+					return false
+				}
 			}
 			// Where a terminator was written (`a;` or `a` and a newline)
 			// changes nothing.
@@ -138,16 +156,6 @@ func soleCall(p Program, st *syntax.Stmt) (Kind, bool) {
 // terminator of its own.
 func plain(st *syntax.Stmt) bool {
 	return len(st.Redirs) == 0 && !st.Negated && !st.Background && !st.Coprocess && !st.Semicolon.IsValid()
-}
-
-func assignWords(c *syntax.CallExpr) []*syntax.Word {
-	var out []*syntax.Word
-	for _, a := range c.Assigns {
-		if a.Value != nil {
-			out = append(out, a.Value)
-		}
-	}
-	return out
 }
 
 // expands reports a node holding an expansion of a parameter, a command
