@@ -75,7 +75,7 @@ func runDockerignore(p *transform.Pass) []transform.Finding {
 		return nil
 	}
 	entries, self := diSelf(d, ctx, t, runs, entries)
-	missing, kept := diMissing(d, ctx, t, entries)
+	missing, kept := diMissing(d, ctx, t, entries, self)
 	// Only the Dockerfiles and the ignore file itself: nothing the build
 	// would gain from.
 	useful := false
@@ -217,9 +217,10 @@ func diSelf(d *ast.Document, ctx *transform.BuildContext, t *diTarget, runs []st
 }
 
 // diMissing keeps the entries the file lacks and that exclude nothing the
-// Dockerfile names (kept: those left out, and why).
-func diMissing(d *ast.Document, ctx *transform.BuildContext, t *diTarget, entries []diEntry) (missing, kept []string) {
-	copied := diNamedSources(d, ctx)
+// Dockerfile names (kept: those left out, and why); self marks the
+// entries of diSelf.
+func diMissing(d *ast.Document, ctx *transform.BuildContext, t *diTarget, entries []diEntry, self map[string]bool) (missing, kept []string) {
+	copied := diCleaned(diCopiedSources(d, ctx))
 	var negations []string
 	have := map[string]bool{}
 	for _, pt := range t.pats {
@@ -243,7 +244,7 @@ func diMissing(d *ast.Document, ctx *transform.BuildContext, t *diTarget, entrie
 		if err != nil {
 			continue
 		}
-		if c := diExcludedBy(m, copied); c != "" {
+		if c := diExcludedNamed(m, e.pattern, !self[e.pattern], copied); c != "" {
 			kept = append(kept, e.pattern+" (the Dockerfile copies "+c+")")
 			continue
 		}
