@@ -157,6 +157,10 @@ func diTargetFor(ctx *transform.BuildContext, dockerfile string) *diTarget {
 func diWanted(d *ast.Document, ctx *transform.BuildContext, runs []string) []diEntry {
 	var entries []diEntry
 	add := func(pattern, sample string) { entries = append(entries, diEntry{pattern, sample}) }
+	// The context root's listing, kept by the Disk (diTargetFor reads it
+	// too), answers the look-ups below for the names it lacks without a
+	// system call, and starts diFindName's walk.
+	_, _ = ctx.Disk().ReadDir(ctx.Dir)
 	for _, vcs := range []string{".git", ".hg", ".svn"} {
 		if diExists(ctx, vcs) && !(vcs == ".git" && diNeedsGit(ctx, runs)) {
 			add(vcs, vcs)
