@@ -377,12 +377,13 @@ func diEcosystems(d *ast.Document) map[string]bool {
 		}
 		var cmds [][]string
 		if sc := d.Shell(ins); sc != nil {
+			var words []string // one buffer: diClassify keeps nothing of it
 			for _, c := range sc.Commands {
-				var words []string
+				words = words[:0]
 				for _, w := range c.Args {
 					words = append(words, w.Value)
 				}
-				cmds = append(cmds, words)
+				diClassify(words, out)
 			}
 		} else if ins.JSON {
 			cmds = append(cmds, ins.Args)
@@ -420,16 +421,34 @@ func diClassify(words []string, out map[string]bool) {
 	if m := pythonModule(name, words); m != nil {
 		name, words = m[0], m
 	}
-	for _, t := range tools.All() {
-		di := t.Dockerignore
-		if di == nil || !(slices.Contains(t.Progs, name) || t.Module != "" && t.Module == name) {
-			continue
-		}
-		if diUses(t, di, words) {
-			out[di.Entry] = true
+	for _, t := range diToolsByName()[name] {
+		if diUses(t, t.Dockerignore, words) {
+			out[t.Dockerignore.Entry] = true
 		}
 	}
 }
+
+// diToolsByName are the tools with dockerignore entries by the names
+// diClassify knows them by (a program, or a `python -m` module), in the
+// registry's order; built once, as diManifests is.
+var diToolsByName = sync.OnceValue(func() map[string][]*tools.Tool {
+	out := map[string][]*tools.Tool{}
+	for _, t := range tools.All() {
+		if t.Dockerignore == nil {
+			continue
+		}
+		names := slices.Clip(t.Progs)
+		if t.Module != "" {
+			names = append(names, t.Module)
+		}
+		for _, n := range names {
+			if l := out[n]; len(l) == 0 || l[len(l)-1] != t {
+				out[n] = append(l, t)
+			}
+		}
+	}
+	return out
+})
 
 // pythonModule is the command line of `python -m MODULE …` (MODULE first).
 func pythonModule(name string, words []string) []string {
