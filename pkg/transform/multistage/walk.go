@@ -271,10 +271,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 					return false
 				}
 				if v, ok := msWordLit(a.Value); ok {
-					if c.assigns == nil {
-						c.assigns = map[string]string{} // read only when set: nil reads as empty
-					}
-					c.assigns[a.Name.Value] = v
+					c.assign(a.Name.Value, v)
 				} else {
 					c.unknown = append(c.unknown, a.Name.Value)
 				}
