@@ -28,6 +28,17 @@ func newEditIndex(edits []emit.Edit) *editIndex {
 	return x
 }
 
+// ApplyEdits is ast.Parse of d's text with edits applied (in d's
+// offsets, not overlapping), by ast.Reparse: only the instructions the
+// edits touch are parsed again, and the others keep their shell analysis.
+func ApplyEdits(d *ast.Document, edits []emit.Edit) (*ast.Document, error) {
+	out, err := emit.Apply(d.Src, edits)
+	if err != nil {
+		return nil, err
+	}
+	return ast.Reparse(d, out, newEditIndex(edits).changes())
+}
+
 // changes are the edits as ast.Reparse reads them.
 func (x *editIndex) changes() []ast.Change {
 	out := make([]ast.Change, len(x.edits))

@@ -81,8 +81,17 @@ func stmtLists(n syntax.Node) [][]*syntax.Stmt {
 // removedStmt is a statement that is nothing but a removed simple command
 // (soleCall; a terminator of its own is allowed).
 func removedStmt(p Program, st *syntax.Stmt) bool {
-	k, ok := soleCall(p, st)
-	return ok && k == Removed
+	// The command's kind first: most are kept, and soleCall walks its
+	// words.
+	c, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || len(c.Args) == 0 {
+		return false
+	}
+	if _, k := p.Ident(c.Args[0].Pos()); k != Removed {
+		return false
+	}
+	_, ok = soleCall(p, st)
+	return ok
 }
 
 // readsStatus reports a statement that may read the status the statement

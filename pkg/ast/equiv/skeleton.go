@@ -35,80 +35,119 @@ func sameSkeleton(orig, rewrite []Program) bool {
 // skeleton writes the shape of a program; ok is false when it holds a
 // removed or added command.
 func skeleton(p Program) (string, bool) {
-	var b strings.Builder
-	ok := true
-	drop := dropped(p)
-	var walk func(n syntax.Node) bool
-	walk = func(n syntax.Node) bool {
-		if !ok || n == nil {
+	s := &shape{p: p, ok: true}
+	s.visit = s.walk
+	syntax.Walk(p.File, s.visit)
+	return s.b.String(), s.ok
+}
+
+// shape is skeleton's walk of one program.
+type shape struct {
+	p     Program
+	b     strings.Builder
+	ok    bool
+	visit func(syntax.Node) bool // walk, as one func value
+	// drop is dropped(p), which lists only statements that are removed
+	// commands (removedStmt): it is asked at the first such statement,
+	// and not at all for a program that removes nothing (most, and every
+	// rewrite).
+	drop      map[*syntax.Stmt]bool
+	dropKnown bool
+}
+
+func (s *shape) walk(n syntax.Node) bool {
+	if !s.ok || n == nil {
+		return false
+	}
+	b := &s.b
+	switch n := n.(type) {
+	case *syntax.CallExpr:
+		if len(n.Args) > 0 && s.call(n) {
 			return false
 		}
-		switch n := n.(type) {
-		case *syntax.CallExpr:
-			if len(n.Args) == 0 {
-				break
-			}
-			id, k := p.Ident(n.Args[0].Pos())
-			if k != Keep {
-				ok = false
-				return false
-			}
-			name := n.Args[0].Lit()
-			if name == "" || native[name] || unmodelled[name] || name == "cd" || name == "exec" {
-				break // its arguments decide what it does
-			}
-			b.WriteString("{C" + id + " ")
-			// Only commands run inside its words count, not the words.
-			for _, w := range append(assignWords(n), n.Args...) {
-				syntax.Walk(w, func(x syntax.Node) bool {
-					switch x.(type) {
-					case *syntax.CmdSubst, *syntax.ProcSubst:
-						syntax.Walk(x, walk)
-						return false
-					}
-					return true
-				})
-			}
-			b.WriteString("}")
-			return false
-		case *syntax.Lit:
-			b.WriteString(n.Value)
-		case *syntax.Stmt:
-			if drop[n] {
-				return false
-			}
-			// Where a terminator was written (`a;` or `a` and a newline)
-			// changes nothing.
-			b.WriteByte('[')
-			for _, f := range [...]bool{n.Negated, n.Background, n.Coprocess} {
-				b.WriteString(strconv.FormatBool(f))
-			}
-			b.WriteByte(']')
-		case *syntax.BinaryCmd:
-			// The other operand takes the binary command's place in its
-			// statement: only a plain one can.
-			if n.Op == syntax.AndStmt {
-				if elidedCall(p, n.Y) && plain(n.X) {
-					syntax.Walk(n.X.Cmd, walk)
-					return false
-				}
-				if elidedCall(p, n.X) && plain(n.Y) {
-					syntax.Walk(n.Y.Cmd, walk)
-					return false
-				}
-			}
-			b.WriteString("(" + n.Op.String() + ")")
-		case *syntax.Redirect:
-			b.WriteString("<" + n.Op.String() + ">")
-		case *syntax.Comment:
+	case *syntax.Lit:
+		b.WriteString(n.Value)
+	case *syntax.Stmt:
+		if s.isDropped(n) {
 			return false
 		}
-		b.WriteString(reflect.TypeOf(n).Elem().Name())
-		b.WriteByte(';')
+		// Where a terminator was written (`a;` or `a` and a newline)
+		// changes nothing.
+		b.WriteByte('[')
+		for _, f := range [...]bool{n.Negated, n.Background, n.Coprocess} {
+			b.WriteString(strconv.FormatBool(f))
+		}
+		b.WriteByte(']')
+	case *syntax.BinaryCmd:
+		// The other operand takes the binary command's place in its
+		// statement: only a plain one can.
+		if n.Op == syntax.AndStmt {
+			if elidedCall(s.p, n.Y) && plain(n.X) {
+				syntax.Walk(n.X.Cmd, s.visit)
+				return false
+			}
+			if elidedCall(s.p, n.X) && plain(n.Y) {
+				syntax.Walk(n.Y.Cmd, s.visit)
+				return false
+			}
+		}
+		b.WriteString("(" + n.Op.String() + ")")
+	case *syntax.Redirect:
+		b.WriteString("<" + n.Op.String() + ">")
+	case *syntax.Comment:
+		return false
+	}
+	b.WriteString(reflect.TypeOf(n).Elem().Name())
+	b.WriteByte(';')
+	return true
+}
+
+// call writes a simple command known by its position, and the commands
+// run inside its words; done is false for one whose arguments decide what
+// it does (the walk goes on into them).
+func (s *shape) call(n *syntax.CallExpr) (done bool) {
+	id, k := s.p.Ident(n.Args[0].Pos())
+	if k != Keep {
+		s.ok = false
 		return true
 	}
-	syntax.Walk(p.File, walk)
-	return b.String(), ok
+	name := n.Args[0].Lit()
+	if name == "" || native[name] || unmodelled[name] || name == "cd" || name == "exec" {
+		return false
+	}
+	s.b.WriteString("{C")
+	s.b.WriteString(id)
+	s.b.WriteByte(' ')
+	// Only commands run inside its words count, not the words.
+	inWord := func(x syntax.Node) bool {
+		switch x.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			syntax.Walk(x, s.visit)
+			return false
+		}
+		return true
+	}
+	for _, a := range n.Assigns {
+		if a.Value != nil {
+			syntax.Walk(a.Value, inWord)
+		}
+	}
+	for _, w := range n.Args {
+		syntax.Walk(w, inWord)
+	}
+	s.b.WriteByte('}')
+	return true
+}
+
+// isDropped reports a statement dropped lists.
+func (s *shape) isDropped(st *syntax.Stmt) bool {
+	if !removedStmt(s.p, st) {
+		return false
+	}
+	if !s.dropKnown {
+		s.drop, s.dropKnown = dropped(s.p), true
+	}
+	return s.drop[st]
 }
 
 // elidedCall reports a statement that is nothing but a removed or added
@@ -138,16 +177,6 @@ func soleCall(p Program, st *syntax.Stmt) (Kind, bool) {
 // terminator of its own.
 func plain(st *syntax.Stmt) bool {
 	return len(st.Redirs) == 0 && !st.Negated && !st.Background && !st.Coprocess && !st.Semicolon.IsValid()
-}
-
-func assignWords(c *syntax.CallExpr) []*syntax.Word {
-	var out []*syntax.Word
-	for _, a := range c.Assigns {
-		if a.Value != nil {
-			out = append(out, a.Value)
-		}
-	}
-	return out
 }
 
 // expands reports a node holding an expansion of a parameter, a command

@@ -67,11 +67,7 @@ func (h *ahPass) joinAll() {
 	if len(pairs) == 0 {
 		return
 	}
-	src, err := emit.Apply(h.d.Src, edits)
-	if err != nil {
-		return
-	}
-	d, err := ast.Parse(h.d.Path, src)
+	d, err := transform.ApplyEdits(h.d, edits)
 	if err != nil || len(d.Instructions) != len(h.d.Instructions)-len(pairs) {
 		return
 	}

@@ -2,7 +2,6 @@ package copychmod
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -152,7 +151,7 @@ func contextMode(c *transform.BuildContext, rel string) (int, string) {
 	if strings.HasPrefix(rel, "../") || c.Excluded(rel) {
 		return 0, rel + " is not in the build context"
 	}
-	st, err := os.Lstat(filepath.Join(c.Dir, filepath.FromSlash(rel)))
+	st, err := c.Disk().Lstat(filepath.Join(c.Dir, filepath.FromSlash(rel)))
 	switch {
 	case err != nil:
 		return 0, rel + " is not in the build context"
@@ -165,7 +164,7 @@ func contextMode(c *transform.BuildContext, rel string) (int, string) {
 }
 
 func isDir(c *transform.BuildContext, rel string) bool {
-	st, err := os.Stat(filepath.Join(c.Dir, filepath.FromSlash(rel)))
+	st, err := c.Disk().Stat(filepath.Join(c.Dir, filepath.FromSlash(rel)))
 	return err == nil && st.IsDir()
 }
 

@@ -61,12 +61,21 @@ func runDockerignore(p *transform.Pass) []transform.Finding {
 	if whole == nil {
 		return nil
 	}
+	runs := diRunTexts(d)
+	entries := diWanted(d, ctx, runs)
+	if len(entries) == 0 {
+		// Every other entry leaves out a Dockerfile or the ignore file
+		// (diSelf), and those alone are never proposed (useful below): the
+		// ignore file in force and the context's other files, read from
+		// here on, could not make a finding.
+		return nil
+	}
 	t := diTargetFor(ctx, diDockerfile(ctx.Disk(), d))
 	if t == nil {
 		return nil
 	}
-	entries, self := diProposals(d, ctx, t)
-	missing, kept := diMissing(d, ctx, t, entries)
+	entries, self := diSelf(d, ctx, t, runs, entries)
+	missing, kept := diMissing(d, ctx, t, entries, self)
 	// Only the Dockerfiles and the ignore file itself: nothing the build
 	// would gain from.
 	useful := false
@@ -142,12 +151,16 @@ func diTargetFor(ctx *transform.BuildContext, dockerfile string) *diTarget {
 	return t
 }
 
-// diProposals are the entries to propose; self marks those that only
-// leave out the Dockerfiles and the ignore file.
-func diProposals(d *ast.Document, ctx *transform.BuildContext, t *diTarget) ([]diEntry, map[string]bool) {
+// diWanted are the entries to propose that leave out something the build
+// would gain from (runs: diRunTexts). They depend on the Dockerfile and
+// the context alone, not on the ignore file in force.
+func diWanted(d *ast.Document, ctx *transform.BuildContext, runs []string) []diEntry {
 	var entries []diEntry
 	add := func(pattern, sample string) { entries = append(entries, diEntry{pattern, sample}) }
-	runs := diRunTexts(d)
+	// The context root's listing, kept by the Disk (diTargetFor reads it
+	// too), answers the look-ups below for the names it lacks without a
+	// system call, and starts diFindName's walk.
+	_, _ = ctx.Disk().ReadDir(ctx.Dir)
 	for _, vcs := range []string{".git", ".hg", ".svn"} {
 		if diExists(ctx, vcs) && !(vcs == ".git" && diNeedsGit(ctx, runs)) {
 			add(vcs, vcs)
@@ -177,6 +190,13 @@ func diProposals(d *ast.Document, ctx *transform.BuildContext, t *diTarget) ([]d
 	if eco["maven"] {
 		add("**/target", "target")
 	}
+	return entries
+}
+
+// diSelf appends to entries those that only leave out the Dockerfiles and
+// the ignore file t; self marks them.
+func diSelf(d *ast.Document, ctx *transform.BuildContext, t *diTarget, runs []string, entries []diEntry) ([]diEntry, map[string]bool) {
+	add := func(pattern, sample string) { entries = append(entries, diEntry{pattern, sample}) }
 	// The Dockerfiles and the ignore file only when no instruction copies
 	// them into the image (leaving them out of a `COPY . .` would change
 	// what the image contains).
@@ -201,9 +221,10 @@ func diProposals(d *ast.Document, ctx *transform.BuildContext, t *diTarget) ([]d
 }
 
 // diMissing keeps the entries the file lacks and that exclude nothing the
-// Dockerfile names (kept: those left out, and why).
-func diMissing(d *ast.Document, ctx *transform.BuildContext, t *diTarget, entries []diEntry) (missing, kept []string) {
-	copied := diNamedSources(d, ctx)
+// Dockerfile names (kept: those left out, and why); self marks the
+// entries of diSelf.
+func diMissing(d *ast.Document, ctx *transform.BuildContext, t *diTarget, entries []diEntry, self map[string]bool) (missing, kept []string) {
+	copied := diCleaned(diCopiedSources(d, ctx))
 	var negations []string
 	have := map[string]bool{}
 	for _, pt := range t.pats {
@@ -227,7 +248,7 @@ func diMissing(d *ast.Document, ctx *transform.BuildContext, t *diTarget, entrie
 		if err != nil {
 			continue
 		}
-		if c := diExcludedBy(m, copied); c != "" {
+		if c := diExcludedNamed(m, e.pattern, !self[e.pattern], copied); c != "" {
 			kept = append(kept, e.pattern+" (the Dockerfile copies "+c+")")
 			continue
 		}

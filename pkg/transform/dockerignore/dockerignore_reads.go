@@ -80,10 +80,16 @@ func diMounts(ins *ast.Instruction) []diMount {
 	return out
 }
 
-// diNamedSources are the context paths the Dockerfile names in COPY, ADD and
-// bind mounts (the whole context aside), wildcards resolved on disk, plus
-// the dependency manifests of every ecosystem (what hoist-deps copies).
+// diNamedSources are the context paths the Dockerfile names
+// (diCopiedSources), plus the dependency manifests of every ecosystem
+// (what hoist-deps copies).
 func diNamedSources(d *ast.Document, ctx *transform.BuildContext) []string {
+	return append(diCopiedSources(d, ctx), diManifests()...)
+}
+
+// diCopiedSources are the context paths the Dockerfile names in COPY, ADD
+// and bind mounts (the whole context aside), wildcards resolved on disk.
+func diCopiedSources(d *ast.Document, ctx *transform.BuildContext) []string {
 	var out []string
 	addSrc := func(s string) {
 		c := transform.Clean(s)
@@ -131,8 +137,7 @@ func diNamedSources(d *ast.Document, ctx *transform.BuildContext) []string {
 			}
 		}
 	}
-	// and whatever hoist-deps may copy: the tools' manifests.
-	return append(out, diManifests()...)
+	return out
 }
 
 // diManifests is tools.Manifests, built once: the tools' registry is
@@ -142,13 +147,55 @@ var diManifests = sync.OnceValue(tools.Manifests)
 // diExcludedBy returns the first of paths that m excludes (itself or a
 // folder above it), or "".
 func diExcludedBy(m *patternmatcher.PatternMatcher, paths []string) string {
-	for _, p := range paths {
-		if ok, _ := m.MatchesOrParentMatches(transform.Clean(p)); ok {
-			return p
+	return diCleaned(paths).excludedBy(m)
+}
+
+// diPaths are paths and their clean forms, which the patterns match:
+// cleaned once for all the entries a rule tests against them.
+type diPaths struct{ raw, clean []string }
+
+func diCleaned(paths []string) diPaths {
+	ps := diPaths{raw: paths, clean: make([]string, len(paths))}
+	for i, p := range paths {
+		ps.clean[i] = transform.Clean(p)
+	}
+	return ps
+}
+
+func (ps diPaths) excludedBy(m *patternmatcher.PatternMatcher) string {
+	for i, c := range ps.clean {
+		if ok, _ := m.MatchesOrParentMatches(c); ok {
+			return ps.raw[i]
 		}
 	}
 	return ""
 }
+
+// diExcludedNamed is diExcludedBy(m, diNamedSources) for the entry pattern
+// (m is its matcher), the copied sources cleaned. The manifests' part
+// depends on the pattern alone: for the patterns of diWanted (fixed, a
+// short list; fixed is set for them) it is found once per process.
+func diExcludedNamed(m *patternmatcher.PatternMatcher, pattern string, fixed bool, copied diPaths) string {
+	if c := copied.excludedBy(m); c != "" {
+		return c
+	}
+	if !fixed {
+		return diManifestPaths().excludedBy(m)
+	}
+	if c, ok := diManifestHits.Load(pattern); ok {
+		return c.(string)
+	}
+	c := diManifestPaths().excludedBy(m)
+	diManifestHits.Store(pattern, c)
+	return c
+}
+
+// diManifestPaths are diManifests, cleaned; diManifestHits holds, by
+// pattern of diWanted, the first of them the pattern excludes.
+var (
+	diManifestPaths = sync.OnceValue(func() diPaths { return diCleaned(diManifests()) })
+	diManifestHits  sync.Map
+)
 
 // diExists reports whether the context root holds name (ignored or not).
 func diExists(ctx *transform.BuildContext, name string) bool {
@@ -330,12 +377,13 @@ func diEcosystems(d *ast.Document) map[string]bool {
 		}
 		var cmds [][]string
 		if sc := d.Shell(ins); sc != nil {
+			var words []string // one buffer: diClassify keeps nothing of it
 			for _, c := range sc.Commands {
-				var words []string
+				words = words[:0]
 				for _, w := range c.Args {
 					words = append(words, w.Value)
 				}
-				cmds = append(cmds, words)
+				diClassify(words, out)
 			}
 		} else if ins.JSON {
 			cmds = append(cmds, ins.Args)
@@ -373,16 +421,34 @@ func diClassify(words []string, out map[string]bool) {
 	if m := pythonModule(name, words); m != nil {
 		name, words = m[0], m
 	}
-	for _, t := range tools.All() {
-		di := t.Dockerignore
-		if di == nil || !(slices.Contains(t.Progs, name) || t.Module != "" && t.Module == name) {
-			continue
-		}
-		if diUses(t, di, words) {
-			out[di.Entry] = true
+	for _, t := range diToolsByName()[name] {
+		if diUses(t, t.Dockerignore, words) {
+			out[t.Dockerignore.Entry] = true
 		}
 	}
 }
+
+// diToolsByName are the tools with dockerignore entries by the names
+// diClassify knows them by (a program, or a `python -m` module), in the
+// registry's order; built once, as diManifests is.
+var diToolsByName = sync.OnceValue(func() map[string][]*tools.Tool {
+	out := map[string][]*tools.Tool{}
+	for _, t := range tools.All() {
+		if t.Dockerignore == nil {
+			continue
+		}
+		names := slices.Clip(t.Progs)
+		if t.Module != "" {
+			names = append(names, t.Module)
+		}
+		for _, n := range names {
+			if l := out[n]; len(l) == 0 || l[len(l)-1] != t {
+				out[n] = append(l, t)
+			}
+		}
+	}
+	return out
+})
 
 // pythonModule is the command line of `python -m MODULE …` (MODULE first).
 func pythonModule(name string, words []string) []string {

@@ -1,7 +1,6 @@
 package multistage
 
 import (
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -53,7 +52,7 @@ func (s *msSplit) contextPath(abs string, at int) (string, bool) {
 			}
 			for _, m := range matches {
 				full := filepath.Join(s.p.Context.Dir, filepath.FromSlash(m))
-				st, err := os.Stat(full)
+				st, err := s.p.Context.Disk().Stat(full)
 				if err != nil {
 					continue
 				}

@@ -2,7 +2,6 @@ package multistage
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -275,7 +274,7 @@ func (s *msSplit) contextFile(pl *msPlan, src string) bool {
 	if s.p.Context == nil || strings.ContainsAny(src, "*?[$") || msCopyFrom(pl.ins) != "" {
 		return false
 	}
-	st, err := os.Stat(filepath.Join(s.p.Context.Dir, filepath.FromSlash(transform.Clean(src))))
+	st, err := s.p.Context.Disk().Stat(filepath.Join(s.p.Context.Dir, filepath.FromSlash(transform.Clean(src))))
 	return err == nil && st.Mode().IsRegular()
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -176,7 +175,7 @@ func (s *msSplit) dotnetProject(dir, project string, at int) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("the project file is not in the build context: cannot choose between aspnet and runtime")
 		}
-		entries, _ := os.ReadDir(filepath.Join(s.p.Context.Dir, filepath.FromSlash(rel)))
+		entries, _ := s.p.Context.Disk().ReadDir(filepath.Join(s.p.Context.Dir, filepath.FromSlash(rel)))
 		for _, e := range entries {
 			n := e.Name()
 			if strings.HasSuffix(n, ".sln") || strings.HasSuffix(n, ".slnx") {

@@ -116,6 +116,14 @@ func (c *msCmd) name() string {
 
 func (c *msCmd) Text(d *ast.Document) string { return string(d.Src[c.span.Start:c.span.End]) }
 
+// assign records a literal NAME=value prefix of the command.
+func (c *msCmd) assign(k, v string) {
+	if c.assigns == nil {
+		c.assigns = map[string]string{} // made for the first: a nil map reads as empty
+	}
+	c.assigns[k] = v
+}
+
 // getenv is a variable's literal value for the command.
 func (c *msCmd) getenv(k string) (string, bool) {
 	if v, ok := c.assigns[k]; ok {

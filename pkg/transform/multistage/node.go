@@ -46,14 +46,14 @@ func msNodeScriptClass(name string) msClass {
 }
 
 func msNodeClass(c *msCmd) msClass {
-	sub, pos, global := msNodeArgs(c)
 	switch c.name() {
 	case "npm":
-		return msNpmClass(sub, pos, global)
+		return msNpmClass(msNodeArgs(c))
 	case "yarn":
+		sub, pos, _ := msNodeArgs(c)
 		return msYarnClass(sub, pos)
 	case "pnpm":
-		return msPnpmClass(sub, pos, global)
+		return msPnpmClass(msNodeArgs(c))
 	case "corepack":
 		return msGlobal
 	case "node":

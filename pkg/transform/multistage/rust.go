@@ -3,7 +3,6 @@ package multistage
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -329,13 +328,13 @@ func (s *msSplit) cargoBins(ct msCargo, pkgDir string, at int) []string {
 	}
 	if ct.autobins {
 		if rel, ok := s.contextPath(path.Join(pkgDir, "src/bin"), at); ok {
-			entries, _ := os.ReadDir(filepath.Join(s.p.Context.Dir, filepath.FromSlash(rel)))
+			entries, _ := s.p.Context.Disk().ReadDir(filepath.Join(s.p.Context.Dir, filepath.FromSlash(rel)))
 			for _, e := range entries {
 				switch {
 				case !e.IsDir() && strings.HasSuffix(e.Name(), ".rs"):
 					addBin(strings.TrimSuffix(e.Name(), ".rs"))
 				case e.IsDir():
-					if _, err := os.Stat(filepath.Join(s.p.Context.Dir, filepath.FromSlash(rel), e.Name(), "main.rs")); err == nil {
+					if _, err := s.p.Context.Disk().Stat(filepath.Join(s.p.Context.Dir, filepath.FromSlash(rel), e.Name(), "main.rs")); err == nil {
 						addBin(e.Name())
 					}
 				}

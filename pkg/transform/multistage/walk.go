@@ -260,7 +260,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 		}
 		switch x := st.Cmd.(type) {
 		case *syntax.CallExpr:
-			c := &msCmd{ins: in, assigns: map[string]string{}, call: x}
+			c := &msCmd{ins: in, call: x}
 			if cc := byCall[x]; cc != nil {
 				c.words, c.span = cc.Args, cc.Span
 			} else {
@@ -271,7 +271,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 					return false
 				}
 				if v, ok := msWordLit(a.Value); ok {
-					c.assigns[a.Name.Value] = v
+					c.assign(a.Name.Value, v)
 				} else {
 					c.unknown = append(c.unknown, a.Name.Value)
 				}
@@ -310,7 +310,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 			cmds = cmds[:0]
 			for i := range sc.Commands {
 				cc := &sc.Commands[i]
-				cmds = append(cmds, &msCmd{ins: in, words: cc.Args, span: cc.Span, assigns: map[string]string{}, call: cc.Call})
+				cmds = append(cmds, &msCmd{ins: in, words: cc.Args, span: cc.Span, call: cc.Call})
 			}
 			return cmds, true
 		}
