@@ -35,6 +35,7 @@ type Run struct {
 	allUses  []*Use                    // before merging uses of the same directory
 	words    map[ast.Span]*syntax.Word // syntaxWord's index
 	others   []otherCmd                // otherWords
+	substs   map[substKey]substPathOf  // substPath's answers
 }
 
 // bind computes the stage state at the RUN the first time a check asks
@@ -165,10 +166,16 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 func (c *Plan) plan(ins *ast.Instruction) *Run {
 	r := &Run{Ins: ins, se: c.se}
 	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: c.mentioned}
-	if runIgnored(c.Doc, ins, transform.CacheMountsRule) {
+	readable := c.read(r)
+	// The ignore comments are looked up only for a RUN that runs a
+	// manager: the reason a RUN is blocked is read only through its uses
+	// and invocations (conflict, findings, WillMount), which a RUN
+	// without invocations has none of. "ignored" wins over any reason
+	// read set, as when it was set first.
+	if len(r.Invs) > 0 && runIgnored(c.Doc, ins, transform.CacheMountsRule) {
 		r.Blocked = "ignored"
 	}
-	if !c.read(r) {
+	if !readable {
 		return r
 	}
 	r.Invs = c.partsOn(ins, r.Invs)

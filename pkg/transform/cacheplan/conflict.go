@@ -420,11 +420,19 @@ type otherCmd struct {
 // them for every directory of the document.
 func (r *Run) otherWords() []otherCmd {
 	if r.others == nil {
-		r.others = []otherCmd{}
-		for _, args := range r.otherCommands() {
-			oc := otherCmd{name: ProgBase(args[0]), args: args}
-			for _, w := range args[1:] {
-				oc.resolved = append(oc.resolved, resolvedWord(w.Value, r))
+		cmds := r.otherCommands()
+		n := 0
+		for _, args := range cmds {
+			n += len(args) - 1
+		}
+		// One list holds the resolved words of every command.
+		resolved := make([]string, n)
+		r.others = make([]otherCmd, 0, len(cmds))
+		for _, args := range cmds {
+			oc := otherCmd{name: ProgBase(args[0]), args: args, resolved: resolved[: len(args)-1 : len(args)-1]}
+			resolved = resolved[len(args)-1:]
+			for i, w := range args[1:] {
+				oc.resolved[i] = resolvedWord(w.Value, r)
 			}
 			r.others = append(r.others, oc)
 		}
@@ -467,6 +475,13 @@ func namesPath(w, dir string) bool {
 
 // expandPathWord resolves ~ and variables in a word; unknown parts stay.
 func expandPathWord(w string, r *Run) string {
+	// A word without ~, $, quotes or backslashes is its own value: the
+	// stage's ShellValue gives it back unchanged (or fails on a glob
+	// character, and then nothing below changes it), so the stage state
+	// need not be computed for it.
+	if !strings.HasPrefix(w, "~") && !strings.ContainsAny(w, "$'\"\\") {
+		return w
+	}
 	if strings.HasPrefix(w, "~/") || w == "~" {
 		if r.ident().Home.Val != "" {
 			w = r.ident().Home.Val + w[1:]

@@ -166,6 +166,33 @@ func (c *Plan) mountKeys(r *Run, mounted []*Use) []string {
 // form), or why the folder is unknown together with the manager whose
 // command printed it.
 func (c *Plan) substPath(r *Run, w ast.Word) (p, why string, m *Manager) {
+	// Asked by findRms and by mentions for every directory of the
+	// document: the answer is a function of the RUN and the word alone
+	// (the locals printedDir fills are its own), so it is kept per word.
+	k := substKey{w.Span, w.Value}
+	if s, ok := r.substs[k]; ok {
+		return s.p, s.why, s.m
+	}
+	p, why, m = c.substPathOnce(r, w)
+	if r.substs == nil {
+		r.substs = map[substKey]substPathOf{}
+	}
+	r.substs[k] = substPathOf{p, why, m}
+	return p, why, m
+}
+
+// substKey is a word of a RUN, substPathOf what substPath says of it.
+type substKey struct {
+	sp    ast.Span
+	value string
+}
+
+type substPathOf struct {
+	p, why string
+	m      *Manager
+}
+
+func (c *Plan) substPathOnce(r *Run, w ast.Word) (p, why string, m *Manager) {
 	sw := r.syntaxWord(w.Span)
 	if sw == nil {
 		return "", "", nil

@@ -299,10 +299,13 @@ func FindInvocations(c *ManagerCtx, cmds []ast.Command) []*Invocation {
 	var out []*Invocation
 	for ci := range cmds {
 		cmd := &cmds[ci]
-		inv := matchCommand(cmd.Args)
-		if inv == nil {
+		// Most commands run no manager: the match stays on the stack
+		// until candidates names one (forManager copies what it keeps).
+		var raw rawInvocation
+		if !raw.match(cmd.Args) {
 			continue
 		}
+		inv := &raw
 		cands := candidates(inv.progNameOrModule(), inv.module)
 		if len(cands) == 0 {
 			continue
@@ -349,6 +352,15 @@ func (r *rawInvocation) progNameOrModule() string {
 // matchCommand strips wrappers and finds the program word.
 func matchCommand(words []ast.Word) *rawInvocation {
 	r := &rawInvocation{}
+	if !r.match(words) {
+		return nil
+	}
+	return r
+}
+
+// match is matchCommand into r: false when the words run no program
+// that a manager could be.
+func (r *rawInvocation) match(words []ast.Word) bool {
 	i := 0
 	for i < len(words) {
 		name := ProgBase(words[i])
@@ -366,7 +378,7 @@ func matchCommand(words []ast.Word) *rawInvocation {
 			i += 2
 			continue
 		case name == "runuser" || name == "setpriv" || name == "chroot" || name == "su" || name == "doas":
-			return nil
+			return false
 		case skippedWrappers[name] != nil:
 			i = skipOptions(words, i+1, skippedWrappers[name])
 			if name == "timeout" {
@@ -385,7 +397,7 @@ func matchCommand(words []ast.Word) *rawInvocation {
 				i++
 				continue
 			}
-			return nil
+			return false
 		case name == "php" && i+1 < len(words) && (strings.HasSuffix(words[i+1].Value, "composer.phar") || ProgBase(words[i+1]) == "composer"):
 			i++
 			continue
@@ -398,17 +410,17 @@ func matchCommand(words []ast.Word) *rawInvocation {
 				r.Prog, r.progIdx = words[j+1], j+1
 				r.module = words[j+1].Value
 				r.Args = words[j+2:]
-				return r
+				return true
 			}
-			return nil
+			return false
 		}
 		break
 	}
 	if i >= len(words) {
-		return nil
+		return false
 	}
 	r.Prog, r.progIdx, r.Args = words[i], i, words[i+1:]
-	return r
+	return true
 }
 
 // skippedWrappers are the options that take a value of the wrappers
