@@ -240,6 +240,7 @@ type Invocation struct {
 	User    string // a wrapper runs it as another user (sudo -u, gosu …)
 	Sudo    bool
 	movedBy string // what moved the cache (for messages)
+	clean   int8   // IsClean's answer: 0 not asked yet, 1 no, 2 yes
 }
 
 // envValue looks a variable up for the invocation: its own assignments,
@@ -513,7 +514,7 @@ func (r *rawInvocation) forManager(m *Manager) *Invocation {
 	if len(inv.Sub) > 0 {
 		first = inv.Sub[0]
 	}
-	if m.Clean != nil && m.Clean(&inv) {
+	if inv.IsClean() {
 		return &inv // a cleaning command: kept so that it can be removed
 	}
 	switch {
@@ -550,6 +551,16 @@ func positionals(m *Manager, args []ast.Word, max int) []int {
 }
 
 // IsClean reports whether the invocation only empties the cache.
+//
+// The answer is kept: Clean reads the invocation's manager, Sub, Args and
+// own assignments (a tools.Inv without the stage), all set before the
+// first call (forManager) and never changed after.
 func (inv *Invocation) IsClean() bool {
-	return inv.Manager.Clean != nil && inv.Manager.Clean(inv)
+	if inv.clean == 0 {
+		inv.clean = 1
+		if inv.Manager.Clean != nil && inv.Manager.Clean(inv) {
+			inv.clean = 2
+		}
+	}
+	return inv.clean == 2
 }
