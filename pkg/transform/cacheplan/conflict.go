@@ -363,8 +363,13 @@ func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
 	if c.facts.refs == nil {
 		c.facts.refs = map[stageRefKey]*ast.Stage{}
 	}
-	if v, err := c.se.At(at).Expand(ref); err == nil {
-		ref = v.Val
+	// A name of letters, digits and . _ - : / @ is its own expansion
+	// (stage.State.Expand returns a word without $, quotes, < or the
+	// escape character as it is): the stage state need not be computed.
+	if !plainRef(ref) {
+		if v, err := c.se.At(at).Expand(ref); err == nil {
+			ref = v.Val
+		}
 	}
 	st := c.Doc.StageByName(ref)
 	if st == nil || at.Stage >= 0 && st.Index >= at.Stage {
@@ -374,127 +379,16 @@ func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
 	return st
 }
 
-// Commands whose mention of a cache directory is harmless.
-var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true, "ls": true, "echo": true, "printf": true, "test": true, "[": true, "true": true, "du": true, "stat": true}
-
-// mentions reports a command (other than the managers themselves and rm,
-// handled apart) that names the directory or something inside it.
-func (c *Plan) mentions(r *Run, key string, isUser bool) string {
-	if r.script == nil {
-		if r.Ins.JSON {
-			for _, a := range r.Ins.Args {
-				if mentionsPath(a, key, r) {
-					return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
-				}
-			}
-			return ""
-		}
-		if len(r.Ins.Args) > 0 && strings.Contains(r.Ins.Args[0], key) {
-			return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
-		}
-		return ""
-	}
-	for _, oc := range r.otherWords() {
-		if benignCommands[oc.name] || oc.name == "rm" && isUser {
-			continue
-		}
-		for i, w := range oc.args[1:] {
-			if namesPath(oc.resolved[i], key) || c.substMentions(r, w, key) {
-				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", oc.name, c.Pass.InputLine(r.Ins.StartLine), key)
-			}
-		}
-	}
-	return ""
-}
-
-// otherCmd is one of a RUN's otherCommands as mentions reads it: its
-// program's name, and its words after the program resolved
-// (resolvedWord).
-type otherCmd struct {
-	name     string
-	args     []ast.Word
-	resolved []string
-}
-
-// otherWords reads the RUN's other commands once: mentions asks about
-// them for every directory of the document.
-func (r *Run) otherWords() []otherCmd {
-	if r.others == nil {
-		cmds := r.otherCommands()
-		n := 0
-		for _, args := range cmds {
-			n += len(args) - 1
-		}
-		// One list holds the resolved words of every command.
-		resolved := make([]string, n)
-		r.others = make([]otherCmd, 0, len(cmds))
-		for _, args := range cmds {
-			oc := otherCmd{name: ProgBase(args[0]), args: args, resolved: resolved[: len(args)-1 : len(args)-1]}
-			resolved = resolved[len(args)-1:]
-			for i, w := range args[1:] {
-				oc.resolved[i] = resolvedWord(w.Value, r)
-			}
-			r.others = append(r.others, oc)
-		}
-	}
-	return r.others
-}
-
-// mentionsPath reports whether a word names dir or a path inside it, after
-// resolving ~, $HOME and the stage's variables.
-func mentionsPath(word, dir string, r *Run) bool {
-	return namesPath(resolvedWord(word, r), dir)
-}
-
-// resolvedWord is a word with ~, $HOME and the stage's variables
-// resolved, when it has any.
-func resolvedWord(w string, r *Run) string {
-	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
-		return expandPathWord(w, r)
-	}
-	return w
-}
-
-// namesPath reports whether a resolved word names dir or a path inside it.
-func namesPath(w, dir string) bool {
-	for i := 0; ; {
-		j := strings.Index(w[i:], dir)
-		if j < 0 {
+// plainRef reports a --from reference made only of the characters of
+// stage names and image references.
+func plainRef(ref string) bool {
+	for i := 0; i < len(ref); i++ {
+		c := ref[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._-:/@", c) >= 0) {
 			return false
 		}
-		j += i
-		end := j + len(dir)
-		okBefore := j == 0 || strings.ContainsRune("=:\"' ", rune(w[j-1]))
-		okAfter := end == len(w) || w[end] == '/' || w[end] == '"' || w[end] == '\'' || w[end] == ':'
-		if okBefore && okAfter {
-			return true
-		}
-		i = j + 1
 	}
-}
-
-// expandPathWord resolves ~ and variables in a word; unknown parts stay.
-func expandPathWord(w string, r *Run) string {
-	// A word without ~, $, quotes or backslashes is its own value: the
-	// stage's ShellValue gives it back unchanged (or fails on a glob
-	// character, and then nothing below changes it), so the stage state
-	// need not be computed for it.
-	if !strings.HasPrefix(w, "~") && !strings.ContainsAny(w, "$'\"\\") {
-		return w
-	}
-	if strings.HasPrefix(w, "~/") || w == "~" {
-		if r.ident().Home.Val != "" {
-			w = r.ident().Home.Val + w[1:]
-		}
-	}
-	if v, ok := r.stageEnv().ShellValue(w); ok {
-		return v.Val
-	}
-	if r.ident().Home.Val != "" {
-		w = strings.ReplaceAll(w, "${HOME}", r.ident().Home.Val)
-		w = strings.ReplaceAll(w, "$HOME", r.ident().Home.Val)
-	}
-	return w
+	return true
 }
 
 // Build drivers that may run a package manager dfopt cannot see.
