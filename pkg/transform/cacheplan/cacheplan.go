@@ -23,7 +23,8 @@ type Run struct {
 	se       *stage.Env
 	env      *stage.State  // nil until bind: read it with stageEnv
 	id       stage.RunUser // read it with ident
-	mctx     *ManagerCtx   // read it with ctx
+	mctx     *ManagerCtx   // read it with ctx; points at mctxOf
+	mctxOf   ManagerCtx    // (one allocation with the Run)
 	script   *ast.Script
 	Invs     []*Invocation
 	Uses     []*Use
@@ -165,7 +166,8 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 // plan finds the managers of a RUN and where their caches are.
 func (c *Plan) plan(ins *ast.Instruction) *Run {
 	r := &Run{Ins: ins, se: c.se}
-	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: c.mentioned}
+	r.mctxOf = ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: c.mentioned}
+	r.mctx = &r.mctxOf
 	readable := c.read(r)
 	// The ignore comments are looked up only for a RUN that runs a
 	// manager: the reason a RUN is blocked is read only through its uses
@@ -265,6 +267,14 @@ func guessCommands(ins *ast.Instruction) []ast.Command {
 }
 
 // runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins.
+//
+// A line pragma (transform's ignoreLine and hadolintLine) is a line of the
+// document that holds "dfopt:ignore=" or "hadolint": in a document with
+// neither (ast.Document.Contains, asked once per document) no comment line
+// needs reading.
 func runIgnored(d *ast.Document, ins *ast.Instruction, rule string) bool {
+	if !d.Contains("dfopt:ignore=") && !d.Contains("hadolint") {
+		return false
+	}
 	return transform.IgnoredAt(d, ins.StartLine, ins.EndLine, rule)
 }

@@ -1,6 +1,7 @@
 package cacheplan
 
 import (
+	"bytes"
 	"math"
 	"path"
 	"slices"
@@ -168,9 +169,12 @@ func (c *ManagerCtx) LineageMentions(words ...string) bool {
 // that holds one of the words (math.MaxInt when none does).
 func (c *ManagerCtx) firstMention(words []string) int {
 	first := math.MaxInt
-	for _, st := range c.Stages.Lineage(c.Stages.Doc().Stages[c.Ins.Stage]) {
+	d := c.Stages.Doc()
+	for _, st := range c.Stages.Lineage(d.Stages[c.Ins.Stage]) {
 		for _, in := range st.Instructions {
-			if in.Index < first && mentionsAny(in.Text(c.Stages.Doc()), words) {
+			// The instruction's text (ast.Instruction.Text) read in
+			// place, not copied.
+			if in.Index < first && mentionsAny(d.Src[in.Span.Start:in.Span.End], words) {
 				first = in.Index
 				break
 			}
@@ -179,9 +183,9 @@ func (c *ManagerCtx) firstMention(words []string) int {
 	return first
 }
 
-func mentionsAny(t string, words []string) bool {
+func mentionsAny(t []byte, words []string) bool {
 	for _, w := range words {
-		if strings.Contains(t, w) {
+		if bytes.Contains(t, []byte(w)) {
 			return true
 		}
 	}
