@@ -35,7 +35,7 @@ type Run struct {
 	assigns  []runAssign
 	allUses  []*Use                    // before merging uses of the same directory
 	words    map[ast.Span]*syntax.Word // syntaxWord's index
-	others   []otherCmd                // otherWords
+	others   *otherWords               // otherWords
 	substs   map[substKey]substPathOf  // substPath's answers
 }
 

@@ -377,7 +377,7 @@ func (c *Plan) substConflict(r *Run, key string) string {
 // substMentions reports a command word that, through a command
 // substitution, names dir or a path inside it.
 func (c *Plan) substMentions(r *Run, w ast.Word, dir string) bool {
-	if w.Lit || !strings.Contains(w.Value, "$(") && !strings.Contains(w.Value, "`") {
+	if !mayCallSubst(w) {
 		return false
 	}
 	p, _, _ := c.substPath(r, w)

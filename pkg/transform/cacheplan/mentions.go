@@ -31,7 +31,14 @@ func (c *Plan) mentions(r *Run, key string, isUser bool) string {
 		}
 		return ""
 	}
-	for _, oc := range r.otherWords() {
+	others := r.otherWords()
+	// Every word the loop below can match holds key once resolved
+	// (namesPath), or may hold a command substitution (substMentions'
+	// first test): without either in the RUN, there is nothing to find.
+	if !others.subst && !strings.Contains(others.text, key) {
+		return ""
+	}
+	for _, oc := range others.cmds {
 		if benignCommands[oc.name] || oc.name == "rm" && isUser {
 			continue
 		}
@@ -55,26 +62,48 @@ type otherCmd struct {
 
 // otherWords reads the RUN's other commands once: mentions asks about
 // them for every directory of the document.
-func (r *Run) otherWords() []otherCmd {
-	if r.others == nil {
-		cmds := r.otherCommands()
-		n := 0
-		for _, args := range cmds {
-			n += len(args) - 1
-		}
-		// One list holds the resolved words of every command.
-		resolved := make([]string, n)
-		r.others = make([]otherCmd, 0, len(cmds))
-		for _, args := range cmds {
-			oc := otherCmd{name: ProgBase(args[0]), args: args, resolved: resolved[: len(args)-1 : len(args)-1]}
-			resolved = resolved[len(args)-1:]
-			for i, w := range args[1:] {
-				oc.resolved[i] = resolvedWord(w.Value, r)
-			}
-			r.others = append(r.others, oc)
-		}
+func (r *Run) otherWords() *otherWords {
+	if r.others != nil {
+		return r.others
 	}
-	return r.others
+	cmds := r.otherCommands()
+	n := 0
+	for _, args := range cmds {
+		n += len(args) - 1
+	}
+	// One list holds the resolved words of every command.
+	resolved := make([]string, n)
+	o := &otherWords{cmds: make([]otherCmd, 0, len(cmds))}
+	var text strings.Builder
+	for _, args := range cmds {
+		oc := otherCmd{name: ProgBase(args[0]), args: args, resolved: resolved[: len(args)-1 : len(args)-1]}
+		resolved = resolved[len(args)-1:]
+		for i, w := range args[1:] {
+			oc.resolved[i] = resolvedWord(w.Value, r)
+			text.WriteString(oc.resolved[i])
+			text.WriteByte(0)
+			o.subst = o.subst || mayCallSubst(w)
+		}
+		o.cmds = append(o.cmds, oc)
+	}
+	o.text = text.String()
+	r.others = o
+	return o
+}
+
+// otherWords are a RUN's other commands; text holds their resolved words
+// (each followed by a NUL, which no directory holds) and subst tells
+// whether one of the words may hold a command substitution.
+type otherWords struct {
+	cmds  []otherCmd
+	text  string
+	subst bool
+}
+
+// mayCallSubst is the test substMentions starts with: a word that is not
+// literal and holds `$(` or a backquote.
+func mayCallSubst(w ast.Word) bool {
+	return !w.Lit && (strings.Contains(w.Value, "$(") || strings.Contains(w.Value, "`"))
 }
 
 // mentionsPath reports whether a word names dir or a path inside it, after
