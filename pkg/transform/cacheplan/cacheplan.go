@@ -86,6 +86,7 @@ type Plan struct {
 	byIns     map[*ast.Instruction]*Run // the Run of each RUN
 	facts     docFacts                  // facts.go
 	checked   []*ast.Instruction        // checkedInstructions
+	byKey     map[string][]*Use         // the uses of each directory not settled yet
 }
 
 // mountsOf reads a RUN's --mount flags once.
@@ -125,7 +126,7 @@ func hasMountFlag(ins *ast.Instruction) bool {
 var Analysis = &transform.Analysis{
 	Name: "cache-plan",
 	Doc:  "the cache directories each RUN's package managers use and which of them can be mounted",
-	Run:  func(p *transform.Pass) any { return planCacheMounts(p) },
+	Run:  func(p *transform.Pass) any { return newPlan(p) },
 	// The stage model is the one the pass's rules share.
 	Requires: []*transform.Analysis{transform.Stages},
 }
@@ -134,8 +135,19 @@ var Analysis = &transform.Analysis{
 func Of(p *transform.Pass) *Plan { return p.ResultOf(Analysis).(*Plan) }
 
 // planCacheMounts decides, for every RUN, which cache directories can be
-// mounted.
+// mounted (every use settled).
 func planCacheMounts(p *transform.Pass) *Plan {
+	c := newPlan(p)
+	for _, r := range c.Runs {
+		c.Settle(r)
+	}
+	return c
+}
+
+// newPlan finds every RUN's managers and cache directories; the rules
+// across RUNs are applied to a directory when it is first asked about
+// (Settle).
+func newPlan(p *transform.Pass) *Plan {
 	c := &Plan{Pass: p, Doc: p.Doc, se: transform.StagesOf(p), mentioned: &Mentioned{}, byIns: map[*ast.Instruction]*Run{}}
 	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
@@ -154,6 +166,11 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 	r := c.byIns[ins]
 	if r == nil || r.Blocked != "" {
 		return false
+	}
+	for _, u := range r.Uses {
+		if slices.Contains(dirs, u.Key) {
+			c.settle(u.Key)
+		}
 	}
 	for _, u := range r.Uses {
 		if u.Drop == "" && slices.Contains(dirs, u.Key) {

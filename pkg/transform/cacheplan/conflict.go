@@ -3,7 +3,6 @@ package cacheplan
 import (
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -16,31 +15,48 @@ import (
 // all, and not where another instruction (COPY, VOLUME, a command, the
 // start command) reads or writes it.
 
-// groups applies the rules that span RUNs and stages, dropping uses that
-// cannot be mounted safely.
+// groups gathers the uses of each cache directory, one per directory and
+// RUN (dropNested). The rules that span RUNs and stages are applied to a
+// directory's uses when its uses are first read (settle): what a conflict
+// decides for one directory reads nothing that another directory's
+// conflicts write (each writes only the Drop of its own uses, which no
+// check reads), so the order and the time of settling change nothing, and
+// apt-hygiene, which asks about apt's directories alone (WillMount), does
+// not pay for the others.
 func (c *Plan) groups() {
-	byKey := map[string][]*Use{}
-	var keys []string
+	c.byKey = map[string][]*Use{}
 	for _, r := range c.Runs {
 		c.dropNested(r)
 		for _, u := range r.Uses {
-			if _, ok := byKey[u.Key]; !ok {
-				keys = append(keys, u.Key)
-			}
-			byKey[u.Key] = append(byKey[u.Key], u)
+			c.byKey[u.Key] = append(c.byKey[u.Key], u)
 		}
 	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		for _, comp := range c.components(byKey[key]) {
-			if why := c.conflict(key, comp); why != "" {
-				for _, u := range comp {
-					if u.Drop == "" {
-						u.Drop = why
-					}
+}
+
+// settle applies the rules that span RUNs and stages to the uses of a
+// directory, once, dropping those that cannot be mounted safely.
+func (c *Plan) settle(key string) {
+	uses, ok := c.byKey[key]
+	if !ok {
+		return
+	}
+	delete(c.byKey, key)
+	for _, comp := range c.components(uses) {
+		if why := c.conflict(key, comp); why != "" {
+			for _, u := range comp {
+				if u.Drop == "" {
+					u.Drop = why
 				}
 			}
 		}
+	}
+}
+
+// Settle decides every use of a RUN (Use.Drop): call it before reading
+// r.Uses.
+func (c *Plan) Settle(r *Run) {
+	for _, u := range r.Uses {
+		c.settle(u.Key)
 	}
 }
 
