@@ -19,24 +19,25 @@ import (
 
 // Run is one RUN of the document as the plan sees it.
 type Run struct {
-	Ins      *ast.Instruction
-	se       *stage.Env
-	env      *stage.State  // nil until bind: read it with stageEnv
-	id       stage.RunUser // read it with ident
-	mctx     *ManagerCtx   // read it with ctx; points at mctxOf
-	mctxOf   ManagerCtx    // (one allocation with the Run)
-	script   *ast.Script
-	Invs     []*Invocation
-	Uses     []*Use
-	existing []ast.Mount
-	Blocked  string // why the RUN is not touched
-	Notes    []string
-	rms      []rmCmd
-	assigns  []runAssign
-	allUses  []*Use                    // before merging uses of the same directory
-	words    map[ast.Span]*syntax.Word // syntaxWord's index
-	others   *otherWords               // otherWords
-	substs   map[substKey]substPathOf  // substPath's answers
+	Ins       *ast.Instruction
+	se        *stage.Env
+	env       *stage.State  // nil until bind: read it with stageEnv
+	id        stage.RunUser // read it with ident
+	mctx      *ManagerCtx   // read it with ctx; points at mctxOf
+	mctxOf    ManagerCtx    // (one allocation with the Run)
+	script    *ast.Script
+	Invs      []*Invocation
+	Uses      []*Use
+	existing  []ast.Mount
+	Blocked   string // why the RUN is not touched
+	Notes     []string
+	rms       []rmCmd
+	assigns   []runAssign
+	allUses   []*Use                    // before merging uses of the same directory
+	words     map[ast.Span]*syntax.Word // syntaxWord's index
+	wordWalks int8                      // syntaxWord's walks before the index
+	others    *otherWords               // otherWords
+	substs    map[substKey]substPathOf  // substPath's answers
 }
 
 // bind computes the stage state at the RUN the first time a check asks

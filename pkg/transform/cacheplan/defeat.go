@@ -235,8 +235,15 @@ func (c *Plan) substPathOnce(r *Run, w ast.Word) (p, why string, m *Manager) {
 }
 
 // syntaxWord finds the shell word of the RUN at a span: the first in
-// the syntax tree's order, the tree walked once per RUN.
+// the syntax tree's order. The first questions of a RUN walk the tree
+// until the word (most RUNs ask about one or two words, when any); later
+// ones read an index made in one walk, so that a RUN with many such
+// words is not walked once per word.
 func (r *Run) syntaxWord(sp ast.Span) *syntax.Word {
+	if r.words == nil && r.wordWalks < wordWalksBeforeIndex {
+		r.wordWalks++
+		return r.findWord(sp)
+	}
 	if r.words == nil {
 		r.words = map[ast.Span]*syntax.Word{}
 		syntax.Walk(r.script.File, func(n syntax.Node) bool {
@@ -249,6 +256,27 @@ func (r *Run) syntaxWord(sp ast.Span) *syntax.Word {
 		})
 	}
 	return r.words[sp]
+}
+
+// wordWalksBeforeIndex is how many words of a RUN syntaxWord finds by
+// walking before it indexes them all.
+const wordWalksBeforeIndex = 3
+
+// findWord walks the RUN's syntax tree, in the order the index is made
+// in, up to the first word at the span.
+func (r *Run) findWord(sp ast.Span) *syntax.Word {
+	var found *syntax.Word
+	syntax.Walk(r.script.File, func(n syntax.Node) bool {
+		if found != nil {
+			return false
+		}
+		if w, ok := n.(*syntax.Word); ok && r.script.SpanOf(w) == sp {
+			found = w
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 // substCommand is the simple command a substitution runs alone (stderr

@@ -61,3 +61,23 @@ func TestMentionsThroughVariable(t *testing.T) {
 	require.Equal(t, "`cp` in the RUN at line 5 uses /root/.cache/pip", c.mentions(c.Runs[2], "/root/.cache/pip", false))
 	require.Empty(t, c.mentions(c.Runs[2], "/root/.npm", false))
 }
+
+// syntaxWord's walk finds the word its index holds.
+func TestSyntaxWordWalkAgreesWithIndex(t *testing.T) {
+	src := "FROM python:3.12\nRUN pip install x && rm -rf \"$(pip cache dir)\"/http `echo /x` $HOME/y && echo \"a $(b c)\" d\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	c := newPlan(&transform.Pass{Doc: d})
+	walked, indexed := c.Runs[0], &Run{script: c.Runs[0].script, wordWalks: wordWalksBeforeIndex}
+	n := 0
+	for _, cmd := range walked.script.Commands {
+		for _, w := range cmd.Args {
+			got := walked.findWord(w.Span)
+			require.NotNil(t, got, w.Value)
+			require.Same(t, indexed.syntaxWord(w.Span), got, w.Value)
+			n++
+		}
+	}
+	require.Greater(t, n, 8)
+	require.Nil(t, walked.findWord(ast.Span{Start: 1, End: 2}))
+}
