@@ -72,6 +72,7 @@ func (c *cmRule) findings(r *cacheplan.Run) []transform.Finding {
 	if r.Blocked != "" {
 		return []transform.Finding{finding(managerNames(r.Invs) + " in a " + r.Blocked)}
 	}
+	c.Settle(r)
 	var reports []string
 	reports = append(reports, r.Notes...)
 	var mounted []*cacheplan.Use

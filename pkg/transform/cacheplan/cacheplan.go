@@ -19,22 +19,25 @@ import (
 
 // Run is one RUN of the document as the plan sees it.
 type Run struct {
-	Ins      *ast.Instruction
-	se       *stage.Env
-	env      *stage.State  // nil until bind: read it with stageEnv
-	id       stage.RunUser // read it with ident
-	mctx     *ManagerCtx   // read it with ctx
-	script   *ast.Script
-	Invs     []*Invocation
-	Uses     []*Use
-	existing []ast.Mount
-	Blocked  string // why the RUN is not touched
-	Notes    []string
-	rms      []rmCmd
-	assigns  []runAssign
-	allUses  []*Use                    // before merging uses of the same directory
-	words    map[ast.Span]*syntax.Word // syntaxWord's index
-	others   []otherCmd                // otherWords
+	Ins       *ast.Instruction
+	se        *stage.Env
+	env       *stage.State  // nil until bind: read it with stageEnv
+	id        stage.RunUser // read it with ident
+	mctx      *ManagerCtx   // read it with ctx; points at mctxOf
+	mctxOf    ManagerCtx    // (one allocation with the Run)
+	script    *ast.Script
+	Invs      []*Invocation
+	Uses      []*Use
+	existing  []ast.Mount
+	Blocked   string // why the RUN is not touched
+	Notes     []string
+	rms       []rmCmd
+	assigns   []runAssign
+	allUses   []*Use                    // before merging uses of the same directory
+	words     map[ast.Span]*syntax.Word // syntaxWord's index
+	wordWalks int8                      // syntaxWord's walks before the index
+	others    *otherWords               // otherWords
+	substs    map[substKey]substPathOf  // substPath's answers
 }
 
 // bind computes the stage state at the RUN the first time a check asks
@@ -84,6 +87,7 @@ type Plan struct {
 	byIns     map[*ast.Instruction]*Run // the Run of each RUN
 	facts     docFacts                  // facts.go
 	checked   []*ast.Instruction        // checkedInstructions
+	byKey     map[string][]*Use         // the uses of each directory not settled yet
 }
 
 // mountsOf reads a RUN's --mount flags once.
@@ -123,7 +127,7 @@ func hasMountFlag(ins *ast.Instruction) bool {
 var Analysis = &transform.Analysis{
 	Name: "cache-plan",
 	Doc:  "the cache directories each RUN's package managers use and which of them can be mounted",
-	Run:  func(p *transform.Pass) any { return planCacheMounts(p) },
+	Run:  func(p *transform.Pass) any { return newPlan(p) },
 	// The stage model is the one the pass's rules share.
 	Requires: []*transform.Analysis{transform.Stages},
 }
@@ -132,8 +136,19 @@ var Analysis = &transform.Analysis{
 func Of(p *transform.Pass) *Plan { return p.ResultOf(Analysis).(*Plan) }
 
 // planCacheMounts decides, for every RUN, which cache directories can be
-// mounted.
+// mounted (every use settled).
 func planCacheMounts(p *transform.Pass) *Plan {
+	c := newPlan(p)
+	for _, r := range c.Runs {
+		c.Settle(r)
+	}
+	return c
+}
+
+// newPlan finds every RUN's managers and cache directories; the rules
+// across RUNs are applied to a directory when it is first asked about
+// (Settle).
+func newPlan(p *transform.Pass) *Plan {
 	c := &Plan{Pass: p, Doc: p.Doc, se: transform.StagesOf(p), mentioned: &Mentioned{}, byIns: map[*ast.Instruction]*Run{}}
 	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
@@ -154,6 +169,11 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 		return false
 	}
 	for _, u := range r.Uses {
+		if slices.Contains(dirs, u.Key) {
+			c.settle(u.Key)
+		}
+	}
+	for _, u := range r.Uses {
 		if u.Drop == "" && slices.Contains(dirs, u.Key) {
 			return true
 		}
@@ -164,11 +184,18 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 // plan finds the managers of a RUN and where their caches are.
 func (c *Plan) plan(ins *ast.Instruction) *Run {
 	r := &Run{Ins: ins, se: c.se}
-	r.mctx = &ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: c.mentioned}
-	if runIgnored(c.Doc, ins, transform.CacheMountsRule) {
+	r.mctxOf = ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: c.mentioned}
+	r.mctx = &r.mctxOf
+	readable := c.read(r)
+	// The ignore comments are looked up only for a RUN that runs a
+	// manager: the reason a RUN is blocked is read only through its uses
+	// and invocations (conflict, findings, WillMount), which a RUN
+	// without invocations has none of. "ignored" wins over any reason
+	// read set, as when it was set first.
+	if len(r.Invs) > 0 && runIgnored(c.Doc, ins, transform.CacheMountsRule) {
 		r.Blocked = "ignored"
 	}
-	if !c.read(r) {
+	if !readable {
 		return r
 	}
 	r.Invs = c.partsOn(ins, r.Invs)
@@ -258,6 +285,14 @@ func guessCommands(ins *ast.Instruction) []ast.Command {
 }
 
 // runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins.
+//
+// A line pragma (transform's ignoreLine and hadolintLine) is a line of the
+// document that holds "dfopt:ignore=" or "hadolint": in a document with
+// neither (ast.Document.Contains, asked once per document) no comment line
+// needs reading.
 func runIgnored(d *ast.Document, ins *ast.Instruction, rule string) bool {
+	if !d.Contains("dfopt:ignore=") && !d.Contains("hadolint") {
+		return false
+	}
 	return transform.IgnoredAt(d, ins.StartLine, ins.EndLine, rule)
 }

@@ -3,7 +3,6 @@ package cacheplan
 import (
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -16,31 +15,48 @@ import (
 // all, and not where another instruction (COPY, VOLUME, a command, the
 // start command) reads or writes it.
 
-// groups applies the rules that span RUNs and stages, dropping uses that
-// cannot be mounted safely.
+// groups gathers the uses of each cache directory, one per directory and
+// RUN (dropNested). The rules that span RUNs and stages are applied to a
+// directory's uses when its uses are first read (settle): what a conflict
+// decides for one directory reads nothing that another directory's
+// conflicts write (each writes only the Drop of its own uses, which no
+// check reads), so the order and the time of settling change nothing, and
+// apt-hygiene, which asks about apt's directories alone (WillMount), does
+// not pay for the others.
 func (c *Plan) groups() {
-	byKey := map[string][]*Use{}
-	var keys []string
+	c.byKey = map[string][]*Use{}
 	for _, r := range c.Runs {
 		c.dropNested(r)
 		for _, u := range r.Uses {
-			if _, ok := byKey[u.Key]; !ok {
-				keys = append(keys, u.Key)
-			}
-			byKey[u.Key] = append(byKey[u.Key], u)
+			c.byKey[u.Key] = append(c.byKey[u.Key], u)
 		}
 	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		for _, comp := range c.components(byKey[key]) {
-			if why := c.conflict(key, comp); why != "" {
-				for _, u := range comp {
-					if u.Drop == "" {
-						u.Drop = why
-					}
+}
+
+// settle applies the rules that span RUNs and stages to the uses of a
+// directory, once, dropping those that cannot be mounted safely.
+func (c *Plan) settle(key string) {
+	uses, ok := c.byKey[key]
+	if !ok {
+		return
+	}
+	delete(c.byKey, key)
+	for _, comp := range c.components(uses) {
+		if why := c.conflict(key, comp); why != "" {
+			for _, u := range comp {
+				if u.Drop == "" {
+					u.Drop = why
 				}
 			}
 		}
+	}
+}
+
+// Settle decides every use of a RUN (Use.Drop): call it before reading
+// r.Uses.
+func (c *Plan) Settle(r *Run) {
+	for _, u := range r.Uses {
+		c.settle(u.Key)
 	}
 }
 
@@ -363,8 +379,13 @@ func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
 	if c.facts.refs == nil {
 		c.facts.refs = map[stageRefKey]*ast.Stage{}
 	}
-	if v, err := c.se.At(at).Expand(ref); err == nil {
-		ref = v.Val
+	// A name of letters, digits and . _ - : / @ is its own expansion
+	// (stage.State.Expand returns a word without $, quotes, < or the
+	// escape character as it is): the stage state need not be computed.
+	if !plainRef(ref) {
+		if v, err := c.se.At(at).Expand(ref); err == nil {
+			ref = v.Val
+		}
 	}
 	st := c.Doc.StageByName(ref)
 	if st == nil || at.Stage >= 0 && st.Index >= at.Stage {
@@ -374,112 +395,16 @@ func (c *Plan) stageRef(ref string, at *ast.Instruction) *ast.Stage {
 	return st
 }
 
-// Commands whose mention of a cache directory is harmless.
-var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true, "ls": true, "echo": true, "printf": true, "test": true, "[": true, "true": true, "du": true, "stat": true}
-
-// mentions reports a command (other than the managers themselves and rm,
-// handled apart) that names the directory or something inside it.
-func (c *Plan) mentions(r *Run, key string, isUser bool) string {
-	if r.script == nil {
-		if r.Ins.JSON {
-			for _, a := range r.Ins.Args {
-				if mentionsPath(a, key, r) {
-					return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
-				}
-			}
-			return ""
-		}
-		if len(r.Ins.Args) > 0 && strings.Contains(r.Ins.Args[0], key) {
-			return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
-		}
-		return ""
-	}
-	for _, oc := range r.otherWords() {
-		if benignCommands[oc.name] || oc.name == "rm" && isUser {
-			continue
-		}
-		for i, w := range oc.args[1:] {
-			if namesPath(oc.resolved[i], key) || c.substMentions(r, w, key) {
-				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", oc.name, c.Pass.InputLine(r.Ins.StartLine), key)
-			}
-		}
-	}
-	return ""
-}
-
-// otherCmd is one of a RUN's otherCommands as mentions reads it: its
-// program's name, and its words after the program resolved
-// (resolvedWord).
-type otherCmd struct {
-	name     string
-	args     []ast.Word
-	resolved []string
-}
-
-// otherWords reads the RUN's other commands once: mentions asks about
-// them for every directory of the document.
-func (r *Run) otherWords() []otherCmd {
-	if r.others == nil {
-		r.others = []otherCmd{}
-		for _, args := range r.otherCommands() {
-			oc := otherCmd{name: ProgBase(args[0]), args: args}
-			for _, w := range args[1:] {
-				oc.resolved = append(oc.resolved, resolvedWord(w.Value, r))
-			}
-			r.others = append(r.others, oc)
-		}
-	}
-	return r.others
-}
-
-// mentionsPath reports whether a word names dir or a path inside it, after
-// resolving ~, $HOME and the stage's variables.
-func mentionsPath(word, dir string, r *Run) bool {
-	return namesPath(resolvedWord(word, r), dir)
-}
-
-// resolvedWord is a word with ~, $HOME and the stage's variables
-// resolved, when it has any.
-func resolvedWord(w string, r *Run) string {
-	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
-		return expandPathWord(w, r)
-	}
-	return w
-}
-
-// namesPath reports whether a resolved word names dir or a path inside it.
-func namesPath(w, dir string) bool {
-	for i := 0; ; {
-		j := strings.Index(w[i:], dir)
-		if j < 0 {
+// plainRef reports a --from reference made only of the characters of
+// stage names and image references.
+func plainRef(ref string) bool {
+	for i := 0; i < len(ref); i++ {
+		c := ref[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._-:/@", c) >= 0) {
 			return false
 		}
-		j += i
-		end := j + len(dir)
-		okBefore := j == 0 || strings.ContainsRune("=:\"' ", rune(w[j-1]))
-		okAfter := end == len(w) || w[end] == '/' || w[end] == '"' || w[end] == '\'' || w[end] == ':'
-		if okBefore && okAfter {
-			return true
-		}
-		i = j + 1
 	}
-}
-
-// expandPathWord resolves ~ and variables in a word; unknown parts stay.
-func expandPathWord(w string, r *Run) string {
-	if strings.HasPrefix(w, "~/") || w == "~" {
-		if r.ident().Home.Val != "" {
-			w = r.ident().Home.Val + w[1:]
-		}
-	}
-	if v, ok := r.stageEnv().ShellValue(w); ok {
-		return v.Val
-	}
-	if r.ident().Home.Val != "" {
-		w = strings.ReplaceAll(w, "${HOME}", r.ident().Home.Val)
-		w = strings.ReplaceAll(w, "$HOME", r.ident().Home.Val)
-	}
-	return w
+	return true
 }
 
 // Build drivers that may run a package manager dfopt cannot see.

@@ -166,6 +166,33 @@ func (c *Plan) mountKeys(r *Run, mounted []*Use) []string {
 // form), or why the folder is unknown together with the manager whose
 // command printed it.
 func (c *Plan) substPath(r *Run, w ast.Word) (p, why string, m *Manager) {
+	// Asked by findRms and by mentions for every directory of the
+	// document: the answer is a function of the RUN and the word alone
+	// (the locals printedDir fills are its own), so it is kept per word.
+	k := substKey{w.Span, w.Value}
+	if s, ok := r.substs[k]; ok {
+		return s.p, s.why, s.m
+	}
+	p, why, m = c.substPathOnce(r, w)
+	if r.substs == nil {
+		r.substs = map[substKey]substPathOf{}
+	}
+	r.substs[k] = substPathOf{p, why, m}
+	return p, why, m
+}
+
+// substKey is a word of a RUN, substPathOf what substPath says of it.
+type substKey struct {
+	sp    ast.Span
+	value string
+}
+
+type substPathOf struct {
+	p, why string
+	m      *Manager
+}
+
+func (c *Plan) substPathOnce(r *Run, w ast.Word) (p, why string, m *Manager) {
 	sw := r.syntaxWord(w.Span)
 	if sw == nil {
 		return "", "", nil
@@ -208,8 +235,15 @@ func (c *Plan) substPath(r *Run, w ast.Word) (p, why string, m *Manager) {
 }
 
 // syntaxWord finds the shell word of the RUN at a span: the first in
-// the syntax tree's order, the tree walked once per RUN.
+// the syntax tree's order. The first questions of a RUN walk the tree
+// until the word (most RUNs ask about one or two words, when any); later
+// ones read an index made in one walk, so that a RUN with many such
+// words is not walked once per word.
 func (r *Run) syntaxWord(sp ast.Span) *syntax.Word {
+	if r.words == nil && r.wordWalks < wordWalksBeforeIndex {
+		r.wordWalks++
+		return r.findWord(sp)
+	}
 	if r.words == nil {
 		r.words = map[ast.Span]*syntax.Word{}
 		syntax.Walk(r.script.File, func(n syntax.Node) bool {
@@ -222,6 +256,27 @@ func (r *Run) syntaxWord(sp ast.Span) *syntax.Word {
 		})
 	}
 	return r.words[sp]
+}
+
+// wordWalksBeforeIndex is how many words of a RUN syntaxWord finds by
+// walking before it indexes them all.
+const wordWalksBeforeIndex = 3
+
+// findWord walks the RUN's syntax tree, in the order the index is made
+// in, up to the first word at the span.
+func (r *Run) findWord(sp ast.Span) *syntax.Word {
+	var found *syntax.Word
+	syntax.Walk(r.script.File, func(n syntax.Node) bool {
+		if found != nil {
+			return false
+		}
+		if w, ok := n.(*syntax.Word); ok && r.script.SpanOf(w) == sp {
+			found = w
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 // substCommand is the simple command a substitution runs alone (stderr
@@ -350,7 +405,7 @@ func (c *Plan) substConflict(r *Run, key string) string {
 // substMentions reports a command word that, through a command
 // substitution, names dir or a path inside it.
 func (c *Plan) substMentions(r *Run, w ast.Word, dir string) bool {
-	if w.Lit || !strings.Contains(w.Value, "$(") && !strings.Contains(w.Value, "`") {
+	if !mayCallSubst(w) {
 		return false
 	}
 	p, _, _ := c.substPath(r, w)

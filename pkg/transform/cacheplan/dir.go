@@ -106,17 +106,24 @@ func nonRootParents(r *Run, u *Use) string {
 // otherCommands are the RUN's commands, wrappers stripped, that no package
 // manager invocation of the table covers.
 func (r *Run) otherCommands() [][]ast.Word {
-	managed := map[int]bool{}
-	for _, inv := range r.Invs {
-		managed[inv.call] = true
-	}
 	var out [][]ast.Word
 	for i, cmd := range r.script.Commands {
-		if args := ast.StripWrappers(cmd.Args); !managed[i] && len(args) > 0 {
+		if args := ast.StripWrappers(cmd.Args); len(args) > 0 && !r.manages(i) {
 			out = append(out, args)
 		}
 	}
 	return out
+}
+
+// manages reports whether the script's command i is one of the RUN's
+// invocations (a RUN has few: a scan costs less than a map).
+func (r *Run) manages(call int) bool {
+	for _, inv := range r.Invs {
+		if inv.call == call {
+			return true
+		}
+	}
+	return false
 }
 
 func userLabel(id stage.RunUser) string {

@@ -387,13 +387,14 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 		if inv.IsClean() || len(inv.Sub) == 0 {
 			continue
 		}
-		argsText := ""
-		for _, a := range inv.Args {
-			argsText += " " + a.Value
-		}
 		insertAt := inv.Prog.Span.End
 		switch inv.Manager.Name {
 		case "apt":
+			var args strings.Builder
+			for _, a := range inv.Args {
+				args.WriteString(" " + a.Value)
+			}
+			argsText := args.String()
 			root := ""
 			switch {
 			case has("/var/cache/apt"):

@@ -53,6 +53,7 @@ func PinBlockedMount(p *transform.Pass, fe transform.Frontend) (*ast.Instruction
 		if len(r.Invs) == 0 || r.Blocked != "" {
 			continue
 		}
+		c.Settle(r)
 		var mounted []*Use
 		for _, u := range r.Uses {
 			if u.Drop == "" {

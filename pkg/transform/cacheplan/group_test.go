@@ -35,3 +35,21 @@ func TestGroupWriteBeforeLastUse(t *testing.T) {
 	require.Equal(t, []string{why, why}, drops("FROM debian:12 AS a\n"+install+copyIn+"FROM a\n"+install))
 	require.Equal(t, []string{"", ""}, drops("FROM debian:12 AS a\n"+install+copyIn+"FROM debian:12\n"+install))
 }
+
+// TestSettleLazily: WillMount settles only the directories it is asked
+// about, and what it answers is what the fully settled plan says.
+func TestSettleLazily(t *testing.T) {
+	src := "FROM debian:12\nRUN apt-get update && apt-get install -y python3-pip && pip install flask\nCOPY x /root/.cache/pip/x\nRUN pip install requests\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	lazy := newPlan(&transform.Pass{Doc: d})
+	full := planCacheMounts(&transform.Pass{Doc: d})
+	ins := d.Instructions[1]
+	require.Equal(t, full.WillMount(ins, "/var/cache/apt"), lazy.WillMount(ins, "/var/cache/apt"))
+	require.Contains(t, lazy.byKey, "/root/.cache/pip", "pip's directory is not settled by a question about apt's")
+	require.NotContains(t, lazy.byKey, "/var/cache/apt")
+	require.False(t, full.WillMount(ins, "/root/.cache/pip"), "the COPY writes into pip's cache")
+	require.Equal(t, full.WillMount(ins, "/root/.cache/pip"), lazy.WillMount(ins, "/root/.cache/pip"))
+	require.NotContains(t, lazy.byKey, "/root/.cache/pip")
+	require.Contains(t, lazy.byKey, "/var/lib/apt/lists", "apt's lists were not asked about")
+}

@@ -1,6 +1,7 @@
 package cacheplan
 
 import (
+	"bytes"
 	"math"
 	"path"
 	"slices"
@@ -168,9 +169,12 @@ func (c *ManagerCtx) LineageMentions(words ...string) bool {
 // that holds one of the words (math.MaxInt when none does).
 func (c *ManagerCtx) firstMention(words []string) int {
 	first := math.MaxInt
-	for _, st := range c.Stages.Lineage(c.Stages.Doc().Stages[c.Ins.Stage]) {
+	d := c.Stages.Doc()
+	for _, st := range c.Stages.Lineage(d.Stages[c.Ins.Stage]) {
 		for _, in := range st.Instructions {
-			if in.Index < first && mentionsAny(in.Text(c.Stages.Doc()), words) {
+			// The instruction's text (ast.Instruction.Text) read in
+			// place, not copied.
+			if in.Index < first && mentionsAny(d.Src[in.Span.Start:in.Span.End], words) {
 				first = in.Index
 				break
 			}
@@ -179,9 +183,9 @@ func (c *ManagerCtx) firstMention(words []string) int {
 	return first
 }
 
-func mentionsAny(t string, words []string) bool {
+func mentionsAny(t []byte, words []string) bool {
 	for _, w := range words {
-		if strings.Contains(t, w) {
+		if bytes.Contains(t, []byte(w)) {
 			return true
 		}
 	}
@@ -240,6 +244,7 @@ type Invocation struct {
 	User    string // a wrapper runs it as another user (sudo -u, gosu …)
 	Sudo    bool
 	movedBy string // what moved the cache (for messages)
+	clean   int8   // IsClean's answer: 0 not asked yet, 1 no, 2 yes
 }
 
 // envValue looks a variable up for the invocation: its own assignments,
@@ -299,10 +304,13 @@ func FindInvocations(c *ManagerCtx, cmds []ast.Command) []*Invocation {
 	var out []*Invocation
 	for ci := range cmds {
 		cmd := &cmds[ci]
-		inv := matchCommand(cmd.Args)
-		if inv == nil {
+		// Most commands run no manager: the match stays on the stack
+		// until candidates names one (forManager copies what it keeps).
+		var raw rawInvocation
+		if !raw.match(cmd.Args) {
 			continue
 		}
+		inv := &raw
 		cands := candidates(inv.progNameOrModule(), inv.module)
 		if len(cands) == 0 {
 			continue
@@ -349,6 +357,15 @@ func (r *rawInvocation) progNameOrModule() string {
 // matchCommand strips wrappers and finds the program word.
 func matchCommand(words []ast.Word) *rawInvocation {
 	r := &rawInvocation{}
+	if !r.match(words) {
+		return nil
+	}
+	return r
+}
+
+// match is matchCommand into r: false when the words run no program
+// that a manager could be.
+func (r *rawInvocation) match(words []ast.Word) bool {
 	i := 0
 	for i < len(words) {
 		name := ProgBase(words[i])
@@ -366,7 +383,7 @@ func matchCommand(words []ast.Word) *rawInvocation {
 			i += 2
 			continue
 		case name == "runuser" || name == "setpriv" || name == "chroot" || name == "su" || name == "doas":
-			return nil
+			return false
 		case skippedWrappers[name] != nil:
 			i = skipOptions(words, i+1, skippedWrappers[name])
 			if name == "timeout" {
@@ -385,7 +402,7 @@ func matchCommand(words []ast.Word) *rawInvocation {
 				i++
 				continue
 			}
-			return nil
+			return false
 		case name == "php" && i+1 < len(words) && (strings.HasSuffix(words[i+1].Value, "composer.phar") || ProgBase(words[i+1]) == "composer"):
 			i++
 			continue
@@ -398,17 +415,17 @@ func matchCommand(words []ast.Word) *rawInvocation {
 				r.Prog, r.progIdx = words[j+1], j+1
 				r.module = words[j+1].Value
 				r.Args = words[j+2:]
-				return r
+				return true
 			}
-			return nil
+			return false
 		}
 		break
 	}
 	if i >= len(words) {
-		return nil
+		return false
 	}
 	r.Prog, r.progIdx, r.Args = words[i], i, words[i+1:]
-	return r
+	return true
 }
 
 // skippedWrappers are the options that take a value of the wrappers
@@ -501,7 +518,7 @@ func (r *rawInvocation) forManager(m *Manager) *Invocation {
 	if len(inv.Sub) > 0 {
 		first = inv.Sub[0]
 	}
-	if m.Clean != nil && m.Clean(&inv) {
+	if inv.IsClean() {
 		return &inv // a cleaning command: kept so that it can be removed
 	}
 	switch {
@@ -538,6 +555,16 @@ func positionals(m *Manager, args []ast.Word, max int) []int {
 }
 
 // IsClean reports whether the invocation only empties the cache.
+//
+// The answer is kept: Clean reads the invocation's manager, Sub, Args and
+// own assignments (a tools.Inv without the stage), all set before the
+// first call (forManager) and never changed after.
 func (inv *Invocation) IsClean() bool {
-	return inv.Manager.Clean != nil && inv.Manager.Clean(inv)
+	if inv.clean == 0 {
+		inv.clean = 1
+		if inv.Manager.Clean != nil && inv.Manager.Clean(inv) {
+			inv.clean = 2
+		}
+	}
+	return inv.clean == 2
 }

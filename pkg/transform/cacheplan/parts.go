@@ -10,6 +10,9 @@ import (
 // the npm cache of the same RUN to cache-mounts). The parts are the
 // managers' families.
 func (c *Plan) partsOn(ins *ast.Instruction, invs []*Invocation) []*Invocation {
+	if len(invs) == 0 {
+		return invs
+	}
 	out := invs[:0:0]
 	off := map[string]bool{} // per family: the answer is the same for every invocation of the RUN
 	for _, inv := range invs {

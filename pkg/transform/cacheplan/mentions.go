@@ -1,0 +1,164 @@
+package cacheplan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+)
+
+// What a RUN's other commands (not its managers) say of a cache
+// directory: a word that names it, after ~, $HOME and the stage's
+// variables are resolved, or a command substitution that prints it.
+
+// Commands whose mention of a cache directory is harmless.
+var benignCommands = map[string]bool{"mkdir": true, "chown": true, "chmod": true, "ls": true, "echo": true, "printf": true, "test": true, "[": true, "true": true, "du": true, "stat": true}
+
+// mentions reports a command (other than the managers themselves and rm,
+// handled apart) that names the directory or something inside it.
+func (c *Plan) mentions(r *Run, key string, isUser bool) string {
+	if r.script == nil {
+		if r.Ins.JSON {
+			for _, a := range r.Ins.Args {
+				if mentionsPath(a, key, r) {
+					return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
+				}
+			}
+			return ""
+		}
+		if len(r.Ins.Args) > 0 && strings.Contains(r.Ins.Args[0], key) {
+			return fmt.Sprintf("the RUN at line %d refers to %s", c.Pass.InputLine(r.Ins.StartLine), key)
+		}
+		return ""
+	}
+	others := r.otherWords()
+	// Every word the loop below can match holds key once resolved
+	// (namesPath), or may hold a command substitution (substMentions'
+	// first test): without either in the RUN, there is nothing to find.
+	if !others.subst && !strings.Contains(others.text, key) {
+		return ""
+	}
+	for _, oc := range others.cmds {
+		if benignCommands[oc.name] || oc.name == "rm" && isUser {
+			continue
+		}
+		for i, w := range oc.args[1:] {
+			if namesPath(oc.resolved[i], key) || c.substMentions(r, w, key) {
+				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", oc.name, c.Pass.InputLine(r.Ins.StartLine), key)
+			}
+		}
+	}
+	return ""
+}
+
+// otherCmd is one of a RUN's otherCommands as mentions reads it: its
+// program's name, and its words after the program resolved
+// (resolvedWord).
+type otherCmd struct {
+	name     string
+	args     []ast.Word
+	resolved []string
+}
+
+// otherWords reads the RUN's other commands once: mentions asks about
+// them for every directory of the document.
+func (r *Run) otherWords() *otherWords {
+	if r.others != nil {
+		return r.others
+	}
+	cmds := r.otherCommands()
+	n := 0
+	for _, args := range cmds {
+		n += len(args) - 1
+	}
+	// One list holds the resolved words of every command.
+	resolved := make([]string, n)
+	o := &otherWords{cmds: make([]otherCmd, 0, len(cmds))}
+	var text strings.Builder
+	for _, args := range cmds {
+		oc := otherCmd{name: ProgBase(args[0]), args: args, resolved: resolved[: len(args)-1 : len(args)-1]}
+		resolved = resolved[len(args)-1:]
+		for i, w := range args[1:] {
+			oc.resolved[i] = resolvedWord(w.Value, r)
+			text.WriteString(oc.resolved[i])
+			text.WriteByte(0)
+			o.subst = o.subst || mayCallSubst(w)
+		}
+		o.cmds = append(o.cmds, oc)
+	}
+	o.text = text.String()
+	r.others = o
+	return o
+}
+
+// otherWords are a RUN's other commands; text holds their resolved words
+// (each followed by a NUL, which no directory holds) and subst tells
+// whether one of the words may hold a command substitution.
+type otherWords struct {
+	cmds  []otherCmd
+	text  string
+	subst bool
+}
+
+// mayCallSubst is the test substMentions starts with: a word that is not
+// literal and holds `$(` or a backquote.
+func mayCallSubst(w ast.Word) bool {
+	return !w.Lit && (strings.Contains(w.Value, "$(") || strings.Contains(w.Value, "`"))
+}
+
+// mentionsPath reports whether a word names dir or a path inside it, after
+// resolving ~, $HOME and the stage's variables.
+func mentionsPath(word, dir string, r *Run) bool {
+	return namesPath(resolvedWord(word, r), dir)
+}
+
+// resolvedWord is a word with ~, $HOME and the stage's variables
+// resolved, when it has any.
+func resolvedWord(w string, r *Run) string {
+	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
+		return expandPathWord(w, r)
+	}
+	return w
+}
+
+// namesPath reports whether a resolved word names dir or a path inside it.
+func namesPath(w, dir string) bool {
+	for i := 0; ; {
+		j := strings.Index(w[i:], dir)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(dir)
+		okBefore := j == 0 || strings.ContainsRune("=:\"' ", rune(w[j-1]))
+		okAfter := end == len(w) || w[end] == '/' || w[end] == '"' || w[end] == '\'' || w[end] == ':'
+		if okBefore && okAfter {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// expandPathWord resolves ~ and variables in a word; unknown parts stay.
+func expandPathWord(w string, r *Run) string {
+	// A word without ~, $, quotes or backslashes is its own value: the
+	// stage's ShellValue gives it back unchanged (or fails on a glob
+	// character, and then nothing below changes it), so the stage state
+	// need not be computed for it.
+	if !strings.HasPrefix(w, "~") && !strings.ContainsAny(w, "$'\"\\") {
+		return w
+	}
+	if strings.HasPrefix(w, "~/") || w == "~" {
+		if r.ident().Home.Val != "" {
+			w = r.ident().Home.Val + w[1:]
+		}
+	}
+	if v, ok := r.stageEnv().ShellValue(w); ok {
+		return v.Val
+	}
+	if r.ident().Home.Val != "" {
+		w = strings.ReplaceAll(w, "${HOME}", r.ident().Home.Val)
+		w = strings.ReplaceAll(w, "$HOME", r.ident().Home.Val)
+	}
+	return w
+}

@@ -1,0 +1,83 @@
+package cacheplan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/stretchr/testify/require"
+)
+
+// expandSlow is expandPathWord without its shortcut for plain words: the
+// stage state is always asked.
+func expandSlow(w string, r *Run) string {
+	if strings.HasPrefix(w, "~/") || w == "~" {
+		if r.ident().Home.Val != "" {
+			w = r.ident().Home.Val + w[1:]
+		}
+	}
+	if v, ok := r.stageEnv().ShellValue(w); ok {
+		return v.Val
+	}
+	if r.ident().Home.Val != "" {
+		w = strings.ReplaceAll(w, "${HOME}", r.ident().Home.Val)
+		w = strings.ReplaceAll(w, "$HOME", r.ident().Home.Val)
+	}
+	return w
+}
+
+// The shortcuts of the plan give what the long way gives.
+func TestShortcutsAgree(t *testing.T) {
+	src := "FROM python:3.12\nENV XDG=/root/.cache X=1\nWORKDIR /app\nRUN pip install x && echo hi\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	c := planCacheMounts(&transform.Pass{Doc: d})
+	r := c.Runs[0]
+	for _, w := range []string{"/root/.cache/pip", "/var/lib/apt/lists/*", "a?b", "[x]", "plain", "~", "~/.cache",
+		"$XDG/pip", "${XDG}", "$HOME/.cache", `"/root/.cache"`, `'/x'`, `\/root`, "`pwd`", "a\\", "$(pip cache dir)"} {
+		require.Equal(t, expandSlow(w, r), expandPathWord(w, r), w)
+	}
+	env := c.se.At(r.Ins)
+	for _, ref := range []string{"build", "golang:1.22", "ghcr.io/x/y@sha256:abc", "a-b_c.d"} {
+		require.True(t, plainRef(ref), ref)
+		v, err := env.Expand(ref)
+		require.NoError(t, err)
+		require.Equal(t, ref, v.Val, ref)
+	}
+	for _, ref := range []string{"$STAGE", "${S}", `"b"`, "a b"} {
+		require.False(t, plainRef(ref), ref)
+	}
+}
+
+// mentions finds a directory through a variable, and its shortcut (the
+// RUN's resolved text) does not hide it.
+func TestMentionsThroughVariable(t *testing.T) {
+	src := "FROM python:3.12\nENV C=/root/.cache\nRUN pip install x\nRUN du -sh $C/pip && touch ~/.cache/pip/x\nRUN cp -r /root/.cache/pip /out\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	c := planCacheMounts(&transform.Pass{Doc: d})
+	require.Equal(t, "`touch` in the RUN at line 4 uses /root/.cache/pip", c.mentions(c.Runs[1], "/root/.cache/pip", false))
+	require.Equal(t, "`cp` in the RUN at line 5 uses /root/.cache/pip", c.mentions(c.Runs[2], "/root/.cache/pip", false))
+	require.Empty(t, c.mentions(c.Runs[2], "/root/.npm", false))
+}
+
+// syntaxWord's walk finds the word its index holds.
+func TestSyntaxWordWalkAgreesWithIndex(t *testing.T) {
+	src := "FROM python:3.12\nRUN pip install x && rm -rf \"$(pip cache dir)\"/http `echo /x` $HOME/y && echo \"a $(b c)\" d\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	c := newPlan(&transform.Pass{Doc: d})
+	walked, indexed := c.Runs[0], &Run{script: c.Runs[0].script, wordWalks: wordWalksBeforeIndex}
+	n := 0
+	for _, cmd := range walked.script.Commands {
+		for _, w := range cmd.Args {
+			got := walked.findWord(w.Span)
+			require.NotNil(t, got, w.Value)
+			require.Same(t, indexed.syntaxWord(w.Span), got, w.Value)
+			n++
+		}
+	}
+	require.Greater(t, n, 8)
+	require.Nil(t, walked.findWord(ast.Span{Start: 1, End: 2}))
+}
