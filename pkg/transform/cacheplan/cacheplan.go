@@ -284,15 +284,8 @@ func guessCommands(ins *ast.Instruction) []ast.Command {
 	return cmds
 }
 
-// runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins.
-//
-// A line pragma (transform's ignoreLine and hadolintLine) is a line of the
-// document that holds "dfopt:ignore=" or "hadolint": in a document with
-// neither (ast.Document.Contains, asked once per document) no comment line
-// needs reading.
+// runIgnored reports whether `# dfopt:ignore=rule` switches rule off for ins
+// (in a document without line pragmas, IgnoredAt reads no line).
 func runIgnored(d *ast.Document, ins *ast.Instruction, rule string) bool {
-	if !d.Contains("dfopt:ignore=") && !d.Contains("hadolint") {
-		return false
-	}
 	return transform.IgnoredAt(d, ins.StartLine, ins.EndLine, rule)
 }
