@@ -70,12 +70,16 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 		Index:     index,
 		Node:      n,
 	}
-	for a := n.Next; a != nil; a = a.Next {
-		ins.Args = append(ins.Args, a.Value)
-	}
+	ins.Args = nodeValues(n.Next)
 	esc := byte(d.Escape)
 	src := d.Src
 	j := &ins.joined
+	// The logical line is at most the instruction's text, in one run per
+	// line (the heredoc lines, when there are some, are not in it).
+	j.text = make([]byte, 0, last.End-first.Start)
+	if len(n.Heredocs) == 0 {
+		j.off.runs = make([]offRun, 0, n.EndLine-n.StartLine+1)
+	}
 	li := n.StartLine - 1
 	s := first.Start
 	if li == 0 && d.BOM {
@@ -130,6 +134,23 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 	p = ins.scanFlags(p, esc)
 	ins.ArgsStart = j.off.at(p)
 	return ins, nil
+}
+
+// nodeValues lists the values of a node and those after it, nil for
+// none.
+func nodeValues(n *parser.Node) []string {
+	k := 0
+	for a := n; a != nil; a = a.Next {
+		k++
+	}
+	if k == 0 {
+		return nil
+	}
+	out := make([]string, 0, k)
+	for a := n; a != nil; a = a.Next {
+		out = append(out, a.Value)
+	}
+	return out
 }
 
 // scanFlags follows BuildKit's extractBuilderFlags over the joined text,

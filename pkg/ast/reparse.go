@@ -107,8 +107,10 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	doc.FinalNewline = len(out) > 0 && out[len(out)-1] == '\n'
 	doc.setLines()
 	lint := linter.New(&linter.Config{})
+	var slab movedSlab
 	delta, lines, next := 0, 0, 0
 	n := len(old.Instructions)
+	doc.Instructions = make([]*Instruction, 0, n)
 	rs := regions(old, changes)
 	if rs[0].lo < 0 {
 		// A change before the end of the first instruction: the
@@ -120,7 +122,7 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	for _, r := range rs {
 		hi, edge := r.hi(n)
 		for ; next <= r.lo; next++ {
-			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
+			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
 		}
 		// The region's text alone when its end is sure; else with the
 		// untouched instruction after it, which must parse as before.
@@ -149,7 +151,7 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 		}
 	}
 	for ; next < n; next++ {
-		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
+		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
 	}
 	if doc.link() != nil {
 		return nil
@@ -258,17 +260,19 @@ func lineAt(d *Document, off int) int {
 
 // moved is an instruction of old at its place in a new text: delta bytes
 // and lines lines further.
-func (old *Document) moved(ins *Instruction, delta, lines int) *Instruction {
-	c := *ins
+func (old *Document) moved(ins *Instruction, delta, lines int, slab *movedSlab) *Instruction {
+	m := slab.next(len(old.Instructions))
+	m.ins = *ins
+	c := &m.ins
 	c.StartLine += lines
 	c.EndLine += lines
-	nd := *ins.Node
-	nd.StartLine += lines
-	nd.EndLine += lines
-	c.Node = &nd
+	m.node = *ins.Node
+	m.node.StartLine += lines
+	m.node.EndLine += lines
+	c.Node = &m.node
 	c.inherit(old, ins, delta)
 	if delta == 0 {
-		return &c // the offsets hold as they are; the slices are not written
+		return c // the offsets hold as they are; the slices are not written
 	}
 	c.Span = c.Span.moved(delta)
 	c.KeywordPos = c.KeywordPos.moved(delta)
@@ -284,7 +288,25 @@ func (old *Document) moved(ins *Instruction, delta, lines int) *Instruction {
 		h.Body, h.Term = h.Body.moved(delta), h.Term.moved(delta)
 	}
 	c.joined.off = ins.joined.off.moved(delta)
-	return &c
+	return c
+}
+
+// movedSlab holds the instructions a Reparse moves, with their nodes, made
+// in one allocation rather than two each.
+type movedSlab []movedIns
+
+type movedIns struct {
+	ins  Instruction
+	node parser.Node
+}
+
+// next is a free place, the slab made for n instructions on first use.
+func (s *movedSlab) next(n int) *movedIns {
+	if len(*s) == cap(*s) {
+		*s = make(movedSlab, 0, max(n, 1))
+	}
+	*s = (*s)[:len(*s)+1]
+	return &(*s)[len(*s)-1]
 }
 
 func (s Span) moved(delta int) Span { return Span{s.Start + delta, s.End + delta} }
@@ -329,13 +351,25 @@ func (s *Script) moved(delta int) *Script {
 	}
 	c := *s
 	c.off = s.off.moved(delta)
+	if s.Commands == nil {
+		return &c
+	}
+	n := 0
+	for _, cmd := range s.Commands {
+		n += len(cmd.Args)
+	}
+	words := make([]Word, n) // cut in capped slices, as parse does
 	c.Commands = make([]Command, len(s.Commands))
 	for i, cmd := range s.Commands {
 		cmd.Span = cmd.Span.moved(delta)
-		cmd.Args = append([]Word(nil), cmd.Args...)
-		for j := range cmd.Args {
-			cmd.Args[j].Span = cmd.Args[j].Span.moved(delta)
+		k := len(cmd.Args)
+		args := words[:k:k]
+		words = words[k:]
+		for j, w := range cmd.Args {
+			w.Span = w.Span.moved(delta)
+			args[j] = w
 		}
+		cmd.Args = args
 		c.Commands[i] = cmd
 	}
 	return &c

@@ -179,6 +179,7 @@ func (d *Document) shell(ins *Instruction) *Script {
 		b, sc.off, _ = d.heredocBody(h, false)
 		text = string(b)
 	} else {
+		sc.off.runs = make([]offRun, 0, len(j.off.runs)+1)
 		sc.off.appendRange(j.off, k, len(j.text))
 		if len(ins.Heredocs) > 0 {
 			text = d.withHeredocs(ins, j.text[k:], &sc.off)
