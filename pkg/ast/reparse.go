@@ -156,7 +156,36 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	if doc.link() != nil {
 		return nil
 	}
+	doc.inheritContains(old, changes)
 	return doc
+}
+
+// inheritContains carries over old's Contains answers that were false.
+// A string that is not in old's text is in doc's (old's with the
+// changes applied) only where it overlaps a changed part, or spans the
+// place of a removed one: only the changed parts, widened by the
+// string's length less one on each side, are searched. The bytes
+// between them are old's, which do not hold it.
+func (d *Document) inheritContains(old *Document, changes []Change) {
+	for s, had := range old.contains {
+		if had {
+			continue // where it was may have changed: searched again when asked
+		}
+		found, shift, w := false, 0, len(s)-1
+		for _, c := range changes {
+			lo := max(c.Start+shift-w, 0)
+			hi := min(c.Start+shift+c.Len+w, len(d.Src))
+			if lo < hi && bytes.Contains(d.Src[lo:hi], []byte(s)) {
+				found = true
+				break
+			}
+			shift += c.Len - (c.End - c.Start)
+		}
+		if d.contains == nil {
+			d.contains = make(map[string]bool, len(old.contains))
+		}
+		d.contains[s] = found
+	}
 }
 
 // parseRegion parses the new text of r on its own, under the file's

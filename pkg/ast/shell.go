@@ -274,6 +274,8 @@ func (sc *Script) parse(text string) bool {
 			if n.Background {
 				sc.Background = true
 			}
+		case *syntax.Word:
+			return !plainParts(n)
 		}
 		return true
 	})
@@ -281,6 +283,20 @@ func (sc *Script) parse(text string) bool {
 	clear(*calls)
 	*calls = (*calls)[:0]
 	callScratch.Put(calls)
+	return true
+}
+
+// plainParts reports a word made of literals and single quotes alone:
+// nodes without children, none of them a command, a statement or a
+// comment, which the walk need not visit.
+func plainParts(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		switch p.(type) {
+		case *syntax.Lit, *syntax.SglQuoted:
+		default:
+			return false
+		}
+	}
 	return true
 }
 
