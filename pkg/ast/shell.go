@@ -3,6 +3,7 @@ package ast
 import (
 	"bytes"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -159,10 +160,9 @@ func (d *Document) shell(ins *Instruction) *Script {
 		return nil
 	}
 	j := &ins.joined
-	k := 0
-	for k < len(j.text) && j.off.at(k) < ins.ArgsStart {
-		k++
-	}
+	// The first byte of the arguments: the logical line's bytes lie in
+	// file order, their offsets grow.
+	k := sort.Search(len(j.text), func(k int) bool { return j.off.at(k) >= ins.ArgsStart })
 	sc := &Script{}
 	var text string
 	if len(ins.Heredocs) == 1 && scriptHeredoc.Match(bytes.TrimSpace(j.text[k:])) {

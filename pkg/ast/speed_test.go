@@ -87,3 +87,19 @@ func BenchmarkShell(b *testing.B) {
 		}
 	}
 }
+
+// The arguments' first byte in the logical line is found by a search:
+// the offsets of the line's bytes grow, so the first byte at or past
+// ArgsStart is the one a scan finds.
+func TestArgsSearch(t *testing.T) {
+	for _, d := range testDocuments(t) {
+		for _, ins := range d.Instructions {
+			j := &ins.joined
+			for i := 1; i < j.off.len(); i++ {
+				if j.off.at(i) <= j.off.at(i-1) {
+					t.Fatalf("%s:%d: offsets of bytes %d and %d do not grow", d.Path, ins.StartLine, i-1, i)
+				}
+			}
+		}
+	}
+}
