@@ -107,11 +107,11 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	doc.FinalNewline = len(out) > 0 && out[len(out)-1] == '\n'
 	doc.setLines()
 	lint := linter.New(&linter.Config{})
-	var slab movedSlab
 	delta, lines, next := 0, 0, 0
 	n := len(old.Instructions)
 	doc.Instructions = make([]*Instruction, 0, n)
 	rs := regions(old, changes)
+	slab := make(movedSlab, 0, movedAtMost(rs, n))
 	if rs[0].lo < 0 {
 		// A change before the end of the first instruction: the
 		// directives may have changed (an escape directive that did is
@@ -290,7 +290,7 @@ func lineAt(d *Document, off int) int {
 // moved is an instruction of old at its place in a new text: delta bytes
 // and lines lines further.
 func (old *Document) moved(ins *Instruction, delta, lines int, slab *movedSlab) *Instruction {
-	m := slab.next(len(old.Instructions))
+	m := slab.next()
 	m.ins = *ins
 	c := &m.ins
 	c.StartLine += lines
@@ -329,10 +329,21 @@ type movedIns struct {
 	node parser.Node
 }
 
-// next is a free place, the slab made for n instructions on first use.
-func (s *movedSlab) next(n int) *movedIns {
+// movedAtMost is how many of n instructions a Reparse may move: those
+// after the untouched one before each region and up to its last are
+// parsed again.
+func movedAtMost(rs []region, n int) int {
+	m := n
+	for _, r := range rs {
+		m -= min(r.last, n-1) - r.lo
+	}
+	return max(m, 0)
+}
+
+// next is a free place, a new slab when the slab is full.
+func (s *movedSlab) next() *movedIns {
 	if len(*s) == cap(*s) {
-		*s = make(movedSlab, 0, max(n, 1))
+		*s = make(movedSlab, 0, 1)
 	}
 	*s = (*s)[:len(*s)+1]
 	return &(*s)[len(*s)-1]
