@@ -111,7 +111,7 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	n := len(old.Instructions)
 	doc.Instructions = make([]*Instruction, 0, n)
 	rs := regions(old, changes)
-	slab := make(movedSlab, 0, movedAtMost(rs, n))
+	slab := movedSlab{ins: make([]Instruction, 0, movedAtMost(rs, n))}
 	if rs[0].lo < 0 {
 		// A change before the end of the first instruction: the
 		// directives may have changed (an escape directive that did is
@@ -288,17 +288,20 @@ func lineAt(d *Document, off int) int {
 }
 
 // moved is an instruction of old at its place in a new text: delta bytes
-// and lines lines further.
+// and lines lines further. Its node is old's when its lines are (nothing
+// writes a node once its document is made).
 func (old *Document) moved(ins *Instruction, delta, lines int, slab *movedSlab) *Instruction {
-	m := slab.next()
-	m.ins = *ins
-	c := &m.ins
-	c.StartLine += lines
-	c.EndLine += lines
-	m.node = *ins.Node
-	m.node.StartLine += lines
-	m.node.EndLine += lines
-	c.Node = &m.node
+	c := slab.next()
+	*c = *ins
+	if lines != 0 {
+		c.StartLine += lines
+		c.EndLine += lines
+		nd := slab.node()
+		*nd = *ins.Node
+		nd.StartLine += lines
+		nd.EndLine += lines
+		c.Node = nd
+	}
 	c.inherit(old, ins, delta)
 	if delta == 0 {
 		return c // the offsets hold as they are; the slices are not written
@@ -320,13 +323,11 @@ func (old *Document) moved(ins *Instruction, delta, lines int, slab *movedSlab) 
 	return c
 }
 
-// movedSlab holds the instructions a Reparse moves, with their nodes, made
-// in one allocation rather than two each.
-type movedSlab []movedIns
-
-type movedIns struct {
-	ins  Instruction
-	node parser.Node
+// movedSlab holds the instructions a Reparse moves, and the nodes it
+// makes for them, in one allocation each rather than one each.
+type movedSlab struct {
+	ins   []Instruction
+	nodes []parser.Node
 }
 
 // movedAtMost is how many of n instructions a Reparse may move: those
@@ -340,13 +341,23 @@ func movedAtMost(rs []region, n int) int {
 	return max(m, 0)
 }
 
-// next is a free place, a new slab when the slab is full.
-func (s *movedSlab) next() *movedIns {
-	if len(*s) == cap(*s) {
-		*s = make(movedSlab, 0, 1)
+// next is a free instruction, a new slab when the slab is full.
+func (s *movedSlab) next() *Instruction {
+	if len(s.ins) == cap(s.ins) {
+		s.ins = make([]Instruction, 0, 1)
 	}
-	*s = (*s)[:len(*s)+1]
-	return &(*s)[len(*s)-1]
+	s.ins = s.ins[:len(s.ins)+1]
+	return &s.ins[len(s.ins)-1]
+}
+
+// node is a free node, for the instruction next gave last: the nodes
+// are made for it and those that may follow it.
+func (s *movedSlab) node() *parser.Node {
+	if len(s.nodes) == cap(s.nodes) {
+		s.nodes = make([]parser.Node, 0, cap(s.ins)-len(s.ins)+1)
+	}
+	s.nodes = s.nodes[:len(s.nodes)+1]
+	return &s.nodes[len(s.nodes)-1]
 }
 
 func (s Span) moved(delta int) Span { return Span{s.Start + delta, s.End + delta} }
