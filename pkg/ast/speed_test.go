@@ -1,6 +1,7 @@
 package ast
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -101,5 +102,44 @@ func TestArgsSearch(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkReparseContains: the Contains answers of a Reparse'd document
+// for strings its old text lacks, taken over (the changed parts
+// searched) or searched in the whole text.
+func BenchmarkReparseContains(b *testing.B) {
+	src, err := os.ReadFile("../../golden/safe-reorder-reads-context/Dockerfile")
+	if err != nil {
+		b.Skip(err)
+	}
+	words := []string{".npmrc", ".pypirc", ".netrc", "id_rsa", ".git-credentials", ".dockercfg",
+		".aws/credentials", "settings.xml", ".yarnrc", "pip.conf", "hadolint", "dfopt:ignore-file"}
+	old, err := Parse("Dockerfile", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, w := range words {
+		old.Contains(w)
+	}
+	i := bytes.Index(src, []byte("RUN "))
+	out := append(append(append([]byte(nil), src[:i]...), "RUN true && "...), src[i+4:]...)
+	changes := []Change{{i, i + 4, len("RUN true && ")}}
+	d, err := Reparse(old, out, changes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, inherit := range []bool{true, false} {
+		b.Run(map[bool]string{true: "inherited", false: "searched"}[inherit], func(b *testing.B) {
+			for range b.N {
+				d.contains = nil
+				if inherit {
+					d.inheritContains(old, changes)
+				}
+				for _, w := range words {
+					d.Contains(w)
+				}
+			}
+		})
 	}
 }
