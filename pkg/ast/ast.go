@@ -99,7 +99,7 @@ type Stage struct {
 	Base         string // the FROM image reference as written
 	Platform     string
 	From         *Instruction
-	Instructions []*Instruction // FROM included, in order
+	Instructions []*Instruction // FROM included, in order: a part of Document.Instructions, read only
 }
 
 // Document is a parsed Dockerfile that keeps its original bytes.
