@@ -74,10 +74,11 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 	esc := byte(d.Escape)
 	src := d.Src
 	j := &ins.joined
-	// The logical line is at most the instruction's text, in one run per
-	// line (the heredoc lines, when there are some, are not in it).
-	j.text = make([]byte, 0, last.End-first.Start)
 	if len(n.Heredocs) == 0 {
+		// The logical line is at most the instruction's text, in one
+		// run per line. (With heredocs, their bodies, which are not in
+		// it, are in the text: it grows as it is read.)
+		j.text = make([]byte, 0, last.End-first.Start)
 		j.off.runs = make([]offRun, 0, n.EndLine-n.StartLine+1)
 	}
 	li := n.StartLine - 1
