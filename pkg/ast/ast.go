@@ -99,7 +99,7 @@ type Stage struct {
 	Base         string // the FROM image reference as written
 	Platform     string
 	From         *Instruction
-	Instructions []*Instruction // FROM included, in order
+	Instructions []*Instruction // FROM included, in order: a part of Document.Instructions, read only
 }
 
 // Document is a parsed Dockerfile that keeps its original bytes.
@@ -163,6 +163,7 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 	doc.setLines()
 	doc.parseDirectives()
 	lint := linter.New(&linter.Config{})
+	doc.Instructions = make([]*Instruction, 0, len(res.AST.Children))
 	staged := false
 	for _, n := range res.AST.Children {
 		ins, err := doc.build(n, lint)
@@ -242,13 +243,18 @@ func (d *Document) link() error {
 			}
 		}
 		ins.Stage = stage
-		if stage >= 0 {
-			st := d.Stages[stage]
-			st.Instructions = append(st.Instructions, ins)
-		}
 	}
 	if len(d.Stages) == 0 {
 		return errors.New("no FROM instruction")
+	}
+	// A stage's instructions run from its FROM to the next stage's: they
+	// are that part of the document's, capped (an append copies).
+	for k, st := range d.Stages {
+		end := len(d.Instructions)
+		if k+1 < len(d.Stages) {
+			end = d.Stages[k+1].From.Index
+		}
+		st.Instructions = d.Instructions[st.From.Index:end:end]
 	}
 	return nil
 }

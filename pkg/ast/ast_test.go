@@ -153,3 +153,16 @@ func TestParseErrorsAreOneLine(t *testing.T) {
 		assert.NotContains(t, err.Error(), "\n")
 	}
 }
+
+// isWindowsImage gives the regexp's answer, ASCII or not.
+func TestIsWindowsImage(t *testing.T) {
+	for _, ref := range []string{
+		"", "alpine", "mcr.microsoft.com/windows/servercore:ltsc2022",
+		"NanoServer", "WINDOWS", "winDows", "server-core", "nano_server",
+		"windowſ", "\u212aservercore", "windoẃs", "ſervercore", "é-windows",
+	} {
+		if got, want := isWindowsImage(ref), windowsImage.MatchString(ref); got != want {
+			t.Errorf("isWindowsImage(%q) = %v, want %v", ref, got, want)
+		}
+	}
+}

@@ -70,12 +70,17 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 		Index:     index,
 		Node:      n,
 	}
-	for a := n.Next; a != nil; a = a.Next {
-		ins.Args = append(ins.Args, a.Value)
-	}
+	ins.Args = nodeValues(n.Next)
 	esc := byte(d.Escape)
 	src := d.Src
 	j := &ins.joined
+	if len(n.Heredocs) == 0 {
+		// The logical line is at most the instruction's text, in one
+		// run per line. (With heredocs, their bodies, which are not in
+		// it, are in the text: it grows as it is read.)
+		j.text = make([]byte, 0, last.End-first.Start)
+		j.off.runs = make([]offRun, 0, n.EndLine-n.StartLine+1)
+	}
 	li := n.StartLine - 1
 	s := first.Start
 	if li == 0 && d.BOM {
@@ -96,27 +101,8 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 	}
 	j.off.add(d.Lines[li-1].End, 1)
 
-	// Heredoc bodies follow the logical line.
-	for _, h := range n.Heredocs {
-		hd := Heredoc{Name: h.Name, Expand: h.Expand, Chomp: h.Chomp, Content: h.Content}
-		if li >= n.EndLine {
-			return nil, fmt.Errorf("line %d: heredoc %q has no body", n.StartLine, h.Name)
-		}
-		hd.Body.Start = d.Lines[li].Start
-		for li < n.EndLine {
-			l := d.Lines[li]
-			li++
-			t := src[l.Start:l.End]
-			if h.Chomp {
-				t = bytes.TrimLeft(t, "\t")
-			}
-			if string(t) == h.Name {
-				hd.Body.End = l.Start
-				hd.Term = Span{l.Start, l.End}
-				break
-			}
-		}
-		ins.Heredocs = append(ins.Heredocs, hd)
+	if err := d.heredocs(ins, li); err != nil {
+		return nil, err
 	}
 
 	// Keyword, then flags, then arguments.
@@ -130,6 +116,51 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 	p = ins.scanFlags(p, esc)
 	ins.ArgsStart = j.off.at(p)
 	return ins, nil
+}
+
+// heredocs finds the bodies of the instruction's heredocs, which follow
+// its logical line: its lines from li (0-based) on.
+func (d *Document) heredocs(ins *Instruction, li int) error {
+	n := ins.Node
+	for _, h := range n.Heredocs {
+		hd := Heredoc{Name: h.Name, Expand: h.Expand, Chomp: h.Chomp, Content: h.Content}
+		if li >= n.EndLine {
+			return fmt.Errorf("line %d: heredoc %q has no body", n.StartLine, h.Name)
+		}
+		hd.Body.Start = d.Lines[li].Start
+		for li < n.EndLine {
+			l := d.Lines[li]
+			li++
+			t := d.Src[l.Start:l.End]
+			if h.Chomp {
+				t = bytes.TrimLeft(t, "\t")
+			}
+			if string(t) == h.Name {
+				hd.Body.End = l.Start
+				hd.Term = Span{l.Start, l.End}
+				break
+			}
+		}
+		ins.Heredocs = append(ins.Heredocs, hd)
+	}
+	return nil
+}
+
+// nodeValues lists the values of a node and those after it, nil for
+// none.
+func nodeValues(n *parser.Node) []string {
+	k := 0
+	for a := n; a != nil; a = a.Next {
+		k++
+	}
+	if k == 0 {
+		return nil
+	}
+	out := make([]string, 0, k)
+	for a := n; a != nil; a = a.Next {
+		out = append(out, a.Value)
+	}
+	return out
 }
 
 // scanFlags follows BuildKit's extractBuilderFlags over the joined text,

@@ -63,6 +63,15 @@ func (o *offsets) appendRange(other offsets, from, to int) {
 
 // run is the index of the run that holds byte i.
 func (o offsets) run(i int) int {
+	if len(o.runs) <= 8 {
+		// Most texts have a few runs (one per line): the same answer
+		// as the search, read in order.
+		k := 0
+		for k < len(o.runs) && o.runs[k].at <= i {
+			k++
+		}
+		return max(k-1, 0)
+	}
 	return max(sort.Search(len(o.runs), func(k int) bool { return o.runs[k].at > i })-1, 0)
 }
 

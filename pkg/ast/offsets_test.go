@@ -2,6 +2,7 @@ package ast
 
 import (
 	"math/rand"
+	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -56,5 +57,20 @@ func TestOffsets(t *testing.T) {
 			require.Equal(t, w+d, m.at(i))
 		}
 		require.Equal(t, want, o.all(), "moving a copy leaves the original")
+	}
+}
+
+// run finds the same run by a scan (few runs) as by the search (many).
+func TestOffsetsRun(t *testing.T) {
+	for k := 0; k <= 20; k++ {
+		var o offsets
+		for r := 0; r < k; r++ {
+			o.add(100*r, r%3+1) // never consecutive: one run each
+		}
+		require.Len(t, o.runs, k)
+		for i := -1; i <= o.len()+2; i++ {
+			want := max(sort.Search(len(o.runs), func(j int) bool { return o.runs[j].at > i })-1, 0)
+			require.Equal(t, want, o.run(i), "%d runs, byte %d", k, i)
+		}
 	}
 }

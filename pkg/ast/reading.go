@@ -138,7 +138,7 @@ func quoteArgv(argv []string) string {
 func (d *Document) readOnly(ins *Instruction, what, text string) *Script {
 	sc := &Script{ReadOnly: what}
 	sc.off.addFixed(ins.ArgsStart, len(text)+1)
-	if !sc.parse([]byte(text)) {
+	if !sc.parse(text) {
 		return nil
 	}
 	return sc

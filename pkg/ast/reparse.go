@@ -109,7 +109,9 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	lint := linter.New(&linter.Config{})
 	delta, lines, next := 0, 0, 0
 	n := len(old.Instructions)
+	doc.Instructions = make([]*Instruction, 0, n)
 	rs := regions(old, changes)
+	slab := movedSlab{ins: make([]Instruction, 0, movedAtMost(rs, n))}
 	if rs[0].lo < 0 {
 		// A change before the end of the first instruction: the
 		// directives may have changed (an escape directive that did is
@@ -120,7 +122,7 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	for _, r := range rs {
 		hi, edge := r.hi(n)
 		for ; next <= r.lo; next++ {
-			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
+			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
 		}
 		// The region's text alone when its end is sure; else with the
 		// untouched instruction after it, which must parse as before.
@@ -149,12 +151,41 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 		}
 	}
 	for ; next < n; next++ {
-		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines))
+		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
 	}
 	if doc.link() != nil {
 		return nil
 	}
+	doc.inheritContains(old, changes)
 	return doc
+}
+
+// inheritContains carries over old's Contains answers that were false.
+// A string that is not in old's text is in doc's (old's with the
+// changes applied) only where it overlaps a changed part, or spans the
+// place of a removed one: only the changed parts, widened by the
+// string's length less one on each side, are searched. The bytes
+// between them are old's, which do not hold it.
+func (d *Document) inheritContains(old *Document, changes []Change) {
+	for s, had := range old.contains {
+		if had {
+			continue // where it was may have changed: searched again when asked
+		}
+		found, shift, w := false, 0, len(s)-1
+		for _, c := range changes {
+			lo := max(c.Start+shift-w, 0)
+			hi := min(c.Start+shift+c.Len+w, len(d.Src))
+			if lo < hi && bytes.Contains(d.Src[lo:hi], []byte(s)) {
+				found = true
+				break
+			}
+			shift += c.Len - (c.End - c.Start)
+		}
+		if d.contains == nil {
+			d.contains = make(map[string]bool, len(old.contains))
+		}
+		d.contains[s] = found
+	}
 }
 
 // parseRegion parses the new text of r on its own, under the file's
@@ -257,18 +288,23 @@ func lineAt(d *Document, off int) int {
 }
 
 // moved is an instruction of old at its place in a new text: delta bytes
-// and lines lines further.
-func (old *Document) moved(ins *Instruction, delta, lines int) *Instruction {
-	c := *ins
-	c.StartLine += lines
-	c.EndLine += lines
-	nd := *ins.Node
-	nd.StartLine += lines
-	nd.EndLine += lines
-	c.Node = &nd
+// and lines lines further. Its node is old's when its lines are (nothing
+// writes a node once its document is made).
+func (old *Document) moved(ins *Instruction, delta, lines int, slab *movedSlab) *Instruction {
+	c := slab.next()
+	*c = *ins
+	if lines != 0 {
+		c.StartLine += lines
+		c.EndLine += lines
+		nd := slab.node()
+		*nd = *ins.Node
+		nd.StartLine += lines
+		nd.EndLine += lines
+		c.Node = nd
+	}
 	c.inherit(old, ins, delta)
 	if delta == 0 {
-		return &c // the offsets hold as they are; the slices are not written
+		return c // the offsets hold as they are; the slices are not written
 	}
 	c.Span = c.Span.moved(delta)
 	c.KeywordPos = c.KeywordPos.moved(delta)
@@ -284,7 +320,44 @@ func (old *Document) moved(ins *Instruction, delta, lines int) *Instruction {
 		h.Body, h.Term = h.Body.moved(delta), h.Term.moved(delta)
 	}
 	c.joined.off = ins.joined.off.moved(delta)
-	return &c
+	return c
+}
+
+// movedSlab holds the instructions a Reparse moves, and the nodes it
+// makes for them, in one allocation each rather than one each.
+type movedSlab struct {
+	ins   []Instruction
+	nodes []parser.Node
+}
+
+// movedAtMost is how many of n instructions a Reparse may move: those
+// after the untouched one before each region and up to its last are
+// parsed again.
+func movedAtMost(rs []region, n int) int {
+	m := n
+	for _, r := range rs {
+		m -= min(r.last, n-1) - r.lo
+	}
+	return max(m, 0)
+}
+
+// next is a free instruction, a new slab when the slab is full.
+func (s *movedSlab) next() *Instruction {
+	if len(s.ins) == cap(s.ins) {
+		s.ins = make([]Instruction, 0, 1)
+	}
+	s.ins = s.ins[:len(s.ins)+1]
+	return &s.ins[len(s.ins)-1]
+}
+
+// node is a free node, for the instruction next gave last: the nodes
+// are made for it and those that may follow it.
+func (s *movedSlab) node() *parser.Node {
+	if len(s.nodes) == cap(s.nodes) {
+		s.nodes = make([]parser.Node, 0, cap(s.ins)-len(s.ins)+1)
+	}
+	s.nodes = s.nodes[:len(s.nodes)+1]
+	return &s.nodes[len(s.nodes)-1]
 }
 
 func (s Span) moved(delta int) Span { return Span{s.Start + delta, s.End + delta} }
@@ -329,13 +402,25 @@ func (s *Script) moved(delta int) *Script {
 	}
 	c := *s
 	c.off = s.off.moved(delta)
+	if s.Commands == nil {
+		return &c
+	}
+	n := 0
+	for _, cmd := range s.Commands {
+		n += len(cmd.Args)
+	}
+	words := make([]Word, n) // cut in capped slices, as parse does
 	c.Commands = make([]Command, len(s.Commands))
 	for i, cmd := range s.Commands {
 		cmd.Span = cmd.Span.moved(delta)
-		cmd.Args = append([]Word(nil), cmd.Args...)
-		for j := range cmd.Args {
-			cmd.Args[j].Span = cmd.Args[j].Span.moved(delta)
+		k := len(cmd.Args)
+		args := words[:k:k]
+		words = words[k:]
+		for j, w := range cmd.Args {
+			w.Span = w.Span.moved(delta)
+			args[j] = w
 		}
+		cmd.Args = args
 		c.Commands[i] = cmd
 	}
 	return &c

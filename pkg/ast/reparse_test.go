@@ -1,6 +1,7 @@
 package ast
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -126,4 +127,65 @@ func TestReparseFallsBack(t *testing.T) {
 	_, werr := Parse("Dockerfile", out)
 	require.Error(t, werr)
 	require.EqualError(t, err, werr.Error())
+}
+
+// A Reparse'd document answers Contains as a search of its text does,
+// with the answers it took over from the old document (those that were
+// false) and those it searches anew.
+func TestReparseContains(t *testing.T) {
+	const src = "FROM alpine\nRUN apk add curl\nWORKDIR /src\nRUN make\n# end\n"
+	words := []string{"hadolint", "dfopt:ignore-file", "curl", "ak", "k\nW", "mak", "e\n#", "FROM", "\n",
+		"apkadd", "RUNmake", "kurl", "cmake", "ee", "x"}
+	rng := rand.New(rand.NewSource(3))
+	inherited, appeared := 0, 0
+	for round := 0; round < 1000; round++ {
+		old, err := Parse("Dockerfile", []byte(src))
+		require.NoError(t, err)
+		for _, w := range words {
+			old.Contains(w)
+		}
+		// One or two changes, each replacing a few bytes by a piece of a
+		// word (which may complete one across the change's edge).
+		var edits []edit
+		at := 0
+		for k := rng.Intn(2) + 1; k > 0 && at < len(src); k-- {
+			i := at + rng.Intn(len(src)-at)
+			j := min(i+rng.Intn(4), len(src))
+			w := words[rng.Intn(len(words))]
+			a := rng.Intn(len(w) + 1)
+			edits = append(edits, edit{i, src[i:j], w[a:min(len(w), a+rng.Intn(len(w)+1))]})
+			at = j + 1
+		}
+		out, changes := applyEditsAt(src, edits)
+		doc, err := Reparse(old, out, changes)
+		if err != nil {
+			continue
+		}
+		for _, found := range doc.contains {
+			inherited++
+			if found {
+				appeared++
+			}
+		}
+		for _, w := range words {
+			require.Equal(t, strings.Contains(string(out), w), doc.Contains(w), "%q in %q", w, out)
+		}
+	}
+	require.Greater(t, appeared, 20, "a change that brings a word in")
+	require.Greater(t, inherited, 1000, "answers taken over")
+}
+
+// applyEditsAt applies edits at their exact places.
+func applyEditsAt(src string, edits []edit) ([]byte, []Change) {
+	var out strings.Builder
+	var changes []Change
+	at := 0
+	for _, e := range edits {
+		out.WriteString(src[at:e.from])
+		out.WriteString(e.new)
+		changes = append(changes, Change{Start: e.from, End: e.from + len(e.old), Len: len(e.new)})
+		at = e.from + len(e.old)
+	}
+	out.WriteString(src[at:])
+	return []byte(out.String()), changes
 }

@@ -1,9 +1,12 @@
 package ast
 
 import (
+	"bytes"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -63,6 +66,19 @@ func (s *Script) SpanOf(n syntax.Node) Span {
 
 var windowsImage = regexp.MustCompile(`(?i)(windows|nanoserver|servercore)`)
 
+// isWindowsImage is windowsImage.MatchString(ref). An ASCII reference is
+// looked at without the regexp: within ASCII its case folding is
+// ASCII's, so lower-casing finds the same names.
+func isWindowsImage(ref string) bool {
+	for i := 0; i < len(ref); i++ {
+		if ref[i] >= utf8.RuneSelf {
+			return windowsImage.MatchString(ref)
+		}
+	}
+	ref = strings.ToLower(ref)
+	return strings.Contains(ref, "windows") || strings.Contains(ref, "nanoserver") || strings.Contains(ref, "servercore")
+}
+
 // ShellOf is the shell a shell-form instruction runs under: the stage's
 // SHELL, inherited through `FROM <stage>`, or the platform default.
 func (d *Document) ShellOf(ins *Instruction) []string {
@@ -102,7 +118,7 @@ func (d *Document) stageShell(st *Stage, before int, depth int) []string {
 	if parent := d.StageByName(st.Base); parent != nil && parent.Index < st.Index && depth < 64 {
 		return d.stageShell(parent, 1<<30, depth+1)
 	}
-	if windowsImage.MatchString(st.Base) {
+	if isWindowsImage(st.Base) {
 		return []string{"cmd", "/S", "/C"}
 	}
 	return []string{"/bin/sh", "-c"}
@@ -144,44 +160,31 @@ func (d *Document) shell(ins *Instruction) *Script {
 		return nil
 	}
 	j := &ins.joined
-	k := 0
-	for k < len(j.text) && j.off.at(k) < ins.ArgsStart {
-		k++
-	}
+	// The first byte of the arguments: the logical line's bytes lie in
+	// file order, their offsets grow.
+	k := sort.Search(len(j.text), func(k int) bool { return j.off.at(k) >= ins.ArgsStart })
 	sc := &Script{}
-	var text []byte
-	args := strings.TrimSpace(string(j.text[k:]))
-	if len(ins.Heredocs) == 1 && scriptHeredoc.MatchString(args) {
+	var text string
+	if len(ins.Heredocs) == 1 && scriptHeredoc.Match(bytes.TrimSpace(j.text[k:])) {
 		// RUN <<EOF: the body is the script.
 		h := ins.Heredocs[0]
 		body := d.Src[h.Body.Start:h.Body.End]
-		if strings.HasPrefix(string(body), "#!") {
-			first, _, _ := strings.Cut(string(body), "\n")
-			if !strings.Contains(first, "sh") {
+		if bytes.HasPrefix(body, []byte("#!")) {
+			first, _, _ := bytes.Cut(body, []byte("\n"))
+			if !bytes.Contains(first, []byte("sh")) {
 				return nil
 			}
 		}
-		text, sc.off, _ = d.heredocBody(h, false)
+		var b []byte
+		b, sc.off, _ = d.heredocBody(h, false)
+		text = string(b)
 	} else {
-		text = append(text, j.text[k:]...)
+		sc.off.runs = make([]offRun, 0, len(j.off.runs)+1)
 		sc.off.appendRange(j.off, k, len(j.text))
 		if len(ins.Heredocs) > 0 {
-			nl := j.off.at(len(j.text))
-			text = append(text, '\n')
-			sc.off.add(nl, 1)
-			hs := ins.Heredocs[0].Body.Start
-			he := ins.Heredocs[len(ins.Heredocs)-1].Term.End
-			for i := hs; i < he; i++ {
-				if isCR(d.Src, i) {
-					continue
-				}
-				text = append(text, d.Src[i])
-				sc.off.add(i, 1)
-			}
-			text = append(text, '\n')
-			sc.off.add(he, 1)
-			sc.off.add(he, 1)
+			text = d.withHeredocs(ins, j.text[k:], &sc.off)
 		} else {
+			text = string(j.text[k:])
 			sc.off.add(j.off.at(len(j.text)), 1)
 		}
 	}
@@ -194,6 +197,30 @@ func (d *Document) shell(ins *Instruction) *Script {
 		}
 	}
 	return sc
+}
+
+// withHeredocs is the shell text of a RUN's arguments (args, mapped in
+// off) followed by its heredocs, as the shell reads them: a newline, the
+// heredoc lines without the CRs of CRLF ends, a newline.
+func (d *Document) withHeredocs(ins *Instruction, args []byte, off *offsets) string {
+	j := &ins.joined
+	hs := ins.Heredocs[0].Body.Start
+	he := ins.Heredocs[len(ins.Heredocs)-1].Term.End
+	text := make([]byte, 0, len(args)+he-hs+2)
+	text = append(text, args...)
+	text = append(text, '\n')
+	off.add(j.off.at(len(j.text)), 1)
+	for i := hs; i < he; i++ {
+		if isCR(d.Src, i) {
+			continue
+		}
+		text = append(text, d.Src[i])
+		off.add(i, 1)
+	}
+	text = append(text, '\n')
+	off.add(he, 1)
+	off.add(he, 1)
+	return string(text)
 }
 
 // shellHeredoc is the script of a heredoc fed to a POSIX shell (`RUN
@@ -211,7 +238,7 @@ func (d *Document) shellHeredoc(ins *Instruction, outer *Script) *Script {
 		return nil
 	}
 	sc := &Script{off: off, Interp: argv, Flags: flags}
-	if !sc.parse(text) {
+	if !sc.parse(string(text)) {
 		return nil
 	}
 	return sc
@@ -225,8 +252,8 @@ var shellParsers = sync.Pool{New: func() any {
 }}
 
 // parse parses the script's text and lists its commands.
-func (sc *Script) parse(text []byte) bool {
-	sc.Text = string(text)
+func (sc *Script) parse(text string) bool {
+	sc.Text = text
 	p := shellParsers.Get().(*syntax.Parser)
 	f, err := p.Parse(strings.NewReader(sc.Text), "")
 	shellParsers.Put(p)
@@ -234,11 +261,12 @@ func (sc *Script) parse(text []byte) bool {
 		return false
 	}
 	sc.File = f
+	calls := callScratch.Get().(*[]*syntax.CallExpr)
 	syntax.Walk(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.CallExpr:
 			if len(n.Args) > 0 {
-				sc.Commands = append(sc.Commands, sc.command(n))
+				*calls = append(*calls, n)
 			}
 		case *syntax.Comment:
 			sc.Comments = true
@@ -246,10 +274,72 @@ func (sc *Script) parse(text []byte) bool {
 			if n.Background {
 				sc.Background = true
 			}
+		case *syntax.Word:
+			return !plainParts(n)
 		}
 		return true
 	})
+	sc.commands(*calls)
+	clear(*calls)
+	*calls = (*calls)[:0]
+	callScratch.Put(calls)
 	return true
+}
+
+// plainParts reports a word made of literals and single quotes alone:
+// nodes without children, none of them a command, a statement or a
+// comment, which the walk need not visit.
+func plainParts(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		switch p.(type) {
+		case *syntax.Lit, *syntax.SglQuoted:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// callScratch holds the calls of a script while it is walked, reused:
+// the commands are then made in slices of their exact size.
+var callScratch = sync.Pool{New: func() any { return new([]*syntax.CallExpr) }}
+
+// commands lists the commands of the calls, in order. Their words and
+// assignments are cut from one slice each (capped, so that appending to
+// one command's copies them), not grown one by one.
+func (s *Script) commands(calls []*syntax.CallExpr) {
+	if len(calls) == 0 {
+		return
+	}
+	nw, na := 0, 0
+	for _, c := range calls {
+		nw += len(c.Args)
+		na += len(c.Assigns)
+	}
+	words := make([]Word, nw)
+	var assigns []string
+	if na > 0 {
+		assigns = make([]string, na)
+	}
+	s.Commands = make([]Command, len(calls))
+	for i, c := range calls {
+		cmd := &s.Commands[i]
+		cmd.Call = c
+		if n := len(c.Assigns); n > 0 {
+			cmd.Assigns = assigns[:n:n]
+			assigns = assigns[n:]
+			for k, a := range c.Assigns {
+				cmd.Assigns[k] = s.Text[a.Pos().Offset():a.End().Offset()]
+			}
+		}
+		n := len(c.Args)
+		cmd.Args = words[:n:n]
+		words = words[n:]
+		for k, w := range c.Args {
+			cmd.Args[k] = s.word(w)
+		}
+		s.command(cmd)
+	}
 }
 
 // isCR reports a CR that ends a CRLF line.
@@ -257,21 +347,15 @@ func isCR(src []byte, i int) bool {
 	return src[i] == '\r' && i+1 < len(src) && src[i+1] == '\n'
 }
 
-func (s *Script) command(c *syntax.CallExpr) Command {
-	cmd := Command{Call: c}
-	for _, a := range c.Assigns {
-		cmd.Assigns = append(cmd.Assigns, s.Text[a.Pos().Offset():a.End().Offset()])
-	}
-	for _, w := range c.Args {
-		cmd.Args = append(cmd.Args, s.word(w))
-	}
+// command completes a command whose words and assignments are listed.
+func (s *Script) command(cmd *Command) {
+	c := cmd.Call
 	cmd.Name = cmd.Args[0].Value
 	start := c.Args[0].Pos()
 	if len(c.Assigns) > 0 {
 		start = c.Assigns[0].Pos()
 	}
-	cmd.Span = Span{s.Orig(start), s.SpanOf(c.Args[len(c.Args)-1]).End}
-	return cmd
+	cmd.Span = Span{s.Orig(start), cmd.Args[len(cmd.Args)-1].Span.End}
 }
 
 func (s *Script) word(w *syntax.Word) Word {
@@ -286,6 +370,17 @@ func (s *Script) word(w *syntax.Word) Word {
 // LitValue returns what a shell word expands to when it has no expansions
 // (quotes removed, backslash escapes resolved), and false otherwise.
 func LitValue(w *syntax.Word) (string, bool) {
+	if len(w.Parts) == 1 {
+		// One part: its value as it stands, not copied.
+		switch p := w.Parts[0].(type) {
+		case *syntax.Lit:
+			return unescape(p.Value), true
+		case *syntax.SglQuoted:
+			if !p.Dollar {
+				return p.Value, true
+			}
+		}
+	}
 	var b strings.Builder
 	for _, p := range w.Parts {
 		switch p := p.(type) {

@@ -53,7 +53,7 @@ func (e *State) Expand(word string) (Value, error) {
 	if plainWord(word, e.se.d.Escape) {
 		return Value{Val: word, Expr: word}, nil
 	}
-	res, err := e.se.lex.ProcessWordWithMatches(word, e)
+	res, err := e.se.lexer().ProcessWordWithMatches(word, e)
 	if err != nil {
 		return Value{}, err
 	}

@@ -43,7 +43,6 @@ type walkSoFar struct {
 func New(d *ast.Document) *Env {
 	return &Env{
 		d:      d,
-		lex:    shell.NewLex(d.Escape),
 		shells: map[*ast.Instruction]*ast.Script{},
 		parsed: map[*ast.Instruction]bool{},
 		final:  map[int]*State{},
@@ -54,6 +53,15 @@ func New(d *ast.Document) *Env {
 		lineages: map[int][]*ast.Stage{},
 		starts:   map[int]*State{},
 	}
+}
+
+// lexer is BuildKit's word expander for the document's escape character,
+// made when a word first needs it (most words are plain): it is large.
+func (se *Env) lexer() *shell.Lex {
+	if se.lex == nil {
+		se.lex = shell.NewLex(se.d.Escape)
+	}
+	return se.lex
 }
 
 // Shell is d.Shell(ins), parsed once.
