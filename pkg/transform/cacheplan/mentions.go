@@ -148,6 +148,11 @@ func expandPathWord(w string, r *Run) string {
 	if !strings.HasPrefix(w, "~") && !strings.ContainsAny(w, "$'\"\\") {
 		return w
 	}
+	return expandStaged(w, r)
+}
+
+// expandStaged is expandPathWord through the stage state, for any word.
+func expandStaged(w string, r *Run) string {
 	if strings.HasPrefix(w, "~/") || w == "~" {
 		if r.ident().Home.Val != "" {
 			w = r.ident().Home.Val + w[1:]
