@@ -92,6 +92,28 @@ func regions(old *Document, changes []Change) []region {
 	return rs
 }
 
+// plan is the regions of changes to parse again, after those that lie in
+// the directives at the top of the file (h), which need none: when a
+// change after them comes before the end of the first instruction, the
+// directives are parsed with it, and h is none.
+func (old *Document) plan(d *Document, changes []Change) ([]region, headerEdit) {
+	rs := regions(old, changes)
+	if rs[0].lo >= 0 {
+		return rs, headerEdit{}
+	}
+	h, ok := old.headerEdit(d, changes)
+	if !ok {
+		return rs, headerEdit{}
+	}
+	if h.n == len(changes) {
+		return nil, h
+	}
+	if rest := regions(old, changes[h.n:]); rest[0].lo >= 0 {
+		return rest, h
+	}
+	return rs, headerEdit{}
+}
+
 // reparse is Reparse's shortcut, nil when it does not apply.
 func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	if len(changes) == 0 || len(old.Instructions) == 0 {
@@ -107,15 +129,15 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	doc.FinalNewline = len(out) > 0 && out[len(out)-1] == '\n'
 	doc.setLines()
 	lint := linter.New(&linter.Config{})
-	delta, lines, next := 0, 0, 0
 	n := len(old.Instructions)
 	doc.Instructions = make([]*Instruction, 0, n)
-	rs := regions(old, changes)
+	rs, h := old.plan(doc, changes)
+	delta, lines, next := h.delta, h.lines, 0
 	slab := movedSlab{ins: make([]Instruction, 0, movedAtMost(rs, n))}
-	if rs[0].lo < 0 {
+	if h.n > 0 || rs[0].lo < 0 {
 		// A change before the end of the first instruction: the
 		// directives may have changed (an escape directive that did is
-		// caught where the region is parsed).
+		// caught where the region is parsed, or by headerEdit).
 		doc.Directives = nil
 		doc.parseDirectives()
 	}
@@ -152,6 +174,12 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	}
 	for ; next < n; next++ {
 		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
+	}
+	if h.setComment {
+		first := doc.Instructions[0]
+		nd := *first.Node
+		nd.PrevComment = h.comment
+		first.Node = &nd
 	}
 	if doc.link() != nil {
 		return nil
