@@ -143,19 +143,17 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 		doc.Directives = nil
 		doc.parseDirectives()
 	}
-	for _, r := range rs {
+	pre := doc.parseRegions(old, rs, delta, lines)
+	for k, r := range rs {
 		hi, edge := r.hi(n)
 		for ; next <= r.lo; next++ {
 			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
 		}
-		// The region's text alone when its end is sure; else with the
-		// untouched instruction after it, which must parse as before.
-		nodes, after, ok := doc.parseRegion(old, r, delta, lines, false)
-		margin := false
-		if !ok && edge {
-			nodes, after, ok = doc.parseRegion(old, r, delta, lines, true)
-			margin = true
+		var j joined
+		if pre != nil {
+			j = pre[k]
 		}
+		nodes, after, margin, ok := doc.regionParse(old, r, j, delta, lines)
 		if !ok {
 			return nil
 		}
