@@ -1,6 +1,8 @@
 package ast
 
 import (
+	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -61,4 +63,42 @@ func TestReparseHeader(t *testing.T) {
 			require.Equal(t, "", sameDocument(got, want))
 		})
 	}
+}
+
+// TestReparseHeaderRandom: random edits of the lines at the top of files
+// that start with directives, comments, blank lines, a byte-order mark
+// or an escape directive give what Parse gives.
+func TestReparseHeaderRandom(t *testing.T) {
+	heads := []string{"", "\xef\xbb\xbf", "# escape=`\n", "# syntax=a\n", "# check=skip=all\n", "# about\n", "#\n", "\n", "  # syntax=b\n", "#!/bin/sh\n"}
+	pieces := []string{"", "# syntax=docker/dockerfile:1\n", "# escape=`\n", "# escape=\\\n", "# check=error=true\n", "# note\n", "#\n", "\n", " \t# syntax=c\n", "FROM z\n"}
+	rng := rand.New(rand.NewSource(11))
+	const body = "FROM a\nRUN x `\nRUN y\nRUN z \\\nRUN w\n"
+	shown, set := 0, 0
+	for round := 0; round < 3000; round++ {
+		var src strings.Builder
+		for k := rng.Intn(4); k > 0; k-- {
+			src.WriteString(heads[rng.Intn(len(heads))])
+		}
+		src.WriteString(body)
+		old, err := Parse("Dockerfile", []byte(src.String()))
+		if err != nil {
+			continue
+		}
+		// Replace a piece of the head (whole lines, or at a line's start).
+		head := old.Lines[old.Instructions[0].StartLine-1].Start
+		i := rng.Intn(head + 1)
+		j := i + rng.Intn(head-i+1)
+		out, changes := applyEditsAt(src.String(), []edit{{i, src.String()[i:j], pieces[rng.Intn(len(pieces))]}})
+		d := &Document{Src: out}
+		d.setLines()
+		if _, h := old.plan(d, changes); h.n > 0 {
+			shown++
+			if h.setComment {
+				set++
+			}
+		}
+		requireReparse(t, old, out, changes)
+	}
+	require.Greater(t, shown, 300, "edits moved without a parse")
+	require.Greater(t, set, 50, "PrevComment set")
 }
