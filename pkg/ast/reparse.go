@@ -30,7 +30,10 @@ var CheckReparse = os.Getenv("DFOPT_CHECK_REPARSE") != ""
 // must come out as before (so that no continuation or heredoc of the
 // changed text crosses the edge); the others are moved, with their shell
 // analysis. A change before the end of the first instruction parses
-// from the top of the file (its directives read again). When the
+// from the top of the file (its directives read again), unless it lies
+// in the directives at the top, which moves every instruction
+// (reparse_header.go). The regions are parsed in one call when that can
+// be shown to give each what its own would (reparse_joined.go). When the
 // shortcut cannot be shown — the escape character changed, an edge that
 // moved, an error — the whole text is parsed, and errors are Parse's.
 func Reparse(old *Document, out []byte, changes []Change) (*Document, error) {
