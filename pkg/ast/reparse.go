@@ -2,9 +2,11 @@ package ast
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -28,7 +30,10 @@ var CheckReparse = os.Getenv("DFOPT_CHECK_REPARSE") != ""
 // must come out as before (so that no continuation or heredoc of the
 // changed text crosses the edge); the others are moved, with their shell
 // analysis. A change before the end of the first instruction parses
-// from the top of the file (its directives read again). When the
+// from the top of the file (its directives read again), unless it lies
+// in the directives at the top, which moves every instruction
+// (reparse_header.go). The regions are parsed in one call when that can
+// be shown to give each what its own would (reparse_joined.go). When the
 // shortcut cannot be shown — the escape character changed, an edge that
 // moved, an error — the whole text is parsed, and errors are Parse's.
 func Reparse(old *Document, out []byte, changes []Change) (*Document, error) {
@@ -92,6 +97,28 @@ func regions(old *Document, changes []Change) []region {
 	return rs
 }
 
+// plan is the regions of changes to parse again, after those that lie in
+// the directives at the top of the file (h), which need none: when a
+// change after them comes before the end of the first instruction, the
+// directives are parsed with it, and h is none.
+func (old *Document) plan(d *Document, changes []Change) ([]region, headerEdit) {
+	rs := regions(old, changes)
+	if rs[0].lo >= 0 {
+		return rs, headerEdit{}
+	}
+	h, ok := old.headerEdit(d, changes)
+	if !ok {
+		return rs, headerEdit{}
+	}
+	if h.n == len(changes) {
+		return nil, h
+	}
+	if rest := regions(old, changes[h.n:]); rest[0].lo >= 0 {
+		return rest, h
+	}
+	return rs, headerEdit{}
+}
+
 // reparse is Reparse's shortcut, nil when it does not apply.
 func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	if len(changes) == 0 || len(old.Instructions) == 0 {
@@ -107,31 +134,29 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	doc.FinalNewline = len(out) > 0 && out[len(out)-1] == '\n'
 	doc.setLines()
 	lint := linter.New(&linter.Config{})
-	delta, lines, next := 0, 0, 0
 	n := len(old.Instructions)
 	doc.Instructions = make([]*Instruction, 0, n)
-	rs := regions(old, changes)
+	rs, h := old.plan(doc, changes)
+	delta, lines, next := h.delta, h.lines, 0
 	slab := movedSlab{ins: make([]Instruction, 0, movedAtMost(rs, n))}
-	if rs[0].lo < 0 {
+	if h.n > 0 || rs[0].lo < 0 {
 		// A change before the end of the first instruction: the
 		// directives may have changed (an escape directive that did is
-		// caught where the region is parsed).
+		// caught where the region is parsed, or by headerEdit).
 		doc.Directives = nil
 		doc.parseDirectives()
 	}
-	for _, r := range rs {
+	pre := doc.parseRegions(old, rs, delta, lines)
+	for k, r := range rs {
 		hi, edge := r.hi(n)
 		for ; next <= r.lo; next++ {
 			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
 		}
-		// The region's text alone when its end is sure; else with the
-		// untouched instruction after it, which must parse as before.
-		nodes, after, ok := doc.parseRegion(old, r, delta, lines, false)
-		margin := false
-		if !ok && edge {
-			nodes, after, ok = doc.parseRegion(old, r, delta, lines, true)
-			margin = true
+		var j joined
+		if pre != nil {
+			j = pre[k]
 		}
+		nodes, after, margin, ok := doc.regionParse(old, r, j, delta, lines)
 		if !ok {
 			return nil
 		}
@@ -152,6 +177,12 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	}
 	for ; next < n; next++ {
 		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
+	}
+	if h.setComment {
+		first := doc.Instructions[0]
+		nd := *first.Node
+		nd.PrevComment = h.comment
+		first.Node = &nd
 	}
 	if doc.link() != nil {
 		return nil
@@ -198,64 +229,100 @@ func (d *Document) inheritContains(old *Document, changes []Change) {
 // must end there as an instruction whose end does not depend on what
 // follows.
 func (d *Document) parseRegion(old *Document, r region, delta, lines int, margin bool) (nodes []*parser.Node, after int, ok bool) {
-	sp := r.span(old)
-	hi, edge := r.hi(len(old.Instructions))
-	if edge && !margin {
-		sp.End = old.Instructions[r.last].Next
-	}
-	shift, skip := 0, 0
-	if r.lo >= 0 {
-		lo := old.Instructions[r.lo]
-		shift, skip = lo.StartLine+lines-3, 1
-		if r.lo+1 < len(old.Instructions) {
-			// Another instruction followed lo: lo ends where its own
-			// lines end, as they are untouched; the region's text can
-			// begin after it.
-			sp.Start, shift, skip = lo.Next, lo.EndLine+lines-2, 0
-		}
-	}
-	start, end := sp.Start+delta, sp.End+delta+r.delta
-	text := d.Src[start:end]
-	if bytes.IndexByte(text, 0) >= 0 || !utf8.Valid(text) {
+	rt, ok := d.regionText(old, r, delta, lines, margin)
+	if !ok {
 		return nil, 0, false
 	}
-	if r.lo >= 0 {
-		// The region's text on its own, under the file's escape
-		// character: two lines before it, the second an empty comment,
-		// which leaves no comment for the first node (as after an
-		// instruction); the directives end there. The default escape
-		// character is not named: BuildKit compiles a pattern for each
-		// escape directive it reads.
-		prefix := "#\n#\n"
-		if d.Escape != '\\' {
-			prefix = "# escape=" + string(d.Escape) + "\n#\n"
-		}
-		text = append([]byte(prefix), text...)
+	text := io.Reader(bytes.NewReader(d.Src[rt.start:rt.end]))
+	if rt.prefixed {
+		text = io.MultiReader(strings.NewReader(d.prefix()), text)
 	}
-	res, err := parser.Parse(bytes.NewReader(text))
-	if err != nil || res.EscapeToken != d.Escape || len(res.AST.Children) < skip {
+	res, err := parser.Parse(text)
+	if err != nil || res.EscapeToken != d.Escape {
 		return nil, 0, false
 	}
 	nodes = res.AST.Children
 	for _, nd := range nodes {
-		nd.StartLine += shift
-		nd.EndLine += shift
+		nd.StartLine += rt.shift
+		nd.EndLine += rt.shift
 	}
-	if skip > 0 && !sameLines(nodes[0], old.Instructions[r.lo], lines) {
+	return d.regionNodes(old, r, rt, nodes, lines, margin)
+}
+
+// regionText is where the new text of a region lies in d and how the
+// lines of its parse are numbered.
+type regionText struct {
+	start, end int  // in d.Src
+	oldEnd     int  // its end in old.Src
+	prefixed   bool // parsed after d.prefix()
+	shift      int  // from a line of its parse (prefix included) to d's
+	skip       int  // nodes of untouched instructions before it (0 or 1)
+	after      int  // the line shift after it
+}
+
+// regionText is the new text of r, as parseRegion says; ok is false when
+// it is not valid.
+func (d *Document) regionText(old *Document, r region, delta, lines int, margin bool) (rt regionText, ok bool) {
+	sp := r.span(old)
+	if _, edge := r.hi(len(old.Instructions)); edge && !margin {
+		sp.End = old.Instructions[r.last].Next
+	}
+	if r.lo >= 0 {
+		lo := old.Instructions[r.lo]
+		rt.prefixed, rt.shift, rt.skip = true, lo.StartLine+lines-3, 1
+		if r.lo+1 < len(old.Instructions) {
+			// Another instruction followed lo: lo ends where its own
+			// lines end, as they are untouched; the region's text can
+			// begin after it.
+			sp.Start, rt.shift, rt.skip = lo.Next, lo.EndLine+lines-2, 0
+		}
+	}
+	rt.start, rt.end, rt.oldEnd = sp.Start+delta, sp.End+delta+r.delta, sp.End
+	text := d.Src[rt.start:rt.end]
+	if bytes.IndexByte(text, 0) >= 0 || !utf8.Valid(text) {
+		return rt, false
+	}
+	rt.after = lineAt(d, rt.end) - lineAt(old, sp.End)
+	return rt, true
+}
+
+// prefix goes before the text of a region that starts after an
+// instruction, to parse it on its own under the file's escape
+// character: two lines, the second an empty comment, which leaves no
+// comment for the first node (as after an instruction); the directives
+// end there. The default escape character is not named: BuildKit
+// compiles a pattern for each escape directive it reads.
+func (d *Document) prefix() string {
+	if d.Escape != '\\' {
+		return "# escape=" + string(d.Escape) + "\n#\n"
+	}
+	return "#\n#\n"
+}
+
+// prefixLines is how many lines prefix has.
+const prefixLines = 2
+
+// regionNodes checks the nodes of a region's parse, numbered as lines of
+// d, and returns the region's, as parseRegion says.
+func (d *Document) regionNodes(old *Document, r region, rt regionText, nodes []*parser.Node, lines int, margin bool) ([]*parser.Node, int, bool) {
+	if len(nodes) < rt.skip {
 		return nil, 0, false
 	}
-	after = lineAt(d, end) - lineAt(old, sp.End)
+	if rt.skip > 0 && !sameLines(nodes[0], old.Instructions[r.lo], lines) {
+		return nil, 0, false
+	}
+	hi, edge := r.hi(len(old.Instructions))
 	switch {
 	case edge && margin:
-		if len(nodes) < skip+1 || !sameLines(nodes[len(nodes)-1], old.Instructions[hi], after) {
+		if len(nodes) < rt.skip+1 || !sameLines(nodes[len(nodes)-1], old.Instructions[hi], rt.after) {
 			return nil, 0, false
 		}
 	case edge:
-		if len(nodes) < skip+1 || !d.endsAt(nodes[len(nodes)-1], lineAt(d, end)) {
+		if len(nodes) < rt.skip+1 || !d.endsAt(nodes[len(nodes)-1], lineAt(d, rt.end)) {
 			return nil, 0, false
 		}
 	}
-	return nodes[skip:], after, true
+	return nodes[rt.skip:], rt.after, true
 }
 
 // endsAt reports whether a node ends on line n of d (1-based) whatever

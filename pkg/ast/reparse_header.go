@@ -1,0 +1,129 @@
+package ast
+
+import (
+	"bytes"
+	"unicode"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// An edit of the parser directives at the top of the file (syntax-header
+// inserts `# syntax=…` there) changes no instruction: Reparse moves them
+// all instead of parsing the file from the top. Why that is what
+// BuildKit's parser.Parse makes of the new text (parser.go, directives.go
+// at the version in go.mod):
+//
+// Parse reads the file line by line with a state of its own: the escape
+// token, the comments seen since the last instruction, and its
+// DirectiveParser (the directives seen, and whether they have ended). A
+// line that DirectiveParser.ParseLine reads as a directive, with the
+// state's "#" prefix, is a comment that processLine strips: no node, no
+// continuation (a line stripped to nothing ends there), and its comment
+// is appended and taken back off; an escape directive sets the escape
+// token. So after a block of directive lines at the top, the state is:
+// the escape token they set, no comment, directives not ended. The first
+// line after the block is not a directive in the old text; ParseLine
+// says so from the line alone (prefix, pattern, name; the directives
+// already seen only matter for a directive), and so it does in the new
+// one, where it is the same line: the directives end there in both, and
+// from there on both texts are the same lines read from the same state,
+// and give the same nodes, numbered lines further.
+//
+// One difference is left: the comments are a nil slice at the top of the
+// file and an empty one after a directive (taken back off), and the
+// first node takes them as PrevComment. Where the two texts differ in
+// that and no comment line comes between the block and the first node,
+// its PrevComment is the new text's (nil or empty); a comment line sets
+// it (and the old node holds it).
+//
+// The first line also loses a byte-order mark: the line after the block
+// must hold none when it is the first line of one text.
+
+// headerEdit is what Reparse takes of changes that lie in the directives
+// at the top of the file: n changes (the first), delta bytes and lines
+// lines further for every instruction, and the first one's PrevComment.
+type headerEdit struct {
+	n, delta, lines int
+	comment         []string
+	setComment      bool
+}
+
+// headerEdit is the edit of the first changes (n of them, 0 when none)
+// when they lie in the directives at the top of old and of d (the new
+// text), which read the same escape token; ok is false when that cannot
+// be shown (the directives are then parsed with the first instruction).
+func (old *Document) headerEdit(d *Document, changes []Change) (h headerEdit, ok bool) {
+	a, oldEnd, _, ok := directiveBlock(old)
+	if !ok {
+		return h, false
+	}
+	for h.n < len(changes) && changes[h.n].End <= oldEnd {
+		c := changes[h.n]
+		h.delta += c.Len - (c.End - c.Start)
+		h.n++
+	}
+	if h.n == 0 {
+		return h, false
+	}
+	b, newEnd, escape, ok := directiveBlock(d)
+	if !ok || newEnd != oldEnd+h.delta || escape != string(old.Escape) {
+		return h, false
+	}
+	if (a == 0 || b == 0) && bytes.HasPrefix(old.Src[oldEnd:], bom) {
+		return h, false
+	}
+	h.lines = b - a
+	first := old.Instructions[0]
+	if (a == 0) != (b == 0) && len(first.Node.PrevComment) == 0 && !commentBetween(old, a, first.StartLine) {
+		h.setComment = true
+		if b > 0 {
+			h.comment = []string{}
+		}
+	}
+	return h, true
+}
+
+var bom = []byte("\xef\xbb\xbf")
+
+// directiveBlock is how many lines at the top of d BuildKit's parser reads
+// as directives, where they end, and the escape token they set (the
+// default when none does); ok is false when it would reject one (a
+// repeated directive).
+func directiveBlock(d *Document) (n, end int, escape string, ok bool) {
+	var dp parser.DirectiveParser
+	escape = string(parser.DefaultEscapeToken)
+	for i, l := range d.Lines {
+		// The line as processLine hands it over: without the line's
+		// terminator (its \r and \n, as trimNewline), leading white space
+		// (trimLeadingWhitespace) and, on the first line, the
+		// byte-order mark.
+		text := d.Src[l.Start:l.End]
+		if i == 0 {
+			text = bytes.TrimPrefix(text, bom)
+		}
+		dir, err := dp.ParseLine(bytes.TrimLeftFunc(text, unicode.IsSpace))
+		if err != nil {
+			return 0, 0, "", false
+		}
+		if dir == nil {
+			return i, l.Start, escape, true
+		}
+		if dir.Name == "escape" {
+			escape = dir.Value
+		}
+	}
+	return 0, 0, "", false // no instruction follows
+}
+
+// commentBetween reports whether a line after line a and before line
+// last (1-based) is a comment as BuildKit's isComment reads it.
+func commentBetween(d *Document, a, last int) bool {
+	for n := a + 1; n < last; n++ {
+		l := d.Lines[n-1]
+		text := bytes.TrimLeftFunc(d.Src[l.Start:l.End], unicode.IsSpace)
+		if len(text) > 0 && text[0] == '#' {
+			return true
+		}
+	}
+	return false
+}
