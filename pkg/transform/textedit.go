@@ -41,25 +41,12 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 var parsedRuns = newMemo[bool](1 << 14)
 
 // runParses reports whether the text of one RUN, read with the escape
-// character esc, is one RUN whose body the shell analysis reads.
+// character esc, is one RUN whose body the shell analysis reads: the RUN
+// between a FROM and a sentinel instruction (a RUN that ends in a
+// continuation would swallow the sentinel), as ast.RunScript reads it.
 func runParses(esc rune, out []byte) bool {
-	// The RUN between a FROM and a sentinel instruction: a RUN that ends in
-	// a continuation would swallow the sentinel.
-	var b strings.Builder
-	if esc == '`' {
-		b.WriteString("# escape=`\n")
-	}
-	b.WriteString("FROM scratch\n")
-	b.Write(out)
-	if len(out) == 0 || out[len(out)-1] != '\n' {
-		b.WriteString("\n")
-	}
-	b.WriteString("LABEL dfopt=sentinel\n")
-	doc, err := ast.Parse("check", []byte(b.String()))
-	if err != nil || len(doc.Instructions) != 3 || doc.Instructions[2].Cmd != "label" {
-		return false
-	}
-	return doc.Shell(doc.Instructions[1]) != nil
+	s, ok := ast.RunScript(esc, out)
+	return ok && s != nil
 }
 
 // MaxAddedLine is the longest line an edit writes where the line it

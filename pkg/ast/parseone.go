@@ -1,0 +1,83 @@
+package ast
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// RunWrapper is the document in which RunScript reads the text of one
+// instruction (its lines; a missing last line terminator is added): the
+// text between `FROM scratch` and a sentinel LABEL, which a text that
+// ends in a continuation swallows, under the escape character esc.
+func RunWrapper(esc rune, text []byte) []byte {
+	var b bytes.Buffer
+	b.Grow(len(text) + 48)
+	if esc == '`' {
+		b.WriteString("# escape=`\n")
+	}
+	b.WriteString("FROM scratch\n")
+	b.Write(text)
+	if len(text) == 0 || text[len(text)-1] != '\n' {
+		b.WriteByte('\n')
+	}
+	b.WriteString("LABEL dfopt=sentinel\n")
+	return b.Bytes()
+}
+
+// RunScript is Parse of RunWrapper(esc, text) read for what it says of
+// the text: ok is true when that document parses and holds three
+// instructions, the third a LABEL (the text is one instruction, which
+// ends where the text ends); script is then Shell of the second
+// instruction, the text's (nil when it is no shell-form RUN).
+//
+// Only what the answer depends on is built: BuildKit parses the whole
+// document, as Parse does, but of its instructions only the text's is
+// built. The FROM is `FROM scratch` on a line of its own (no text comes
+// before it), which builds without error and gives its stage the shell
+// `/bin/sh -c`; the text's instruction runs under it as under no stage.
+// The sentinel, when its node starts on the document's last line, is
+// that line, `LABEL dfopt=sentinel`, which builds without error; another
+// LABEL (the text's, swallowing the sentinel) is built for its errors.
+func RunScript(esc rune, text []byte) (script *Script, ok bool) {
+	src := RunWrapper(esc, text)
+	if bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
+		return nil, false
+	}
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return nil, false
+	}
+	nodes := res.AST.Children
+	if len(nodes) != 3 || strings.ToLower(nodes[2].Value) != "label" {
+		return nil, false
+	}
+	defer func() {
+		if recover() != nil {
+			script, ok = nil, false // Parse's error: BuildKit panicked
+		}
+	}()
+	d := &Document{Path: "check", Src: src, Escape: res.EscapeToken}
+	d.setLines()
+	lint := linter.New(&linter.Config{})
+	if nodes[2].StartLine != len(d.Lines) {
+		if _, err := instructions.ParseInstructionWithLinter(nodes[2], lint); err != nil {
+			return nil, false
+		}
+		if _, err := d.newInstruction(nodes[2], 2); err != nil {
+			return nil, false
+		}
+	}
+	ins, err := d.build(nodes[1], lint)
+	if err != nil {
+		return nil, false
+	}
+	// Under no stage, the shell is `/bin/sh -c`, as in `FROM scratch`.
+	ins.Stage, ins.Index = -1, 0
+	d.Instructions = []*Instruction{ins}
+	return d.Shell(ins), true
+}
