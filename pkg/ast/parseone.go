@@ -2,6 +2,8 @@ package ast
 
 import (
 	"bytes"
+	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -44,6 +46,18 @@ func RunWrapper(esc rune, text []byte) []byte {
 // that line, `LABEL dfopt=sentinel`, which builds without error; another
 // LABEL (the text's, swallowing the sentinel) is built for its errors.
 func RunScript(esc rune, text []byte) (script *Script, ok bool) {
+	t, ok := ReadRun(esc, text)
+	if t == nil {
+		return nil, ok
+	}
+	return t.Script, ok
+}
+
+// ReadRun is RunScript with the analysis for TakeShell (nil when ok is
+// false). It serves TakeShell only when the text is the instruction's
+// lines exactly: the instruction starts at its first byte and ends with
+// its last line.
+func ReadRun(esc rune, text []byte) (t *RunText, ok bool) {
 	src := RunWrapper(esc, text)
 	if bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
 		return nil, false
@@ -58,7 +72,7 @@ func RunScript(esc rune, text []byte) (script *Script, ok bool) {
 	}
 	defer func() {
 		if recover() != nil {
-			script, ok = nil, false // Parse's error: BuildKit panicked
+			t, ok = nil, false // Parse's error: BuildKit panicked
 		}
 	}()
 	d := &Document{Path: "check", Src: src, Escape: res.EscapeToken}
@@ -79,5 +93,48 @@ func RunScript(esc rune, text []byte) (script *Script, ok bool) {
 	// Under no stage, the shell is `/bin/sh -c`, as in `FROM scratch`.
 	ins.Stage, ins.Index = -1, 0
 	d.Instructions = []*Instruction{ins}
-	return d.Shell(ins), true
+	t = &RunText{Script: d.Shell(ins), esc: res.EscapeToken, start: wrapperStart(esc)}
+	if ins.Span.Start == t.start && ins.Next == t.start+len(text) {
+		t.text = src[t.start:ins.Next]
+	}
+	return t, true
+}
+
+// A RunText is RunScript's reading of a text: its shell analysis, which an
+// instruction of another document with the same text can take
+// (TakeShell).
+type RunText struct {
+	Script *Script
+	esc    rune
+	text   []byte // the text, when it is the instruction's lines exactly
+	start  int    // where the text starts in RunWrapper's document
+}
+
+// wrapperStart is where the text starts in RunWrapper's document.
+func wrapperStart(esc rune) int {
+	if esc == '`' {
+		return len("# escape=`\nFROM scratch\n")
+	}
+	return len("FROM scratch\n")
+}
+
+// TakeShell gives ins, an instruction of d not yet analysed, the shell
+// analysis of t when its text, Src[Span.Start:Next], is the text t was
+// read from and d has t's escape character, for Document.Shell to take
+// when ins runs under `/bin/sh -c`, as the text did: the analysis is a
+// function of the instruction's text and shell alone (Reparse hands it
+// on on the same grounds), the offsets aside.
+func (d *Document) TakeShell(ins *Instruction, t *RunText) {
+	if ins.shellDone || ins.prior != nil || t == nil || t.text == nil || t.esc != d.Escape ||
+		!bytes.Equal(d.Src[ins.Span.Start:ins.Next], t.text) {
+		return
+	}
+	ins.prior = &priorShell{script: t.Script, shell: []string{"/bin/sh", "-c"}, delta: ins.Span.Start - t.start}
+	if CheckReparse {
+		if got, ok := ins.prior.take(d.ShellOf(ins)); ok {
+			if want := d.shell(ins); !reflect.DeepEqual(scriptView(got), scriptView(want)) {
+				panic(fmt.Sprintf("ast.TakeShell, line %d: %+v, want %+v", ins.StartLine, scriptView(got), scriptView(want)))
+			}
+		}
+	}
 }

@@ -32,13 +32,32 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	if v, ok := parsedRuns.get(key); ok {
 		return v
 	}
-	v := runParses(d.Escape, out)
+	t, ok := ast.ReadRun(d.Escape, out)
+	v := ok && t.Script != nil
 	parsedRuns.put(key, v)
+	if v {
+		readRuns.put(key, t)
+	}
 	return v
 }
 
 // parsedRuns caches runParses by its inputs.
 var parsedRuns = newMemo[bool](1 << 14)
+
+// readRuns holds the shell analyses of the last edited RUNs that
+// EditedRunParses read, by the same key, for the chain to hand on when
+// it applies the edits (sharedShell): a few files' worth, as the
+// analyses are large.
+var readRuns = newMemo[*ast.RunText](64)
+
+// sharedShell gives a RUN of d that an edit made the shell analysis of
+// its text that EditedRunParses made, when it made one: the analysis
+// depends on the text and the shell alone (ast.TakeShell checks both).
+func sharedShell(d *ast.Document, ins *ast.Instruction) {
+	if t, ok := readRuns.get(string(d.Escape) + string(d.Src[ins.Span.Start:ins.Next])); ok {
+		d.TakeShell(ins, t)
+	}
+}
 
 // runParses reports whether the text of one RUN, read with the escape
 // character esc, is one RUN whose body the shell analysis reads: the RUN
