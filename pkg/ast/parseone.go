@@ -12,6 +12,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
+// sentinel is the last line of RunWrapper's document.
+const sentinel = "LABEL dfopt=sentinel\n"
+
 // RunWrapper is the document in which RunScript reads the text of one
 // instruction (its lines; a missing last line terminator is added): the
 // text between `FROM scratch` and a sentinel LABEL, which a text that
@@ -27,7 +30,7 @@ func RunWrapper(esc rune, text []byte) []byte {
 	if len(text) == 0 || text[len(text)-1] != '\n' {
 		b.WriteByte('\n')
 	}
-	b.WriteString("LABEL dfopt=sentinel\n")
+	b.WriteString(sentinel)
 	return b.Bytes()
 }
 
@@ -93,21 +96,34 @@ func ReadRun(esc rune, text []byte) (t *RunText, ok bool) {
 	// Under no stage, the shell is `/bin/sh -c`, as in `FROM scratch`.
 	ins.Stage, ins.Index = -1, 0
 	d.Instructions = []*Instruction{ins}
-	t = &RunText{Script: d.Shell(ins), esc: res.EscapeToken, start: wrapperStart(esc)}
-	if ins.Span.Start == t.start && ins.Next == t.start+len(text) {
-		t.text = src[t.start:ins.Next]
+	t = d.RunText(ins)
+	if ins.Span.Start != wrapperStart(esc) || ins.Next != len(src)-len(sentinel) {
+		t.text = nil // the instruction is not the text's lines
 	}
 	return t, true
 }
 
-// A RunText is RunScript's reading of a text: its shell analysis, which an
+// A RunText is the shell analysis of an instruction with its text
+// (Src[Span.Start:Next]), escape character and shell, which an
 // instruction of another document with the same text can take
 // (TakeShell).
 type RunText struct {
 	Script *Script
+	shell  []string
 	esc    rune
-	text   []byte // the text, when it is the instruction's lines exactly
-	start  int    // where the text starts in RunWrapper's document
+	text   []byte
+	start  int // the text's offset in its document
+}
+
+// RunText is the shell analysis of ins, an instruction of d, for
+// TakeShell. An instruction on the first line is not handed on: there a
+// byte order mark is not part of its text.
+func (d *Document) RunText(ins *Instruction) *RunText {
+	t := &RunText{Script: d.Shell(ins), shell: d.ShellOf(ins), esc: d.Escape, start: ins.Span.Start}
+	if ins.StartLine > 1 {
+		t.text = d.Src[ins.Span.Start:ins.Next]
+	}
+	return t
 }
 
 // wrapperStart is where the text starts in RunWrapper's document.
@@ -119,17 +135,17 @@ func wrapperStart(esc rune) int {
 }
 
 // TakeShell gives ins, an instruction of d not yet analysed, the shell
-// analysis of t when its text, Src[Span.Start:Next], is the text t was
-// read from and d has t's escape character, for Document.Shell to take
-// when ins runs under `/bin/sh -c`, as the text did: the analysis is a
+// analysis of t when its text, Src[Span.Start:Next], is t's and d has
+// t's escape character, for Document.Shell to take when ins runs under
+// t's shell: BuildKit reads the same lines alike, and the analysis is a
 // function of the instruction's text and shell alone (Reparse hands it
 // on on the same grounds), the offsets aside.
 func (d *Document) TakeShell(ins *Instruction, t *RunText) {
 	if ins.shellDone || ins.prior != nil || t == nil || t.text == nil || t.esc != d.Escape ||
-		!bytes.Equal(d.Src[ins.Span.Start:ins.Next], t.text) {
+		ins.StartLine == 1 || !bytes.Equal(d.Src[ins.Span.Start:ins.Next], t.text) {
 		return
 	}
-	ins.prior = &priorShell{script: t.Script, shell: []string{"/bin/sh", "-c"}, delta: ins.Span.Start - t.start}
+	ins.prior = &priorShell{script: t.Script, shell: t.shell, delta: ins.Span.Start - t.start}
 	if CheckReparse {
 		if got, ok := ins.prior.take(d.ShellOf(ins)); ok {
 			if want := d.shell(ins); !reflect.DeepEqual(scriptView(got), scriptView(want)) {

@@ -345,6 +345,7 @@ func editKeepsBehaviour(d *ast.Document, ins *ast.Instruction, src []byte, at in
 		if _, why := p.check(""); why != "" {
 			return false
 		}
+		keepShell(next, n)
 	}
 	return true
 }

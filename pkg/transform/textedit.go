@@ -41,18 +41,27 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	return v
 }
 
+// keepShell keeps the shell analysis of a RUN of d, an edited RUN read in
+// a document of its own, for sharedShell.
+func keepShell(d *ast.Document, ins *ast.Instruction) {
+	if t := d.RunText(ins); t.Script != nil {
+		readRuns.put(string(d.Escape)+string(d.Src[ins.Span.Start:ins.Next]), t)
+	}
+}
+
 // parsedRuns caches runParses by its inputs.
 var parsedRuns = newMemo[bool](1 << 14)
 
 // readRuns holds the shell analyses of the last edited RUNs that
-// EditedRunParses read, by the same key, for the chain to hand on when
-// it applies the edits (sharedShell): a few files' worth, as the
-// analyses are large.
+// EditedRunParses and keepsBehaviour read, by the escape character and
+// the RUN's text, for the chain to hand on when it applies the edits
+// (sharedShell): a few files' worth, as the analyses are large.
 var readRuns = newMemo[*ast.RunText](64)
 
 // sharedShell gives a RUN of d that an edit made the shell analysis of
-// its text that EditedRunParses made, when it made one: the analysis
-// depends on the text and the shell alone (ast.TakeShell checks both).
+// its text that EditedRunParses or keepsBehaviour made, when one did:
+// the analysis depends on the text, the escape character and the shell
+// alone (ast.TakeShell checks the three).
 func sharedShell(d *ast.Document, ins *ast.Instruction) {
 	if t, ok := readRuns.get(string(d.Escape) + string(d.Src[ins.Span.Start:ins.Next])); ok {
 		d.TakeShell(ins, t)
