@@ -102,6 +102,7 @@ func uncheckedRuns(rule string, cur, next *ast.Document, idx *editIndex) []faile
 		if olds == nil || unchanged(cur, olds, next, n) {
 			continue
 		}
+		sharedShell(next, n)
 		if v, why := checkEdited(rule, cur, olds, next, n, idx); why != "" {
 			bad = append(bad, failedRun{ins: olds[0], why: why, v: v})
 		}
@@ -344,6 +345,7 @@ func editKeepsBehaviour(d *ast.Document, ins *ast.Instruction, src []byte, at in
 		if _, why := p.check(""); why != "" {
 			return false
 		}
+		keepShell(next, n)
 	}
 	return true
 }

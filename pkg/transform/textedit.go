@@ -32,34 +32,49 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	if v, ok := parsedRuns.get(key); ok {
 		return v
 	}
-	v := runParses(d.Escape, out)
+	t, ok := ast.ReadRun(d.Escape, out)
+	v := ok && t.Script != nil
 	parsedRuns.put(key, v)
+	if v {
+		readRuns.put(key, t)
+	}
 	return v
+}
+
+// keepShell keeps the shell analysis of a RUN of d, an edited RUN read in
+// a document of its own, for sharedShell.
+func keepShell(d *ast.Document, ins *ast.Instruction) {
+	if t := d.RunText(ins); t.Script != nil {
+		readRuns.put(string(d.Escape)+string(d.Src[ins.Span.Start:ins.Next]), t)
+	}
 }
 
 // parsedRuns caches runParses by its inputs.
 var parsedRuns = newMemo[bool](1 << 14)
 
+// readRuns holds the shell analyses of the last edited RUNs that
+// EditedRunParses and keepsBehaviour read, by the escape character and
+// the RUN's text, for the chain to hand on when it applies the edits
+// (sharedShell): a few files' worth, as the analyses are large.
+var readRuns = newMemo[*ast.RunText](64)
+
+// sharedShell gives a RUN of d that an edit made the shell analysis of
+// its text that EditedRunParses or keepsBehaviour made, when one did:
+// the analysis depends on the text, the escape character and the shell
+// alone (ast.TakeShell checks the three).
+func sharedShell(d *ast.Document, ins *ast.Instruction) {
+	if t, ok := readRuns.get(string(d.Escape) + string(d.Src[ins.Span.Start:ins.Next])); ok {
+		d.TakeShell(ins, t)
+	}
+}
+
 // runParses reports whether the text of one RUN, read with the escape
-// character esc, is one RUN whose body the shell analysis reads.
+// character esc, is one RUN whose body the shell analysis reads: the RUN
+// between a FROM and a sentinel instruction (a RUN that ends in a
+// continuation would swallow the sentinel), as ast.RunScript reads it.
 func runParses(esc rune, out []byte) bool {
-	// The RUN between a FROM and a sentinel instruction: a RUN that ends in
-	// a continuation would swallow the sentinel.
-	var b strings.Builder
-	if esc == '`' {
-		b.WriteString("# escape=`\n")
-	}
-	b.WriteString("FROM scratch\n")
-	b.Write(out)
-	if len(out) == 0 || out[len(out)-1] != '\n' {
-		b.WriteString("\n")
-	}
-	b.WriteString("LABEL dfopt=sentinel\n")
-	doc, err := ast.Parse("check", []byte(b.String()))
-	if err != nil || len(doc.Instructions) != 3 || doc.Instructions[2].Cmd != "label" {
-		return false
-	}
-	return doc.Shell(doc.Instructions[1]) != nil
+	s, ok := ast.RunScript(esc, out)
+	return ok && s != nil
 }
 
 // MaxAddedLine is the longest line an edit writes where the line it
