@@ -53,14 +53,7 @@ func TestReparseHeader(t *testing.T) {
 			d.setLines()
 			_, h := old.plan(d, changes)
 			require.Equal(t, c.header, h.n > 0, "header edit")
-			got, err := Reparse(old, out, changes)
-			want, werr := Parse("Dockerfile", out)
-			if werr != nil {
-				require.EqualError(t, err, werr.Error())
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, "", sameDocument(got, want))
+			requireReparse(t, old, out, changes)
 		})
 	}
 }

@@ -50,8 +50,9 @@ func TestReparseJoined(t *testing.T) {
 	}
 }
 
-// requireReparse: Reparse gives what Parse does, the document or the error.
-func requireReparse(t *testing.T, old *Document, out []byte, changes []Change) {
+// requireReparse: Reparse gives what Parse does, the document or the error
+// (the document is returned, with Parse's, nil after an error).
+func requireReparse(t *testing.T, old *Document, out []byte, changes []Change) (got, want *Document) {
 	t.Helper()
 	got, err := Reparse(old, out, changes)
 	want, werr := Parse("Dockerfile", out)
@@ -61,10 +62,11 @@ func requireReparse(t *testing.T, old *Document, out []byte, changes []Change) {
 		unsuggested := func(err error) string { s, _, _ := strings.Cut(err.Error(), " (did you mean "); return s }
 		require.Error(t, err, "%q", out)
 		require.Equal(t, unsuggested(werr), unsuggested(err), "%q", out)
-		return
+		return nil, nil
 	}
 	require.NoError(t, err, "%q", out)
 	require.Equal(t, "", sameDocument(got, want), "%q", out)
+	return got, want
 }
 
 // TestReparseJoinedRandom: random edits of whole lines in several places
