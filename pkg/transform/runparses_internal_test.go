@@ -59,28 +59,17 @@ func runTextVariants(text string, esc string) []string {
 // instruction of the goldens and the corpus, and on edited variants,
 // under both escape characters, runParses gives what the whole parse
 // of the wrapper gives. The whole corpus takes a minute: it is read with
-// $DFOPT_CHECK_REPARSE (the proof of the shortcuts), its first thirty
-// files otherwise.
+// $DFOPT_CHECK_REPARSE (the proof of the shortcuts).
 func TestRunScriptAsWholeParse(t *testing.T) {
 	var texts []string
-	dirs, _ := filepath.Glob("../../golden/*/Dockerfile")
-	var docs []*ast.Document
-	for _, f := range dirs {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d, err := ast.Parse(f, src); err == nil {
-			docs = append(docs, d)
-		}
+	// The tests always set ast.CheckReparse: the whole corpus is read
+	// when $DFOPT_CHECK_REPARSE asks for the proof, its first thirty files
+	// otherwise.
+	limit := 30
+	if os.Getenv("DFOPT_CHECK_REPARSE") != "" {
+		limit = 0
 	}
-	if _, err := os.Stat(corpustest.Dir()); err == nil && corpustest.Dir() != "" {
-		corpus := corpustest.Docs(t)
-		if !ast.CheckReparse && len(corpus) > 30 {
-			corpus = corpus[:30] // the whole corpus with $DFOPT_CHECK_REPARSE
-		}
-		docs = append(docs, corpus...)
-	}
+	docs := testDocs(t, limit)
 	for _, d := range docs {
 		for _, ins := range d.Instructions {
 			if ins.Cmd != "run" && len(texts) > 3000 {
@@ -134,4 +123,29 @@ func BenchmarkRunParses(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(texts)), "ns/text")
 		})
 	}
+}
+
+// testDocs are the goldens' Dockerfiles that parse, then the corpus's
+// documents when it is present (its first limit ones when limit > 0).
+func testDocs(t *testing.T, limit int) []*ast.Document {
+	t.Helper()
+	dirs, _ := filepath.Glob("../../golden/*/Dockerfile")
+	var docs []*ast.Document
+	for _, f := range dirs {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, err := ast.Parse(f, src); err == nil {
+			docs = append(docs, d)
+		}
+	}
+	if _, err := os.Stat(corpustest.Dir()); err == nil && corpustest.Dir() != "" {
+		corpus := corpustest.Docs(t)
+		if limit > 0 && len(corpus) > limit {
+			corpus = corpus[:limit]
+		}
+		docs = append(docs, corpus...)
+	}
+	return docs
 }

@@ -288,22 +288,26 @@ const (
 // RunKind classifies a RUN by the commands it runs in statement position
 // (command substitutions such as `$(dpkg --print-architecture)` do not
 // count).
-func RunKind(sc *ast.Script) WorkKind {
+func RunKind(sc *ast.Script) WorkKind { return runKind(sc, true) }
+
+// runKind is RunKind; with skipWords, the walk does not enter words: a
+// command inside a word is inside a command or process substitution,
+// which does not count, and a call's own words are read by CallKind.
+func runKind(sc *ast.Script, skipWords bool) WorkKind {
 	seen := map[WorkKind]bool{}
-	visit := func(n syntax.Node) {
-		syntax.Walk(n, func(n syntax.Node) bool {
-			switch n := n.(type) {
-			case *syntax.CmdSubst, *syntax.ProcSubst:
-				return false
-			case *syntax.CallExpr:
-				if k := CallKind(n); k != KindOther {
-					seen[k] = true
-				}
+	syntax.Walk(sc.File, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			return false
+		case *syntax.Word:
+			return !skipWords
+		case *syntax.CallExpr:
+			if k := CallKind(n); k != KindOther {
+				seen[k] = true
 			}
-			return true
-		})
-	}
-	visit(sc.File)
+		}
+		return true
+	})
 	switch len(seen) {
 	case 0:
 		return KindOther
