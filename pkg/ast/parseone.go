@@ -15,7 +15,7 @@ import (
 // sentinel is the last line of RunWrapper's document.
 const sentinel = "LABEL dfopt=sentinel\n"
 
-// RunWrapper is the document in which RunScript reads the text of one
+// RunWrapper is the document in which ReadRun reads the text of one
 // instruction (its lines; a missing last line terminator is added): the
 // text between `FROM scratch` and a sentinel LABEL, which a text that
 // ends in a continuation swallows, under the escape character esc.
@@ -34,11 +34,12 @@ func RunWrapper(esc rune, text []byte) []byte {
 	return b.Bytes()
 }
 
-// RunScript is Parse of RunWrapper(esc, text) read for what it says of
+// ReadRun is Parse of RunWrapper(esc, text) read for what it says of
 // the text: ok is true when that document parses and holds three
 // instructions, the third a LABEL (the text is one instruction, which
-// ends where the text ends); script is then Shell of the second
-// instruction, the text's (nil when it is no shell-form RUN).
+// ends where the text ends); its analysis is then Shell of the second
+// instruction, the text's (t.Script, nil when it is no shell-form RUN);
+// t is nil when ok is false.
 //
 // Only what the answer depends on is built: BuildKit parses the whole
 // document, as Parse does, but of its instructions only the text's is
@@ -48,16 +49,8 @@ func RunWrapper(esc rune, text []byte) []byte {
 // The sentinel, when its node starts on the document's last line, is
 // that line, `LABEL dfopt=sentinel`, which builds without error; another
 // LABEL (the text's, swallowing the sentinel) is built for its errors.
-func RunScript(esc rune, text []byte) (script *Script, ok bool) {
-	t, ok := ReadRun(esc, text)
-	if t == nil {
-		return nil, ok
-	}
-	return t.Script, ok
-}
-
-// ReadRun is RunScript with the analysis for TakeShell (nil when ok is
-// false). It serves TakeShell only when the text is the instruction's
+//
+// It serves TakeShell only when the text is the instruction's
 // lines exactly: the instruction starts at its first byte and ends with
 // its last line.
 func ReadRun(esc rune, text []byte) (t *RunText, ok bool) {

@@ -10,8 +10,8 @@ import (
 	"github.com/dfopt/dfopt/pkg/ast"
 )
 
-// wholeRunParses is runParses the long way, as it was before
-// ast.RunScript: the whole wrapper document parsed by ast.Parse.
+// wholeRunParses is readRun the long way, as it was before
+// ast.ReadRun: the whole wrapper document parsed by ast.Parse.
 func wholeRunParses(esc rune, out []byte) bool {
 	doc, err := ast.Parse("check", ast.RunWrapper(esc, out))
 	if err != nil || len(doc.Instructions) != 3 || doc.Instructions[2].Cmd != "label" {
@@ -55,12 +55,12 @@ func runTextVariants(text string, esc string) []string {
 	return out
 }
 
-// TestRunScriptAsWholeParse proves ast.RunScript's shortcut: on every
+// TestReadRunAsWholeParse proves ast.ReadRun's shortcut: on every
 // instruction of the goldens and the corpus, and on edited variants,
-// under both escape characters, runParses gives what the whole parse
+// under both escape characters, readRun gives what the whole parse
 // of the wrapper gives. The whole corpus takes a minute: it is read with
 // $DFOPT_CHECK_REPARSE (the proof of the shortcuts).
-func TestRunScriptAsWholeParse(t *testing.T) {
+func TestReadRunAsWholeParse(t *testing.T) {
 	var texts []string
 	// The tests always set ast.CheckReparse: the whole corpus is read
 	// when $DFOPT_CHECK_REPARSE asks for the proof, its first thirty files
@@ -83,10 +83,9 @@ func TestRunScriptAsWholeParse(t *testing.T) {
 	for _, text := range texts {
 		for _, esc := range []rune{'\\', '`'} {
 			for _, v := range runTextVariants(text, string(esc)) {
-				_, ok := ast.RunScript(esc, []byte(v))
 				want := wholeRunParses(esc, []byte(v))
-				if got := runParses(esc, []byte(v)); got != want {
-					t.Fatalf("escape %q, text %q: runParses %v, the whole parse %v (RunScript ok %v)", esc, v, got, want, ok)
+				if _, got := readRun(esc, []byte(v)); got != want {
+					t.Fatalf("escape %q, text %q: readRun %v, the whole parse %v", esc, v, got, want)
 				}
 				n++
 				if want {
@@ -98,7 +97,7 @@ func TestRunScriptAsWholeParse(t *testing.T) {
 	t.Logf("%d texts from %d documents, %d of them one RUN the shell analysis reads", n, len(docs), yes)
 }
 
-// BenchmarkRunParses is runParses on every RUN of the corpus, as they
+// BenchmarkRunParses is readRun on every RUN of the corpus, as they
 // stand and with a continuation at the end; Whole is the long way.
 func BenchmarkRunParses(b *testing.B) {
 	var texts [][]byte
@@ -113,7 +112,7 @@ func BenchmarkRunParses(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		f    func(rune, []byte) bool
-	}{{"RunScript", runParses}, {"Whole", wholeRunParses}} {
+	}{{"ReadRun", func(esc rune, text []byte) bool { _, ok := readRun(esc, text); return ok }}, {"Whole", wholeRunParses}} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				for _, t := range texts {

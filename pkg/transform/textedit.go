@@ -28,12 +28,11 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	if err != nil {
 		return false
 	}
-	key := string(d.Escape) + string(out)
+	key := runKey(d.Escape, out)
 	if v, ok := parsedRuns.get(key); ok {
 		return v
 	}
-	t, ok := ast.ReadRun(d.Escape, out)
-	v := ok && t.Script != nil
+	t, v := readRun(d.Escape, out)
 	parsedRuns.put(key, v)
 	if v {
 		readRuns.put(key, t)
@@ -41,15 +40,28 @@ func EditedRunParses(d *ast.Document, ins *ast.Instruction, edits []emit.Edit) b
 	return v
 }
 
+// readRun reads the text of one RUN under the escape character esc as
+// ast.ReadRun does (between a FROM and a sentinel instruction, which a
+// RUN that ends in a continuation would swallow); ok reports whether it
+// is one RUN whose body the shell analysis reads.
+func readRun(esc rune, out []byte) (t *ast.RunText, ok bool) {
+	t, ok = ast.ReadRun(esc, out)
+	return t, ok && t.Script != nil
+}
+
+// runKey is the key of a RUN's text under an escape character, in
+// parsedRuns and readRuns.
+func runKey(esc rune, text []byte) string { return string(esc) + string(text) }
+
 // keepShell keeps the shell analysis of a RUN of d, an edited RUN read in
 // a document of its own, for sharedShell.
 func keepShell(d *ast.Document, ins *ast.Instruction) {
 	if t := d.RunText(ins); t.Script != nil {
-		readRuns.put(string(d.Escape)+string(d.Src[ins.Span.Start:ins.Next]), t)
+		readRuns.put(runKey(d.Escape, d.Src[ins.Span.Start:ins.Next]), t)
 	}
 }
 
-// parsedRuns caches runParses by its inputs.
+// parsedRuns caches EditedRunParses's verdicts by the RUN's text.
 var parsedRuns = newMemo[bool](1 << 14)
 
 // readRuns holds the shell analyses of the last edited RUNs that
@@ -63,18 +75,9 @@ var readRuns = newMemo[*ast.RunText](64)
 // the analysis depends on the text, the escape character and the shell
 // alone (ast.TakeShell checks the three).
 func sharedShell(d *ast.Document, ins *ast.Instruction) {
-	if t, ok := readRuns.get(string(d.Escape) + string(d.Src[ins.Span.Start:ins.Next])); ok {
+	if t, ok := readRuns.get(runKey(d.Escape, d.Src[ins.Span.Start:ins.Next])); ok {
 		d.TakeShell(ins, t)
 	}
-}
-
-// runParses reports whether the text of one RUN, read with the escape
-// character esc, is one RUN whose body the shell analysis reads: the RUN
-// between a FROM and a sentinel instruction (a RUN that ends in a
-// continuation would swallow the sentinel), as ast.RunScript reads it.
-func runParses(esc rune, out []byte) bool {
-	s, ok := ast.RunScript(esc, out)
-	return ok && s != nil
 }
 
 // MaxAddedLine is the longest line an edit writes where the line it
