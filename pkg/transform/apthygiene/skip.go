@@ -1,7 +1,6 @@
 package apthygiene
 
 import (
-	"path"
 	"slices"
 	"strings"
 
@@ -64,11 +63,11 @@ func watchedProgs() []string {
 // with a version suffix (pip3.11), and tools.CommandOf (asksAny) only
 // when tools.Base of the base name is one of a tool's Progs; each of
 // those names starts with one of watched, which is what is tested here,
-// on the word as written and on its base name.
+// on the word as written and on its base name (cacheplan.ProgBase).
 func mayConcern(s *ast.Script) bool {
 	for _, c := range s.Commands {
 		for _, w := range c.Args {
-			if startsWatched(w.Value) || startsWatched(path.Base(strings.Trim(w.Value, `"'`))) {
+			if startsWatched(w.Value) || startsWatched(cacheplan.ProgBase(w)) {
 				return true
 			}
 		}

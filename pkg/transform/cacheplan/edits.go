@@ -454,9 +454,20 @@ func (c *Plan) shellValid(ins *ast.Instruction, edits []emit.Edit) bool {
 // out of reach of Debian's docker-clean hook.
 const aptKeepDir = "keep/"
 
+// Dedupe is list without its repeats, in order. The lists are short (a
+// RUN's managers, reasons, removals): a scan of what is kept costs less
+// than a map up to dedupeScan items.
 func Dedupe(list []string) []string {
-	seen := map[string]bool{}
 	var out []string
+	if len(list) <= dedupeScan {
+		for _, s := range list {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	seen := map[string]bool{}
 	for _, s := range list {
 		if !seen[s] {
 			seen[s] = true
@@ -465,6 +476,8 @@ func Dedupe(list []string) []string {
 	}
 	return out
 }
+
+const dedupeScan = 16
 
 // commandText is a command of the RUN as written, or, for a script not
 // in the file as written (ast.Script.ReadOnly), its words.

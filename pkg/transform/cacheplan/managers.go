@@ -293,8 +293,23 @@ func isPython(name string) bool {
 // `./mvnw` → mvnw).
 func ProgBase(w ast.Word) string {
 	v := w.Value
+	// Most words are a plain name: without quotes or a slash, Trim and
+	// path.Base give the word back as it is.
+	if plainName(v) {
+		return v
+	}
 	v = strings.Trim(v, `"'`)
 	return path.Base(v)
+}
+
+// plainName reports a non-empty word without quotes or slashes.
+func plainName(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '"' || c == '\'' || c == '/' {
+			return false
+		}
+	}
+	return v != ""
 }
 
 // FindInvocations lists the package-manager commands of a script. Words
@@ -510,9 +525,14 @@ func (r *rawInvocation) forManager(m *Manager) *Invocation {
 	inv := r.Invocation
 	inv.Manager = m
 	inv.Args = r.Args
-	for _, i := range positionals(m, inv.Args, 3) {
-		inv.Sub = append(inv.Sub, inv.Args[i].Value)
-		inv.SubIdx = append(inv.SubIdx, i)
+	// SubIdx is positionals' own list (made for this call); Sub is
+	// made once at its length.
+	if pos := positionals(m, inv.Args, 3); len(pos) > 0 {
+		inv.SubIdx = slices.Clip(pos)
+		inv.Sub = make([]string, len(pos))
+		for k, i := range pos {
+			inv.Sub[k] = inv.Args[i].Value
+		}
 	}
 	first := ""
 	if len(inv.Sub) > 0 {

@@ -35,7 +35,7 @@ func (c *Plan) mentions(r *Run, key string, isUser bool) string {
 	// Every word the loop below can match holds key once resolved
 	// (namesPath), or may hold a command substitution (substMentions'
 	// first test): without either in the RUN, there is nothing to find.
-	if !others.subst && !strings.Contains(others.text, key) {
+	if !others.subst && !others.hold(key) {
 		return ""
 	}
 	for _, oc := range others.cmds {
@@ -73,31 +73,37 @@ func (r *Run) otherWords() *otherWords {
 	}
 	// One list holds the resolved words of every command.
 	resolved := make([]string, n)
-	o := &otherWords{cmds: make([]otherCmd, 0, len(cmds))}
-	var text strings.Builder
+	o := &otherWords{cmds: make([]otherCmd, 0, len(cmds)), words: resolved}
 	for _, args := range cmds {
 		oc := otherCmd{name: ProgBase(args[0]), args: args, resolved: resolved[: len(args)-1 : len(args)-1]}
 		resolved = resolved[len(args)-1:]
 		for i, w := range args[1:] {
 			oc.resolved[i] = resolvedWord(w.Value, r)
-			text.WriteString(oc.resolved[i])
-			text.WriteByte(0)
 			o.subst = o.subst || mayCallSubst(w)
 		}
 		o.cmds = append(o.cmds, oc)
 	}
-	o.text = text.String()
 	r.others = o
 	return o
 }
 
-// otherWords are a RUN's other commands; text holds their resolved words
-// (each followed by a NUL, which no directory holds) and subst tells
-// whether one of the words may hold a command substitution.
+// otherWords are a RUN's other commands; words holds the resolved words
+// of them all (the lists of cmds are parts of it) and subst tells whether
+// one of the words may hold a command substitution.
 type otherWords struct {
 	cmds  []otherCmd
-	text  string
+	words []string
 	subst bool
+}
+
+// hold reports whether one of the resolved words holds key.
+func (o *otherWords) hold(key string) bool {
+	for _, w := range o.words {
+		if strings.Contains(w, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayCallSubst is the test substMentions starts with: a word that is not

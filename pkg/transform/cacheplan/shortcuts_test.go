@@ -1,6 +1,9 @@
 package cacheplan
 
 import (
+	"path"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -61,4 +64,30 @@ func TestSyntaxWordWalkAgreesWithIndex(t *testing.T) {
 	}
 	require.Greater(t, n, 8)
 	require.Nil(t, walked.findWord(ast.Span{Start: 1, End: 2}))
+}
+
+// ProgBase's plain-name shortcut gives what the long way gives.
+func TestProgBaseShortcut(t *testing.T) {
+	for _, v := range []string{"pip", "pip3.12", "", "/usr/bin/pip", "./mvnw", `"pip"`, `'apt-get'`, "a/", "/", "x.y-z_1", `p"q`, "$VENV/bin/pip"} {
+		require.Equal(t, path.Base(strings.Trim(v, `"'`)), ProgBase(ast.Word{Value: v}), v)
+	}
+}
+
+// Dedupe's scan and its map give the same list.
+func TestDedupeScanAgreesWithMap(t *testing.T) {
+	long := make([]string, 0, 3*dedupeScan)
+	for i := range 3 * dedupeScan {
+		long = append(long, strconv.Itoa(i%7))
+	}
+	for _, list := range [][]string{nil, {"a"}, {"a", "b", "a", "c", "b"}, long[:dedupeScan], long} {
+		var want []string
+		seen := map[string]bool{}
+		for _, s := range list {
+			if !seen[s] {
+				seen[s] = true
+				want = append(want, s)
+			}
+		}
+		require.Equal(t, want, Dedupe(list))
+	}
 }
