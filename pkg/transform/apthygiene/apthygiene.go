@@ -37,7 +37,7 @@ var Rule = &transform.Transform{
 	Doc:  "merge a lone `apt-get update` into the install, clean package lists and caches, add -y (zypper: --non-interactive) (and, unsafe, --no-install-recommends)",
 	Run:  runAptHygiene,
 	// A cleanup is not proposed where cache-mounts will mount the cache.
-	Requires: []*transform.Analysis{cacheplan.Analysis, transform.Stages},
+	Requires: []*transform.Analysis{cacheplan.Analysis, cacheplan.RunFacts, transform.Stages},
 }
 
 // Subcommands that install packages (and need the lists).
@@ -68,13 +68,14 @@ type ahPass struct {
 	// installed memoizes installs; firstInstall, installedBefore by stage.
 	installed    map[*ast.Instruction][]string
 	firstInstall map[int]map[string]int
-	// mentioned answers the managers' Mentions for every RUN of the pass.
-	mentioned  cacheplan.Mentioned
+	// facts holds the RUNs' mounts and answers the managers' Mentions
+	// for every RUN of the document (shared with the cache plan).
+	facts      *cacheplan.Facts
 	lastReader []int // lastAptReader, by stage
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
-	h := &ahPass{p: p, d: p.Doc, se: transform.StagesOf(p), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	h := &ahPass{p: p, d: p.Doc, se: transform.StagesOf(p), facts: cacheplan.FactsOf(p), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
 	h.joinAll()
 	var out []transform.Finding
 	merged := map[*ast.Instruction]bool{}
@@ -118,7 +119,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 		return nil
 	}
 	env := h.se.At(ins)
-	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s, Mentioned: &h.mentioned}
+	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s, Mentioned: &h.facts.Mentioned}
 	invs := cacheplan.FindInvocations(ctx, s.Commands)
 	var keep []*cacheplan.Invocation
 	for _, inv := range invs {
@@ -129,7 +130,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 	if len(keep) == 0 && !asksAny(s) {
 		return nil
 	}
-	ms, err := h.d.Mounts(ins, env.Expander())
+	ms, err := h.facts.Mounts(ins)
 	if err != nil {
 		return nil
 	}
@@ -208,7 +209,7 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 		out = append(out, f)
 	}
 	mentions := func(words ...string) bool {
-		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script, Mentioned: &h.mentioned}
+		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script, Mentioned: &h.facts.Mentioned}
 		return ctx.LineageMentions(words...)
 	}
 	// One finding per RUN and kind, with an edit per command.

@@ -77,36 +77,22 @@ type Use struct {
 }
 
 type Plan struct {
-	Pass   *transform.Pass
-	Doc    *ast.Document
-	se     *stage.Env
-	Runs   []*Run
-	mounts map[*ast.Instruction][]ast.Mount
-	// mentioned answers the managers' Mentions for every RUN of the plan.
-	mentioned *Mentioned
-	byIns     map[*ast.Instruction]*Run // the Run of each RUN
-	facts     docFacts                  // facts.go
-	checked   []*ast.Instruction        // checkedInstructions
-	byKey     map[string][]*Use         // the uses of each directory not settled yet
+	Pass *transform.Pass
+	Doc  *ast.Document
+	se   *stage.Env
+	Runs []*Run
+	// runFacts holds the RUNs' mounts and answers the managers'
+	// Mentions for every RUN of the document.
+	runFacts *Facts
+	byIns    map[*ast.Instruction]*Run // the Run of each RUN
+	facts    docFacts                  // facts.go
+	checked  []*ast.Instruction        // checkedInstructions
+	byKey    map[string][]*Use         // the uses of each directory not settled yet
 }
 
-// mountsOf reads a RUN's --mount flags once.
+// mountsOf reads a RUN's --mount flags once (RunFacts).
 func (c *Plan) mountsOf(ins *ast.Instruction) ([]ast.Mount, error) {
-	if ms, ok := c.mounts[ins]; ok {
-		return ms, nil
-	}
-	if !hasMountFlag(ins) {
-		return nil, nil // what Doc.Mounts returns, without the stage state
-	}
-	ms, err := c.Doc.Mounts(ins, c.se.At(ins).Expander())
-	if err != nil {
-		return nil, err
-	}
-	if c.mounts == nil {
-		c.mounts = map[*ast.Instruction][]ast.Mount{}
-	}
-	c.mounts[ins] = ms
-	return ms, nil
+	return c.runFacts.Mounts(ins)
 }
 
 // hasMountFlag reports whether a RUN has a --mount flag at all.
@@ -128,8 +114,9 @@ var Analysis = &transform.Analysis{
 	Name: "cache-plan",
 	Doc:  "the cache directories each RUN's package managers use and which of them can be mounted",
 	Run:  func(p *transform.Pass) any { return newPlan(p) },
-	// The stage model is the one the pass's rules share.
-	Requires: []*transform.Analysis{transform.Stages},
+	// The stage model and the RUNs' facts are the ones the pass's rules
+	// share.
+	Requires: []*transform.Analysis{transform.Stages, RunFacts},
 }
 
 // Of is the pass's cache plan.
@@ -149,7 +136,7 @@ func planCacheMounts(p *transform.Pass) *Plan {
 // across RUNs are applied to a directory when it is first asked about
 // (Settle).
 func newPlan(p *transform.Pass) *Plan {
-	c := &Plan{Pass: p, Doc: p.Doc, se: transform.StagesOf(p), mentioned: &Mentioned{}, byIns: map[*ast.Instruction]*Run{}}
+	c := &Plan{Pass: p, Doc: p.Doc, se: transform.StagesOf(p), runFacts: FactsOf(p), byIns: map[*ast.Instruction]*Run{}}
 	for _, ins := range c.Doc.Instructions {
 		if ins.Cmd == "run" && ins.Stage >= 0 {
 			r := c.plan(ins)
@@ -184,7 +171,7 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 // plan finds the managers of a RUN and where their caches are.
 func (c *Plan) plan(ins *ast.Instruction) *Run {
 	r := &Run{Ins: ins, se: c.se}
-	r.mctxOf = ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: c.mentioned}
+	r.mctxOf = ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: &c.runFacts.Mentioned}
 	r.mctx = &r.mctxOf
 	readable := c.read(r)
 	// The ignore comments are looked up only for a RUN that runs a

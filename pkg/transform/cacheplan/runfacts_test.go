@@ -1,0 +1,35 @@
+package cacheplan
+
+import (
+	"testing"
+
+	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/stretchr/testify/require"
+)
+
+// RunFacts reads a RUN's mounts as Document.Mounts does with the stage
+// state before it, once per document: the plan of the pass reads the
+// same list.
+func TestRunFactsMountsOncePerDocument(t *testing.T) {
+	src := "FROM python:3.12\nARG C=/root/.cache\nRUN --mount=type=cache,target=$C/pip pip install x\nRUN --mount=type=bind,from=nope,target=/x true\nRUN echo hi\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	p := &transform.Pass{Doc: d}
+	facts, plan := FactsOf(p), Of(p)
+	se := transform.StagesOf(p)
+	for _, ins := range d.Instructions[1:] {
+		if ins.Cmd != "run" {
+			continue
+		}
+		want, wantErr := d.Mounts(ins, se.At(ins).Expander())
+		got, gotErr := facts.Mounts(ins)
+		require.Equal(t, wantErr, gotErr, ins.Text(d))
+		require.Equal(t, want, got, ins.Text(d))
+		again, _ := plan.mountsOf(ins)
+		if len(got) > 0 {
+			require.Same(t, &got[0], &again[0], "read once")
+		}
+	}
+	require.Equal(t, "/root/.cache/pip", plan.Runs[0].existing[0].Target)
+}
