@@ -107,12 +107,17 @@ func nonRootParents(r *Run, u *Use) string {
 // manager invocation of the table covers.
 func (r *Run) otherCommands() [][]ast.Word {
 	var out [][]ast.Word
+	r.eachOtherCommand(func(args []ast.Word) { out = append(out, args) })
+	return out
+}
+
+// eachOtherCommand calls f with each of otherCommands, in order.
+func (r *Run) eachOtherCommand(f func(args []ast.Word)) {
 	for i, cmd := range r.script.Commands {
 		if args := ast.StripWrappers(cmd.Args); len(args) > 0 && !r.manages(i) {
-			out = append(out, args)
+			f(args)
 		}
 	}
-	return out
 }
 
 // manages reports whether the script's command i is one of the RUN's

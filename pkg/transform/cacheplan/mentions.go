@@ -43,7 +43,7 @@ func (c *Plan) mentions(r *Run, key string, isUser bool) string {
 			continue
 		}
 		for i, w := range oc.args[1:] {
-			if namesPath(oc.resolved[i], key) || c.substMentions(r, w, key) {
+			if namesPath(oc.word(i), key) || c.substMentions(r, w, key) {
 				return fmt.Sprintf("`%s` in the RUN at line %d uses %s", oc.name, c.Pass.InputLine(r.Ins.StartLine), key)
 			}
 		}
@@ -53,11 +53,20 @@ func (c *Plan) mentions(r *Run, key string, isUser bool) string {
 
 // otherCmd is one of a RUN's otherCommands as mentions reads it: its
 // program's name, and its words after the program resolved
-// (resolvedWord).
+// (resolvedWord). Most words are their own resolution: resolved is made
+// only for a command with a word that is not (needsResolving).
 type otherCmd struct {
 	name     string
 	args     []ast.Word
-	resolved []string
+	resolved []string // nil: each word is args[i+1].Value
+}
+
+// word is the command's word i after the program, resolved.
+func (oc *otherCmd) word(i int) string {
+	if oc.resolved != nil {
+		return oc.resolved[i]
+	}
+	return oc.args[i+1].Value
 }
 
 // otherWords reads the RUN's other commands once: mentions asks about
@@ -66,41 +75,42 @@ func (r *Run) otherWords() *otherWords {
 	if r.others != nil {
 		return r.others
 	}
-	cmds := r.otherCommands()
-	n := 0
-	for _, args := range cmds {
-		n += len(args) - 1
-	}
-	// One list holds the resolved words of every command.
-	resolved := make([]string, n)
-	o := &otherWords{cmds: make([]otherCmd, 0, len(cmds)), words: resolved}
-	for _, args := range cmds {
-		oc := otherCmd{name: ProgBase(args[0]), args: args, resolved: resolved[: len(args)-1 : len(args)-1]}
-		resolved = resolved[len(args)-1:]
-		for i, w := range args[1:] {
-			oc.resolved[i] = resolvedWord(w.Value, r)
+	o := &otherWords{cmds: make([]otherCmd, 0, len(r.script.Commands))}
+	r.eachOtherCommand(func(args []ast.Word) {
+		oc := otherCmd{name: ProgBase(args[0]), args: args}
+		for j, w := range args[1:] {
+			if needsResolving(w.Value) {
+				if oc.resolved == nil {
+					oc.resolved = make([]string, len(args)-1)
+					for k, a := range args[1:] {
+						oc.resolved[k] = a.Value
+					}
+				}
+				oc.resolved[j] = resolvedWord(w.Value, r)
+			}
 			o.subst = o.subst || mayCallSubst(w)
 		}
 		o.cmds = append(o.cmds, oc)
-	}
+	})
 	r.others = o
 	return o
 }
 
-// otherWords are a RUN's other commands; words holds the resolved words
-// of them all (the lists of cmds are parts of it) and subst tells whether
-// one of the words may hold a command substitution.
+// otherWords are a RUN's other commands; subst tells whether one of
+// their words may hold a command substitution.
 type otherWords struct {
 	cmds  []otherCmd
-	words []string
 	subst bool
 }
 
 // hold reports whether one of the resolved words holds key.
 func (o *otherWords) hold(key string) bool {
-	for _, w := range o.words {
-		if strings.Contains(w, key) {
-			return true
+	for i := range o.cmds {
+		oc := &o.cmds[i]
+		for j := range len(oc.args) - 1 {
+			if strings.Contains(oc.word(j), key) {
+				return true
+			}
 		}
 	}
 	return false
@@ -121,10 +131,16 @@ func mentionsPath(word, dir string, r *Run) bool {
 // resolvedWord is a word with ~, $HOME and the stage's variables
 // resolved, when it has any.
 func resolvedWord(w string, r *Run) string {
-	if strings.Contains(w, "$") || strings.HasPrefix(w, "~") {
+	if needsResolving(w) {
 		return expandPathWord(w, r)
 	}
 	return w
+}
+
+// needsResolving reports a word that resolvedWord may change: one with a
+// variable or a leading ~.
+func needsResolving(w string) bool {
+	return strings.Contains(w, "$") || strings.HasPrefix(w, "~")
 }
 
 // namesPath reports whether a resolved word names dir or a path inside it.

@@ -91,3 +91,24 @@ func TestDedupeScanAgreesWithMap(t *testing.T) {
 		require.Equal(t, want, Dedupe(list))
 	}
 }
+
+// A RUN's other words read without resolving the plain ones give what
+// resolvedWord gives for every word.
+func TestOtherWordsAgreeWithResolvedWord(t *testing.T) {
+	src := "FROM python:3.12\nENV C=/root/.cache\nRUN pip install x && du -sh $C/pip ~/.npm plain \"q\" && ls /a /b && echo ${C}\n"
+	d, err := ast.Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
+	c := planCacheMounts(&transform.Pass{Doc: d})
+	r := c.Runs[0]
+	n := 0
+	for _, oc := range r.otherWords().cmds {
+		for i, w := range oc.args[1:] {
+			require.Equal(t, resolvedWord(w.Value, r), oc.word(i), w.Value)
+			n++
+		}
+	}
+	require.Equal(t, 8, n)
+	require.True(t, r.otherWords().hold("/root/.cache/pip"))
+	require.True(t, r.otherWords().hold("/root/.npm"))
+	require.False(t, r.otherWords().hold("/root/.m2"))
+}
