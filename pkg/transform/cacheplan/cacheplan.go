@@ -136,10 +136,19 @@ func planCacheMounts(p *transform.Pass) *Plan {
 // across RUNs are applied to a directory when it is first asked about
 // (Settle).
 func newPlan(p *transform.Pass) *Plan {
-	c := &Plan{Pass: p, Doc: p.Doc, se: transform.StagesOf(p), runFacts: FactsOf(p), byIns: map[*ast.Instruction]*Run{}}
+	n := 0
+	for _, ins := range p.Doc.Instructions {
+		if planned(ins) {
+			n++
+		}
+	}
+	// The Runs are made in one slab, the lists at their size.
+	slab := make([]Run, n)
+	c := &Plan{Pass: p, Doc: p.Doc, se: transform.StagesOf(p), runFacts: FactsOf(p), byIns: make(map[*ast.Instruction]*Run, n), Runs: make([]*Run, 0, n)}
 	for _, ins := range c.Doc.Instructions {
-		if ins.Cmd == "run" && ins.Stage >= 0 {
-			r := c.plan(ins)
+		if planned(ins) {
+			r := &slab[len(c.Runs)]
+			c.plan(r, ins)
 			c.Runs = append(c.Runs, r)
 			c.byIns[ins] = r
 		}
@@ -147,6 +156,9 @@ func newPlan(p *transform.Pass) *Plan {
 	c.groups()
 	return c
 }
+
+// planned reports an instruction the plan has a Run for: a RUN of a stage.
+func planned(ins *ast.Instruction) bool { return ins.Cmd == "run" && ins.Stage >= 0 }
 
 // WillMount reports whether cache-mounts mounts (or finds mounted) a cache
 // on dir for a RUN.
@@ -168,9 +180,9 @@ func (c *Plan) WillMount(ins *ast.Instruction, dirs ...string) bool {
 	return false
 }
 
-// plan finds the managers of a RUN and where their caches are.
-func (c *Plan) plan(ins *ast.Instruction) *Run {
-	r := &Run{Ins: ins, se: c.se}
+// plan finds the managers of a RUN and where their caches are, into r.
+func (c *Plan) plan(r *Run, ins *ast.Instruction) {
+	r.Ins, r.se = ins, c.se // r is a zero Run of the slab
 	r.mctxOf = ManagerCtx{Pass: c.Pass, Stages: c.se, Ins: ins, Mentioned: &c.runFacts.Mentioned}
 	r.mctx = &r.mctxOf
 	readable := c.read(r)
@@ -183,11 +195,11 @@ func (c *Plan) plan(ins *ast.Instruction) *Run {
 		r.Blocked = "ignored"
 	}
 	if !readable {
-		return r
+		return
 	}
 	r.Invs = c.partsOn(ins, r.Invs)
 	if len(r.Invs) == 0 {
-		return r
+		return
 	}
 	ms, err := c.mountsOf(ins)
 	if err != nil {
@@ -205,7 +217,6 @@ func (c *Plan) plan(ins *ast.Instruction) *Run {
 		}
 		c.resolve(r, inv)
 	}
-	return r
 }
 
 // read finds the package managers a RUN runs: from its script, or from

@@ -1,7 +1,6 @@
 package cacheplan
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -34,7 +33,7 @@ func (e *CacheEdits) What() string {
 	for _, u := range e.added {
 		targets = append(targets, u.Key)
 	}
-	return fmt.Sprintf("%s (%s)", strings.Join(Dedupe(e.names), ", "), strings.Join(targets, ", "))
+	return strings.Join(Dedupe(e.names), ", ") + " (" + strings.Join(targets, ", ") + ")"
 }
 
 func (e *CacheEdits) Message() string {
@@ -44,13 +43,13 @@ func (e *CacheEdits) Message() string {
 		if len(e.added) > 1 {
 			s = "s"
 		}
-		fmt.Fprintf(&b, "add cache mount%s for %s", s, e.What())
+		b.WriteString("add cache mount" + s + " for " + e.What())
 	}
 	if len(e.removed) > 0 {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "remove %s", strings.Join(Dedupe(e.removed), ", "))
+		b.WriteString("remove " + strings.Join(Dedupe(e.removed), ", "))
 		if len(e.added) == 0 {
 			b.WriteString(": the existing cache mount keeps the cache out of the image")
 		}
