@@ -118,8 +118,10 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 	if s == nil || !mayConcern(s) {
 		return nil
 	}
-	env := h.se.At(ins)
-	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Env: env, Script: s, Mentioned: &h.facts.Mentioned}
+	// The invocations are found without the stage state (an Applies sees
+	// the RUN as a tools.Stage, which has none), as the cache plan finds
+	// them: the state is read only for a RUN the rule keeps.
+	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Script: s, Mentioned: &h.facts.Mentioned}
 	invs := cacheplan.FindInvocations(ctx, s.Commands)
 	var keep []*cacheplan.Invocation
 	for _, inv := range invs {
@@ -134,7 +136,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 	if err != nil {
 		return nil
 	}
-	r := &ahRun{ins: ins, env: env, script: s, invs: keep, mounts: ms, text: ins.Text(h.d)}
+	r := &ahRun{ins: ins, env: h.se.At(ins), script: s, invs: keep, mounts: ms, text: ins.Text(h.d)}
 	h.runs[ins] = r
 	return r
 }

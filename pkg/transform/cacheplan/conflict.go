@@ -336,11 +336,10 @@ func (c *Plan) copyConflict(ins *ast.Instruction, key string, g *group, from str
 	if !c.beforeAnyUse(ins, g) {
 		return ""
 	}
-	f := c.copyOf(ins, srcs, dest)
-	if f.destErr != nil {
+	d, err := c.copyDest(ins, srcs, dest)
+	if err != nil {
 		return fmt.Sprintf("the destination of %s at line %d cannot be resolved", ins.Keyword, c.Pass.InputLine(ins.StartLine))
 	}
-	d := f.dest
 	if Under(d, key) {
 		return fmt.Sprintf("%s at line %d writes into %s", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), key)
 	}
@@ -352,6 +351,7 @@ func (c *Plan) copyConflict(ins *ast.Instruction, key string, g *group, from str
 		return fmt.Sprintf("%s --from=%s at line %d copies into %s, which contains %s", strings.ToUpper(ins.Cmd), from, c.Pass.InputLine(ins.StartLine), d, key)
 	}
 	if c.Pass.Context != nil {
+		f := c.copyOf(ins, srcs, dest)
 		for i, sv := range f.srcs {
 			if f.srcErr[i] == nil && c.Pass.Context.Exists(path.Join(sv.Val, rel)) {
 				return fmt.Sprintf("%s at line %d copies %s from the build context", strings.ToUpper(ins.Cmd), c.Pass.InputLine(ins.StartLine), path.Join(sv.Val, rel))

@@ -1,6 +1,8 @@
 package cacheplan
 
 import (
+	"path"
+
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -75,6 +77,18 @@ func (c *Plan) copyOf(ins *ast.Instruction, srcs []string, dest string) *copyFac
 	}
 	c.facts.copies[ins] = f
 	return f
+}
+
+// copyDest is copyOf's destination. An absolute path made of the
+// characters of plainRef is its own expansion (see stageRef) and absIn
+// only cleans it: it is read without the stage state, which most COPYs
+// checked against a directory need for nothing else.
+func (c *Plan) copyDest(ins *ast.Instruction, srcs []string, dest string) (string, error) {
+	if path.IsAbs(dest) && plainRef(dest) {
+		return path.Clean(dest), nil
+	}
+	f := c.copyOf(ins, srcs, dest)
+	return f.dest, f.destErr
 }
 
 // fromMounts are a RUN's --mount flags that read another stage (from=),

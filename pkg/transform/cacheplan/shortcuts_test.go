@@ -29,6 +29,13 @@ func TestShortcutsAgree(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, ref, v.Val, ref)
 	}
+	// copyDest's shortcut: a plain absolute destination.
+	for _, dest := range []string{"/app", "/usr/local/bin/", "/a/b@c:d", "/x/./y/../z", "/"} {
+		require.True(t, plainRef(dest), dest)
+		v, err := env.Expand(dest)
+		require.NoError(t, err)
+		require.Equal(t, absIn(env.Workdir, v.Val), path.Clean(dest), dest)
+	}
 	for _, ref := range []string{"$STAGE", "${S}", `"b"`, "a b"} {
 		require.False(t, plainRef(ref), ref)
 	}
