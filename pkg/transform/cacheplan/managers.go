@@ -563,9 +563,12 @@ func (r *rawInvocation) forManager(m *Manager) *Invocation {
 // are not options (nor the values of the options the tool's Spec says
 // take one).
 func positionals(m *Manager, args []ast.Word, max int) []int {
-	vals := make([]string, len(args))
-	for i, a := range args {
-		vals[i] = a.Value
+	// ParseValues keeps none of the list (only the strings): a command's
+	// words fit in a list on the stack.
+	var buf [16]string
+	vals := buf[:0]
+	for _, a := range args {
+		vals = append(vals, a.Value)
 	}
 	pos := m.spec.ParseValues(vals, 0).Pos
 	if len(pos) > max {
