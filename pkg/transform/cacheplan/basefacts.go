@@ -69,8 +69,8 @@ func refreshesFirst(c *ManagerCtx, m *Manager, t baseimage.Tool) bool {
 	// (The commands are matched against m alone: a Veto cannot go through
 	// the Managers table, which holds it.)
 	for i := range c.Script.Commands {
-		raw := matchCommand(c.Script.Commands[i].Args)
-		if raw == nil || raw.module != "" || !progMatches(ProgBase(raw.Prog), m.Progs) {
+		var raw rawInvocation
+		if !raw.match(c.Script.Commands[i].Args) || raw.module != "" || !progMatches(ProgBase(raw.Prog), m.Progs) {
 			continue
 		}
 		inv := raw.forManager(m)
@@ -92,7 +92,7 @@ func refreshOption(c *ManagerCtx, inv *Invocation, t baseimage.Tool) string {
 	for _, a := range inv.Args {
 		v := a.Value
 		switch {
-		case v == t.Refresh, strings.HasPrefix(v, t.Refresh+"="):
+		case v == t.Refresh, withValue(v, t.Refresh):
 			return ""
 		case inv.Manager.Name == "apk" && apkRefreshes(v):
 			return ""

@@ -145,7 +145,7 @@ func optValue(env *stage.State, args []ast.Word, names ...string) (string, bool)
 			switch {
 			case a.Value == n && i+1 < len(args):
 				return outPath(env, args[i+1])
-			case strings.HasPrefix(a.Value, n+"="):
+			case withValue(a.Value, n):
 				return outPath(env, ast.Word{Value: a.Value[len(n)+1:], Lit: a.Lit})
 			}
 		}

@@ -376,7 +376,7 @@ func flagValue(r *Run, args []ast.Word, flags []string) (stage.Value, bool, stri
 					return stage.Value{}, false, f + " has a value dfopt cannot resolve"
 				}
 				return ev, true, ""
-			case strings.HasPrefix(a.Value, f+"="):
+			case withValue(a.Value, f):
 				raw = a.Value[len(f)+1:]
 			default:
 				continue

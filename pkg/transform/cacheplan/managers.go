@@ -302,6 +302,12 @@ func ProgBase(w ast.Word) string {
 	return path.Base(v)
 }
 
+// withValue reports an option word `name=value`: v is name followed by
+// "=" (written without building name+"=").
+func withValue(v, name string) bool {
+	return len(v) > len(name) && v[len(name)] == '=' && v[:len(name)] == name
+}
+
 // plainName reports a non-empty word without quotes or slashes.
 func plainName(v string) bool {
 	for i := 0; i < len(v); i++ {

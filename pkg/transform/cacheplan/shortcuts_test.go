@@ -119,3 +119,12 @@ func TestOtherWordsAgreeWithResolvedWord(t *testing.T) {
 	require.True(t, r.otherWords().hold("/root/.npm"))
 	require.False(t, r.otherWords().hold("/root/.m2"))
 }
+
+// withValue is strings.HasPrefix(v, name+"=").
+func TestWithValue(t *testing.T) {
+	for _, v := range []string{"", "-o", "-o=", "-o=x", "-ox", "--output=/a", "--outputs=/a", "=", "x=y"} {
+		for _, name := range []string{"-o", "--output", "", "x"} {
+			require.Equal(t, strings.HasPrefix(v, name+"="), withValue(v, name), "%q %q", v, name)
+		}
+	}
+}
