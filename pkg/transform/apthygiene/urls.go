@@ -52,7 +52,9 @@ func hasSSHURL(t string) bool {
 		return sshURL.MatchString(t)
 	}
 	for j := 0; j < len(t); j++ {
-		if j > 0 && !strings.ContainsRune("\t\n\f\r \"'=", rune(t[j-1])) {
+		// Every match starts with s or g (ssh://, git+ssh://, git@), in
+		// any case (b|0x20 folds exactly S and G onto them).
+		if c := t[j] | 0x20; c != 's' && c != 'g' || j > 0 && !sshBefore(t[j-1]) {
 			continue
 		}
 		rest := t[j:]
@@ -70,6 +72,15 @@ func hasSSHURL(t string) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// sshBefore reports a byte an ssh URL may follow: \s, a quote or =.
+func sshBefore(b byte) bool {
+	switch b {
+	case '\t', '\n', '\f', '\r', ' ', '"', '\'', '=':
+		return true
 	}
 	return false
 }
