@@ -194,20 +194,18 @@ func (h *ahPass) own(ins *ast.Instruction) laterUses {
 	return u
 }
 
-// command notes what one later command does.
+// command notes what one later command does. Its words are read in
+// place (a list of their values is made only for gpg's keyserver test).
 func (u *laterUses) command(args []ast.Word) {
 	if len(args) == 0 {
 		return
 	}
 	name := cacheplan.ProgBase(args[0])
-	var words []string
-	for _, a := range args[1:] {
-		words = append(words, a.Value)
-	}
+	words := args[1:]
 	sub := ""
 	for _, w := range words {
-		if !strings.HasPrefix(w, "-") {
-			sub = w
+		if !strings.HasPrefix(w.Value, "-") {
+			sub = w.Value
 			break
 		}
 	}
@@ -215,16 +213,25 @@ func (u *laterUses) command(args []ast.Word) {
 		u.tls = true
 	}
 	u.ssh = u.ssh || sshTools[name]
-	if (name == "gpg" || name == "gpg2" || name == "apt-key" || name == "gpg-agent") && keyserverOpts.MatchString(strings.Join(words, " ")) {
+	if (name == "gpg" || name == "gpg2" || name == "apt-key" || name == "gpg-agent") && keyserverOpts.MatchString(joinValues(words)) {
 		u.keyserver = true
 	}
 	if name == "dirmngr" {
 		u.keyserver = true
 	}
-	pip := strings.HasPrefix(name, "pip") || (strings.HasPrefix(name, "python") && len(words) > 1 && words[0] == "-m" && words[1] == "pip")
-	if pip && slices.Contains(words, "install") {
+	pip := strings.HasPrefix(name, "pip") || (strings.HasPrefix(name, "python") && len(words) > 1 && words[0].Value == "-m" && words[1].Value == "pip")
+	if pip && slices.ContainsFunc(words, func(w ast.Word) bool { return w.Value == "install" }) {
 		u.pip = true
 	}
+}
+
+// joinValues is the words' values joined by spaces.
+func joinValues(words []ast.Word) string {
+	vals := make([]string, len(words))
+	for i, w := range words {
+		vals[i] = w.Value
+	}
+	return strings.Join(vals, " ")
 }
 
 // aptValued are apt-get options that take a value in the next word.
