@@ -241,36 +241,38 @@ func lineDiff(a, b []byte) []lineOp {
 }
 
 // lineRunes encodes a and b as one rune per line (split after each '\n',
-// terminators kept, a last piece without one a line too; equal lines, equal runes) and returns the
-// lines by rune. go-diff's DiffLinesToChars does the same, through
-// strings it builds and splits again; its diff of runes compares them for
-// equality only, so any one-to-one encoding gives the same script (this
-// one numbers the lines as go-diff does). Runes skip the surrogate range,
-// which a string cannot hold.
+// terminators kept, a last piece without one a line too; equal lines,
+// equal runes) and returns the lines by rune. go-diff's DiffLinesToChars
+// does the same, through strings it builds and splits again; its diff of
+// runes compares them for equality only, so any one-to-one encoding gives
+// the same script (this one numbers the lines as go-diff does). Runes
+// skip the surrogate range, which a string cannot hold. The lines are
+// slices of one copy of each text: a line costs no allocation of its own.
 func lineRunes(a, b []byte) (ra, rb []rune, lines []string) {
-	index := map[string]rune{}
-	encode := func(text []byte) []rune {
-		out := make([]rune, 0, bytes.Count(text, []byte{'\n'})+1)
+	na, nb := bytes.Count(a, []byte{'\n'})+1, bytes.Count(b, []byte{'\n'})+1
+	index := make(map[string]rune, na)
+	lines = make([]string, 1, na+1) // rune 0 unused: line i is rune i, as in go-diff
+	encode := func(text string, n int) []rune {
+		out := make([]rune, 0, n)
 		for len(text) > 0 {
-			n := bytes.IndexByte(text, '\n') + 1
+			n := strings.IndexByte(text, '\n') + 1
 			if n == 0 {
 				n = len(text)
 			}
 			line := text[:n]
 			text = text[n:]
-			r, ok := index[string(line)]
+			r, ok := index[line]
 			if !ok {
 				r = lineRune(len(lines))
-				lines = append(lines, string(line))
-				index[lines[len(lines)-1]] = r
+				lines = append(lines, line)
+				index[line] = r
 			}
 			out = append(out, r)
 		}
 		return out
 	}
-	lines = []string{""} // rune 0 unused: line i is rune i, as in go-diff
-	ra = encode(a)
-	rb = encode(b)
+	ra = encode(string(a), na)
+	rb = encode(string(b), nb)
 	return ra, rb, lines
 }
 

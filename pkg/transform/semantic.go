@@ -81,14 +81,25 @@ func checkJoin(d *ast.Document, runs []*ast.Instruction, joined string) equiv.Ve
 }
 
 // joinedScript is the shell analysis of one RUN instruction's text, read
-// with the document's escape character.
+// with the document's escape character as ast.ReadRun reads it (nil when
+// the text is not one shell-form RUN), under `/bin/sh -c`, as a
+// document of its own gives it. The reading is kept in readRuns,
+// by the text as the chain will find it once the join is applied (its
+// lines, the last one ended), so that the chain's check of the applied
+// join takes it instead of reading the same text again (sharedShell).
 func joinedScript(d *ast.Document, text string) *ast.Script {
-	src, _ := runDocument(d, nil, []byte(text))
-	nd, err := ast.Parse(d.Path, src)
-	if err != nil || len(nd.Instructions) < 2 {
+	src := []byte(text)
+	if len(src) == 0 || src[len(src)-1] != '\n' {
+		src = append(src, '\n')
+	}
+	t, ok := readRun(d.Escape, src)
+	if !ok {
 		return nil
 	}
-	return nd.Shell(nd.Instructions[len(nd.Instructions)-1])
+	// Not read back from readRuns: an entry there may be a reading under
+	// another SHELL, which TakeShell checks and this caller could not.
+	readRuns.put(runKey(d.Escape, src), t)
+	return t.Script
 }
 
 // runDocument is a document of one RUN instruction's text, read as d
