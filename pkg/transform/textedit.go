@@ -80,6 +80,14 @@ func sharedShell(d *ast.Document, ins *ast.Instruction) {
 	}
 }
 
+// readRunOf is the reading of an edited RUN's text that EditedRunParses
+// made, for ast.ReparseTaking to take when the chain applies the edits
+// (its instruction, which ast.ReadRun keeps when it may be taken).
+func readRunOf(esc rune, text []byte) *ast.RunText {
+	t, _ := readRuns.get(runKey(esc, text))
+	return t
+}
+
 // MaxAddedLine is the longest line an edit writes where the line it
 // changes was no longer: past it, added flags go on continuation lines.
 const MaxAddedLine = 160
