@@ -205,6 +205,7 @@ func (d *Document) addRegion(old *Document, r region, tk takenRegion, j joined, 
 	if !ok {
 		return 0, 0, false
 	}
+	built := len(d.Instructions)
 	for i, nd := range nodes {
 		ins, err := d.build(nd, lint)
 		if err != nil {
@@ -214,6 +215,11 @@ func (d *Document) addRegion(old *Document, r region, tk takenRegion, j joined, 
 			ins.inherit(old, old.Instructions[hi], delta+r.delta)
 		}
 		d.Instructions = append(d.Instructions, ins)
+	}
+	if margin {
+		d.argsMoved(old, r.lo+1, d.Instructions[built:len(d.Instructions)-1])
+	} else {
+		d.argsMoved(old, r.lo+1, d.Instructions[built:])
 	}
 	if edge && !margin {
 		return r.last + 1, after, true

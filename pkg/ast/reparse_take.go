@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // A rule that edits a RUN (a mount flag added, a command taken out) may
@@ -180,4 +181,59 @@ func (t *RunText) taken(at, line int, comment []string) *Instruction {
 	c.script, c.shellDone = nil, false
 	c.prior = &priorShell{script: t.Script, shell: t.shell, delta: at - t.start}
 	return c
+}
+
+// An edit of a RUN's flags alone (a mount flag added) leaves the text the
+// shell analysis reads: Reparse hands the old analysis on to the parsed
+// instruction (argsMoved), as it does for a moved one. Why it is what
+// Document.shell makes of the new instruction: shell reads, besides the
+// shell (which priorShell checks when it is taken), the logical line from
+// ArgsStart on with its offsets, the heredocs' bodies and the node's
+// heredocs. When the bytes from ArgsStart to Next are the same, and the
+// node's heredocs too, these are the same, delta further: the lines
+// after the one that holds ArgsStart lie in those bytes, and so does
+// what decides that line's continuation (its end, back over trailing
+// blanks to the two bytes before, which must lie after ArgsStart).
+
+// argsMoved gives each RUN of ins, the instructions a region's parse made
+// in place of old's from index first on, the shell analysis of the old
+// RUN at its place whose arguments it has, flags aside.
+func (d *Document) argsMoved(old *Document, first int, ins []*Instruction) {
+	for i, c := range ins {
+		k := first + i
+		if k >= len(old.Instructions) {
+			return
+		}
+		o := old.Instructions[k]
+		if c.Cmd != "run" || o.Cmd != "run" || (!o.shellDone && o.prior == nil) || c.Next-c.ArgsStart != o.Next-o.ArgsStart ||
+			!bytes.Equal(d.Src[c.ArgsStart:c.Next], old.Src[o.ArgsStart:o.Next]) ||
+			!sameHeredocs(c.Node.Heredocs, o.Node.Heredocs) || !d.argsEndLine(c) {
+			continue
+		}
+		c.inherit(old, o, c.ArgsStart-o.ArgsStart)
+	}
+}
+
+// argsEndLine reports whether the line that holds ins's ArgsStart keeps
+// two bytes after it, trailing blanks aside: whether it continues is
+// read in those bytes.
+func (d *Document) argsEndLine(ins *Instruction) bool {
+	l := d.Lines[d.LineOf(ins.ArgsStart)-1]
+	t := l.End
+	for t > ins.ArgsStart && (d.Src[t-1] == ' ' || d.Src[t-1] == '\t') {
+		t--
+	}
+	return t-ins.ArgsStart >= 2
+}
+
+func sameHeredocs(a, b []parser.Heredoc) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -152,3 +152,43 @@ func TestReparseTakeDocuments(t *testing.T) {
 	require.Greater(t, taken, runs/2, "most edited RUNs are taken")
 	t.Logf("%d of %d edited RUNs taken", taken, runs)
 }
+
+// TestReparseArgsMoved: a RUN whose flags alone an edit changed, parsed
+// again, takes the old RUN's shell analysis (argsMoved) when the bytes
+// from its arguments on are the same, and the analysis is the one its
+// text has (sameDocument compares it); else it makes its own.
+func TestReparseArgsMoved(t *testing.T) {
+	const mount = "--mount=type=cache,target=/x "
+	cases := []struct {
+		name   string
+		src    string
+		edits  []edit
+		handed bool
+	}{
+		{"mount flag", "FROM a\nRUN apt-get update && apt-get install -y curl\n", []edit{{0, "RUN ", "RUN " + mount}}, true},
+		{"flag on a line of its own", "FROM a\nRUN apt-get update \\\n  && make\nENV a=1\n", []edit{{0, "RUN ", "RUN " + mount + "\\\n    "}}, true},
+		{"beside other flags", "FROM a\nRUN --network=none \\\n    make all\n", []edit{{0, "RUN ", "RUN " + mount}}, true},
+		{"heredoc", "FROM a\nRUN <<EOF\nset -e\nmake\nEOF\nENV a=1\n", []edit{{0, "RUN ", "RUN " + mount}}, true},
+		{"crlf", "FROM a\r\nRUN make && \\\r\n  make install\r\n", []edit{{0, "RUN ", "RUN " + mount}}, true},
+		{"body edited", "FROM a\nRUN make all\n", []edit{{0, "RUN ", "RUN " + mount}, {0, "all", "test"}}, false},
+		{"one byte of arguments", "FROM a\nRUN x\nENV a=1\n", []edit{{0, "RUN ", "RUN " + mount}}, false},
+		{"a flag that reads like a heredoc", "FROM a\nRUN cat <<EOF\nx\nEOF\n", []edit{{0, "RUN ", "RUN --mount=target=/a<<b "}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			old, err := Parse("Dockerfile", []byte(c.src))
+			require.NoError(t, err)
+			for _, ins := range old.Instructions {
+				old.Shell(ins)
+			}
+			out, changes := applyEdits(t, c.src, c.edits)
+			got, _ := requireReparse(t, old, out, changes)
+			if got == nil {
+				require.False(t, c.handed)
+				return
+			}
+			run := got.Instructions[1]
+			require.Equal(t, c.handed, run.prior != nil, "handed on")
+		})
+	}
+}
