@@ -40,9 +40,10 @@ func Reparse(old *Document, out []byte, changes []Change) (*Document, error) {
 	return ReparseTaking(old, out, changes, nil)
 }
 
-// ReparseTaking is Reparse, which takes the instruction of a region that
-// is one instruction whose text runs gives a reading of
-// (reparse_take.go) instead of parsing it again; runs may be nil.
+// ReparseTaking is Reparse, which takes the edited RUNs whose new texts
+// runs gives a reading of (ReadRun's) instead of parsing and building
+// them again, in a region of such RUNs and untouched instructions
+// (reparse_take.go); runs may be nil.
 func ReparseTaking(old *Document, out []byte, changes []Change, runs RunTexts) (*Document, error) {
 	doc := reparse(old, out, changes, runs)
 	if doc == nil {
