@@ -92,6 +92,8 @@ func ReadRun(esc rune, text []byte) (t *RunText, ok bool) {
 	t = d.RunText(ins)
 	if ins.Span.Start != wrapperStart(esc) || ins.Next != len(src)-len(sentinel) {
 		t.text = nil // the instruction is not the text's lines
+	} else if takeable(ins) {
+		t.ins = ins // ends on the text's last line, the sentinel after it
 	}
 	return t, true
 }
@@ -106,6 +108,11 @@ type RunText struct {
 	esc    rune
 	text   []byte
 	start  int // the text's offset in its document
+
+	// ins is ReadRun's instruction when Reparse may take it (the text
+	// is its lines, which end where they end whatever follows:
+	// reparse_take.go); nil from Document.RunText.
+	ins *Instruction
 }
 
 // RunText is the shell analysis of ins, an instruction of d, for

@@ -37,7 +37,15 @@ var CheckReparse = os.Getenv("DFOPT_CHECK_REPARSE") != ""
 // shortcut cannot be shown — the escape character changed, an edge that
 // moved, an error — the whole text is parsed, and errors are Parse's.
 func Reparse(old *Document, out []byte, changes []Change) (*Document, error) {
-	doc := reparse(old, out, changes)
+	return ReparseTaking(old, out, changes, nil)
+}
+
+// ReparseTaking is Reparse, which takes the edited RUNs whose new texts
+// runs gives a reading of (ReadRun's) instead of parsing and building
+// them again, in a region of such RUNs and untouched instructions
+// (reparse_take.go); runs may be nil.
+func ReparseTaking(old *Document, out []byte, changes []Change, runs RunTexts) (*Document, error) {
+	doc := reparse(old, out, changes, runs)
 	if doc == nil {
 		return Parse(old.Path, out)
 	}
@@ -54,7 +62,8 @@ func Reparse(old *Document, out []byte, changes []Change) (*Document, error) {
 // instruction).
 type region struct {
 	lo, last int
-	delta    int // the changes' length difference
+	delta    int      // the changes' length difference
+	changes  []Change // its changes, a part of Reparse's
 }
 
 // hi is the region's last instruction: the untouched one after the
@@ -83,12 +92,13 @@ func regions(old *Document, changes []Change) []region {
 		return sort.Search(n, func(i int) bool { return ins[i].Next > off })
 	}
 	var rs []region
-	for _, c := range changes {
-		r := region{lo: after(c.Start) - 1, last: after(max(c.End-1, c.Start)), delta: c.Len - (c.End - c.Start)}
+	for i, c := range changes {
+		r := region{lo: after(c.Start) - 1, last: after(max(c.End-1, c.Start)), delta: c.Len - (c.End - c.Start), changes: changes[i : i+1]}
 		if k := len(rs) - 1; k >= 0 {
 			if hi, _ := rs[k].hi(n); r.lo <= hi {
 				rs[k].last = max(rs[k].last, r.last)
 				rs[k].delta += r.delta
+				rs[k].changes = rs[k].changes[:len(rs[k].changes)+1] // the next is c
 				continue
 			}
 		}
@@ -120,7 +130,7 @@ func (old *Document) plan(d *Document, changes []Change) ([]region, headerEdit) 
 }
 
 // reparse is Reparse's shortcut, nil when it does not apply.
-func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
+func reparse(old *Document, out []byte, changes []Change, runs RunTexts) (doc *Document) {
 	if len(changes) == 0 || len(old.Instructions) == 0 {
 		return nil
 	}
@@ -146,9 +156,9 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 		doc.Directives = nil
 		doc.parseDirectives()
 	}
-	pre := doc.parseRegions(old, rs, delta, lines)
+	taken := doc.takeRegions(old, rs, runs, delta)
+	pre := doc.parseRegions(old, rs, taken, delta, lines)
 	for k, r := range rs {
-		hi, edge := r.hi(n)
 		for ; next <= r.lo; next++ {
 			doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
 		}
@@ -156,24 +166,15 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 		if pre != nil {
 			j = pre[k]
 		}
-		nodes, after, margin, ok := doc.regionParse(old, r, j, delta, lines)
-		if !ok {
+		var tk takenRegion
+		if taken != nil {
+			tk = taken[k]
+		}
+		var ok bool
+		if next, lines, ok = doc.addRegion(old, r, tk, j, delta, lines, lint); !ok {
 			return nil
 		}
-		for i, nd := range nodes {
-			ins, err := doc.build(nd, lint)
-			if err != nil {
-				return nil
-			}
-			if margin && i == len(nodes)-1 {
-				ins.inherit(old, old.Instructions[hi], delta+r.delta)
-			}
-			doc.Instructions = append(doc.Instructions, ins)
-		}
-		next, delta, lines = hi+1, delta+r.delta, after
-		if edge && !margin {
-			next = r.last + 1
-		}
+		delta += r.delta
 	}
 	for ; next < n; next++ {
 		doc.Instructions = append(doc.Instructions, old.moved(old.Instructions[next], delta, lines, &slab))
@@ -189,6 +190,42 @@ func reparse(old *Document, out []byte, changes []Change) (doc *Document) {
 	}
 	doc.inheritContains(old, changes)
 	return doc
+}
+
+// addRegion adds the instructions of r's new text to d, taken (tk) or
+// parsed (j is what the joined parse shows of it), and returns the
+// index of the first instruction of old after them and the line shift
+// after them.
+func (d *Document) addRegion(old *Document, r region, tk takenRegion, j joined, delta, lines int, lint *linter.Linter) (next, after int, ok bool) {
+	if tk.ins != nil {
+		d.Instructions = append(d.Instructions, tk.ins...)
+		return r.last + 1, tk.after, true
+	}
+	hi, edge := r.hi(len(old.Instructions))
+	nodes, after, margin, ok := d.regionParse(old, r, j, delta, lines)
+	if !ok {
+		return 0, 0, false
+	}
+	built := len(d.Instructions)
+	for i, nd := range nodes {
+		ins, err := d.build(nd, lint)
+		if err != nil {
+			return 0, 0, false
+		}
+		if margin && i == len(nodes)-1 {
+			ins.inherit(old, old.Instructions[hi], delta+r.delta)
+		}
+		d.Instructions = append(d.Instructions, ins)
+	}
+	if margin {
+		d.argsMoved(old, r.lo+1, d.Instructions[built:len(d.Instructions)-1])
+	} else {
+		d.argsMoved(old, r.lo+1, d.Instructions[built:])
+	}
+	if edge && !margin {
+		return r.last + 1, after, true
+	}
+	return hi + 1, after, true
 }
 
 // inheritContains carries over old's Contains answers that were false.
@@ -370,8 +407,16 @@ func (old *Document) moved(ins *Instruction, delta, lines int, slab *movedSlab) 
 		c.Node = nd
 	}
 	c.inherit(old, ins, delta)
+	c.shift(ins, delta)
+	return c
+}
+
+// shift moves the offsets of c, a copy of ins, delta bytes further: the
+// slices that hold offsets are copied, the others shared (nothing writes
+// them once the instruction is made).
+func (c *Instruction) shift(ins *Instruction, delta int) {
 	if delta == 0 {
-		return c // the offsets hold as they are; the slices are not written
+		return // the offsets hold as they are; the slices are not written
 	}
 	c.Span = c.Span.moved(delta)
 	c.KeywordPos = c.KeywordPos.moved(delta)
@@ -387,7 +432,6 @@ func (old *Document) moved(ins *Instruction, delta, lines int, slab *movedSlab) 
 		h.Body, h.Term = h.Body.moved(delta), h.Term.moved(delta)
 	}
 	c.joined.off = ins.joined.off.moved(delta)
-	return c
 }
 
 // movedSlab holds the instructions a Reparse moves, and the nodes it

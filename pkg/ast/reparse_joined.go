@@ -47,28 +47,34 @@ const (
 	joinedNoFit                      // its text alone does not end the region: parse it with the margin
 )
 
-// parseRegions parses the texts of rs in one call and returns what it
-// shows of each region (nil when there is one region, or the call
-// fails).
-func (d *Document) parseRegions(old *Document, rs []region, delta, lines int) []joined {
-	if len(rs) < 2 {
+// parseRegions parses the texts of rs, but for those taken, in one call
+// and returns what it shows of each region (nil when fewer than two are
+// parsed, or the call fails).
+func (d *Document) parseRegions(old *Document, rs []region, taken []takenRegion, delta, lines int) []joined {
+	if len(rs)-countTaken(taken) < 2 {
 		return nil
 	}
-	lines0 := lines
 	texts := make([]regionText, len(rs))
+	ks := make([]int, 0, len(rs))     // the regions parsed
+	shifts := make([]int, 0, len(rs)) // the line shift before each
 	readers := make([]io.Reader, 0, len(rs)+1)
 	if rs[0].lo >= 0 {
 		readers = append(readers, strings.NewReader(d.prefix()))
 	}
 	for k, r := range rs {
+		if taken != nil && taken[k].ins != nil {
+			delta, lines = delta+r.delta, taken[k].after
+			continue
+		}
 		rt, ok := d.regionText(old, r, delta, lines, false)
 		if !ok {
 			return nil
 		}
-		if text := d.Src[rt.start:rt.end]; k < len(rs)-1 && !bytes.HasSuffix(text, []byte("\n")) {
-			return nil // the next text would continue its last line
+		if n := len(ks); n > 0 && !bytes.HasSuffix(d.Src[texts[ks[n-1]].start:texts[ks[n-1]].end], []byte("\n")) {
+			return nil // this text would continue the last line of the one before
 		}
 		texts[k] = rt
+		ks, shifts = append(ks, k), append(shifts, lines)
 		delta, lines = delta+r.delta, rt.after
 		readers = append(readers, bytes.NewReader(d.Src[rt.start:rt.end]))
 	}
@@ -76,28 +82,39 @@ func (d *Document) parseRegions(old *Document, rs []region, delta, lines int) []
 	if err != nil || res.EscapeToken != d.Escape {
 		return nil
 	}
-	return d.splitJoined(old, rs, texts, res.AST.Children, lines0)
+	return d.splitJoined(old, rs, ks, shifts, texts, res.AST.Children)
 }
 
-// splitJoined gives each region the nodes of the joined parse that start
-// in its text, as long as the regions before it ended on their last line
-// (lines is the line shift before the first).
-func (d *Document) splitJoined(old *Document, rs []region, texts []regionText, nodes []*parser.Node, lines int) []joined {
+// countTaken is how many regions are taken.
+func countTaken(taken []takenRegion) int {
+	n := 0
+	for _, t := range taken {
+		if t.ins != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// splitJoined gives each region parsed (ks, in order; shifts are the
+// line shifts before them) the nodes of the joined parse that start in
+// its text, as long as the regions before it ended on their last line.
+func (d *Document) splitJoined(old *Document, rs []region, ks, shifts []int, texts []regionText, nodes []*parser.Node) []joined {
 	out := make([]joined, len(rs))
 	top := 0 // the joined text's lines before the region's text
 	if rs[0].lo >= 0 {
 		top = prefixLines
 	}
-	for k, r := range rs {
-		rt := texts[k]
+	for x, k := range ks {
+		r, rt, last := rs[k], texts[k], x == len(ks)-1
 		bottom := top + bytes.Count(d.Src[rt.start:rt.end], []byte("\n"))
 		i := 0
-		for i < len(nodes) && (nodes[i].StartLine <= bottom || k == len(rs)-1) {
+		for i < len(nodes) && (nodes[i].StartLine <= bottom || last) {
 			i++ // the last text runs to the end, its last line perhaps without a line end
 		}
 		own := nodes[:i]
 		nodes = nodes[i:]
-		if len(own) == 0 || (k < len(rs)-1 && own[len(own)-1].EndLine != bottom) {
+		if len(own) == 0 || (!last && own[len(own)-1].EndLine != bottom) {
 			return out // this region and those after it: on their own
 		}
 		// Line q of the joined text is line q-top of the region's text,
@@ -111,10 +128,10 @@ func (d *Document) splitJoined(old *Document, rs []region, texts []regionText, n
 			nd.EndLine += shift
 		}
 		out[k].state = joinedNoFit
-		if got, after, ok := d.regionNodes(old, r, rt, own, lines, false); ok {
+		if got, after, ok := d.regionNodes(old, r, rt, own, shifts[x], false); ok {
 			out[k] = joined{state: joinedOK, nodes: got, after: after}
 		}
-		top, lines = bottom, rt.after
+		top = bottom
 	}
 	return out
 }

@@ -41,7 +41,7 @@ func TestReparseJoined(t *testing.T) {
 			d.setLines()
 			rs, h := old.plan(d, changes)
 			var shown []joinedState
-			for _, j := range d.parseRegions(old, rs, h.delta, h.lines) {
+			for _, j := range d.parseRegions(old, rs, nil, h.delta, h.lines) {
 				shown = append(shown, j.state)
 			}
 			require.Equal(t, c.shown, shown)

@@ -80,7 +80,7 @@ func TestReparse(t *testing.T) {
 				require.Equal(t, scriptView(want.Shell(want.Instructions[i])), scriptView(got.Shell(ins)), "line %d", ins.StartLine)
 			}
 			if c.shortcut {
-				require.NotNil(t, reparse(old, out, changes), "the shortcut should apply")
+				require.NotNil(t, reparse(old, out, changes, nil), "the shortcut should apply")
 			}
 		})
 	}
@@ -96,7 +96,7 @@ func TestReparseFallsBack(t *testing.T) {
 	require.NoError(t, err)
 	for _, e := range []edit{{0, "RUN a", "RUN <<EOF a"}, {0, "RUN a", "RUN a \\"}} {
 		out, changes := applyEdits(t, src, []edit{e})
-		require.Nil(t, reparse(old, out, changes), e.new)
+		require.Nil(t, reparse(old, out, changes, nil), e.new)
 		got, err := Reparse(old, out, changes)
 		want, werr := Parse("Dockerfile", out)
 		require.Equal(t, werr == nil, err == nil)

@@ -40,7 +40,7 @@ func applyChecked(rule string, cur *ast.Document, res *Result, fixes []pending) 
 			return nil, nil, &ChainError{Rule: rule, Err: err}
 		}
 		idx := newEditIndex(edits)
-		next, err := ast.Reparse(cur, out, idx.changes())
+		next, err := ast.ReparseTaking(cur, out, idx.changes(), readRunOf)
 		if err != nil {
 			return nil, nil, &ChainError{Rule: rule, Err: fmt.Errorf("output does not parse: %v", err)}
 		}

@@ -67,7 +67,8 @@ var parsedRuns = newMemo[bool](1 << 14)
 // readRuns holds the shell analyses of the last edited RUNs that
 // EditedRunParses and keepsBehaviour read, by the escape character and
 // the RUN's text, for the chain to hand on when it applies the edits
-// (sharedShell): a few files' worth, as the analyses are large.
+// (sharedShell), with ReadRun's instruction for the chain's Reparse to
+// take (readRunOf): a few files' worth, as the analyses are large.
 var readRuns = newMemo[*ast.RunText](64)
 
 // sharedShell gives a RUN of d that an edit made the shell analysis of
@@ -78,6 +79,15 @@ func sharedShell(d *ast.Document, ins *ast.Instruction) {
 	if t, ok := readRuns.get(runKey(d.Escape, d.Src[ins.Span.Start:ins.Next])); ok {
 		d.TakeShell(ins, t)
 	}
+}
+
+// readRunOf is the reading of an edited RUN's text that EditedRunParses
+// made, for ast.ReparseTaking to take when the chain applies the edits
+// (its instruction, which ast.ReadRun keeps when it may be taken), nil
+// when none is held.
+func readRunOf(esc rune, text []byte) *ast.RunText {
+	t, _ := readRuns.get(runKey(esc, text))
+	return t
 }
 
 // MaxAddedLine is the longest line an edit writes where the line it
