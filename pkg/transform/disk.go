@@ -132,6 +132,32 @@ func (d *Disk) Stat(p string) (fs.FileInfo, error) { return d.stat(p, true) }
 // Lstat is os.Lstat, remembered.
 func (d *Disk) Lstat(p string) (fs.FileInfo, error) { return d.stat(p, false) }
 
+// LstatType is the type bits of Lstat(p) (fs.ModeDir, fs.ModeSymlink,
+// none for a regular file, …): read from a listing of p's folder that
+// the Disk holds, without a system call, when the listing has p's name;
+// from Lstat otherwise. A listing's entries carry the type Lstat gives
+// (os.ReadDir reads it from the folder, or lstats the entry where the
+// file system does not say), and it holds for the reason every answer of
+// the Disk does (see Disk).
+func (d *Disk) LstatType(p string) (fs.FileMode, error) {
+	if k := d.key(p); d != nil && k != "" {
+		d.mu.Lock()
+		r, ok := d.dirs[filepath.Dir(k)]
+		d.mu.Unlock()
+		if ok && r.err == nil {
+			name := filepath.Base(k)
+			if i, found := slices.BinarySearchFunc(r.entries, name, func(e fs.DirEntry, n string) int { return strings.Compare(e.Name(), n) }); found {
+				return r.entries[i].Type(), nil
+			}
+		}
+	}
+	st, err := d.Lstat(p)
+	if err != nil {
+		return 0, err
+	}
+	return st.Mode().Type(), nil
+}
+
 func (d *Disk) stat(p string, follow bool) (fs.FileInfo, error) {
 	read, op := os.Lstat, "lstat"
 	if follow {

@@ -152,3 +152,38 @@ func TestDiskAbsentFromListing(t *testing.T) {
 	assert.NoError(t, err, "not ASCII: asked of the file system")
 	assert.False(t, d.absent(filepath.Join(t.TempDir(), "x")), "no listing held: nothing known")
 }
+
+// LstatType gives Lstat's type bits, from a held listing of the folder
+// (no system call: a change made after the listing is not seen) or from
+// Lstat when the folder is not held.
+func TestDiskLstatType(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o644))
+	require.NoError(t, os.Symlink("sub", filepath.Join(dir, "link")))
+	names := []string{"sub", "file", "link"}
+	for _, held := range []bool{false, true} {
+		d := NewDisk()
+		if held {
+			_, err := d.ReadDir(dir)
+			require.NoError(t, err)
+		}
+		for _, n := range names {
+			p := filepath.Join(dir, n)
+			st, err := os.Lstat(p)
+			require.NoError(t, err)
+			got, err := d.LstatType(p)
+			require.NoError(t, err)
+			assert.Equal(t, st.Mode().Type(), got, "%s, listing held: %v", n, held)
+		}
+		_, err := d.LstatType(filepath.Join(dir, "missing"))
+		assert.ErrorIs(t, err, fs.ErrNotExist)
+	}
+	d := NewDisk()
+	_, err := d.ReadDir(dir)
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(filepath.Join(dir, "sub")))
+	got, err := d.LstatType(filepath.Join(dir, "sub"))
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeDir, got, "answered from the listing")
+}

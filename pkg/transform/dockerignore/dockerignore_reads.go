@@ -301,7 +301,7 @@ func diWalk(ctx *transform.BuildContext, name string, budget int) bool {
 		}
 		return nil
 	}
-	if st, err := ctx.Disk().Lstat(ctx.Dir); err == nil && st.IsDir() {
+	if t, err := ctx.Disk().LstatType(ctx.Dir); err == nil && t.IsDir() {
 		// A folder (not a link to one): fs.WalkDir walks it as
 		// filepath.WalkDir would, in the same order.
 		_ = fs.WalkDir(ctx.Disk().DirFS(ctx.Dir), ".", func(p string, e fs.DirEntry, err error) error {
