@@ -237,6 +237,22 @@ func TestBulkOrderIsStable(t *testing.T) {
 	assert.Equal(t, want, got)
 }
 
+// Standard output is buffered when it is not a terminal; a line on
+// standard error still comes after the output of the files before it and
+// before that of the files after it, when both go to one file.
+func TestBufferedOutputKeepsOrderWithErrors(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, "a/Dockerfile", "b/Dockerfile=FROM alpine\nRUN --bad x\n", "c/Dockerfile")
+	t.Chdir(dir)
+	var both bytes.Buffer
+	code := run([]string{"dfopt", "diff", "-j", "2", "."}, strings.NewReader(""), &both, &both)
+	assert.Equal(t, 2, code)
+	out := both.String()
+	a, b, c := strings.Index(out, "--- a/a/Dockerfile"), strings.Index(out, "b/Dockerfile: "), strings.Index(out, "--- a/c/Dockerfile")
+	require.True(t, a >= 0 && b >= 0 && c >= 0, out)
+	assert.True(t, a < b && b < c, "out of order:\n%s", out)
+}
+
 // A broken file among good ones under --write: the good ones are written,
 // the broken one is untouched, one line for it, exit 2.
 func TestBulkWriteWithBrokenFile(t *testing.T) {

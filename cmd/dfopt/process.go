@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -79,6 +80,16 @@ func process(c *cli.Context, m mode) error {
 		return usageError{"--exclude: " + err.Error()}
 	}
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
+	// Standard output is buffered when it is not a terminal: one write
+	// per 64 KiB, not one per file. The collector flushes it before it
+	// writes to standard error, so that the two keep their order when
+	// they go to one file.
+	var buffered *bufio.Writer
+	if !isTerminal(stdout) {
+		buffered = bufio.NewWriterSize(stdout, 64<<10)
+		stdout = buffered
+		defer buffered.Flush() // an early return: what was written (a SARIF head)
+	}
 	paths := c.Args().Slice()
 	if len(paths) == 0 {
 		return usageError{"no PATH given (use - for standard input)"}
@@ -118,7 +129,7 @@ func process(c *cli.Context, m mode) error {
 	}()
 
 	out := &collector{
-		stdout: stdout, stderr: stderr, rep: rep, prog: prog, stdoutOnTerminal: isTerminal(stdout),
+		stdout: stdout, stderr: stderr, buffered: buffered, rep: rep, prog: prog, stdoutOnTerminal: isTerminal(stdout),
 		badConfigs: map[string]bool{}, stats: report.NewStatistics(), summary: report.NewSummary(),
 	}
 	ordered(files, jobs, windowPerJob*jobs, r.work, out.done)
@@ -131,6 +142,7 @@ func process(c *cli.Context, m mode) error {
 		// SARIF or annotation stream, so they go to stderr there.
 		w := stdout
 		if r.format != "text" {
+			out.beforeStderr()
 			w = stderr
 		}
 		out.check(out.stats.Write(w))
@@ -138,6 +150,7 @@ func process(c *cli.Context, m mode) error {
 	if r.stat {
 		out.check(out.diffstat.Write(stdout, r.color))
 	}
+	out.beforeStderr()
 	// The summary is for people: on standard error, when it is a terminal
 	// and the run covered several files, or when asked for with --summary.
 	if !c.Bool("quiet") && (c.Bool("summary") || (isTerminal(stderr) && out.summary.Files > 1)) {
@@ -194,6 +207,7 @@ func newRunner(c *cli.Context, m mode) (*runner, error) {
 // runs the pool, and keeps the run's totals.
 type collector struct {
 	stdout, stderr   io.Writer
+	buffered         *bufio.Writer // stdout's buffer, nil when stdout is a terminal
 	rep              report.Writer // check
 	prog             *progress
 	stdoutOnTerminal bool
@@ -212,8 +226,19 @@ func (o *collector) check(err error) {
 	}
 }
 
+// beforeStderr flushes standard output before a write to standard
+// error, so that the two keep their order when they go to one file.
+func (o *collector) beforeStderr() {
+	if o.buffered != nil {
+		o.check(o.buffered.Flush())
+	}
+}
+
 func (o *collector) done(j *job) {
 	defer o.prog.step()
+	if j.err != nil || len(j.warnings) > 0 {
+		o.beforeStderr()
+	}
 	if j.err != nil || len(j.warnings) > 0 || (o.stdoutOnTerminal && (len(j.output) > 0 || j.report != nil)) {
 		o.prog.clear() // take the bar off the line before printing
 	}
