@@ -115,6 +115,8 @@ type Document struct {
 	Instructions []*Instruction
 	Stages       []*Stage
 
+	text     string          // Src as a string, made when first asked (str)
+	slab     buildSlab       // what build cuts instructions from
 	contains map[string]bool // memoized Contains
 	indent   *string         // memoized ContinuationIndent
 	shells   [][]string      // memoized ShellOf, by instruction index
@@ -129,7 +131,7 @@ func (d *Document) Contains(s string) bool {
 	if d.contains == nil {
 		d.contains = map[string]bool{}
 	}
-	v := bytes.Contains(d.Src, []byte(s))
+	v := strings.Contains(d.str(), s)
 	d.contains[s] = v
 	return v
 }
@@ -164,6 +166,7 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 	doc.parseDirectives()
 	lint := linter.New(&linter.Config{})
 	doc.Instructions = make([]*Instruction, 0, len(res.AST.Children))
+	doc.slab.sized(len(res.AST.Children), len(src), len(doc.Lines))
 	staged := false
 	for _, n := range res.AST.Children {
 		ins, err := doc.build(n, lint)
@@ -339,15 +342,25 @@ func (d *Document) EOL() string {
 	return "\n"
 }
 
+// str is Src as a string, copied once: the texts of lines and
+// instructions are cut from it rather than copied one by one (a
+// document's Src is never written).
+func (d *Document) str() string {
+	if len(d.text) != len(d.Src) {
+		d.text = string(d.Src)
+	}
+	return d.text
+}
+
 // LineText is the text of a 1-based line without its terminator.
 func (d *Document) LineText(n int) string {
 	l := d.Lines[n-1]
-	return string(d.Src[l.Start:l.End])
+	return d.str()[l.Start:l.End]
 }
 
 // Text is the instruction's source, without the last line's terminator.
 func (ins *Instruction) Text(d *Document) string {
-	return string(d.Src[ins.Span.Start:ins.Span.End])
+	return d.str()[ins.Span.Start:ins.Span.End]
 }
 
 // Indent is the leading white space of the line at offset off.
@@ -362,7 +375,7 @@ func (d *Document) Indent(off int) string {
 			for e < l.End && (d.Src[e] == ' ' || d.Src[e] == '\t') {
 				e++
 			}
-			return string(d.Src[s:e])
+			return d.str()[s:e]
 		}
 	}
 	return ""
