@@ -82,6 +82,7 @@ func factsOf(ref string) baseFacts {
 }
 
 func applyBaseImage(e *State, ref string) {
+	e.own(sharedAll)
 	f := factsOf(ref)
 	repo, tag := f.repo, f.tag
 	if f.known {
