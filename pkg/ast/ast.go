@@ -80,6 +80,7 @@ type Instruction struct {
 	script    *Script // memoized Document.Shell
 	shellDone bool
 	prior     *priorShell // the analysis of the same text before an edit (Reparse)
+	mounts    *mountsRead // the last reading of Mounts
 }
 
 // Flag returns the first flag with that name, or nil.

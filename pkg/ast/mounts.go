@@ -3,6 +3,7 @@ package ast
 import (
 	"errors"
 	"path"
+	"slices"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -25,22 +26,76 @@ func (m Mount) TargetIn(workdir string) string {
 // Mounts returns the `--mount` flags of a RUN, parsed by BuildKit's own
 // parser after expanding variables with expand (BuildKit's rule: ARG and
 // ENV values in scope). A nil expand leaves values as written. The
-// document is not modified: the instruction is parsed afresh.
+// document is not modified: the instruction is parsed afresh, or its last
+// reading is taken (see mountsRead.holds).
 func (d *Document) Mounts(ins *Instruction, expand func(string) (string, error)) ([]Mount, error) {
 	if ins.Cmd != "run" {
 		return nil, nil
 	}
-	var flags []*Flag
+	n := 0
 	for i := range ins.Flags {
 		if ins.Flags[i].Name == "mount" {
-			flags = append(flags, &ins.Flags[i])
+			n++
 		}
 	}
-	if len(flags) == 0 {
+	if n == 0 {
 		return nil, nil
 	}
 	if expand == nil {
 		expand = func(s string) (string, error) { return s, nil }
+	}
+	r := ins.mounts
+	if r == nil || !r.holds(expand) {
+		var err error
+		if r, err = readMounts(ins, expand); err != nil {
+			return nil, err
+		}
+		if len(r.mounts) != n {
+			return nil, errors.New("mount flags do not match BuildKit's reading")
+		}
+		ins.mounts = r
+	}
+	out := make([]Mount, n)
+	ms := slices.Clone(r.mounts) // the caller's own
+	k := 0
+	for i := range ins.Flags {
+		if ins.Flags[i].Name == "mount" {
+			out[k] = Mount{Mount: &ms[k], Flag: &ins.Flags[i]}
+			k++
+		}
+	}
+	return out, nil
+}
+
+// mountsRead is one reading of a RUN's mount flags: the words BuildKit
+// asked the expander for, in order, what it answered, and the mounts it
+// made. The reading is a function of the instruction's node (which an
+// instruction moved by Reparse shares) and of those answers alone.
+type mountsRead struct {
+	asked, said []string
+	mounts      []instructions.Mount
+}
+
+// holds reports whether expand answers every word of the reading as it
+// was answered then: BuildKit, reading the same flags, would ask the same
+// words in the same order and make the same mounts.
+func (r *mountsRead) holds(expand func(string) (string, error)) bool {
+	for i, w := range r.asked {
+		if v, err := expand(w); err != nil || v != r.said[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// readMounts parses the RUN afresh with BuildKit's parser, recording the
+// expander's answers.
+func readMounts(ins *Instruction, expand func(string) (string, error)) (*mountsRead, error) {
+	r := &mountsRead{}
+	record := func(w string) (string, error) {
+		v, err := expand(w)
+		r.asked, r.said = append(r.asked, w), append(r.said, v)
+		return v, err
 	}
 	v, err := instructions.ParseInstruction(ins.Node)
 	if err != nil {
@@ -50,16 +105,13 @@ func (d *Document) Mounts(ins *Instruction, expand func(string) (string, error))
 	if !ok {
 		return nil, errors.New("not a RUN instruction")
 	}
-	if err := run.Expand(expand); err != nil {
+	if err := run.Expand(record); err != nil {
 		return nil, err
 	}
 	ms := instructions.GetMounts(run)
-	if len(ms) != len(flags) {
-		return nil, errors.New("mount flags do not match BuildKit's reading")
-	}
-	out := make([]Mount, len(ms))
+	r.mounts = make([]instructions.Mount, len(ms))
 	for i, m := range ms {
-		out[i] = Mount{Mount: m, Flag: flags[i]}
+		r.mounts[i] = *m
 	}
-	return out, nil
+	return r, nil
 }
