@@ -306,6 +306,9 @@ func (d *Document) parseDirectives() {
 			start += 3
 		}
 		trimmed := bytes.TrimLeft(text, " \t")
+		if len(trimmed) == 0 || trimmed[0] != '#' {
+			return // what ParseLine finds: no directive, and none after
+		}
 		dir, err := dp.ParseLine(trimmed)
 		if err != nil || dir == nil {
 			return
@@ -390,10 +393,25 @@ func (d *Document) StageByName(ref string) *Stage {
 			return s
 		}
 	}
+	// Only digits can name an index (strconv.Atoi takes a sign too, but
+	// Itoa gives none back): the others are not converted, which fails
+	// with an error made for nothing.
+	if !allDigits(ref) {
+		return nil
+	}
 	if i, err := strconv.Atoi(ref); err == nil && i >= 0 && i < len(d.Stages) && strconv.Itoa(i) == ref {
 		return d.Stages[i]
 	}
 	return nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // ContinuationIndent is the indentation of the file's first indented

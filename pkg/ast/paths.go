@@ -109,7 +109,7 @@ func (d *Document) Envs() []StageEnv {
 	out := make([]StageEnv, len(d.Instructions))
 	final := make([]StageEnv, len(d.Stages))
 	for si, st := range d.Stages {
-		cur := StageEnv{Workdir: UnknownDir, Vars: map[string]string{}}
+		cur := StageEnv{Workdir: UnknownDir} // no Vars yet: a nil map reads as empty
 		if parent := d.StageByName(st.Base); parent != nil && parent.Index < si {
 			p := final[parent.Index]
 			cur = StageEnv{Workdir: p.Workdir, Vars: p.Vars, User: p.User}

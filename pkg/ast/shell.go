@@ -81,9 +81,11 @@ func isWindowsImage(ref string) bool {
 
 // ShellOf is the shell a shell-form instruction runs under: the stage's
 // SHELL, inherited through `FROM <stage>`, or the platform default.
+//
+// The slice is shared: callers must not change it.
 func (d *Document) ShellOf(ins *Instruction) []string {
 	if ins.Stage < 0 {
-		return []string{"/bin/sh", "-c"}
+		return posixShell
 	}
 	if d.shells == nil {
 		d.shells = d.shellTable()
@@ -119,10 +121,17 @@ func (d *Document) stageShell(st *Stage, before int, depth int) []string {
 		return d.stageShell(parent, 1<<30, depth+1)
 	}
 	if isWindowsImage(st.Base) {
-		return []string{"cmd", "/S", "/C"}
+		return windowsShell
 	}
-	return []string{"/bin/sh", "-c"}
+	return posixShell
 }
+
+// The default shells, Linux's and Windows', shared (a literal's length
+// is its capacity: an append copies).
+var (
+	posixShell   = []string{"/bin/sh", "-c"}
+	windowsShell = []string{"cmd", "/S", "/C"}
+)
 
 // IsPOSIX reports whether the instruction's shell is a POSIX shell.
 func (d *Document) IsPOSIX(ins *Instruction) bool {
@@ -184,7 +193,7 @@ func (d *Document) shell(ins *Instruction) *Script {
 		if len(ins.Heredocs) > 0 {
 			text = d.withHeredocs(ins, j.text[k:], &sc.off)
 		} else {
-			text = string(j.text[k:])
+			text = d.srcText(j.text[k:], sc.off)
 			sc.off.add(j.off.at(len(j.text)), 1)
 		}
 	}
@@ -197,6 +206,17 @@ func (d *Document) shell(ins *Instruction) *Script {
 		}
 	}
 	return sc
+}
+
+// srcText is text, whose bytes off maps, as a string: cut from Src's
+// when they are one run of consecutive bytes of Src there (a RUN on one
+// line), else a copy.
+func (d *Document) srcText(text []byte, off offsets) string {
+	if len(off.runs) == 1 && !off.runs[0].fixed && off.n == len(text) {
+		start := off.at(0)
+		return d.str()[start : start+len(text)]
+	}
+	return string(text)
 }
 
 // withHeredocs is the shell text of a RUN's arguments (args, mapped in
