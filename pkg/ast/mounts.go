@@ -4,6 +4,9 @@ import (
 	"errors"
 	"path"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -46,9 +49,17 @@ func (d *Document) Mounts(ins *Instruction, expand func(string) (string, error))
 	}
 	r := ins.mounts
 	if r == nil || !r.holds(expand) {
-		var err error
-		if r, err = readMounts(ins, expand); err != nil {
-			return nil, err
+		key := mountsKey(ins.Node.Flags)
+		if v, ok := mountsMemo.Load(key); ok && v.(*mountsRead).holds(expand) {
+			r = v.(*mountsRead)
+		} else {
+			var err error
+			if r, err = readMounts(ins, expand); err != nil {
+				return nil, err
+			}
+			if ok || mountsCount.Add(1) <= maxMountsMemo {
+				mountsMemo.Store(key, r)
+			}
 		}
 		if len(r.mounts) != n {
 			return nil, errors.New("mount flags do not match BuildKit's reading")
@@ -67,9 +78,32 @@ func (d *Document) Mounts(ins *Instruction, expand func(string) (string, error))
 	return out, nil
 }
 
+// mountsMemo holds the last reading of each RUN's flags (mountsKey) for
+// the whole process, at most maxMountsMemo of them: a reading is a
+// function of the flags and the expander's answers alone (holds), and
+// files use a few mounts over and over. The instruction is one BuildKit
+// read without error (Parse fails otherwise): its flags are all it reads
+// here.
+var (
+	mountsMemo  sync.Map
+	mountsCount atomic.Int64
+)
+
+const maxMountsMemo = 4096
+
+// mountsKey is the key of a RUN's flags as BuildKit's parser hands them
+// on: one flag is its own key; several are joined with NUL, which no
+// document holds (Parse rejects it).
+func mountsKey(flags []string) string {
+	if len(flags) == 1 {
+		return flags[0]
+	}
+	return strings.Join(flags, "\x00")
+}
+
 // mountsRead is one reading of a RUN's mount flags: the words BuildKit
 // asked the expander for, in order, what it answered, and the mounts it
-// made. The reading is a function of the instruction's node (which an
+// made. The reading is a function of the instruction's flags (which an
 // instruction moved by Reparse shares) and of those answers alone.
 type mountsRead struct {
 	asked, said []string

@@ -35,4 +35,9 @@ func TestMountsReading(t *testing.T) {
 	require.Equal(t, []string{"b/x", "s"}, targets(vars("b")))
 	require.Equal(t, []string{"$D/x", "s"}, targets(nil))
 	require.Equal(t, []string{"a/x", "s"}, targets(vars("a")))
+	// Another document with the same flags, under other values.
+	d = parse(t, "FROM alpine\nRUN --mount=type=cache,target=$D/x --mount=type=secret,id=s,required true\n")
+	run = d.Instructions[1]
+	require.Equal(t, []string{"c/x", "s"}, targets(vars("c")))
+	require.Equal(t, []string{"a/x", "s"}, targets(vars("a")))
 }
