@@ -167,7 +167,7 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 	doc.parseDirectives()
 	lint := linter.New(&linter.Config{})
 	doc.Instructions = make([]*Instruction, 0, len(res.AST.Children))
-	doc.slab.sized(len(res.AST.Children), len(src), len(doc.Lines))
+	doc.slab.sized(res.AST.Children, len(src), len(doc.Lines))
 	staged := false
 	for _, n := range res.AST.Children {
 		ins, err := doc.build(n, lint)

@@ -1,5 +1,7 @@
 package ast
 
+import "github.com/moby/buildkit/frontend/dockerfile/parser"
+
 // buildSlab holds what a parse makes for each instruction — the
 // instruction, its logical line's bytes and offset runs, its argument
 // values — cut from one allocation of each kind rather than one per
@@ -15,12 +17,21 @@ type buildSlab struct {
 	flags []Flag
 }
 
-// sized makes the slab for a file of n instructions, with size bytes
-// and lines lines.
-func (s *buildSlab) sized(n, size, lines int) {
-	s.ins = make([]Instruction, 0, n)
+// sized makes the slab for the instructions of nodes, in a file of size
+// bytes and lines lines.
+func (s *buildSlab) sized(nodes []*parser.Node, size, lines int) {
+	values, flags := 0, 0
+	for _, n := range nodes {
+		for a := n.Next; a != nil; a = a.Next {
+			values++
+		}
+		flags += len(n.Flags)
+	}
+	s.ins = make([]Instruction, 0, len(nodes))
 	s.text = make([]byte, 0, size)
-	s.runs = make([]offRun, 0, lines+n)
+	s.runs = make([]offRun, 0, lines+len(nodes))
+	s.strs = make([]string, 0, values)
+	s.flags = make([]Flag, 0, flags)
 }
 
 func (s *buildSlab) instruction() *Instruction {
@@ -42,20 +53,8 @@ func cut[T any](slab *[]T, n int) []T {
 	return s[len(s) : len(s) : len(s)+n]
 }
 
-// values is n free strings, for an instruction's values; the chunk
-// made when they run out holds more, as values come one instruction at
-// a time.
-func (s *buildSlab) values(n int) []string {
-	if cap(s.strs)-len(s.strs) < n {
-		s.strs = make([]string, 0, max(n, 64))
-	}
-	return cut(&s.strs, n)
-}
+// values is n free strings, for an instruction's values.
+func (s *buildSlab) values(n int) []string { return cut(&s.strs, n) }
 
 // flagSlice is n free flags.
-func (s *buildSlab) flagSlice(n int) []Flag {
-	if cap(s.flags)-len(s.flags) < n {
-		s.flags = make([]Flag, 0, max(n, 16))
-	}
-	return cut(&s.flags, n)
-}
+func (s *buildSlab) flagSlice(n int) []Flag { return cut(&s.flags, n) }
