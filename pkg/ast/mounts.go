@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 )
 
 // Mount is one `--mount` flag of a RUN as BuildKit reads it.
@@ -122,6 +123,12 @@ func (r *mountsRead) holds(expand func(string) (string, error)) bool {
 	return true
 }
 
+// quietLinter is a linter that reports nothing, for BuildKit's
+// instruction parser: without one, it fails on a `# check=` comment
+// above the instruction (it merges the comment's options into a nil
+// linter). It is only read.
+var quietLinter = linter.New(&linter.Config{})
+
 // readMounts parses the RUN afresh with BuildKit's parser, recording the
 // expander's answers.
 func readMounts(ins *Instruction, expand func(string) (string, error)) (*mountsRead, error) {
@@ -131,7 +138,7 @@ func readMounts(ins *Instruction, expand func(string) (string, error)) (*mountsR
 		r.asked, r.said = append(r.asked, w), append(r.said, v)
 		return v, err
 	}
-	v, err := instructions.ParseInstruction(ins.Node)
+	v, err := instructions.ParseInstructionWithLinter(ins.Node, quietLinter)
 	if err != nil {
 		return nil, err
 	}

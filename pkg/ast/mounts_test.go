@@ -41,3 +41,13 @@ func TestMountsReading(t *testing.T) {
 	require.Equal(t, []string{"c/x", "s"}, targets(vars("c")))
 	require.Equal(t, []string{"a/x", "s"}, targets(vars("a")))
 }
+
+// A `# check=` comment above the RUN is read as BuildKit reads it
+// (BuildKit's parser without a linter fails on it).
+func TestMountsUnderCheckComment(t *testing.T) {
+	d := parse(t, "FROM alpine\n# check=skip=all\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\n")
+	ms, err := d.Mounts(d.Instructions[1], nil)
+	require.NoError(t, err)
+	require.Len(t, ms, 1)
+	require.Equal(t, "/var/cache/apk", ms[0].Target)
+}
