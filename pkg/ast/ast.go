@@ -165,12 +165,11 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 	doc.FinalNewline = len(src) > 0 && src[len(src)-1] == '\n'
 	doc.setLines()
 	doc.parseDirectives()
-	lint := linter.New(&linter.Config{})
 	doc.Instructions = make([]*Instruction, 0, len(res.AST.Children))
 	doc.slab.sized(res.AST.Children, len(src), len(doc.Lines))
 	staged := false
 	for _, n := range res.AST.Children {
-		ins, err := doc.build(n, lint)
+		ins, err := doc.build(n, quietLinter)
 		if err != nil {
 			return nil, err
 		}

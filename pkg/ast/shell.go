@@ -264,19 +264,29 @@ func (d *Document) shellHeredoc(ins *Instruction, outer *Script) *Script {
 	return sc
 }
 
-// shellParsers are bash parsers that keep comments, reused: a parser
-// starts afresh at every Parse, and making one costs about a fifth of
+// shellParser is a bash parser that keeps comments, with a reader for
+// the text it parses.
+type shellParser struct {
+	p *syntax.Parser
+	r strings.Reader
+}
+
+// shellParsers are shell parsers, reused: a parser starts afresh at
+// every Parse (it keeps nothing of a text once Parse returns, the File
+// aside, which is the caller's), and making one costs about a fifth of
 // parsing a short RUN.
 var shellParsers = sync.Pool{New: func() any {
-	return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))
+	return &shellParser{p: syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))}
 }}
 
 // parse parses the script's text and lists its commands.
 func (sc *Script) parse(text string) bool {
 	sc.Text = text
-	p := shellParsers.Get().(*syntax.Parser)
-	f, err := p.Parse(strings.NewReader(sc.Text), "")
-	shellParsers.Put(p)
+	sp := shellParsers.Get().(*shellParser)
+	sp.r.Reset(sc.Text)
+	f, err := sp.p.Parse(&sp.r, "")
+	sp.r.Reset("")
+	shellParsers.Put(sp)
 	if err != nil {
 		return false
 	}
