@@ -45,19 +45,16 @@ func (e *State) clone() *State {
 }
 
 // own makes the maps in which e is about to write its own (the
-// accounts too: they are written in place).
+// accounts too: they are written in place), and makes those it has not
+// yet: a state starts without maps, which read as empty.
 func (e *State) own(which shares) {
-	which &= e.shared
-	if which == 0 {
-		return
+	if which&sharedVars != 0 && (e.shared&sharedVars != 0 || e.Vars == nil) {
+		e.Vars = owned(e.Vars)
 	}
-	if which&sharedVars != 0 {
-		e.Vars = maps.Clone(e.Vars)
+	if which&sharedGroups != 0 && (e.shared&sharedGroups != 0 || e.Groups == nil) {
+		e.Groups = owned(e.Groups)
 	}
-	if which&sharedGroups != 0 {
-		e.Groups = maps.Clone(e.Groups)
-	}
-	if which&sharedAccounts != 0 {
+	if which&sharedAccounts != 0 && (e.shared&sharedAccounts != 0 || e.Accounts == nil) {
 		accounts := make(map[string]*Account, len(e.Accounts))
 		copies := make([]Account, len(e.Accounts))
 		i := 0
@@ -69,6 +66,14 @@ func (e *State) own(which shares) {
 		e.Accounts = accounts
 	}
 	e.shared &^= which
+}
+
+// owned is a copy of m, an empty map for nil.
+func owned[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return maps.Clone(m)
 }
 
 // Lookup returns a variable in scope.

@@ -217,12 +217,13 @@ func (se *Env) globalEnv() *State {
 	if se.global != nil {
 		return se.global
 	}
-	e := &State{Vars: map[string]Var{}, Workdir: "/", Accounts: map[string]*Account{}, Groups: map[string]Value{}, se: se}
+	e := &State{Workdir: "/", se: se}
 	for _, ins := range se.d.Instructions {
 		if ins.Stage >= 0 {
 			break
 		}
 		if a, ok := ins.Command.(*instructions.ArgCommand); ok {
+			e.own(sharedVars)
 			for _, kv := range a.Args {
 				v := Var{Name: kv.Key, Arg: true, IsArg: true, Line: ins.StartLine}
 				if kv.Value != nil {
@@ -254,7 +255,7 @@ func (se *Env) firstState(st *ast.Stage) *State {
 	if p := se.Parent(st); p != nil {
 		pe := se.End(p)
 		e = &State{
-			Stage: st, Base: pe.Base, Vars: map[string]Var{}, User: pe.User, UserRaw: pe.UserRaw, UserLine: pe.UserLine,
+			Stage: st, Base: pe.Base, User: pe.User, UserRaw: pe.UserRaw, UserLine: pe.UserLine,
 			Workdir: pe.Workdir, Accounts: pe.Accounts, Groups: pe.Groups, BaseUser: pe.BaseUser, se: se,
 		}
 		// The users and groups are the parent's, shared until one of
@@ -263,11 +264,14 @@ func (se *Env) firstState(st *ast.Stage) *State {
 		pe.shared |= sharedAccounts | sharedGroups
 		for k, v := range pe.Vars {
 			if !v.IsArg { // ARGs do not cross FROM; ENV does
+				if e.Vars == nil {
+					e.Vars = make(map[string]Var, len(pe.Vars))
+				}
 				e.Vars[k] = v
 			}
 		}
 	} else {
-		e = &State{Stage: st, Vars: map[string]Var{}, Workdir: "/", Accounts: map[string]*Account{}, Groups: map[string]Value{}, se: se}
+		e = &State{Stage: st, Workdir: "/", se: se} // maps made when written (own)
 		g := se.globalEnv()
 		base := st.Base
 		if v, err := g.Expand(base); err == nil {
