@@ -157,7 +157,7 @@ func (d *Document) Shell(ins *Instruction) *Script {
 			ins.script, ok = ins.prior.take(d.ShellOf(ins))
 		}
 		if !ok {
-			ins.script = d.shell(ins)
+			ins.script = d.shellOf(ins)
 		}
 		ins.shellDone, ins.prior = true, nil
 	}
