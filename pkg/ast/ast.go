@@ -121,6 +121,7 @@ type Document struct {
 	contains map[string]bool // memoized Contains
 	indent   *string         // memoized ContinuationIndent
 	shells   [][]string      // memoized ShellOf, by instruction index
+	envs     []StageEnv      // memoized Envs
 }
 
 // Contains reports whether the source holds s anywhere. The answer is
