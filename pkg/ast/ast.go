@@ -369,8 +369,10 @@ func (ins *Instruction) Text(d *Document) string {
 
 // Indent is the leading white space of the line at offset off.
 func (d *Document) Indent(off int) string {
-	for _, l := range d.Lines {
-		if off >= l.Start && off <= l.Next {
+	// The first line whose terminator ends at or after off (an offset
+	// just after a terminator is its line's).
+	if i := sort.Search(len(d.Lines), func(i int) bool { return d.Lines[i].Next >= off }); i < len(d.Lines) {
+		if l := d.Lines[i]; off >= l.Start {
 			s := l.Start
 			if s == 0 && d.BOM {
 				s = 3
