@@ -48,3 +48,29 @@ func TestRecentScriptsMoved(t *testing.T) {
 	require.Same(t, s1.File, s2.File)
 	require.True(t, reflect.DeepEqual(scriptView(s2), scriptView(d2.shell(r2))))
 }
+
+// BenchmarkRecentScripts analyses every RUN of the documents and of a
+// copy of each moved one line down: afresh (parse), or through the
+// recent analyses (memo), which analyse the copy's from the original's.
+func BenchmarkRecentScripts(b *testing.B) {
+	var docs, moved []*Document
+	for _, d := range testDocuments(b) {
+		// A line before the first: the directives end there.
+		m, err := Parse(d.Path, append([]byte("# moved\n"), d.Src...))
+		if err == nil && len(m.Instructions) == len(d.Instructions) && d.Escape == '\\' {
+			docs, moved = append(docs, d), append(moved, m)
+		}
+	}
+	each := func(b *testing.B, analyse func(*Document, *Instruction) *Script) {
+		for range b.N {
+			for i, d := range docs {
+				for k, ins := range d.Instructions {
+					analyse(d, ins)
+					analyse(moved[i], moved[i].Instructions[k])
+				}
+			}
+		}
+	}
+	b.Run("parse", func(b *testing.B) { each(b, (*Document).shell) })
+	b.Run("memo", func(b *testing.B) { each(b, (*Document).shellOf) })
+}
