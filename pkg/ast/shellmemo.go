@@ -24,7 +24,7 @@ import (
 var recentScripts = scriptMemo{index: map[uint64]int{}}
 
 const (
-	recentScriptsSize = 32     // entries kept
+	recentScriptsSize = 32      // entries kept
 	recentScriptMax   = 1 << 14 // longest text kept, in bytes
 )
 
