@@ -80,6 +80,7 @@ type Instruction struct {
 	script    *Script // memoized Document.Shell
 	shellDone bool
 	prior     *priorShell // the analysis of the same text before an edit (Reparse)
+	mounts    *mountsRead // the last reading of Mounts
 }
 
 // Flag returns the first flag with that name, or nil.
@@ -115,9 +116,12 @@ type Document struct {
 	Instructions []*Instruction
 	Stages       []*Stage
 
+	text     string          // Src as a string, made when first asked (str)
+	slab     buildSlab       // what build cuts instructions from
 	contains map[string]bool // memoized Contains
 	indent   *string         // memoized ContinuationIndent
 	shells   [][]string      // memoized ShellOf, by instruction index
+	envs     []StageEnv      // memoized Envs
 }
 
 // Contains reports whether the source holds s anywhere. The answer is
@@ -129,7 +133,7 @@ func (d *Document) Contains(s string) bool {
 	if d.contains == nil {
 		d.contains = map[string]bool{}
 	}
-	v := bytes.Contains(d.Src, []byte(s))
+	v := strings.Contains(d.str(), s)
 	d.contains[s] = v
 	return v
 }
@@ -162,11 +166,11 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 	doc.FinalNewline = len(src) > 0 && src[len(src)-1] == '\n'
 	doc.setLines()
 	doc.parseDirectives()
-	lint := linter.New(&linter.Config{})
 	doc.Instructions = make([]*Instruction, 0, len(res.AST.Children))
+	doc.slab.sized(res.AST.Children, len(src), len(doc.Lines))
 	staged := false
 	for _, n := range res.AST.Children {
-		ins, err := doc.build(n, lint)
+		ins, err := doc.build(n, quietLinter)
 		if err != nil {
 			return nil, err
 		}
@@ -302,6 +306,9 @@ func (d *Document) parseDirectives() {
 			start += 3
 		}
 		trimmed := bytes.TrimLeft(text, " \t")
+		if len(trimmed) == 0 || trimmed[0] != '#' {
+			return // what ParseLine finds: no directive, and none after
+		}
 		dir, err := dp.ParseLine(trimmed)
 		if err != nil || dir == nil {
 			return
@@ -339,21 +346,33 @@ func (d *Document) EOL() string {
 	return "\n"
 }
 
+// str is Src as a string, copied once: the texts of lines and
+// instructions are cut from it rather than copied one by one (a
+// document's Src is never written).
+func (d *Document) str() string {
+	if len(d.text) != len(d.Src) {
+		d.text = string(d.Src)
+	}
+	return d.text
+}
+
 // LineText is the text of a 1-based line without its terminator.
 func (d *Document) LineText(n int) string {
 	l := d.Lines[n-1]
-	return string(d.Src[l.Start:l.End])
+	return d.str()[l.Start:l.End]
 }
 
 // Text is the instruction's source, without the last line's terminator.
 func (ins *Instruction) Text(d *Document) string {
-	return string(d.Src[ins.Span.Start:ins.Span.End])
+	return d.str()[ins.Span.Start:ins.Span.End]
 }
 
 // Indent is the leading white space of the line at offset off.
 func (d *Document) Indent(off int) string {
-	for _, l := range d.Lines {
-		if off >= l.Start && off <= l.Next {
+	// The first line whose terminator ends at or after off (an offset
+	// just after a terminator is its line's).
+	if i := sort.Search(len(d.Lines), func(i int) bool { return d.Lines[i].Next >= off }); i < len(d.Lines) {
+		if l := d.Lines[i]; off >= l.Start {
 			s := l.Start
 			if s == 0 && d.BOM {
 				s = 3
@@ -362,7 +381,7 @@ func (d *Document) Indent(off int) string {
 			for e < l.End && (d.Src[e] == ' ' || d.Src[e] == '\t') {
 				e++
 			}
-			return string(d.Src[s:e])
+			return d.str()[s:e]
 		}
 	}
 	return ""
@@ -376,10 +395,25 @@ func (d *Document) StageByName(ref string) *Stage {
 			return s
 		}
 	}
+	// Only digits can name an index (strconv.Atoi takes a sign too, but
+	// Itoa gives none back): the others are not converted, which fails
+	// with an error made for nothing.
+	if !allDigits(ref) {
+		return nil
+	}
 	if i, err := strconv.Atoi(ref); err == nil && i >= 0 && i < len(d.Stages) && strconv.Itoa(i) == ref {
 		return d.Stages[i]
 	}
 	return nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // ContinuationIndent is the indentation of the file's first indented

@@ -166,3 +166,32 @@ func TestIsWindowsImage(t *testing.T) {
 		}
 	}
 }
+
+// Indent finds the line by search: the first line whose span, its
+// terminator included, holds the offset, as a scan of every line does.
+func TestIndentFindsTheLine(t *testing.T) {
+	for _, src := range []string{
+		"\xef\xbb\xbf  FROM a\r\n\tRUN b \\\r\n    c\r\n\r\n  ",
+		"FROM a\n  RUN x\n\n\t\tRUN y",
+	} {
+		d := parse(t, src)
+		for off := -1; off <= len(src)+1; off++ {
+			want := ""
+			for _, l := range d.Lines {
+				if off >= l.Start && off <= l.Next {
+					s := l.Start
+					if s == 0 && d.BOM {
+						s = 3
+					}
+					e := s
+					for e < l.End && (src[e] == ' ' || src[e] == '\t') {
+						e++
+					}
+					want = src[s:e]
+					break
+				}
+			}
+			assert.Equal(t, want, d.Indent(off), "offset %d of %q", off, src)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/command"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -59,7 +60,8 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 	}
 	first := d.Lines[n.StartLine-1]
 	last := d.Lines[n.EndLine-1]
-	ins := &Instruction{
+	ins := d.slab.instruction()
+	*ins = Instruction{
 		Cmd:       strings.ToLower(n.Value),
 		StartLine: n.StartLine,
 		EndLine:   n.EndLine,
@@ -70,17 +72,14 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 		Index:     index,
 		Node:      n,
 	}
-	ins.Args = nodeValues(n.Next)
+	ins.Args = d.nodeValues(n.Next)
 	esc := byte(d.Escape)
 	src := d.Src
 	j := &ins.joined
-	if len(n.Heredocs) == 0 {
-		// The logical line is at most the instruction's text, in one
-		// run per line. (With heredocs, their bodies, which are not in
-		// it, are in the text: it grows as it is read.)
-		j.text = make([]byte, 0, last.End-first.Start)
-		j.off.runs = make([]offRun, 0, n.EndLine-n.StartLine+1)
-	}
+	// The logical line is at most the instruction's text, in one run per
+	// line and one for the end.
+	j.text = cut(&d.slab.text, last.End-first.Start)
+	j.off.runs = cut(&d.slab.runs, n.EndLine-n.StartLine+2)
 	li := n.StartLine - 1
 	s := first.Start
 	if li == 0 && d.BOM {
@@ -111,9 +110,9 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 	for p < len(t) && !isSpace(t[p]) {
 		p++
 	}
-	ins.Keyword = string(t[:p])
+	ins.Keyword = keyword(t[:p], ins.Cmd)
 	ins.KeywordPos = Span{j.off.at(0), j.off.at(p)}
-	p = ins.scanFlags(p, esc)
+	p = d.scanFlags(ins, p, esc)
 	ins.ArgsStart = j.off.at(p)
 	return ins, nil
 }
@@ -122,6 +121,9 @@ func (d *Document) newInstruction(n *parser.Node, index int) (*Instruction, erro
 // its logical line: its lines from li (0-based) on.
 func (d *Document) heredocs(ins *Instruction, li int) error {
 	n := ins.Node
+	if len(n.Heredocs) > 0 {
+		ins.Heredocs = make([]Heredoc, 0, len(n.Heredocs))
+	}
 	for _, h := range n.Heredocs {
 		hd := Heredoc{Name: h.Name, Expand: h.Expand, Chomp: h.Chomp, Content: h.Content}
 		if li >= n.EndLine {
@@ -148,7 +150,7 @@ func (d *Document) heredocs(ins *Instruction, li int) error {
 
 // nodeValues lists the values of a node and those after it, nil for
 // none.
-func nodeValues(n *parser.Node) []string {
+func (d *Document) nodeValues(n *parser.Node) []string {
 	k := 0
 	for a := n; a != nil; a = a.Next {
 		k++
@@ -156,7 +158,7 @@ func nodeValues(n *parser.Node) []string {
 	if k == 0 {
 		return nil
 	}
-	out := make([]string, 0, k)
+	out := d.slab.values(k)
 	for a := n; a != nil; a = a.Next {
 		out = append(out, a.Value)
 	}
@@ -165,7 +167,7 @@ func nodeValues(n *parser.Node) []string {
 
 // scanFlags follows BuildKit's extractBuilderFlags over the joined text,
 // recording each flag's span, and returns where the arguments begin.
-func (ins *Instruction) scanFlags(p int, esc byte) int {
+func (d *Document) scanFlags(ins *Instruction, p int, esc byte) int {
 	t := ins.joined.text
 	raw := ins.Node.Flags
 	for {
@@ -216,6 +218,9 @@ func (ins *Instruction) scanFlags(p int, esc byte) int {
 		}
 		name, value, _ := strings.Cut(strings.TrimPrefix(f.Raw, "--"), "=")
 		f.Name, f.Value = strings.ToLower(name), value
+		if ins.Flags == nil {
+			ins.Flags = d.slab.flagSlice(max(len(raw), 1))
+		}
 		ins.Flags = append(ins.Flags, f)
 	}
 }
@@ -225,3 +230,25 @@ func (ins *Instruction) Logical() string { return string(ins.joined.text) }
 
 // Orig maps an offset in Logical() to its offset in Src.
 func (ins *Instruction) Orig(i int) int { return ins.joined.off.at(i) }
+
+// upperKeywords maps each of BuildKit's keywords to its upper-case
+// spelling, the one files mostly use.
+var upperKeywords = func() map[string]string {
+	m := make(map[string]string, len(command.Commands))
+	for k := range command.Commands {
+		m[k] = strings.ToUpper(k)
+	}
+	return m
+}()
+
+// keyword is the keyword as spelled (b), given its lower-case form: the
+// upper-case or lower-case spelling is shared rather than copied.
+func keyword(b []byte, lower string) string {
+	if up, ok := upperKeywords[lower]; ok && string(b) == up {
+		return up
+	}
+	if string(b) == lower {
+		return lower
+	}
+	return string(b)
+}

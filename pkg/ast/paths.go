@@ -104,12 +104,20 @@ func (e *StageEnv) Resolve(raw string, escape rune) string {
 
 // Envs computes the StageEnv in force before every instruction, indexed
 // like Document.Instructions. A stage built `FROM` an earlier stage starts
-// from that stage's final state.
+// from that stage's final state. It is computed once per document: the
+// slice is shared, callers must not change it.
 func (d *Document) Envs() []StageEnv {
+	if d.envs == nil {
+		d.envs = d.stageEnvs()
+	}
+	return d.envs
+}
+
+func (d *Document) stageEnvs() []StageEnv {
 	out := make([]StageEnv, len(d.Instructions))
 	final := make([]StageEnv, len(d.Stages))
 	for si, st := range d.Stages {
-		cur := StageEnv{Workdir: UnknownDir, Vars: map[string]string{}}
+		cur := StageEnv{Workdir: UnknownDir} // no Vars yet: a nil map reads as empty
 		if parent := d.StageByName(st.Base); parent != nil && parent.Index < si {
 			p := final[parent.Index]
 			cur = StageEnv{Workdir: p.Workdir, Vars: p.Vars, User: p.User}

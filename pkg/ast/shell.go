@@ -81,9 +81,11 @@ func isWindowsImage(ref string) bool {
 
 // ShellOf is the shell a shell-form instruction runs under: the stage's
 // SHELL, inherited through `FROM <stage>`, or the platform default.
+//
+// The slice is shared: callers must not change it.
 func (d *Document) ShellOf(ins *Instruction) []string {
 	if ins.Stage < 0 {
-		return []string{"/bin/sh", "-c"}
+		return posixShell
 	}
 	if d.shells == nil {
 		d.shells = d.shellTable()
@@ -119,10 +121,17 @@ func (d *Document) stageShell(st *Stage, before int, depth int) []string {
 		return d.stageShell(parent, 1<<30, depth+1)
 	}
 	if isWindowsImage(st.Base) {
-		return []string{"cmd", "/S", "/C"}
+		return windowsShell
 	}
-	return []string{"/bin/sh", "-c"}
+	return posixShell
 }
+
+// The default shells, Linux's and Windows', shared (a literal's length
+// is its capacity: an append copies).
+var (
+	posixShell   = []string{"/bin/sh", "-c"}
+	windowsShell = []string{"cmd", "/S", "/C"}
+)
 
 // IsPOSIX reports whether the instruction's shell is a POSIX shell.
 func (d *Document) IsPOSIX(ins *Instruction) bool {
@@ -148,7 +157,7 @@ func (d *Document) Shell(ins *Instruction) *Script {
 			ins.script, ok = ins.prior.take(d.ShellOf(ins))
 		}
 		if !ok {
-			ins.script = d.shell(ins)
+			ins.script = d.shellOf(ins)
 		}
 		ins.shellDone, ins.prior = true, nil
 	}
@@ -184,7 +193,7 @@ func (d *Document) shell(ins *Instruction) *Script {
 		if len(ins.Heredocs) > 0 {
 			text = d.withHeredocs(ins, j.text[k:], &sc.off)
 		} else {
-			text = string(j.text[k:])
+			text = d.srcText(j.text[k:], sc.off)
 			sc.off.add(j.off.at(len(j.text)), 1)
 		}
 	}
@@ -197,6 +206,17 @@ func (d *Document) shell(ins *Instruction) *Script {
 		}
 	}
 	return sc
+}
+
+// srcText is text, whose bytes off maps, as a string: cut from Src's
+// when they are one run of consecutive bytes of Src there (a RUN on one
+// line), else a copy.
+func (d *Document) srcText(text []byte, off offsets) string {
+	if len(off.runs) == 1 && !off.runs[0].fixed && off.n == len(text) {
+		start := off.at(0)
+		return d.str()[start : start+len(text)]
+	}
+	return string(text)
 }
 
 // withHeredocs is the shell text of a RUN's arguments (args, mapped in
@@ -244,19 +264,29 @@ func (d *Document) shellHeredoc(ins *Instruction, outer *Script) *Script {
 	return sc
 }
 
-// shellParsers are bash parsers that keep comments, reused: a parser
-// starts afresh at every Parse, and making one costs about a fifth of
+// shellParser is a bash parser that keeps comments, with a reader for
+// the text it parses.
+type shellParser struct {
+	p *syntax.Parser
+	r strings.Reader
+}
+
+// shellParsers are shell parsers, reused: a parser starts afresh at
+// every Parse (it keeps nothing of a text once Parse returns, the File
+// aside, which is the caller's), and making one costs about a fifth of
 // parsing a short RUN.
 var shellParsers = sync.Pool{New: func() any {
-	return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))
+	return &shellParser{p: syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))}
 }}
 
 // parse parses the script's text and lists its commands.
 func (sc *Script) parse(text string) bool {
 	sc.Text = text
-	p := shellParsers.Get().(*syntax.Parser)
-	f, err := p.Parse(strings.NewReader(sc.Text), "")
-	shellParsers.Put(p)
+	sp := shellParsers.Get().(*shellParser)
+	sp.r.Reset(sc.Text)
+	f, err := sp.p.Parse(&sp.r, "")
+	sp.r.Reset("")
+	shellParsers.Put(sp)
 	if err != nil {
 		return false
 	}

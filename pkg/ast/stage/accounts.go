@@ -36,15 +36,10 @@ func (se *Env) accounts(e *State, s *ast.Script, ins *ast.Instruction) (changed 
 // WordValue expands a shell word of a RUN with the stage's variables. It
 
 func (se *Env) useradd(e *State, args []ast.Word, ins *ast.Instruction, modify bool) {
-	long := map[string]string{
-		"uid": "u", "gid": "g", "home-dir": "d", "home": "d", "base-dir": "b", "shell": "s", "comment": "c",
-		"groups": "G", "expiredate": "e", "inactive": "f", "skel": "k", "key": "K", "password": "p",
-		"root": "R", "prefix": "P", "selinux-user": "Z", "login": "l", "append": "a",
-	}
-	flags := map[string]string{"create-home": "m", "no-create-home": "M", "no-user-group": "N", "user-group": "U", "system": "r", "non-unique": "o", "no-log-init": "l", "move-home": "m"}
-	p := e.getopt(args, "ugdbscGefkKpRPZl", long, flags)
+	e.own(sharedAccounts | sharedGroups)
+	p := e.getopt(args, "ugdbscGefkKpRPZl", useraddLong, useraddFlags)
 	if modify {
-		p = e.getopt(args, "ugdscGefpRPZl", long, flags)
+		p = e.getopt(args, "ugdscGefpRPZl", useraddLong, useraddFlags)
 	}
 	if len(p.pos) == 0 || p.pos[len(p.pos)-1].Val == "" || p.opts["R"].Val != "" || p.opts["P"].Val != "" {
 		return
@@ -119,13 +114,8 @@ func (e *State) groupOf(g Value) Value {
 }
 
 func (se *Env) adduser(e *State, args []ast.Word, ins *ast.Instruction) {
-	long := map[string]string{
-		"uid": "u", "gid": "gid", "ingroup": "G", "home": "h", "shell": "s", "gecos": "gecos", "comment": "gecos",
-		"firstuid": "x", "lastuid": "x", "firstgid": "x", "lastgid": "x", "conf": "x", "add-extra-groups": "x",
-		"add_extra_groups": "x", "extrausers": "x", "key": "x",
-	}
-	flags := map[string]string{"system": "S", "disabled-password": "D", "disabled-login": "D", "no-create-home": "H", "group": "group", "quiet": "q", "force-badname": "f", "allow-badname": "f", "allow-bad-names": "f"}
-	p := e.getopt(args, "hgsGuk", long, flags)
+	e.own(sharedAccounts | sharedGroups)
+	p := e.getopt(args, "hgsGuk", adduserLong, adduserFlags)
 	if len(p.pos) != 1 || p.pos[0].Val == "" {
 		return // `adduser user group` adds an existing user to a group
 	}
@@ -170,9 +160,8 @@ func hasLongOpt(args []ast.Word) bool {
 }
 
 func (se *Env) groupadd(e *State, args []ast.Word) {
-	long := map[string]string{"gid": "g", "key": "K", "password": "p", "root": "R", "prefix": "P", "users": "U", "conf": "x", "firstgid": "x", "lastgid": "x"}
-	flags := map[string]string{"system": "r", "force": "f", "non-unique": "o", "quiet": "q"}
-	p := e.getopt(args, "gKpRPU", long, flags)
+	e.own(sharedAccounts | sharedGroups)
+	p := e.getopt(args, "gKpRPU", groupaddLong, groupaddFlags)
 	if !p.ok || len(p.pos) == 0 {
 		return
 	}
@@ -186,3 +175,22 @@ func (se *Env) groupadd(e *State, args []ast.Word) {
 		e.Groups[name] = Value{}
 	}
 }
+
+// The options of the account commands, long name to short, and those
+// that take no value: tables read by getopt.
+var (
+	useraddLong = map[string]string{
+		"uid": "u", "gid": "g", "home-dir": "d", "home": "d", "base-dir": "b", "shell": "s", "comment": "c",
+		"groups": "G", "expiredate": "e", "inactive": "f", "skel": "k", "key": "K", "password": "p",
+		"root": "R", "prefix": "P", "selinux-user": "Z", "login": "l", "append": "a",
+	}
+	useraddFlags = map[string]string{"create-home": "m", "no-create-home": "M", "no-user-group": "N", "user-group": "U", "system": "r", "non-unique": "o", "no-log-init": "l", "move-home": "m"}
+	adduserLong  = map[string]string{
+		"uid": "u", "gid": "gid", "ingroup": "G", "home": "h", "shell": "s", "gecos": "gecos", "comment": "gecos",
+		"firstuid": "x", "lastuid": "x", "firstgid": "x", "lastgid": "x", "conf": "x", "add-extra-groups": "x",
+		"add_extra_groups": "x", "extrausers": "x", "key": "x",
+	}
+	adduserFlags  = map[string]string{"system": "S", "disabled-password": "D", "disabled-login": "D", "no-create-home": "H", "group": "group", "quiet": "q", "force-badname": "f", "allow-badname": "f", "allow-bad-names": "f"}
+	groupaddLong  = map[string]string{"gid": "g", "key": "K", "password": "p", "root": "R", "prefix": "P", "users": "U", "conf": "x", "firstgid": "x", "lastgid": "x"}
+	groupaddFlags = map[string]string{"system": "r", "force": "f", "non-unique": "o", "quiet": "q"}
+)

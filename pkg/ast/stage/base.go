@@ -88,10 +88,14 @@ func applyBaseImage(e *State, ref string) {
 		e.Workdir = f.workdir
 	}
 	if b, ok := knownBases[repo]; ok {
+		if len(b.env) > 0 {
+			e.own(sharedVars)
+		}
 		for k, v := range b.env {
 			e.Vars[k] = Var{Name: k, Value: v, Set: true}
 		}
 		if b.user != nil {
+			e.own(sharedAccounts)
 			a := *b.user
 			e.Accounts[a.Name] = &a
 		}

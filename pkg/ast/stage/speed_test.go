@@ -78,3 +78,21 @@ func BenchmarkAt(b *testing.B) {
 		})
 	}
 }
+
+// States share their maps until one is written: a write, even to an
+// account in place (usermod), leaves the states it was copied from and
+// the parent stage's as they were.
+func TestStatesCopyOnWrite(t *testing.T) {
+	d, err := ast.Parse("Dockerfile", []byte("FROM alpine AS a\nRUN useradd -u 1000 app\nRUN d\nFROM a\nRUN e\nRUN usermod -u 2000 app\nENV X=1\nRUN f\n"))
+	require.NoError(t, err)
+	se := New(d)
+	ins := d.Instructions
+	uid := func(e *State) string { return e.Accounts["app"].UID.Val }
+	require.Equal(t, "2000", uid(se.At(ins[7])))
+	require.Equal(t, "1", se.At(ins[7]).Vars["X"].Value)
+	require.Equal(t, "1000", uid(se.At(ins[2])))
+	require.Equal(t, "1000", uid(se.End(d.Stages[0])))
+	require.Equal(t, "1000", uid(se.At(ins[4])))
+	require.NotContains(t, se.At(ins[5]).Vars, "X")
+	require.Equal(t, "2000", uid(se.End(d.Stages[1])))
+}

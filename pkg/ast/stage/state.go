@@ -1,6 +1,7 @@
 package stage
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -19,6 +20,60 @@ type State struct {
 	Groups   map[string]Value // group name → gid
 	BaseUser string           // "?" when the base image runs as a non-root user dfopt does not know, "" for root
 	se       *Env
+	// shared says which of the maps (and, for Accounts, the accounts)
+	// another state holds too: a state copies one before it first
+	// writes it (own), so that a copy costs nothing until then.
+	shared shares
+}
+
+// shares is a set of a state's maps.
+type shares uint8
+
+const (
+	sharedVars shares = 1 << iota
+	sharedAccounts
+	sharedGroups
+	sharedAll = sharedVars | sharedAccounts | sharedGroups
+)
+
+// clone copies a state so that applying instructions to it leaves e as
+// it is: the two share their maps until either writes one.
+func (e *State) clone() *State {
+	e.shared = sharedAll
+	c := *e
+	return &c
+}
+
+// own makes the maps in which e is about to write its own (the
+// accounts too: they are written in place), and makes those it has not
+// yet: a state starts without maps, which read as empty.
+func (e *State) own(which shares) {
+	if which&sharedVars != 0 && (e.shared&sharedVars != 0 || e.Vars == nil) {
+		e.Vars = owned(e.Vars)
+	}
+	if which&sharedGroups != 0 && (e.shared&sharedGroups != 0 || e.Groups == nil) {
+		e.Groups = owned(e.Groups)
+	}
+	if which&sharedAccounts != 0 && (e.shared&sharedAccounts != 0 || e.Accounts == nil) {
+		accounts := make(map[string]*Account, len(e.Accounts))
+		copies := make([]Account, len(e.Accounts))
+		i := 0
+		for k, v := range e.Accounts {
+			copies[i] = *v
+			accounts[k] = &copies[i]
+			i++
+		}
+		e.Accounts = accounts
+	}
+	e.shared &^= which
+}
+
+// owned is a copy of m, an empty map for nil.
+func owned[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return maps.Clone(m)
 }
 
 // Lookup returns a variable in scope.

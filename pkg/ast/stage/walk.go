@@ -1,7 +1,6 @@
 package stage
 
 import (
-	"maps"
 	"path"
 	"slices"
 
@@ -12,22 +11,36 @@ import (
 
 // Env resolves stage state for one document.
 type Env struct {
-	d      *ast.Document
-	lex    *shell.Lex
-	shells map[*ast.Instruction]*ast.Script
-	parsed map[*ast.Instruction]bool
-	final  map[int]*State // state at the end of each stage
-	at     map[*ast.Instruction]*State
+	d   *ast.Document
+	lex *shell.Lex
+	// ins and stages hold what is found of each instruction and stage
+	// (by index), made when first asked: the document does not change.
+	ins    []insMemo
+	stages []stageMemo
 	global *State
-	// walks holds, per stage, the walk so far: asking for the state
-	// before each instruction in turn walks the stage once, not once per
+}
+
+// insMemo is what is found of one instruction: its shell analysis and
+// the state before it.
+type insMemo struct {
+	script *ast.Script
+	parsed bool
+	at     *State
+}
+
+// stageMemo is what is found of one stage: Parent, Lineage, its start
+// and end states, and the walk so far (see before).
+type stageMemo struct {
+	parent     *ast.Stage
+	hasParent  bool
+	lineage    []*ast.Stage
+	hasLineage bool
+	start      *State
+	final      *State
+	// walk holds the walk so far: asking for the state before each
+	// instruction in turn walks the stage once, not once per
 	// instruction.
-	walks map[int]*walkSoFar
-	// parents, lineages and starts are Parent, Lineage and start of each
-	// stage (by index), found once: the document does not change.
-	parents  map[int]*ast.Stage
-	lineages map[int][]*ast.Stage
-	starts   map[int]*State
+	walk *walkSoFar
 }
 
 // walkSoFar is a stage's state after its first n instructions. snap is a
@@ -41,18 +54,31 @@ type walkSoFar struct {
 
 // New prepares the analysis of a document.
 func New(d *ast.Document) *Env {
-	return &Env{
-		d:      d,
-		shells: map[*ast.Instruction]*ast.Script{},
-		parsed: map[*ast.Instruction]bool{},
-		final:  map[int]*State{},
-		at:     map[*ast.Instruction]*State{},
-		walks:  map[int]*walkSoFar{},
+	return &Env{d: d}
+}
 
-		parents:  map[int]*ast.Stage{},
-		lineages: map[int][]*ast.Stage{},
-		starts:   map[int]*State{},
+// insMemo is the memo of an instruction of the document, nil for
+// another's (which is then answered afresh each time).
+func (se *Env) insMemo(ins *ast.Instruction) *insMemo {
+	if ins.Index < 0 || ins.Index >= len(se.d.Instructions) || se.d.Instructions[ins.Index] != ins {
+		return nil
 	}
+	if se.ins == nil {
+		se.ins = make([]insMemo, len(se.d.Instructions))
+	}
+	return &se.ins[ins.Index]
+}
+
+// stageMemo is the memo of the stage with st's index (an Env keeps one
+// for any index; beyond the document's stages, a new one each time).
+func (se *Env) stageMemo(st *ast.Stage) *stageMemo {
+	if st.Index < 0 || st.Index >= len(se.d.Stages) {
+		return &stageMemo{}
+	}
+	if se.stages == nil {
+		se.stages = make([]stageMemo, len(se.d.Stages))
+	}
+	return &se.stages[st.Index]
 }
 
 // lexer is BuildKit's word expander for the document's escape character,
@@ -66,32 +92,36 @@ func (se *Env) lexer() *shell.Lex {
 
 // Shell is d.Shell(ins), parsed once.
 func (se *Env) Shell(ins *ast.Instruction) *ast.Script {
-	if !se.parsed[ins] {
-		se.parsed[ins] = true
-		se.shells[ins] = se.d.Shell(ins)
+	m := se.insMemo(ins)
+	if m == nil {
+		return se.d.Shell(ins)
 	}
-	return se.shells[ins]
+	if !m.parsed {
+		m.parsed = true
+		m.script = se.d.Shell(ins)
+	}
+	return m.script
 }
 
 // Parent returns the earlier stage a stage is built on (FROM <stage>), or nil.
 func (se *Env) Parent(st *ast.Stage) *ast.Stage {
-	if p, ok := se.parents[st.Index]; ok {
-		return p
+	m := se.stageMemo(st)
+	if !m.hasParent {
+		m.hasParent = true
+		if p := se.d.StageByName(st.Base); p != nil && p.Index < st.Index {
+			m.parent = p
+		}
 	}
-	var out *ast.Stage
-	if p := se.d.StageByName(st.Base); p != nil && p.Index < st.Index {
-		out = p
-	}
-	se.parents[st.Index] = out
-	return out
+	return m.parent
 }
 
 // Lineage returns the stages a stage is built on, the outermost first,
 // ending with the stage itself. The slice is shared: callers must not
 // change it.
 func (se *Env) Lineage(st *ast.Stage) []*ast.Stage {
-	if l, ok := se.lineages[st.Index]; ok {
-		return l
+	m := se.stageMemo(st)
+	if m.hasLineage {
+		return m.lineage
 	}
 	var out []*ast.Stage
 	for s := st; s != nil && len(out) < 64; s = se.Parent(s) {
@@ -101,7 +131,7 @@ func (se *Env) Lineage(st *ast.Stage) []*ast.Stage {
 		out[i], out[j] = out[j], out[i]
 	}
 	out = slices.Clip(out) // an append by a caller copies
-	se.lineages[st.Index] = out
+	m.lineage, m.hasLineage = out, true
 	return out
 }
 
@@ -111,11 +141,14 @@ func (se *Env) At(ins *ast.Instruction) *State {
 	if ins.Stage < 0 {
 		return se.globalEnv()
 	}
-	if e, ok := se.at[ins]; ok {
-		return e
+	m := se.insMemo(ins)
+	if m != nil && m.at != nil {
+		return m.at
 	}
 	e := se.before(se.d.Stages[ins.Stage], ins.Index)
-	se.at[ins] = e
+	if m != nil {
+		m.at = e
+	}
 	return e
 }
 
@@ -126,10 +159,11 @@ func (se *Env) At(ins *ast.Instruction) *State {
 // changes the state (apply says what may change it): each of them is
 // answered with it at once, and it is copied again only after a change.
 func (se *Env) before(st *ast.Stage, before int) *State {
-	w := se.walks[st.Index]
+	sm := se.stageMemo(st)
+	w := sm.walk
 	if w == nil || w.n > 0 && st.Instructions[w.n-1].Index >= before {
 		w = &walkSoFar{e: se.start(st)}
-		se.walks[st.Index] = w
+		sm.walk = w
 	}
 	global := se.globalEnv()
 	for w.n < len(st.Instructions) && st.Instructions[w.n].Index < before {
@@ -138,11 +172,11 @@ func (se *Env) before(st *ast.Stage, before int) *State {
 		// rules of a pass go: the walk keeps the state before each RUN
 		// it passes (a copy when the state changed since the last), so
 		// that asking for an earlier RUN does not walk the stage again.
-		if _, ok := se.at[ins]; !ok && (w.snap != nil || ins.Cmd == "run") {
+		if m := se.insMemo(ins); m != nil && m.at == nil && (w.snap != nil || ins.Cmd == "run") {
 			if w.snap == nil {
 				w.snap = w.e.clone()
 			}
-			se.at[ins] = w.snap
+			m.at = w.snap
 		}
 		if se.apply(w.e, ins, global) {
 			w.snap = nil
@@ -155,31 +189,18 @@ func (se *Env) before(st *ast.Stage, before int) *State {
 	return w.snap
 }
 
-// clone copies a state so that applying instructions to it leaves e as
-// it is.
-func (e *State) clone() *State {
-	c := *e
-	c.Vars = maps.Clone(e.Vars)
-	c.Groups = maps.Clone(e.Groups)
-	c.Accounts = make(map[string]*Account, len(e.Accounts))
-	for k, v := range e.Accounts {
-		a := *v
-		c.Accounts[k] = &a
-	}
-	return &c
-}
-
 // End returns the state at the end of a stage.
 func (se *Env) End(st *ast.Stage) *State {
-	if e, ok := se.final[st.Index]; ok {
-		return e
+	sm := se.stageMemo(st)
+	if sm.final != nil {
+		return sm.final
 	}
 	// The stage's walk so far (At's) is where a walk from the start
 	// would be after its first w.n instructions: a copy of it goes on
 	// to the end, so the instructions it passed are not applied again.
 	var e *State
 	n := 0
-	if w := se.walks[st.Index]; w != nil {
+	if w := sm.walk; w != nil {
 		e, n = w.e.clone(), w.n
 	} else {
 		e = se.start(st)
@@ -188,7 +209,7 @@ func (se *Env) End(st *ast.Stage) *State {
 	for _, ins := range st.Instructions[n:] {
 		se.apply(e, ins, global)
 	}
-	se.final[st.Index] = e
+	sm.final = e
 	return e
 }
 
@@ -196,12 +217,13 @@ func (se *Env) globalEnv() *State {
 	if se.global != nil {
 		return se.global
 	}
-	e := &State{Vars: map[string]Var{}, Workdir: "/", Accounts: map[string]*Account{}, Groups: map[string]Value{}, se: se}
+	e := &State{Workdir: "/", se: se}
 	for _, ins := range se.d.Instructions {
 		if ins.Stage >= 0 {
 			break
 		}
 		if a, ok := ins.Command.(*instructions.ArgCommand); ok {
+			e.own(sharedVars)
 			for _, kv := range a.Args {
 				v := Var{Name: kv.Key, Arg: true, IsArg: true, Line: ins.StartLine}
 				if kv.Value != nil {
@@ -220,12 +242,11 @@ func (se *Env) globalEnv() *State {
 // start is the state a stage starts with: its parent stage's at its end,
 // or its base image's. It is found once per stage; each walk gets a copy.
 func (se *Env) start(st *ast.Stage) *State {
-	e, ok := se.starts[st.Index]
-	if !ok {
-		e = se.firstState(st)
-		se.starts[st.Index] = e
+	sm := se.stageMemo(st)
+	if sm.start == nil {
+		sm.start = se.firstState(st)
 	}
-	return e.clone()
+	return sm.start.clone()
 }
 
 // firstState is start's state, found anew.
@@ -234,23 +255,23 @@ func (se *Env) firstState(st *ast.Stage) *State {
 	if p := se.Parent(st); p != nil {
 		pe := se.End(p)
 		e = &State{
-			Stage: st, Base: pe.Base, Vars: map[string]Var{}, User: pe.User, UserRaw: pe.UserRaw, UserLine: pe.UserLine,
-			Workdir: pe.Workdir, Accounts: map[string]*Account{}, Groups: map[string]Value{}, BaseUser: pe.BaseUser, se: se,
+			Stage: st, Base: pe.Base, User: pe.User, UserRaw: pe.UserRaw, UserLine: pe.UserLine,
+			Workdir: pe.Workdir, Accounts: pe.Accounts, Groups: pe.Groups, BaseUser: pe.BaseUser, se: se,
 		}
+		// The users and groups are the parent's, shared until one of
+		// the two writes them.
+		e.shared = sharedAccounts | sharedGroups
+		pe.shared |= sharedAccounts | sharedGroups
 		for k, v := range pe.Vars {
 			if !v.IsArg { // ARGs do not cross FROM; ENV does
+				if e.Vars == nil {
+					e.Vars = make(map[string]Var, len(pe.Vars))
+				}
 				e.Vars[k] = v
 			}
 		}
-		for k, v := range pe.Accounts {
-			c := *v
-			e.Accounts[k] = &c
-		}
-		for k, v := range pe.Groups {
-			e.Groups[k] = v
-		}
 	} else {
-		e = &State{Stage: st, Vars: map[string]Var{}, Workdir: "/", Accounts: map[string]*Account{}, Groups: map[string]Value{}, se: se}
+		e = &State{Stage: st, Workdir: "/", se: se} // maps made when written (own)
 		g := se.globalEnv()
 		base := st.Base
 		if v, err := g.Expand(base); err == nil {
@@ -268,6 +289,7 @@ func (se *Env) firstState(st *ast.Stage) *State {
 func (se *Env) apply(e *State, ins *ast.Instruction, global *State) (changed bool) {
 	switch c := ins.Command.(type) {
 	case *instructions.ArgCommand:
+		e.own(sharedVars)
 		for _, kv := range c.Args {
 			v := Var{Name: kv.Key, Arg: true, IsArg: true, Line: ins.StartLine}
 			if kv.Value != nil {
@@ -291,6 +313,7 @@ func (se *Env) apply(e *State, ins *ast.Instruction, global *State) (changed boo
 			vals = append(vals, v)
 		}
 		// One ENV sets all its pairs with the values from before it.
+		e.own(sharedVars)
 		for _, v := range vals {
 			e.Vars[v.Name] = v
 		}
