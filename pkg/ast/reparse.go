@@ -301,8 +301,17 @@ type regionText struct {
 // it is not valid.
 func (d *Document) regionText(old *Document, r region, delta, lines int, margin bool) (rt regionText, ok bool) {
 	sp := r.span(old)
-	if _, edge := r.hi(len(old.Instructions)); edge && !margin {
-		sp.End = old.Instructions[r.last].Next
+	if _, edge := r.hi(len(old.Instructions)); edge {
+		// The untouched text after the changes must start a line, as it
+		// did: a change that took out the line break at the end of the
+		// last instruction it touches joins that line to the next one,
+		// which no edge check on line numbers would see.
+		if b := old.Instructions[r.last].Next + delta + r.delta; b > 0 && d.Src[b-1] != '\n' {
+			return rt, false
+		}
+		if !margin {
+			sp.End = old.Instructions[r.last].Next
+		}
 	}
 	if r.lo >= 0 {
 		lo := old.Instructions[r.lo]
