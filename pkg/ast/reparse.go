@@ -156,7 +156,7 @@ func reparse(old *Document, out []byte, changes []Change, runs RunTexts) (doc *D
 		doc.Directives = nil
 		doc.parseDirectives()
 	}
-	taken := doc.takeRegions(old, rs, runs, delta)
+	taken := doc.takeRegions(old, rs, runs, delta, lint)
 	pre := doc.parseRegions(old, rs, taken, delta, lines)
 	for k, r := range rs {
 		for ; next <= r.lo; next++ {

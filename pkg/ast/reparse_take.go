@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -88,13 +89,10 @@ type takenRegion struct {
 
 // takeRegions is the regions of rs that are taken, nil when none is
 // looked up (delta is the byte shift before the first).
-func (d *Document) takeRegions(old *Document, rs []region, runs RunTexts, delta int) []takenRegion {
-	if runs == nil {
-		return nil
-	}
+func (d *Document) takeRegions(old *Document, rs []region, runs RunTexts, delta int, lint *linter.Linter) []takenRegion {
 	var out []takenRegion
 	for k, r := range rs {
-		if tk, ok := d.take(old, r, runs, delta); ok {
+		if tk, ok := d.take(old, r, runs, delta, lint); ok {
 			if out == nil {
 				out = make([]takenRegion, len(rs))
 			}
@@ -108,7 +106,7 @@ func (d *Document) takeRegions(old *Document, rs []region, runs RunTexts, delta 
 // take is the instructions of region r when each is untouched (moved) or
 // a RUN edited from its first byte on whose new text runs has read
 // (taken), and one at least is taken.
-func (d *Document) take(old *Document, r region, runs RunTexts, delta int) (takenRegion, bool) {
+func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint *linter.Linter) (takenRegion, bool) {
 	n := len(old.Instructions)
 	if r.lo < 0 || r.last >= n {
 		return takenRegion{}, false
@@ -133,7 +131,14 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int) (take
 			return takenRegion{}, false // its end may be the file's
 		case k == 0:
 			tk.ins = append(tk.ins, old.moved(o, delta, line-o.StartLine, &slab))
-		case o.Cmd != "run" || cs[0].Start < o.Span.Start || cs[k-1].End > end:
+		case k == 1 && cs[0].Start == o.KeywordPos.End && cs[0].End == cs[0].Start:
+			c, ok := d.flagged(old, i, d.Src[cs[0].Start+delta:cs[0].Start+delta+cs[0].Len], line-o.StartLine, lint)
+			if !ok {
+				return takenRegion{}, false
+			}
+			tk.ins = append(tk.ins, c)
+			got++
+		case o.Cmd != "run" || runs == nil || cs[0].Start < o.Span.Start || cs[k-1].End > end:
 			return takenRegion{}, false // a change in the gap before it, or past its end
 		default:
 			text := d.Src[start : end+delta+grow]
