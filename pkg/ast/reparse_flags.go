@@ -1,8 +1,10 @@
 package ast
 
 import (
+	"sort"
 	"strings"
 	"sync/atomic"
+	"unicode"
 
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -44,6 +46,44 @@ import (
 // logical line holds "<<", which the insertion cannot make (no '<' in
 // it; a letter before it, a blank after it).
 //
+// The flags may also stand on lines of their own, as flagLines writes
+// them: the blank after the keyword replaced by " W1 \ EOL indent W2 \
+// EOL indent" (the escape character the file's, EOL its line ending).
+// Each added line ends in a blank and the escape character, so it
+// continues, and its piece is the line without that escape (the blank
+// before it stays); it is no comment and not empty (a flag word). The
+// last added line is the indent and then the old first line's bytes
+// after the blank, which start with a printable byte that is neither
+// '#' nor the escape character: the line reads as that rest read in the
+// old first line, its end untouched. The logical line is then the
+// keyword, the inserted text without its escapes and line breaks, and
+// the old logical line after the blank; the flag words are read as
+// above, and the node ends as many lines further as were added.
+//
+// The same holds for a change inside the arguments of a shell-form RUN
+// (apt-get's `-o Dir::Cache::Archives=…` added, apk's `--no-cache`
+// replaced) that lies within one line, with a byte of that line's
+// logical piece before it and two after it, a printable byte that is not
+// a blank before it on its line, and old and new texts of printable
+// ASCII without an escape character, '<' or '#' (plainBody): the
+// logical line is the concatenation of each line's piece (the first
+// stripped of its leading blanks, each cut at a trailing escape; comment
+// lines and empty ones left out), so only the inside of that line's
+// piece changes: no line starts or stops being a comment or empty (its
+// first printable byte stays, textBefore), or continuing (no escape
+// character or line break in the texts, the line's end untouched). The
+// logical line is the old one with the change at its offset there,
+// found by the instruction's own map from its logical line to the file
+// (Orig), which must read what BuildKit read (Logical equal to
+// Original) and map the changed bytes and their neighbours one to one.
+// The flags are read before the arguments start, and the arguments'
+// first and last bytes stay, so the command, the flags and the form
+// (shell, not JSON) stay; the arguments (Next's Value, the logical line
+// after the flags with its blanks trimmed) are the old ones with the
+// change at its offset there. Several such changes apply from the last
+// to the first, then the flags; the logical line must not hold "<<" at
+// the end (a change that took out the bytes between two '<').
+//
 // The instruction is then built from the node (Document.build: BuildKit's
 // instruction parser checks the new flags); its shell analysis is the
 // old one when its arguments are unchanged (argsMoved).
@@ -51,21 +91,44 @@ import (
 // flagTakes counts the instructions whose node Reparse derived.
 var flagTakes atomic.Int64
 
-// FlagTakes is how many instructions Reparse made from the old node with
-// flags added, for tests that show the shortcut runs.
+// FlagTakes is how many instructions Reparse made from the old node,
+// for tests that show the shortcut runs.
 func FlagTakes() int64 { return flagTakes.Load() }
 
-// flagged is old's instruction i with the flags of inserted (the text
-// inserted at the end of its keyword) added, at its place in d (lines
-// further), when flagNode can make its node.
-func (d *Document) flagged(old *Document, i int, inserted []byte, lines int, lint *linter.Linter) (*Instruction, bool) {
+// derived is old's instruction i with the changes cs (old offsets, all
+// within it; delta the byte shift before it) at its place in d (lines
+// further), when its node can be made from the old one as written above.
+func (d *Document) derived(old *Document, i int, cs []Change, delta, lines int, lint *linter.Linter) (*Instruction, bool) {
 	o := old.Instructions[i]
-	nd, ok := flagNode(old, o, string(inserted))
-	if !ok {
+	if o.StartLine <= 1 || o.Node.Next == nil || len(o.Node.Heredocs) > 0 || strings.Contains(o.Node.Original, "<<") {
 		return nil, false
 	}
-	nd.StartLine, nd.EndLine = o.StartLine+lines, o.EndLine+lines
-	c, err := d.build(nd, lint)
+	texts := make([]string, len(cs))
+	for k, c := range cs {
+		texts[k] = string(d.Src[c.Start+delta : c.Start+delta+c.Len])
+		delta += c.Len - (c.End - c.Start)
+	}
+	nd := *o.Node
+	body, bodyTexts := cs, texts
+	flags, added := cs[0], 0
+	atKeyword := flags.Start == o.KeywordPos.End && flags.End-flags.Start <= 1
+	if atKeyword {
+		body, bodyTexts = cs[1:], texts[1:]
+	}
+	if len(body) > 0 && !editArgs(old, o, &nd, body, bodyTexts) {
+		return nil, false
+	}
+	if atKeyword {
+		var ok bool
+		if added, ok = addFlags(old, o, &nd, flags, texts[0]); !ok {
+			return nil, false
+		}
+	}
+	if strings.Contains(nd.Original, "<<") {
+		return nil, false
+	}
+	nd.StartLine, nd.EndLine = o.StartLine+lines, o.EndLine+lines+added
+	c, err := d.build(&nd, lint)
 	if err != nil || c.from != nil {
 		return nil, false
 	}
@@ -74,58 +137,139 @@ func (d *Document) flagged(old *Document, i int, inserted []byte, lines int, lin
 	return c, true
 }
 
-// flagNode is o's node with the flag words of inserted added after its
-// keyword, under the conditions written above; false when they do not
-// hold.
-func flagNode(old *Document, o *Instruction, inserted string) (*parser.Node, bool) {
-	words, ok := plainFlags(inserted)
-	if !ok || o.StartLine <= 1 || o.Node.Next == nil || len(o.Node.Heredocs) > 0 || strings.Contains(o.Node.Original, "<<") {
-		return nil, false
-	}
+// addFlags adds to nd, the node of o, the flag words of text, which
+// replaced c: nothing or the blank at the end of o's keyword. The words
+// may stand on lines of their own (each line but the last ending in a
+// blank and the escape character, the last one an indent before the
+// arguments, as flagLines writes them): added is the lines added.
+func addFlags(old *Document, o *Instruction, nd *parser.Node, c Change, text string) (added int, ok bool) {
 	switch o.Cmd {
 	case "run", "copy", "add":
 	default:
-		return nil, false
+		return 0, false
+	}
+	logical, added, ok := flagLogical(text, byte(old.Escape))
+	if !ok || len(logical) < 2 || logical[0] != ' ' {
+		return 0, false
+	}
+	words := strings.FieldsFunc(logical, func(r rune) bool { return r == ' ' || r == '\t' })
+	for _, w := range words {
+		if !plainFlag(w) {
+			return 0, false
+		}
 	}
 	line := old.Lines[o.StartLine-1]
 	kw := string(old.Src[o.KeywordPos.Start:o.KeywordPos.End])
-	orig := o.Node.Original
-	if o.KeywordPos.Start < line.Start || o.KeywordPos.End > line.End ||
-		len(orig) <= len(kw) || orig[:len(kw)] != kw || !isSplitBlank(orig[len(kw)]) {
-		return nil, false
+	orig := nd.Original
+	if o.KeywordPos.Start < line.Start || o.KeywordPos.End+1 >= line.End ||
+		len(orig) <= len(kw)+1 || orig[:len(kw)] != kw || !isSplitBlank(orig[len(kw)]) {
+		return 0, false
 	}
-	for _, c := range old.Src[line.Start:o.KeywordPos.Start] {
-		if c != ' ' && c != '\t' {
-			return nil, false // the keyword does not start the line, blanks aside
+	for _, b := range old.Src[line.Start:o.KeywordPos.Start] {
+		if b != ' ' && b != '\t' {
+			return 0, false // the keyword does not start the line, blanks aside
 		}
 	}
-	nd := *o.Node
-	nd.Original = kw + inserted + orig[len(kw):]
+	rest := orig[len(kw):]
+	if c.End > c.Start {
+		// The blank after the keyword replaced: the arguments now start a
+		// line, after the last added one's indent, and must read as
+		// they did there (not a comment, not an escape).
+		first := old.Src[c.End]
+		if old.Src[c.Start] != orig[len(kw)] || !isBlank(old.Src[c.Start]) || !isBlank(logical[len(logical)-1]) ||
+			first <= ' ' || first > '~' || first == '#' || rune(first) == old.Escape {
+			return 0, false
+		}
+		rest = rest[1:]
+	} else if added > 0 {
+		return 0, false
+	}
+	nd.Original = kw + logical + rest
 	nd.Flags = append(words, o.Node.Flags...)
-	return &nd, true
+	return added, true
 }
 
-// plainFlags splits " W1 … Wn" into its words, each of plainFlagByte
-// bytes, starting with "--" and longer; false for any other text.
-func plainFlags(s string) ([]string, bool) {
-	if len(s) < 2 || s[0] != ' ' {
-		return nil, false
-	}
-	words := strings.Split(s[1:], " ")
-	for _, w := range words {
-		if len(w) <= 2 || !strings.HasPrefix(w, "--") {
-			return nil, false
+// flagLogical is text as it reads in the logical line: each escape
+// character that ends a line taken out with the line break (the bytes
+// after it up to the break must be none), and how many lines it made.
+func flagLogical(text string, esc byte) (logical string, lines int, ok bool) {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			b.WriteString(text)
+			return b.String(), lines, true
 		}
-		for i := 0; i < len(w); i++ {
-			if !plainFlagByte(w[i]) {
-				return nil, false
-			}
+		line := strings.TrimSuffix(text[:i], "\r")
+		if len(line) < 2 || line[len(line)-1] != esc || !isBlank(line[len(line)-2]) {
+			return "", 0, false
 		}
+		b.WriteString(line[:len(line)-1])
+		text, lines = text[i+1:], lines+1
 	}
-	return words, true
 }
 
-// plainFlagByte is a byte a flag word may hold for flagNode: ASCII
+// editArgs applies the changes cs, with their new texts, to the logical
+// line and the arguments of nd, the node of o, a shell-form RUN.
+func editArgs(old *Document, o *Instruction, nd *parser.Node, cs []Change, texts []string) bool {
+	next := o.Node.Next
+	if o.Cmd != "run" || o.JSON || next.Next != nil || len(next.Children) > 0 || o.Logical() != o.Node.Original {
+		return false
+	}
+	orig, val := nd.Original, next.Value
+	right := strings.TrimRightFunc(orig, unicode.IsSpace)
+	at := len(right) - len(val) // the arguments' offset in the logical line
+	if at <= 0 || right[at:] != val {
+		return false
+	}
+	for k := len(cs) - 1; k >= 0; k-- {
+		c := cs[k]
+		l, ok := logicalAt(o, c.Start, c.End)
+		if !ok || l <= at || l+c.End-c.Start >= len(right)-1 || !plainBody(texts[k]) ||
+			!plainBody(string(old.Src[c.Start:c.End])) || !textBefore(old, c.Start) {
+			return false
+		}
+		orig = orig[:l] + texts[k] + orig[l+c.End-c.Start:]
+		val = val[:l-at] + texts[k] + val[l-at+c.End-c.Start:]
+	}
+	n := *next
+	n.Value = val
+	nd.Original, nd.Next = orig, &n
+	return true
+}
+
+// logicalAt is the offset in o's logical line of the bytes [start, end)
+// of the file, when the logical line holds them one to one with a byte
+// before them and two after them, all of the same line.
+func logicalAt(o *Instruction, start, end int) (int, bool) {
+	n := len(o.joined.text)
+	l := sort.Search(n, func(i int) bool { return o.Orig(i) >= start })
+	if l == 0 || l+end-start+1 >= n || o.Orig(l-1) != start-1 {
+		return 0, false
+	}
+	for m := 0; m <= end-start+1; m++ {
+		if o.Orig(l+m) != start+m {
+			return 0, false
+		}
+	}
+	return l, true
+}
+
+// plainFlag reports whether w is a flag word of plainFlagByte bytes:
+// "--" and more.
+func plainFlag(w string) bool {
+	if len(w) <= 2 || !strings.HasPrefix(w, "--") {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if !plainFlagByte(w[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// plainFlagByte is a byte a flag word may hold for addFlags: ASCII
 // letters, digits and punctuation that BuildKit's flag reader takes as
 // it is (no quote, no escape character, no blank, no '<' or '#').
 func plainFlagByte(c byte) bool {
@@ -136,8 +280,33 @@ func plainFlagByte(c byte) bool {
 	return strings.IndexByte("-_=,./:@+~$%{}", c) >= 0
 }
 
+// plainBody reports whether a changed text of the arguments is printable
+// ASCII without an escape character, '<' or '#' (a blank is allowed).
+func plainBody(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '\\' || c == '`' || c == '<' || c == '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// textBefore reports whether the line that holds off has a printable
+// ASCII byte that is not a blank before off: its first such byte, which
+// decides whether the line is a comment, lies before a change at off.
+func textBefore(d *Document, off int) bool {
+	for i := off - 1; i >= d.Lines[d.LineOf(off)-1].Start; i-- {
+		if c := d.Src[i]; c > ' ' && c <= '~' {
+			return true
+		}
+	}
+	return false
+}
+
 // isSplitBlank is a byte of the blank run at which splitCommand splits
 // a logical line ([\t\v\f\r ]).
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
 func isSplitBlank(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'
 }

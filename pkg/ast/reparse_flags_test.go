@@ -82,3 +82,43 @@ func TestReparseFlagsDocuments(t *testing.T) {
 	require.Greater(t, derived, runs*3/4, "most RUNs are made from their old node")
 	t.Logf("%d of %d RUNs made from their old node", derived, runs)
 }
+
+// TestReparseDerivedEdits: flags on lines of their own, and changes
+// inside a RUN's arguments, alone or with flags, made from the old node
+// where the argument holds; what Parse makes in every case.
+func TestReparseDerivedEdits(t *testing.T) {
+	const m1, m2 = "--mount=type=cache,target=/var/cache/apt,sharing=locked", "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked"
+	cases := []struct {
+		name    string
+		src     string
+		edits   []edit
+		derived bool
+	}{
+		{"flags on lines of their own", "FROM a\nRUN apt-get update && \\\n    apt-get install -y x\n", []edit{{7, " ", " " + m1 + " \\\n    " + m2 + " \\\n    "}}, true},
+		{"flags on lines, crlf", "FROM a\r\nRUN apt-get update\r\n", []edit{{8, " ", " " + m1 + " \\\r\n    "}}, true},
+		{"flags on lines, backquote", "# escape=`\nFROM a\nRUN apt-get update\n", []edit{{18, " ", " " + m1 + " `\n\t"}}, true},
+		{"flags on lines, then a comment", "FROM a\nRUN #x\n", []edit{{7, " ", " " + m1 + " \\\n    "}}, false},
+		{"flags on lines, no blank before the escape", "FROM a\nRUN make\n", []edit{{7, " ", " " + m1 + "\\\n    "}}, false},
+		{"option added", "FROM a\nRUN apt-get update && \\\n    apt-get install -y x\n", []edit{{30, "install", "install -o Dir::Cache::Archives=/var/cache/apt/keep/"}}, true},
+		{"option replaced", "FROM a\nRUN apk add --no-cache curl \\\n  git\n", []edit{{7, "--no-cache", "--cache-dir /var/cache/apk --update-cache"}}, true},
+		{"option taken out", "FROM a\nRUN pip install --no-cache-dir x\n", []edit{{7, " --no-cache-dir", ""}}, true},
+		{"flags and options", "FROM a\nRUN apt-get update && \\\n    apt-get install -y x\n", []edit{{7, " ", " " + m1 + " \\\n    "}, {20, "install", "install -o A=b"}}, true},
+		{"change at the arguments' start", "FROM a\nRUN make all\n", []edit{{7, "make", "gmake"}}, false},
+		{"change at the arguments' end", "FROM a\nRUN make all\n", []edit{{7, "all", "test"}}, false},
+		{"change on the continuation's end", "FROM a\nRUN make a \\\n  b\n", []edit{{7, "a \\", "a x\\"}}, false},
+		{"a line that becomes a comment", "FROM a\nRUN make \\\n  x #y \\\n  z\n", []edit{{18, "x ", ""}}, false},
+		{"a change with an escape", "FROM a\nRUN echo a b\n", []edit{{7, "a", "\\a"}}, false},
+		{"json form", "FROM a\nRUN [\"make\", \"all\", \"x\"]\n", []edit{{7, "all", "al"}}, false},
+		{"a change that writes <<", "FROM a\nRUN cat < x <y z\n", []edit{{7, " x ", ""}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			old, err := Parse("Dockerfile", []byte(c.src))
+			require.NoError(t, err)
+			out, changes := applyEdits(t, c.src, c.edits)
+			before := FlagTakes()
+			requireReparse(t, old, out, changes)
+			require.Equal(t, c.derived, FlagTakes() > before, "derived: %q", out)
+		})
+	}
+}

@@ -125,28 +125,20 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 			grow += cs[k].Len - (cs[k].End - cs[k].Start)
 			k++
 		}
-		start, line := o.Span.Start+delta, lineAt(d, o.Span.Start+delta)+1
+		line := lineAt(d, o.Span.Start+delta) + 1
 		switch {
 		case k == 0 && i == n-1:
 			return takenRegion{}, false // its end may be the file's
 		case k == 0:
 			tk.ins = append(tk.ins, old.moved(o, delta, line-o.StartLine, &slab))
-		case k == 1 && cs[0].Start == o.KeywordPos.End && cs[0].End == cs[0].Start:
-			c, ok := d.flagged(old, i, d.Src[cs[0].Start+delta:cs[0].Start+delta+cs[0].Len], line-o.StartLine, lint)
-			if !ok {
+		case cs[0].Start < o.Span.Start || cs[k-1].End > end:
+			return takenRegion{}, false // a change in the gap before it, or past its end
+		default:
+			c := d.takeEdited(old, i, cs[:k], runs, delta, end+delta+grow, line, lint)
+			if c == nil {
 				return takenRegion{}, false
 			}
 			tk.ins = append(tk.ins, c)
-			got++
-		case o.Cmd != "run" || runs == nil || cs[0].Start < o.Span.Start || cs[k-1].End > end:
-			return takenRegion{}, false // a change in the gap before it, or past its end
-		default:
-			text := d.Src[start : end+delta+grow]
-			t := runs(d.Escape, text)
-			if t == nil || t.ins == nil || t.esc != d.Escape || !bytes.Equal(t.text, text) {
-				return takenRegion{}, false
-			}
-			tk.ins = append(tk.ins, t.taken(start, line, o.Node.PrevComment))
 			got++
 		}
 		cs, delta = cs[k:], delta+grow
@@ -161,6 +153,25 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 	}
 	tk.after = lineAt(d, oldEnd+delta) - lineAt(old, oldEnd)
 	return tk, true
+}
+
+// takeEdited is old's instruction i, edited by the changes cs (those
+// within it, delta the byte shift before it), at its place in d: the
+// instruction ReadRun made of its new text when runs has it (a RUN),
+// else the one made from its old node (derived); nil when neither.
+func (d *Document) takeEdited(old *Document, i int, cs []Change, runs RunTexts, delta, end, line int, lint *linter.Linter) *Instruction {
+	o := old.Instructions[i]
+	start := o.Span.Start + delta
+	if o.Cmd == "run" && runs != nil {
+		text := d.Src[start:end]
+		if t := runs(d.Escape, text); t != nil && t.ins != nil && t.esc == d.Escape && bytes.Equal(t.text, text) {
+			return t.taken(start, line, o.Node.PrevComment)
+		}
+	}
+	if c, ok := d.derived(old, i, cs, delta, line-o.StartLine, lint); ok {
+		return c
+	}
+	return nil
 }
 
 // takeable reports whether ReadRun's instruction ins may be taken by
