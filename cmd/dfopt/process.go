@@ -79,17 +79,9 @@ func process(c *cli.Context, m mode) error {
 	if err != nil {
 		return usageError{"--exclude: " + err.Error()}
 	}
-	stdout, stderr := c.App.Writer, c.App.ErrWriter
-	// Standard output is buffered when it is not a terminal: one write
-	// per 64 KiB, not one per file. The collector flushes it before it
-	// writes to standard error, so that the two keep their order when
-	// they go to one file.
-	var buffered *bufio.Writer
-	if !isTerminal(stdout) {
-		buffered = bufio.NewWriterSize(stdout, 64<<10)
-		stdout = buffered
-		defer buffered.Flush() // an early return: what was written (a SARIF head)
-	}
+	stdout, buffered := bufferStdout(c.App.Writer)
+	defer flushed(buffered) // an early return: what was written (a SARIF head)
+	stderr := c.App.ErrWriter
 	paths := c.Args().Slice()
 	if len(paths) == 0 {
 		return usageError{"no PATH given (use - for standard input)"}
@@ -201,6 +193,25 @@ func newRunner(c *cli.Context, m mode) (*runner, error) {
 		r.stat = m == modeDiff && c.Bool("stat")
 	}
 	return r, nil
+}
+
+// bufferStdout buffers standard output when it is not a terminal: one
+// write per 64 KiB, not one per file. The collector flushes it before it
+// writes to standard error (beforeStderr), so that the two keep their
+// order when they go to one file.
+func bufferStdout(stdout io.Writer) (io.Writer, *bufio.Writer) {
+	if isTerminal(stdout) {
+		return stdout, nil
+	}
+	b := bufio.NewWriterSize(stdout, 64<<10)
+	return b, b
+}
+
+// flushed flushes b, when there is one (its error is the collector's).
+func flushed(b *bufio.Writer) {
+	if b != nil {
+		b.Flush()
+	}
 }
 
 // collector prints each file's outcome, in order, on the goroutine that
