@@ -63,7 +63,8 @@ import (
 // The same holds for a change inside the arguments of a shell-form RUN
 // (apt-get's `-o Dir::Cache::Archives=…` added, apk's `--no-cache`
 // replaced) that lies within one line, with a byte of that line's
-// logical piece before it and two after it, a printable byte that is not
+// logical piece before it and one after it (so the byte before a
+// trailing escape stays), a printable byte that is not
 // a blank before it on its line, and old and new texts of printable
 // ASCII without an escape character, '<' or '#' (plainBody): the
 // logical line is the concatenation of each line's piece (the first
@@ -172,21 +173,33 @@ func addFlags(old *Document, o *Instruction, nd *parser.Node, c Change, text str
 	}
 	rest := orig[len(kw):]
 	if c.End > c.Start {
-		// The blank after the keyword replaced: the arguments now start a
-		// line, after the last added one's indent, and must read as
-		// they did there (not a comment, not an escape).
-		first := old.Src[c.End]
-		if old.Src[c.Start] != orig[len(kw)] || !isBlank(old.Src[c.Start]) || !isBlank(logical[len(logical)-1]) ||
-			first <= ' ' || first > '~' || first == '#' || rune(first) == old.Escape {
+		// The blank after the keyword replaced.
+		if old.Src[c.Start] != orig[len(kw)] || !isBlank(old.Src[c.Start]) {
 			return 0, false
 		}
 		rest = rest[1:]
-	} else if added > 0 {
+	}
+	if added > 0 && !argsStartLine(old, c.End, line.End, logical) {
 		return 0, false
 	}
 	nd.Original = kw + logical + rest
 	nd.Flags = append(words, o.Node.Flags...)
 	return added, true
+}
+
+// argsStartLine reports whether the rest of the first line, from off
+// on, reads alike after the indent that ends the last added line: the
+// indent is blanks, and that rest starts with blanks and then a
+// printable byte that is neither '#' nor the escape character (the line
+// is no comment, not empty, and its end is the old first line's).
+func argsStartLine(old *Document, off, end int, logical string) bool {
+	if !isBlank(logical[len(logical)-1]) {
+		return false
+	}
+	for ; off < end && isBlank(old.Src[off]); off++ {
+	}
+	c := old.Src[min(off, end-1)]
+	return off < end && c > ' ' && c <= '~' && c != '#' && rune(c) != old.Escape
 }
 
 // flagLogical is text as it reads in the logical line: each escape
@@ -225,7 +238,7 @@ func editArgs(old *Document, o *Instruction, nd *parser.Node, cs []Change, texts
 	for k := len(cs) - 1; k >= 0; k-- {
 		c := cs[k]
 		l, ok := logicalAt(o, c.Start, c.End)
-		if !ok || l <= at || l+c.End-c.Start >= len(right)-1 || !plainBody(texts[k]) ||
+		if !ok || l <= at || l+c.End-c.Start >= len(right) || !plainBody(texts[k]) ||
 			!plainBody(string(old.Src[c.Start:c.End])) || !textBefore(old, c.Start) {
 			return false
 		}
@@ -240,14 +253,14 @@ func editArgs(old *Document, o *Instruction, nd *parser.Node, cs []Change, texts
 
 // logicalAt is the offset in o's logical line of the bytes [start, end)
 // of the file, when the logical line holds them one to one with a byte
-// before them and two after them, all of the same line.
+// before them and one after them, all of the same line.
 func logicalAt(o *Instruction, start, end int) (int, bool) {
 	n := len(o.joined.text)
 	l := sort.Search(n, func(i int) bool { return o.Orig(i) >= start })
-	if l == 0 || l+end-start+1 >= n || o.Orig(l-1) != start-1 {
+	if l == 0 || l+end-start >= n || o.Orig(l-1) != start-1 {
 		return 0, false
 	}
-	for m := 0; m <= end-start+1; m++ {
+	for m := 0; m <= end-start; m++ {
 		if o.Orig(l+m) != start+m {
 			return 0, false
 		}
