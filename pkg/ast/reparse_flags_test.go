@@ -58,23 +58,11 @@ func TestReparseFlagsDocuments(t *testing.T) {
 	const flag = " --mount=type=cache,target=/var/cache/apt,sharing=locked"
 	derived, runs := int64(0), int64(0)
 	for _, d := range testDocuments(t) {
-		var changes []Change
-		var out []byte
-		at := 0
-		for _, ins := range d.Instructions {
-			if ins.Cmd != "run" {
-				continue
-			}
-			kw := ins.KeywordPos.End
-			out = append(append(out, d.Src[at:kw]...), flag...)
-			changes = append(changes, Change{Start: kw, End: kw, Len: len(flag)})
-			at = kw
-			runs++
-		}
+		out, changes, n := flagEveryRun(d, flag, 1)
 		if changes == nil {
 			continue
 		}
-		out = append(out, d.Src[at:]...)
+		runs += int64(n)
 		before := FlagTakes()
 		requireReparse(t, d, out, changes)
 		derived += FlagTakes() - before

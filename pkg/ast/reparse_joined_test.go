@@ -81,14 +81,7 @@ func TestReparseJoinedRandom(t *testing.T) {
 	old, err := Parse("Dockerfile", []byte(src))
 	require.NoError(t, err)
 	for round := 0; round < 3000; round++ {
-		var edits []edit
-		at := 0
-		for _, l := range lines {
-			if rng.Intn(4) == 0 {
-				edits = append(edits, edit{at, l, pieces[rng.Intn(len(pieces))] + pieces[rng.Intn(len(pieces))]})
-			}
-			at += len(l)
-		}
+		edits := randomLineEdits(rng, lines, pieces)
 		if len(edits) == 0 {
 			continue
 		}

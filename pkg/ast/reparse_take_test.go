@@ -100,14 +100,7 @@ func TestReparseTakeRandom(t *testing.T) {
 	require.NoError(t, err)
 	taken := 0
 	for round := 0; round < 3000; round++ {
-		var edits []edit
-		at := 0
-		for _, l := range lines {
-			if rng.Intn(4) == 0 {
-				edits = append(edits, edit{at, l, pieces[rng.Intn(len(pieces))] + pieces[rng.Intn(len(pieces))]})
-			}
-			at += len(l)
-		}
+		edits := randomLineEdits(rng, lines, pieces)
 		if len(edits) == 0 {
 			continue
 		}
@@ -128,24 +121,12 @@ func TestReparseTakeDocuments(t *testing.T) {
 	taken, runs := 0, 0
 	for _, d := range testDocuments(t) {
 		for _, every := range []int{1, 2} {
-			var changes []Change
-			var out []byte
-			at := 0
-			for i, ins := range d.Instructions {
-				if ins.Cmd != "run" || i%every != 0 {
-					continue
-				}
-				kw := ins.KeywordPos.End
-				out = append(append(out, d.Src[at:kw]...), flag...)
-				changes = append(changes, Change{Start: kw, End: kw, Len: len(flag)})
-				at = kw
-				runs++
-			}
+			out, changes, n := flagEveryRun(d, flag, every)
 			if changes == nil {
 				continue
 			}
-			out = append(out, d.Src[at:]...)
-			_, n := reparseTaking(t, d, out, changes)
+			runs += n
+			_, n = reparseTaking(t, d, out, changes)
 			taken += n
 		}
 	}
@@ -191,4 +172,35 @@ func TestReparseArgsMoved(t *testing.T) {
 			require.Equal(t, c.handed, run.prior != nil, "handed on")
 		})
 	}
+}
+
+// flagEveryRun is d's text with flag inserted after the keyword of every
+// every-th instruction that is a RUN, the changes, and how many.
+func flagEveryRun(d *Document, flag string, every int) (out []byte, changes []Change, runs int) {
+	at := 0
+	for i, ins := range d.Instructions {
+		if ins.Cmd != "run" || i%every != 0 {
+			continue
+		}
+		kw := ins.KeywordPos.End
+		out = append(append(out, d.Src[at:kw]...), flag...)
+		changes = append(changes, Change{Start: kw, End: kw, Len: len(flag)})
+		at = kw
+		runs++
+	}
+	return append(out, d.Src[at:]...), changes, runs
+}
+
+// randomLineEdits replaces each of lines (which make src, in order) by
+// two of pieces, one time in four.
+func randomLineEdits(rng *rand.Rand, lines, pieces []string) []edit {
+	var edits []edit
+	at := 0
+	for _, l := range lines {
+		if rng.Intn(4) == 0 {
+			edits = append(edits, edit{at, l, pieces[rng.Intn(len(pieces))] + pieces[rng.Intn(len(pieces))]})
+		}
+		at += len(l)
+	}
+	return edits
 }
