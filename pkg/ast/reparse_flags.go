@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -89,12 +90,12 @@ import (
 // instruction parser checks the new flags); its shell analysis is the
 // old one when its arguments are unchanged (argsMoved).
 
-// flagTakes counts the instructions whose node Reparse derived.
-var flagTakes atomic.Int64
+// derivations counts the instructions whose node Reparse derived.
+var derivations atomic.Int64
 
-// FlagTakes is how many instructions Reparse made from the old node,
+// Derivations is how many instructions Reparse made from the old node,
 // for tests that show the shortcut runs.
-func FlagTakes() int64 { return flagTakes.Load() }
+func Derivations() int64 { return derivations.Load() }
 
 // derived is old's instruction i with the changes cs (old offsets, all
 // within it; delta the byte shift before it) at its place in d (lines
@@ -134,7 +135,7 @@ func (d *Document) derived(old *Document, i int, cs []Change, delta, lines int, 
 		return nil, false
 	}
 	d.argsMoved(old, i, []*Instruction{c})
-	flagTakes.Add(1)
+	derivations.Add(1)
 	return c, true
 }
 
@@ -153,7 +154,7 @@ func addFlags(old *Document, o *Instruction, nd *parser.Node, c Change, text str
 	if !ok || len(logical) < 2 || logical[0] != ' ' {
 		return 0, false
 	}
-	words := strings.FieldsFunc(logical, func(r rune) bool { return r == ' ' || r == '\t' })
+	words := strings.FieldsFunc(logical, func(r rune) bool { return r < utf8.RuneSelf && isBlank(byte(r)) })
 	for _, w := range words {
 		if !plainFlag(w) {
 			return 0, false
@@ -163,7 +164,7 @@ func addFlags(old *Document, o *Instruction, nd *parser.Node, c Change, text str
 	kw := string(old.Src[o.KeywordPos.Start:o.KeywordPos.End])
 	orig := nd.Original
 	if o.KeywordPos.Start < line.Start || o.KeywordPos.End+1 >= line.End ||
-		len(orig) <= len(kw)+1 || orig[:len(kw)] != kw || !isSplitBlank(orig[len(kw)]) {
+		len(orig) <= len(kw)+1 || orig[:len(kw)] != kw || !isSpace(orig[len(kw)]) {
 		return 0, false
 	}
 	for _, b := range old.Src[line.Start:o.KeywordPos.Start] {
@@ -316,10 +317,6 @@ func textBefore(d *Document, off int) bool {
 	return false
 }
 
-// isSplitBlank is a byte of the blank run at which splitCommand splits
-// a logical line ([\t\v\f\r ]).
+// isBlank is a blank within a line: a space or a tab. isSpace is the
+// wider run at which BuildKit's splitCommand splits a logical line.
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
-
-func isSplitBlank(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'
-}

@@ -41,9 +41,9 @@ func TestReparseFlags(t *testing.T) {
 			require.NoError(t, err)
 			at := strings.LastIndex(c.src, c.kw) + len(c.kw) // after the keyword
 			out, changes := applyEdits(t, c.src, []edit{{at, "", c.ins}})
-			before := FlagTakes()
+			before := Derivations()
 			got, _ := requireReparse(t, old, out, changes)
-			require.Equal(t, c.derived, FlagTakes() > before, "derived")
+			require.Equal(t, c.derived, Derivations() > before, "derived")
 			if got != nil && c.derived {
 				require.NotNil(t, got.Instructions[len(got.Instructions)-1].Command)
 			}
@@ -63,9 +63,9 @@ func TestReparseFlagsDocuments(t *testing.T) {
 			continue
 		}
 		runs += int64(n)
-		before := FlagTakes()
+		before := Derivations()
 		requireReparse(t, d, out, changes)
-		derived += FlagTakes() - before
+		derived += Derivations() - before
 	}
 	require.Greater(t, derived, runs*3/4, "most RUNs are made from their old node")
 	t.Logf("%d of %d RUNs made from their old node", derived, runs)
@@ -108,9 +108,9 @@ func TestReparseDerivedEdits(t *testing.T) {
 			old, err := Parse("Dockerfile", []byte(c.src))
 			require.NoError(t, err)
 			out, changes := applyEdits(t, c.src, c.edits)
-			before := FlagTakes()
+			before := Derivations()
 			requireReparse(t, old, out, changes)
-			require.Equal(t, c.derived, FlagTakes() > before, "derived: %q", out)
+			require.Equal(t, c.derived, Derivations() > before, "derived: %q", out)
 		})
 	}
 }
