@@ -157,7 +157,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history, later boo
 		if FileIgnores(cur, t.Name) || later && !c.canApply(t) {
 			continue
 		}
-		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: inChain, rule: t, results: shared, hist: h})
+		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: inChain, rule: t, results: shared, hist: h, later: later})
 		if err != nil {
 			return nil, nil, err
 		}

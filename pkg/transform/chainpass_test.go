@@ -50,3 +50,27 @@ func TestLaterPassSkipsRulesThatCannotApply(t *testing.T) {
 		}
 	}
 }
+
+// Pass.Later tells a rule it runs in a later pass, where only the fixes
+// it applies are kept: a finding without a fix that a rule gives only
+// there changes nothing in the result.
+func TestLaterPassKeepsOnlyAppliedFixes(t *testing.T) {
+	var runs int
+	var later []bool
+	add := addLine("add", "LABEL a=1", false, &runs)
+	noted := &Transform{Name: "noted", Run: func(p *Pass) []Finding {
+		later = append(later, p.Later())
+		fs := add.Run(p)
+		if p.Later() {
+			fs = append(fs, p.Finding("noted", p.Doc.Instructions[0], "a note only a later pass gives"))
+		}
+		return fs
+	}}
+	res, err := (&Chain{Transforms: []*Transform{noted}, Options: Options{Syntax: "auto"}}).Run("Dockerfile", []byte("FROM alpine\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []bool{false, true}, later, "the first pass, then a later one")
+	assert.Equal(t, "FROM alpine\nLABEL a=1\n", string(res.Out))
+	require.Len(t, res.Findings, 1)
+	assert.Equal(t, "add LABEL a=1", res.Findings[0].Message)
+	assert.True(t, res.Findings[0].Applied)
+}
