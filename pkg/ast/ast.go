@@ -116,12 +116,13 @@ type Document struct {
 	Instructions []*Instruction
 	Stages       []*Stage
 
-	text     string          // Src as a string, made when first asked (str)
-	slab     buildSlab       // what build cuts instructions from
-	contains map[string]bool // memoized Contains
-	indent   *string         // memoized ContinuationIndent
-	shells   [][]string      // memoized ShellOf, by instruction index
-	envs     []StageEnv      // memoized Envs
+	text     string           // Src as a string, made when first asked (str)
+	slab     buildSlab        // what build cuts instructions from
+	contains map[string]bool  // memoized Contains
+	linesOf  map[string][]int // memoized LinesWith
+	indent   *string          // memoized ContinuationIndent
+	shells   [][]string       // memoized ShellOf, by instruction index
+	envs     []StageEnv       // memoized Envs
 }
 
 // Contains reports whether the source holds s anywhere. The answer is

@@ -46,24 +46,22 @@ func pragmaText(d *ast.Document, n int) string {
 // `# hadolint global ignore=` switches rule off.
 func FileIgnores(d *ast.Document, rule string) bool { return fileIgnoresPart(d, rule, "") }
 
-// fileIgnoresPart is fileIgnores for one part of rule.
+// fileIgnoresPart is fileIgnores for one part of rule. Each file pragma
+// needs its literal on its line (ignoreFile "dfopt:ignore-file",
+// hadolintFile "global"), so only the lines that hold it are matched: the
+// callers ask for every instruction.
 func fileIgnoresPart(d *ast.Document, rule, part string) bool {
-	dfopt := d.Contains("dfopt:ignore-file")
-	hadolint := d.Contains("hadolint")
-	if !dfopt && !hadolint {
+	for _, n := range d.LinesWith("dfopt:ignore-file") {
+		if m := ignoreFile.FindStringSubmatch(pragmaText(d, n)); m != nil && (m[1] == "" || names(m[1], rule, part)) {
+			return true
+		}
+	}
+	if !d.Contains("hadolint") {
 		return false
 	}
-	for n := 1; n <= len(d.Lines); n++ {
-		text := pragmaText(d, n)
-		if dfopt {
-			if m := ignoreFile.FindStringSubmatch(text); m != nil && (m[1] == "" || names(m[1], rule, part)) {
-				return true
-			}
-		}
-		if hadolint {
-			if m := hadolintFile.FindStringSubmatch(text); m != nil && names(m[1], rule, part) {
-				return true
-			}
+	for _, n := range d.LinesWith("global") {
+		if m := hadolintFile.FindStringSubmatch(pragmaText(d, n)); m != nil && names(m[1], rule, part) {
+			return true
 		}
 	}
 	return false
@@ -73,6 +71,10 @@ func fileIgnoresPart(d *ast.Document, rule, part string) bool {
 // of rule off ("" = the whole rule).
 func lineIgnores(d *ast.Document, n int, rule, part string) bool {
 	text := pragmaText(d, n)
+	// Each pragma needs its literal: most comment lines hold neither.
+	if !strings.Contains(text, "dfopt:ignore=") && !strings.Contains(text, "hadolint") {
+		return false
+	}
 	if m := ignoreLine.FindStringSubmatch(text); m != nil && names(m[1], rule, part) {
 		return true
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dfopt/dfopt/internal/corpustest"
+	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -114,4 +116,55 @@ func TestHadolintTable(t *testing.T) {
 			assert.Less(t, table[i-1].Code, h.Code, "sorted, no duplicates")
 		}
 	}
+}
+
+// The pragma lookups match only the lines that hold each pragma's
+// literal: they answer as matching every line does (the long way), on
+// the corpus with pragma lines of every kind added at its top, in the
+// middle of a continued RUN and at its end.
+func TestPragmaLiteralsAsEveryLine(t *testing.T) {
+	pragmas := []string{"# hadolint global ignore=DL3059", "#dfopt:ignore-file", "# dfopt:ignore-file=cache-mounts,DL3009",
+		"# hadolint ignore=DL3015", "  # dfopt:ignore=apt-hygiene", "# hadolint global ignore=SC2086", "# global dfopt:ignore-file=x"}
+	longFile := func(d *ast.Document, rule, part string) bool {
+		for n := 1; n <= len(d.Lines); n++ {
+			if m := ignoreFile.FindStringSubmatch(pragmaText(d, n)); m != nil && (m[1] == "" || names(m[1], rule, part)) {
+				return true
+			}
+			if m := hadolintFile.FindStringSubmatch(pragmaText(d, n)); m != nil && names(m[1], rule, part) {
+				return true
+			}
+		}
+		return false
+	}
+	longLine := func(d *ast.Document, n int, rule, part string) bool {
+		m, h := ignoreLine.FindStringSubmatch(pragmaText(d, n)), hadolintLine.FindStringSubmatch(pragmaText(d, n))
+		return m != nil && names(m[1], rule, part) || h != nil && names(h[1], rule, part)
+	}
+	asks := [][2]string{{"merge-runs", ""}, {"cache-mounts", ""}, {"apt-hygiene", ""}, {"apt-hygiene", "DL3015"}, {"cache-mounts", "DL3060"}}
+	docs := corpustest.Docs(t)
+	if testing.Short() && len(docs) > 100 {
+		docs = docs[:100]
+	}
+	checked := 0
+	for i, d := range docs {
+		p := pragmas[i%len(pragmas)]
+		src := p + "\n" + string(d.Src) + "\n" + pragmas[(i+3)%len(pragmas)] + "\n"
+		if k := strings.Index(src, "\\\n"); k >= 0 {
+			src = src[:k+2] + pragmas[(i+5)%len(pragmas)] + "\n" + src[k+2:]
+		}
+		for _, text := range []string{string(d.Src), src} {
+			doc, err := ast.Parse(d.Path, []byte(text))
+			if err != nil {
+				continue
+			}
+			for _, a := range asks {
+				require.Equal(t, longFile(doc, a[0], a[1]), fileIgnoresPart(doc, a[0], a[1]), "%s %v", d.Path, a)
+				for n := 1; n <= len(doc.Lines); n++ {
+					require.Equal(t, longLine(doc, n, a[0], a[1]), lineIgnores(doc, n, a[0], a[1]), "%s:%d %v", d.Path, n, a)
+				}
+			}
+			checked++
+		}
+	}
+	t.Logf("%d documents", checked)
 }

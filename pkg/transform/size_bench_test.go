@@ -13,6 +13,15 @@ import (
 // (ns/RUN) should stay flat.
 func BenchmarkSize(b *testing.B) { benchRuns(b, corpustest.Sized) }
 
+// BenchmarkSizePragmas is BenchmarkSize with a hadolint pragma at the top
+// that switches nothing off: the rules ask about pragmas for every
+// instruction, and each answer must not read the whole file again.
+func BenchmarkSizePragmas(b *testing.B) {
+	benchRuns(b, func(n int) []byte {
+		return append([]byte("# hadolint global ignore=DL3008\n"), corpustest.Sized(n)...)
+	})
+}
+
 // BenchmarkSameKind runs the default chain on files of n consecutive RUNs
 // of one kind of work, which merge-runs joins: the worst case of its
 // search for the longest provable join.
