@@ -17,6 +17,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // Span is a half-open byte range [Start, End) in Document.Src.
@@ -116,13 +117,14 @@ type Document struct {
 	Instructions []*Instruction
 	Stages       []*Stage
 
-	text     string           // Src as a string, made when first asked (str)
-	slab     buildSlab        // what build cuts instructions from
-	contains map[string]bool  // memoized Contains
-	linesOf  map[string][]int // memoized LinesWith
-	indent   *string          // memoized ContinuationIndent
-	shells   [][]string       // memoized ShellOf, by instruction index
-	envs     []StageEnv       // memoized Envs
+	text     string                        // Src as a string, made when first asked (str)
+	slab     buildSlab                     // what build cuts instructions from
+	contains map[string]bool               // memoized Contains
+	linesOf  map[string][]int              // memoized LinesWith
+	trees    map[*syntax.File]*Instruction // the instruction that holds each syntax tree (ownTree)
+	indent   *string                       // memoized ContinuationIndent
+	shells   [][]string                    // memoized ShellOf, by instruction index
+	envs     []StageEnv                    // memoized Envs
 }
 
 // Contains reports whether the source holds s anywhere. The answer is

@@ -159,9 +159,34 @@ func (d *Document) Shell(ins *Instruction) *Script {
 		if !ok {
 			ins.script = d.shellOf(ins)
 		}
+		if !d.ownTree(ins, ins.script) {
+			ins.script = d.shell(ins)
+		}
 		ins.shellDone, ins.prior = true, nil
 	}
 	return ins.script
+}
+
+// ownTree reports whether no other instruction of the document holds the
+// syntax tree of sc, and records that ins holds it. An analysis handed on
+// (recentScripts, Reparse's prior analysis) shares its tree with the
+// instruction it was made for, which is right in another document and
+// wrong in the same one: two RUNs of one text in a file would share their
+// syntax nodes, and callers key what they learn of a command on its node
+// (cacheplan's removals by *syntax.CallExpr), so the second RUN would be
+// given the first one's edits. Such a RUN gets an analysis of its own.
+func (d *Document) ownTree(ins *Instruction, sc *Script) bool {
+	if sc == nil || sc.File == nil {
+		return true // no syntax nodes to share
+	}
+	if other, ok := d.trees[sc.File]; ok && other != ins {
+		return false
+	}
+	if d.trees == nil {
+		d.trees = map[*syntax.File]*Instruction{}
+	}
+	d.trees[sc.File] = ins
+	return true
 }
 
 func (d *Document) shell(ins *Instruction) *Script {

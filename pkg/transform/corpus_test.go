@@ -60,3 +60,45 @@ func TestCorpus(t *testing.T) {
 		require.Greater(t, parsed, len(files)*9/10, "most corpus files parse")
 	}
 }
+
+// TestCorpusTwice: a file followed by its own instructions again (its
+// RUNs, COPYs and stages twice, with the same texts) settles like any
+// other: two instructions of one text in one file are each analysed and
+// fixed on their own (a shell analysis handed on to the second RUN once
+// gave it the first one's edits, and cache-mounts fixed one RUN per pass).
+func TestCorpusTwice(t *testing.T) {
+	files := corpusFiles(t)
+	if testing.Short() && len(files) > 150 {
+		files = files[:150]
+	}
+	for _, unsafe := range []bool{false, true} {
+		chain := defaultChain(t)
+		chain.Options.Unsafe = unsafe
+		twice := 0
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			require.NoError(t, err)
+			doc, err := ast.Parse(f, src)
+			if err != nil || len(doc.Instructions) == 0 {
+				continue
+			}
+			if src[len(src)-1] != '\n' {
+				src = append(src, '\n')
+			}
+			// Again from the first instruction's line: the parser
+			// directives stand only at the top.
+			body := src[doc.Lines[doc.Instructions[0].StartLine-1].Start:]
+			both := append(append([]byte{}, src...), body...)
+			if _, err := ast.Parse(f, both); err != nil {
+				continue
+			}
+			twice++
+			res, err := chain.Run(f, both, nil)
+			require.NoError(t, err, "%s twice (unsafe=%v)", f, unsafe)
+			again, err := chain.Run(f, res.Out, nil)
+			require.NoError(t, err, f)
+			require.Equal(t, string(res.Out), string(again.Out), "%s twice: idempotent", f)
+		}
+		t.Logf("unsafe=%v: %d files twice", unsafe, twice)
+	}
+}

@@ -31,3 +31,22 @@ func TestCacheMountsIdempotent(t *testing.T) {
 		require.Equal(t, string(res.Out), string(again.Out))
 	}
 }
+
+// RUNs of one text in one file are each fixed in the first pass, with
+// their own edits: each finding names the removal, and the output holds
+// no rm (the second RUN used to be given the first one's removal, so one
+// RUN was fixed per pass and the third pass still changed the file).
+func TestCacheMountsRunsOfOneText(t *testing.T) {
+	const run = "RUN apt-get update && apt-get install -y ca-certificates && \\\n    rm -rf /var/lib/apt/lists/*\n"
+	rules, err := transform.Select([]string{transform.CacheMountsRule}, nil)
+	require.NoError(t, err)
+	chain := &transform.Chain{Transforms: rules, Options: transform.Options{Syntax: "never"}}
+	res, err := chain.Run("Dockerfile", []byte("FROM debian\n"+run+run+run), nil)
+	require.NoError(t, err)
+	require.Len(t, res.Findings, 3)
+	for _, f := range res.Findings {
+		require.Contains(t, f.Message, "remove rm -rf /var/lib/apt/lists/*", "line %d", f.Line)
+		require.True(t, f.Applied)
+	}
+	require.NotContains(t, string(res.Out), "rm -rf")
+}
