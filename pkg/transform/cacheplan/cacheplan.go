@@ -72,6 +72,7 @@ type Use struct {
 	gid     stage.Value
 	inv     *Invocation
 	Covered bool // an existing cache mount already covers it
+	inside  bool // the directory is an existing cache mount's target or inside it (InsideMount)
 	Drop    string
 	also    []*Manager // other managers of the RUN using the same directory
 }

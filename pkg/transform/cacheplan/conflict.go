@@ -60,6 +60,13 @@ func (c *Plan) Settle(r *Run) {
 	}
 }
 
+// SettleUse decides one use (Use.Drop): call it before reading u.Drop.
+func (c *Plan) SettleUse(u *Use) { c.settle(u.Key) }
+
+// InsideMount reports a use whose directory is the target of a cache
+// mount the RUN already has, or inside one.
+func (u *Use) InsideMount() bool { return u.inside }
+
 // dropNested keeps one use per directory of a RUN and drops a directory
 // inside another one mounted by the same RUN.
 func (c *Plan) dropNested(r *Run) {
