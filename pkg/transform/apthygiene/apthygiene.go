@@ -72,10 +72,25 @@ type ahPass struct {
 	// for every RUN of the document (shared with the cache plan).
 	facts      *cacheplan.Facts
 	lastReader []int // lastAptReader, by stage
+	// fixesOnly: a later pass of the chain without --unsafe, where only
+	// the safe fixes count (onlyFixes).
+	fixesOnly bool
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
-	h := &ahPass{p: p, d: p.Doc, se: transform.StagesOf(p), facts: cacheplan.FactsOf(p), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	return run(p, p.Later() && (p.Options == nil || !p.Options.Unsafe))
+}
+
+// run is the rule; fixesOnly leaves out what can only give a finding
+// that applies nothing in a later pass without --unsafe: the unsafe
+// --no-install-recommends fix and its analyses of the packages
+// installed before and used after (installedBefore, uses, which no
+// other part reads), and the findings without edits. A finding that is
+// not applied changes nothing in the chain (Pass.Later; the chain wraps
+// and applies only the applied ones), so the fixes that apply are the
+// same. TestOnlyFixes checks this against the long way.
+func run(p *transform.Pass, fixesOnly bool) []transform.Finding {
+	h := &ahPass{p: p, d: p.Doc, se: transform.StagesOf(p), facts: cacheplan.FactsOf(p), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}, fixesOnly: fixesOnly}
 	h.joinAll()
 	var out []transform.Finding
 	merged := map[*ast.Instruction]bool{}
@@ -101,6 +116,20 @@ func runAptHygiene(p *transform.Pass) []transform.Finding {
 			}
 		}
 		out = append(out, h.fixes(r, false)...)
+	}
+	if fixesOnly {
+		return onlyFixes(out)
+	}
+	return out
+}
+
+// onlyFixes are the findings of fs that carry edits, safe ones.
+func onlyFixes(fs []transform.Finding) []transform.Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if f.HasFix() && !f.Unsafe {
+			out = append(out, f)
+		}
 	}
 	return out
 }
@@ -224,6 +253,9 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 	var have *pkgSet
 	var uses *laterUses
 	for _, inv := range r.apt() {
+		if h.fixesOnly {
+			break // the recommends fix is unsafe
+		}
 		sub := inv.Sub[0]
 		subWord := inv.Args[inv.SubIdx[0]]
 		if sub == "install" && !transform.HasAnyPrefix(inv.Args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {

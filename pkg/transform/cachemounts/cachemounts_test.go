@@ -1,16 +1,13 @@
 package cachemounts_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/dfopt/dfopt/internal/corpustest"
-	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/dfopt/dfopt/pkg/transform/cachemounts"
 	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
+	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -43,50 +40,20 @@ func TestCacheMountsIdempotent(t *testing.T) {
 // corpus when it is present, and on their outputs, where the RUNs have
 // the cache mounts whose uses the later pass does not settle.
 func TestLaterFixes(t *testing.T) {
-	files, err := filepath.Glob("../../../golden/*/Dockerfile")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	if dir := corpustest.Dir(); dir != "" {
-		more, _ := filepath.Glob(filepath.Join(dir, "*"))
-		files = append(files, more...)
-	}
-	all := transform.All()
-	chains := []*transform.Chain{
-		{Transforms: all, Options: transform.Options{Syntax: "auto"}},
-		{Transforms: all, Options: transform.Options{Syntax: "auto", Unsafe: true}},
-	}
 	mounted := 0
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		require.NoError(t, err)
-		d, err := ast.Parse(f, src)
-		if err != nil {
-			continue
+	for _, doc := range ruletest.PassDocs(t) {
+		if strings.Contains(string(doc.Src), "--mount=type=cache") {
+			mounted++
 		}
-		docs := []*ast.Document{d}
-		for _, chain := range chains {
-			res, err := chain.Run(f, src, nil)
-			if err != nil || !res.Changed() {
-				continue
-			}
-			out, err := ast.Parse(f, res.Out)
-			require.NoError(t, err, f)
-			docs = append(docs, out)
-			if strings.Contains(string(res.Out), "--mount=type=cache") {
-				mounted++
+		opts := &transform.Options{Syntax: "auto"}
+		var want []transform.Finding
+		for _, fd := range cachemounts.RunAs(&transform.Pass{Doc: doc, Options: opts}, false) {
+			if len(fd.Edits) > 0 {
+				want = append(want, fd)
 			}
 		}
-		for _, doc := range docs {
-			opts := &transform.Options{Syntax: "auto"}
-			var want []transform.Finding
-			for _, fd := range cachemounts.RunAs(&transform.Pass{Doc: doc, Options: opts}, false) {
-				if len(fd.Edits) > 0 {
-					want = append(want, fd)
-				}
-			}
-			got := cachemounts.RunAs(&transform.Pass{Doc: doc, Options: opts}, true)
-			require.Equal(t, want, got, "%s:\n%s", f, doc.Src)
-		}
+		got := cachemounts.RunAs(&transform.Pass{Doc: doc, Options: opts}, true)
+		require.Equal(t, want, got, "%s:\n%s", doc.Path, doc.Src)
 	}
-	require.Greater(t, mounted, 20, "outputs with cache mounts")
+	require.Greater(t, mounted, 20, "documents with cache mounts")
 }
