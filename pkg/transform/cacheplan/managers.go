@@ -569,18 +569,17 @@ func (r *rawInvocation) forManager(m *Manager) *Invocation {
 // are not options (nor the values of the options the tool's Spec says
 // take one).
 func positionals(m *Manager, args []ast.Word, max int) []int {
-	// ParseValues keeps none of the list (only the strings): a command's
+	// Positionals keeps none of the list (only the strings): a command's
 	// words fit in a list on the stack.
 	var buf [16]string
 	vals := buf[:0]
 	for _, a := range args {
 		vals = append(vals, a.Value)
 	}
-	pos := m.spec.ParseValues(vals, 0).Pos
-	if len(pos) > max {
-		pos = pos[:max]
+	if pos := m.spec.Positionals(vals, 0, max, make([]int, 0, max)); len(pos) > 0 {
+		return pos
 	}
-	return pos
+	return nil
 }
 
 // IsClean reports whether the invocation only empties the cache.
