@@ -151,7 +151,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 	// the RUN as a tools.Stage, which has none), as the cache plan finds
 	// them: the state is read only for a RUN the rule keeps.
 	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Script: s, Mentioned: &h.facts.Mentioned}
-	invs := cacheplan.FindInvocations(ctx, s.Commands)
+	invs := h.facts.Invocations(ctx)
 	var keep []*cacheplan.Invocation
 	for _, inv := range invs {
 		if slices.Contains(ahManagers, inv.Manager.Name) {
