@@ -71,6 +71,11 @@ func (u *Use) InsideMount() bool { return u.inside }
 // inside another one mounted by the same RUN.
 func (c *Plan) dropNested(r *Run) {
 	r.allUses = r.Uses
+	if len(r.Uses) < 2 {
+		// Nothing to merge or nest: the list as it is, shared with
+		// allUses (neither is changed after groups).
+		return
+	}
 	var kept []*Use
 	seen := map[string]*Use{}
 	for _, u := range r.Uses {

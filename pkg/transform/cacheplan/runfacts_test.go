@@ -60,3 +60,32 @@ func TestRunFactsInvocationsOncePerDocument(t *testing.T) {
 	require.Equal(t, 5, n)
 	require.Equal(t, "yarn berry", plan.Runs[0].Invs[2].Manager.Name)
 }
+
+// partsOn keeps the invocations whose family's part is on, in order, as
+// a filter of each one by Pass.PartOff would.
+func TestPartsOnFilters(t *testing.T) {
+	srcs := []string{
+		"FROM python:3.12\n# hadolint ignore=DL3042\nRUN pip install x && npm ci && pip3 install y && npm i z\n",
+		"FROM python:3.12\nRUN npm ci && pip install x && npm i z\n",
+		"FROM python:3.12\n# hadolint ignore=DL3042\nRUN pip install x\n",
+	}
+	for _, src := range srcs {
+		d, err := ast.Parse("Dockerfile", []byte(src))
+		require.NoError(t, err)
+		p := &transform.Pass{Doc: d}
+		plan := Of(p)
+		r := plan.Runs[0]
+		all := FactsOf(p).Invocations(r.mctx)
+		var want []string
+		for _, inv := range all {
+			if !p.PartOff(transform.CacheMountsRule, inv.Manager.Family, r.Ins) {
+				want = append(want, inv.Cmd.Args[0].Value)
+			}
+		}
+		var got []string
+		for _, inv := range plan.partsOn(r.Ins, all) {
+			got = append(got, inv.Cmd.Args[0].Value)
+		}
+		require.Equal(t, want, got, src)
+	}
+}
