@@ -334,7 +334,8 @@ func (c *Plan) printedDir(r *Run, cmd *ast.Command) (dir, why string, m *Manager
 			}
 		}
 		var words []string
-		for _, i := range positionals(mm, inv.Args, 4) {
+		var buf [4]int
+		for _, i := range positionals(mm, inv.Args, buf[:0]) {
 			words = append(words, inv.Args[i].Value)
 		}
 		for _, dc := range mm.DirCmds {

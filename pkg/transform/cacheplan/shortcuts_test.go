@@ -2,6 +2,7 @@ package cacheplan
 
 import (
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,4 +128,57 @@ func TestWithValue(t *testing.T) {
 			require.Equal(t, strings.HasPrefix(v, name+"="), withValue(v, name), "%q %q", v, name)
 		}
 	}
+}
+
+// forManager, which makes the invocation only when the row takes the
+// command, gives what making it first and asking IsClean first gives.
+func TestForManagerAgreesWithLongWay(t *testing.T) {
+	long := func(r *rawInvocation, m *Manager) *Invocation {
+		inv := r.Invocation
+		inv.Manager, inv.Args = m, r.Args
+		pos := m.spec.ParseValues(wordValues(r.Args), 0).Pos
+		pos = pos[:min(3, len(pos))]
+		if len(pos) > 0 {
+			inv.SubIdx = slices.Clip(pos)
+			for _, i := range pos {
+				inv.Sub = append(inv.Sub, inv.Args[i].Value)
+			}
+		}
+		if inv.IsClean() || subsMatch(m, inv.Args, pos) {
+			return &inv
+		}
+		return nil
+	}
+	lines := []string{"install x", "cache purge", "cache clean --force", "clean all", "-y install a b c", "mod download", "mod tidy",
+		"pip install x", "", "--version", "ci", "run build", "add --no-cache x", "update", "-o a=b install -y x", "-- install", "store prune", "cache dir"}
+	n, kept := 0, 0
+	for _, m := range Managers {
+		for _, line := range lines {
+			words := []ast.Word{{Value: m.Progs[0], Lit: true}}
+			for _, f := range strings.Fields(line) {
+				words = append(words, ast.Word{Value: f, Lit: true})
+			}
+			r := matchCommand(words)
+			require.NotNil(t, r, line)
+			want, got := long(r, m), r.forManager(m)
+			if want != nil {
+				want.clean, kept = 0, kept+1
+			}
+			if got != nil {
+				got.clean = 0
+			}
+			require.Equal(t, want, got, "%s %s", m.Name, line)
+			n++
+		}
+	}
+	require.Greater(t, kept, 30)
+	require.Greater(t, n, 300)
+}
+
+func wordValues(ws []ast.Word) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.Value
+	}
+	return out
 }
