@@ -399,11 +399,6 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 		insertAt := inv.Prog.Span.End
 		switch inv.Manager.Name {
 		case "apt":
-			var args strings.Builder
-			for _, a := range inv.Args {
-				args.WriteString(" " + a.Value)
-			}
-			argsText := args.String()
 			root := ""
 			switch {
 			case has("/var/cache/apt"):
@@ -415,11 +410,11 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 				continue
 			}
 			var o []string
-			if !strings.Contains(argsText, "Dir::Cache") && !mentions("docker-clean") {
+			if !argsContain(inv.Args, "Dir::Cache") && !mentions("docker-clean") {
 				o = append(o, "-o Dir::Cache::Archives="+root+aptKeepDir)
 				note = "apt keeps the packages in " + root + aptKeepDir + " (Debian's docker-clean deletes /var/cache/apt/archives/*.deb)"
 			}
-			if ProgBase(inv.Prog) == "apt" && !strings.Contains(argsText, "Keep-Downloaded-Packages") && !mentions("Keep-Downloaded-Packages") {
+			if ProgBase(inv.Prog) == "apt" && !argsContain(inv.Args, "Keep-Downloaded-Packages") && !mentions("Keep-Downloaded-Packages") {
 				o = append(o, "-o APT::Keep-Downloaded-Packages=true")
 			}
 			if len(o) > 0 {
@@ -434,6 +429,17 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 		}
 	}
 	return note
+}
+
+// argsContain reports whether the words, joined by blanks, contain s, a
+// text without a blank: an occurrence then lies inside one word.
+func argsContain(args []ast.Word, s string) bool {
+	for _, a := range args {
+		if strings.Contains(a.Value, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // mountFlag writes one --mount flag.

@@ -182,3 +182,19 @@ func wordValues(ws []ast.Word) []string {
 	}
 	return out
 }
+
+// argsContain is strings.Contains of the words joined as managerOptions
+// joined them, for a text without a blank.
+func TestArgsContainAgreesWithJoin(t *testing.T) {
+	for _, line := range []string{"", "install -y x", "-o Dir::Cache::Archives=/x install", "-oDir::Cache=1", "Dir:: Cache", "a Keep-Downloaded-Packages", "Keep- Downloaded"} {
+		var args []ast.Word
+		joined := ""
+		for _, f := range strings.Fields(line) {
+			args = append(args, ast.Word{Value: f})
+			joined += " " + f
+		}
+		for _, s := range []string{"Dir::Cache", "Keep-Downloaded-Packages", "x"} {
+			require.Equal(t, strings.Contains(joined, s), argsContain(args, s), "%q %q", line, s)
+		}
+	}
+}
