@@ -167,6 +167,9 @@ func (c *Plan) relatedToAny(stage int, g *group) bool {
 			break
 		}
 	}
+	if g.rel == nil {
+		g.rel = map[int]bool{}
+	}
 	g.rel[stage] = v
 	return v
 }
@@ -276,7 +279,7 @@ func (c *Plan) runConflict(r *Run, key string) string {
 		return key + " contains the home directory"
 	}
 	if pv, ok := r.stageEnv().Lookup("PATH"); ok {
-		for _, p := range strings.Split(pv.Value, ":") {
+		for p := range strings.SplitSeq(pv.Value, ":") {
 			if p != "" && Under(path.Clean(p), key) {
 				return key + " contains " + p + ", which is on the PATH"
 			}

@@ -165,7 +165,7 @@ type group struct {
 }
 
 func newGroup(comp []*Use) *group {
-	g := &group{uses: comp, users: map[*Run]bool{}, last: map[int]int{}, rel: map[int]bool{}}
+	g := &group{uses: comp, users: make(map[*Run]bool, len(comp)), last: map[int]int{}} // rel: made when first asked
 	for _, u := range comp {
 		g.users[u.run] = true
 		st := u.run.Ins.Stage
