@@ -48,7 +48,8 @@ var (
 
 type ahRun struct {
 	ins    *ast.Instruction
-	env    *stage.State
+	se     *stage.Env
+	env    *stage.State // nil until stageEnv
 	script *ast.Script
 	invs   []*cacheplan.Invocation
 	mounts []ast.Mount
@@ -165,15 +166,26 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 	if err != nil {
 		return nil
 	}
-	r := &ahRun{ins: ins, env: h.se.At(ins), script: s, invs: keep, mounts: ms, text: ins.Text(h.d)}
+	r := &ahRun{ins: ins, se: h.se, script: s, invs: keep, mounts: ms, text: ins.Text(h.d)}
 	h.runs[ins] = r
 	return r
+}
+
+// stageEnv is the stage state before the RUN, computed when first read:
+// a function of the document and the RUN alone (stage.Env.At), which
+// most RUNs the rule reads never need (only a mount's target or a
+// system cache folder does).
+func (r *ahRun) stageEnv() *stage.State {
+	if r.env == nil {
+		r.env = r.se.At(r.ins)
+	}
+	return r.env
 }
 
 // mountedAt reports a mount on dir or a folder above it.
 func (r *ahRun) mountedAt(dirs ...string) bool {
 	for _, m := range r.mounts {
-		t := m.TargetIn(r.env.Workdir)
+		t := m.TargetIn(r.stageEnv().Workdir)
 		for _, d := range dirs {
 			if cacheplan.Under(d, t) || cacheplan.Under(t, d) {
 				return true
@@ -240,7 +252,9 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 		out = append(out, f)
 	}
 	mentions := func(words ...string) bool {
-		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script, Mentioned: &h.facts.Mentioned}
+		// LineageMentions reads the RUN, the stages and Mentioned, not
+		// the stage state.
+		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Script: r.script, Mentioned: &h.facts.Mentioned}
 		return ctx.LineageMentions(words...)
 	}
 	// One finding per RUN and kind, with an edit per command.
@@ -412,7 +426,7 @@ func (h *ahPass) rpmCleanup(r *ahRun) (transform.Finding, bool) {
 	prog := cacheplan.ProgBase(last.Prog)
 	// The script handling a cache directory itself (the --mount flags are
 	// checked against the directory the manager really uses).
-	dirs, candidates := cacheplan.SystemCacheDirs(r.env, prog)
+	dirs, candidates := cacheplan.SystemCacheDirs(r.stageEnv(), prog)
 	for _, d := range candidates {
 		if strings.Contains(r.script.Text, d) {
 			return transform.Finding{}, false
