@@ -1,7 +1,9 @@
 package cacheplan
 
 import (
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -197,4 +199,45 @@ func TestArgsContainAgreesWithJoin(t *testing.T) {
 			require.Equal(t, strings.Contains(joined, s), argsContain(args, s), "%q %q", line, s)
 		}
 	}
+}
+
+// substPathOnce, which walks only to a word that may start with a
+// command substitution, gives what the walk gives for every word of
+// every RUN of the goldens and of words written for it.
+func TestSubstPathShortcut(t *testing.T) {
+	files, err := filepath.Glob("../../../golden/*/Dockerfile")
+	require.NoError(t, err)
+	var srcs []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		srcs = append(srcs, string(b))
+	}
+	srcs = append(srcs, "FROM python:3.12\nRUN pip install x && rm -rf \"$(pip cache dir)\"/http `pip cache dir` \"`npm config get cache`\" $(go env GOCACHE) ${HOME}/x $HOME \"$HOME/$(pip cache dir)\" x$(pip cache dir) \"\"$(pip cache dir)/a $\"$(pip cache dir)\" ''$(pip cache dir) \"\"\"$(pip cache dir)\" $1$(pip cache dir) $((1+2))\n")
+	n, found := 0, 0
+	for _, src := range srcs {
+		d, err := ast.Parse("Dockerfile", []byte(src))
+		if err != nil {
+			continue
+		}
+		c := planCacheMounts(&transform.Pass{Doc: d})
+		for _, r := range c.Runs {
+			if r.script == nil {
+				continue
+			}
+			for _, cmd := range r.script.Commands {
+				for _, w := range cmd.Args {
+					p1, why1, m1 := c.substPathOnce(r, w)
+					p2, why2, m2 := c.substPathWalk(r, w)
+					require.Equal(t, []any{p2, why2, m2}, []any{p1, why1, m1}, w.Value)
+					if p2 != "" || why2 != "" {
+						found++
+					}
+					n++
+				}
+			}
+		}
+	}
+	require.Greater(t, n, 1000)
+	require.GreaterOrEqual(t, found, 8)
 }
