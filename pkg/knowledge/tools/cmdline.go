@@ -140,6 +140,37 @@ func (s *Spec) ParseValues(vals []string, from int) Line {
 	return s.parse(as, from)
 }
 
+// Positionals appends to dst the indexes of the first max positional
+// words of vals (every word literal), from vals[from]: what
+// ParseValues(vals, from).Pos starts with, without the options' list or
+// the words after the last one wanted (a long `apt-get install` needs
+// its subcommand alone). It walks the words as parse does.
+func (s *Spec) Positionals(vals []string, from, max int, dst []int) []int {
+	for i := from; i < len(vals) && len(dst) < max; i++ {
+		v := vals[i]
+		switch {
+		case !s.option(v):
+			dst = append(dst, i)
+		case v == "--":
+			for j := i + 1; j < len(vals) && len(dst) < max; j++ {
+				dst = append(dst, j)
+			}
+			return dst
+		case attachedValue(v):
+		case contains(s.Valued, v) && i+1 < len(vals):
+			i++ // the option's value
+		}
+	}
+	return dst
+}
+
+// attachedValue reports an option written with its value after "="
+// (--flag=value, and Go's -flag=value).
+func attachedValue(v string) bool {
+	k := strings.IndexByte(v, '=')
+	return k > 2 || k == 2 && strings.HasPrefix(v, "--")
+}
+
 func (s *Spec) parse(args []arg, from int) Line {
 	cl := Line{Lit: true}
 	for i := from; i < len(args); i++ {
@@ -164,8 +195,9 @@ func (s *Spec) parse(args []arg, from int) Line {
 			break
 		}
 		o := Opt{Name: v, I: i, VI: i, Lit: true}
-		if k := strings.IndexByte(v, '='); k > 2 || k == 2 && strings.HasPrefix(v, "--") {
-			o.Name, o.Value = v[:k], v[k+1:] // --flag=value, and Go's -flag=value
+		if attachedValue(v) {
+			k := strings.IndexByte(v, '=')
+			o.Name, o.Value = v[:k], v[k+1:]
 		} else if contains(s.Valued, v) && i+1 < len(args) {
 			i++
 			o.VI = i

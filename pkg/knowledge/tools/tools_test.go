@@ -75,3 +75,28 @@ func TestRegistryUnambiguous(t *testing.T) {
 		}
 	}
 }
+
+// Positionals is the start of ParseValues' Pos, for every tool's spec.
+func TestPositionalsAgreeWithParseValues(t *testing.T) {
+	lines := []string{"", "install", "-y install x", "--opt=v install -o Dir=x a b c d", "-f pom.xml goal", "-fpom.xml -- -y z",
+		"-- a b c d", "+nightly build --release", "-", "-o -y x", "--no-cache -U add a b", "-r", "-c config run -s x", "-x=1 sub"}
+	specs := []*Spec{{Valued: []string{"-f", "-o", "-c"}, Plus: true}}
+	for _, tl := range All() {
+		specs = append(specs, &tl.Command)
+	}
+	n := 0
+	for _, s := range specs {
+		for _, line := range lines {
+			vals := append([]string{"prog"}, strings.Fields(line)...)
+			for from := 0; from <= 1; from++ {
+				pos := s.ParseValues(vals, from).Pos
+				for max := 0; max <= 4; max++ {
+					want := append([]int{}, pos[:min(max, len(pos))]...)
+					require.Equal(t, want, s.Positionals(vals, from, max, []int{}), "%q from %d max %d", line, from, max)
+					n++
+				}
+			}
+		}
+	}
+	require.Greater(t, n, 1000)
+}

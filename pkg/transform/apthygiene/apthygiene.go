@@ -48,7 +48,8 @@ var (
 
 type ahRun struct {
 	ins    *ast.Instruction
-	env    *stage.State
+	se     *stage.Env
+	env    *stage.State // nil until stageEnv
 	script *ast.Script
 	invs   []*cacheplan.Invocation
 	mounts []ast.Mount
@@ -72,10 +73,25 @@ type ahPass struct {
 	// for every RUN of the document (shared with the cache plan).
 	facts      *cacheplan.Facts
 	lastReader []int // lastAptReader, by stage
+	// fixesOnly: a later pass of the chain without --unsafe, where only
+	// the safe fixes count (onlyFixes).
+	fixesOnly bool
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
-	h := &ahPass{p: p, d: p.Doc, se: transform.StagesOf(p), facts: cacheplan.FactsOf(p), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}}
+	return run(p, p.Later() && (p.Options == nil || !p.Options.Unsafe))
+}
+
+// run is the rule; fixesOnly leaves out what can only give a finding
+// that applies nothing in a later pass without --unsafe: the unsafe
+// --no-install-recommends fix and its analyses of the packages
+// installed before and used after (installedBefore, uses, which no
+// other part reads), and the findings without edits. A finding that is
+// not applied changes nothing in the chain (Pass.Later; the chain wraps
+// and applies only the applied ones), so the fixes that apply are the
+// same. TestOnlyFixes checks this against the long way.
+func run(p *transform.Pass, fixesOnly bool) []transform.Finding {
+	h := &ahPass{p: p, d: p.Doc, se: transform.StagesOf(p), facts: cacheplan.FactsOf(p), runs: map[*ast.Instruction]*ahRun{}, joined: map[*ast.Instruction]*joinedRun{}, fixesOnly: fixesOnly}
 	h.joinAll()
 	var out []transform.Finding
 	merged := map[*ast.Instruction]bool{}
@@ -102,6 +118,20 @@ func runAptHygiene(p *transform.Pass) []transform.Finding {
 		}
 		out = append(out, h.fixes(r, false)...)
 	}
+	if fixesOnly {
+		return onlyFixes(out)
+	}
+	return out
+}
+
+// onlyFixes are the findings of fs that carry edits, safe ones.
+func onlyFixes(fs []transform.Finding) []transform.Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if f.HasFix() && !f.Unsafe {
+			out = append(out, f)
+		}
+	}
 	return out
 }
 
@@ -122,7 +152,7 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 	// the RUN as a tools.Stage, which has none), as the cache plan finds
 	// them: the state is read only for a RUN the rule keeps.
 	ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: ins, Script: s, Mentioned: &h.facts.Mentioned}
-	invs := cacheplan.FindInvocations(ctx, s.Commands)
+	invs := h.facts.Invocations(ctx)
 	var keep []*cacheplan.Invocation
 	for _, inv := range invs {
 		if slices.Contains(ahManagers, inv.Manager.Name) {
@@ -136,15 +166,26 @@ func (h *ahPass) run(ins *ast.Instruction) *ahRun {
 	if err != nil {
 		return nil
 	}
-	r := &ahRun{ins: ins, env: h.se.At(ins), script: s, invs: keep, mounts: ms, text: ins.Text(h.d)}
+	r := &ahRun{ins: ins, se: h.se, script: s, invs: keep, mounts: ms, text: ins.Text(h.d)}
 	h.runs[ins] = r
 	return r
+}
+
+// stageEnv is the stage state before the RUN, computed when first read:
+// a function of the document and the RUN alone (stage.Env.At), which
+// most RUNs the rule reads never need (only a mount's target or a
+// system cache folder does).
+func (r *ahRun) stageEnv() *stage.State {
+	if r.env == nil {
+		r.env = r.se.At(r.ins)
+	}
+	return r.env
 }
 
 // mountedAt reports a mount on dir or a folder above it.
 func (r *ahRun) mountedAt(dirs ...string) bool {
 	for _, m := range r.mounts {
-		t := m.TargetIn(r.env.Workdir)
+		t := m.TargetIn(r.stageEnv().Workdir)
 		for _, d := range dirs {
 			if cacheplan.Under(d, t) || cacheplan.Under(t, d) {
 				return true
@@ -211,7 +252,9 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 		out = append(out, f)
 	}
 	mentions := func(words ...string) bool {
-		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Env: r.env, Script: r.script, Mentioned: &h.facts.Mentioned}
+		// LineageMentions reads the RUN, the stages and Mentioned, not
+		// the stage state.
+		ctx := &cacheplan.ManagerCtx{Pass: h.p, Stages: h.se, Ins: r.ins, Script: r.script, Mentioned: &h.facts.Mentioned}
 		return ctx.LineageMentions(words...)
 	}
 	// One finding per RUN and kind, with an edit per command.
@@ -224,6 +267,9 @@ func (h *ahPass) fixes(r *ahRun, merged bool) []transform.Finding {
 	var have *pkgSet
 	var uses *laterUses
 	for _, inv := range r.apt() {
+		if h.fixesOnly {
+			break // the recommends fix is unsafe
+		}
 		sub := inv.Sub[0]
 		subWord := inv.Args[inv.SubIdx[0]]
 		if sub == "install" && !transform.HasAnyPrefix(inv.Args, "--no-install-recommends", "--install-recommends", "APT::Install-Recommends", "Install-Recommends") && !mentions("Install-Recommends") {
@@ -380,7 +426,7 @@ func (h *ahPass) rpmCleanup(r *ahRun) (transform.Finding, bool) {
 	prog := cacheplan.ProgBase(last.Prog)
 	// The script handling a cache directory itself (the --mount flags are
 	// checked against the directory the manager really uses).
-	dirs, candidates := cacheplan.SystemCacheDirs(r.env, prog)
+	dirs, candidates := cacheplan.SystemCacheDirs(r.stageEnv(), prog)
 	for _, d := range candidates {
 		if strings.Contains(r.script.Text, d) {
 			return transform.Finding{}, false

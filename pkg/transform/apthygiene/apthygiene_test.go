@@ -137,3 +137,24 @@ func TestAptHygiene(t *testing.T) {
 		})
 	}
 }
+
+// In a later pass without --unsafe the rule gives the safe fixes the
+// long way gives, and nothing else, on golden and corpus inputs and the
+// chain's outputs of them.
+func TestOnlyFixes(t *testing.T) {
+	recommends := 0
+	for _, doc := range ruletest.PassDocs(t) {
+		var want []transform.Finding
+		for _, f := range run(&transform.Pass{Doc: doc, Options: &transform.Options{}}, false) {
+			if f.HasFix() && !f.Unsafe {
+				want = append(want, f)
+			}
+			if f.Unsafe {
+				recommends++
+			}
+		}
+		got := run(&transform.Pass{Doc: doc, Options: &transform.Options{}}, true)
+		require.Equal(t, want, got, "%s:\n%s", doc.Path, doc.Src)
+	}
+	require.Greater(t, recommends, 10, "unsafe fixes left out")
+}

@@ -50,10 +50,15 @@ var Rule = &transform.Transform{
 
 // cmRule is the cache plan of a document as cache-mounts reads it to
 // make its edits.
-type cmRule struct{ *cacheplan.Plan }
+type cmRule struct {
+	*cacheplan.Plan
+	later bool // a later pass of the chain: only the fixes count (fixes)
+}
 
-func runCacheMounts(p *transform.Pass) []transform.Finding {
-	c := &cmRule{cacheplan.Of(p)}
+func runCacheMounts(p *transform.Pass) []transform.Finding { return run(p, p.Later()) }
+
+func run(p *transform.Pass, later bool) []transform.Finding {
+	c := &cmRule{Plan: cacheplan.Of(p), later: later}
 	var out []transform.Finding
 	for _, r := range c.Runs {
 		out = append(out, c.findings(r)...)
@@ -70,7 +75,13 @@ func (c *cmRule) findings(r *cacheplan.Run) []transform.Finding {
 		return c.Pass.Finding(transform.CacheMountsRule, r.Ins, msg, edits...)
 	}
 	if r.Blocked != "" {
+		if c.later {
+			return nil // a report: no fix
+		}
 		return []transform.Finding{finding(managerNames(r.Invs) + " in a " + r.Blocked)}
+	}
+	if c.later {
+		return c.fixes(r)
 	}
 	c.Settle(r)
 	var reports []string
@@ -101,6 +112,42 @@ func (c *cmRule) findings(r *cacheplan.Run) []transform.Finding {
 		out = append(out, finding("cache not mounted: "+strings.Join(cacheplan.Dedupe(reports), "; ")))
 	}
 	return out
+}
+
+// fixes is findings in a later pass of the chain, where only the fixes
+// count (transform.Pass.Later): it builds no report, and it neither
+// settles nor mounts a use inside a cache mount the RUN already has
+// (Use.InsideMount), which changes no edit whether it is dropped or not.
+// Of a mounted use that is covered, EditPlan reads only its managers
+// (mountedKeys' byManager: no flag is added for it), and the RUN's
+// existing mount already counts every manager whose directory lies
+// inside it (the allUses loop there, which holds u.also's uses of the
+// same directory too); DropRemovedByClean reads the mounted directories
+// only as keys, where a directory inside an existing mount's target adds
+// nothing (Under is transitive), and drops such a use from the list only
+// with a note. Settling a directory writes only the Drop of its own uses
+// (groups), so what the other uses decide is the same. TestLaterFixes
+// checks this against findings.
+func (c *cmRule) fixes(r *cacheplan.Run) []transform.Finding {
+	var mounted []*cacheplan.Use
+	for _, u := range r.Uses {
+		if u.InsideMount() {
+			continue
+		}
+		c.SettleUse(u)
+		if u.Drop == "" {
+			mounted = append(mounted, u)
+		}
+	}
+	mounted, _ = c.DropRemovedByClean(r, mounted)
+	plan := c.EditPlan(r, mounted)
+	if len(plan.Edits) == 0 {
+		return nil
+	}
+	if f := c.frontendGate(r, plan); len(f.Edits) > 0 {
+		return []transform.Finding{f}
+	}
+	return nil
 }
 
 func managerNames(invs []*cacheplan.Invocation) string {

@@ -1,10 +1,13 @@
 package cachemounts_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dfopt/dfopt/pkg/transform"
+	"github.com/dfopt/dfopt/pkg/transform/cachemounts"
 	_ "github.com/dfopt/dfopt/pkg/transform/chain" // registers the rules
+	"github.com/dfopt/dfopt/pkg/transform/internal/ruletest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -49,4 +52,27 @@ func TestCacheMountsRunsOfOneText(t *testing.T) {
 		require.True(t, f.Applied)
 	}
 	require.NotContains(t, string(res.Out), "rm -rf")
+}
+
+// In a later pass the rule gives the fixes the long way gives (its
+// findings with edits), and nothing else: on every golden input, on the
+// corpus when it is present, and on their outputs, where the RUNs have
+// the cache mounts whose uses the later pass does not settle.
+func TestLaterFixes(t *testing.T) {
+	mounted := 0
+	for _, doc := range ruletest.PassDocs(t) {
+		if strings.Contains(string(doc.Src), "--mount=type=cache") {
+			mounted++
+		}
+		opts := &transform.Options{Syntax: "auto"}
+		var want []transform.Finding
+		for _, fd := range cachemounts.RunAs(&transform.Pass{Doc: doc, Options: opts}, false) {
+			if len(fd.Edits) > 0 {
+				want = append(want, fd)
+			}
+		}
+		got := cachemounts.RunAs(&transform.Pass{Doc: doc, Options: opts}, true)
+		require.Equal(t, want, got, "%s:\n%s", doc.Path, doc.Src)
+	}
+	require.Greater(t, mounted, 20, "documents with cache mounts")
 }

@@ -72,6 +72,7 @@ type Use struct {
 	gid     stage.Value
 	inv     *Invocation
 	Covered bool // an existing cache mount already covers it
+	inside  bool // the directory is an existing cache mount's target or inside it (InsideMount)
 	Drop    string
 	also    []*Manager // other managers of the RUN using the same directory
 }
@@ -240,7 +241,7 @@ func (c *Plan) read(r *Run) bool {
 		// The stage state is not needed to find the invocations (an
 		// Applies sees the RUN as a tools.Stage, which has no state):
 		// r.mctx stays unbound until a check asks (Run.bind).
-		r.Invs = FindInvocations(r.mctx, sc.Commands)
+		r.Invs = c.runFacts.Invocations(r.mctx)
 		if len(r.Invs) > 0 && r.Blocked == "" && sc.Background {
 			r.Blocked = "RUN that starts a command in the background (`&`): not touched"
 		}

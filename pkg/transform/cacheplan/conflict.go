@@ -60,10 +60,22 @@ func (c *Plan) Settle(r *Run) {
 	}
 }
 
+// SettleUse decides one use (Use.Drop): call it before reading u.Drop.
+func (c *Plan) SettleUse(u *Use) { c.settle(u.Key) }
+
+// InsideMount reports a use whose directory is the target of a cache
+// mount the RUN already has, or inside one.
+func (u *Use) InsideMount() bool { return u.inside }
+
 // dropNested keeps one use per directory of a RUN and drops a directory
 // inside another one mounted by the same RUN.
 func (c *Plan) dropNested(r *Run) {
 	r.allUses = r.Uses
+	if len(r.Uses) < 2 {
+		// Nothing to merge or nest: the list as it is, shared with
+		// allUses (neither is changed after groups).
+		return
+	}
 	var kept []*Use
 	seen := map[string]*Use{}
 	for _, u := range r.Uses {
@@ -154,6 +166,9 @@ func (c *Plan) relatedToAny(stage int, g *group) bool {
 			v = true
 			break
 		}
+	}
+	if g.rel == nil {
+		g.rel = map[int]bool{}
 	}
 	g.rel[stage] = v
 	return v
@@ -264,7 +279,7 @@ func (c *Plan) runConflict(r *Run, key string) string {
 		return key + " contains the home directory"
 	}
 	if pv, ok := r.stageEnv().Lookup("PATH"); ok {
-		for _, p := range strings.Split(pv.Value, ":") {
+		for p := range strings.SplitSeq(pv.Value, ":") {
 			if p != "" && Under(path.Clean(p), key) {
 				return key + " contains " + p + ", which is on the PATH"
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/dfopt/dfopt/pkg/knowledge/tools"
 
 	"github.com/dfopt/dfopt/pkg/ast"
+	"github.com/dfopt/dfopt/pkg/ast/stage"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -193,6 +194,39 @@ type substPathOf struct {
 }
 
 func (c *Plan) substPathOnce(r *Run, w ast.Word) (p, why string, m *Manager) {
+	if !mayStartWithSubst(w) {
+		return "", "", nil // what substPathWalk finds: no substitution first
+	}
+	return c.substPathWalk(r, w)
+}
+
+// mayStartWithSubst reports whether a word's first part, once the parts
+// of its double-quoted strings are laid flat, can be a command
+// substitution: substPathWalk reads no other word, and finds it in the
+// syntax tree. A literal word has none. The text of another
+// (ast.Word.Value, as written) past its leading double quotes (which open
+// or close strings, an empty one adding no part) must then start with a
+// backquote or a `$` that does not start a plain parameter ($NAME, $1);
+// a backslash (a line continuation) is left to the walk too.
+func mayStartWithSubst(w ast.Word) bool {
+	if w.Lit {
+		return false
+	}
+	v := strings.TrimLeft(w.Value, `"`)
+	switch {
+	case v == "":
+		return false
+	case v[0] == '`' || v[0] == '\\':
+		return true
+	case v[0] != '$':
+		return false
+	}
+	return len(v) == 1 || !stage.VarNameByte(v[1])
+}
+
+// substPathWalk is substPathOnce for any word: it finds the word in the
+// RUN's syntax tree.
+func (c *Plan) substPathWalk(r *Run, w ast.Word) (p, why string, m *Manager) {
 	sw := r.syntaxWord(w.Span)
 	if sw == nil {
 		return "", "", nil
@@ -334,7 +368,8 @@ func (c *Plan) printedDir(r *Run, cmd *ast.Command) (dir, why string, m *Manager
 			}
 		}
 		var words []string
-		for _, i := range positionals(mm, inv.Args, 4) {
+		var buf [4]int
+		for _, i := range positionals(mm, inv.Args, buf[:0]) {
 			words = append(words, inv.Args[i].Value)
 		}
 		for _, dc := range mm.DirCmds {

@@ -51,8 +51,12 @@ func (c *Plan) resolve(r *Run, inv *Invocation) {
 		}
 		u := &Use{run: r, Manager: m, Spec: spec, target: target, Key: target.Val, inv: inv}
 		for _, em := range r.existing {
-			if em.Type == instructions.MountTypeCache && overlaps(u.Key, em.TargetIn(r.stageEnv().Workdir)) {
+			if em.Type != instructions.MountTypeCache {
+				continue
+			}
+			if t := em.TargetIn(r.stageEnv().Workdir); overlaps(u.Key, t) {
 				u.Covered = true
+				u.inside = u.inside || Under(u.Key, t)
 			}
 		}
 		if !u.Covered && strings.Count(u.Key, "/") < 2 {

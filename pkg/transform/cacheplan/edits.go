@@ -161,13 +161,12 @@ type cmOpt struct {
 // mountedKeys lists the directories the RUN will have mounted as caches
 // (its existing cache mounts and the new ones), the managers they serve,
 // and the --mount flags to add; plan gets the added uses.
-func (c *Plan) mountedKeys(r *Run, mounted []*Use, plan *CacheEdits) (keys []string, byManager map[*Manager]bool, flags []string) {
+func (c *Plan) mountedKeys(r *Run, mounted []*Use, plan *CacheEdits) (keys []string, byManager managerSet, flags []string) {
 	for _, m := range r.existing {
 		if m.Type == instructions.MountTypeCache {
 			keys = append(keys, m.TargetIn(r.stageEnv().Workdir))
 		}
 	}
-	byManager = map[*Manager]bool{}
 	for _, u := range mounted {
 		covered := false
 		for _, m := range r.existing {
@@ -176,9 +175,9 @@ func (c *Plan) mountedKeys(r *Run, mounted []*Use, plan *CacheEdits) (keys []str
 				covered = true
 			}
 		}
-		byManager[u.Manager] = true
+		byManager = byManager.add(u.Manager)
 		for _, m := range u.also {
-			byManager[m] = true
+			byManager = byManager.add(m)
 		}
 		if covered {
 			continue
@@ -195,20 +194,31 @@ func (c *Plan) mountedKeys(r *Run, mounted []*Use, plan *CacheEdits) (keys []str
 	for _, u := range r.allUses {
 		for _, k := range keys {
 			if Under(u.Key, k) {
-				byManager[u.Manager] = true
+				byManager = byManager.add(u.Manager)
 			}
 		}
 	}
 	return keys, byManager, flags
 }
 
+// managerSet is a set of a RUN's managers (a few: a list costs less
+// than a map).
+type managerSet []*Manager
+
+func (s managerSet) add(m *Manager) managerSet {
+	if slices.Contains(s, m) {
+		return s
+	}
+	return append(s, m)
+}
+
 // defeatRemovals are the removals of what defeats the mounted caches of
 // the managers in byManager: their clean commands, no-cache options and
 // no-cache variables.
-func (c *Plan) defeatRemovals(r *Run, keys []string, byManager map[*Manager]bool) []cmOpt {
+func (c *Plan) defeatRemovals(r *Run, keys []string, byManager managerSet) []cmOpt {
 	var opts []cmOpt
 	for _, inv := range r.Invs {
-		if !byManager[inv.Manager] || r.script == nil {
+		if !slices.Contains(byManager, inv.Manager) || r.script == nil {
 			continue
 		}
 		if inv.IsClean() {
@@ -389,11 +399,6 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 		insertAt := inv.Prog.Span.End
 		switch inv.Manager.Name {
 		case "apt":
-			var args strings.Builder
-			for _, a := range inv.Args {
-				args.WriteString(" " + a.Value)
-			}
-			argsText := args.String()
 			root := ""
 			switch {
 			case has("/var/cache/apt"):
@@ -405,11 +410,11 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 				continue
 			}
 			var o []string
-			if !strings.Contains(argsText, "Dir::Cache") && !mentions("docker-clean") {
+			if !argsContain(inv.Args, "Dir::Cache") && !mentions("docker-clean") {
 				o = append(o, "-o Dir::Cache::Archives="+root+aptKeepDir)
 				note = "apt keeps the packages in " + root + aptKeepDir + " (Debian's docker-clean deletes /var/cache/apt/archives/*.deb)"
 			}
-			if ProgBase(inv.Prog) == "apt" && !strings.Contains(argsText, "Keep-Downloaded-Packages") && !mentions("Keep-Downloaded-Packages") {
+			if ProgBase(inv.Prog) == "apt" && !argsContain(inv.Args, "Keep-Downloaded-Packages") && !mentions("Keep-Downloaded-Packages") {
 				o = append(o, "-o APT::Keep-Downloaded-Packages=true")
 			}
 			if len(o) > 0 {
@@ -424,6 +429,17 @@ func (c *Plan) managerOptions(r *Run, keys []string, add func(emit.Edit, string)
 		}
 	}
 	return note
+}
+
+// argsContain reports whether the words, joined by blanks, contain s, a
+// text without a blank: an occurrence then lies inside one word.
+func argsContain(args []ast.Word, s string) bool {
+	for _, a := range args {
+		if strings.Contains(a.Value, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // mountFlag writes one --mount flag.

@@ -165,7 +165,7 @@ type group struct {
 }
 
 func newGroup(comp []*Use) *group {
-	g := &group{uses: comp, users: map[*Run]bool{}, last: map[int]int{}, rel: map[int]bool{}}
+	g := &group{uses: comp, users: make(map[*Run]bool, len(comp)), last: map[int]int{}} // rel: made when first asked
 	for _, u := range comp {
 		g.users[u.run] = true
 		st := u.run.Ins.Stage
@@ -189,7 +189,9 @@ type removal struct {
 // removeCommand is transform.RemoveCommand for a command of a RUN, asked
 // once per plan: the checks (rmConflict, DropRemovedByClean) and the edits
 // (rmRemovals, defeatRemovals) ask about the same commands, and the
-// answer depends on the document, the RUN and the command alone.
+// answer depends on the document, the RUN and the command alone. The
+// command's node names the RUN too: no two instructions of a document
+// share a syntax tree (ast's Document.Shell gives each its own).
 func (c *Plan) removeCommand(r *Run, call *syntax.CallExpr) (emit.Edit, bool) {
 	if x, ok := c.facts.removals[call]; ok {
 		return x.e, x.ok

@@ -40,6 +40,11 @@ func candidates(name, module string) []*Manager {
 	for k > 0 && (name[k-1] >= '0' && name[k-1] <= '9' || name[k-1] == '.') {
 		k--
 	}
+	if k == len(name) {
+		// No version suffix: the one list, already in table order and
+		// without repeats (indexManagers); clipped, as callers only read.
+		return slices.Clip(managersBy.byProg[name])
+	}
 	var out []*Manager
 	for j := k; j <= len(name); j++ {
 		for _, m := range managersBy.byProg[name[:j]] {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/dfopt/dfopt/pkg/ast"
@@ -524,63 +523,6 @@ func (r *rawInvocation) assignWord(w string) bool {
 	}
 	r.assign[k] = strings.Trim(v, `"'`)
 	return true
-}
-
-// forManager checks the subcommand against a row.
-func (r *rawInvocation) forManager(m *Manager) *Invocation {
-	inv := r.Invocation
-	inv.Manager = m
-	inv.Args = r.Args
-	// SubIdx is positionals' own list (made for this call); Sub is
-	// made once at its length.
-	if pos := positionals(m, inv.Args, 3); len(pos) > 0 {
-		inv.SubIdx = slices.Clip(pos)
-		inv.Sub = make([]string, len(pos))
-		for k, i := range pos {
-			inv.Sub[k] = inv.Args[i].Value
-		}
-	}
-	first := ""
-	if len(inv.Sub) > 0 {
-		first = inv.Sub[0]
-	}
-	if inv.IsClean() {
-		return &inv // a cleaning command: kept so that it can be removed
-	}
-	switch {
-	case m.Subs != nil:
-		if !slices.Contains(m.Subs, first) {
-			return nil
-		}
-	default:
-		if first == "" || slices.Contains(m.Skip, first) {
-			return nil
-		}
-	}
-	if want, ok := m.Subs2[first]; ok {
-		if len(inv.Sub) < 2 || !slices.Contains(want, inv.Sub[1]) {
-			return nil
-		}
-	}
-	return &inv
-}
-
-// positionals returns the indices of the first max words of args that
-// are not options (nor the values of the options the tool's Spec says
-// take one).
-func positionals(m *Manager, args []ast.Word, max int) []int {
-	// ParseValues keeps none of the list (only the strings): a command's
-	// words fit in a list on the stack.
-	var buf [16]string
-	vals := buf[:0]
-	for _, a := range args {
-		vals = append(vals, a.Value)
-	}
-	pos := m.spec.ParseValues(vals, 0).Pos
-	if len(pos) > max {
-		pos = pos[:max]
-	}
-	return pos
 }
 
 // IsClean reports whether the invocation only empties the cache.

@@ -1,7 +1,10 @@
 package cacheplan
 
 import (
+	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,4 +130,114 @@ func TestWithValue(t *testing.T) {
 			require.Equal(t, strings.HasPrefix(v, name+"="), withValue(v, name), "%q %q", v, name)
 		}
 	}
+}
+
+// forManager, which makes the invocation only when the row takes the
+// command, gives what making it first and asking IsClean first gives.
+func TestForManagerAgreesWithLongWay(t *testing.T) {
+	long := func(r *rawInvocation, m *Manager) *Invocation {
+		inv := r.Invocation
+		inv.Manager, inv.Args = m, r.Args
+		pos := m.spec.ParseValues(wordValues(r.Args), 0).Pos
+		pos = pos[:min(3, len(pos))]
+		if len(pos) > 0 {
+			inv.SubIdx = slices.Clip(pos)
+			for _, i := range pos {
+				inv.Sub = append(inv.Sub, inv.Args[i].Value)
+			}
+		}
+		if inv.IsClean() || subsMatch(m, inv.Args, pos) {
+			return &inv
+		}
+		return nil
+	}
+	lines := []string{"install x", "cache purge", "cache clean --force", "clean all", "-y install a b c", "mod download", "mod tidy",
+		"pip install x", "", "--version", "ci", "run build", "add --no-cache x", "update", "-o a=b install -y x", "-- install", "store prune", "cache dir"}
+	n, kept := 0, 0
+	for _, m := range Managers {
+		for _, line := range lines {
+			words := []ast.Word{{Value: m.Progs[0], Lit: true}}
+			for _, f := range strings.Fields(line) {
+				words = append(words, ast.Word{Value: f, Lit: true})
+			}
+			r := matchCommand(words)
+			require.NotNil(t, r, line)
+			want, got := long(r, m), r.forManager(m)
+			if want != nil {
+				want.clean, kept = 0, kept+1
+			}
+			if got != nil {
+				got.clean = 0
+			}
+			require.Equal(t, want, got, "%s %s", m.Name, line)
+			n++
+		}
+	}
+	require.Greater(t, kept, 30)
+	require.Greater(t, n, 300)
+}
+
+func wordValues(ws []ast.Word) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.Value
+	}
+	return out
+}
+
+// argsContain is strings.Contains of the words joined as managerOptions
+// joined them, for a text without a blank.
+func TestArgsContainAgreesWithJoin(t *testing.T) {
+	for _, line := range []string{"", "install -y x", "-o Dir::Cache::Archives=/x install", "-oDir::Cache=1", "Dir:: Cache", "a Keep-Downloaded-Packages", "Keep- Downloaded"} {
+		var args []ast.Word
+		joined := ""
+		for _, f := range strings.Fields(line) {
+			args = append(args, ast.Word{Value: f})
+			joined += " " + f
+		}
+		for _, s := range []string{"Dir::Cache", "Keep-Downloaded-Packages", "x"} {
+			require.Equal(t, strings.Contains(joined, s), argsContain(args, s), "%q %q", line, s)
+		}
+	}
+}
+
+// substPathOnce, which walks only to a word that may start with a
+// command substitution, gives what the walk gives for every word of
+// every RUN of the goldens and of words written for it.
+func TestSubstPathShortcut(t *testing.T) {
+	files, err := filepath.Glob("../../../golden/*/Dockerfile")
+	require.NoError(t, err)
+	var srcs []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		srcs = append(srcs, string(b))
+	}
+	srcs = append(srcs, "FROM python:3.12\nRUN pip install x && rm -rf \"$(pip cache dir)\"/http `pip cache dir` \"`npm config get cache`\" $(go env GOCACHE) ${HOME}/x $HOME \"$HOME/$(pip cache dir)\" x$(pip cache dir) \"\"$(pip cache dir)/a $\"$(pip cache dir)\" ''$(pip cache dir) \"\"\"$(pip cache dir)\" $1$(pip cache dir) $((1+2))\n")
+	n, found := 0, 0
+	for _, src := range srcs {
+		d, err := ast.Parse("Dockerfile", []byte(src))
+		if err != nil {
+			continue
+		}
+		c := planCacheMounts(&transform.Pass{Doc: d})
+		for _, r := range c.Runs {
+			if r.script == nil {
+				continue
+			}
+			for _, cmd := range r.script.Commands {
+				for _, w := range cmd.Args {
+					p1, why1, m1 := c.substPathOnce(r, w)
+					p2, why2, m2 := c.substPathWalk(r, w)
+					require.Equal(t, []any{p2, why2, m2}, []any{p1, why1, m1}, w.Value)
+					if p2 != "" || why2 != "" {
+						found++
+					}
+					n++
+				}
+			}
+		}
+	}
+	require.Greater(t, n, 1000)
+	require.GreaterOrEqual(t, found, 8)
 }
