@@ -290,6 +290,9 @@ func (s *msSplit) imageRow() *msPattern {
 
 func (s *msSplit) run() []transform.Finding {
 	imgRow := s.imageRow()
+	if !s.mayBuild() {
+		return s.noBuild(imgRow) // no build row: walk's plans are not needed
+	}
 	s.walk()
 	// Which rows' build commands does the stage run?
 	var buildRows []*msPattern
@@ -318,10 +321,7 @@ func (s *msSplit) run() []transform.Finding {
 	case len(buildRows) == 1 && buildRows[0] == imgRow && imgRow.Compiled && !s.hasStartCommand():
 		return s.finding(fmt.Sprintf("the final image ships %s, but it sets no CMD or ENTRYPOINT: dfopt cannot tell what runs in it, or whether it needs the toolchain", imgRow.Saving), nil)
 	case len(buildRows) == 0:
-		if imgRow != nil && imgRow.Compiled && s.hasStartCommand() && s.toolchainImage() {
-			return s.finding(fmt.Sprintf("the final image ships %s, but no %s was found: dfopt cannot tell which files a runtime image needs", imgRow.Saving, imgRow.Build), nil)
-		}
-		return nil
+		return s.noBuild(imgRow)
 	}
 	row := buildRows[0]
 	if imgRow != row {
@@ -357,6 +357,15 @@ func (s *msSplit) run() []transform.Finding {
 		msg += "; " + strings.Join(s.notes, "; ")
 	}
 	return s.finding(msg, edits)
+}
+
+// noBuild is the finding of a stage that runs no build command: one only
+// on a toolchain image of a compiled language that says how it starts.
+func (s *msSplit) noBuild(imgRow *msPattern) []transform.Finding {
+	if imgRow != nil && imgRow.Compiled && s.hasStartCommand() && s.toolchainImage() {
+		return s.finding(fmt.Sprintf("the final image ships %s, but no %s was found: dfopt cannot tell which files a runtime image needs", imgRow.Saving, imgRow.Build), nil)
+	}
+	return nil
 }
 
 // at names an instruction in a message by its text: line numbers would
