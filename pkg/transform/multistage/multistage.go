@@ -260,12 +260,17 @@ func runMultiStage(p *transform.Pass) []transform.Finding {
 	if strings.EqualFold(st.Base, "scratch") {
 		return nil
 	}
+	s := &msSplit{p: p, d: d, st: st, ins: st.Instructions[1:], end: msStageEnd{args: map[string]bool{}}}
+	builds := s.mayBuild()
+	if !builds && !s.hasStartCommand() {
+		return nil // what run finds without a build command (noBuild): the image is not looked at
+	}
 	ref, err := transform.ParseImageRef(st.Base)
 	if err != nil || transform.ParseImageTag(ref.Tag).OS == "windows" {
 		return nil
 	}
-	s := &msSplit{p: p, d: d, st: st, ref: ref, ins: st.Instructions[1:], end: msStageEnd{args: map[string]bool{}}}
-	return s.run()
+	s.ref = ref
+	return s.run(builds)
 }
 
 func (s *msSplit) finding(msg string, edits []emit.Edit) []transform.Finding {
@@ -288,9 +293,10 @@ func (s *msSplit) imageRow() *msPattern {
 	return nil
 }
 
-func (s *msSplit) run() []transform.Finding {
+// run splits the stage; builds is mayBuild.
+func (s *msSplit) run(builds bool) []transform.Finding {
 	imgRow := s.imageRow()
-	if !s.mayBuild() {
+	if !builds {
 		return s.noBuild(imgRow) // no build row: walk's plans are not needed
 	}
 	s.walk()
