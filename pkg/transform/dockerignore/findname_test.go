@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dfopt/dfopt/pkg/ast"
 	"github.com/dfopt/dfopt/pkg/transform"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -82,5 +83,31 @@ func TestWalkFromIsWalkDir(t *testing.T) {
 		})
 		_ = diWalkFrom(disk, dir, "", trace(&got))
 		require.Equal(t, want, got, "stop at %q", stop)
+	}
+}
+
+// diDockerfile, with its folder listed (the listing answers) or not,
+// says what a stat says: a regular file, a link to one, a link to a
+// folder, a folder, nothing.
+func TestDockerfileFromListing(t *testing.T) {
+	dir := diTree(t, map[string]string{"Dockerfile": "FROM a\n", "sub/": ""})
+	require.NoError(t, os.Symlink("Dockerfile", filepath.Join(dir, "link")))
+	require.NoError(t, os.Symlink("sub", filepath.Join(dir, "dirlink")))
+	for _, listed := range []bool{false, true} {
+		disk := transform.NewDisk()
+		if listed {
+			_, err := disk.ReadDir(dir)
+			require.NoError(t, err)
+		}
+		for _, name := range []string{"Dockerfile", "link", "dirlink", "sub", "missing"} {
+			p := filepath.Join(dir, name)
+			want := ""
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				want = p
+			}
+			d, err := ast.Parse(p, []byte("FROM a\n"))
+			require.NoError(t, err)
+			assert.Equal(t, want, diDockerfile(disk, d), "%s (listed %v)", name, listed)
+		}
 	}
 }
