@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
@@ -251,13 +250,7 @@ func lineDiff(a, b []byte) []lineOp {
 // slices of one copy of each text: a line costs no allocation of its own.
 func lineRunes(a, b []byte) (ra, rb []rune, lines []string) {
 	na, nb := bytes.Count(a, []byte{'\n'})+1, bytes.Count(b, []byte{'\n'})+1
-	index := lineIndexes.Get().(map[string]rune)
-	defer func() {
-		if len(index) <= maxPooledLines { // a large file's map is let go
-			clear(index)
-			lineIndexes.Put(index)
-		}
-	}()
+	index := make(map[string]rune, na)
 	lines = make([]string, 1, na+1) // rune 0 unused: line i is rune i, as in go-diff
 	encode := func(text string, n int) []rune {
 		out := make([]rune, 0, n)
@@ -282,12 +275,6 @@ func lineRunes(a, b []byte) (ra, rb []rune, lines []string) {
 	rb = encode(string(b), nb)
 	return ra, rb, lines
 }
-
-// lineIndexes are lineRunes' maps of lines to runes, reused emptied: a
-// map that grows to a file's lines once is not made again for the next.
-var lineIndexes = sync.Pool{New: func() any { return map[string]rune{} }}
-
-const maxPooledLines = 4096
 
 // The surrogates: runes a Go string cannot hold.
 const surrogateStart, surrogateEnd = 0xD800, 0xE000
