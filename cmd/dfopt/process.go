@@ -49,7 +49,10 @@ type runner struct {
 	stdin             io.Reader
 	stdinName         string // --stdin-filename: standard input's name in diffs and reports
 	includeGenerated  bool   // also fix files marked as generated
-	loader            *config.Loader
+	// fixesOnly: nothing of the run reads the findings (see
+	// findingsUnread), only the output and the files the fixes write.
+	fixesOnly bool
+	loader    *config.Loader
 	// disk reads the build contexts, the folders walked and the paths
 	// named in diffs, each once for the whole run (see transform.Disk).
 	disk *transform.Disk
@@ -96,6 +99,7 @@ func process(c *cli.Context, m mode) error {
 			return usageError{err.Error()}
 		}
 	}
+	r.fixesOnly = findingsUnread(c, m, stderr)
 	jobs := c.Int("jobs")
 	if jobs < 1 {
 		jobs = runtime.NumCPU()
@@ -149,6 +153,16 @@ func process(c *cli.Context, m mode) error {
 		out.summary.Write(stderr, r.write)
 	}
 	return out.status(m, r)
+}
+
+// findingsUnread reports a run whose output never reads the findings:
+// not check (reports, statistics, its exit status), and no summary
+// (counts of fixes and pending fixes), which is written unless --quiet,
+// with --summary or on a terminal. The diff, the fixed text, --write,
+// --list and --stat read the chain's output and files alone.
+func findingsUnread(c *cli.Context, m mode, stderr io.Writer) bool {
+	summary := !c.Bool("quiet") && (c.Bool("summary") || isTerminal(stderr))
+	return m != modeCheck && !summary
 }
 
 // status is the run's exit status: 2 for an error, 1 for changes or
@@ -382,6 +396,11 @@ func (r *runner) work(f discover.File) *job {
 	if err != nil {
 		j.err = err
 		return j
+	}
+	if r.fixesOnly {
+		fixes := *chain // the loader's chain is shared: a copy
+		fixes.FixesOnly = true
+		chain = &fixes
 	}
 	res, warning, err := r.processOne(chain, f)
 	if err != nil {

@@ -56,13 +56,14 @@ func Inspect(src []byte) Content {
 		} else {
 			src = nil
 		}
-		text := strings.TrimSpace(string(line))
+		trimmed := bytes.TrimSpace(line)
 		switch {
-		case text == "":
+		case len(trimmed) == 0:
 			continue
-		case !strings.HasPrefix(text, "#"):
+		case trimmed[0] != '#':
 			return c // an instruction: the header is over
 		}
+		text := string(trimmed)
 		comment := strings.TrimSpace(strings.TrimLeft(text, "#"))
 		if c.Generated == nil && isGeneratedMarker(comment) {
 			c.Generated = &Generated{Line: n + 1, Comment: comment}
@@ -84,7 +85,10 @@ func isGeneratedMarker(comment string) bool {
 			return true
 		}
 	}
-	return generatedBy.MatchString(comment)
+	// generatedBy matches only where "generated " stands in any case
+	// (its letters have no case forms outside ASCII): without it, the
+	// regexp is not run.
+	return strings.Contains(lower, "generated ") && generatedBy.MatchString(comment)
 }
 
 // Message says why a generated file is left alone and what to do instead.

@@ -37,6 +37,11 @@ func (r *Result) Changed() bool { return string(r.Src) != string(r.Out) || len(r
 type Chain struct {
 	Transforms []*Transform
 	Options    Options
+	// FixesOnly says that the caller reads what the chain writes (the
+	// output and the files), never its findings: the first pass then
+	// skips, as a later pass does, the rules whose fixes cannot apply
+	// under the options (canApply), which could only add findings.
+	FixesOnly bool
 }
 
 // ChainError is a transform that broke the file: the file must be left alone.
@@ -154,7 +159,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history, later boo
 	var inserts []insertion
 	inChain := RuleNames(c.Transforms)
 	for _, t := range c.Transforms {
-		if FileIgnores(cur, t.Name) || later && !c.canApply(t) {
+		if FileIgnores(cur, t.Name) || (later || c.FixesOnly) && !c.canApply(t) {
 			continue
 		}
 		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: inChain, rule: t, results: shared, hist: h, later: later})

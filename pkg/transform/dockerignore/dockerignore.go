@@ -97,6 +97,11 @@ func runDockerignore(p *transform.Pass) []transform.Finding {
 func diDockerfile(disk *transform.Disk, d *ast.Document) string {
 	if d.Path != "" && d.Path != "-" {
 		if abs, err := disk.Abs(d.Path); err == nil {
+			// A regular file, not a link, in the listing of its folder
+			// (the run's search listed it) is what Stat would say too.
+			if t, err := disk.LstatType(abs); err == nil && t.IsRegular() {
+				return abs
+			}
 			if st, err := disk.Stat(abs); err == nil && st.Mode().IsRegular() {
 				return abs
 			}
@@ -244,7 +249,7 @@ func diMissing(d *ast.Document, ctx *transform.BuildContext, t *diTarget, entrie
 		if ok, _ := t.existing.MatchesOrParentMatches(e.sample); ok {
 			continue
 		}
-		m, err := patternmatcher.New([]string{e.pattern})
+		m, err := diMatcher(e.pattern, !self[e.pattern])
 		if err != nil {
 			continue
 		}

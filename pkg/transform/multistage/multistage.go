@@ -260,12 +260,17 @@ func runMultiStage(p *transform.Pass) []transform.Finding {
 	if strings.EqualFold(st.Base, "scratch") {
 		return nil
 	}
+	s := &msSplit{p: p, d: d, st: st, ins: st.Instructions[1:], end: msStageEnd{args: map[string]bool{}}}
+	builds := s.mayBuild()
+	if !builds && !s.hasStartCommand() {
+		return nil // what run finds without a build command (noBuild): the image is not looked at
+	}
 	ref, err := transform.ParseImageRef(st.Base)
 	if err != nil || transform.ParseImageTag(ref.Tag).OS == "windows" {
 		return nil
 	}
-	s := &msSplit{p: p, d: d, st: st, ref: ref, ins: st.Instructions[1:], end: msStageEnd{args: map[string]bool{}}}
-	return s.run()
+	s.ref = ref
+	return s.run(builds)
 }
 
 func (s *msSplit) finding(msg string, edits []emit.Edit) []transform.Finding {
@@ -288,8 +293,12 @@ func (s *msSplit) imageRow() *msPattern {
 	return nil
 }
 
-func (s *msSplit) run() []transform.Finding {
+// run splits the stage; builds is mayBuild.
+func (s *msSplit) run(builds bool) []transform.Finding {
 	imgRow := s.imageRow()
+	if !builds {
+		return s.noBuild(imgRow) // no build row: walk's plans are not needed
+	}
 	s.walk()
 	// Which rows' build commands does the stage run?
 	var buildRows []*msPattern
@@ -318,10 +327,7 @@ func (s *msSplit) run() []transform.Finding {
 	case len(buildRows) == 1 && buildRows[0] == imgRow && imgRow.Compiled && !s.hasStartCommand():
 		return s.finding(fmt.Sprintf("the final image ships %s, but it sets no CMD or ENTRYPOINT: dfopt cannot tell what runs in it, or whether it needs the toolchain", imgRow.Saving), nil)
 	case len(buildRows) == 0:
-		if imgRow != nil && imgRow.Compiled && s.hasStartCommand() && s.toolchainImage() {
-			return s.finding(fmt.Sprintf("the final image ships %s, but no %s was found: dfopt cannot tell which files a runtime image needs", imgRow.Saving, imgRow.Build), nil)
-		}
-		return nil
+		return s.noBuild(imgRow)
 	}
 	row := buildRows[0]
 	if imgRow != row {
@@ -357,6 +363,15 @@ func (s *msSplit) run() []transform.Finding {
 		msg += "; " + strings.Join(s.notes, "; ")
 	}
 	return s.finding(msg, edits)
+}
+
+// noBuild is the finding of a stage that runs no build command: one only
+// on a toolchain image of a compiled language that says how it starts.
+func (s *msSplit) noBuild(imgRow *msPattern) []transform.Finding {
+	if imgRow != nil && imgRow.Compiled && s.hasStartCommand() && s.toolchainImage() {
+		return s.finding(fmt.Sprintf("the final image ships %s, but no %s was found: dfopt cannot tell which files a runtime image needs", imgRow.Saving, imgRow.Build), nil)
+	}
+	return nil
 }
 
 // at names an instruction in a message by its text: line numbers would

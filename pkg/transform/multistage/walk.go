@@ -249,9 +249,20 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 	if sc == nil {
 		return nil, true
 	}
-	byCall := make(map[*syntax.CallExpr]*ast.Command, len(sc.Commands))
-	for i := range sc.Commands {
-		byCall[sc.Commands[i].Call] = &sc.Commands[i]
+	// The analysis's command of a call: looked for from the one after
+	// the last found (the walk below meets the calls in the order the
+	// analysis lists them), then from the start.
+	next := 0
+	commandOf := func(x *syntax.CallExpr) *ast.Command {
+		for _, from := range [2]int{next, 0} {
+			for k := from; k < len(sc.Commands); k++ {
+				if sc.Commands[k].Call == x {
+					next = k + 1
+					return &sc.Commands[k]
+				}
+			}
+		}
+		return nil
 	}
 	var walk func(st *syntax.Stmt) bool
 	walk = func(st *syntax.Stmt) bool {
@@ -261,7 +272,7 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 		switch x := st.Cmd.(type) {
 		case *syntax.CallExpr:
 			c := &msCmd{ins: in, call: x}
-			if cc := byCall[x]; cc != nil {
+			if cc := commandOf(x); cc != nil {
 				c.words, c.span = cc.Args, cc.Span
 			} else {
 				c.span = sc.SpanOf(x)
