@@ -162,7 +162,7 @@ func (c *Chain) run(doc *ast.Document, bctx *BuildContext, h *history, later boo
 		if FileIgnores(cur, t.Name) || (later || c.FixesOnly) && !c.canApply(t) {
 			continue
 		}
-		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: inChain, rule: t, results: shared, hist: h, later: later})
+		findings, err := runOne(t, &Pass{Doc: cur, Context: bctx, Options: &c.Options, InChain: inChain, rule: t, results: shared, hist: h, fixesOnly: later || c.FixesOnly})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -51,26 +51,32 @@ func TestLaterPassSkipsRulesThatCannotApply(t *testing.T) {
 	}
 }
 
-// Pass.Later tells a rule it runs in a later pass, where only the fixes
-// it applies are kept: a finding without a fix that a rule gives only
-// there changes nothing in the result.
-func TestLaterPassKeepsOnlyAppliedFixes(t *testing.T) {
-	var runs int
-	var later []bool
-	add := addLine("add", "LABEL a=1", false, &runs)
-	noted := &Transform{Name: "noted", Run: func(p *Pass) []Finding {
-		later = append(later, p.Later())
-		fs := add.Run(p)
-		if p.Later() {
-			fs = append(fs, p.Finding("noted", p.Doc.Instructions[0], "a note only a later pass gives"))
+// Pass.FixesOnly tells a rule that only the fixes it applies are kept:
+// in a later pass, and in every pass of a chain whose findings nobody
+// reads (Chain.FixesOnly). A finding without a fix that a rule gives
+// only there changes nothing in the result.
+func TestFixesOnlyPassKeepsOnlyAppliedFixes(t *testing.T) {
+	for _, unread := range []bool{false, true} {
+		var runs int
+		var seen []bool
+		add := addLine("add", "LABEL a=1", false, &runs)
+		noted := &Transform{Name: "noted", Run: func(p *Pass) []Finding {
+			seen = append(seen, p.FixesOnly())
+			fs := add.Run(p)
+			if p.FixesOnly() {
+				fs = append(fs, p.Finding("noted", p.Doc.Instructions[0], "a note only such a pass gives"))
+			}
+			return fs
+		}}
+		chain := &Chain{Transforms: []*Transform{noted}, Options: Options{Syntax: "auto"}, FixesOnly: unread}
+		res, err := chain.Run("Dockerfile", []byte("FROM alpine\n"), nil)
+		require.NoError(t, err)
+		assert.Equal(t, []bool{unread, true}, seen, "the first pass, then a later one (findings unread: %v)", unread)
+		assert.Equal(t, "FROM alpine\nLABEL a=1\n", string(res.Out))
+		if !unread {
+			require.Len(t, res.Findings, 1)
+			assert.Equal(t, "add LABEL a=1", res.Findings[0].Message)
+			assert.True(t, res.Findings[0].Applied)
 		}
-		return fs
-	}}
-	res, err := (&Chain{Transforms: []*Transform{noted}, Options: Options{Syntax: "auto"}}).Run("Dockerfile", []byte("FROM alpine\n"), nil)
-	require.NoError(t, err)
-	assert.Equal(t, []bool{false, true}, later, "the first pass, then a later one")
-	assert.Equal(t, "FROM alpine\nLABEL a=1\n", string(res.Out))
-	require.Len(t, res.Findings, 1)
-	assert.Equal(t, "add LABEL a=1", res.Findings[0].Message)
-	assert.True(t, res.Findings[0].Applied)
+	}
 }

@@ -83,16 +83,18 @@ type Pass struct {
 	analysis *Analysis  // the analysis this pass runs, if any
 	results  *analysisResults
 	hist     *history // the edits the chain made before this pass (WrittenBy)
-	later    bool     // a later pass of the chain (Later)
+	// fixesOnly: only the fixes this pass applies are kept (FixesOnly)
+	fixesOnly bool
 }
 
-// Later reports a later pass of the chain, the one that proves the output
-// a fixed point: the chain keeps only the fixes such a pass applies (Run
-// keeps the first pass's findings), so a rule may leave out there what
-// can only give a finding without a fix (a finding without edits applies
-// nothing and overlaps nothing). Analyses (ResultOf) must not ask: their
+// FixesOnly reports a pass of which only the fixes it applies are kept: a
+// later pass of the chain, the one that proves the output a fixed point
+// (Run keeps the first pass's findings), and any pass of a chain whose
+// findings nobody reads (Chain.FixesOnly). A rule may leave out there
+// what can only give a finding without a fix: such a finding applies
+// nothing and overlaps nothing. Analyses (ResultOf) must not ask: their
 // results are shared by every rule of the pass.
-func (p *Pass) Later() bool { return p.later }
+func (p *Pass) FixesOnly() bool { return p.fixesOnly }
 
 // RuleSet is a set of rule names.
 type RuleSet map[string]bool

@@ -79,7 +79,7 @@ type ahPass struct {
 }
 
 func runAptHygiene(p *transform.Pass) []transform.Finding {
-	return run(p, p.Later() && (p.Options == nil || !p.Options.Unsafe))
+	return run(p, p.FixesOnly() && (p.Options == nil || !p.Options.Unsafe))
 }
 
 // run is the rule; fixesOnly leaves out what can only give a finding

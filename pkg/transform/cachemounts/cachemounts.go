@@ -55,7 +55,7 @@ type cmRule struct {
 	later bool // a later pass of the chain: only the fixes count (fixes)
 }
 
-func runCacheMounts(p *transform.Pass) []transform.Finding { return run(p, p.Later()) }
+func runCacheMounts(p *transform.Pass) []transform.Finding { return run(p, p.FixesOnly()) }
 
 func run(p *transform.Pass, later bool) []transform.Finding {
 	c := &cmRule{Plan: cacheplan.Of(p), later: later}
