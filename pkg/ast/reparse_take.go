@@ -76,6 +76,14 @@ type RunTexts func(esc rune, text []byte) *RunText
 // takes counts the instructions Reparse took.
 var takes atomic.Int64
 
+// rewrites counts the instructions Reparse made from a new text
+// (rewritten).
+var rewrites atomic.Int64
+
+// Rewrites is how many instructions Reparse made from the old node and
+// the new lines, for tests that show the shortcut runs.
+func Rewrites() int64 { return rewrites.Load() }
+
 // Takes is how many instructions Reparse has taken instead of parsing
 // them again: for tests that show the shortcut runs.
 func Takes() int64 { return takes.Load() }
@@ -116,6 +124,18 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 	var slab movedSlab
 	for i := r.lo + 1; i <= r.last; i++ {
 		o := old.Instructions[i]
+		if j := joinedUpTo(old, i, cs, r.last); j > i {
+			// One change writes this instruction and those up to j anew.
+			c := cs[0]
+			start := o.Span.Start + delta
+			ins, ok := d.rewritten(old, i, start, start+c.Len, lint)
+			if !ok {
+				return takenRegion{}, false
+			}
+			tk.ins = append(tk.ins, ins)
+			cs, delta, i, got = cs[1:], delta+c.Len-(c.End-c.Start), j, got+1
+			continue
+		}
 		end := o.Next // the last instruction holds the text after it
 		if i == n-1 {
 			end = len(old.Src)
@@ -158,7 +178,9 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 // takeEdited is old's instruction i, edited by the changes cs (those
 // within it, delta the byte shift before it), at its place in d: the
 // instruction ReadRun made of its new text when runs has it (a RUN),
-// else the one made from its old node (derived); nil when neither.
+// else the one made from its old node (derived), else from its old node
+// and its new lines (rewritten, when the changes lie within its lines);
+// nil when none.
 func (d *Document) takeEdited(old *Document, i int, cs []Change, runs RunTexts, delta, end, line int, lint *linter.Linter) *Instruction {
 	o := old.Instructions[i]
 	start := o.Span.Start + delta
@@ -171,7 +193,36 @@ func (d *Document) takeEdited(old *Document, i int, cs []Change, runs RunTexts, 
 	if c, ok := d.derived(old, i, cs, delta, line-o.StartLine, lint); ok {
 		return c
 	}
+	if last := cs[len(cs)-1]; last.End <= o.Span.End {
+		grow := 0
+		for _, c := range cs {
+			grow += c.Len - (c.End - c.Start)
+		}
+		if c, ok := d.rewritten(old, i, start, o.Span.End+delta+grow, lint); ok {
+			return c
+		}
+	}
 	return nil
+}
+
+// joinedUpTo is the instruction of old, after i and by last, where the
+// first change of cs ends when it starts at i's first byte and ends at
+// that instruction's end, the next change (if any) after its line (a
+// change that writes them anew as one); -1 when none.
+func joinedUpTo(old *Document, i int, cs []Change, last int) int {
+	if len(cs) == 0 || cs[0].Start != old.Instructions[i].Span.Start {
+		return -1
+	}
+	for j := i + 1; j <= last && j < len(old.Instructions); j++ {
+		o := old.Instructions[j]
+		if o.Span.End == cs[0].End && (len(cs) == 1 || cs[1].Start >= o.Next) {
+			return j
+		}
+		if o.Span.End > cs[0].End {
+			return -1
+		}
+	}
+	return -1
 }
 
 // takeable reports whether ReadRun's instruction ins may be taken by
