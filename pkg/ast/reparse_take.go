@@ -124,16 +124,23 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 	var slab movedSlab
 	for i := r.lo + 1; i <= r.last; i++ {
 		o := old.Instructions[i]
-		if j := joinedUpTo(old, i, cs, r.last); j > i {
-			// One change writes this instruction and those up to j anew.
-			c := cs[0]
+		if j, k := joinedUpTo(old, i, cs, r.last); j > i {
+			// The changes write this instruction and those up to j anew,
+			// as one.
+			if cs[0].Start < o.Span.Start {
+				return takenRegion{}, false
+			}
+			grow := 0
+			for _, c := range cs[:k] {
+				grow += c.Len - (c.End - c.Start)
+			}
 			start := o.Span.Start + delta
-			ins, ok := d.rewritten(old, i, start, start+c.Len, lint)
+			ins, ok := d.rewritten(old, i, start, old.Instructions[j].Span.End+delta+grow, lint)
 			if !ok {
 				return takenRegion{}, false
 			}
 			tk.ins = append(tk.ins, ins)
-			cs, delta, i, got = cs[1:], delta+c.Len-(c.End-c.Start), j, got+1
+			cs, delta, i, got = cs[k:], delta+grow, j, got+1
 			continue
 		}
 		end := o.Next // the last instruction holds the text after it
@@ -205,24 +212,32 @@ func (d *Document) takeEdited(old *Document, i int, cs []Change, runs RunTexts, 
 	return nil
 }
 
-// joinedUpTo is the instruction of old, after i and by last, where the
-// first change of cs ends when it starts at i's first byte and ends at
-// that instruction's end, the next change (if any) after its line (a
-// change that writes them anew as one); -1 when none.
-func joinedUpTo(old *Document, i int, cs []Change, last int) int {
-	if len(cs) == 0 || cs[0].Start != old.Instructions[i].Span.Start {
-		return -1
-	}
-	for j := i + 1; j <= last && j < len(old.Instructions); j++ {
-		o := old.Instructions[j]
-		if o.Span.End == cs[0].End && (len(cs) == 1 || cs[1].Start >= o.Next) {
-			return j
+// joinedUpTo is, when the changes of cs that start in instruction i of
+// old (from its first byte to its next line) run past its end, the
+// instruction j (by last) where they end and how many of cs start by
+// j's next line, the last ending by j's end (they write i to j anew, as
+// one); j is -1 when none.
+func joinedUpTo(old *Document, i int, cs []Change, last int) (j, k int) {
+	ins := old.Instructions
+	for j = i; ; j++ {
+		if j > last || j >= len(ins) {
+			return -1, 0
 		}
-		if o.Span.End > cs[0].End {
-			return -1
+		end := ins[j].Next
+		if j == len(ins)-1 {
+			end = len(old.Src)
+		}
+		for k < len(cs) && cs[k].Start < end {
+			k++
+		}
+		if k == 0 || cs[k-1].End <= ins[j].Span.End {
+			break
 		}
 	}
-	return -1
+	if j == i {
+		return -1, 0
+	}
+	return j, k
 }
 
 // takeable reports whether ReadRun's instruction ins may be taken by
