@@ -46,6 +46,8 @@ type headerEdit struct {
 	n, delta, lines int
 	comment         []string
 	setComment      bool
+	directives      []Directive // the new text's, as parseDirectives reads them
+	directivesRead  bool        // directives holds them
 }
 
 // headerEdit is the edit of the first changes (n of them, 0 when none)
@@ -53,7 +55,8 @@ type headerEdit struct {
 // text), which read the same escape token; ok is false when that cannot
 // be shown (the directives are then parsed with the first instruction).
 func (old *Document) headerEdit(d *Document, changes []Change) (h headerEdit, ok bool) {
-	a, oldEnd, _, ok := directiveBlock(old)
+	oldBlock, ok := directiveBlock(old)
+	a, oldEnd := oldBlock.n, oldBlock.end
 	if !ok {
 		return h, false
 	}
@@ -65,10 +68,12 @@ func (old *Document) headerEdit(d *Document, changes []Change) (h headerEdit, ok
 	if h.n == 0 {
 		return h, false
 	}
-	b, newEnd, escape, ok := directiveBlock(d)
+	block, ok := directiveBlock(d)
+	b, newEnd, escape := block.n, block.end, block.escape
 	if !ok || newEnd != oldEnd+h.delta || escape != string(old.Escape) {
 		return h, false
 	}
+	h.directives, h.directivesRead = block.dirs, block.plain
 	if (a == 0 || b == 0) && bytes.HasPrefix(old.Src[oldEnd:], bom) {
 		return h, false
 	}
@@ -85,34 +90,50 @@ func (old *Document) headerEdit(d *Document, changes []Change) (h headerEdit, ok
 
 var bom = []byte("\xef\xbb\xbf")
 
-// directiveBlock is how many lines at the top of d BuildKit's parser reads
-// as directives, where they end, and the escape token they set (the
-// default when none does); ok is false when it would reject one (a
-// repeated directive).
-func directiveBlock(d *Document) (n, end int, escape string, ok bool) {
+// directives is the block of directives at the top of a text.
+type directives struct {
+	n, end int    // how many lines, where they end
+	escape string // the escape token they set (the default when none does)
+	dirs   []Directive
+	plain  bool // each line starts with '#' once its blanks are trimmed
+}
+
+// directiveBlock is the lines at the top of d that BuildKit's parser
+// reads as directives; ok is false when it would reject one (a repeated
+// directive). When the block is plain, dirs are what parseDirectives
+// reads: the same lines (it trims blanks alone before a '#' and hands
+// ParseLine the rest, where ParseLine's own trim finds nothing more),
+// and it stops at the next line, where ParseLine finds no directive.
+func directiveBlock(d *Document) (b directives, ok bool) {
 	var dp parser.DirectiveParser
-	escape = string(parser.DefaultEscapeToken)
+	b.escape, b.plain = string(parser.DefaultEscapeToken), true
 	for i, l := range d.Lines {
 		// The line as processLine hands it over: without the line's
 		// terminator (its \r and \n, as trimNewline), leading white space
 		// (trimLeadingWhitespace) and, on the first line, the
 		// byte-order mark.
-		text := d.Src[l.Start:l.End]
-		if i == 0 {
-			text = bytes.TrimPrefix(text, bom)
+		start := l.Start
+		if i == 0 && bytes.HasPrefix(d.Src[start:l.End], bom) {
+			start += len(bom)
 		}
+		text := d.Src[start:l.End]
 		dir, err := dp.ParseLine(bytes.TrimLeftFunc(text, unicode.IsSpace))
 		if err != nil {
-			return 0, 0, "", false
+			return b, false
 		}
 		if dir == nil {
-			return i, l.Start, escape, true
+			b.n, b.end = i, l.Start
+			return b, true
 		}
 		if dir.Name == "escape" {
-			escape = dir.Value
+			b.escape = dir.Value
 		}
+		if t := bytes.TrimLeft(text, " \t"); len(t) == 0 || t[0] != '#' {
+			b.plain = false
+		}
+		b.dirs = append(b.dirs, Directive{Name: dir.Name, Value: dir.Value, Line: i + 1, Span: Span{start, l.End}})
 	}
-	return 0, 0, "", false // no instruction follows
+	return b, false // no instruction follows
 }
 
 // commentBetween reports whether a line after line a and before line

@@ -12,7 +12,8 @@ import (
 // moves every instruction without a parse (header) when the argument in
 // reparse_header.go holds, and the document is what Parse makes of the
 // text (the first node's PrevComment included: nil at the top of a file,
-// empty after a directive); else the first instruction is parsed again.
+// empty after a directive, and the directives); else the first
+// instruction is parsed again.
 func TestReparseHeader(t *testing.T) {
 	const syntax = "# syntax=docker/dockerfile:1\n"
 	cases := []struct {
@@ -53,6 +54,11 @@ func TestReparseHeader(t *testing.T) {
 			d.setLines()
 			_, h := old.plan(d, changes)
 			require.Equal(t, c.header, h.n > 0, "header edit")
+			if h.n > 0 {
+				// The directives are read with the header but where a
+				// line's white space is more than blanks.
+				require.Equal(t, c.name != "vertical tab", h.directivesRead, "directives read")
+			}
 			requireReparse(t, old, out, changes)
 		})
 	}
