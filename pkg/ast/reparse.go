@@ -149,7 +149,10 @@ func reparse(old *Document, out []byte, changes []Change, runs RunTexts) (doc *D
 	rs, h := old.plan(doc, changes)
 	delta, lines, next := h.delta, h.lines, 0
 	slab := movedSlab{ins: make([]Instruction, 0, movedAtMost(rs, n))}
-	if h.n > 0 || rs[0].lo < 0 {
+	switch {
+	case h.n > 0 && h.directivesRead:
+		doc.Directives = h.directives // headerEdit read them
+	case h.n > 0 || rs[0].lo < 0:
 		// A change before the end of the first instruction: the
 		// directives may have changed (an escape directive that did is
 		// caught where the region is parsed, or by headerEdit).

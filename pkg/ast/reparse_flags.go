@@ -1,10 +1,8 @@
 package ast
 
 import (
-	"sort"
 	"strings"
 	"sync/atomic"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -61,31 +59,6 @@ import (
 // the old logical line after the blank; the flag words are read as
 // above, and the node ends as many lines further as were added.
 //
-// The same holds for a change inside the arguments of a shell-form RUN
-// (apt-get's `-o Dir::Cache::Archives=…` added, apk's `--no-cache`
-// replaced) that lies within one line, with a byte of that line's
-// logical piece before it and one after it (so the byte before a
-// trailing escape stays), a printable byte that is not
-// a blank before it on its line, and old and new texts of printable
-// ASCII without an escape character, '<' or '#' (plainBody): the
-// logical line is the concatenation of each line's piece (the first
-// stripped of its leading blanks, each cut at a trailing escape; comment
-// lines and empty ones left out), so only the inside of that line's
-// piece changes: no line starts or stops being a comment or empty (its
-// first printable byte stays, textBefore), or continuing (no escape
-// character or line break in the texts, the line's end untouched). The
-// logical line is the old one with the change at its offset there,
-// found by the instruction's own map from its logical line to the file
-// (Orig), which must read what BuildKit read (Logical equal to
-// Original) and map the changed bytes and their neighbours one to one.
-// The flags are read before the arguments start, and the arguments'
-// first and last bytes stay, so the command, the flags and the form
-// (shell, not JSON) stay; the arguments (Next's Value, the logical line
-// after the flags with its blanks trimmed) are the old ones with the
-// change at its offset there. Several such changes apply from the last
-// to the first, then the flags; the logical line must not hold "<<" at
-// the end (a change that took out the bytes between two '<').
-//
 // The instruction is then built from the node (Document.build: BuildKit's
 // instruction parser checks the new flags); its shell analysis is the
 // old one when its arguments are unchanged (argsMoved).
@@ -105,26 +78,30 @@ func (d *Document) derived(old *Document, i int, cs []Change, delta, lines int, 
 	if o.StartLine <= 1 || o.Node.Next == nil || len(o.Node.Heredocs) > 0 || strings.Contains(o.Node.Original, "<<") {
 		return nil, false
 	}
-	texts := make([]string, len(cs))
+	news := make([]int, len(cs)) // where each change's new text starts in d
 	for k, c := range cs {
-		texts[k] = string(d.Src[c.Start+delta : c.Start+delta+c.Len])
+		news[k] = c.Start + delta
 		delta += c.Len - (c.End - c.Start)
 	}
 	nd := *o.Node
-	body, bodyTexts := cs, texts
+	body, bodyNews := cs, news
 	flags, added := cs[0], 0
-	atKeyword := flags.Start == o.KeywordPos.End && flags.End-flags.Start <= 1
+	atKeyword := flags.Start == o.KeywordPos.End && allBlank(old.Src[flags.Start:flags.End])
 	if atKeyword {
-		body, bodyTexts = cs[1:], texts[1:]
+		body, bodyNews = cs[1:], news[1:]
 	}
-	if len(body) > 0 && !editArgs(old, o, &nd, body, bodyTexts) {
-		return nil, false
-	}
-	if atKeyword {
+	if len(body) > 0 {
 		var ok bool
-		if added, ok = addFlags(old, o, &nd, flags, texts[0]); !ok {
+		if added, ok = d.editArgs(old, o, &nd, body, bodyNews); !ok {
 			return nil, false
 		}
+	}
+	if atKeyword {
+		more, ok := addFlags(old, o, &nd, flags, string(d.Src[news[0]:news[0]+flags.Len]))
+		if !ok {
+			return nil, false
+		}
+		added += more
 	}
 	if strings.Contains(nd.Original, "<<") {
 		return nil, false
@@ -173,12 +150,16 @@ func addFlags(old *Document, o *Instruction, nd *parser.Node, c Change, text str
 		}
 	}
 	rest := orig[len(kw):]
-	if c.End > c.Start {
-		// The blank after the keyword replaced.
-		if old.Src[c.Start] != orig[len(kw)] || !isBlank(old.Src[c.Start]) {
+	if n := c.End - c.Start; n > 0 {
+		// Blanks after the keyword replaced (allBlank): the logical line
+		// holds them there, and a blank still follows the last word.
+		if len(rest) <= n || rest[:n] != string(old.Src[c.Start:c.End]) {
 			return 0, false
 		}
-		rest = rest[1:]
+		rest = rest[n:]
+		if !isSpace(logical[len(logical)-1]) && !isSpace(rest[0]) {
+			return 0, false
+		}
 	}
 	if added > 0 && !argsStartLine(old, c.End, line.End, logical) {
 		return 0, false
@@ -223,52 +204,6 @@ func flagLogical(text string, esc byte) (logical string, lines int, ok bool) {
 	}
 }
 
-// editArgs applies the changes cs, with their new texts, to the logical
-// line and the arguments of nd, the node of o, a shell-form RUN.
-func editArgs(old *Document, o *Instruction, nd *parser.Node, cs []Change, texts []string) bool {
-	next := o.Node.Next
-	if o.Cmd != "run" || o.JSON || next.Next != nil || len(next.Children) > 0 || o.Logical() != o.Node.Original {
-		return false
-	}
-	orig, val := nd.Original, next.Value
-	right := strings.TrimRightFunc(orig, unicode.IsSpace)
-	at := len(right) - len(val) // the arguments' offset in the logical line
-	if at <= 0 || right[at:] != val {
-		return false
-	}
-	for k := len(cs) - 1; k >= 0; k-- {
-		c := cs[k]
-		l, ok := logicalAt(o, c.Start, c.End)
-		if !ok || l <= at || l+c.End-c.Start >= len(right) || !plainBody(texts[k]) ||
-			!plainBody(string(old.Src[c.Start:c.End])) || !textBefore(old, c.Start) {
-			return false
-		}
-		orig = orig[:l] + texts[k] + orig[l+c.End-c.Start:]
-		val = val[:l-at] + texts[k] + val[l-at+c.End-c.Start:]
-	}
-	n := *next
-	n.Value = val
-	nd.Original, nd.Next = orig, &n
-	return true
-}
-
-// logicalAt is the offset in o's logical line of the bytes [start, end)
-// of the file, when the logical line holds them one to one with a byte
-// before them and one after them, all of the same line.
-func logicalAt(o *Instruction, start, end int) (int, bool) {
-	n := len(o.joined.text)
-	l := sort.Search(n, func(i int) bool { return o.Orig(i) >= start })
-	if l == 0 || l+end-start >= n || o.Orig(l-1) != start-1 {
-		return 0, false
-	}
-	for m := 0; m <= end-start; m++ {
-		if o.Orig(l+m) != start+m {
-			return 0, false
-		}
-	}
-	return l, true
-}
-
 // plainFlag reports whether w is a flag word of plainFlagByte bytes:
 // "--" and more.
 func plainFlag(w string) bool {
@@ -294,27 +229,14 @@ func plainFlagByte(c byte) bool {
 	return strings.IndexByte("-_=,./:@+~$%{}", c) >= 0
 }
 
-// plainBody reports whether a changed text of the arguments is printable
-// ASCII without an escape character, '<' or '#' (a blank is allowed).
-func plainBody(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c > '~' || c == '\\' || c == '`' || c == '<' || c == '#' {
+// allBlank reports whether b is blanks (or nothing).
+func allBlank(b []byte) bool {
+	for _, c := range b {
+		if !isBlank(c) {
 			return false
 		}
 	}
 	return true
-}
-
-// textBefore reports whether the line that holds off has a printable
-// ASCII byte that is not a blank before off: its first such byte, which
-// decides whether the line is a comment, lies before a change at off.
-func textBefore(d *Document, off int) bool {
-	for i := off - 1; i >= d.Lines[d.LineOf(off)-1].Start; i-- {
-		if c := d.Src[i]; c > ' ' && c <= '~' {
-			return true
-		}
-	}
-	return false
 }
 
 // isBlank is a blank within a line: a space or a tab. isSpace is the

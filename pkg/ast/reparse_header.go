@@ -2,7 +2,11 @@ package ast
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
+	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
@@ -46,6 +50,8 @@ type headerEdit struct {
 	n, delta, lines int
 	comment         []string
 	setComment      bool
+	directives      []Directive // the new text's, as parseDirectives reads them
+	directivesRead  bool        // directives holds them
 }
 
 // headerEdit is the edit of the first changes (n of them, 0 when none)
@@ -53,7 +59,8 @@ type headerEdit struct {
 // text), which read the same escape token; ok is false when that cannot
 // be shown (the directives are then parsed with the first instruction).
 func (old *Document) headerEdit(d *Document, changes []Change) (h headerEdit, ok bool) {
-	a, oldEnd, _, ok := directiveBlock(old)
+	oldBlock, ok := directiveBlock(old)
+	a, oldEnd := oldBlock.n, oldBlock.end
 	if !ok {
 		return h, false
 	}
@@ -65,10 +72,12 @@ func (old *Document) headerEdit(d *Document, changes []Change) (h headerEdit, ok
 	if h.n == 0 {
 		return h, false
 	}
-	b, newEnd, escape, ok := directiveBlock(d)
+	block, ok := directiveBlock(d)
+	b, newEnd, escape := block.n, block.end, block.escape
 	if !ok || newEnd != oldEnd+h.delta || escape != string(old.Escape) {
 		return h, false
 	}
+	h.directives, h.directivesRead = block.dirs, block.plain
 	if (a == 0 || b == 0) && bytes.HasPrefix(old.Src[oldEnd:], bom) {
 		return h, false
 	}
@@ -85,34 +94,50 @@ func (old *Document) headerEdit(d *Document, changes []Change) (h headerEdit, ok
 
 var bom = []byte("\xef\xbb\xbf")
 
-// directiveBlock is how many lines at the top of d BuildKit's parser reads
-// as directives, where they end, and the escape token they set (the
-// default when none does); ok is false when it would reject one (a
-// repeated directive).
-func directiveBlock(d *Document) (n, end int, escape string, ok bool) {
-	var dp parser.DirectiveParser
-	escape = string(parser.DefaultEscapeToken)
+// directives is the block of directives at the top of a text.
+type directives struct {
+	n, end int    // how many lines, where they end
+	escape string // the escape token they set (the default when none does)
+	dirs   []Directive
+	plain  bool // each line starts with '#' once its blanks are trimmed
+}
+
+// directiveBlock is the lines at the top of d that BuildKit's parser
+// reads as directives; ok is false when it would reject one (a repeated
+// directive). When the block is plain, dirs are what parseDirectives
+// reads: the same lines (it trims blanks alone before a '#' and hands
+// ParseLine the rest, where ParseLine's own trim finds nothing more),
+// and it stops at the next line, where ParseLine finds no directive.
+func directiveBlock(d *Document) (b directives, ok bool) {
+	var dp directiveReader
+	b.escape, b.plain = string(parser.DefaultEscapeToken), true
 	for i, l := range d.Lines {
 		// The line as processLine hands it over: without the line's
 		// terminator (its \r and \n, as trimNewline), leading white space
 		// (trimLeadingWhitespace) and, on the first line, the
 		// byte-order mark.
-		text := d.Src[l.Start:l.End]
-		if i == 0 {
-			text = bytes.TrimPrefix(text, bom)
+		start := l.Start
+		if i == 0 && bytes.HasPrefix(d.Src[start:l.End], bom) {
+			start += len(bom)
 		}
-		dir, err := dp.ParseLine(bytes.TrimLeftFunc(text, unicode.IsSpace))
+		text := d.Src[start:l.End]
+		name, value, err := dp.read(bytes.TrimLeftFunc(text, unicode.IsSpace))
 		if err != nil {
-			return 0, 0, "", false
+			return b, false
 		}
-		if dir == nil {
-			return i, l.Start, escape, true
+		if name == "" {
+			b.n, b.end = i, l.Start
+			return b, true
 		}
-		if dir.Name == "escape" {
-			escape = dir.Value
+		if name == "escape" {
+			b.escape = value
 		}
+		if t := bytes.TrimLeft(text, " \t"); len(t) == 0 || t[0] != '#' {
+			b.plain = false
+		}
+		b.dirs = append(b.dirs, Directive{Name: name, Value: value, Line: i + 1, Span: Span{start, l.End}})
 	}
-	return 0, 0, "", false // no instruction follows
+	return b, false // no instruction follows
 }
 
 // commentBetween reports whether a line after line a and before line
@@ -127,3 +152,74 @@ func commentBetween(d *Document, a, last int) bool {
 	}
 	return false
 }
+
+// directiveReader reads lines as BuildKit's DirectiveParser.ParseLine
+// does (directives.go at the version in go.mod), without its pattern
+// `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`: a line is a directive when
+// it starts with "#" and, white space trimmed (unicode.IsSpace), a name
+// (a letter, then letters and digits), \s (the pattern's: tab, line
+// feed, form feed, carriage return, space), "=", and a value: the rest
+// with the \s around it trimmed (.+? takes as little as leaves \s to the
+// end; the \s before it as much as leaves it a byte, so a rest of \s
+// alone gives its last byte; `.` takes any character but a line feed,
+// which a line of a Document does not hold). The name, lower-cased, must
+// be one BuildKit knows, once. The first line that is no directive ends
+// them.
+type directiveReader struct {
+	seen []string
+	done bool
+}
+
+// read is the directive of a line (the name empty when none); err is
+// ParseLine's for a repeated one.
+func (r *directiveReader) read(line []byte) (name, value string, err error) {
+	if r.done {
+		return "", "", nil
+	}
+	rest, ok := bytes.CutPrefix(line, []byte("#"))
+	if !ok {
+		r.done = true
+		return "", "", nil
+	}
+	rest = bytes.TrimLeftFunc(rest, unicode.IsSpace)
+	n := 0
+	for n < len(rest) && (isLetter(rest[n]) || n > 0 && '0' <= rest[n] && rest[n] <= '9') {
+		n++
+	}
+	eq := n
+	for eq < len(rest) && isPatternSpace(rest[eq]) {
+		eq++
+	}
+	if n == 0 || eq == len(rest) || rest[eq] != '=' {
+		r.done = true
+		return "", "", nil
+	}
+	v := rest[eq+1:]
+	t := bytes.TrimLeftFunc(v, func(c rune) bool { return c < utf8.RuneSelf && isPatternSpace(byte(c)) })
+	switch {
+	case len(v) == 0:
+		r.done = true
+		return "", "", nil
+	case len(t) == 0:
+		value = string(v[len(v)-1:])
+	default:
+		value = string(bytes.TrimRightFunc(t, func(c rune) bool { return c < utf8.RuneSelf && isPatternSpace(byte(c)) }))
+	}
+	name = strings.ToLower(string(rest[:n]))
+	switch name {
+	case "syntax", "escape", "check":
+	default:
+		r.done = true
+		return "", "", nil
+	}
+	if slices.Contains(r.seen, name) {
+		return "", "", fmt.Errorf("only one %s parser directive can be used", name)
+	}
+	r.seen = append(r.seen, name)
+	return name, value, nil
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// isPatternSpace is \s of Go's regular expressions.
+func isPatternSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/stretchr/testify/require"
 )
 
@@ -12,7 +13,8 @@ import (
 // moves every instruction without a parse (header) when the argument in
 // reparse_header.go holds, and the document is what Parse makes of the
 // text (the first node's PrevComment included: nil at the top of a file,
-// empty after a directive); else the first instruction is parsed again.
+// empty after a directive, and the directives); else the first
+// instruction is parsed again.
 func TestReparseHeader(t *testing.T) {
 	const syntax = "# syntax=docker/dockerfile:1\n"
 	cases := []struct {
@@ -53,6 +55,11 @@ func TestReparseHeader(t *testing.T) {
 			d.setLines()
 			_, h := old.plan(d, changes)
 			require.Equal(t, c.header, h.n > 0, "header edit")
+			if h.n > 0 {
+				// The directives are read with the header but where a
+				// line's white space is more than blanks.
+				require.Equal(t, c.name != "vertical tab", h.directivesRead, "directives read")
+			}
 			requireReparse(t, old, out, changes)
 		})
 	}
@@ -94,4 +101,45 @@ func TestReparseHeaderRandom(t *testing.T) {
 	}
 	require.Greater(t, shown, 300, "edits moved without a parse")
 	require.Greater(t, set, 50, "PrevComment set")
+}
+
+// TestDirectiveReader: directiveReader reads lines (no line feed in them)
+// as BuildKit's DirectiveParser.ParseLine does, directive by directive,
+// on random lines of the bytes that matter to its pattern.
+func TestDirectiveReader(t *testing.T) {
+	pieces := []string{"#", "# ", "syntax", "Escape", "check", "x1", "1", "=", " ", "\t", "\v", "\f", "\r", "\u00a0", "\u0085", "\xff", "a", "`", "\\", "docker/dockerfile:1", "é"}
+	rng := rand.New(rand.NewSource(7))
+	read, repeated := 0, 0
+	for n := 0; n < 20000; n++ {
+		var dp parser.DirectiveParser
+		var r directiveReader
+		for k := 0; k < 3; k++ {
+			var b strings.Builder
+			if rng.Intn(4) > 0 {
+				b.WriteString("#")
+			}
+			if rng.Intn(2) == 0 { // most often a name and "=" first
+				b.WriteString(pieces[rng.Intn(2)+1] + pieces[rng.Intn(3)+2] + pieces[rng.Intn(5)+8] + "=")
+			}
+			for m := rng.Intn(8); m > 0; m-- {
+				b.WriteString(pieces[rng.Intn(len(pieces))])
+			}
+			line := []byte(b.String())
+			want, werr := dp.ParseLine(line)
+			name, value, err := r.read(line)
+			require.Equal(t, werr != nil, err != nil, "%q", line)
+			if werr != nil {
+				repeated++
+			}
+			if want == nil {
+				require.Equal(t, "", name, "%q", line)
+				continue
+			}
+			require.Equal(t, want.Name, name, "%q", line)
+			require.Equal(t, want.Value, value, "%q", line)
+			read++
+		}
+	}
+	require.Greater(t, read, 500, "directives read")
+	require.Greater(t, repeated, 5, "directives repeated")
 }

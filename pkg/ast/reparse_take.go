@@ -76,6 +76,14 @@ type RunTexts func(esc rune, text []byte) *RunText
 // takes counts the instructions Reparse took.
 var takes atomic.Int64
 
+// rewrites counts the instructions Reparse made from a new text
+// (rewritten).
+var rewrites atomic.Int64
+
+// Rewrites is how many instructions Reparse made from the old node and
+// the new lines, for tests that show the shortcut runs.
+func Rewrites() int64 { return rewrites.Load() }
+
 // Takes is how many instructions Reparse has taken instead of parsing
 // them again: for tests that show the shortcut runs.
 func Takes() int64 { return takes.Load() }
@@ -116,6 +124,25 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 	var slab movedSlab
 	for i := r.lo + 1; i <= r.last; i++ {
 		o := old.Instructions[i]
+		if j, k := joinedUpTo(old, i, cs, r.last); j > i {
+			// The changes write this instruction and those up to j anew,
+			// as one.
+			if cs[0].Start < o.Span.Start {
+				return takenRegion{}, false
+			}
+			grow := 0
+			for _, c := range cs[:k] {
+				grow += c.Len - (c.End - c.Start)
+			}
+			start := o.Span.Start + delta
+			ins, ok := d.rewritten(old, i, start, old.Instructions[j].Span.End+delta+grow, lint)
+			if !ok {
+				return takenRegion{}, false
+			}
+			tk.ins = append(tk.ins, ins)
+			cs, delta, i, got = cs[k:], delta+grow, j, got+1
+			continue
+		}
 		end := o.Next // the last instruction holds the text after it
 		if i == n-1 {
 			end = len(old.Src)
@@ -158,7 +185,9 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 // takeEdited is old's instruction i, edited by the changes cs (those
 // within it, delta the byte shift before it), at its place in d: the
 // instruction ReadRun made of its new text when runs has it (a RUN),
-// else the one made from its old node (derived); nil when neither.
+// else the one made from its old node (derived), else from its old node
+// and its new lines (rewritten, when the changes lie within its lines);
+// nil when none.
 func (d *Document) takeEdited(old *Document, i int, cs []Change, runs RunTexts, delta, end, line int, lint *linter.Linter) *Instruction {
 	o := old.Instructions[i]
 	start := o.Span.Start + delta
@@ -171,7 +200,44 @@ func (d *Document) takeEdited(old *Document, i int, cs []Change, runs RunTexts, 
 	if c, ok := d.derived(old, i, cs, delta, line-o.StartLine, lint); ok {
 		return c
 	}
+	if last := cs[len(cs)-1]; last.End <= o.Span.End {
+		grow := 0
+		for _, c := range cs {
+			grow += c.Len - (c.End - c.Start)
+		}
+		if c, ok := d.rewritten(old, i, start, o.Span.End+delta+grow, lint); ok {
+			return c
+		}
+	}
 	return nil
+}
+
+// joinedUpTo is, when the changes of cs that start in instruction i of
+// old (from its first byte to its next line) run past its end, the
+// instruction j (by last) where they end and how many of cs start by
+// j's next line, the last ending by j's end (they write i to j anew, as
+// one); j is -1 when none.
+func joinedUpTo(old *Document, i int, cs []Change, last int) (j, k int) {
+	ins := old.Instructions
+	for j = i; ; j++ {
+		if j > last || j >= len(ins) {
+			return -1, 0
+		}
+		end := ins[j].Next
+		if j == len(ins)-1 {
+			end = len(old.Src)
+		}
+		for k < len(cs) && cs[k].Start < end {
+			k++
+		}
+		if k == 0 || cs[k-1].End <= ins[j].Span.End {
+			break
+		}
+	}
+	if j == i {
+		return -1, 0
+	}
+	return j, k
 }
 
 // takeable reports whether ReadRun's instruction ins may be taken by

@@ -118,6 +118,8 @@ func TestReparseFallsBack(t *testing.T) {
 		require.Equal(t, "", sameDocument(got, want), "%q", e.new)
 	}
 
+	old, err = Parse("Dockerfile", []byte(src))
+	require.NoError(t, err)
 	out, changes := applyEdits(t, src, []edit{{0, "RUN b", "RUN --bogus b"}})
 	_, err = Reparse(old, out, changes)
 	_, werr := Parse("Dockerfile", out)

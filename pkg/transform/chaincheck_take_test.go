@@ -32,6 +32,6 @@ func TestChainTakesEditedRuns(t *testing.T) {
 		}
 	}
 	taken := ast.Takes() - before
-	t.Logf("%d files, %d changed, %d RUNs taken, %d of them made from the old node", len(files), changed, taken, ast.Derivations())
+	t.Logf("%d files, %d changed, %d RUNs taken, %d of them made from the old node, %d from the old node and the new lines", len(files), changed, taken, ast.Derivations(), ast.Rewrites())
 	require.Greater(t, taken, int64(len(files)/10), "edited RUNs taken")
 }
