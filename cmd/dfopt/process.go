@@ -99,7 +99,6 @@ func process(c *cli.Context, m mode) error {
 			return usageError{err.Error()}
 		}
 	}
-	r.fixesOnly = findingsUnread(c, m, stderr)
 	jobs := c.Int("jobs")
 	if jobs < 1 {
 		jobs = runtime.NumCPU()
@@ -183,7 +182,8 @@ func (o *collector) status(m mode, r *runner) error {
 // newRunner reads what the flags ask for.
 func newRunner(c *cli.Context, m mode) (*runner, error) {
 	r := &runner{mode: m, stdin: c.App.Reader, ctxDir: c.String("context"), stdinName: c.String("stdin-filename"),
-		includeGenerated: c.Bool("include-generated"), disk: transform.NewDisk()}
+		includeGenerated: c.Bool("include-generated"), disk: transform.NewDisk(),
+		fixesOnly: findingsUnread(c, m, c.App.ErrWriter)}
 	if r.ctxDir != "" && !isDir(r.ctxDir) {
 		return nil, usageError{fmt.Sprintf("--context %s: not a folder", r.ctxDir)}
 	}

@@ -271,33 +271,9 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 		}
 		switch x := st.Cmd.(type) {
 		case *syntax.CallExpr:
-			c := &msCmd{ins: in, call: x}
-			if cc := commandOf(x); cc != nil {
-				c.words, c.span = cc.Args, cc.Span
-			} else {
-				c.span = sc.SpanOf(x)
-			}
-			for _, a := range x.Assigns {
-				if a.Name == nil {
-					return false
-				}
-				if v, ok := msWordLit(a.Value); ok {
-					c.assign(a.Name.Value, v)
-				} else {
-					c.unknown = append(c.unknown, a.Name.Value)
-				}
-			}
-			for _, r := range st.Redirs {
-				switch r.Op {
-				case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob:
-					t, ok := msWordLit(r.Word)
-					if !ok {
-						t = "?"
-					}
-					if t != "/dev/null" {
-						c.redirs = append(c.redirs, t)
-					}
-				}
+			c := callCmd(in, sc, st, x, commandOf(x))
+			if c == nil {
+				return false
 			}
 			cmds = append(cmds, c)
 			return true
@@ -327,6 +303,41 @@ func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 		}
 	}
 	return cmds, false
+}
+
+// callCmd is flatten's command of a call: its words and span from the
+// analysis's command cc (nil: the call's span), its assignments and the
+// files it writes; nil when an assignment has no name.
+func callCmd(in *ast.Instruction, sc *ast.Script, st *syntax.Stmt, x *syntax.CallExpr, cc *ast.Command) *msCmd {
+	c := &msCmd{ins: in, call: x}
+	if cc != nil {
+		c.words, c.span = cc.Args, cc.Span
+	} else {
+		c.span = sc.SpanOf(x)
+	}
+	for _, a := range x.Assigns {
+		if a.Name == nil {
+			return nil
+		}
+		if v, ok := msWordLit(a.Value); ok {
+			c.assign(a.Name.Value, v)
+		} else {
+			c.unknown = append(c.unknown, a.Name.Value)
+		}
+	}
+	for _, r := range st.Redirs {
+		switch r.Op {
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob:
+			t, ok := msWordLit(r.Word)
+			if !ok {
+				t = "?"
+			}
+			if t != "/dev/null" {
+				c.redirs = append(c.redirs, t)
+			}
+		}
+	}
+	return c
 }
 
 func msWordLit(w *syntax.Word) (string, bool) {
