@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/command"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -23,11 +25,29 @@ func (j *joinedText) add(src []byte, start, end int) {
 	j.off.add(start, end-start)
 }
 
+// isSpace is a blank as BuildKit's splitCommand and flag words see it
+// (its pattern [\t\v\f\r ]).
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' }
 
+// trimLeftSpace skips the leading white space of src[s:e] as BuildKit's
+// parser does before it reads a line's first word, or decides that a
+// line is a comment or empty (trimLeadingWhitespace: unicode.IsSpace,
+// which also takes a no-break space, U+0085 and the other spaces of
+// Unicode, not only ASCII blanks).
 func trimLeftSpace(src []byte, s, e int) int {
-	for s < e && isSpace(src[s]) {
-		s++
+	for s < e {
+		if c := src[s]; c < utf8.RuneSelf {
+			if c != ' ' && (c < '\t' || c > '\r') {
+				return s
+			}
+			s++
+			continue
+		}
+		r, n := utf8.DecodeRune(src[s:e])
+		if !unicode.IsSpace(r) {
+			return s
+		}
+		s += n
 	}
 	return s
 }

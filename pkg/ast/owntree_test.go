@@ -45,3 +45,28 @@ func TestRunsOfOneTextOwnTheirTrees(t *testing.T) {
 	require.NoError(t, err)
 	check(d3, "after Reparse")
 }
+
+// An instruction's logical line is BuildKit's Original when lines start
+// with white space of Unicode (a no-break space, an em space, U+0085):
+// BuildKit strips it before an instruction's first word and skips a line
+// of it, or a comment after it, inside a continuation; a continued line
+// keeps it.
+func TestLogicalLineUnicodeSpace(t *testing.T) {
+	for _, src := range []string{
+		"FROM a\nRUN apt-get update && \\\n\u00a0# note\n    apt-get install -y curl\n",
+		"FROM a\nRUN a \\\n\u2003\n  b\n",
+		"FROM a\n\u00a0RUN a \\\n\u0085 b\n",
+		"FROM a\nRUN a \\\n\u00a0b\n",
+		"FROM a\r\nRUN a \\\r\n\u00a0 # c\r\n  b\r\n",
+	} {
+		d, err := Parse("Dockerfile", []byte(src))
+		require.NoError(t, err, "%q", src)
+		for _, ins := range d.Instructions {
+			require.Equal(t, ins.Node.Original, ins.Logical(), "%q", src)
+		}
+		run := d.Instructions[len(d.Instructions)-1]
+		if sc := d.Shell(run); sc != nil {
+			require.NotContains(t, sc.Text, "#", "%q: the comment is not the shell's", src)
+		}
+	}
+}

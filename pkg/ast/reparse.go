@@ -45,6 +45,9 @@ func Reparse(old *Document, out []byte, changes []Change) (*Document, error) {
 // them again, in a region of such RUNs and untouched instructions
 // (reparse_take.go); runs may be nil.
 func ReparseTaking(old *Document, out []byte, changes []Change, runs RunTexts) (*Document, error) {
+	if bytes.IndexByte(out, 0) >= 0 || !utf8.Valid(out) {
+		return Parse(old.Path, out) // its error: an edit broke the text
+	}
 	doc := reparse(old, out, changes, runs)
 	if doc == nil {
 		return Parse(old.Path, out)

@@ -33,7 +33,10 @@ func TestReparseRewritten(t *testing.T) {
 		{"the first byte of the arguments changed", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "RUN x && \\\n  b"}}, false},
 		{"the keyword changed", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "CMD a && \\\n  b"}}, false},
 		{"a heredoc", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "RUN a && cat <<EOF\nb\nEOF"}}, false},
-		{"a line of Unicode space", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "RUN a && \\\n\u00a0\n  b"}}, false},
+		{"a line of Unicode space: empty, as BuildKit reads it", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "RUN a && \\\n\u00a0\n  b"}}, true},
+		{"a comment after a no-break space", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "RUN a && \\\n\u00a0# c\n  b"}}, true},
+		{"a no-break space before a continued line's text", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "RUN a && \\\n\u00a0b"}}, true},
+		{"a comment after a no-break space, last", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "RUN a && \\\n\u2003# b"}}, false},
 		{"two instructions", "FROM a\nRUN a\nRUN b\nRUN c\n", []edit{{0, "RUN a\nRUN b", "RUN a\nRUN x"}}, false},
 		{"json form", "FROM a\nRUN [\"a\"]\nRUN b\nRUN c\n", []edit{{0, "RUN [\"a\"]\nRUN b", "RUN [\"a\", \"b\"]"}}, false},
 	}
