@@ -66,16 +66,11 @@ import (
 // to the logical line and the arguments of nd, the node of o, a
 // shell-form RUN; lines is how many lines they add.
 func (d *Document) editArgs(old *Document, o *Instruction, nd *parser.Node, cs []Change, news []int) (lines int, ok bool) {
-	next := o.Node.Next
-	if o.Cmd != "run" || o.JSON || next.Next != nil || len(next.Children) > 0 || o.Logical() != o.Node.Original {
+	at, ok := shellArgsAt(o)
+	if !ok || o.Logical() != o.Node.Original {
 		return 0, false
 	}
 	orig := nd.Original
-	right := strings.TrimRightFunc(orig, unicode.IsSpace)
-	at := len(right) - len(next.Value) // the arguments' offset in the logical line
-	if at <= 0 || right[at:] != next.Value || orig[at] == '[' || orig[at] == '-' {
-		return 0, false
-	}
 	esc := byte(old.Escape)
 	for k := len(cs) - 1; k >= 0; k-- {
 		c := cs[k]
@@ -104,10 +99,37 @@ func (d *Document) editArgs(old *Document, o *Instruction, nd *parser.Node, cs [
 		orig = orig[:l] + newImg + orig[l+len(oldImg):]
 		lines += newLines - oldLines
 	}
-	n := *next
-	n.Value = strings.TrimRightFunc(orig, unicode.IsSpace)[at:]
-	nd.Original, nd.Next = orig, &n
+	setArgs(nd, orig, at)
 	return lines, true
+}
+
+// shellArgsAt is where the arguments of o, a shell-form RUN with one
+// argument node, start in its logical line (Original), when the form and
+// the flags do not depend on the bytes after that offset: its first byte
+// is neither '[' (JSON form) nor '-' (a flag word starts with "--", so
+// the second byte would decide), as the arguments given above read.
+func shellArgsAt(o *Instruction) (int, bool) {
+	next := o.Node.Next
+	if o.Cmd != "run" || o.JSON || next == nil || next.Next != nil || len(next.Children) > 0 {
+		return 0, false
+	}
+	orig := o.Node.Original
+	right := strings.TrimRightFunc(orig, unicode.IsSpace)
+	at := len(right) - len(next.Value)
+	if at <= 0 || right[at:] != next.Value || orig[at] == '[' || orig[at] == '-' {
+		return 0, false
+	}
+	return at, true
+}
+
+// setArgs gives nd, a copy of a shell-form RUN's node, the logical line
+// logical, whose arguments start at at: a copy of its argument node with
+// the rest of the line, its white space trimmed at the end (splitCommand
+// and parseMaybeJSON).
+func setArgs(nd *parser.Node, logical string, at int) {
+	n := *nd.Next
+	n.Value = strings.TrimRightFunc(logical, unicode.IsSpace)[at:]
+	nd.Original, nd.Next = logical, &n
 }
 
 // lineImage is a changed text as it reads in the logical line: its lines

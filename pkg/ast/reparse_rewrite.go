@@ -2,7 +2,6 @@ package ast
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -51,16 +50,11 @@ import (
 // above.
 func (d *Document) rewritten(old *Document, i, start, end int, lint *linter.Linter) (*Instruction, bool) {
 	o := old.Instructions[i]
-	next := o.Node.Next
-	if o.Cmd != "run" || o.JSON || o.StartLine <= 1 || next == nil || next.Next != nil || len(next.Children) > 0 || len(o.Node.Heredocs) > 0 {
+	at, ok := shellArgsAt(o)
+	if !ok || o.StartLine <= 1 || len(o.Node.Heredocs) > 0 {
 		return nil, false
 	}
 	orig := o.Node.Original
-	right := strings.TrimRightFunc(orig, unicode.IsSpace)
-	at := len(right) - len(next.Value) // the arguments' offset in the logical line
-	if at <= 0 || right[at:] != next.Value || orig[at] == '[' || orig[at] == '-' {
-		return nil, false
-	}
 	first, last := d.LineOf(start), d.LineOf(end)
 	if first <= 1 || d.Lines[first-1].Start != start || d.Lines[last-1].End != end {
 		return nil, false
@@ -70,9 +64,7 @@ func (d *Document) rewritten(old *Document, i, start, end int, lint *linter.Lint
 		return nil, false
 	}
 	nd := *o.Node
-	n := *next
-	n.Value = strings.TrimRightFunc(logical, unicode.IsSpace)[at:]
-	nd.Original, nd.Next = logical, &n
+	setArgs(&nd, logical, at)
 	nd.StartLine, nd.EndLine = first, last
 	c, err := d.build(&nd, lint)
 	if err != nil || c.from != nil {

@@ -73,8 +73,8 @@ type ahPass struct {
 	// for every RUN of the document (shared with the cache plan).
 	facts      *cacheplan.Facts
 	lastReader []int // lastAptReader, by stage
-	// fixesOnly: a later pass of the chain without --unsafe, where only
-	// the safe fixes count (onlyFixes).
+	// fixesOnly: a pass where only the fixes count (Pass.FixesOnly),
+	// without --unsafe: only the safe fixes count (onlyFixes).
 	fixesOnly bool
 }
 
@@ -83,11 +83,11 @@ func runAptHygiene(p *transform.Pass) []transform.Finding {
 }
 
 // run is the rule; fixesOnly leaves out what can only give a finding
-// that applies nothing in a later pass without --unsafe: the unsafe
+// that applies nothing in a fixes-only pass without --unsafe: the unsafe
 // --no-install-recommends fix and its analyses of the packages
 // installed before and used after (installedBefore, uses, which no
 // other part reads), and the findings without edits. A finding that is
-// not applied changes nothing in the chain (Pass.Later; the chain wraps
+// not applied changes nothing in the chain (Pass.FixesOnly; the chain wraps
 // and applies only the applied ones), so the fixes that apply are the
 // same. TestOnlyFixes checks this against the long way.
 func run(p *transform.Pass, fixesOnly bool) []transform.Finding {

@@ -52,13 +52,13 @@ var Rule = &transform.Transform{
 // make its edits.
 type cmRule struct {
 	*cacheplan.Plan
-	later bool // a later pass of the chain: only the fixes count (fixes)
+	fixesOnly bool // only the fixes count (transform.Pass.FixesOnly): see fixes
 }
 
 func runCacheMounts(p *transform.Pass) []transform.Finding { return run(p, p.FixesOnly()) }
 
-func run(p *transform.Pass, later bool) []transform.Finding {
-	c := &cmRule{Plan: cacheplan.Of(p), later: later}
+func run(p *transform.Pass, fixesOnly bool) []transform.Finding {
+	c := &cmRule{Plan: cacheplan.Of(p), fixesOnly: fixesOnly}
 	var out []transform.Finding
 	for _, r := range c.Runs {
 		out = append(out, c.findings(r)...)
@@ -75,12 +75,12 @@ func (c *cmRule) findings(r *cacheplan.Run) []transform.Finding {
 		return c.Pass.Finding(transform.CacheMountsRule, r.Ins, msg, edits...)
 	}
 	if r.Blocked != "" {
-		if c.later {
+		if c.fixesOnly {
 			return nil // a report: no fix
 		}
 		return []transform.Finding{finding(managerNames(r.Invs) + " in a " + r.Blocked)}
 	}
-	if c.later {
+	if c.fixesOnly {
 		return c.fixes(r)
 	}
 	c.Settle(r)
@@ -114,8 +114,9 @@ func (c *cmRule) findings(r *cacheplan.Run) []transform.Finding {
 	return out
 }
 
-// fixes is findings in a later pass of the chain, where only the fixes
-// count (transform.Pass.Later): it builds no report, and it neither
+// fixes is findings in a pass where only the fixes count (a later pass
+// of the chain, or any when nobody reads the findings:
+// transform.Pass.FixesOnly): it builds no report, and it neither
 // settles nor mounts a use inside a cache mount the RUN already has
 // (Use.InsideMount), which changes no edit whether it is dropped or not.
 // Of a mounted use that is covered, EditPlan reads only its managers

@@ -210,7 +210,6 @@ func cacheVar(r *Run, inv *Invocation, name string) (stage.Value, bool, string) 
 		if !ok {
 			return stage.Value{}, false, name + " is set to a value dfopt cannot resolve"
 		}
-		inv.movedBy = name
 		return ev, true, ""
 	}
 	if val, set, uncertain := runAssignment(r, inv, name); uncertain {
@@ -219,15 +218,9 @@ func cacheVar(r *Run, inv *Invocation, name string) (stage.Value, bool, string) 
 		if val.Val == "" {
 			return stage.Value{}, false, ""
 		}
-		inv.movedBy = name
 		return val, true, ""
 	}
 	ev, ok := r.stageEnv().VarValue(name)
-	if ok {
-		if v, _ := r.stageEnv().Lookup(name); v.Line > 0 {
-			inv.movedBy = name
-		}
-	}
 	return ev, ok, ""
 }
 
@@ -240,7 +233,6 @@ func flagDir(r *Run, inv *Invocation, spec *CacheSpec, lookup func(string) (stag
 	if val, found, bad := flagValue(r, inv.Args, spec.Flags); bad != "" {
 		return stage.Value{}, false, bad, true
 	} else if found {
-		inv.movedBy = "its " + strings.TrimSuffix(spec.Flags[0], "=") + " option"
 		v, skip, why := checkDir(val.Join(spec.FlagSub))
 		return v, skip, why, true
 	}
@@ -252,7 +244,6 @@ func flagDir(r *Run, inv *Invocation, spec *CacheSpec, lookup func(string) (stag
 		for _, f := range strings.Fields(ev.Val) {
 			for _, fl := range spec.Flags {
 				if strings.HasSuffix(fl, "=") && strings.HasPrefix(f, fl) {
-					inv.movedBy = name
 					v, skip, why := checkDir(stage.Lit(f[len(fl):]).Join(spec.FlagSub))
 					return v, skip, why, true
 				}

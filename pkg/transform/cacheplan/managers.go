@@ -242,8 +242,7 @@ type Invocation struct {
 	assign  map[string]string
 	User    string // a wrapper runs it as another user (sudo -u, gosu …)
 	Sudo    bool
-	movedBy string // what moved the cache (for messages)
-	clean   int8   // IsClean's answer: 0 not asked yet, 1 no, 2 yes
+	clean   int8 // IsClean's answer: 0 not asked yet, 1 no, 2 yes
 }
 
 // envValue looks a variable up for the invocation: its own assignments,

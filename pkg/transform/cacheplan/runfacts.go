@@ -71,7 +71,7 @@ type scriptInvs struct {
 // analyses of one document and build context share (Pass.ResultOf keeps
 // them per document and context); the stage state is not read (c.Env is
 // unbound in both). The invocations are shared: the plan only writes
-// IsClean's memo and movedBy, which nothing else reads, and callers
+// IsClean's memo, which nothing else reads, and callers
 // filter into lists of their own. Asked with another script of the RUN
 // (an exec form read otherwise), it looks again.
 func (f *Facts) Invocations(c *ManagerCtx) []*Invocation {

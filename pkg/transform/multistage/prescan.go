@@ -28,11 +28,7 @@ func (s *msSplit) mayBuild() bool {
 			continue
 		}
 		if in.JSON {
-			c.words = nil
-			for _, a := range in.Args {
-				c.words = append(c.words, ast.Word{Value: a, Lit: true})
-			}
-			if s.buildsAny(&c) {
+			if c.words = execWords(in); s.buildsAny(&c) {
 				return true
 			}
 			continue
@@ -48,6 +44,16 @@ func (s *msSplit) mayBuild() bool {
 		}
 	}
 	return false
+}
+
+// execWords are the words of an exec-form instruction's arguments, as
+// flatten reads them.
+func execWords(in *ast.Instruction) []ast.Word {
+	var out []ast.Word
+	for _, a := range in.Args {
+		out = append(out, ast.Word{Value: a, Lit: true})
+	}
+	return out
 }
 
 // buildsAny reports whether some row classifies c as its build.

@@ -239,10 +239,7 @@ func msVarsIn(text string) []string {
 // commands are still listed for recognising builds.
 func (s *msSplit) flatten(in *ast.Instruction) (cmds []*msCmd, opaque bool) {
 	if in.JSON {
-		c := &msCmd{ins: in, span: in.Span}
-		for _, a := range in.Args {
-			c.words = append(c.words, ast.Word{Value: a, Lit: true})
-		}
+		c := &msCmd{ins: in, span: in.Span, words: execWords(in)}
 		return []*msCmd{c}, len(c.words) == 0
 	}
 	sc := s.d.Shell(in)
