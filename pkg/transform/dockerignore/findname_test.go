@@ -1,6 +1,8 @@
 package dockerignore
 
 import (
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,6 +52,37 @@ func TestFindNameBudget(t *testing.T) {
 	require.NoError(t, err)
 	for budget := 1; budget < 40; budget++ {
 		assert.Equal(t, budget >= 33, diWalk(ctx, "z.DS_Store", budget), "budget %d", budget)
+	}
+}
+
+// diWalkFrom visits what fs.WalkDir visits, in its order, with the same
+// skips: checked on a tree, with visits that skip folders and stop.
+func TestWalkFromIsWalkDir(t *testing.T) {
+	dir := diTree(t, map[string]string{"a/b/c.txt": "", "a/d/": "", "b/x": "", "c/y/z": "", "d": "", "e/f": ""})
+	disk := transform.NewDisk()
+	for _, stop := range []string{"", "a/b", "c", "e/f", "b/x"} {
+		trace := func(out *[]string) func(string, fs.DirEntry, error) error {
+			return func(p string, e fs.DirEntry, err error) error {
+				*out = append(*out, fmt.Sprintf("%s %v %v", p, e.IsDir(), err != nil))
+				switch {
+				case p == stop && e.IsDir():
+					return filepath.SkipDir
+				case p == stop:
+					return filepath.SkipAll
+				}
+				return nil
+			}
+		}
+		var want, got []string
+		wv := trace(&want)
+		_ = fs.WalkDir(os.DirFS(dir), ".", func(p string, e fs.DirEntry, err error) error {
+			if p == "." {
+				p = ""
+			}
+			return wv(p, e, err)
+		})
+		_ = diWalkFrom(disk, dir, "", trace(&got))
+		require.Equal(t, want, got, "stop at %q", stop)
 	}
 }
 
