@@ -155,7 +155,8 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 	if !utf8.Valid(src) {
 		return nil, ErrNotUTF8
 	}
-	res, err := parser.Parse(bytes.NewReader(src))
+	lines := splitLines(src)
+	root, esc, err := parseNodes(src, lines)
 	if err != nil {
 		return nil, cleanErr(err)
 	}
@@ -164,15 +165,15 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 			doc, err = nil, fmt.Errorf("BuildKit's instruction parser panicked: %v", r)
 		}
 	}()
-	doc = &Document{Path: path, Src: src, Escape: res.EscapeToken}
-	doc.BOM = bytes.HasPrefix(src, []byte("\xef\xbb\xbf"))
+	doc = &Document{Path: path, Src: src, Escape: esc}
+	doc.BOM = bytes.HasPrefix(src, bom)
 	doc.FinalNewline = len(src) > 0 && src[len(src)-1] == '\n'
-	doc.setLines()
+	doc.setLineTable(lines)
 	doc.parseDirectives()
-	doc.Instructions = make([]*Instruction, 0, len(res.AST.Children))
-	doc.slab.sized(res.AST.Children, len(src), len(doc.Lines))
+	doc.Instructions = make([]*Instruction, 0, len(root.Children))
+	doc.slab.sized(root.Children, len(src), len(doc.Lines))
 	staged := false
-	for _, n := range res.AST.Children {
+	for _, n := range root.Children {
 		ins, err := doc.build(n, quietLinter)
 		if err != nil {
 			return nil, err
@@ -192,8 +193,11 @@ func Parse(path string, src []byte) (doc *Document, err error) {
 }
 
 // setLines makes the line table of Src.
-func (d *Document) setLines() {
-	d.Lines = splitLines(d.Src)
+func (d *Document) setLines() { d.setLineTable(splitLines(d.Src)) }
+
+// setLineTable takes lines, the line table of Src.
+func (d *Document) setLineTable(lines []Line) {
+	d.Lines = lines
 	if len(d.Lines) > 0 {
 		l := d.Lines[0]
 		d.CRLF = l.Next-l.End == 2

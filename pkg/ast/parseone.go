@@ -9,7 +9,6 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // sentinel is the last line of RunWrapper's document.
@@ -58,11 +57,12 @@ func ReadRun(esc rune, text []byte) (t *RunText, ok bool) {
 	if bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
 		return nil, false
 	}
-	res, err := parser.Parse(bytes.NewReader(src))
+	lines := splitLines(src)
+	root, esc, err := parseNodes(src, lines)
 	if err != nil {
 		return nil, false
 	}
-	nodes := res.AST.Children
+	nodes := root.Children
 	if len(nodes) != 3 || strings.ToLower(nodes[2].Value) != "label" {
 		return nil, false
 	}
@@ -71,8 +71,8 @@ func ReadRun(esc rune, text []byte) (t *RunText, ok bool) {
 			t, ok = nil, false // Parse's error: BuildKit panicked
 		}
 	}()
-	d := &Document{Path: "check", Src: src, Escape: res.EscapeToken}
-	d.setLines()
+	d := &Document{Path: "check", Src: src, Escape: esc}
+	d.setLineTable(lines)
 	lint := linter.New(&linter.Config{})
 	if nodes[2].StartLine != len(d.Lines) {
 		if _, err := instructions.ParseInstructionWithLinter(nodes[2], lint); err != nil {

@@ -2,11 +2,9 @@ package ast
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"slices"
 	"sort"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -276,15 +274,15 @@ func (d *Document) parseRegion(old *Document, r region, delta, lines int, margin
 	if !ok {
 		return nil, 0, false
 	}
-	text := io.Reader(bytes.NewReader(d.Src[rt.start:rt.end]))
+	var prefix []byte
 	if rt.prefixed {
-		text = io.MultiReader(strings.NewReader(d.prefix()), text)
+		prefix = []byte(d.prefix())
 	}
-	res, err := parser.Parse(text)
-	if err != nil || res.EscapeToken != d.Escape {
+	root, esc, err := parseParts(prefix, d.Src[rt.start:rt.end])
+	if err != nil || esc != d.Escape {
 		return nil, 0, false
 	}
-	nodes = res.AST.Children
+	nodes = root.Children
 	for _, nd := range nodes {
 		nd.StartLine += rt.shift
 		nd.EndLine += rt.shift

@@ -1,6 +1,7 @@
 package ast
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 
@@ -17,6 +18,18 @@ func checkReparse(doc *Document) {
 	}
 	if why := sameDocument(doc, full); why != "" {
 		panic(fmt.Sprintf("Reparse: %s: not what Parse makes: %s", doc.Path, why))
+	}
+}
+
+// checkQuick panics when the first parse's tree of src (quickNodes) is
+// not parser.Parse's.
+func checkQuick(src []byte, root *parser.Node, esc rune) {
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		panic(fmt.Sprintf("quickNodes: made a tree of what Parse rejects: %v: %q", err, src))
+	}
+	if res.EscapeToken != esc || !reflect.DeepEqual(res.AST, root) {
+		panic(fmt.Sprintf("quickNodes: not what Parse makes of %q", src))
 	}
 }
 

@@ -2,8 +2,6 @@ package ast
 
 import (
 	"bytes"
-	"io"
-	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
@@ -57,9 +55,9 @@ func (d *Document) parseRegions(old *Document, rs []region, taken []takenRegion,
 	texts := make([]regionText, len(rs))
 	ks := make([]int, 0, len(rs))     // the regions parsed
 	shifts := make([]int, 0, len(rs)) // the line shift before each
-	readers := make([]io.Reader, 0, len(rs)+1)
+	parts := make([][]byte, 0, len(rs)+1)
 	if rs[0].lo >= 0 {
-		readers = append(readers, strings.NewReader(d.prefix()))
+		parts = append(parts, []byte(d.prefix()))
 	}
 	for k, r := range rs {
 		if taken != nil && taken[k].ins != nil {
@@ -76,13 +74,13 @@ func (d *Document) parseRegions(old *Document, rs []region, taken []takenRegion,
 		texts[k] = rt
 		ks, shifts = append(ks, k), append(shifts, lines)
 		delta, lines = delta+r.delta, rt.after
-		readers = append(readers, bytes.NewReader(d.Src[rt.start:rt.end]))
+		parts = append(parts, d.Src[rt.start:rt.end])
 	}
-	res, err := parser.Parse(io.MultiReader(readers...))
-	if err != nil || res.EscapeToken != d.Escape {
+	root, esc, err := parseParts(parts...)
+	if err != nil || esc != d.Escape {
 		return nil
 	}
-	return d.splitJoined(old, rs, ks, shifts, texts, res.AST.Children)
+	return d.splitJoined(old, rs, ks, shifts, texts, root.Children)
 }
 
 // countTaken is how many regions are taken.
