@@ -118,3 +118,21 @@ func TestQuickNodesRandomEdits(t *testing.T) {
 		requireQuickAsParse(t, []byte(strings.Join(ls, "")))
 	}
 }
+
+// FuzzQuickNodes: whatever the bytes, the first parse is parser.Parse's.
+//
+//	go test -run '^$' -fuzz FuzzQuickNodes ./pkg/ast
+func FuzzQuickNodes(f *testing.F) {
+	files, _ := filepath.Glob("../../golden/*/Dockerfile")
+	for _, file := range files {
+		if src, err := os.ReadFile(file); err == nil {
+			f.Add(src)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
+			return // ast.Parse refuses it before parsing
+		}
+		requireQuickAsParse(t, src)
+	})
+}
