@@ -169,42 +169,30 @@ func jsonNodes(args string) (n *parser.Node, attrs map[string]bool, isJSON, ok b
 	if json.Unmarshal([]byte(args), &values) != nil {
 		return nil, nil, false, true
 	}
-	var top, prev *parser.Node
+	var c nodeChain
 	for _, v := range values {
 		s, isString := v.(string)
 		if !isString {
 			return nil, nil, true, false
 		}
-		node := &parser.Node{Value: s}
-		if prev == nil {
-			top = node
-		} else {
-			prev.Next = node
-		}
-		prev = node
+		c.add(&parser.Node{Value: s})
 	}
-	return top, map[string]bool{"json": true}, true, true
+	return c.top, map[string]bool{"json": true}, true, true
 }
 
 // wordNodes is parseStringsWhitespaceDelimited of trimmed arguments: one
 // node per run of bytes between ASCII blanks.
 func wordNodes(args string, _ byte) (*parser.Node, map[string]bool, bool) {
-	var top, prev *parser.Node
+	var c nodeChain
 	for args != "" {
 		i := strings.IndexAny(args, asciiBlanks)
 		if i < 0 {
 			i = len(args)
 		}
-		node := &parser.Node{Value: args[:i]}
-		if prev == nil {
-			top = node
-		} else {
-			prev.Next = node
-		}
-		prev = node
+		c.add(&parser.Node{Value: args[:i]})
 		args = strings.TrimLeft(args[i:], asciiBlanks)
 	}
-	return top, nil, true
+	return c.top, nil, true
 }
 
 // stringNode is parseString: the arguments as one node.
@@ -230,17 +218,11 @@ func nameOrNameVal(args string, esc byte) (*parser.Node, map[string]bool, bool) 
 	if !ok {
 		return nil, nil, false
 	}
-	var top, prev *parser.Node
+	var c nodeChain
 	for _, w := range words {
-		node := &parser.Node{Value: w}
-		if prev == nil {
-			top = node
-		} else {
-			prev.Next = node
-		}
-		prev = node
+		c.add(&parser.Node{Value: w})
 	}
-	return top, nil, true
+	return c.top, nil, true
 }
 
 // nameVal is parseNameVal (ENV, LABEL): the old form "key value" when the
@@ -259,24 +241,33 @@ func nameVal(args string, esc byte) (*parser.Node, map[string]bool, bool) {
 		}
 		return keyValue(args[:i], strings.TrimLeft(args[i:], asciiBlanks), ""), nil, true
 	}
-	var top, last *parser.Node
+	var c nodeChain
 	for _, w := range words {
 		k, v, found := strings.Cut(w, "=")
 		if !found {
 			return nil, nil, false // "can't find ="
 		}
-		node := keyValue(k, v, "=")
-		if top == nil {
-			top = node
-		} else {
-			last.Next = node
-		}
-		last = node.Next.Next
+		c.add(keyValue(k, v, "="))
 	}
-	return top, nil, true
+	return c.top, nil, true
 }
 
 // keyValue is newKeyValueNode: key, value and separator, chained.
 func keyValue(key, value, sep string) *parser.Node {
 	return &parser.Node{Value: key, Next: &parser.Node{Value: value, Next: &parser.Node{Value: sep}}}
+}
+
+// nodeChain is a chain of nodes, each the Next of the one before, as the
+// dispatch parsers make their arguments.
+type nodeChain struct{ top, last *parser.Node }
+
+// add puts n, and the nodes it chains, at the end.
+func (c *nodeChain) add(n *parser.Node) {
+	if c.top == nil {
+		c.top = n
+	} else {
+		c.last.Next = n
+	}
+	for c.last = n; c.last.Next != nil; c.last = c.last.Next {
+	}
 }
