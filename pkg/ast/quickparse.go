@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strings"
 	"sync/atomic"
-	"unicode"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
@@ -29,11 +28,9 @@ import (
 // file with "<<" anywhere (a heredoc takes the lines after it) or a line
 // longer than the scanner's token limit (an error) is left to Parse.
 // The directives and the escape character are read first, as Parse reads
-// them (DirectiveParser on each line, the first with its byte order mark
-// and every one with its leading white space stripped, until a line is
-// none); an invalid escape is Parse's error. The lines then make
-// instructions as Parse makes them (scan): a line that is empty or a
-// comment (after leading white space, unicode.IsSpace) between
+// them (readDirectives); an invalid escape is Parse's error. The lines
+// then make instructions as Parse makes them (scan): a line that is
+// empty or a comment (after leading white space, unicode.IsSpace) between
 // instructions is skipped, its comment text (the line after its first
 // byte, trimmed; an empty one clears them) kept for the next node; any
 // other line starts an instruction, with its leading white space
@@ -49,8 +46,8 @@ import (
 // a byte outside ASCII in the flags: the keyword is the trimmed line up
 // to its first run of ASCII blanks; the flag words are read from there as
 // extractBuilderFlags reads them (builderFlags); the arguments are the
-// rest, trimmed, and not empty; the dispatch parser is one of four
-// (quickKinds). The node's lines are its first and last, its PrevComment
+// rest, trimmed, and not empty; the dispatch parser is one of those in
+// quickKinds, for the arguments it reads here. The node's lines are its first and last, its PrevComment
 // the comments before it, as AddChild and newNodeFromLine set them.
 //
 // The instructions BuildKit keeps are given to Parse as their own lines,
@@ -112,10 +109,11 @@ func quickNodes(src []byte, lines []Line) (*parser.Node, rune, bool) {
 	if bytes.Contains(src, []byte("<<")) {
 		return nil, 0, false
 	}
-	esc, directives, ok := quickDirectives(src, lines)
-	if !ok {
-		return nil, 0, false
+	block, ok := readDirectives(src, lines)
+	if !ok || block.escape != "`" && block.escape != `\` {
+		return nil, 0, false // Parse's error (an escape it refuses)
 	}
+	esc, directives := rune(block.escape[0]), len(block.dirs) > 0
 	hasBOM := bytes.HasPrefix(src, bom)
 	all, ok := scan(src, lines, byte(esc), hasBOM)
 	if !ok || len(all) == 0 {
@@ -150,34 +148,6 @@ func quickNodes(src []byte, lines []Line) (*parser.Node, rune, bool) {
 		root.AddChild(n, sc.first+1, sc.last+1)
 	}
 	return root, esc, true
-}
-
-// quickDirectives reads the parser directives as Parse reads them: the
-// escape character, whether there is any, and ok false on Parse's error.
-func quickDirectives(src []byte, lines []Line) (rune, bool, bool) {
-	esc, any := rune(parser.DefaultEscapeToken), false
-	var dp parser.DirectiveParser
-	for i, l := range lines {
-		text := src[l.Start:l.End]
-		if i == 0 {
-			text = bytes.TrimPrefix(text, bom)
-		}
-		d, err := dp.ParseLine(bytes.TrimLeftFunc(text, unicode.IsSpace))
-		if err != nil {
-			return 0, false, false
-		}
-		if d == nil {
-			break // ParseLine is done
-		}
-		any = true
-		if d.Name == "escape" {
-			if d.Value != "`" && d.Value != `\` {
-				return 0, false, false
-			}
-			esc = rune(d.Value[0])
-		}
-	}
-	return esc, any, true
 }
 
 // scan splits src into instructions as Parse does, as written above.

@@ -85,7 +85,7 @@ func TestQuickNodesAsParse(t *testing.T) {
 // order mark, bytes that are not ASCII, heredocs: the first parse is
 // still parser.Parse's.
 func TestQuickNodesRandomEdits(t *testing.T) {
-	lines := []string{"", "#", "# c", "  # indented", "\u00a0# nb", "\\", " \\ ", "\\\\", "`", "# escape=`", "# escape=\\",
+	lines := []string{"", "#", "# c", "  # indented", "\u00a0# nb", "\\", " \\ ", "\\\\", "`", "# escape=`", "# escape=\\", "# escape=x", "# ESCAPE = ` ",
 		"# syntax=docker/dockerfile:1", "# check=skip=all", "RUN a \\", "RUN a `", "run b", "Run  --mount=type=cache,target=/x c",
 		"ENV A=1 \\", "FROM x AS y", "from --platform=$P x", "COPY --from=a [\"a\",\"b\"] /c", "COPY a\tb\vc", "USER", "RUN",
 		"EXPOSE 80 443/udp", "CMD [\"a\", 1]", "CMD [\"a\"", "ENTRYPOINT []", "VOLUME [\"/v\"]", "WORKDIR \u00a0/w\u00a0",

@@ -103,24 +103,29 @@ type directives struct {
 }
 
 // directiveBlock is the lines at the top of d that BuildKit's parser
-// reads as directives; ok is false when it would reject one (a repeated
-// directive). When the block is plain, dirs are what parseDirectives
-// reads: the same lines (it trims blanks alone before a '#' and hands
-// ParseLine the rest, where ParseLine's own trim finds nothing more),
-// and it stops at the next line, where ParseLine finds no directive.
-func directiveBlock(d *Document) (b directives, ok bool) {
+// reads as directives (readDirectives).
+func directiveBlock(d *Document) (directives, bool) { return readDirectives(d.Src, d.Lines) }
+
+// readDirectives is the lines at the top of src (lines its line table)
+// that BuildKit's parser reads as directives; ok is false when it would
+// reject one (a repeated directive) or no instruction follows. When the
+// block is plain, dirs are what parseDirectives reads: the same lines
+// (it trims blanks alone before a '#' and hands ParseLine the rest,
+// where ParseLine's own trim finds nothing more), and it stops at the
+// next line, where ParseLine finds no directive.
+func readDirectives(src []byte, lines []Line) (b directives, ok bool) {
 	var dp directiveReader
 	b.escape, b.plain = string(parser.DefaultEscapeToken), true
-	for i, l := range d.Lines {
+	for i, l := range lines {
 		// The line as processLine hands it over: without the line's
 		// terminator (its \r and \n, as trimNewline), leading white space
 		// (trimLeadingWhitespace) and, on the first line, the
 		// byte-order mark.
 		start := l.Start
-		if i == 0 && bytes.HasPrefix(d.Src[start:l.End], bom) {
+		if i == 0 && bytes.HasPrefix(src[start:l.End], bom) {
 			start += len(bom)
 		}
-		text := d.Src[start:l.End]
+		text := src[start:l.End]
 		name, value, err := dp.read(bytes.TrimLeftFunc(text, unicode.IsSpace))
 		if err != nil {
 			return b, false
