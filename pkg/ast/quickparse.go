@@ -169,23 +169,43 @@ func scan(src []byte, lines []Line, esc byte, hasBOM bool) ([]scanned, bool) {
 			continue
 		}
 		first := i
-		cut, more := continuation(src, s, l.End, esc)
-		b = append(b[:0], src[s:cut]...)
-		for i++; more && i < len(lines); i++ {
-			l := lines[i]
-			if l.Next-l.Start > quickLineLimit {
-				return nil, false
-			}
-			if t := trimLeftSpace(src, l.Start, l.End); t == l.End || src[t] == '#' {
-				continue // a comment or an empty continuation line
-			}
-			cut, more = continuation(src, l.Start, l.End, esc)
-			b = append(b, src[l.Start:cut]...)
+		var ok bool
+		if b, i, _, ok = readLogical(src, lines, s, i, esc, b[:0]); !ok {
+			return nil, false
 		}
 		out = append(out, scanned{gap: gap, first: first, last: i - 1, line: string(b)})
 		gap = i
 	}
 	return out, true
+}
+
+// readLogical reads the instruction whose first line is i (0-based), its
+// text starting at s (leading white space stripped), as Parse reads an
+// instruction's lines: each cut at a trailing escape and then continued
+// on the next line, comment lines and empty ones skipped while it
+// continues. It appends the logical line to b and returns the line after
+// the last it read, and ended false when the text ended while the
+// instruction continued. ok is false when a line is longer than the
+// scanner's limit.
+func readLogical(src []byte, lines []Line, s, i int, esc byte, b []byte) (_ []byte, next int, ended, ok bool) {
+	l := lines[i]
+	if l.Next-l.Start > quickLineLimit {
+		return b, 0, false, false
+	}
+	cut, more := continuation(src, s, l.End, esc)
+	b = append(b, src[s:cut]...)
+	for i++; more && i < len(lines); i++ {
+		l := lines[i]
+		if l.Next-l.Start > quickLineLimit {
+			return b, 0, false, false
+		}
+		if t := trimLeftSpace(src, l.Start, l.End); t == l.End || src[t] == '#' {
+			continue // a comment or an empty continuation line
+		}
+		cut, more = continuation(src, l.Start, l.End, esc)
+		b = append(b, src[l.Start:cut]...)
+	}
+	return b, i, !more, true
 }
 
 // gapComments is the PrevComment Parse gives the instruction sc: the

@@ -27,9 +27,10 @@ import (
 // lines that are comments or empty skipped while it continues; the
 // logical line is the concatenation of the pieces. The new lines must
 // make one instruction that ends on the text's last line: each line but
-// the last continues or is skipped, the last is read and ends. Leading
-// white space is stripped as ASCII white space: a line whose first other
-// byte is not ASCII (perhaps a white space of Unicode) is not read here.
+// the last continues or is skipped, the last is read and ends (the
+// reading is readLogical, the first parse's; leading white space is what
+// unicode.IsSpace takes; a first line whose first other byte is not ASCII
+// is not read here).
 // newNodeFromLine then splits the logical line at its first white space
 // (the keyword) and reads flag words from there (extractBuilderFlags) up
 // to the first word that does not start with "--", where the arguments
@@ -75,34 +76,18 @@ func (d *Document) rewritten(old *Document, i, start, end int, lint *linter.Lint
 }
 
 // logicalLines is the logical line of an instruction on the lines first
-// to last of d (1-based), as logical says; ok is false when they do not
-// make one instruction that ends on the last, or a line's leading white
-// space is not sure.
+// to last of d (1-based), as logical says (readLogical); ok is false when
+// they do not make one instruction that ends on the last, or its first
+// line's first byte is not ASCII.
 func (d *Document) logicalLines(first, last int) (string, bool) {
-	esc := byte(d.Escape)
-	var b strings.Builder
-	for n := first; n <= last; n++ {
-		l := d.Lines[n-1]
-		s := trimLeftSpace(d.Src, l.Start, l.End)
-		if s < l.End && d.Src[s] >= utf8.RuneSelf {
-			return "", false
-		}
-		skipped := s == l.End || d.Src[s] == '#' // empty or a comment
-		if n == first || n == last {
-			if skipped {
-				return "", false
-			}
-		} else if skipped {
-			continue
-		}
-		if n > first {
-			s = l.Start // a continued line keeps its leading blanks
-		}
-		cut, more := continuation(d.Src, s, l.End, esc)
-		if more != (n < last) {
-			return "", false
-		}
-		b.Write(d.Src[s:cut])
+	l := d.Lines[first-1]
+	s := trimLeftSpace(d.Src, l.Start, l.End)
+	if s == l.End || d.Src[s] == '#' || d.Src[s] >= utf8.RuneSelf {
+		return "", false
 	}
-	return b.String(), true
+	b, next, ended, ok := readLogical(d.Src, d.Lines, s, first-1, byte(d.Escape), nil)
+	if !ok || !ended || next != last {
+		return "", false
+	}
+	return string(b), true
 }
