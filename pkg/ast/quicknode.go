@@ -131,7 +131,7 @@ func flagWord(line string, pos int, esc byte) (word *string, end int, stop, ok b
 				continue // an escape at the end is dropped
 			}
 			pos++
-			ch = line[pos] // outside ASCII: its next byte is refused
+			ch = line[pos] // outside ASCII: a rune's first byte, its next refused
 		}
 		sb.WriteByte(ch)
 	}
@@ -231,7 +231,7 @@ func nameOrNameVal(args string, esc byte) (*parser.Node, map[string]bool, bool) 
 // the separator.
 func nameVal(args string, esc byte) (*parser.Node, map[string]bool, bool) {
 	words, ok := plainWords(args, esc)
-	if !ok || len(words) == 0 {
+	if !ok {
 		return nil, nil, false
 	}
 	if !strings.Contains(words[0], "=") {

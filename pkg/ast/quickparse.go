@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
@@ -13,13 +14,17 @@ import (
 // tried at each byte), a fifth of dfopt's time on a monorepo. Most of a
 // Dockerfile's bytes are in instructions whose node is simple to make:
 // RUN, COPY, FROM and the like, whose arguments BuildKit's dispatch
-// parsers take as one string, a list of words or a JSON array. quickNodes
-// makes those nodes itself, as BuildKit's parser makes them, and hands
-// BuildKit the rest of the file only: the instructions it keeps (ENV,
-// ARG, LABEL, …, and any instruction outside the cases below), each with
-// the comment and empty lines before it, in order. Why the nodes are
-// what parser.Parse makes of the whole text (parser.go, split_command.go,
-// line_parsers.go at the version in go.mod):
+// parsers take as one string, a list of words or a JSON array, and ENV,
+// ARG and LABEL without quotes or escapes. quickNodes makes those nodes
+// itself, as BuildKit's parser makes them, and hands BuildKit the rest of
+// the file only: the instructions it keeps (ONBUILD, HEALTHCHECK, ENV
+// with quotes, …: any instruction outside the cases below), each with
+// the comment and empty lines before it, in order. It reads valid UTF-8
+// only (as Parse's callers check first): BuildKit reads a flag word's
+// bytes one by one as runes, where a stray byte of a broken sequence can
+// be a blank. Why the nodes are what parser.Parse makes of the whole
+// text (parser.go, split_command.go, line_parsers.go at the version in
+// go.mod):
 //
 // Parse reads the file line by line and keeps no state from one
 // instruction to the next but the parser directives (read before the
@@ -106,7 +111,7 @@ type scanned struct {
 // quickNodes is parser.Parse's tree of src, made as written above; ok is
 // false when Parse must read the whole file.
 func quickNodes(src []byte, lines []Line) (*parser.Node, rune, bool) {
-	if bytes.Contains(src, []byte("<<")) {
+	if bytes.Contains(src, []byte("<<")) || !utf8.Valid(src) {
 		return nil, 0, false
 	}
 	block, ok := readDirectives(src, lines)
