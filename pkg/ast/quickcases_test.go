@@ -39,6 +39,10 @@ var quickBodies = []string{
 	// instructions kept
 	"ONBUILD RUN x", "HEALTHCHECK CMD x", "HEALTHCHECK NONE", "BOGUS x", "RUN", "ENV", "ARG", "LABEL", "FROM", "CMD", "COPY", "USER", "RUN   ",
 	"\\", "`", "RUN --a", "COPY --from=a", "ONBUILD", "ONBUILD ENV a", "CMD [1]",
+	// "<<" that only a continuation makes (Parse looks for heredocs in the
+	// logical line)
+	"RUN <\\\n<EOF\nx\nEOF", "RUN a <\\\n# c\n<EOF\nx\nEOF", "COPY <\\\n<EOF /a\nx\nEOF", "ONBUILD RUN <\\\n<EOF\nx\nEOF",
+	"RUN a <` \n<EOF\nx\nEOF", "RUN a <\\\n<",
 }
 
 var quickFrames = []func(string) string{

@@ -30,8 +30,10 @@ import (
 // instruction to the next but the parser directives (read before the
 // first instruction only), the escape character they set and the
 // comments seen since the last node (the next node's PrevComment). A
-// file with "<<" anywhere (a heredoc takes the lines after it) or a line
-// longer than the scanner's token limit (an error) is left to Parse.
+// file with "<<" in its text or in a logical line (a heredoc takes the
+// lines after it; Parse looks for it in the logical line, where a
+// continuation can join "<" and "<") or with a line longer than the
+// scanner's token limit (an error) is left to Parse.
 // The directives and the escape character are read first, as Parse reads
 // them (readDirectives); an invalid escape is Parse's error. The lines
 // then make instructions as Parse makes them (scan): a line that is
@@ -123,6 +125,11 @@ func quickNodes(src []byte, lines []Line) (*parser.Node, rune, bool) {
 	all, ok := scan(src, lines, byte(esc), hasBOM)
 	if !ok || len(all) == 0 {
 		return nil, 0, false
+	}
+	for _, sc := range all {
+		if strings.Contains(sc.line, "<<") {
+			return nil, 0, false // a heredoc split over lines ("<\\\n<EOF")
+		}
 	}
 	made := make([]*parser.Node, len(all))
 	var kept []scanned

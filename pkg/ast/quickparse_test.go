@@ -40,18 +40,33 @@ func requireQuickAsParse(t *testing.T, src []byte) {
 
 // quickSources are the goldens' and the corpus's Dockerfiles.
 func quickSources(t *testing.T) [][]byte {
+	return append(goldenSources(t), corpusSources()...)
+}
+
+// goldenSources are the goldens' Dockerfiles.
+func goldenSources(t *testing.T) [][]byte {
 	files, _ := filepath.Glob("../../golden/*/Dockerfile")
+	out := readSources(files)
+	require.NotEmpty(t, out)
+	return out
+}
+
+// corpusSources are the corpus's Dockerfiles, none when it is absent.
+func corpusSources() [][]byte {
+	var files []string
 	if dir := corpustest.Dir(); dir != "" {
-		more, _ := filepath.Glob(filepath.Join(dir, "*"))
-		files = append(files, more...)
+		files, _ = filepath.Glob(filepath.Join(dir, "*"))
 	}
+	return readSources(files)
+}
+
+func readSources(files []string) [][]byte {
 	var out [][]byte
 	for _, f := range files {
 		if src, err := os.ReadFile(f); err == nil && !strings.HasSuffix(f, ".tsv") {
 			out = append(out, src)
 		}
 	}
-	require.NotEmpty(t, out)
 	return out
 }
 
@@ -83,8 +98,17 @@ func TestQuickNodesAsParse(t *testing.T) {
 // and empty lines inside continuations, flags with quotes and escapes,
 // JSON forms good and bad, keywords in every case, directives, a byte
 // order mark, bytes that are not ASCII, heredocs: the first parse is
-// still parser.Parse's.
+// still parser.Parse's. The goldens' edits are the same wherever the
+// test runs; the corpus's add more where it is present.
 func TestQuickNodesRandomEdits(t *testing.T) {
+	randomEdits(t, goldenSources(t), 7)
+	if corpus := corpusSources(); len(corpus) > 0 {
+		randomEdits(t, corpus, 8)
+	}
+}
+
+// randomEdits makes 20,000 files by random edits of srcs, from seed.
+func randomEdits(t *testing.T, srcs [][]byte, seed int64) {
 	lines := []string{"", "#", "# c", "  # indented", "\u00a0# nb", "\\", " \\ ", "\\\\", "`", "# escape=`", "# escape=\\", "# escape=x", "# ESCAPE = ` ",
 		"# syntax=docker/dockerfile:1", "# check=skip=all", "RUN a \\", "RUN a `", "run b", "Run  --mount=type=cache,target=/x c",
 		"ENV A=1 \\", "FROM x AS y", "from --platform=$P x", "COPY --from=a [\"a\",\"b\"] /c", "COPY a\tb\vc", "USER", "RUN",
@@ -95,8 +119,7 @@ func TestQuickNodesRandomEdits(t *testing.T) {
 		"RUN <<EOF", "EOF", "\t\tRUN tab", "\fRUN ff", "RUN x\r", "\ufeffRUN bom", "RUN a\u2003b", "BOGUS x"}
 	pieces := []string{"", " ", "\t", "\v", "\f", "\r", "\\", "\\ ", "\\\t", "`", "#", "\u00a0", "\u0085", "\u2003", "é",
 		"--", " --f=1 ", "'", "\"", "[", "]", "[\"x\"]", "\n", "\r\n", "\\\n", "\n#\n", "\n\n", "RUN ", "<<"}
-	srcs := quickSources(t)
-	rng := rand.New(rand.NewSource(7))
+	rng := rand.New(rand.NewSource(seed))
 	for iter := 0; iter < 20000; iter++ {
 		ls := strings.SplitAfter(string(srcs[rng.Intn(len(srcs))]), "\n")
 		for k := rng.Intn(6) + 1; k > 0; k-- {
