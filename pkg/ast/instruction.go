@@ -25,9 +25,12 @@ func (j *joinedText) add(src []byte, start, end int) {
 	j.off.add(start, end-start)
 }
 
-// isSpace is a blank as BuildKit's splitCommand and flag words see it
-// (its pattern [\t\v\f\r ]).
+// isSpace is a blank as BuildKit's splitCommand and its dispatch
+// parsers' word splitting see it (their pattern [\t\v\f\r ]).
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' }
+
+// isSpaceRune is isSpace of a rune.
+func isSpaceRune(r rune) bool { return r < utf8.RuneSelf && isSpace(byte(r)) }
 
 // trimLeftSpace skips the leading white space of src[s:e] as BuildKit's
 // parser does before it reads a line's first word, or decides that a
@@ -185,51 +188,22 @@ func (d *Document) nodeValues(n *parser.Node) []string {
 	return out
 }
 
-// scanFlags follows BuildKit's extractBuilderFlags over the joined text,
+// scanFlags reads the flag words of the joined text from p (flagWord),
 // recording each flag's span, and returns where the arguments begin.
 func (d *Document) scanFlags(ins *Instruction, p int, esc byte) int {
-	t := ins.joined.text
+	t := string(ins.joined.text)
 	raw := ins.Node.Flags
 	for {
-		for p < len(t) && isSpace(t[p]) {
-			p++
-		}
-		if p+1 >= len(t) || t[p] != '-' || t[p+1] != '-' {
+		p = skipFlagBlanks(t, p)
+		if !strings.HasPrefix(t[p:], "--") {
 			return p
 		}
 		start := p
-		var quote byte
-		for p < len(t) {
-			c := t[p]
-			if quote != 0 {
-				if c == quote {
-					quote = 0
-				} else if c == esc {
-					p++
-				}
-				p++
-				continue
-			}
-			if isSpace(c) {
-				break
-			}
-			if c == '\'' || c == '"' {
-				quote = c
-			} else if c == esc {
-				p++
-			}
-			p++
+		word, end, stop := flagWord(t, p, esc)
+		if stop {
+			return skipFlagBlanks(t, end)
 		}
-		if p > len(t) {
-			p = len(t)
-		}
-		word := string(t[start:p])
-		if word == "--" {
-			for p < len(t) && isSpace(t[p]) {
-				p++
-			}
-			return p
-		}
+		p = end
 		f := Flag{Span: Span{ins.joined.off.at(start), ins.joined.off.at(p-1) + 1}}
 		if k := len(ins.Flags); k < len(raw) {
 			f.Raw = raw[k]

@@ -190,3 +190,33 @@ func TestQuickNodesRandomFiles(t *testing.T) {
 		requireQuickAsParse(t, []byte(sb.String()))
 	}
 }
+
+// Where a shell-form RUN's arguments start (after its flags, read by
+// flagWord) is where BuildKit's arguments start: the logical line from
+// there, trimmed, is the node's argument. Flags with blanks of Unicode
+// in them (a byte 0x85 or 0xA0 is a blank to extractBuilderFlags) are
+// among the cases.
+func TestArgsStartAsParse(t *testing.T) {
+	bodies := append([]string{"RUN --a=\u00a0b x", "RUN --a=\u0085b x", "RUN --a=é\u00a0 x", "RUN --a=\"\u00a0\" x", "RUN --a\\\u00a0b x"}, quickBodies...)
+	n := 0
+	for _, b := range bodies {
+		d, err := ast.Parse("Dockerfile", []byte("FROM x\n"+b+"\n"))
+		if err != nil {
+			continue
+		}
+		for _, ins := range d.Instructions {
+			if ins.Cmd != "run" || ins.JSON || ins.Node.Next == nil {
+				continue
+			}
+			logical := ins.Logical()
+			k := 0
+			for k < len(logical) && ins.Orig(k) < ins.ArgsStart {
+				k++
+			}
+			require.Equal(t, ins.Node.Next.Value, strings.TrimSpace(logical[k:]), "%q", b)
+			require.Len(t, ins.Flags, len(ins.Node.Flags), "%q", b)
+			n++
+		}
+	}
+	require.Greater(t, n, 20)
+}

@@ -35,7 +35,7 @@ var quickKinds = map[string]func(args string, esc byte) (n *parser.Node, attrs m
 // lines and comments, or nil when it is not made here (quickNodes).
 func quickNode(line string, esc byte) *parser.Node {
 	t := strings.TrimSpace(line)
-	i := strings.IndexAny(t, asciiBlanks)
+	i := strings.IndexFunc(t, isSpaceRune)
 	if i < 0 {
 		return nil // a keyword alone
 	}
@@ -44,9 +44,8 @@ func quickNode(line string, esc byte) *parser.Node {
 	if kind == nil {
 		return nil
 	}
-	rest := strings.TrimLeft(t[i:], asciiBlanks)
-	args, flags, ok := builderFlags(rest, esc)
-	if args = strings.TrimSpace(args); !ok || args == "" {
+	args, flags := builderFlags(strings.TrimLeftFunc(t[i:], isSpaceRune), esc)
+	if args = strings.TrimSpace(args); args == "" {
 		return nil
 	}
 	next, attrs, ok := kind(args, esc)
@@ -54,91 +53,6 @@ func quickNode(line string, esc byte) *parser.Node {
 		return nil
 	}
 	return &parser.Node{Value: cmd, Original: line, Flags: flags, Next: next, Attributes: attrs}
-}
-
-// asciiBlanks are what BuildKit's reWhitespace splits at.
-const asciiBlanks = "\t\v\f\r "
-
-// isFlagSpace is unicode.IsSpace of an ASCII byte.
-func isFlagSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
-
-// builderFlags reads the flag words at the start of line as
-// extractBuilderFlags does: words that start with "--", up to the first
-// word that does not or a word "--"; quotes group, the escape character
-// takes the next byte. ok is false when a flag word holds a byte outside
-// ASCII (extractBuilderFlags reads bytes as runes).
-func builderFlags(line string, esc byte) (rest string, words []string, ok bool) {
-	words = []string{}
-	pos := 0
-	for {
-		for pos < len(line) && isFlagSpace(line[pos]) {
-			pos++
-		}
-		if pos == len(line) {
-			return "", words, true
-		}
-		// A byte outside ASCII here starts a rune (words end at an
-		// ASCII blank): as a rune of its own it is a letter, not a
-		// blank and not '-', as extractBuilderFlags reads it.
-		if !strings.HasPrefix(line[pos:], "--") {
-			return line[pos:], words, true
-		}
-		word, end, stop, ok := flagWord(line, pos, esc)
-		if !ok {
-			return "", nil, false
-		}
-		if stop {
-			return line[end:], words, true // "--" ends the flags
-		}
-		if word != nil {
-			words = append(words, *word)
-		}
-		if end == len(line) {
-			return "", words, true
-		}
-		pos = end
-	}
-}
-
-// flagWord reads the flag word at pos: the word (nil for "--" at the
-// end), where reading stopped (a blank or the end), and stop when the
-// word is "--" before a blank. A word here starts with "--", so it is
-// never empty: extractBuilderFlags' test for an empty word that was
-// quoted has nothing to decide.
-func flagWord(line string, pos int, esc byte) (word *string, end int, stop, ok bool) {
-	var sb strings.Builder
-	quote := byte(0)
-	for ; pos < len(line); pos++ {
-		ch := line[pos]
-		if ch >= 0x80 {
-			return nil, 0, false, false
-		}
-		switch {
-		case quote == 0 && isFlagSpace(ch):
-			w := sb.String()
-			if w == "--" {
-				return nil, pos, true, true
-			}
-			return &w, pos, false, true
-		case quote == 0 && (ch == '\'' || ch == '"'):
-			quote = ch
-			continue
-		case quote != 0 && ch == quote:
-			quote = 0
-			continue
-		case ch == esc:
-			if pos+1 == len(line) {
-				continue // an escape at the end is dropped
-			}
-			pos++
-			ch = line[pos] // outside ASCII: a rune's first byte, its next refused
-		}
-		sb.WriteByte(ch)
-	}
-	if w := sb.String(); w != "--" {
-		return &w, len(line), false, true
-	}
-	return nil, len(line), false, true
 }
 
 // maybeJSON is parseMaybeJSON: a JSON array of strings, or the arguments
@@ -185,12 +99,12 @@ func jsonNodes(args string) (n *parser.Node, attrs map[string]bool, isJSON, ok b
 func wordNodes(args string, _ byte) (*parser.Node, map[string]bool, bool) {
 	var c nodeChain
 	for args != "" {
-		i := strings.IndexAny(args, asciiBlanks)
+		i := strings.IndexFunc(args, isSpaceRune)
 		if i < 0 {
 			i = len(args)
 		}
 		c.add(&parser.Node{Value: args[:i]})
-		args = strings.TrimLeft(args[i:], asciiBlanks)
+		args = strings.TrimLeftFunc(args[i:], isSpaceRune)
 	}
 	return c.top, nil, true
 }
@@ -209,7 +123,7 @@ func plainWords(args string, esc byte) ([]string, bool) {
 			return nil, false
 		}
 	}
-	return strings.FieldsFunc(args, func(r rune) bool { return isFlagSpace(byte(r)) }), true
+	return strings.FieldsFunc(args, isSpaceRune), true // no line feed in a logical line
 }
 
 // nameOrNameVal is parseNameOrNameVal (ARG): a node per word.
@@ -235,11 +149,11 @@ func nameVal(args string, esc byte) (*parser.Node, map[string]bool, bool) {
 		return nil, nil, false
 	}
 	if !strings.Contains(words[0], "=") {
-		i := strings.IndexAny(args, asciiBlanks)
+		i := strings.IndexFunc(args, isSpaceRune)
 		if i < 0 {
 			return nil, nil, false // "must have two arguments"
 		}
-		return keyValue(args[:i], strings.TrimLeft(args[i:], asciiBlanks), ""), nil, true
+		return keyValue(args[:i], strings.TrimLeftFunc(args[i:], isSpaceRune), ""), nil, true
 	}
 	var c nodeChain
 	for _, w := range words {
