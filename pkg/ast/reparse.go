@@ -15,6 +15,18 @@ import (
 // document's offsets: the bytes [Start, End) became Len bytes.
 type Change struct{ Start, End, Len int }
 
+// Growth is how many bytes longer the change makes the text.
+func (c Change) Growth() int { return c.Len - (c.End - c.Start) }
+
+// growth is the sum of the changes' Growth.
+func growth(cs []Change) int {
+	n := 0
+	for _, c := range cs {
+		n += c.Growth()
+	}
+	return n
+}
+
 // CheckReparse makes every Reparse also parse the whole text and panic
 // when the two documents differ: the tests set it (and
 // $DFOPT_CHECK_REPARSE does), so that every edit the goldens and the
@@ -94,7 +106,7 @@ func regions(old *Document, changes []Change) []region {
 	}
 	var rs []region
 	for i, c := range changes {
-		r := region{lo: after(c.Start) - 1, last: after(max(c.End-1, c.Start)), delta: c.Len - (c.End - c.Start), changes: changes[i : i+1]}
+		r := region{lo: after(c.Start) - 1, last: after(max(c.End-1, c.Start)), delta: c.Growth(), changes: changes[i : i+1]}
 		if k := len(rs) - 1; k >= 0 {
 			if hi, _ := rs[k].hi(n); r.lo <= hi {
 				rs[k].last = max(rs[k].last, r.last)
@@ -251,7 +263,7 @@ func (d *Document) inheritContains(old *Document, changes []Change) {
 				found = true
 				break
 			}
-			shift += c.Len - (c.End - c.Start)
+			shift += c.Growth()
 		}
 		if d.contains == nil {
 			d.contains = make(map[string]bool, len(old.contains))

@@ -81,7 +81,7 @@ func (d *Document) derived(old *Document, i int, cs []Change, delta, lines int, 
 	news := make([]int, len(cs)) // where each change's new text starts in d
 	for k, c := range cs {
 		news[k] = c.Start + delta
-		delta += c.Len - (c.End - c.Start)
+		delta += c.Growth()
 	}
 	nd := *o.Node
 	body, bodyNews := cs, news

@@ -66,7 +66,7 @@ func (old *Document) headerEdit(d *Document, changes []Change) (h headerEdit, ok
 	}
 	for h.n < len(changes) && changes[h.n].End <= oldEnd {
 		c := changes[h.n]
-		h.delta += c.Len - (c.End - c.Start)
+		h.delta += c.Growth()
 		h.n++
 	}
 	if h.n == 0 {

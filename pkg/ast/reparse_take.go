@@ -130,10 +130,7 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 			if cs[0].Start < o.Span.Start {
 				return takenRegion{}, false
 			}
-			grow := 0
-			for _, c := range cs[:k] {
-				grow += c.Len - (c.End - c.Start)
-			}
+			grow := growth(cs[:k])
 			start := o.Span.Start + delta
 			ins, ok := d.rewritten(old, i, start, old.Instructions[j].Span.End+delta+grow, lint)
 			if !ok {
@@ -149,7 +146,7 @@ func (d *Document) take(old *Document, r region, runs RunTexts, delta int, lint 
 		}
 		k, grow := 0, 0
 		for k < len(cs) && cs[k].Start < end {
-			grow += cs[k].Len - (cs[k].End - cs[k].Start)
+			grow += cs[k].Growth()
 			k++
 		}
 		line := lineAt(d, o.Span.Start+delta) + 1
@@ -201,11 +198,7 @@ func (d *Document) takeEdited(old *Document, i int, cs []Change, runs RunTexts, 
 		return c
 	}
 	if last := cs[len(cs)-1]; last.End <= o.Span.End {
-		grow := 0
-		for _, c := range cs {
-			grow += c.Len - (c.End - c.Start)
-		}
-		if c, ok := d.rewritten(old, i, start, o.Span.End+delta+grow, lint); ok {
+		if c, ok := d.rewritten(old, i, start, o.Span.End+delta+growth(cs), lint); ok {
 			return c
 		}
 	}
