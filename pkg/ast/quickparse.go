@@ -49,13 +49,14 @@ import (
 // the pieces joined (Original).
 //
 // An instruction's node is made here (quickNode) when splitCommand and
-// the dispatch parser of its keyword give it without an error and without
-// a byte outside ASCII in the flags: the keyword is the trimmed line up
-// to its first run of ASCII blanks; the flag words are read from there as
-// extractBuilderFlags reads them (builderFlags); the arguments are the
-// rest, trimmed, and not empty; the dispatch parser is one of those in
-// quickKinds, for the arguments it reads here. The node's lines are its first and last, its PrevComment
-// the comments before it, as AddChild and newNodeFromLine set them.
+// the dispatch parser of its keyword give it without an error: the
+// keyword is the trimmed line up to its first run of ASCII blanks; the
+// flag words are read from there as extractBuilderFlags reads them
+// (builderFlags, flagwords.go); the arguments are the rest, trimmed, and
+// not empty; the dispatch parser is one of those in quickKinds, for the
+// arguments it reads here. The node's lines are its first and last, its
+// PrevComment the comments before it, as AddChild and newNodeFromLine
+// set them.
 //
 // The instructions BuildKit keeps are given to Parse as their own lines,
 // from the first line after the instruction before them (the comments
